@@ -1,0 +1,79 @@
+# pakfire: `make` builds both programs into build/; `make check` runs the whole
+# suite twice (a normal build and an ASan+UBSan build) and ends with one line
+# "N passed, N failed"; `make demo` tells the story; `make install`.
+.DEFAULT_GOAL := all
+
+PREFIX  ?= /usr
+DESTDIR ?=
+BUILD   ?= build
+CC      ?= cc
+
+PKGS      := libarchive libcurl gpgme sqlite3 libcrypto
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+
+OPT      ?= -O2 -g
+CFLAGS_ALL = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
+	-Wno-missing-field-initializers -fno-strict-aliasing \
+	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ipakfire/lib $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+ifeq ($(SANITIZE),1)
+CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+LIB_SRC  := $(sort $(wildcard pakfire/lib/*.c))
+CLI_SRC  := $(sort $(wildcard pakfire/cli/*.c))
+REPO_SRC := $(sort $(wildcard pakfire/repo/*.c))
+UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+REPO_OBJ := $(REPO_SRC:%.c=$(BUILD)/%.o)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+.PHONY: all deps check unit demo install clean bench
+all: $(BUILD)/pakfire $(BUILD)/pakfire-repo
+
+$(BUILD)/%.o: %.c $(wildcard pakfire/lib/*.h pakfire/cli/*.h pakfire/repo/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) -c -o $@ $<
+
+$(BUILD)/libpakfire.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/pakfire: $(CLI_OBJ) $(BUILD)/libpakfire.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/pakfire-repo: $(REPO_OBJ) $(BUILD)/libpakfire.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpakfire.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
+
+unit: all $(UNIT_BIN)
+
+# Installs what building and testing need (apt-get as root; otherwise prints
+# the one command to run).
+deps:
+	@tests/deps.sh
+
+check: deps
+	$(MAKE) BUILD=build unit
+	$(MAKE) BUILD=build-asan SANITIZE=1 OPT="-O1 -g" unit
+	tests/run.sh build build-asan
+
+demo: deps all
+	tests/demo.sh build
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(BUILD)/pakfire $(DESTDIR)$(PREFIX)/sbin/pakfire
+	install -m 0755 $(BUILD)/pakfire-repo $(DESTDIR)$(PREFIX)/bin/pakfire-repo
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 0644 docs/pakfire.8 $(DESTDIR)$(PREFIX)/share/man/man8/pakfire.8
+	install -m 0644 docs/pakfire-repo.1 $(DESTDIR)$(PREFIX)/share/man/man1/pakfire-repo.1
+
+clean:
+	rm -rf build build-asan

@@ -1,0 +1,46 @@
+/* pakfire.conf: the client's configuration (DESIGN.md, "Command line"). */
+#ifndef PF_CONFIG_H
+#define PF_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pf_ctx;
+
+struct pf_reserve {
+	char *mount;      /* "/boot", "/" ... as written, normalised (no trailing /) */
+	uint64_t bytes;
+};
+
+struct pf_config {
+	char *series;     /* required */
+	char *arch;       /* required */
+	char **mirrors;   /* in failover order; at least one */
+	size_t n_mirrors;
+	char *keys;       /* folder of trusted *.asc keys, inside the root */
+	char *cache;      /* download cache, inside the root */
+	char *database;   /* SQLite file, inside the root */
+	struct pf_reserve *reserves;
+	size_t n_reserves;
+	int64_t valid_until_grace; /* seconds accepted past Valid-Until (>= 0) */
+};
+
+/* Defaults for the optional keys. */
+#define PF_DEFAULT_KEYS     "/etc/pakfire/keys"
+#define PF_DEFAULT_CACHE    "/var/cache/pakfire"
+#define PF_DEFAULT_DATABASE "/var/lib/pakfire/pakfire.db"
+
+/* Parse pakfire.conf text. Unknown keys, duplicate single-valued keys,
+ * missing required keys (series, arch, mirror), malformed values
+ * (reserve "MOUNT=SIZE" with SIZE like 4M, 64M, 1G, 512K or bytes;
+ * valid-until-grace as seconds or with suffix s, m, h, d) are PF_E_USAGE
+ * errors naming file and line. Paths must be absolute (they are taken inside
+ * the root). On success *out is owned by the caller. */
+int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,
+		    size_t len, struct pf_config **out);
+void pf_config_free(struct pf_config *cfg);
+
+/* "4M" -> 4194304. Returns -1 on malformed input (no context: a helper). */
+int pf_parse_size(const char *s, uint64_t *out);
+
+#endif

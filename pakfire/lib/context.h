@@ -1,0 +1,49 @@
+/* The one handle. Everything the library needs travels in it: the root as a
+ * directory fd, the configuration, the database, the event sink and the last
+ * error. There is no other mutable global state. */
+#ifndef PF_CONTEXT_H
+#define PF_CONTEXT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "event.h"
+
+struct pf_config;
+struct pf_db;
+
+struct pf_ctx {
+	int root_fd;          /* O_PATH|O_DIRECTORY on the root, or -1 */
+	char *root;           /* the root as given (for messages), "/" by default */
+	struct pf_config *config;
+	struct pf_db *db;     /* opened on demand by pf_ctx_open_db() */
+
+	pf_event_fn event_fn; /* where events go; NULL drops them */
+	void *event_data;
+
+	bool assume_yes;      /* --yes */
+	int verbosity;        /* -1 quiet, 0 normal, 1 verbose */
+
+	enum pf_errclass err_class;
+	char err_msg[2048];
+};
+
+/* A context without a root: enough for parsers and unit tests. */
+struct pf_ctx *pf_ctx_new(void);
+void pf_ctx_free(struct pf_ctx *ctx);
+
+/* Open DIR as the root. DIR must be an existing directory. */
+int pf_ctx_set_root(struct pf_ctx *ctx, const char *dir);
+
+/* Load the configuration: FILE as given (a path on the host), or
+ * <root>/etc/pakfire/pakfire.conf when FILE is NULL. */
+int pf_ctx_load_config(struct pf_ctx *ctx, const char *file);
+
+/* Open (and migrate) the database named by the configuration. With
+ * must_exist, a missing database is a usage error that says to run init. */
+int pf_ctx_open_db(struct pf_ctx *ctx, bool must_exist);
+
+void pf_ctx_set_event_sink(struct pf_ctx *ctx, pf_event_fn fn, void *data);
+
+#endif

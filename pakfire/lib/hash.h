@@ -1,0 +1,28 @@
+/* SHA-256 (OpenSSL libcrypto) and hex helpers. */
+#ifndef PF_HASH_H
+#define PF_HASH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pf_ctx;
+struct pf_sha256; /* streaming state, opaque */
+
+struct pf_sha256 *pf_sha256_new(void);          /* NULL on out of memory */
+void pf_sha256_update(struct pf_sha256 *h, const void *data, size_t len);
+void pf_sha256_final(struct pf_sha256 *h, uint8_t out[32]);
+void pf_sha256_free(struct pf_sha256 *h);
+
+void pf_sha256_buf(const void *data, size_t len, uint8_t out[32]);
+
+/* Hash the whole file open on fd from its current offset. */
+int pf_sha256_fd(struct pf_ctx *ctx, int fd, const char *name, uint8_t out[32],
+		 uint64_t *size);
+
+/* 64 lowercase hex digits <-> 32 bytes. from_hex accepts exactly 64
+ * lowercase hex digits and returns -1 otherwise. */
+void pf_hex(const uint8_t in[32], char out[65]);
+int pf_unhex(const char *in, size_t len, uint8_t out[32]);
+
+#endif

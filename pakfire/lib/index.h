@@ -1,0 +1,70 @@
+/* The signed repository index (DESIGN.md, "Repository"): deb822-style
+ * stanzas of "Key: value" lines separated by blank lines. The first stanza
+ * describes the repository, each further one a core update or an add-on.
+ * The parser is only ever called on bytes whose signature was verified. */
+#ifndef PF_INDEX_H
+#define PF_INDEX_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pf_ctx;
+
+enum pf_stanza_type { PF_STANZA_CORE, PF_STANZA_ADDON };
+
+struct pf_index_entry {
+	enum pf_stanza_type type;
+	unsigned number;        /* core: Number */
+	unsigned requires;      /* core: Requires (core level needed) */
+	char *series_switch;    /* core: Series-Switch, or NULL */
+	char *name;             /* addon: Name */
+	char *version;          /* addon: Version */
+	char *release;          /* addon: Release */
+	char *depends;          /* addon: Depends (raw, may be NULL) */
+	char *summary;          /* Summary (may be NULL) */
+	bool reboot;            /* Reboot: yes|no (default no) */
+	char *manifest;         /* relative path in the repository */
+	uint64_t manifest_size;
+	uint8_t manifest_sha256[32];
+	char *package;          /* relative path in the repository */
+	uint64_t package_size;
+	uint8_t package_sha256[32];
+};
+
+struct pf_index {
+	unsigned format;        /* Format: must be 1 */
+	char *series;
+	char *arch;
+	uint64_t revision;
+	time_t date;            /* Date, UTC */
+	time_t valid_until;     /* Valid-Until, UTC */
+	char *successor;        /* Successor, or NULL */
+	struct pf_index_entry *entries;
+	size_t n;
+};
+
+/* Parse (LEN bytes, need not be NUL-terminated). Missing required keys,
+ * duplicate keys, bad numbers, bad hashes, bad dates, bad relative paths
+ * (absolute, "..", characters outside [A-Za-z0-9._+/-]), two core stanzas
+ * with one Number: PF_E_VERIFY naming the stanza and key. Unknown keys are
+ * ignored (forward compatibility). *out is owned by the caller. */
+int pf_index_parse(struct pf_ctx *ctx, const char *name, const char *buf,
+		   size_t len, struct pf_index **out);
+
+/* Serialise (pakfire-repo publish): the exact bytes that get signed. */
+int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
+		   char **buf, size_t *len);
+
+/* The core stanza with this Number, or NULL. */
+const struct pf_index_entry *pf_index_find_core(const struct pf_index *idx,
+						 unsigned number);
+
+void pf_index_free(struct pf_index *idx);
+
+/* "2026-11-25T10:00:00Z" <-> time_t (UTC). parse returns -1 if malformed. */
+int pf_time_parse(const char *s, time_t *out);
+void pf_time_format(time_t t, char buf[static 21]);
+
+#endif

@@ -1,0 +1,47 @@
+/* Event delivery: see event.h. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "context.h"
+#include "event.h"
+
+void pf_emit(struct pf_ctx *ctx, const struct pf_event *ev)
+{
+	if (ctx->event_fn)
+		ctx->event_fn(ev, ctx->event_data);
+}
+
+static void emit_text(struct pf_ctx *ctx, enum pf_event_type type,
+		      const char *fmt, va_list ap)
+{
+	char text[1024];
+
+	if (!ctx->event_fn)
+		return;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	pf_emit(ctx, &(struct pf_event){ .type = type, .text = text });
+}
+
+void pf_info(struct pf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit_text(ctx, PF_EV_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void pf_warn(struct pf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit_text(ctx, PF_EV_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void pf_debug(struct pf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit_text(ctx, PF_EV_DEBUG, fmt, ap);
+	va_end(ap);
+}

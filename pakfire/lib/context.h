@@ -12,12 +12,14 @@
 
 struct pf_config;
 struct pf_db;
+struct pf_fetch;
 
 struct pf_ctx {
 	int root_fd;          /* O_PATH|O_DIRECTORY on the root, or -1 */
 	char *root;           /* the root as given (for messages), "/" by default */
 	struct pf_config *config;
 	struct pf_db *db;     /* opened on demand by pf_ctx_open_db() */
+	struct pf_fetch *fetch; /* the download session, made on first use */
 
 	pf_event_fn event_fn; /* where events go; NULL drops them */
 	void *event_data;
@@ -43,6 +45,10 @@ int pf_ctx_load_config(struct pf_ctx *ctx, const char *file);
 /* Open (and migrate) the database named by the configuration. With
  * must_exist, a missing database is a usage error that says to run init. */
 int pf_ctx_open_db(struct pf_ctx *ctx, bool must_exist);
+
+/* The root for messages: "" for "/", else the root as given, so that
+ * prefix + "/var/lib/..." reads right either way. */
+const char *pf_ctx_root_prefix(const struct pf_ctx *ctx);
 
 void pf_ctx_set_event_sink(struct pf_ctx *ctx, pf_event_fn fn, void *data);
 

@@ -1,0 +1,680 @@
+/* SQLite state: see db.h.
+ *
+ * WAL, synchronous=FULL (the commit of an update must survive a power cut),
+ * foreign keys on, BEGIN IMMEDIATE for writers, and an ordered list of
+ * migrations applied one transaction each, numbered by PRAGMA user_version. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "context.h"
+#include "db.h"
+#include "hash.h"
+#include "manifest.h"
+#include "path.h"
+
+/* The schema, as an ordered list of migrations. Never edit a released one;
+ * append. Migration i brings user_version from i to i+1. */
+static const char *const migrations[] = {
+	/* 1: the state of a system */
+	"CREATE TABLE system ("
+	"  id           INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  series       TEXT NOT NULL,"           /* repository series, e.g. 2.25 */
+	"  arch         TEXT NOT NULL,"
+	"  core         INTEGER NOT NULL,"        /* core level: last update fully applied */
+	"  revision     INTEGER NOT NULL DEFAULT 0," /* highest index Revision seen */
+	"  index_sha256 TEXT NOT NULL DEFAULT ''" /* hash of that index */
+	");"
+	/* The last verified index per series/arch, exactly as signed. */
+	"CREATE TABLE indexes ("
+	"  series      TEXT NOT NULL,"
+	"  arch        TEXT NOT NULL,"
+	"  revision    INTEGER NOT NULL,"
+	"  sha256      TEXT NOT NULL,"
+	"  date        INTEGER NOT NULL,"
+	"  valid_until INTEGER NOT NULL,"
+	"  fetched_at  INTEGER NOT NULL,"
+	"  signer      TEXT NOT NULL,"
+	"  body        BLOB NOT NULL,"
+	"  signature   BLOB NOT NULL,"
+	"  PRIMARY KEY (series, arch)"
+	");"
+	/* Every command that changed or tried to change something. */
+	"CREATE TABLE transactions ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  command   TEXT NOT NULL,"
+	"  started   INTEGER NOT NULL,"
+	"  ended     INTEGER,"                     /* NULL while running or if killed */
+	"  outcome   TEXT,"                        /* ok | failed | refused */
+	"  exit_code INTEGER,"
+	"  error     TEXT"
+	");"
+	/* How far each update got, in order. */
+	"CREATE TABLE steps ("
+	"  id             INTEGER PRIMARY KEY,"
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id),"
+	"  at             INTEGER NOT NULL,"
+	"  update_number  INTEGER,"
+	"  step           TEXT NOT NULL,"
+	"  detail         TEXT"
+	");"
+	"CREATE INDEX steps_by_transaction ON steps(transaction_id);"
+	/* Core updates applied (or failed). */
+	"CREATE TABLE updates ("
+	"  number         INTEGER PRIMARY KEY,"
+	"  series         TEXT NOT NULL,"
+	"  applied_at     INTEGER NOT NULL,"
+	"  outcome        TEXT NOT NULL,"          /* applied | failed */
+	"  transaction_id INTEGER REFERENCES transactions(id)"
+	");"
+	/* Every path owned, as the update that installed it left it. */
+	"CREATE TABLE files ("
+	"  path   TEXT PRIMARY KEY,"
+	"  type   TEXT NOT NULL,"                  /* file | dir | symlink */
+	"  mode   INTEGER NOT NULL DEFAULT 0,"
+	"  uid    INTEGER NOT NULL DEFAULT 0,"
+	"  gid    INTEGER NOT NULL DEFAULT 0,"
+	"  size   INTEGER NOT NULL DEFAULT 0,"
+	"  sha256 TEXT,"                           /* files only */
+	"  target TEXT,"                           /* symlinks only */
+	"  owner  INTEGER NOT NULL"                /* core update number */
+	") WITHOUT ROWID;",
+};
+
+enum stmt_id {
+	ST_FILE_UPSERT,
+	ST_FILE_DELETE,
+	ST_FILE_GET,
+	ST_STEP_INSERT,
+	ST__COUNT
+};
+
+static const char *const stmt_sql[ST__COUNT] = {
+	[ST_FILE_UPSERT] =
+		"INSERT INTO files (path, type, mode, uid, gid, size, sha256, target, owner)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
+		" ON CONFLICT (path) DO UPDATE SET type = ?2, mode = ?3, uid = ?4,"
+		" gid = ?5, size = ?6, sha256 = ?7, target = ?8, owner = ?9",
+	[ST_FILE_DELETE] = "DELETE FROM files WHERE path = ?1",
+	[ST_FILE_GET] = "SELECT type, owner, size, sha256, mode FROM files WHERE path = ?1",
+	[ST_STEP_INSERT] =
+		"INSERT INTO steps (transaction_id, at, update_number, step, detail)"
+		" VALUES (?1, ?2, ?3, ?4, ?5)",
+};
+
+struct pf_db {
+	sqlite3 *h;
+	int dir_fd;          /* the database's folder, resolved inside the root */
+	char *display;       /* the path for messages */
+	sqlite3_stmt *stmt[ST__COUNT];
+};
+
+static int db_fail(struct pf_ctx *ctx, const char *what)
+{
+	struct pf_db *db = ctx->db;
+
+	return pf_fail(ctx, PF_E_OTHER, "database %s: %s: %s",
+		       db ? db->display : "?", what, db ? sqlite3_errmsg(db->h) : "not open");
+}
+
+static int exec(struct pf_ctx *ctx, struct pf_db *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db->h, sql, NULL, NULL, &err) != SQLITE_OK) {
+		pf_fail(ctx, PF_E_OTHER, "database %s: %s", db->display, err ? err : "error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
+}
+
+static sqlite3_stmt *stmt(struct pf_ctx *ctx, enum stmt_id id)
+{
+	struct pf_db *db = ctx->db;
+
+	if (!db->stmt[id] &&
+	    sqlite3_prepare_v3(db->h, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+			       &db->stmt[id], NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		return NULL;
+	}
+	sqlite3_reset(db->stmt[id]);
+	sqlite3_clear_bindings(db->stmt[id]);
+	return db->stmt[id];
+}
+
+static int user_version(struct pf_ctx *ctx, struct pf_db *db, int *v)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(db->h, "PRAGMA user_version", -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_step(s) != SQLITE_ROW) {
+		pf_fail(ctx, PF_E_OTHER, "database %s: %s", db->display, sqlite3_errmsg(db->h));
+		goto out;
+	}
+	*v = sqlite3_column_int(s, 0);
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+static int migrate(struct pf_ctx *ctx, struct pf_db *db)
+{
+	const int latest = (int)(sizeof(migrations) / sizeof(migrations[0]));
+	char sql[64];
+	int v;
+
+	if (user_version(ctx, db, &v) < 0)
+		return -1;
+	if (v > latest)
+		return pf_fail(ctx, PF_E_OTHER,
+			       "database %s has schema version %d, newer than this pakfire knows (%d);"
+			       " refusing to touch it", db->display, v, latest);
+	for (; v < latest; v++) {
+		if (exec(ctx, db, "BEGIN IMMEDIATE") < 0)
+			return -1;
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (exec(ctx, db, migrations[v]) < 0 || exec(ctx, db, sql) < 0 ||
+		    exec(ctx, db, "COMMIT") < 0) {
+			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+			return pf_fail_wrap(ctx, "migration %d", v + 1);
+		}
+	}
+	return 0;
+}
+
+void pf_db_close(struct pf_db *db)
+{
+	if (!db)
+		return;
+	for (int i = 0; i < ST__COUNT; i++)
+		sqlite3_finalize(db->stmt[i]);
+	sqlite3_close(db->h);
+	if (db->dir_fd >= 0)
+		close(db->dir_fd);
+	free(db->display);
+	free(db);
+}
+
+/* Split the configured absolute path into folder (relative to the root) and
+ * file name. */
+static int split_path(struct pf_ctx *ctx, const char *path, char **dir, char **base)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (path[0] != '/' || !slash || !slash[1])
+		return pf_fail(ctx, PF_E_USAGE, "database path %s must be an absolute file path", path);
+	*dir = strndup(path + 1, (size_t)(slash - path) - (slash > path ? 1 : 0));
+	*base = strdup(slash + 1);
+	if (!*dir || !*base) {
+		free(*dir);
+		free(*base);
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	}
+	return 0;
+}
+
+int pf_db_exists(struct pf_ctx *ctx, const char *path, bool *exists)
+{
+	char *dir = NULL, *base = NULL;
+	int fd = -1, r = -1;
+	struct stat st;
+
+	if (split_path(ctx, path, &dir, &base) < 0)
+		return -1;
+	*exists = false;
+	fd = pf_root_open(ctx, dir, O_PATH | O_DIRECTORY, 0);
+	if (fd < 0) {
+		if (errno == ENOENT) {
+			r = 0;
+			goto out;
+		}
+		pf_fail_errno(ctx, PF_E_OTHER, "%s", dir);
+		goto out;
+	}
+	if (fstatat(fd, base, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		*exists = true;
+	else if (errno != ENOENT) {
+		pf_fail_errno(ctx, PF_E_OTHER, "%s", path);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	free(base);
+	return r;
+}
+
+int pf_db_open(struct pf_ctx *ctx, const char *path, bool must_exist, struct pf_db **out)
+{
+	struct pf_db *db = NULL;
+	char *dir = NULL, *base = NULL, *fdpath = NULL;
+	bool exists;
+	int r = -1;
+
+	if (pf_db_exists(ctx, path, &exists) < 0)
+		return -1;
+	if (!exists && must_exist)
+		return pf_fail(ctx, PF_E_USAGE,
+			       "no pakfire database at %s under %s: run 'pakfire init --series S --core N' first",
+			       path, ctx->root);
+	if (split_path(ctx, path, &dir, &base) < 0)
+		return -1;
+	db = calloc(1, sizeof(*db));
+	if (!db || asprintf(&db->display, "%s%s", pf_ctx_root_prefix(ctx), path) < 0) {
+		if (db)
+			db->display = NULL;
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	db->dir_fd = -1;
+	if (!exists && pf_root_mkdirs(ctx, dir) < 0)
+		goto out;
+	db->dir_fd = pf_root_open(ctx, dir, O_PATH | O_DIRECTORY, 0);
+	if (db->dir_fd < 0) {
+		pf_fail_errno(ctx, PF_E_OTHER, "%s", dir);
+		goto out;
+	}
+	/* SQLite opens by name: name the folder through its fd, which was
+	 * resolved inside the root, so no symlink can move the database out. */
+	if (asprintf(&fdpath, "/proc/self/fd/%d/%s", db->dir_fd, base) < 0) {
+		fdpath = NULL;
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	if (sqlite3_open_v2(fdpath, &db->h,
+			    SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE) |
+			    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+		pf_fail(ctx, PF_E_OTHER, "database %s: %s", db->display,
+			db->h ? sqlite3_errmsg(db->h) : "out of memory");
+		goto out;
+	}
+	sqlite3_busy_timeout(db->h, 10000);
+	sqlite3_extended_result_codes(db->h, 1);
+	if (exec(ctx, db, "PRAGMA journal_mode = WAL") < 0 ||
+	    exec(ctx, db, "PRAGMA synchronous = FULL") < 0 ||
+	    exec(ctx, db, "PRAGMA foreign_keys = ON") < 0 ||
+	    migrate(ctx, db) < 0)
+		goto out;
+	*out = db;
+	db = NULL;
+	r = 0;
+out:
+	pf_db_close(db);
+	free(fdpath);
+	free(dir);
+	free(base);
+	return r;
+}
+
+static int text_copy(char *dst, size_t size, sqlite3_stmt *s, int col)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+
+	snprintf(dst, size, "%s", t ? (const char *)t : "");
+	return 0;
+}
+
+int pf_db_init_system(struct pf_ctx *ctx, const char *series, const char *arch, unsigned core)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "INSERT INTO system (id, series, arch, core) VALUES (1, ?1, ?2, ?3)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, series, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, arch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, core);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		if (sqlite3_extended_errcode(ctx->db->h) == SQLITE_CONSTRAINT_PRIMARYKEY)
+			pf_fail(ctx, PF_E_USAGE, "database %s is already initialised", ctx->db->display);
+		else
+			db_fail(ctx, "init");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+int pf_db_get_system(struct pf_ctx *ctx, struct pf_system *out)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1, rc;
+
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "SELECT series, arch, core, revision, index_sha256 FROM system WHERE id = 1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		pf_fail(ctx, PF_E_USAGE,
+			"database %s holds no system: run 'pakfire init --series S --core N' first",
+			ctx->db->display);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		db_fail(ctx, "read system");
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	text_copy(out->series, sizeof(out->series), s, 0);
+	text_copy(out->arch, sizeof(out->arch), s, 1);
+	out->core = (unsigned)sqlite3_column_int64(s, 2);
+	out->revision = (uint64_t)sqlite3_column_int64(s, 3);
+	text_copy(out->index_sha256, sizeof(out->index_sha256), s, 4);
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+static int rollback(struct pf_ctx *ctx)
+{
+	sqlite3_exec(ctx->db->h, "ROLLBACK", NULL, NULL, NULL);
+	return -1;
+}
+
+int pf_db_store_index(struct pf_ctx *ctx, const char *series, const char *arch,
+		      const struct pf_stored_index *idx, const void *sig, size_t sig_len)
+{
+	sqlite3_stmt *s = NULL, *u = NULL;
+	int r = -1;
+
+	if (exec(ctx, ctx->db, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "INSERT OR REPLACE INTO indexes (series, arch, revision, sha256, date,"
+			       " valid_until, fetched_at, signer, body, signature)"
+			       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+			       -1, &s, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(ctx->db->h,
+			       "UPDATE system SET revision = ?1, index_sha256 = ?2 WHERE id = 1",
+			       -1, &u, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, series, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, arch, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, (sqlite3_int64)idx->revision);
+	sqlite3_bind_text(s, 4, idx->sha256, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, idx->date);
+	sqlite3_bind_int64(s, 6, idx->valid_until);
+	sqlite3_bind_int64(s, 7, idx->fetched_at);
+	sqlite3_bind_text(s, 8, idx->signer, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 9, idx->body, idx->body_len, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 10, sig, sig_len, SQLITE_STATIC);
+	sqlite3_bind_int64(u, 1, (sqlite3_int64)idx->revision);
+	sqlite3_bind_text(u, 2, idx->sha256, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE || sqlite3_step(u) != SQLITE_DONE) {
+		db_fail(ctx, "store index");
+		goto out;
+	}
+	if (exec(ctx, ctx->db, "COMMIT") < 0)
+		goto out;
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	sqlite3_finalize(u);
+	return r < 0 ? rollback(ctx) : 0;
+}
+
+void pf_stored_index_clear(struct pf_stored_index *idx)
+{
+	free(idx->body);
+	memset(idx, 0, sizeof(*idx));
+}
+
+int pf_db_load_index(struct pf_ctx *ctx, const char *series, const char *arch,
+		     struct pf_stored_index *out, bool *found)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1, rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "SELECT revision, sha256, date, valid_until, fetched_at, signer, body"
+			       " FROM indexes WHERE series = ?1 AND arch = ?2",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, series, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, arch, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		r = 0;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		db_fail(ctx, "load index");
+		goto out;
+	}
+	out->revision = (uint64_t)sqlite3_column_int64(s, 0);
+	text_copy(out->sha256, sizeof(out->sha256), s, 1);
+	out->date = sqlite3_column_int64(s, 2);
+	out->valid_until = sqlite3_column_int64(s, 3);
+	out->fetched_at = sqlite3_column_int64(s, 4);
+	text_copy(out->signer, sizeof(out->signer), s, 5);
+	out->body_len = (size_t)sqlite3_column_bytes(s, 6);
+	out->body = malloc(out->body_len + 1);
+	if (!out->body) {
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	if (out->body_len)
+		memcpy(out->body, sqlite3_column_blob(s, 6), out->body_len);
+	out->body[out->body_len] = '\0';
+	*found = true;
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+int pf_db_tx_begin(struct pf_ctx *ctx, const char *command, int64_t *id)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "INSERT INTO transactions (command, started) VALUES (?1, ?2)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_text(s, 1, command, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 2, time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_fail(ctx, "begin transaction record");
+		goto out;
+	}
+	*id = sqlite3_last_insert_rowid(ctx->db->h);
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+int pf_db_tx_step(struct pf_ctx *ctx, int64_t id, unsigned update, const char *step,
+		  const char *detail)
+{
+	sqlite3_stmt *s = stmt(ctx, ST_STEP_INSERT);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, time(NULL));
+	if (update)
+		sqlite3_bind_int64(s, 3, update);
+	sqlite3_bind_text(s, 4, step, -1, SQLITE_STATIC);
+	if (detail)
+		sqlite3_bind_text(s, 5, detail, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return db_fail(ctx, "record step");
+	return 0;
+}
+
+void pf_db_tx_end(struct pf_ctx *ctx, int64_t id)
+{
+	enum pf_errclass cls = pf_error_class(ctx);
+	const char *outcome = cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed";
+	sqlite3_stmt *s = NULL;
+
+	if (!ctx->db || id <= 0)
+		return;
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "UPDATE transactions SET ended = ?2, outcome = ?3, exit_code = ?4,"
+			       " error = ?5 WHERE id = ?1", -1, &s, NULL) != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, time(NULL));
+	sqlite3_bind_text(s, 3, outcome, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, 4, pf_exit_code(cls));
+	if (cls != PF_E_OK)
+		sqlite3_bind_text(s, 5, pf_error_message(ctx), -1, SQLITE_TRANSIENT);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(s);
+	return;
+fail:
+	/* Keep the original error; add that it could not be recorded. */
+	pf_fail(ctx, PF_E_OTHER, "recording the outcome in %s failed: %s",
+		ctx->db->display, sqlite3_errmsg(ctx->db->h));
+	sqlite3_finalize(s);
+}
+
+int pf_db_owned(struct pf_ctx *ctx, const char *path, struct pf_owned *out)
+{
+	sqlite3_stmt *s = stmt(ctx, ST_FILE_GET);
+	const char *hex;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, path, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE)
+		return 0;
+	if (rc != SQLITE_ROW)
+		return db_fail(ctx, "look up owner");
+	out->found = true;
+	text_copy(out->type, sizeof(out->type), s, 0);
+	out->owner = (unsigned)sqlite3_column_int64(s, 1);
+	out->size = (uint64_t)sqlite3_column_int64(s, 2);
+	hex = (const char *)sqlite3_column_text(s, 3);
+	if (hex && pf_unhex(hex, strlen(hex), out->sha256) < 0)
+		return pf_fail(ctx, PF_E_OTHER, "database %s: bad hash recorded for %s",
+			       ctx->db->display, path);
+	out->mode = (unsigned)sqlite3_column_int64(s, 4);
+	sqlite3_reset(s);
+	return 0;
+}
+
+static int record_entry(struct pf_ctx *ctx, const struct pf_entry *e, unsigned number)
+{
+	sqlite3_stmt *s = stmt(ctx, ST_FILE_UPSERT);
+	char hex[65];
+
+	if (!s)
+		return -1;
+	sqlite3_bind_text(s, 1, e->path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, pf_entry_type_name(e->type), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, e->mode);
+	sqlite3_bind_int64(s, 4, e->uid);
+	sqlite3_bind_int64(s, 5, e->gid);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)e->size);
+	if (e->type == PF_ENTRY_FILE) {
+		pf_hex(e->sha256, hex);
+		sqlite3_bind_text(s, 7, hex, 64, SQLITE_TRANSIENT);
+	}
+	if (e->type == PF_ENTRY_SYMLINK)
+		sqlite3_bind_text(s, 8, e->target, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 9, number);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return db_fail(ctx, "record file");
+	return 0;
+}
+
+int pf_db_commit_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *series,
+			const struct pf_manifest *m, char *const *removed, size_t n_removed)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (exec(ctx, ctx->db, "BEGIN IMMEDIATE") < 0)
+		return -1;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct pf_entry *e = &m->entries[i];
+
+		if (e->type != PF_ENTRY_FILE && e->type != PF_ENTRY_DIR &&
+		    e->type != PF_ENTRY_SYMLINK)
+			continue;
+		if (record_entry(ctx, e, number) < 0)
+			goto out;
+	}
+	for (size_t i = 0; i < n_removed; i++) {
+		sqlite3_stmt *d = stmt(ctx, ST_FILE_DELETE);
+
+		if (!d)
+			goto out;
+		sqlite3_bind_text(d, 1, removed[i], -1, SQLITE_STATIC);
+		if (sqlite3_step(d) != SQLITE_DONE) {
+			db_fail(ctx, "forget removed file");
+			goto out;
+		}
+	}
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "INSERT OR REPLACE INTO updates (number, series, applied_at, outcome,"
+			       " transaction_id) VALUES (?1, ?2, ?3, 'applied', ?4)",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	sqlite3_bind_text(s, 2, series, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time(NULL));
+	sqlite3_bind_int64(s, 4, tx);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_fail(ctx, "record update");
+		goto out;
+	}
+	sqlite3_finalize(s);
+	s = NULL;
+	if (sqlite3_prepare_v2(ctx->db->h, "UPDATE system SET core = ?1 WHERE id = 1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_fail(ctx, "advance core level");
+		goto out;
+	}
+	if (pf_db_tx_step(ctx, tx, number, "committed", NULL) < 0 ||
+	    exec(ctx, ctx->db, "COMMIT") < 0)
+		goto out;
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r < 0 ? rollback(ctx) : 0;
+}

@@ -1,0 +1,86 @@
+/* State in SQLite: the system, the verified index, the updates applied, every
+ * file owned, and every transaction with its steps. The schema is in db.c and
+ * reads as documentation of the state; nothing about state lives elsewhere. */
+#ifndef PF_DB_H
+#define PF_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pf_ctx;
+struct pf_db;
+struct pf_manifest;
+
+/* Open the database at PATH (absolute, taken inside the root), creating it
+ * (and its folder) unless must_exist. Applies pending migrations. */
+int pf_db_open(struct pf_ctx *ctx, const char *path, bool must_exist,
+	       struct pf_db **out);
+void pf_db_close(struct pf_db *db);
+
+/* Whether the database file exists (for init, which must not overwrite). */
+int pf_db_exists(struct pf_ctx *ctx, const char *path, bool *exists);
+
+struct pf_system {
+	char series[64];
+	char arch[64];
+	unsigned core;
+	uint64_t revision;      /* last index Revision seen, 0 if none */
+	char index_sha256[65];  /* its SHA-256, "" if none */
+};
+
+/* The row written by `pakfire init`. Fails if one exists. */
+int pf_db_init_system(struct pf_ctx *ctx, const char *series, const char *arch,
+		      unsigned core);
+int pf_db_get_system(struct pf_ctx *ctx, struct pf_system *out);
+
+/* A verified index: stored whole (the bytes that were signed, and the
+ * signature) so the client and support staff can always see what was
+ * trusted; the system row remembers its Revision and hash. */
+struct pf_stored_index {
+	uint64_t revision;
+	char sha256[65];
+	time_t date;
+	time_t valid_until;
+	time_t fetched_at;
+	char signer[128];
+	char *body;             /* malloc'd, NUL-terminated */
+	size_t body_len;
+};
+int pf_db_store_index(struct pf_ctx *ctx, const char *series, const char *arch,
+		      const struct pf_stored_index *idx, const void *sig,
+		      size_t sig_len);
+/* Loads the current index for series/arch; *found false if none. */
+int pf_db_load_index(struct pf_ctx *ctx, const char *series, const char *arch,
+		     struct pf_stored_index *out, bool *found);
+void pf_stored_index_clear(struct pf_stored_index *idx);
+
+/* Transactions: one per command that changes something. Steps record how
+ * far each update got and why it stopped, for history and diagnose. */
+int pf_db_tx_begin(struct pf_ctx *ctx, const char *command, int64_t *id);
+int pf_db_tx_step(struct pf_ctx *ctx, int64_t id, unsigned update,
+		  const char *step, const char *detail);
+/* Ends the transaction with the error on the context (if any). Never fails
+ * the caller's error: a failure to record is appended to the message. */
+void pf_db_tx_end(struct pf_ctx *ctx, int64_t id);
+
+/* What the database says about one owned path. */
+struct pf_owned {
+	bool found;
+	char type[16];
+	unsigned owner;         /* core update that installed it */
+	uint64_t size;
+	uint8_t sha256[32];
+	unsigned mode;
+};
+int pf_db_owned(struct pf_ctx *ctx, const char *path, struct pf_owned *out);
+
+/* The commit point of an update: in one transaction, record every entry of
+ * the manifest as owned by update NUMBER, forget the REMOVED paths, mark the
+ * update applied and advance the core level. */
+int pf_db_commit_update(struct pf_ctx *ctx, int64_t tx, unsigned number,
+			const char *series, const struct pf_manifest *m,
+			char *const *removed, size_t n_removed);
+
+#endif

@@ -1,0 +1,38 @@
+/* Downloads with libcurl: http and https only, certificate checks on, size
+ * caps, timeouts, hashing on the way in. Everything fetched is hostile until
+ * its signature or its signed hash says otherwise, so nothing here parses. */
+#ifndef PF_FETCH_H
+#define PF_FETCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct pf_ctx;
+struct pf_fetch;
+
+/* Caps for files whose size is not known in advance. */
+#define PF_INDEX_MAX     (16u * 1024 * 1024)
+#define PF_SIGNATURE_MAX (64u * 1024)
+
+void pf_fetch_free(struct pf_fetch *f);
+
+/* The URL of REL (a path relative to the series/arch folder) on MIRROR. */
+char *pf_fetch_url(const char *mirror, const char *series, const char *arch,
+		   const char *rel);
+
+/* Fetch URL into memory, at most MAX bytes (more is PF_E_VERIFY: a mirror
+ * does not get to make us buffer without bound). A transport failure or an
+ * HTTP error status is PF_E_DOWNLOAD, with *http_status set (0 when no HTTP
+ * answer came) so callers can tell "no such file" from "no server". */
+int pf_fetch_mem(struct pf_ctx *ctx, const char *url, size_t max, char **buf,
+		 size_t *len, long *http_status);
+
+/* Fetch URL into NAME below DIRFD, which must come out exactly SIZE bytes
+ * with SHA-256 SHA (hashed while downloading: no second pass). Written to
+ * NAME.part and renamed to NAME only once verified; on any failure the part
+ * file is removed. An existing NAME with the right size and hash is kept
+ * without downloading. Size or hash mismatch: PF_E_VERIFY. */
+int pf_fetch_file(struct pf_ctx *ctx, const char *url, int dirfd,
+		  const char *name, uint64_t size, const uint8_t sha[32]);
+
+#endif

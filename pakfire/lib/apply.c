@@ -1,0 +1,778 @@
+/* Applying one verified update: see apply.h.
+ *
+ * Three phases, like dpkg's unpack/configure split:
+ *   stage   stream the package; each member must be in the manifest with the
+ *           same type, mode, owner, size and hash; files and symlinks are
+ *           written beside their targets as .pakfire-N-I (O_EXCL, never
+ *           through a symlink); missing parent directories are created and
+ *           remembered. Any failure unlinks what was staged: root unchanged.
+ *   commit  syncfs every file system touched (the staged data is on disk
+ *           before any name points at it), rename each temporary over its
+ *           target, syncfs again, then record the update in one database
+ *           transaction (the commit point).
+ *   clean   removals, which only happen once the database no longer owns
+ *           the paths.
+ * Issue 5 turns the steps recorded here into a journal that recovery reads. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "apply.h"
+#include "context.h"
+#include "db.h"
+#include "hash.h"
+#include "manifest.h"
+#include "path.h"
+
+#define IO_BUF (256 * 1024)
+#define MAX_FS 16
+#define MANIFEST_MEMBER ".pakfire/manifest"
+
+struct staged {
+	const struct pf_entry *e;
+	char tmp[48];           /* temporary name beside the target; "" if none */
+};
+
+struct stage {
+	struct pf_ctx *ctx;
+	int64_t tx;
+	unsigned number;
+	const struct pf_manifest *m;
+	const char *pak;        /* package name for messages */
+	struct staged *items;   /* in archive order */
+	size_t n_items;
+	bool *seen;             /* per manifest entry */
+	char **created;         /* directories this update made, in order */
+	size_t n_created;
+	size_t cap_created;
+	char *parent;           /* cached parent directory (relative path) */
+	int parent_fd;
+	struct { dev_t dev; int fd; } fs[MAX_FS];
+	size_t n_fs;
+	char *buf;
+	bool as_root;
+};
+
+struct removal {
+	const struct pf_entry *e;
+	bool dir;
+};
+
+/* "usr/lib/libc.so" -> parent "usr/lib", base "libc.so"; "etc" -> "", "etc". */
+static const char *split(const char *path, char **parent)
+{
+	const char *slash = strrchr(path, '/');
+
+	*parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
+	return slash ? slash + 1 : path;
+}
+
+static int quoted_fail(struct pf_ctx *ctx, enum pf_errclass cls, const char *pak,
+		       const char *name, const char *what)
+{
+	char q[256];
+
+	pf_quote(name, strlen(name), q, sizeof(q));
+	return pf_fail(ctx, cls, "%s: member '%s' %s", pak, q, what);
+}
+
+/* Remember the file system of FD so commit can syncfs it. */
+static int track_fs(struct stage *st, int fd)
+{
+	struct stat sb;
+
+	if (fstat(fd, &sb) < 0)
+		return pf_fail_errno(st->ctx, PF_E_OTHER, "fstat");
+	for (size_t i = 0; i < st->n_fs; i++)
+		if (st->fs[i].dev == sb.st_dev)
+			return 0;
+	if (st->n_fs == MAX_FS)
+		return pf_fail(st->ctx, PF_E_OTHER, "an update spanning more than %d file systems", MAX_FS);
+	st->fs[st->n_fs].fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+	if (st->fs[st->n_fs].fd < 0)
+		return pf_fail_errno(st->ctx, PF_E_OTHER, "dup");
+	st->fs[st->n_fs++].dev = sb.st_dev;
+	return 0;
+}
+
+static int sync_all(struct stage *st)
+{
+	for (size_t i = 0; i < st->n_fs; i++)
+		if (syncfs(st->fs[i].fd) < 0)
+			return pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: syncing to disk failed",
+					     st->number);
+	return 0;
+}
+
+static int remember_created(struct stage *st, const char *path)
+{
+	if (st->n_created == st->cap_created) {
+		size_t cap = st->cap_created ? 2 * st->cap_created : 32;
+		char **p = realloc(st->created, cap * sizeof(*p));
+
+		if (!p)
+			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+		st->created = p;
+		st->cap_created = cap;
+	}
+	st->created[st->n_created] = strdup(path);
+	if (!st->created[st->n_created])
+		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+	st->n_created++;
+	return 0;
+}
+
+/* Open directory PATH below the root, creating what is missing (0755) and
+ * remembering each directory made, so a rollback can take it away again. */
+static int open_dir(struct stage *st, const char *path)
+{
+	char *prefix = NULL;
+	int fd = pf_root_open(st->ctx, path, O_RDONLY | O_DIRECTORY, 0);
+	size_t len = strlen(path);
+
+	if (fd >= 0 || errno != ENOENT)
+		goto done;
+	prefix = malloc(len + 1);
+	if (!prefix)
+		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+	/* Walk down from the root: each component exists or is made. */
+	for (size_t i = 0; i <= len; i++) {
+		char *parent, *base;
+		int pfd;
+
+		if (i < len && path[i] != '/')
+			continue;
+		memcpy(prefix, path, i);
+		prefix[i] = '\0';
+		fd = pf_root_open(st->ctx, prefix, O_RDONLY | O_DIRECTORY, 0);
+		if (fd >= 0) {
+			if (i < len)
+				close(fd);
+			continue;
+		}
+		if (errno != ENOENT)
+			goto done;
+		base = (char *)split(prefix, &parent);
+		if (!parent) {
+			free(prefix);
+			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+		}
+		pfd = pf_root_open(st->ctx, parent, O_RDONLY | O_DIRECTORY, 0);
+		free(parent);
+		if (pfd < 0)
+			goto done;
+		if (mkdirat(pfd, base, 0755) < 0) {
+			close(pfd);
+			goto done;
+		}
+		close(pfd);
+		if (remember_created(st, prefix) < 0) {
+			free(prefix);
+			return -1;
+		}
+		fd = pf_root_open(st->ctx, prefix, O_RDONLY | O_DIRECTORY, 0);
+		if (fd < 0)
+			goto done;
+		if (i < len)
+			close(fd);
+	}
+done:
+	if (fd < 0)
+		pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
+			      "core %u: cannot create directory %s/%s", st->number,
+			      pf_ctx_root_prefix(st->ctx), path);
+	free(prefix);
+	return fd;
+}
+
+/* The directory that holds PATH, cached: archives are in path order. */
+static int parent_of(struct stage *st, const char *path, const char **base)
+{
+	char *parent;
+	int fd;
+
+	*base = split(path, &parent);
+	if (!parent)
+		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+	if (st->parent && !strcmp(st->parent, parent)) {
+		free(parent);
+		return st->parent_fd;
+	}
+	fd = open_dir(st, parent);
+	if (fd < 0 || track_fs(st, fd) < 0) {
+		if (fd >= 0)
+			close(fd);
+		free(parent);
+		return -1;
+	}
+	if (st->parent_fd >= 0)
+		close(st->parent_fd);
+	free(st->parent);
+	st->parent = parent;
+	st->parent_fd = fd;
+	return fd;
+}
+
+static int write_all(int fd, const char *p, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* A directory that is in the way of a file, or a file in the way of a
+ * directory, is not something to resolve silently. */
+static int check_target(struct stage *st, int pfd, const char *base, const struct pf_entry *e)
+{
+	struct stat sb;
+
+	if (fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : pf_fail_errno(st->ctx, PF_E_OTHER, "%s", e->path);
+	if (S_ISDIR(sb.st_mode))
+		return pf_fail(st->ctx, PF_E_OTHER,
+			       "core %u: %s/%s is a directory, but the update installs a %s there",
+			       st->number, pf_ctx_root_prefix(st->ctx), e->path,
+			       pf_entry_type_name(e->type));
+	return 0;
+}
+
+static int open_temp(struct stage *st, int pfd, struct staged *it, size_t idx)
+{
+	int fd;
+
+	snprintf(it->tmp, sizeof(it->tmp), ".pakfire-%u-%zu", st->number, idx);
+	fd = openat(pfd, it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		/* Left by an interrupted run of this very update: ours. */
+		if (unlinkat(pfd, it->tmp, 0) == 0)
+			fd = openat(pfd, it->tmp,
+				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	}
+	if (fd < 0) {
+		int err = errno;
+
+		it->tmp[0] = '\0';
+		errno = err;
+		return pf_fail_errno(st->ctx, err == ENOSPC || err == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
+				     "core %u: cannot create a file beside %s/%s", st->number,
+				     pf_ctx_root_prefix(st->ctx), it->e->path);
+	}
+	return fd;
+}
+
+static int stage_file(struct stage *st, struct archive *a, struct staged *it, size_t idx)
+{
+	const struct pf_entry *e = it->e;
+	struct pf_sha256 *h = NULL;
+	const char *base;
+	uint64_t got = 0;
+	uint8_t sum[32];
+	int pfd, fd = -1, r = -1;
+
+	pfd = parent_of(st, e->path, &base);
+	if (pfd < 0 || check_target(st, pfd, base, e) < 0)
+		return -1;
+	fd = open_temp(st, pfd, it, idx);
+	if (fd < 0)
+		return -1;
+	h = pf_sha256_new();
+	if (!h) {
+		pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, st->buf, IO_BUF);
+
+		if (n == 0)
+			break;
+		if (n < 0) {
+			pf_fail(st->ctx, PF_E_VERIFY, "%s: %s: %s", st->pak, e->path,
+				archive_error_string(a));
+			goto out;
+		}
+		got += (uint64_t)n;
+		if (got > e->size) {
+			quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path, "is larger than its manifest says");
+			goto out;
+		}
+		pf_sha256_update(h, st->buf, (size_t)n);
+		if (write_all(fd, st->buf, (size_t)n) < 0) {
+			pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
+				      "core %u: writing %s/%s", st->number,
+				      pf_ctx_root_prefix(st->ctx), e->path);
+			goto out;
+		}
+	}
+	pf_sha256_final(h, sum);
+	if (got != e->size || memcmp(sum, e->sha256, 32) != 0) {
+		quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path,
+			    got != e->size ? "is shorter than its manifest says"
+					   : "does not match the SHA-256 in its manifest");
+		goto out;
+	}
+	/* chown first: it clears set-user-ID bits that fchmod then sets. */
+	if (st->as_root && fchown(fd, e->uid, e->gid) < 0) {
+		pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: chown %s", st->number, e->path);
+		goto out;
+	}
+	if (fchmod(fd, e->mode) < 0) {
+		pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: chmod %s", st->number, e->path);
+		goto out;
+	}
+	r = 0;
+out:
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: writing %s", st->number, e->path);
+	pf_sha256_free(h);
+	return r;
+}
+
+static int stage_symlink(struct stage *st, struct staged *it, size_t idx)
+{
+	const struct pf_entry *e = it->e;
+	const char *base;
+	int pfd, rc;
+
+	pfd = parent_of(st, e->path, &base);
+	if (pfd < 0 || check_target(st, pfd, base, e) < 0)
+		return -1;
+	snprintf(it->tmp, sizeof(it->tmp), ".pakfire-%u-%zu", st->number, idx);
+	rc = symlinkat(e->target, pfd, it->tmp);
+	if (rc < 0 && errno == EEXIST && unlinkat(pfd, it->tmp, 0) == 0)
+		rc = symlinkat(e->target, pfd, it->tmp); /* left by an interrupted run */
+	if (rc < 0) {
+		it->tmp[0] = '\0';
+		return pf_fail_errno(st->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
+				     "core %u: cannot create symlink %s", st->number, e->path);
+	}
+	if (st->as_root && fchownat(pfd, it->tmp, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
+		return pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: chown %s", st->number, e->path);
+	return 0;
+}
+
+static int stage_dir(struct stage *st, const struct pf_entry *e)
+{
+	int fd = open_dir(st, e->path);
+	int r;
+
+	if (fd < 0)
+		return -1;
+	r = track_fs(st, fd);
+	close(fd);
+	return r;
+}
+
+/* Check one archive header against the manifest; stage what it carries. */
+static int stage_member(struct stage *st, struct archive *a, struct archive_entry *ae)
+{
+	const char *name = archive_entry_pathname(ae);
+	const struct pf_entry *e;
+	struct staged *it;
+	mode_t type;
+	size_t idx;
+
+	if (!name)
+		return pf_fail(st->ctx, PF_E_VERIFY, "%s: a member without a name", st->pak);
+	e = pf_manifest_find(st->m, name);
+	if (!e)
+		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "is not in the manifest");
+	idx = (size_t)(e - st->m->entries);
+	if (st->seen[idx])
+		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "appears twice");
+	st->seen[idx] = true;
+	if (archive_entry_hardlink(ae))
+		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "is a hard link");
+	type = archive_entry_filetype(ae);
+	if ((e->type == PF_ENTRY_FILE && type != AE_IFREG) ||
+	    (e->type == PF_ENTRY_DIR && type != AE_IFDIR) ||
+	    (e->type == PF_ENTRY_SYMLINK && type != AE_IFLNK))
+		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
+				   e->type == PF_ENTRY_FILE ? "is not a regular file as its manifest says" :
+				   e->type == PF_ENTRY_DIR ? "is not a directory as its manifest says" :
+				   "is not a symlink as its manifest says");
+	if (e->type != PF_ENTRY_SYMLINK &&
+	    (mode_t)(archive_entry_perm(ae) & 07777) != e->mode)
+		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
+				   "has another mode than its manifest says");
+	if (e->type != PF_ENTRY_SYMLINK &&
+	    (archive_entry_uid(ae) != (la_int64_t)e->uid || archive_entry_gid(ae) != (la_int64_t)e->gid))
+		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
+				   "has another owner than its manifest says");
+	if (e->type == PF_ENTRY_FILE &&
+	    (!archive_entry_size_is_set(ae) || (uint64_t)archive_entry_size(ae) != e->size))
+		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
+				   "has another size than its manifest says");
+	if (e->type == PF_ENTRY_SYMLINK &&
+	    (!archive_entry_symlink(ae) || strcmp(archive_entry_symlink(ae), e->target)))
+		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
+				   "points elsewhere than its manifest says");
+
+	if (e->type == PF_ENTRY_DIR)
+		return stage_dir(st, e);
+	it = &st->items[st->n_items++];
+	it->e = e;
+	it->tmp[0] = '\0';
+	return e->type == PF_ENTRY_FILE ? stage_file(st, a, it, idx) : stage_symlink(st, it, idx);
+}
+
+/* The first member must be the manifest, byte for byte the verified one. */
+static int check_manifest_member(struct stage *st, struct archive *a, struct archive_entry *ae,
+				 const char *manifest, size_t len)
+{
+	const char *name = archive_entry_pathname(ae);
+	size_t got = 0;
+
+	if (!name || strcmp(name, MANIFEST_MEMBER) || archive_entry_filetype(ae) != AE_IFREG)
+		return pf_fail(st->ctx, PF_E_VERIFY, "%s: first member is not %s", st->pak,
+			       MANIFEST_MEMBER);
+	if (!archive_entry_size_is_set(ae) || (uint64_t)archive_entry_size(ae) != len)
+		return pf_fail(st->ctx, PF_E_VERIFY,
+			       "%s: %s differs from the published manifest (size)", st->pak,
+			       MANIFEST_MEMBER);
+	for (;;) {
+		la_ssize_t n = archive_read_data(a, st->buf, IO_BUF);
+
+		if (n == 0)
+			break;
+		if (n < 0)
+			return pf_fail(st->ctx, PF_E_VERIFY, "%s: %s", st->pak, archive_error_string(a));
+		if ((size_t)n > len - got || memcmp(st->buf, manifest + got, (size_t)n))
+			return pf_fail(st->ctx, PF_E_VERIFY,
+				       "%s: %s differs from the published manifest", st->pak,
+				       MANIFEST_MEMBER);
+		got += (size_t)n;
+	}
+	return got == len ? 0 : pf_fail(st->ctx, PF_E_VERIFY,
+					 "%s: %s is truncated", st->pak, MANIFEST_MEMBER);
+}
+
+static int stage_package(struct stage *st, int pak_fd, const char *manifest, size_t len)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *ae;
+	bool first = true;
+	int rc, r = -1;
+
+	if (!a)
+		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+	if (lseek(pak_fd, 0, SEEK_SET) < 0) {
+		pf_fail_errno(st->ctx, PF_E_OTHER, "%s", st->pak);
+		goto out;
+	}
+	/* Only what a .pak may be: tar, zstd (or xz) compressed. */
+	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
+	    archive_read_support_filter_xz(a) != ARCHIVE_OK ||
+	    archive_read_open_fd(a, pak_fd, IO_BUF) != ARCHIVE_OK) {
+		pf_fail(st->ctx, PF_E_VERIFY, "%s: not a package: %s", st->pak, archive_error_string(a));
+		goto out;
+	}
+	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		if (first ? check_manifest_member(st, a, ae, manifest, len) < 0
+			  : stage_member(st, a, ae) < 0)
+			goto out;
+		first = false;
+	}
+	if (rc != ARCHIVE_EOF) {
+		pf_fail(st->ctx, PF_E_VERIFY, "%s: damaged package: %s", st->pak,
+			archive_error_string(a));
+		goto out;
+	}
+	if (first) {
+		pf_fail(st->ctx, PF_E_VERIFY, "%s: empty package", st->pak);
+		goto out;
+	}
+	for (size_t i = 0; i < st->m->n; i++) {
+		enum pf_entry_type t = st->m->entries[i].type;
+
+		if ((t == PF_ENTRY_FILE || t == PF_ENTRY_DIR || t == PF_ENTRY_SYMLINK) && !st->seen[i]) {
+			quoted_fail(st->ctx, PF_E_VERIFY, st->pak, st->m->entries[i].path,
+				    "is in the manifest but missing from the package");
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	archive_read_free(a);
+	return r;
+}
+
+/* Undo staging: temporaries, then the directories we made, newest first. */
+static void unstage(struct stage *st)
+{
+	for (size_t i = 0; i < st->n_items; i++) {
+		char *parent;
+		int pfd;
+
+		if (!st->items[i].tmp[0])
+			continue;
+		split(st->items[i].e->path, &parent);
+		if (!parent)
+			continue;
+		pfd = pf_root_open(st->ctx, parent, O_PATH | O_DIRECTORY, 0);
+		free(parent);
+		if (pfd < 0)
+			continue;
+		if (unlinkat(pfd, st->items[i].tmp, 0) < 0 && errno != ENOENT)
+			pf_warn(st->ctx, "could not remove %s beside %s/%s: %m", st->items[i].tmp,
+				pf_ctx_root_prefix(st->ctx), st->items[i].e->path);
+		close(pfd);
+	}
+	for (size_t i = st->n_created; i-- > 0;) {
+		char *parent;
+		const char *base = split(st->created[i], &parent);
+		int pfd;
+
+		if (!parent)
+			continue;
+		pfd = pf_root_open(st->ctx, parent, O_PATH | O_DIRECTORY, 0);
+		free(parent);
+		if (pfd < 0)
+			continue;
+		unlinkat(pfd, base, AT_REMOVEDIR);
+		close(pfd);
+	}
+}
+
+/* Rename every staged temporary over its target; set directory modes. */
+static int commit_names(struct stage *st)
+{
+	for (size_t i = 0; i < st->n_items; i++) {
+		struct staged *it = &st->items[i];
+		const char *base;
+		int pfd = parent_of(st, it->e->path, &base);
+
+		if (pfd < 0)
+			return -1;
+		if (renameat(pfd, it->tmp, pfd, base) < 0)
+			return pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: cannot put %s/%s in place",
+					     st->number, pf_ctx_root_prefix(st->ctx), it->e->path);
+		it->tmp[0] = '\0';
+	}
+	for (size_t i = 0; i < st->m->n; i++) {
+		const struct pf_entry *e = &st->m->entries[i];
+		int fd;
+
+		if (e->type != PF_ENTRY_DIR)
+			continue;
+		fd = pf_root_open(st->ctx, e->path, O_RDONLY | O_DIRECTORY, 0);
+		if (fd < 0 ||
+		    (st->as_root && fchown(fd, e->uid, e->gid) < 0) ||
+		    fchmod(fd, e->mode) < 0) {
+			pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: directory %s/%s", st->number,
+				      pf_ctx_root_prefix(st->ctx), e->path);
+			if (fd >= 0)
+				close(fd);
+			return -1;
+		}
+		close(fd);
+	}
+	return 0;
+}
+
+static void kept(struct stage *st, const struct pf_entry *e, const char *why)
+{
+	pf_emit(st->ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = st->number,
+					     .path = e->path, .text = why });
+}
+
+/* Decide which 'remove' entries may go: owned by an earlier update and, for
+ * a file, still exactly as that update installed it. A modified file is an
+ * admin's; it is kept and reported. */
+static int plan_removals(struct stage *st, struct removal *out, size_t *n_out, uint64_t *n_kept)
+{
+	*n_out = 0;
+	*n_kept = 0;
+	for (size_t i = 0; i < st->m->n; i++) {
+		const struct pf_entry *e = &st->m->entries[i];
+		struct pf_owned own;
+		struct stat sb;
+		const char *base;
+		char *parent;
+		int pfd, fd;
+
+		if (e->type != PF_ENTRY_REMOVE)
+			continue;
+		if (pf_db_owned(st->ctx, e->path, &own) < 0)
+			return -1;
+		if (!own.found || own.owner >= st->number) {
+			kept(st, e, "not installed by an earlier update");
+			(*n_kept)++;
+			continue;
+		}
+		base = split(e->path, &parent);
+		if (!parent)
+			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+		pfd = pf_root_open(st->ctx, parent, O_PATH | O_DIRECTORY, 0);
+		free(parent);
+		if (pfd < 0 || fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (pfd >= 0)
+				close(pfd);
+			/* Already gone: only the database needs to forget it. */
+			out[(*n_out)++] = (struct removal){ .e = e, .dir = false };
+			continue;
+		}
+		if (!strcmp(own.type, "dir")) {
+			close(pfd);
+			out[(*n_out)++] = (struct removal){ .e = e, .dir = true };
+			continue;
+		}
+		if (!strcmp(own.type, "file")) {
+			uint8_t sum[32];
+			uint64_t size;
+			int r;
+
+			if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != own.size) {
+				close(pfd);
+				kept(st, e, "modified since it was installed");
+				(*n_kept)++;
+				continue;
+			}
+			fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+			close(pfd);
+			if (fd < 0)
+				return pf_fail_errno(st->ctx, PF_E_OTHER, "%s", e->path);
+			r = pf_sha256_fd(st->ctx, fd, e->path, sum, &size);
+			close(fd);
+			if (r < 0)
+				return -1;
+			if (memcmp(sum, own.sha256, 32) != 0) {
+				kept(st, e, "modified since it was installed");
+				(*n_kept)++;
+				continue;
+			}
+		} else {
+			close(pfd);
+			if (!S_ISLNK(sb.st_mode)) {
+				kept(st, e, "replaced by something else since it was installed");
+				(*n_kept)++;
+				continue;
+			}
+		}
+		out[(*n_out)++] = (struct removal){ .e = e, .dir = false };
+	}
+	return 0;
+}
+
+/* After the commit point: the database no longer owns these paths. */
+static uint64_t do_removals(struct stage *st, const struct removal *rm, size_t n)
+{
+	uint64_t done = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *base;
+		char *parent;
+		int pfd;
+
+		base = split(rm[i].e->path, &parent);
+		if (!parent)
+			continue;
+		pfd = pf_root_open(st->ctx, parent, O_PATH | O_DIRECTORY, 0);
+		free(parent);
+		if (pfd < 0)
+			continue; /* its folder is gone already */
+		if (unlinkat(pfd, base, rm[i].dir ? AT_REMOVEDIR : 0) == 0)
+			done++;
+		else if (errno == ENOTEMPTY || errno == EEXIST)
+			kept(st, rm[i].e, "directory not empty");
+		else if (errno != ENOENT)
+			pf_warn(st->ctx, "core %u: could not remove %s/%s: %s", st->number,
+				pf_ctx_root_prefix(st->ctx), rm[i].e->path, strerror(errno));
+		close(pfd);
+	}
+	if (n)
+		sync_all(st); /* best effort: the update is already committed */
+	return done;
+}
+
+static void stage_clear(struct stage *st)
+{
+	for (size_t i = 0; i < st->n_created; i++)
+		free(st->created[i]);
+	free(st->created);
+	for (size_t i = 0; i < st->n_fs; i++)
+		close(st->fs[i].fd);
+	if (st->parent_fd >= 0)
+		close(st->parent_fd);
+	free(st->parent);
+	free(st->items);
+	free(st->seen);
+	free(st->buf);
+}
+
+int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *series,
+		    const struct pf_manifest *m, const char *manifest, size_t manifest_len,
+		    int pak_fd, const char *pak_name, struct pf_apply_result *result)
+{
+	struct stage st = {
+		.ctx = ctx, .tx = tx, .number = number, .m = m, .pak = pak_name,
+		.parent_fd = -1, .as_root = geteuid() == 0,
+	};
+	struct removal *rm = NULL;
+	char **removed = NULL;
+	size_t n_rm = 0;
+	bool staged = false;
+	int r = -1;
+
+	memset(result, 0, sizeof(*result));
+	for (size_t i = 0; i < m->n; i++)
+		if (m->entries[i].type == PF_ENTRY_HOOK)
+			return pf_fail(ctx, PF_E_HOOK,
+				       "core %u ships hooks, which this pakfire cannot run yet;"
+				       " nothing was changed", number);
+	st.items = calloc(m->n ? m->n : 1, sizeof(*st.items));
+	st.seen = calloc(m->n ? m->n : 1, sizeof(*st.seen));
+	st.buf = malloc(IO_BUF);
+	rm = calloc(m->n ? m->n : 1, sizeof(*rm));
+	removed = calloc(m->n ? m->n : 1, sizeof(*removed));
+	if (!st.items || !st.seen || !st.buf || !rm || !removed) {
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	if (plan_removals(&st, rm, &n_rm, &result->kept) < 0)
+		goto out;
+
+	if (pf_db_tx_step(ctx, tx, number, "staging", NULL) < 0)
+		goto out;
+	staged = true;
+	if (stage_package(&st, pak_fd, manifest, manifest_len) < 0 || sync_all(&st) < 0)
+		goto out;
+	if (pf_db_tx_step(ctx, tx, number, "committing", NULL) < 0 ||
+	    commit_names(&st) < 0 || sync_all(&st) < 0)
+		goto out;
+	for (size_t i = 0; i < n_rm; i++)
+		removed[i] = rm[i].e->path;
+	if (pf_db_commit_update(ctx, tx, number, series, m, removed, n_rm) < 0)
+		goto out;
+	staged = false;
+	result->files = st.n_items;
+	for (size_t i = 0; i < m->n; i++)
+		result->files += m->entries[i].type == PF_ENTRY_DIR;
+	result->removed = do_removals(&st, rm, n_rm);
+	if (pf_db_tx_step(ctx, tx, number, "cleaned up", NULL) < 0)
+		goto out;
+	r = 0;
+out:
+	if (r < 0 && staged)
+		unstage(&st);
+	stage_clear(&st);
+	free(rm);
+	free(removed);
+	return r;
+}

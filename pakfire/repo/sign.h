@@ -1,0 +1,23 @@
+/* Detached OpenPGP signatures with GPGME, for the index (DESIGN.md). */
+#ifndef PF_REPO_SIGN_H
+#define PF_REPO_SIGN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct pf_ctx;
+
+/* FPR: a full fingerprint (40 or 64 hex digits): a user ID or short key ID
+ * could pick another key than the one the clients pin. */
+bool sign_fpr_valid(const char *fpr);
+
+/* Sign BUF with the secret key FPR from GNUPGHOME: a binary detached
+ * signature in *sig (malloc'd, *sig_len bytes), checked to be exactly one
+ * signature by that key. *signer gets the key's primary fingerprint
+ * (malloc'd) for the report. No passphrase is asked for: a protected key
+ * fails instead of waiting for a pinentry. */
+int sign_detached(struct pf_ctx *ctx, const char *gnupghome, const char *fpr,
+		  const char *buf, size_t len, char **sig, size_t *sig_len,
+		  char **signer);
+
+#endif

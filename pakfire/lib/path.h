@@ -11,9 +11,10 @@
 struct pf_ctx;
 
 /* A relative path as manifests carry them: non-empty, no leading or trailing
- * '/', no empty, "." or ".." component, no byte < 0x20 or 0x7f, at most
- * PATH_MAX bytes, each component at most NAME_MAX. On failure *why (if not
- * NULL) says what is wrong, for the caller's message. */
+ * '/', no empty, "." or ".." component, no byte < 0x20 or 0x7f, shorter than
+ * PATH_MAX bytes (what the kernel accepts), each component at most NAME_MAX.
+ * On failure *why (if not NULL) says what is wrong, for the caller's
+ * message. */
 bool pf_path_valid(const char *path, size_t len, const char **why);
 
 /* Open PATH (relative to the root, may be "" for the root itself) below
@@ -21,11 +22,19 @@ bool pf_path_valid(const char *path, size_t len, const char **why);
  * Returns the fd or -1 with errno set (no pf_fail: callers word it). */
 int pf_root_open(struct pf_ctx *ctx, const char *path, int flags, int mode);
 
-/* Make every missing directory of PATH (relative to the root), 0755. */
+/* Make PATH (relative to the root) and every missing directory above it,
+ * 0755, like mkdir -p; an existing directory (or a symlink to one, resolved
+ * inside the root) is fine. pf_fail on error (PF_E_SPACE for ENOSPC). */
 int pf_root_mkdirs(struct pf_ctx *ctx, const char *path);
 
-/* Remove a tree below dirfd (no symlink followed). */
+/* Remove a tree below dirfd (no symlink followed; a symlink is removed, not
+ * its target). A missing NAME is not an error. Returns -1 with errno set. */
 int pf_rmtree_at(int dirfd, const char *name);
+
+/* Quote S (LEN bytes) for a one-line message into OUT (SIZE bytes, at least
+ * 8): a byte outside printable ASCII becomes \xNN, a backslash \\, and a
+ * long S is cut with "...". Returns OUT; the caller adds the quotes. */
+const char *pf_quote(const char *s, size_t len, char *out, size_t size);
 
 /* Read a whole (small) file below dirfd into a malloc'd, NUL-terminated
  * buffer, refusing files larger than max. Returns -1 with errno set

@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# The command line: usage errors, option placement, init and status.
+# shellcheck source=tests/lib.sh disable=SC2034
+. "$(dirname "$0")/../lib.sh"
+
+test_unknown_command() {
+	run pakfire --root "$T" frobnicate
+	assert_exit 2
+	assert_one_line_error
+	assert_stderr_contains "frobnicate"
+}
+
+test_no_command() {
+	run pakfire
+	assert_exit 2
+}
+
+test_unknown_option() {
+	run pakfire --root "$T" --frobnicate status
+	assert_exit 2
+	assert_stderr_contains "--frobnicate"
+}
+
+test_global_options_before_or_after_the_command() {
+	repo_mini 139
+	http_start
+	root_at_core 138
+	cp -a "$R" "$T/second"
+	must_update
+
+	run pakfire --yes --root "$R" upgrade
+	assert_exit 0
+	run pakfire upgrade --root "$T/second" update
+	assert_exit 2
+	run pakfire update --root "$T/second"
+	assert_exit 0
+	run pakfire upgrade --root "$T/second" --yes
+	assert_exit 0
+
+	assert_db "SELECT core FROM system" "139"
+	DB=$T/second/var/lib/pakfire/pakfire.db
+	assert_db "SELECT core FROM system" "139"
+	assert_tree_equal "$R" "$SRC/buildroot-139"
+	assert_tree_equal "$T/second" "$SRC/buildroot-139"
+}
+
+test_init_twice_is_refused() {
+	make_key signer
+	MIRROR=http://127.0.0.1:9
+	root_at_core 138 --trust signer
+	remember_state
+
+	run pakfire --root "$R" init --series "$SERIES" --core 141
+	assert_exit_nonzero
+	assert_one_line_error
+	assert_nothing_changed
+	assert_db "SELECT core FROM system" "138"
+}
+
+test_init_records_the_core_level() {
+	make_key signer
+	MIRROR=http://127.0.0.1:9
+	root_at_core 138 --trust signer
+
+	assert_db "SELECT series, arch, core FROM system" "$SERIES|$ARCH|138"
+	assert_db "SELECT count(*) FROM updates" "0"
+	run pakfire --root "$R" status
+	assert_exit 0
+	assert_output_contains "138"
+	assert_output_contains "$SERIES"
+}
+
+test_status_before_init() {
+	make_key signer
+	MIRROR=http://127.0.0.1:9
+	root_at_core 138 --trust signer --no-init
+
+	run pakfire --root "$R" status
+	assert_exit 2
+	assert_one_line_error
+	assert_stderr_contains "init"
+}
+
+run_tests "$@"

@@ -26,15 +26,15 @@ CLI_SRC  := $(sort $(wildcard pakfire/cli/*.c))
 REPO_SRC := $(sort $(wildcard pakfire/repo/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
 
-LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
-CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
-REPO_OBJ := $(REPO_SRC:%.c=$(BUILD)/%.o)
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/obj/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
+REPO_OBJ := $(REPO_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 .PHONY: all deps check unit demo install clean bench
 all: $(BUILD)/pakfire $(BUILD)/pakfire-repo
 
-$(BUILD)/%.o: %.c $(wildcard pakfire/lib/*.h pakfire/cli/*.h pakfire/repo/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard pakfire/lib/*.h pakfire/cli/*.h pakfire/repo/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 

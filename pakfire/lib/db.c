@@ -562,6 +562,38 @@ fail:
 	sqlite3_finalize(s);
 }
 
+int pf_db_last_tx(struct pf_ctx *ctx, struct pf_tx_info *out)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1, rc;
+
+	memset(out, 0, sizeof(*out));
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "SELECT id, command, started, ended, outcome, exit_code, error"
+			       " FROM transactions ORDER BY id DESC LIMIT 1", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		out->found = true;
+		out->id = sqlite3_column_int64(s, 0);
+		text_copy(out->command, sizeof(out->command), s, 1);
+		out->started = sqlite3_column_int64(s, 2);
+		out->ended = sqlite3_column_int64(s, 3);
+		text_copy(out->outcome, sizeof(out->outcome), s, 4);
+		out->exit_code = sqlite3_column_int(s, 5);
+		text_copy(out->error, sizeof(out->error), s, 6);
+	} else if (rc != SQLITE_DONE) {
+		db_fail(ctx, "read transactions");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
 int pf_db_owned(struct pf_ctx *ctx, const char *path, struct pf_owned *out)
 {
 	sqlite3_stmt *s = stmt(ctx, ST_FILE_GET);

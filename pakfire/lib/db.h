@@ -65,6 +65,19 @@ int pf_db_tx_step(struct pf_ctx *ctx, int64_t id, unsigned update,
  * the caller's error: a failure to record is appended to the message. */
 void pf_db_tx_end(struct pf_ctx *ctx, int64_t id);
 
+/* The newest transaction record (for status; history will list them all). */
+struct pf_tx_info {
+	bool found;
+	int64_t id;
+	char command[32];
+	time_t started;
+	time_t ended;          /* 0 while running, or if it was killed */
+	char outcome[16];      /* ok | failed | refused | "" */
+	int exit_code;
+	char error[2048];
+};
+int pf_db_last_tx(struct pf_ctx *ctx, struct pf_tx_info *out);
+
 /* What the database says about one owned path. */
 struct pf_owned {
 	bool found;

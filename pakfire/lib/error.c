@@ -84,8 +84,10 @@ int pf_fail_wrap(struct pf_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 	if (ctx->err_class == PF_E_OK)
 		ctx->err_class = PF_E_OTHER;
-	snprintf(old, sizeof(old), "%s", ctx->err_msg);
-	snprintf(ctx->err_msg, sizeof(ctx->err_msg), "%s: %s", prefix, old);
+	memcpy(old, ctx->err_msg, sizeof(old));
+	/* A message too long is cut at the end: its start says what and where. */
+	if (snprintf(ctx->err_msg, sizeof(ctx->err_msg), "%s: %s", prefix, old) < 0)
+		ctx->err_msg[0] = '\0';
 	return -1;
 }
 

@@ -17,6 +17,8 @@ enum pf_event_type {
 	PF_EV_DOWNLOAD_START,  /* name, total (0 if unknown) */
 	PF_EV_DOWNLOAD_PROGRESS, /* name, done, total */
 	PF_EV_DOWNLOAD_DONE,   /* name, done */
+	PF_EV_UPTODATE,        /* number: the core level, nothing pending */
+	PF_EV_UPDATE_PENDING,  /* number, text (summary), files, total (bytes), removed, reboot */
 	PF_EV_UPDATE_BEGIN,    /* number, text (summary) */
 	PF_EV_UPDATE_DONE,     /* number, files, removed, kept, reboot */
 	PF_EV_FILE_KEPT,       /* number, path, text: why a removal was skipped */

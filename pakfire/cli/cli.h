@@ -1,0 +1,32 @@
+/* The pakfire front end: parsed options and the commands. */
+#ifndef PF_CLI_H
+#define PF_CLI_H
+
+#include <stdbool.h>
+
+#include "output.h"
+
+struct pf_ctx;
+
+struct cli {
+	struct pf_ctx *ctx;
+	struct output out;
+	const char *root;
+	const char *config;
+	const char *command;
+	char **args;          /* operands after the command */
+	int n_args;
+	/* command options, accepted anywhere on the line */
+	const char *series;   /* init --series */
+	long core;            /* init --core (-1 if not given) */
+	bool dry_run;         /* upgrade --dry-run */
+	long to;              /* upgrade --to (0 if not given) */
+};
+
+/* Each returns 0 or -1 with the error on cli->ctx. */
+int cmd_init(struct cli *cli);
+int cmd_update(struct cli *cli);
+int cmd_upgrade(struct cli *cli);
+int cmd_status(struct cli *cli);
+
+#endif

@@ -1,0 +1,41 @@
+/* Renders the library's events: text for people (a progress bar on a
+ * terminal only), or with --json one JSON document on stdout. */
+#ifndef PF_CLI_OUTPUT_H
+#define PF_CLI_OUTPUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "json.h"
+
+struct pf_event;
+struct pf_ctx;
+struct pf_status;
+
+struct output {
+	bool json;
+	bool tty;              /* stderr is a terminal: progress bars */
+	int verbosity;         /* -1 quiet, 0, 1 verbose */
+	struct json events;    /* --json: the events, an array */
+	struct json report;    /* --json: a command's report (status), an object */
+	bool have_report;
+	bool progress_shown;   /* a progress line waits for its newline */
+	bool reboot_needed;
+	unsigned applied;
+};
+
+int output_open(struct output *o, bool json, int verbosity);
+void output_close(struct output *o);
+
+/* The event sink handed to the library. */
+void output_event(const struct pf_event *ev, void *data);
+
+/* Status is a report, not a stream of events. */
+void output_status(struct output *o, const struct pf_status *st);
+
+/* The end of a command: in JSON mode, close and print the document with the
+ * outcome; in text mode, a closing line where one is due. The error line on
+ * stderr is printed in both modes. Returns the exit code. */
+int output_finish(struct output *o, struct pf_ctx *ctx, const char *command);
+
+#endif

@@ -1,0 +1,21 @@
+/* `pakfire upgrade`: bring the system to the newest core update, in order.
+ * fetch manifests -> (plan: issue 4) -> fetch packages -> apply -> record. */
+#ifndef PF_UPGRADE_H
+#define PF_UPGRADE_H
+
+#include <stdbool.h>
+
+struct pf_ctx;
+
+struct pf_upgrade_opts {
+	unsigned to;        /* stop at this core level (0: the newest) */
+	bool dry_run;       /* show what would happen, change nothing */
+	/* Asked once the pending chain is known (PF_EV_UPDATE_PENDING events
+	 * were emitted); false stops without changing anything. NULL: yes. */
+	bool (*confirm)(void *data);
+	void *confirm_data;
+};
+
+int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts);
+
+#endif

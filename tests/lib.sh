@@ -314,10 +314,11 @@ make_key() {
 	printf -v "FPR_$name" '%s' "$fpr"
 }
 
-key_fpr() {
+# ensure_key NAME: make the key unless it exists; KEY_FPR is its fingerprint.
+ensure_key() {
 	local v="FPR_$1"
 	[ -n "${!v:-}" ] || make_key "$1"
-	printf '%s' "${!v}"
+	KEY_FPR=${!v}
 }
 
 # A key by name (made by make_key) or an .asc file.
@@ -511,7 +512,7 @@ repo_mini() {
 # what is in $REPO/core now, signed by $REPO_KEY; the revision goes up by one
 # unless given.
 repo_publish() {
-	local revision=$((${REPO_REVISION:-9} + 1)) opts=() fpr
+	local revision=$((${REPO_REVISION:-9} + 1)) opts=()
 	while [ $# -gt 0 ]; do
 		case $1 in
 		--revision) revision=$2; shift 2 ;;
@@ -522,9 +523,9 @@ repo_publish() {
 	*" --valid-days "*|*" --valid-until "*) ;;
 	*) opts+=(--valid-days "${REPO_DAYS:-7}") ;;
 	esac
-	fpr=$(key_fpr "${REPO_KEY:-signer}")
+	ensure_key "${REPO_KEY:-signer}"
 	must pakfire_repo publish --repo "$REPO" --updates "$SRC/updates" \
-		--series "$SERIES" --arch "$ARCH" --key "$fpr" --gnupghome "$G" \
+		--series "$SERIES" --arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" \
 		--revision "$revision" "${opts[@]}"
 	REPO_REVISION=$revision
 }

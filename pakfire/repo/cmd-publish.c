@@ -508,9 +508,18 @@ out:
 	return r;
 }
 
-static int open_dirs(struct pf_ctx *ctx, const char *repo, int *repofd,
-		     int *corefd, char **coredir)
+static int open_dirs(struct pf_ctx *ctx, const struct publish_opts *o,
+		     int *repofd, int *corefd, char **coredir)
 {
+	const char *repo = o->repo;
+	struct stat st;
+
+	/* Checked before any hashing: GPGME would only say "no secret key". */
+	if (stat(o->gnupghome, &st) < 0)
+		return pf_fail_errno(ctx, PF_E_USAGE, "--gnupghome %s", o->gnupghome);
+	if (!S_ISDIR(st.st_mode))
+		return pf_fail(ctx, PF_E_USAGE, "--gnupghome %s: not a directory",
+			       o->gnupghome);
 	*repofd = open(repo, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (*repofd < 0)
 		return pf_fail_errno(ctx, PF_E_OTHER, "--repo %s", repo);
@@ -534,7 +543,7 @@ int cmd_publish(struct pf_ctx *ctx, int argc, char **argv)
 	int repofd = -1, corefd = -1, r = -1;
 
 	if (parse_options(ctx, argc, argv, &o) < 0 ||
-	    open_dirs(ctx, o.repo, &repofd, &corefd, &coredir) < 0 ||
+	    open_dirs(ctx, &o, &repofd, &corefd, &coredir) < 0 ||
 	    make_index(ctx, &o, repofd, corefd, coredir, &idx) < 0 ||
 	    pf_index_write(ctx, idx, &buf, &len) < 0 || /* parses it back too */
 	    sign_detached(ctx, o.gnupghome, o.key, buf, len, &sig, &sig_len,

@@ -17,6 +17,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -382,13 +383,21 @@ static int stage_dir(struct stage *st, const struct pf_entry *e)
 static int stage_member(struct stage *st, struct archive *a, struct archive_entry *ae)
 {
 	const char *name = archive_entry_pathname(ae);
+	mode_t type = archive_entry_filetype(ae);
 	const struct pf_entry *e;
 	struct staged *it;
-	mode_t type;
-	size_t idx;
+	char dir[PATH_MAX];
+	size_t idx, len;
 
 	if (!name)
 		return pf_fail(st->ctx, PF_E_VERIFY, "%s: a member without a name", st->pak);
+	/* tar writes directories as "name/"; the manifest says "name". */
+	len = strlen(name);
+	if (type == AE_IFDIR && len > 1 && len < sizeof(dir) && name[len - 1] == '/') {
+		memcpy(dir, name, len - 1);
+		dir[len - 1] = '\0';
+		name = dir;
+	}
 	e = pf_manifest_find(st->m, name);
 	if (!e)
 		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "is not in the manifest");
@@ -398,7 +407,6 @@ static int stage_member(struct stage *st, struct archive *a, struct archive_entr
 	st->seen[idx] = true;
 	if (archive_entry_hardlink(ae))
 		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "is a hard link");
-	type = archive_entry_filetype(ae);
 	if ((e->type == PF_ENTRY_FILE && type != AE_IFREG) ||
 	    (e->type == PF_ENTRY_DIR && type != AE_IFDIR) ||
 	    (e->type == PF_ENTRY_SYMLINK && type != AE_IFLNK))

@@ -293,8 +293,7 @@ int pf_db_open(struct pf_ctx *ctx, const char *path, bool must_exist, struct pf_
 		goto out;
 	}
 	if (sqlite3_open_v2(fdpath, &db->h,
-			    SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE) |
-			    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
+			    SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE), NULL) != SQLITE_OK) {
 		pf_fail(ctx, PF_E_OTHER, "database %s: %s", db->display,
 			db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto out;

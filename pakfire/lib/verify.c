@@ -123,6 +123,7 @@ static int import_key(struct pf_ctx *ctx, gpgme_ctx_t g, const char *file, const
 	gpgme_data_t d = NULL;
 	gpgme_import_result_t res;
 	gpgme_error_t err;
+	size_t first;
 	int r = -1;
 
 	err = gpgme_data_new_from_mem(&d, buf, len, 0);
@@ -137,25 +138,33 @@ static int import_key(struct pf_ctx *ctx, gpgme_ctx_t g, const char *file, const
 		pf_fail(ctx, PF_E_USAGE, "trusted key %s holds no OpenPGP public key", file);
 		goto out;
 	}
+	/* Collect first: the next operation on G frees the import result. */
+	first = t->n;
 	for (gpgme_import_status_t s = res->imports; s; s = s->next) {
-		gpgme_key_t key = NULL;
-		int step = 0;
-
 		if (s->result || !s->fpr)
 			continue;
 		if (t->n == MAX_KEYS) {
 			pf_fail(ctx, PF_E_USAGE, "more than %d trusted keys", MAX_KEYS);
 			goto out;
 		}
-		err = gpgme_get_key(g, s->fpr, &key, 0);
+		snprintf(t->fpr[t->n++], PF_FPR_MAX, "%s", s->fpr);
+	}
+	for (size_t i = first; i < t->n; i++) {
+		gpgme_key_t key = NULL;
+		gpgme_data_t sink = NULL;
+		int step = 0;
+
+		err = gpgme_get_key(g, t->fpr[i], &key, 0);
 		if (!err)
-			err = gpgme_op_interact(g, key, 0, trust_cb, &step, NULL);
+			err = gpgme_data_new(&sink); /* gpg's chatter; interact needs one */
+		if (!err)
+			err = gpgme_op_interact(g, key, 0, trust_cb, &step, sink);
+		gpgme_data_release(sink);
 		gpgme_key_unref(key);
 		if (err) {
 			gpg_fail(ctx, err, "cannot trust imported key");
 			goto out;
 		}
-		snprintf(t->fpr[t->n++], PF_FPR_MAX, "%s", s->fpr);
 	}
 	r = 0;
 out:

@@ -364,6 +364,9 @@ static int describe_core(struct pf_ctx *ctx, const struct publish_opts *o,
 	    describe_manifest(ctx, corefd, dir, mname, e) < 0 ||
 	    describe_package(ctx, corefd, dir, pname, e) < 0)
 		return pf_fail_wrap(ctx, "core %u", number);
+	pf_debug(ctx, "core %u: manifest %llu bytes, package %llu bytes", number,
+		 (unsigned long long)e->manifest_size,
+		 (unsigned long long)e->package_size);
 	return 0;
 }
 

@@ -116,28 +116,29 @@ void pf_hex(const uint8_t in[32], char out[65])
 	out[64] = '\0';
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
+/* Lowercase hex digit -> its value + 1; anything else -> 0. */
+static const uint8_t hexval[256] = {
+	['0'] = 1, ['1'] = 2, ['2'] = 3, ['3'] = 4, ['4'] = 5,
+	['5'] = 6, ['6'] = 7, ['7'] = 8, ['8'] = 9, ['9'] = 10,
+	['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
 
 int pf_unhex(const char *in, size_t len, uint8_t out[32])
 {
-	uint8_t tmp[32];
+	uint8_t tmp[32], bad = 0;
 
 	if (len != 64)
 		return -1;
 	for (int i = 0; i < 32; i++) {
-		int hi = hexval(in[2 * i]), lo = hexval(in[2 * i + 1]);
+		/* Minus one: a digit gives 0..15, anything else 255. */
+		uint8_t hi = (uint8_t)(hexval[(unsigned char)in[2 * i]] - 1);
+		uint8_t lo = (uint8_t)(hexval[(unsigned char)in[2 * i + 1]] - 1);
 
-		if (hi < 0 || lo < 0)
-			return -1;
-		tmp[i] = (uint8_t)(hi << 4 | lo);
+		bad |= hi | lo;
+		tmp[i] = (uint8_t)(hi << 4 | (lo & 15));
 	}
+	if (bad & 0xf0)
+		return -1;
 	memcpy(out, tmp, 32);
 	return 0;
 }

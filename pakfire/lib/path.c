@@ -14,8 +14,27 @@
 #include "error.h"
 #include "path.h"
 
+/* One component of N bytes: not empty, not "." or "..", at most NAME_MAX. */
+static bool component_valid(const char *c, size_t n, const char **why)
+{
+	if (n == 0) {
+		*why = "empty component ('//')";
+		return false;
+	}
+	if (c[0] == '.' && (n == 1 || (n == 2 && c[1] == '.'))) {
+		*why = n == 1 ? "'.' component" : "'..' component";
+		return false;
+	}
+	if (n > NAME_MAX) {
+		*why = "component longer than NAME_MAX";
+		return false;
+	}
+	return true;
+}
+
 bool pf_path_valid(const char *path, size_t len, const char **why)
 {
+	const unsigned char *p = (const unsigned char *)path;
 	const char *dummy;
 	size_t start = 0;
 
@@ -29,44 +48,31 @@ bool pf_path_valid(const char *path, size_t len, const char **why)
 		*why = "path longer than PATH_MAX";
 		return false;
 	}
-	if (path[0] == '/') {
+	if (p[0] == '/') {
 		*why = "absolute path";
 		return false;
 	}
-	if (path[len - 1] == '/') {
+	if (p[len - 1] == '/') {
 		*why = "trailing '/'";
 		return false;
 	}
-	for (size_t i = 0; i <= len; i++) {
-		unsigned char c = i < len ? (unsigned char)path[i] : '/';
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = p[i];
 
+		/* Letters and digits: nothing to look at. */
+		if (c > '/' && c != 0x7f)
+			continue;
 		if (c < 0x20 || c == 0x7f) {
 			*why = "control character in path";
 			return false;
 		}
-		if (c != '/')
-			continue;
-		size_t n = i - start;
-		const char *comp = path + start;
-		if (n == 0) {
-			*why = "empty component ('//')";
-			return false;
+		if (c == '/') {
+			if (!component_valid(path + start, i - start, why))
+				return false;
+			start = i + 1;
 		}
-		if (n == 1 && comp[0] == '.') {
-			*why = "'.' component";
-			return false;
-		}
-		if (n == 2 && comp[0] == '.' && comp[1] == '.') {
-			*why = "'..' component";
-			return false;
-		}
-		if (n > NAME_MAX) {
-			*why = "component longer than NAME_MAX";
-			return false;
-		}
-		start = i + 1;
 	}
-	return true;
+	return component_valid(path + start, len - start, why);
 }
 
 const char *pf_quote(const char *s, size_t len, char *out, size_t size)

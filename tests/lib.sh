@@ -345,6 +345,8 @@ http_start() {
 			server.pid-file = "$T/httpd/$port.pid"
 			server.errorlog = "$T/httpd/$port.log"
 			mimetype.assign = ("" => "application/octet-stream")
+			# tests replace served files: no stale cached copies
+			server.stat-cache-engine = "disable"
 		EOF
 		lighttpd -D -f "$conf" >>"$T/httpd/$port.out" 2>&1 &
 		pid=$!
@@ -572,7 +574,8 @@ root_at_core() {
 	[ "${#trust[@]}" -gt 0 ] || trust=(${TRUST[@]+"${TRUST[@]}"})
 	[ "${#trust[@]}" -gt 0 ] || fail "root_at_core: no trusted key (make a repository or a key first)"
 	[ -n "$mirror" ] || fail "root_at_core: no mirror (call http_start or set MIRROR first)"
-	mkdir -p "$R/etc/pakfire/keys"
+	# an installed system: the folders that every root has
+	mkdir -p "$R/etc/pakfire/keys" "$R/var/lib" "$R/var/cache" "$R/var/log"
 	for k in "${trust[@]}"; do
 		[ -s "$k" ] || fail "root_at_core: no key file $k"
 		cp "$k" "$R/etc/pakfire/keys/"

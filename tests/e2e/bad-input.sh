@@ -36,7 +36,7 @@ test_index_sig_empty() {
 	remember_state
 
 	run pakfire --root "$R" update
-	assert_refused 4 "signature"
+	assert_refused 4 "index.sig"
 }
 
 test_index_changed_after_signing() {

@@ -413,8 +413,8 @@ out:
 	return r;
 }
 
-static int set_dates(struct pf_ctx *ctx, const struct publish_opts *o,
-		     struct pf_index *idx)
+static void set_dates(struct pf_ctx *ctx, const struct publish_opts *o,
+		      struct pf_index *idx)
 {
 	char when[21];
 
@@ -429,7 +429,6 @@ static int set_dates(struct pf_ctx *ctx, const struct publish_opts *o,
 		pf_warn(ctx, "the index expires at %s, which is not in the future: clients will refuse it",
 			when);
 	}
-	return 0;
 }
 
 /* The index as pf_index_write serialises it, with every core update found
@@ -453,9 +452,10 @@ static int make_index(struct pf_ctx *ctx, const struct publish_opts *o,
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
-	if (next_revision(ctx, o, repofd, &idx->revision) < 0 ||
-	    set_dates(ctx, o, idx) < 0 ||
-	    scan_core(ctx, corefd, coredir, &nums, &n) < 0)
+	if (next_revision(ctx, o, repofd, &idx->revision) < 0)
+		goto out;
+	set_dates(ctx, o, idx);
+	if (scan_core(ctx, corefd, coredir, &nums, &n) < 0)
 		goto out;
 	if (n == 0)
 		pf_warn(ctx, "%s has no core-N.manifest: the index lists no updates",

@@ -566,9 +566,12 @@ int pf_manifest_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 			       "%s line 1: '%s' is not 'pakfire-manifest<TAB>1' (not a pakfire manifest, or an unsupported version)",
 			       name, pf_quote(buf, (size_t)(nl - buf), q, sizeof(q)));
 	}
-	/* One allocation for the entries: one a line. */
+	/* One allocation for the entries: one a line. No entry line is shorter
+	 * than "remove\tx\n", so a flood of empty lines cannot make it huge. */
 	for (p = nl + 1; p < end && (p = memchr(p, '\n', (size_t)(end - p))); p++)
 		lines++;
+	if (lines > len / 9)
+		lines = len / 9;
 	m = pf_manifest_new();
 	if (!m || reserve(ctx, m, lines + 1) < 0) {
 		if (!m)

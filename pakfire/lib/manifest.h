@@ -51,7 +51,9 @@ struct pf_manifest {
 	struct pf_entry *entries; /* in file order */
 	size_t n;
 	size_t cap;
-	struct pf_entry **sorted; /* by path, for pf_manifest_find (built by parse) */
+	struct pf_entry **sorted; /* by path, for pf_manifest_find (built by parse
+				   * and check): all n entries, hooks last, then
+				   * NULL; dropped by pf_manifest_add */
 };
 
 /* Parse BUF (LEN bytes, need not be NUL-terminated). NAME is used in

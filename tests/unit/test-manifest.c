@@ -528,6 +528,22 @@ static void test_long_fields(void **state)
 	free(text);
 }
 
+static void test_empty_line_flood(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct pf_manifest *m = NULL;
+	size_t n = 8 << 20;
+	char *text = malloc(n);
+
+	/* Millions of lines: refused as malformed, not as out of memory. */
+	assert_non_null(text);
+	memset(text, '\n', n);
+	memcpy(text, MAGIC, strlen(MAGIC));
+	expect_error(ctx, pf_manifest_parse(ctx, "flood", text, n, &m), PF_E_VERIFY,
+		     "flood line 2: empty line");
+	free(text);
+}
+
 /* A manifest shaped like a real core update: ~2,500 entries. */
 static char *big_manifest(size_t files, size_t *len)
 {
@@ -617,6 +633,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_bad_magic, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_byte, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_long_fields, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_empty_line_flood, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_speed, setup, teardown),
 		cmocka_unit_test(test_type_names),
 	};

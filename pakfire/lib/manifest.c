@@ -172,13 +172,24 @@ static int find_through(const struct pf_manifest *m, struct pf_entry *const *sor
 
 		while (depth > 0 && strncmp(x->path, stack[depth - 1]->path, lens[depth - 1]) != 0)
 			depth--;
-		/* Every entry on the stack is a leading part of x's path. */
-		for (size_t k = 0; k < depth; k++) {
+		/* Every entry on the stack is a leading part of x's path, the
+		 * longer the higher: look up each '/' of x among their lengths. */
+		for (const char *c = depth ? strchr(x->path, '/') : NULL; c; c = strchr(c + 1, '/')) {
+			size_t j = (size_t)(c - x->path), lo = 0, hi = depth;
 			size_t xi = (size_t)(x - m->entries);
 
-			if (x->path[lens[k]] == '/' && xi < limit && (!*through || xi < *bad)) {
+			if (j > lens[depth - 1])
+				break;
+			while (lo < hi) {
+				size_t mid = lo + (hi - lo) / 2;
+				if (lens[mid] < j)
+					lo = mid + 1;
+				else
+					hi = mid;
+			}
+			if (lo < depth && lens[lo] == j && xi < limit && (!*through || xi < *bad)) {
 				*bad = xi;
-				*through = stack[k];
+				*through = stack[lo];
 			}
 		}
 		if (x->type == PF_ENTRY_FILE || x->type == PF_ENTRY_SYMLINK) {

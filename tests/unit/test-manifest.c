@@ -149,6 +149,25 @@ static void test_magic_only(void **state)
 	pf_manifest_free(NULL);
 }
 
+static void test_siblings_not_through(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct pf_manifest *m = NULL;
+
+	/* "a" is a file and a symlink "a-b" exists; "a-b/c", "ab/c" and "a.d"
+	 * do not pass through "a". */
+	assert_int_equal(parse(ctx, MAGIC
+			       "file\t0644\t0\t0\t1\t" HA "\ta\n"
+			       "dir\t0755\t0\t0\ta-b\n"
+			       "file\t0644\t0\t0\t1\t" HA "\ta-b/c\n"
+			       "dir\t0755\t0\t0\tab\n"
+			       "remove\tab/c\n"
+			       "symlink\ta\ta.d\n"
+			       "remove\ta.e/f\n", &m), 0);
+	assert_int_equal(m->n, 7);
+	pf_manifest_free(m);
+}
+
 static void test_three_digit_mode(void **state)
 {
 	struct pf_ctx *ctx = *state;
@@ -434,6 +453,12 @@ static const struct {
 	  "line 3: path 'x/.ssh/authorized_keys' passes through symlink 'x'" },
 	{ "file\t0644\t0\t0\t1\t" HA "\ta\ndir\t0755\t0\t0\ta/b\n",
 	  "line 3: path 'a/b' passes through file 'a' that this manifest creates (line 2)" },
+	{ "file\t0644\t0\t0\t1\t" HA "\ta\nfile\t0644\t0\t0\t1\t" HA "\ta-b\ndir\t0755\t0\t0\ta/c\n",
+	  "line 4: path 'a/c' passes through file 'a' that this manifest creates (line 2)" },
+	{ "symlink\tt\ta\nsymlink\tt\tab\ndir\t0755\t0\t0\tabc\nremove\tab/x\n",
+	  "line 5: path 'ab/x' passes through symlink 'ab' that this manifest creates (line 3)" },
+	{ "dir\t0755\t0\t0\td\nsymlink\tt\td/a\nremove\td/a/b/c\nremove\td/a/b\n",
+	  "line 4: path 'd/a/b/c' passes through symlink 'd/a'" },
 	{ "hook\tpre\t" HA "\tx\nhook\tpost\t" HA "\tx\n",
 	  "line 3: hook 'x' is listed twice (first on line 2)" },
 	/* hooks */
@@ -622,6 +647,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_parse_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_magic_only, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_siblings_not_through, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_three_digit_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_nul_terminated, setup, teardown),

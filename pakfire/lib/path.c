@@ -129,7 +129,7 @@ int pf_root_open(struct pf_ctx *ctx, const char *path, int flags, int mode)
 		errno = EBADF;
 		return -1;
 	}
-	if (flags & (O_CREAT | __O_TMPFILE))
+	if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE)
 		how.mode = (unsigned)mode;
 	if (path[0] == '\0')
 		path = ".";

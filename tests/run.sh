@@ -47,11 +47,14 @@ run_unit() {
 	notok=$(grep -cE '^not ok [0-9]+' "$out")
 	missing=$((plan - ok - notok))
 	[ "$missing" -ge 0 ] || missing=0
-	grep -E '^ok [0-9]+' "$out" | sed -E "s/^ok [0-9]+ - /ok   $build $name /"
-	grep -E '^not ok [0-9]+' "$out" | sed -E "s/^not ok [0-9]+ - /FAIL $build $name /"
+	grep -E '^ok [0-9]+' "$out" | sed -E "s|^ok [0-9]+ - |ok   $build $name |"
+	grep -E '^not ok [0-9]+' "$out" | sed -E "s|^not ok [0-9]+ - |FAIL $build $name |"
 	pass "$ok"
 	failn "$notok"
-	if [ "$missing" -gt 0 ]; then
+	if [ "$plan" -eq 0 ] && [ "$ok" -eq 0 ] && [ "$notok" -eq 0 ]; then
+		echo "FAIL $build $name: reported no test case (exit $rc)"
+		failn 1
+	elif [ "$missing" -gt 0 ]; then
 		echo "FAIL $build $name: $missing test(s) never reported (exit $rc: crashed or timed out)"
 		failn "$missing"
 	elif [ "$rc" -ne 0 ] && [ "$notok" -eq 0 ]; then

@@ -15,9 +15,14 @@ say() { printf '\n== %s\n' "$*"; }
 
 # step CMD...: print the command as a person would type it, then run it.
 step() {
-	local shown=$*
-	shown=${shown//$PAKFIRE_BIN/pakfire}
-	printf '\n$ %s\n' "$shown"
+	local a shown=""
+	for a in "$@"; do
+		case $a in
+		*[[:space:]\'\"\|\;\(\)\*]*) shown+=" \"$a\"" ;;
+		*) shown+=" $a" ;;
+		esac
+	done
+	printf '\n$%s\n' "$shown"
 	"$@"
 }
 
@@ -75,7 +80,7 @@ demo_pakfire --root "$R" status
 
 say "What the database says"
 step sqlite3 -header -column "$DB" \
-	"SELECT number, series, outcome, applied_at FROM updates ORDER BY number"
+	"SELECT number, series, outcome, datetime(applied_at, 'unixepoch') AS applied_at FROM updates ORDER BY number"
 step sqlite3 "$DB" "SELECT 'core level: ' || core FROM system"
 
 echo

@@ -414,8 +414,9 @@ build_sample_repo() {
 	[ "${#nums[@]}" -gt 0 ] ||
 		{ sample_error "no updates after $SAMPLE_BASE in updates/ with a manifests/core-N.filelist"; return 1; }
 	gpg --homedir "$out/g" --batch --passphrase '' \
-		--quick-gen-key 'Sample Signer <sample@pakfire.test>' ed25519 sign never ||
-		{ sample_error "gpg could not make the sample key"; return 1; }
+		--quick-gen-key 'Sample Signer <sample@pakfire.test>' ed25519 sign never \
+		>"$out/gpg.log" 2>&1 ||
+		{ cat "$out/gpg.log" >&2; sample_error "gpg could not make the sample key"; return 1; }
 	fpr=$(gpg --homedir "$out/g" --with-colons --list-keys 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
 	gpg --homedir "$out/g" --armor --export "$fpr" >"$out/key.asc"
 	for n in "${nums[@]}"; do

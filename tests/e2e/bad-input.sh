@@ -138,6 +138,18 @@ test_package_shorter_than_index() {
 	assert_nothing_changed
 }
 
+test_manifest_changed_after_publishing() {
+	repo_mini 139
+	sed -i 's/\tusr\/bin\/mini$/\tusr\/bin\/evil/' "$REPO/core/core-139.manifest"
+	http_start
+	root_at_core 138
+	must_update
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes
+	assert_refused 4 "SHA-256"
+}
+
 # --- hostile package contents, with an index that matches them -------------
 
 test_pak_crafted_without_changes_is_accepted() {
@@ -306,6 +318,26 @@ test_pak_manifest_member_differs() {
 
 	run pakfire --root "$R" upgrade --yes
 	assert_refused 4 "manifest"
+}
+
+# --- a hostile system -------------------------------------------------------
+
+test_planted_symlink_resolves_inside_the_root() {
+	# usr/share on the appliance is an absolute symlink to a folder that
+	# exists both on the host and inside the root: it must resolve inside
+	repo_mini 139
+	http_start
+	root_at_core 138
+	must_update
+	mkdir -p "$T/outside" "$R$T/outside" "$R/usr"
+	ln -s "$T/outside" "$R/usr/share"
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	run find "$T/outside" -mindepth 1
+	[ ! -s "$RUN_OUT" ] || fail "pakfire wrote outside the root: $(head -n 3 "$RUN_OUT")"
+	cmp -s "$SRC/buildroot-139/usr/share/mini/data-139.txt" "$R$T/outside/mini/data-139.txt" ||
+		fail "usr/share/mini/data-139.txt did not land inside the root"
 }
 
 run_tests "$@"

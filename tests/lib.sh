@@ -49,7 +49,7 @@ export LC_ALL=C TZ=UTC
 # ---------------------------------------------------------------------------
 # Failing, running, asserting
 
-# A regular executable file (build/pakfire is also the name of a folder).
+# A regular executable file (a folder passes -x too).
 is_program() { [ -f "$1" ] && [ -x "$1" ]; }
 
 # fail WHY: the test fails. The first reason is the one reported; the output

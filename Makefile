@@ -48,9 +48,9 @@ $(BUILD)/pakfire: $(CLI_OBJ) $(BUILD)/libpakfire.a
 $(BUILD)/pakfire-repo: $(REPO_OBJ) $(BUILD)/libpakfire.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c $(BUILD)/libpakfire.a
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libpakfire.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
 
 unit: all $(UNIT_BIN)
 

@@ -1,15 +1,9 @@
 /* kv.c: "key = value" lines. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <cmocka.h>
+#include "unit.h"
 
-#include "context.h"
-#include "error.h"
 #include "kv.h"
 
 struct seen {
@@ -34,30 +28,6 @@ static int collect(struct pf_ctx *ctx, const char *name, unsigned line,
 	s->lines[s->n] = line;
 	s->n++;
 	return 0;
-}
-
-static int setup(void **state)
-{
-	*state = pf_ctx_new();
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	pf_ctx_free(*state);
-	return 0;
-}
-
-static void expect_error(struct pf_ctx *ctx, int r, enum pf_errclass cls,
-			 const char *needle)
-{
-	const char *msg = pf_error_message(ctx);
-
-	assert_int_equal(r, -1);
-	assert_int_equal(pf_error_class(ctx), cls);
-	if (!strstr(msg, needle))
-		fail_msg("message \"%s\" does not contain \"%s\"", msg, needle);
-	pf_clear_error(ctx);
 }
 
 static void test_good(void **state)

@@ -1,16 +1,10 @@
 /* manifest.c: parse, check, write, find. */
-#include <setjmp.h>
-#include <stdarg.h>
-#include <stddef.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <cmocka.h>
+#include "unit.h"
 
-#include "context.h"
-#include "error.h"
 #include "hash.h"
 #include "manifest.h"
 
@@ -35,32 +29,6 @@ static const char good[] =
 	"dir\t1777\t65534\t4294967294\tvar/tmp\n"
 	"file\t0000\t0\t0\t0\t" HE "\tetc/empty\n"
 	"file\t0600\t0\t0\t18446744073709551615\t" H0 "\tbig\n";
-
-static int setup(void **state)
-{
-	*state = pf_ctx_new();
-	return *state ? 0 : -1;
-}
-
-static int teardown(void **state)
-{
-	pf_ctx_free(*state);
-	return 0;
-}
-
-static void expect_error(struct pf_ctx *ctx, int r, enum pf_errclass cls,
-			 const char *needle)
-{
-	const char *msg = pf_error_message(ctx);
-
-	assert_int_equal(r, -1);
-	assert_int_equal(pf_error_class(ctx), cls);
-	if (!strstr(msg, needle))
-		fail_msg("message \"%s\" does not contain \"%s\"", msg, needle);
-	if (strchr(msg, '\n'))
-		fail_msg("message \"%s\" spans lines", msg);
-	pf_clear_error(ctx);
-}
 
 static int parse(struct pf_ctx *ctx, const char *text, struct pf_manifest **m)
 {

@@ -29,7 +29,7 @@ int pf_status(struct pf_ctx *ctx, struct pf_status *out)
 	out->index_date = stored.date;
 	out->index_valid_until = stored.valid_until;
 	out->index_fetched_at = stored.fetched_at;
-	out->index_expired = time(NULL) > stored.valid_until + ctx->config->valid_until_grace;
+	out->index_expired = pf_index_expired(ctx, stored.valid_until);
 	pf_stored_index_clear(&stored);
 	if (pf_current_index(ctx, &out->system, false, &idx) < 0 ||
 	    pf_pending(ctx, idx, out->system.core, 0, &chain, &n) < 0)

@@ -18,11 +18,16 @@ static time_t now(void)
 	return time(NULL);
 }
 
+bool pf_index_expired(const struct pf_ctx *ctx, time_t valid_until)
+{
+	return now() > valid_until + ctx->config->valid_until_grace;
+}
+
 static int check_fresh(struct pf_ctx *ctx, const char *what, time_t valid_until)
 {
 	char when[21];
 
-	if (now() <= valid_until + ctx->config->valid_until_grace)
+	if (!pf_index_expired(ctx, valid_until))
 		return 0;
 	pf_time_format(valid_until, when);
 	return pf_fail(ctx, PF_E_VERIFY,

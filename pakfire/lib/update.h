@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 struct pf_ctx;
 struct pf_index;
@@ -20,6 +21,9 @@ int pf_update(struct pf_ctx *ctx);
  * an index past Valid-Until (plus grace) is PF_E_VERIFY. */
 int pf_current_index(struct pf_ctx *ctx, const struct pf_system *sys,
 		     bool check_expiry, struct pf_index **out);
+
+/* Whether an index valid until VALID_UNTIL is past it (and the grace). */
+bool pf_index_expired(const struct pf_ctx *ctx, time_t valid_until);
 
 /* The chain of core updates pending from CORE, in order, up to TO (0: all):
  * each one's Requires is the one before. *chain is malloc'd (may be NULL when

@@ -75,6 +75,23 @@ static const char *split(const char *path, char **parent)
 	return slash ? slash + 1 : path;
 }
 
+/* An O_PATH fd on the directory that holds PATH (inside the root) and the
+ * last component of PATH; -1 with errno set when it cannot be opened. */
+static int open_holder(struct pf_ctx *ctx, const char *path, const char **base)
+{
+	char *parent;
+	int fd;
+
+	*base = split(path, &parent);
+	if (!parent) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = pf_root_open(ctx, parent, O_PATH | O_DIRECTORY, 0);
+	free(parent);
+	return fd;
+}
+
 static int quoted_fail(struct pf_ctx *ctx, enum pf_errclass cls, const char *pak,
 		       const char *name, const char *what)
 {
@@ -525,16 +542,12 @@ out:
 static void unstage(struct stage *st)
 {
 	for (size_t i = 0; i < st->n_items; i++) {
-		char *parent;
+		const char *base;
 		int pfd;
 
 		if (!st->items[i].tmp[0])
 			continue;
-		split(st->items[i].e->path, &parent);
-		if (!parent)
-			continue;
-		pfd = pf_root_open(st->ctx, parent, O_PATH | O_DIRECTORY, 0);
-		free(parent);
+		pfd = open_holder(st->ctx, st->items[i].e->path, &base);
 		if (pfd < 0)
 			continue;
 		if (unlinkat(pfd, st->items[i].tmp, 0) < 0 && errno != ENOENT)
@@ -543,14 +556,9 @@ static void unstage(struct stage *st)
 		close(pfd);
 	}
 	for (size_t i = st->n_created; i-- > 0;) {
-		char *parent;
-		const char *base = split(st->created[i], &parent);
-		int pfd;
+		const char *base;
+		int pfd = open_holder(st->ctx, st->created[i], &base);
 
-		if (!parent)
-			continue;
-		pfd = pf_root_open(st->ctx, parent, O_PATH | O_DIRECTORY, 0);
-		free(parent);
 		if (pfd < 0)
 			continue;
 		unlinkat(pfd, base, AT_REMOVEDIR);
@@ -612,7 +620,6 @@ static int plan_removals(struct stage *st, struct removal *out, size_t *n_out, u
 		struct pf_owned own;
 		struct stat sb;
 		const char *base;
-		char *parent;
 		int pfd, fd;
 
 		if (e->type != PF_ENTRY_REMOVE)
@@ -624,11 +631,9 @@ static int plan_removals(struct stage *st, struct removal *out, size_t *n_out, u
 			(*n_kept)++;
 			continue;
 		}
-		base = split(e->path, &parent);
-		if (!parent)
+		pfd = open_holder(st->ctx, e->path, &base);
+		if (pfd < 0 && errno == ENOMEM)
 			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-		pfd = pf_root_open(st->ctx, parent, O_PATH | O_DIRECTORY, 0);
-		free(parent);
 		if (pfd < 0 || fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 			if (pfd >= 0)
 				close(pfd);
@@ -685,14 +690,8 @@ static uint64_t do_removals(struct stage *st, const struct removal *rm, size_t n
 
 	for (size_t i = 0; i < n; i++) {
 		const char *base;
-		char *parent;
-		int pfd;
+		int pfd = open_holder(st->ctx, rm[i].e->path, &base);
 
-		base = split(rm[i].e->path, &parent);
-		if (!parent)
-			continue;
-		pfd = pf_root_open(st->ctx, parent, O_PATH | O_DIRECTORY, 0);
-		free(parent);
 		if (pfd < 0)
 			continue; /* its folder is gone already */
 		if (unlinkat(pfd, base, rm[i].dir ? AT_REMOVEDIR : 0) == 0)

@@ -162,7 +162,7 @@ static int open_dir(struct stage *st, const char *path)
 		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
 	/* Walk down from the root: each component exists or is made. */
 	for (size_t i = 0; i <= len; i++) {
-		char *parent, *base;
+		const char *base;
 		int pfd;
 
 		if (i < len && path[i] != '/')
@@ -177,17 +177,27 @@ static int open_dir(struct stage *st, const char *path)
 		}
 		if (errno != ENOENT)
 			goto done;
-		base = (char *)split(prefix, &parent);
-		if (!parent) {
-			free(prefix);
-			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-		}
-		pfd = pf_root_open(st->ctx, parent, O_RDONLY | O_DIRECTORY, 0);
-		free(parent);
+		pfd = open_holder(st->ctx, prefix, &base);
 		if (pfd < 0)
 			goto done;
 		if (mkdirat(pfd, base, 0755) < 0) {
+			char target[PATH_MAX];
+			int err = errno;
+			ssize_t n = err == EEXIST ?
+				readlinkat(pfd, base, target, sizeof(target) - 1) : -1;
+
 			close(pfd);
+			if (n >= 0) {
+				/* A symlink that leads nowhere inside the root. */
+				target[n] = '\0';
+				pf_fail(st->ctx, PF_E_OTHER,
+					"core %u: %s/%s is a symlink to %s, which is not a directory"
+					" inside %s; fix or remove it and try again", st->number,
+					pf_ctx_root_prefix(st->ctx), prefix, target, st->ctx->root);
+				free(prefix);
+				return -1;
+			}
+			errno = err;
 			goto done;
 		}
 		close(pfd);

@@ -340,4 +340,24 @@ test_planted_symlink_resolves_inside_the_root() {
 		fail "usr/share/mini/data-139.txt did not land inside the root"
 }
 
+test_dangling_symlink_on_the_system_is_named() {
+	# usr/share is an absolute symlink to a folder that exists on the host
+	# only: inside the root it leads nowhere. Refuse, name it, write nothing.
+	repo_mini 139
+	http_start
+	root_at_core 138
+	must_update
+	mkdir -p "$T/outside" "$R/usr"
+	ln -s "$T/outside" "$R/usr/share"
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 1
+	assert_one_line_error
+	assert_stderr_contains "usr/share is a symlink to $T/outside"
+	assert_nothing_changed
+	run find "$T/outside" -mindepth 1
+	[ ! -s "$RUN_OUT" ] || fail "pakfire wrote outside the root: $(head -n 3 "$RUN_OUT")"
+}
+
 run_tests "$@"

@@ -1,0 +1,116 @@
+/* The space plan: simulate the whole chain of pending updates, in order, on
+ * the file systems they touch, before anything is downloaded or written.
+ *
+ * Per update and file system: the space and inodes needed at the peak (every
+ * new file staged while the files it replaces still exist, plus the package
+ * in the download cache), what is available before (after the earlier
+ * updates of the chain), the configured reserve, and what is left after the
+ * update commits (replaced and removed files freed, package deleted). */
+#ifndef PF_PLAN_H
+#define PF_PLAN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "mounts.h"
+
+struct pf_ctx;
+struct pf_manifest;
+
+/* What is at a path now, as far as the plan cares. */
+struct pf_existing {
+	bool exists;
+	bool is_dir;
+	uint64_t alloc;     /* bytes allocated (st_blocks * 512) */
+	uint64_t size;      /* st_size */
+};
+
+/* How the planner sees the world; plan-probe.c answers for a real root,
+ * unit tests and the benchmark answer from tables. */
+struct pf_plan_probe {
+	/* The host path of PATH (relative to the root), symlinks of the root
+	 * resolved inside it; the missing tail is appended as it is. */
+	int (*resolve)(void *data, const char *path, char *host, size_t size);
+	int (*existing)(void *data, const char *path, struct pf_existing *out);
+	/* Whether a 'remove' of PATH will free it: an earlier update installed
+	 * it and its size is as recorded. */
+	int (*removable)(void *data, const char *path, bool *out);
+	int (*space)(void *data, const struct pf_mount *m, struct pf_space *out);
+	void *data;
+};
+
+/* One update of the chain, as the planner needs it. */
+struct pf_plan_input {
+	unsigned number;
+	const struct pf_manifest *m;
+	uint64_t package_size;   /* 0 when already in the cache */
+};
+
+struct pf_plan_fs {
+	const struct pf_mount *mount;
+	char name[256];          /* as the user knows it: "/boot" inside --root */
+	struct pf_space space;
+	uint64_t reserve;
+};
+
+struct pf_plan_row {
+	size_t fs;               /* index into plan->fs */
+	uint64_t needed;         /* bytes at the peak */
+	uint64_t inodes_needed;
+	uint64_t available;      /* bytes available before this update */
+	uint64_t inodes_available;
+	uint64_t after;          /* bytes available after it commits */
+	bool fits;               /* needed + reserve <= available, inodes too, writable */
+};
+
+struct pf_plan_update {
+	unsigned number;
+	struct pf_plan_row *rows;  /* one per file system it touches */
+	size_t n_rows;
+	bool fits;
+	bool reached;            /* false after an update that does not fit */
+};
+
+struct pf_plan {
+	struct pf_plan_fs *fs;
+	size_t n_fs;
+	struct pf_plan_update *updates;
+	size_t n;
+	size_t first_refused;    /* index of the first update that does not fit, or n */
+};
+
+/* ROOT_HOST: the real host path of the root, for naming mounts as the user
+ * knows them; CACHE: the download cache folder (relative to the root);
+ * RESERVES: from pakfire.conf, keyed by those names. */
+struct pf_plan_env {
+	const struct pf_mount_table *mounts;
+	const struct pf_plan_probe *probe;
+	const char *root_host;
+	const char *cache;
+	const struct pf_reserve *reserves;
+	size_t n_reserves;
+};
+
+int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
+		  const struct pf_plan_input *in, size_t n, struct pf_plan **out);
+void pf_plan_free(struct pf_plan *p);
+
+/* The probe for a real root (plan-probe.c): resolves through ctx->root_fd
+ * with RESOLVE_IN_ROOT, asks the database who owns what, and statvfs. */
+struct pf_root_probe {
+	struct pf_ctx *ctx;
+	char *parent;            /* the last folder looked at (paths come sorted) */
+	int parent_fd;           /* -1 when that folder does not exist */
+	char parent_host[4096];  /* its host path, or its nearest existing ancestor's */
+	const char *missing;     /* the part of parent below that ancestor */
+};
+void pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx,
+			struct pf_plan_probe *probe);
+void pf_root_probe_clear(struct pf_root_probe *rp);
+
+/* The host path of the root itself (for naming mounts). */
+int pf_root_host_path(struct pf_ctx *ctx, char *out, size_t size);
+
+#endif

@@ -34,12 +34,10 @@ void output_close(struct output *o)
 
 static void human_size(uint64_t bytes, char *buf, size_t size)
 {
-	if (bytes >= 1000 * 1000)
-		snprintf(buf, size, "%.1f MB", (double)bytes / 1e6);
-	else if (bytes >= 1000)
-		snprintf(buf, size, "%.1f kB", (double)bytes / 1e3);
-	else
-		snprintf(buf, size, "%llu bytes", (unsigned long long)bytes);
+	char tmp[32];
+
+	pf_format_size(bytes, tmp);
+	snprintf(buf, size, "%s", tmp);
 }
 
 static void iso_time(time_t t, char buf[32])
@@ -76,6 +74,57 @@ static void progress(struct output *o, const struct pf_event *ev)
 	o->progress_shown = true;
 }
 
+static uint64_t shortfall(const struct pf_event *ev)
+{
+	uint64_t want = ev->space.needed + ev->space.reserve;
+
+	return want > ev->space.available ? want - ev->space.available : 0;
+}
+
+/* A plan row: one update on one mount. */
+static void plan_row(struct output *o, const struct pf_event *ev)
+{
+	char need[32], avail[32], res[32], after[32];
+
+	if (o->plan_core != ev->number) {
+		if (!o->plan_core)
+			printf("Space needed at the peak of each update, per mount:\n"
+			       "  %-10s %-12s %12s %12s %12s %12s\n", "update", "mount", "needed",
+			       "available", "reserve", "after");
+		o->plan_core = ev->number;
+	}
+	human_size(ev->space.needed, need, sizeof(need));
+	human_size(ev->space.available, avail, sizeof(avail));
+	human_size(ev->space.reserve, res, sizeof(res));
+	human_size(ev->space.after, after, sizeof(after));
+	printf("  core %-5u %-12s %12s %12s %12s %12s  %s\n", ev->number, ev->name, need, avail,
+	       res, ev->space.fits ? after : "-",
+	       ev->space.fits ? "ok" : ev->space.readonly ? "READ-ONLY" :
+	       ev->space.needed + ev->space.reserve <= ev->space.available ? "NO INODES" : "DOES NOT FIT");
+}
+
+/* A refusal: the table a person acts on, with what frees space. */
+static void refused_row(struct output *o, const struct pf_event *ev)
+{
+	char need[32], avail[32], res[32], ishort[32];
+
+	if (o->refused_core != ev->number) {
+		printf("Core %u does not fit; nothing of it was written:\n"
+		       "  %-12s %12s %12s %12s %12s %14s\n", ev->number, "mount", "needed",
+		       "available", "reserve", "shortfall", "inodes");
+		o->refused_core = ev->number;
+	}
+	human_size(ev->space.needed, need, sizeof(need));
+	human_size(ev->space.available, avail, sizeof(avail));
+	human_size(ev->space.reserve, res, sizeof(res));
+	human_size(shortfall(ev), ishort, sizeof(ishort));
+	printf("  %-12s %12s %12s %12s %12s %6llu/%-7llu%s\n", ev->name, need, avail, res,
+	       shortfall(ev) ? ishort : "-", (unsigned long long)ev->space.inodes_needed,
+	       (unsigned long long)ev->space.inodes_available,
+	       ev->space.readonly ? " read-only" : "");
+	o->refused_rows++;
+}
+
 static void event_json(struct output *o, const struct pf_event *ev)
 {
 	static const char *const names[] = {
@@ -83,7 +132,8 @@ static void event_json(struct output *o, const struct pf_event *ev)
 		[PF_EV_INDEX_VERIFIED] = "index-verified", [PF_EV_UPTODATE] = "up-to-date",
 		[PF_EV_UPDATE_PENDING] = "update-pending", [PF_EV_UPDATE_BEGIN] = "update-begin",
 		[PF_EV_UPDATE_DONE] = "update-applied", [PF_EV_FILE_KEPT] = "file-kept",
-		[PF_EV_DOWNLOAD_DONE] = "downloaded",
+		[PF_EV_DOWNLOAD_DONE] = "downloaded", [PF_EV_PLAN] = "plan",
+		[PF_EV_REFUSED] = "refused",
 	};
 	struct json *j = &o->events;
 
@@ -136,6 +186,21 @@ static void event_json(struct output *o, const struct pf_event *ev)
 		json_string(j, "file", ev->name);
 		json_uint(j, "bytes", ev->done);
 		break;
+	case PF_EV_PLAN:
+	case PF_EV_REFUSED:
+		json_uint(j, "core", ev->number);
+		json_string(j, "mount", ev->name);
+		json_uint(j, "needed", ev->space.needed);
+		json_uint(j, "inodes_needed", ev->space.inodes_needed);
+		json_uint(j, "available", ev->space.available);
+		json_uint(j, "inodes_available", ev->space.inodes_available);
+		json_uint(j, "reserve", ev->space.reserve);
+		json_uint(j, "after", ev->space.after);
+		json_bool(j, "fits", ev->space.fits);
+		json_bool(j, "read_only", ev->space.readonly);
+		if (ev->type == PF_EV_REFUSED)
+			json_uint(j, "shortfall", shortfall(ev));
+		break;
 	default:
 		break;
 	}
@@ -166,6 +231,9 @@ void output_event(const struct pf_event *ev, void *data)
 		return;
 	case PF_EV_DOWNLOAD_PROGRESS:
 		progress(o, ev);
+		return;
+	case PF_EV_REFUSED:
+		refused_row(o, ev); /* even with --quiet: it is the why of the error */
 		return;
 	case PF_EV_DEBUG:
 		if (o->verbosity > 0)
@@ -208,6 +276,9 @@ void output_event(const struct pf_event *ev, void *data)
 		break;
 	case PF_EV_UPDATE_BEGIN:
 		printf("Applying core %u...\n", ev->number);
+		break;
+	case PF_EV_PLAN:
+		plan_row(o, ev);
 		break;
 	case PF_EV_UPDATE_DONE:
 		printf("Core %u applied: %llu installed, %llu removed, %llu kept.\n", ev->number,
@@ -302,6 +373,10 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 	int code = pf_exit_code(cls);
 
 	end_progress(o);
+	if (o->refused_rows && !o->json)
+		printf("To make room: 'pakfire clean' empties the download cache; remove kernels\n"
+		       "that are no longer booted from /boot; a cleanup update in the chain frees\n"
+		       "space once applied ('pakfire upgrade --to N' applies the updates before it).\n");
 	if (cls != PF_E_OK)
 		fprintf(stderr, "pakfire: error: %s\n", pf_error_message(ctx));
 	if (o->json) {

@@ -22,6 +22,9 @@ struct output {
 	bool progress_shown;   /* a progress line waits for its newline */
 	bool reboot_needed;
 	unsigned applied;
+	unsigned plan_core;      /* the update whose plan rows are being printed */
+	unsigned refused_core;
+	unsigned refused_rows;
 };
 
 int output_open(struct output *o, bool json, int verbosity);

@@ -84,6 +84,20 @@ static const char *const migrations[] = {
 	"  target TEXT,"                           /* symlinks only */
 	"  owner  INTEGER NOT NULL"                /* core update number */
 	") WITHOUT ROWID;",
+	/* 2: every space check, so a refusal can be read with its figures */
+	"CREATE TABLE space_checks ("
+	"  id               INTEGER PRIMARY KEY,"
+	"  transaction_id   INTEGER NOT NULL REFERENCES transactions(id),"
+	"  at               INTEGER NOT NULL,"
+	"  update_number    INTEGER NOT NULL,"
+	"  mount            TEXT NOT NULL,"       /* as the user knows it: /boot */
+	"  needed           INTEGER NOT NULL,"    /* bytes at the peak */
+	"  available        INTEGER NOT NULL,"    /* bytes, as df shows them */
+	"  reserve          INTEGER NOT NULL,"
+	"  inodes_needed    INTEGER NOT NULL,"
+	"  inodes_available INTEGER NOT NULL,"
+	"  fits             INTEGER NOT NULL"     /* 1 or 0 */
+	");",
 };
 
 enum stmt_id {
@@ -91,6 +105,7 @@ enum stmt_id {
 	ST_FILE_DELETE,
 	ST_FILE_GET,
 	ST_STEP_INSERT,
+	ST_SPACE_INSERT,
 	ST__COUNT
 };
 
@@ -105,6 +120,10 @@ static const char *const stmt_sql[ST__COUNT] = {
 	[ST_STEP_INSERT] =
 		"INSERT INTO steps (transaction_id, at, update_number, step, detail)"
 		" VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SPACE_INSERT] =
+		"INSERT INTO space_checks (transaction_id, at, update_number, mount, needed,"
+		" available, reserve, inodes_needed, inodes_available, fits)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
 };
 
 struct pf_db {
@@ -591,6 +610,29 @@ int pf_db_last_tx(struct pf_ctx *ctx, struct pf_tx_info *out)
 out:
 	sqlite3_finalize(s);
 	return r;
+}
+
+int pf_db_record_space(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *mount,
+		       uint64_t needed, uint64_t available, uint64_t reserve,
+		       uint64_t inodes_needed, uint64_t inodes_available, bool fits)
+{
+	sqlite3_stmt *s = stmt(ctx, ST_SPACE_INSERT);
+
+	if (!s)
+		return -1;
+	sqlite3_bind_int64(s, 1, tx);
+	sqlite3_bind_int64(s, 2, time(NULL));
+	sqlite3_bind_int64(s, 3, number);
+	sqlite3_bind_text(s, 4, mount, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, (sqlite3_int64)needed);
+	sqlite3_bind_int64(s, 6, (sqlite3_int64)available);
+	sqlite3_bind_int64(s, 7, (sqlite3_int64)reserve);
+	sqlite3_bind_int64(s, 8, (sqlite3_int64)inodes_needed);
+	sqlite3_bind_int64(s, 9, (sqlite3_int64)inodes_available);
+	sqlite3_bind_int(s, 10, fits);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		return db_fail(ctx, "record space check");
+	return 0;
 }
 
 int pf_db_owned(struct pf_ctx *ctx, const char *path, struct pf_owned *out)

@@ -78,6 +78,11 @@ struct pf_tx_info {
 };
 int pf_db_last_tx(struct pf_ctx *ctx, struct pf_tx_info *out);
 
+/* One row of a space check (the update about to be applied, per mount). */
+int pf_db_record_space(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *mount,
+		       uint64_t needed, uint64_t available, uint64_t reserve,
+		       uint64_t inodes_needed, uint64_t inodes_available, bool fits);
+
 /* What the database says about one owned path. */
 struct pf_owned {
 	bool found;

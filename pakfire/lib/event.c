@@ -45,3 +45,20 @@ void pf_debug(struct pf_ctx *ctx, const char *fmt, ...)
 	emit_text(ctx, PF_EV_DEBUG, fmt, ap);
 	va_end(ap);
 }
+
+void pf_format_size(uint64_t bytes, char buf[32])
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, 32, "%llu B", (unsigned long long)bytes);
+		return;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, 32, "%.1f %s", v, units[u]);
+}

@@ -22,6 +22,8 @@ enum pf_event_type {
 	PF_EV_UPDATE_BEGIN,    /* number, text (summary) */
 	PF_EV_UPDATE_DONE,     /* number, files, removed, kept, reboot */
 	PF_EV_FILE_KEPT,       /* number, path, text: why a removal was skipped */
+	PF_EV_PLAN,            /* number, name (mount), space: one row of the plan */
+	PF_EV_REFUSED,         /* number, name (mount), space: a row of a refusal */
 };
 
 struct pf_event {
@@ -40,12 +42,22 @@ struct pf_event {
 	uint64_t removed;
 	uint64_t kept;
 	int reboot;
+	struct pf_event_space {
+		uint64_t needed, inodes_needed;
+		uint64_t available, inodes_available;
+		uint64_t reserve, after;
+		int fits;
+		int readonly;
+	} space;
 };
 
 typedef void (*pf_event_fn)(const struct pf_event *ev, void *data);
 
 /* Deliver ev to the context's sink (no-op without one). */
 void pf_emit(struct pf_ctx *ctx, const struct pf_event *ev);
+
+/* "20.1 MiB": sizes as people read them (binary units, like df -h). */
+void pf_format_size(uint64_t bytes, char buf[32]);
 
 /* Convenience: a formatted INFO / WARNING / DEBUG line. */
 void pf_info(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "apply.h"
@@ -14,6 +15,7 @@
 #include "index.h"
 #include "manifest.h"
 #include "path.h"
+#include "space.h"
 #include "update.h"
 #include "upgrade.h"
 
@@ -77,20 +79,24 @@ fail:
 	return -1;
 }
 
-/* The download cache folder for this series/arch, created on demand. */
-static int open_cache(struct pf_ctx *ctx, const struct pf_system *sys)
+/* The download cache folder for this series/arch (relative to the root). */
+static int cache_dir(struct pf_ctx *ctx, const struct pf_system *sys, char *out, size_t size)
 {
-	char *dir = NULL;
-	int fd = -1;
+	int n = snprintf(out, size, "%s/%s/%s/core", ctx->config->cache + 1, sys->series, sys->arch);
 
-	if (asprintf(&dir, "%s/%s/%s/core", ctx->config->cache + 1, sys->series, sys->arch) < 0)
-		return pf_fail(ctx, PF_E_OTHER, "out of memory");
-	if (pf_root_mkdirs(ctx, dir) == 0) {
-		fd = pf_root_open(ctx, dir, O_RDONLY | O_DIRECTORY, 0);
-		if (fd < 0)
-			pf_fail_errno(ctx, PF_E_OTHER, "cache %s/%s", pf_ctx_root_prefix(ctx), dir);
-	}
-	free(dir);
+	return n < 0 || (size_t)n >= size ? pf_fail(ctx, PF_E_USAGE, "cache path too long") : 0;
+}
+
+/* Open the cache folder, creating it unless PEEK (then -1 if missing). */
+static int open_cache(struct pf_ctx *ctx, const char *dir, bool peek)
+{
+	int fd;
+
+	if (!peek && pf_root_mkdirs(ctx, dir) < 0)
+		return -1;
+	fd = pf_root_open(ctx, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0 && !peek)
+		pf_fail_errno(ctx, PF_E_OTHER, "cache %s/%s", pf_ctx_root_prefix(ctx), dir);
 	return fd;
 }
 
@@ -99,6 +105,18 @@ static const char *base_name(const char *path)
 	const char *slash = strrchr(path, '/');
 
 	return slash ? slash + 1 : path;
+}
+
+/* The room the package still needs in the cache: none when it is there. */
+static uint64_t package_need(int cache_fd, const struct pf_index_entry *ie)
+{
+	struct stat st;
+
+	if (cache_fd >= 0 &&
+	    fstatat(cache_fd, base_name(ie->package), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == ie->package_size)
+		return 0;
+	return ie->package_size;
 }
 
 /* Download one package (first mirror that has it) into the cache. */
@@ -171,6 +189,10 @@ static int apply_one(struct pf_ctx *ctx, int64_t tx, const struct pf_system *sys
 			unlinkat(cache_fd, name, 0);
 		return -1;
 	}
+	/* Applied: the package is no use any more, and the plan counted on
+	 * its room coming back. */
+	if (unlinkat(cache_fd, name, 0) < 0)
+		pf_warn(ctx, "could not delete %s from the cache: %s", name, strerror(errno));
 	pf_emit(ctx, &(struct pf_event){
 		.type = PF_EV_UPDATE_DONE, .number = ie->number, .files = res.files,
 		.removed = res.removed, .kept = res.kept, .reboot = ie->reboot,
@@ -178,17 +200,70 @@ static int apply_one(struct pf_ctx *ctx, int64_t tx, const struct pf_system *sys
 	return 0;
 }
 
+/* The space check right before update I is applied, on fresh numbers: it
+ * is recorded, and refused when it does not fit. */
+static int check_next(struct pf_ctx *ctx, struct pf_space_check *sc, int64_t tx,
+		      const struct pf_plan_input *in, unsigned level)
+{
+	struct pf_plan *p = NULL;
+	int r = -1;
+
+	if (pf_space_plan(ctx, sc, in, 1, &p) < 0 || pf_space_record(ctx, tx, p, 0) < 0)
+		goto out;
+	if (!p->updates[0].fits) {
+		pf_space_emit(ctx, p, 0, true);
+		pf_space_refuse(ctx, p, 0, level, false);
+		goto out;
+	}
+	r = 0;
+out:
+	pf_plan_free(p);
+	return r;
+}
+
+/* The plan of the whole chain, shown before anything is downloaded. */
+static int plan_chain(struct pf_ctx *ctx, struct pf_space_check *sc,
+		      const struct pf_plan_input *in, size_t n, const struct pf_system *sys,
+		      bool dry_run)
+{
+	struct pf_plan *p = NULL;
+	int r = -1;
+
+	if (pf_space_plan(ctx, sc, in, n, &p) < 0)
+		return -1;
+	for (size_t i = 0; i < n && p->updates[i].reached; i++)
+		pf_space_emit(ctx, p, i, false);
+	if (p->first_refused < n) {
+		size_t k = p->first_refused;
+
+		if (dry_run) {
+			pf_space_refuse(ctx, p, k, k ? in[k - 1].number : sys->core, true);
+			goto out;
+		}
+		if (k > 0)
+			pf_warn(ctx, "core %u will not fit: the updates before it will be applied,"
+				" core %u and later will not", in[k].number, in[k].number);
+	}
+	r = 0;
+out:
+	pf_plan_free(p);
+	return r;
+}
+
 int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 {
 	const struct pf_index_entry **chain = NULL;
 	struct pf_index *idx = NULL;
 	struct step *steps = NULL;
+	struct pf_plan_input *in = NULL;
+	struct pf_space_check sc = { 0 };
 	struct pf_system sys;
+	char cache[4096];
 	size_t n = 0;
 	int64_t tx = 0;
 	int cache_fd = -1, r = -1;
 
-	if (pf_db_get_system(ctx, &sys) < 0)
+	if (pf_db_get_system(ctx, &sys) < 0 || cache_dir(ctx, &sys, cache, sizeof(cache)) < 0)
 		return -1;
 	if (!opts->dry_run && pf_db_tx_begin(ctx, "upgrade", &tx) < 0)
 		return -1;
@@ -202,39 +277,54 @@ int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 		goto out;
 	}
 	steps = calloc(n, sizeof(*steps));
-	if (!steps) {
+	in = calloc(n, sizeof(*in));
+	if (!steps || !in) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
 	/* Every manifest first: small, and all that planning needs. */
+	cache_fd = open_cache(ctx, cache, true);
 	for (size_t i = 0; i < n; i++) {
 		steps[i].ie = chain[i];
 		if (fetch_manifest(ctx, &sys, &steps[i]) < 0)
 			goto out;
 		announce(ctx, &steps[i]);
+		in[i] = (struct pf_plan_input){ .number = chain[i]->number, .m = steps[i].m,
+						.package_size = package_need(cache_fd, chain[i]) };
 	}
+	if (pf_space_open(ctx, &sc, cache) < 0 ||
+	    plan_chain(ctx, &sc, in, n, &sys, opts->dry_run) < 0)
+		goto out;
 	if (opts->dry_run || (opts->confirm && !opts->confirm(opts->confirm_data))) {
 		if (!opts->dry_run)
 			pf_info(ctx, "nothing was changed");
 		r = 0;
 		goto out;
 	}
-	cache_fd = open_cache(ctx, &sys);
+	if (cache_fd < 0)
+		cache_fd = open_cache(ctx, cache, false);
 	if (cache_fd < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
+		unsigned level = i ? steps[i - 1].ie->number : sys.core;
+
+		in[i].package_size = package_need(cache_fd, chain[i]);
+		if (check_next(ctx, &sc, tx, &in[i], level) < 0)
+			goto out;
 		if (apply_one(ctx, tx, &sys, cache_fd, &steps[i]) < 0) {
 			pf_fail_wrap(ctx, "core %u not applied, system stays at core %u",
-				     steps[i].ie->number, i ? steps[i - 1].ie->number : sys.core);
+				     steps[i].ie->number, level);
 			goto out;
 		}
 	}
 	r = 0;
 out:
 	pf_db_tx_end(ctx, tx);
+	pf_space_close(&sc);
 	if (cache_fd >= 0)
 		close(cache_fd);
 	steps_free(steps, n);
+	free(in);
 	free(chain);
 	pf_index_free(idx);
 	return r;

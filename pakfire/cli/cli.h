@@ -28,5 +28,6 @@ int cmd_init(struct cli *cli);
 int cmd_update(struct cli *cli);
 int cmd_upgrade(struct cli *cli);
 int cmd_status(struct cli *cli);
+int cmd_clean(struct cli *cli);
 
 #endif

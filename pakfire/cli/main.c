@@ -22,6 +22,7 @@ static const struct command {
 	{ "update",  cmd_update,  "update                     fetch and verify the signed index" },
 	{ "upgrade", cmd_upgrade, "upgrade [--dry-run] [--to N] apply pending core updates" },
 	{ "status",  cmd_status,  "status                     series, core level, pending updates" },
+	{ "clean",   cmd_clean,   "clean                      empty the download cache" },
 };
 
 static void usage(FILE *f)

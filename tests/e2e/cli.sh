@@ -81,4 +81,22 @@ test_status_before_init() {
 	assert_stderr_contains "init"
 }
 
+test_clean_empties_the_download_cache() {
+	make_key signer
+	MIRROR=http://127.0.0.1:9
+	root_at_core 138 --trust signer
+	# what an interrupted download leaves behind
+	mkdir -p "$R/var/cache/pakfire/$SERIES/$ARCH/core"
+	head -c 12345 /dev/zero >"$R/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak.part"
+	head -c 100 /dev/zero >"$R/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak"
+
+	run pakfire --root "$R" clean
+	assert_exit 0
+	assert_output_contains "Removed 2 files"
+	run find "$R/var/cache/pakfire" -mindepth 1
+	[ ! -s "$RUN_OUT" ] || fail "left in the cache: $(cat "$RUN_OUT")"
+	[ -d "$R/var/cache/pakfire" ] || fail "the cache folder itself was removed"
+	assert_db "SELECT command, outcome FROM transactions ORDER BY id DESC LIMIT 1" "clean|ok"
+}
+
 run_tests "$@"

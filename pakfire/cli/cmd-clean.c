@@ -1,0 +1,18 @@
+/* pakfire clean: empty the download cache. */
+#include "clean.h"
+#include "cli.h"
+#include "config.h"
+#include "context.h"
+
+int cmd_clean(struct cli *cli)
+{
+	uint64_t files, bytes;
+	char size[32];
+
+	if (pf_ctx_open_db(cli->ctx, true) < 0 || pf_clean(cli->ctx, &files, &bytes) < 0)
+		return -1;
+	pf_format_size(bytes, size);
+	pf_info(cli->ctx, "Removed %llu file%s (%s) from %s.", (unsigned long long)files,
+		files == 1 ? "" : "s", size, cli->ctx->config->cache);
+	return 0;
+}

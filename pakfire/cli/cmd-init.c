@@ -4,6 +4,7 @@
 #include "cli.h"
 #include "config.h"
 #include "context.h"
+#include "lock.h"
 #include "db.h"
 
 int cmd_init(struct cli *cli)
@@ -16,7 +17,7 @@ int cmd_init(struct cli *cli)
 	if (strcmp(cli->series, ctx->config->series))
 		return pf_fail(ctx, PF_E_USAGE, "init --series %s, but pakfire.conf says series = %s",
 			       cli->series, ctx->config->series);
-	if (pf_db_exists(ctx, ctx->config->database, &exists) < 0)
+	if (pf_lock(ctx) < 0 || pf_db_exists(ctx, ctx->config->database, &exists) < 0)
 		return -1;
 	if (exists)
 		return pf_fail(ctx, PF_E_USAGE,

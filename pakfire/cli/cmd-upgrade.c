@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "context.h"
+#include "lock.h"
 #include "upgrade.h"
 
 struct confirm {
@@ -39,7 +40,9 @@ int cmd_upgrade(struct cli *cli)
 		.confirm = confirm, .confirm_data = &c,
 	};
 
-	if (pf_ctx_open_db(cli->ctx, true) < 0 || pf_upgrade(cli->ctx, &opts) < 0)
+	/* A dry run only reads: like status, it never waits for the lock. */
+	if ((!cli->dry_run && pf_lock(cli->ctx) < 0) || pf_ctx_open_db(cli->ctx, true) < 0 ||
+	    pf_upgrade(cli->ctx, &opts) < 0)
 		return -1;
 	if (c.refused_noninteractive)
 		return pf_fail(cli->ctx, PF_E_USAGE,

@@ -21,6 +21,7 @@ struct pf_ctx *pf_ctx_new(void)
 	if (!ctx)
 		return NULL;
 	ctx->root_fd = -1;
+	ctx->lock_fd = -1;
 	return ctx;
 }
 
@@ -31,6 +32,8 @@ void pf_ctx_free(struct pf_ctx *ctx)
 	pf_fetch_free(ctx->fetch);
 	pf_db_close(ctx->db);
 	pf_config_free(ctx->config);
+	if (ctx->lock_fd >= 0)
+		close(ctx->lock_fd); /* releases the lock */
 	if (ctx->root_fd >= 0)
 		close(ctx->root_fd);
 	free(ctx->root);

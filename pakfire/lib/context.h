@@ -20,6 +20,7 @@ struct pf_ctx {
 	struct pf_config *config;
 	struct pf_db *db;     /* opened on demand by pf_ctx_open_db() */
 	struct pf_fetch *fetch; /* the download session, made on first use */
+	int lock_fd;          /* held while >= 0 (lock.c) */
 
 	pf_event_fn event_fn; /* where events go; NULL drops them */
 	void *event_data;

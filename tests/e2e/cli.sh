@@ -99,4 +99,34 @@ test_clean_empties_the_download_cache() {
 	assert_db "SELECT command, outcome FROM transactions ORDER BY id DESC LIMIT 1" "clean|ok"
 }
 
+test_second_pakfire_exits_7_and_a_dead_holder_leaves_no_lock() {
+	repo_mini 139
+	http_start
+	root_at_core 138
+	# another pakfire, as far as the lock can tell: pid 4242 holds it
+	printf '4242\n' >"$R/var/lib/pakfire/lock"
+	# -o: the lock stays with flock itself, not with the sleep it runs
+	flock -o "$R/var/lib/pakfire/lock" sleep 60 &
+	local holder=$!
+	for _ in $(seq 50); do flock -n "$R/var/lib/pakfire/lock" true || break; sleep 0.1; done
+	remember_state
+
+	run pakfire --root "$R" update
+	assert_exit 7
+	assert_one_line_error
+	assert_stderr_contains "pid 4242"
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 7
+	assert_nothing_changed
+	# a reader never needs the lock
+	run pakfire --root "$R" status
+	assert_exit 0
+
+	pkill -9 -P "$holder" sleep || true
+	kill -9 "$holder"
+	wait "$holder" 2>/dev/null || true
+	run pakfire --root "$R" update
+	assert_exit 0
+}
+
 run_tests "$@"

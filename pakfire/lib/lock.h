@@ -1,0 +1,13 @@
+/* One pakfire at a time: an flock(2) on <root>/var/lib/pakfire/lock, which
+ * the kernel releases when the holder dies, so a crash never leaves a stale
+ * lock behind. Readers (status) never take it. */
+#ifndef PF_LOCK_H
+#define PF_LOCK_H
+
+struct pf_ctx;
+
+/* Take the lock or fail with PF_E_LOCKED naming the holder's pid. The lock
+ * is held until pf_ctx_free (the fd lives on the context). */
+int pf_lock(struct pf_ctx *ctx);
+
+#endif

@@ -23,6 +23,10 @@ struct cli {
 	long to;              /* upgrade --to (0 if not given) */
 };
 
+/* For commands that change the system: take the lock, open the database,
+ * and finish or undo whatever an interrupted run left in the journal. */
+int cli_open_for_writing(struct cli *cli);
+
 /* Each returns 0 or -1 with the error on cli->ctx. */
 int cmd_init(struct cli *cli);
 int cmd_update(struct cli *cli);

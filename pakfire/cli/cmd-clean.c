@@ -3,14 +3,13 @@
 #include "cli.h"
 #include "config.h"
 #include "context.h"
-#include "lock.h"
 
 int cmd_clean(struct cli *cli)
 {
 	uint64_t files, bytes;
 	char size[32];
 
-	if (pf_lock(cli->ctx) < 0 || pf_ctx_open_db(cli->ctx, true) < 0 ||
+	if (cli_open_for_writing(cli) < 0 ||
 	    pf_clean(cli->ctx, &files, &bytes) < 0)
 		return -1;
 	pf_format_size(bytes, size);

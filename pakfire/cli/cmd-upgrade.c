@@ -5,7 +5,6 @@
 
 #include "cli.h"
 #include "context.h"
-#include "lock.h"
 #include "upgrade.h"
 
 struct confirm {
@@ -41,7 +40,7 @@ int cmd_upgrade(struct cli *cli)
 	};
 
 	/* A dry run only reads: like status, it never waits for the lock. */
-	if ((!cli->dry_run && pf_lock(cli->ctx) < 0) || pf_ctx_open_db(cli->ctx, true) < 0 ||
+	if ((cli->dry_run ? pf_ctx_open_db(cli->ctx, true) : cli_open_for_writing(cli)) < 0 ||
 	    pf_upgrade(cli->ctx, &opts) < 0)
 		return -1;
 	if (c.refused_noninteractive)

@@ -12,6 +12,8 @@
 
 #include "cli.h"
 #include "context.h"
+#include "journal.h"
+#include "lock.h"
 
 static const struct command {
 	const char *name;
@@ -130,6 +132,13 @@ static int check_options(const struct cli *cli)
 	if (cli->n_args > 0)
 		return usage_error("unexpected argument '%s'", cli->args[0]);
 	return -1;
+}
+
+int cli_open_for_writing(struct cli *cli)
+{
+	if (pf_lock(cli->ctx) < 0 || pf_ctx_open_db(cli->ctx, true) < 0)
+		return -1;
+	return pf_recover(cli->ctx);
 }
 
 int main(int argc, char **argv)

@@ -4,15 +4,17 @@
  *   stage   stream the package; each member must be in the manifest with the
  *           same type, mode, owner, size and hash; files and symlinks are
  *           written beside their targets as .pakfire-N-I (O_EXCL, never
- *           through a symlink); missing parent directories are created and
- *           remembered. Any failure unlinks what was staged: root unchanged.
+ *           through a symlink), and each original is kept as a hard link
+ *           .pakfire-old-N-I; missing parent directories are created and
+ *           remembered. Any failure undoes what was staged: root unchanged.
  *   commit  syncfs every file system touched (the staged data is on disk
- *           before any name points at it), rename each temporary over its
- *           target, syncfs again, then record the update in one database
- *           transaction (the commit point).
- *   clean   removals, which only happen once the database no longer owns
- *           the paths.
- * Issue 5 turns the steps recorded here into a journal that recovery reads. */
+ *           before any name points at it), journal "committing", rename each
+ *           temporary over its target, syncfs again, then record the update
+ *           in one database transaction (the commit point).
+ *   clean   delete the backups and do the removals, which only happen once
+ *           the database no longer owns the paths.
+ * The journal (db.c, journal.c) says how far this got, so that a run killed
+ * at any instant is undone or finished by the next one (pf_recover). */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -29,6 +31,7 @@
 #include "context.h"
 #include "db.h"
 #include "hash.h"
+#include "journal.h"
 #include "manifest.h"
 #include "path.h"
 
@@ -38,7 +41,7 @@
 
 struct staged {
 	const struct pf_entry *e;
-	char tmp[48];           /* temporary name beside the target; "" if none */
+	char tmp[PF_NAME_MAX];  /* temporary name beside the target */
 };
 
 struct stage {
@@ -50,6 +53,8 @@ struct stage {
 	struct staged *items;   /* in archive order */
 	size_t n_items;
 	bool *seen;             /* per manifest entry */
+	char *fresh;            /* per manifest entry: '1' if the path did not exist */
+	bool renaming;          /* renames may have started: undo restores backups */
 	char **created;         /* directories this update made, in order */
 	size_t n_created;
 	size_t cap_created;
@@ -61,10 +66,6 @@ struct stage {
 	bool as_root;
 };
 
-struct removal {
-	const struct pf_entry *e;
-	bool dir;
-};
 
 /* "usr/lib/libc.so" -> parent "usr/lib", base "libc.so"; "etc" -> "", "etc". */
 static const char *split(const char *path, char **parent)
@@ -264,19 +265,36 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* A directory that is in the way of a file, or a file in the way of a
- * directory, is not something to resolve silently. */
-static int check_target(struct stage *st, int pfd, const char *base, const struct pf_entry *e)
+/* What is at the target now: nothing (the path is fresh), or an original
+ * that is kept as a hard link beside it until the commit point. A directory
+ * in the way of a file is not something to resolve silently. */
+static int keep_original(struct stage *st, int pfd, const char *base, const struct pf_entry *e,
+			 size_t idx)
 {
+	char bak[PF_NAME_MAX];
 	struct stat sb;
+	int rc;
 
-	if (fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : pf_fail_errno(st->ctx, PF_E_OTHER, "%s", e->path);
+	if (fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (errno != ENOENT)
+			return pf_fail_errno(st->ctx, PF_E_OTHER, "%s", e->path);
+		st->fresh[idx] = '1';
+		return 0;
+	}
 	if (S_ISDIR(sb.st_mode))
 		return pf_fail(st->ctx, PF_E_OTHER,
 			       "core %u: %s/%s is a directory, but the update installs a %s there",
 			       st->number, pf_ctx_root_prefix(st->ctx), e->path,
 			       pf_entry_type_name(e->type));
+	pf_backup_name(bak, st->number, idx);
+	rc = linkat(pfd, base, pfd, bak, 0);
+	if (rc < 0 && errno == EEXIST && unlinkat(pfd, bak, 0) == 0)
+		rc = linkat(pfd, base, pfd, bak, 0); /* left by an interrupted run */
+	if (rc < 0)
+		return pf_fail_errno(st->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
+				     "core %u: cannot keep the original of %s/%s as %s", st->number,
+				     pf_ctx_root_prefix(st->ctx), e->path, bak);
+	st->fresh[idx] = '0';
 	return 0;
 }
 
@@ -284,7 +302,7 @@ static int open_temp(struct stage *st, int pfd, struct staged *it, size_t idx)
 {
 	int fd;
 
-	snprintf(it->tmp, sizeof(it->tmp), ".pakfire-%u-%zu", st->number, idx);
+	pf_stage_name(it->tmp, st->number, idx);
 	fd = openat(pfd, it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST) {
 		/* Left by an interrupted run of this very update: ours. */
@@ -295,7 +313,6 @@ static int open_temp(struct stage *st, int pfd, struct staged *it, size_t idx)
 	if (fd < 0) {
 		int err = errno;
 
-		it->tmp[0] = '\0';
 		errno = err;
 		return pf_fail_errno(st->ctx, err == ENOSPC || err == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
 				     "core %u: cannot create a file beside %s/%s", st->number,
@@ -314,7 +331,7 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 	int pfd, fd = -1, r = -1;
 
 	pfd = parent_of(st, e->path, &base);
-	if (pfd < 0 || check_target(st, pfd, base, e) < 0)
+	if (pfd < 0 || keep_original(st, pfd, base, e, idx) < 0)
 		return -1;
 	fd = open_temp(st, pfd, it, idx);
 	if (fd < 0)
@@ -378,14 +395,13 @@ static int stage_symlink(struct stage *st, struct staged *it, size_t idx)
 	int pfd, rc;
 
 	pfd = parent_of(st, e->path, &base);
-	if (pfd < 0 || check_target(st, pfd, base, e) < 0)
+	if (pfd < 0 || keep_original(st, pfd, base, e, idx) < 0)
 		return -1;
-	snprintf(it->tmp, sizeof(it->tmp), ".pakfire-%u-%zu", st->number, idx);
+	pf_stage_name(it->tmp, st->number, idx);
 	rc = symlinkat(e->target, pfd, it->tmp);
 	if (rc < 0 && errno == EEXIST && unlinkat(pfd, it->tmp, 0) == 0)
 		rc = symlinkat(e->target, pfd, it->tmp); /* left by an interrupted run */
 	if (rc < 0) {
-		it->tmp[0] = '\0';
 		return pf_fail_errno(st->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
 				     "core %u: cannot create symlink %s", st->number, e->path);
 	}
@@ -462,7 +478,6 @@ static int stage_member(struct stage *st, struct archive *a, struct archive_entr
 		return stage_dir(st, e);
 	it = &st->items[st->n_items++];
 	it->e = e;
-	it->tmp[0] = '\0';
 	return e->type == PF_ENTRY_FILE ? stage_file(st, a, it, idx) : stage_symlink(st, it, idx);
 }
 
@@ -548,23 +563,13 @@ out:
 	return r;
 }
 
-/* Undo staging: temporaries, then the directories we made, newest first. */
-static void unstage(struct stage *st)
+/* Undo what this run did: the journal's rollback (temporaries, backups),
+ * then the directories we made, newest first. Returns -1 if something could
+ * not be restored: then the journal stays for the next run to retry. */
+static int unstage(struct stage *st)
 {
-	for (size_t i = 0; i < st->n_items; i++) {
-		const char *base;
-		int pfd;
+	int r = pf_journal_roll_back(st->ctx, st->number, st->m, st->renaming, st->fresh);
 
-		if (!st->items[i].tmp[0])
-			continue;
-		pfd = open_holder(st->ctx, st->items[i].e->path, &base);
-		if (pfd < 0)
-			continue;
-		if (unlinkat(pfd, st->items[i].tmp, 0) < 0 && errno != ENOENT)
-			pf_warn(st->ctx, "could not remove %s beside %s/%s: %m", st->items[i].tmp,
-				pf_ctx_root_prefix(st->ctx), st->items[i].e->path);
-		close(pfd);
-	}
 	for (size_t i = st->n_created; i-- > 0;) {
 		const char *base;
 		int pfd = open_holder(st->ctx, st->created[i], &base);
@@ -574,6 +579,7 @@ static void unstage(struct stage *st)
 		unlinkat(pfd, base, AT_REMOVEDIR);
 		close(pfd);
 	}
+	return r;
 }
 
 /* Rename every staged temporary over its target; set directory modes. */
@@ -589,7 +595,6 @@ static int commit_names(struct stage *st)
 		if (renameat(pfd, it->tmp, pfd, base) < 0)
 			return pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: cannot put %s/%s in place",
 					     st->number, pf_ctx_root_prefix(st->ctx), it->e->path);
-		it->tmp[0] = '\0';
 	}
 	for (size_t i = 0; i < st->m->n; i++) {
 		const struct pf_entry *e = &st->m->entries[i];
@@ -621,7 +626,7 @@ static void kept(struct stage *st, const struct pf_entry *e, const char *why)
 /* Decide which 'remove' entries may go: owned by an earlier update and, for
  * a file, still exactly as that update installed it. A modified file is an
  * admin's; it is kept and reported. */
-static int plan_removals(struct stage *st, struct removal *out, size_t *n_out, uint64_t *n_kept)
+static int plan_removals(struct stage *st, char **out, size_t *n_out, uint64_t *n_kept)
 {
 	*n_out = 0;
 	*n_kept = 0;
@@ -648,12 +653,12 @@ static int plan_removals(struct stage *st, struct removal *out, size_t *n_out, u
 			if (pfd >= 0)
 				close(pfd);
 			/* Already gone: only the database needs to forget it. */
-			out[(*n_out)++] = (struct removal){ .e = e, .dir = false };
+			out[(*n_out)++] = e->path;
 			continue;
 		}
 		if (!strcmp(own.type, "dir")) {
 			close(pfd);
-			out[(*n_out)++] = (struct removal){ .e = e, .dir = true };
+			out[(*n_out)++] = e->path;
 			continue;
 		}
 		if (!strcmp(own.type, "file")) {
@@ -688,34 +693,27 @@ static int plan_removals(struct stage *st, struct removal *out, size_t *n_out, u
 				continue;
 			}
 		}
-		out[(*n_out)++] = (struct removal){ .e = e, .dir = false };
+		out[(*n_out)++] = e->path;
 	}
 	return 0;
 }
 
-/* After the commit point: the database no longer owns these paths. */
-static uint64_t do_removals(struct stage *st, const struct removal *rm, size_t n)
+/* The removals as the journal keeps them: one path a line. */
+static char *join_lines(char *const *paths, size_t n)
 {
-	uint64_t done = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
 
-	for (size_t i = 0; i < n; i++) {
-		const char *base;
-		int pfd = open_holder(st->ctx, rm[i].e->path, &base);
-
-		if (pfd < 0)
-			continue; /* its folder is gone already */
-		if (unlinkat(pfd, base, rm[i].dir ? AT_REMOVEDIR : 0) == 0)
-			done++;
-		else if (errno == ENOTEMPTY || errno == EEXIST)
-			kept(st, rm[i].e, "directory not empty");
-		else if (errno != ENOENT)
-			pf_warn(st->ctx, "core %u: could not remove %s/%s: %s", st->number,
-				pf_ctx_root_prefix(st->ctx), rm[i].e->path, strerror(errno));
-		close(pfd);
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", paths[i]);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
 	}
-	if (n)
-		sync_all(st); /* best effort: the update is already committed */
-	return done;
+	return buf;
 }
 
 static void stage_clear(struct stage *st)
@@ -730,6 +728,7 @@ static void stage_clear(struct stage *st)
 	free(st->parent);
 	free(st->items);
 	free(st->seen);
+	free(st->fresh);
 	free(st->buf);
 }
 
@@ -741,10 +740,9 @@ int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char 
 		.ctx = ctx, .tx = tx, .number = number, .m = m, .pak = pak_name,
 		.parent_fd = -1, .as_root = geteuid() == 0,
 	};
-	struct removal *rm = NULL;
-	char **removed = NULL;
+	char **removed = NULL, *removals = NULL;
 	size_t n_rm = 0;
-	bool staged = false;
+	bool journaled = false;
 	int r = -1;
 
 	memset(result, 0, sizeof(*result));
@@ -755,41 +753,56 @@ int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char 
 				       " nothing was changed", number);
 	st.items = calloc(m->n ? m->n : 1, sizeof(*st.items));
 	st.seen = calloc(m->n ? m->n : 1, sizeof(*st.seen));
+	st.fresh = malloc(m->n + 1);
 	st.buf = malloc(IO_BUF);
-	rm = calloc(m->n ? m->n : 1, sizeof(*rm));
 	removed = calloc(m->n ? m->n : 1, sizeof(*removed));
-	if (!st.items || !st.seen || !st.buf || !rm || !removed) {
+	if (!st.items || !st.seen || !st.fresh || !st.buf || !removed) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
-	if (plan_removals(&st, rm, &n_rm, &result->kept) < 0)
+	memset(st.fresh, '0', m->n);
+	st.fresh[m->n] = '\0';
+	if (plan_removals(&st, removed, &n_rm, &result->kept) < 0)
 		goto out;
+	removals = join_lines(removed, n_rm);
+	if (!removals) {
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
 
-	if (pf_db_tx_step(ctx, tx, number, "staging", NULL) < 0)
+	/* The journal first: from here on, a crash leaves a trace to undo. */
+	if (pf_db_journal_begin(ctx, tx, number, series, manifest, manifest_len) < 0 ||
+	    pf_db_tx_step(ctx, tx, number, "staging", NULL) < 0)
 		goto out;
-	staged = true;
+	journaled = true;
 	if (stage_package(&st, pak_fd, manifest, manifest_len) < 0 || sync_all(&st) < 0)
 		goto out;
+	/* Everything staged is on disk: the renames may begin. */
+	if (pf_db_journal_committing(ctx, number, st.fresh) < 0)
+		goto out;
+	st.renaming = true;
 	if (pf_db_tx_step(ctx, tx, number, "committing", NULL) < 0 ||
 	    commit_names(&st) < 0 || sync_all(&st) < 0)
 		goto out;
-	for (size_t i = 0; i < n_rm; i++)
-		removed[i] = rm[i].e->path;
 	if (pf_db_commit_update(ctx, tx, number, series, m, removed, n_rm) < 0)
 		goto out;
-	staged = false;
+	/* Committed: what is left is cleaning up, which recovery can redo. */
+	journaled = false;
 	result->files = st.n_items;
 	for (size_t i = 0; i < m->n; i++)
 		result->files += m->entries[i].type == PF_ENTRY_DIR;
-	result->removed = do_removals(&st, rm, n_rm);
-	if (pf_db_tx_step(ctx, tx, number, "cleaned up", NULL) < 0)
+	if (pf_journal_clean_up(ctx, number, m, removals, &result->removed) < 0 ||
+	    pf_db_journal_done(ctx, number) < 0 ||
+	    pf_db_tx_step(ctx, tx, number, "cleaned up", NULL) < 0)
 		goto out;
 	r = 0;
 out:
-	if (r < 0 && staged)
-		unstage(&st);
+	/* Undone completely, the journal has nothing left to say; otherwise it
+	 * stays, and the next run finishes the rollback. */
+	if (r < 0 && journaled && unstage(&st) == 0)
+		pf_db_journal_done(ctx, number);
 	stage_clear(&st);
-	free(rm);
+	free(removals);
 	free(removed);
 	return r;
 }

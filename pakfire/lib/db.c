@@ -98,6 +98,18 @@ static const char *const migrations[] = {
 	"  inodes_available INTEGER NOT NULL,"
 	"  fits             INTEGER NOT NULL"     /* 1 or 0 */
 	");",
+	/* 3: the journal of the update being applied; recovery reads it */
+	"CREATE TABLE journal ("
+	"  update_number  INTEGER PRIMARY KEY,"
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id),"
+	"  state          TEXT NOT NULL,"         /* staging | committing | committed */
+	"  series         TEXT NOT NULL,"
+	"  manifest       BLOB NOT NULL,"         /* the verified manifest being applied */
+	"  fresh          TEXT NOT NULL DEFAULT ''," /* per manifest entry: 1 = no original */
+	"  removals       TEXT NOT NULL DEFAULT ''," /* decided at commit, one path a line */
+	"  started        INTEGER NOT NULL,"
+	"  updated        INTEGER NOT NULL"
+	");",
 };
 
 enum stmt_id {
@@ -688,6 +700,169 @@ static int record_entry(struct pf_ctx *ctx, const struct pf_entry *e, unsigned n
 	return 0;
 }
 
+/* Inside the commit transaction: the journal says "committed" and keeps the
+ * removals decided, so a crash after the commit point rolls forward. */
+static int journal_committed(struct pf_ctx *ctx, unsigned number, char *const *removed, size_t n)
+{
+	sqlite3_stmt *s = NULL;
+	char *list = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&list, &len);
+	int r = -1;
+
+	if (!f)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	for (size_t i = 0; i < n; i++)
+		fprintf(f, "%s\n", removed[i]);
+	if (fclose(f) != 0) {
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "UPDATE journal SET state = 'committed', removals = ?2, updated = ?3"
+			       " WHERE update_number = ?1", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	sqlite3_bind_text(s, 2, list, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_fail(ctx, "journal");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	free(list);
+	return r;
+}
+
+int pf_db_journal_begin(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *series,
+			const char *manifest, size_t len)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "INSERT OR REPLACE INTO journal (update_number, transaction_id, state,"
+			       " series, manifest, started, updated)"
+			       " VALUES (?1, ?2, 'staging', ?3, ?4, ?5, ?5)", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	sqlite3_bind_int64(s, 2, tx);
+	sqlite3_bind_text(s, 3, series, -1, SQLITE_STATIC);
+	sqlite3_bind_blob64(s, 4, manifest, len, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 5, time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_fail(ctx, "journal");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+int pf_db_journal_committing(struct pf_ctx *ctx, unsigned number, const char *fresh)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "UPDATE journal SET state = 'committing', fresh = ?2, updated = ?3"
+			       " WHERE update_number = ?1", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	sqlite3_bind_text(s, 2, fresh, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(s, 3, time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_fail(ctx, "journal");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+int pf_db_journal_done(struct pf_ctx *ctx, unsigned number)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(ctx->db->h, "DELETE FROM journal WHERE update_number = ?1",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, number);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_fail(ctx, "journal");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+void pf_journal_entry_clear(struct pf_journal_entry *j)
+{
+	free(j->manifest);
+	free(j->removals);
+	free(j->fresh);
+	memset(j, 0, sizeof(*j));
+}
+
+int pf_db_journal_first(struct pf_ctx *ctx, struct pf_journal_entry *out, bool *found)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1, rc;
+
+	memset(out, 0, sizeof(*out));
+	*found = false;
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "SELECT update_number, transaction_id, state, series, manifest, removals,"
+			       " fresh FROM journal ORDER BY update_number LIMIT 1", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_DONE) {
+		r = 0;
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		db_fail(ctx, "read journal");
+		goto out;
+	}
+	out->number = (unsigned)sqlite3_column_int64(s, 0);
+	out->tx = sqlite3_column_int64(s, 1);
+	text_copy(out->state, sizeof(out->state), s, 2);
+	text_copy(out->series, sizeof(out->series), s, 3);
+	out->manifest_len = (size_t)sqlite3_column_bytes(s, 4);
+	out->manifest = malloc(out->manifest_len + 1);
+	out->removals = strdup(sqlite3_column_text(s, 5) ? (const char *)sqlite3_column_text(s, 5) : "");
+	out->fresh = strdup(sqlite3_column_text(s, 6) ? (const char *)sqlite3_column_text(s, 6) : "");
+	if (!out->manifest || !out->removals || !out->fresh) {
+		pf_journal_entry_clear(out);
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	memcpy(out->manifest, sqlite3_column_blob(s, 4), out->manifest_len);
+	out->manifest[out->manifest_len] = '\0';
+	*found = true;
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
 int pf_db_commit_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *series,
 			const struct pf_manifest *m, char *const *removed, size_t n_removed)
 {
@@ -743,7 +918,8 @@ int pf_db_commit_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const c
 		db_fail(ctx, "advance core level");
 		goto out;
 	}
-	if (pf_db_tx_step(ctx, tx, number, "committed", NULL) < 0 ||
+	if (journal_committed(ctx, number, removed, n_removed) < 0 ||
+	    pf_db_tx_step(ctx, tx, number, "committed", NULL) < 0 ||
 	    exec(ctx, ctx->db, "COMMIT") < 0)
 		goto out;
 	r = 0;

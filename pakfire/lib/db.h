@@ -94,9 +94,32 @@ struct pf_owned {
 };
 int pf_db_owned(struct pf_ctx *ctx, const char *path, struct pf_owned *out);
 
+/* The journal of the update being applied (at most one row at a time):
+ * staging -> committing -> committed, then deleted once cleaned up. The
+ * manifest is kept so that recovery knows every name involved. */
+struct pf_journal_entry {
+	unsigned number;
+	int64_t tx;
+	char state[16];
+	char series[64];
+	char *manifest;
+	size_t manifest_len;
+	char *removals;        /* one path a line */
+	char *fresh;           /* per manifest entry '1': the path did not exist */
+};
+int pf_db_journal_begin(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *series,
+			const char *manifest, size_t len);
+/* All staged and on disk: renames may start. FRESH: per manifest entry,
+ * '1' where the path did not exist before (rollback deletes it), else '0'. */
+int pf_db_journal_committing(struct pf_ctx *ctx, unsigned number, const char *fresh);
+int pf_db_journal_done(struct pf_ctx *ctx, unsigned number);
+int pf_db_journal_first(struct pf_ctx *ctx, struct pf_journal_entry *out, bool *found);
+void pf_journal_entry_clear(struct pf_journal_entry *j);
+
 /* The commit point of an update: in one transaction, record every entry of
  * the manifest as owned by update NUMBER, forget the REMOVED paths, mark the
- * update applied and advance the core level. */
+ * update applied, advance the core level and mark the journal committed
+ * (with the removals still to do). */
 int pf_db_commit_update(struct pf_ctx *ctx, int64_t tx, unsigned number,
 			const char *series, const struct pf_manifest *m,
 			char *const *removed, size_t n_removed);

@@ -1,0 +1,39 @@
+/* Crash safety: the names an update uses beside its targets, how to undo an
+ * update that did not reach its commit point, how to finish one that did,
+ * and recovery at start. Every step is idempotent: recovery may itself be
+ * interrupted and run again. */
+#ifndef PF_JOURNAL_H
+#define PF_JOURNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pf_ctx;
+struct pf_manifest;
+
+#define PF_NAME_MAX 48
+
+/* ".pakfire-N-I": the staged new version of manifest entry I of update N. */
+void pf_stage_name(char out[PF_NAME_MAX], unsigned number, size_t idx);
+/* ".pakfire-old-N-I": a hard link to the original, kept until the commit. */
+void pf_backup_name(char out[PF_NAME_MAX], unsigned number, size_t idx);
+
+/* Undo update NUMBER. Before renames (RENAMED false): remove temporaries and
+ * backups; the targets are the originals. During renames: a target whose
+ * temporary is gone was replaced: put the backup back, or delete it when
+ * FRESH[I] == '1' (it did not exist before). Returns -1 if anything could
+ * not be undone (the message names it); the caller keeps the journal then. */
+int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
+			 bool renamed, const char *fresh);
+
+/* After the commit point: delete the backups and the REMOVALS (one path a
+ * line; a folder only if empty). REMOVED counts what went. */
+int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
+			const char *removals, uint64_t *removed);
+
+/* Run by every command that takes the lock, before it does anything else:
+ * finish or undo what an interrupted run left in the journal. */
+int pf_recover(struct pf_ctx *ctx);
+
+#endif

@@ -23,6 +23,9 @@
 #   REPO     the repository folder: $WWW/pakfire/<series>/<arch>
 #   SRC      sources of mini repositories (updates/, manifests/, build roots)
 #   G        the test's GnuPG home (short, made by make_key)
+# File systems (mount_fs: tmpfs with size=, so that statvfs, df and ENOSPC
+# are real) are mounted before root_at_core, e.g. mount_fs "$R" 24M, then
+# mount_fs "$R/boot" 4M; they are unmounted at teardown.
 # Environment: PF_BUILD (build dir holding pakfire and pakfire-repo),
 # PF_SAMPLE (the sample repository prebuilt by tests/run.sh; built on demand
 # when unset).
@@ -100,6 +103,47 @@ run() {
 	printf '%s\t%s\n' "$RUN_RC" "$RUN_CMD" >>"$T/run/log"
 }
 
+# run_bg CMD...: start the command under test in the background, its output
+# going to $RUN_OUT and $RUN_ERR as with run; BG_PID is its pid. wait_bg
+# waits for it and sets RUN_RC. It is killed at teardown if still running.
+run_bg() {
+	RUN_N=$((RUN_N + 1))
+	RUN_CMD=$*
+	RUN_OUT=$T/run/$RUN_N.out
+	RUN_ERR=$T/run/$RUN_N.err
+	RUN_RC=""
+	# its failure is for wait_bg to report, not for the test's ERR trap
+	(
+		trap - ERR
+		"$@"
+	) >"$RUN_OUT" 2>"$RUN_ERR" &
+	BG_PID=$!
+	echo "$BG_PID" >>"$T/run/bg.pids"
+}
+
+wait_bg() {
+	RUN_RC=0
+	wait "$BG_PID" || RUN_RC=$?
+	printf '%s\t%s\n' "$RUN_RC" "$RUN_CMD" >>"$T/run/log"
+}
+
+# wait_for_output TEXT [SECONDS]: until the background command's stdout
+# holds TEXT (fixed string); fails if it ends or the time runs out first.
+wait_for_output() {
+	local text=$1 tries=$((${2:-60} * 20))
+	while [ "$tries" -gt 0 ]; do
+		grep -qF -- "$text" "$RUN_OUT" 2>/dev/null && return 0
+		kill -0 "$BG_PID" 2>/dev/null || {
+			grep -qF -- "$text" "$RUN_OUT" 2>/dev/null && return 0
+			wait_bg
+			fail "the command ended (exit $RUN_RC) before it printed \"$text\": $RUN_CMD"
+		}
+		sleep 0.05
+		tries=$((tries - 1))
+	done
+	fail "no \"$text\" from the command after ${2:-60}s: $RUN_CMD"
+}
+
 # must CMD...: a step that sets up the world; if it fails, the test fails
 # with its output (these are not the commands under test).
 must() {
@@ -151,6 +195,69 @@ assert_one_line_error() {
 		fail "expected exactly one line on stderr, got ${#lines[@]}: $RUN_CMD"
 	[[ ${lines[0]} == "pakfire: "* ]] ||
 		fail "the error line does not start with \"pakfire: \": $RUN_CMD"
+}
+
+# assert_error_line KEYWORD...: exactly one line of stderr is the error
+# ("pakfire: error: ..."), it mentions every KEYWORD (fixed strings, any
+# case), and every other line is a warning ("pakfire: warning: ...").
+# ERROR_LINE is the message, without "pakfire: error: ".
+assert_error_line() {
+	local lines=() l errors=0 k
+	ERROR_LINE=""
+	mapfile -t lines <"$RUN_ERR"
+	for l in ${lines[@]+"${lines[@]}"}; do
+		case $l in
+		"pakfire: error: "*) errors=$((errors + 1)); ERROR_LINE=${l#pakfire: error: } ;;
+		"pakfire: warning: "*) ;;
+		*) fail "stderr has a line that is neither the error nor a warning: \"$l\": $RUN_CMD" ;;
+		esac
+	done
+	[ "$errors" -eq 1 ] || fail "expected exactly one error line on stderr, got $errors: $RUN_CMD"
+	for k in "$@"; do
+		grep -qiF -- "$k" <<<"$ERROR_LINE" ||
+			fail "the error line does not mention \"$k\": $RUN_CMD"
+	done
+}
+
+# assert_no_temporaries: no staging leftover (.pakfire-*) anywhere below
+# $R, pakfire's own folders included.
+assert_no_temporaries() {
+	local left
+	left=$(find "$R" -name '.pakfire-*' 2>/dev/null | head -n 5)
+	[ -z "$left" ] || fail "staging temporaries left behind: $(echo "$left" | tr '\n' ' ')"
+}
+
+# JSON documents (pakfire --json): the last run's stdout.
+# json_get [KEY=VALUE...] FIELD: without filters, FIELD of the document;
+# with filters, FIELD of the first event whose fields match (values compared
+# as text; true, false and null as JSON spells them). Prints the value as
+# JSON (strings without quotes); fails the test when nothing matches.
+json_get() {
+	local out
+	out=$(py json "$RUN_OUT" "$@" 2>&1) || fail "json: $out: $RUN_CMD"
+	printf '%s\n' "$out"
+}
+
+# json_count KEY=VALUE...: how many events match.
+json_count() {
+	local out
+	out=$(py json "$RUN_OUT" --count "$@" 2>&1) || fail "json: $out: $RUN_CMD"
+	printf '%s\n' "$out"
+}
+
+# assert_json [KEY=VALUE...] FIELD EXPECTED
+assert_json() {
+	local want=${*: -1} got
+	got=$(json_get "${@:1:$#-1}")
+	[ "$got" = "$want" ] ||
+		fail "json: ${*:1:$#-1}: expected \"$want\", got \"$got\": $RUN_CMD"
+}
+
+# assert_near GOT WANT SLACK WHAT: the numbers differ by at most SLACK.
+assert_near() {
+	{ [[ $1 =~ ^[0-9]+$ ]] && [[ $2 =~ ^[0-9]+$ ]]; } || fail "$4: expected a number near $2, got \"$1\""
+	local d=$(($1 - $2))
+	[ "${d#-}" -le "$3" ] || fail "$4: $1, expected $2 (give or take $3)"
 }
 
 # assert_db SQL EXPECTED: the query's output (sqlite3 list mode) is EXPECTED.
@@ -221,10 +328,17 @@ assert_refused() {
 # The build roots, overlaid in order (each LIST, one path a line, deleted
 # before the next build root is laid on), must be in R byte for byte, with
 # the same type, mode, owner and symlink targets; removed paths must be gone;
-# and R must hold nothing else (but pakfire's own folders and etc/pakfire).
+# and R must hold nothing else (but pakfire's own folders, etc/pakfire and
+# the mount points of mount_fs).
 assert_tree_equal() {
-	local out
-	out=$(py tree "$@" 2>&1) || {
+	local out mnt allow=()
+	# the points where mount_fs mounted file systems inside R are R's own
+	if [ -f "$T/mounts" ]; then
+		while read -r mnt; do
+			case $mnt in "$1"/*) allow+=(--allow "${mnt#"$1"/}") ;; esac
+		done <"$T/mounts"
+	fi
+	out=$(py tree "$1" ${allow[@]+"${allow[@]}"} "${@:2}" 2>&1) || {
 		echo "$out" | head -n 40 | sed 's/^/  /'
 		fail "the root is not the expected tree ($(echo "$out" | grep -c .) difference(s))"
 	}
@@ -251,6 +365,21 @@ world_end() {
 	trap - ERR
 	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
 	local pid dir mnt loop ok=1
+	# commands under test still running in the background: TERM to the
+	# timeout that runs each (it passes the signal on), then KILL
+	if [ -f "$T/run/bg.pids" ]; then
+		while read -r pid; do
+			pkill -TERM -P "$pid" 2>/dev/null || true
+		done <"$T/run/bg.pids"
+		while read -r pid; do
+			for _ in 1 2 3 4 5 6 7 8 9 10; do
+				kill -0 "$pid" 2>/dev/null || break
+				sleep 0.1
+			done
+			pkill -9 -P "$pid" 2>/dev/null || true
+			kill -9 "$pid" 2>/dev/null || true
+		done <"$T/run/bg.pids"
+	fi
 	# the web servers
 	if [ -f "$T/httpd/pids" ]; then
 		while read -r pid; do
@@ -268,13 +397,24 @@ world_end() {
 	{
 		[ -n "$G" ] && echo "$G"
 		find "$T" -xdev -name 'S.gpg-agent*' -printf '%h\n' 2>/dev/null
+		# and on the file systems that mount_fs mounted (-xdev skips them)
+		[ -f "$T/mounts" ] && while read -r mnt; do
+			find "$mnt" -xdev -name 'S.gpg-agent*' -printf '%h\n' 2>/dev/null
+		done <"$T/mounts"
 	} | sort -u | while read -r dir; do
 		gpgconf --homedir "$dir" --kill all >/dev/null 2>&1 || true
 	done
-	# file systems mounted below $T, deepest first, then their loop devices
-	findmnt -rn -o TARGET 2>/dev/null | awk -v t="$T/" 'index($0 "/", t) == 1' |
-		sort -r | while read -r mnt; do
-		umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || true
+	# file systems mounted below $T (and any that mount_fs mounted
+	# elsewhere), deepest first, then their loop devices
+	{
+		findmnt -rn -o TARGET 2>/dev/null | awk -v t="$T/" 'index($0 "/", t) == 1'
+		[ -f "$T/mounts" ] && cat "$T/mounts"
+	} | sort -ru | while read -r mnt; do
+		# one point may hold more than one mount: down to the bottom one
+		for _ in 1 2 3 4; do
+			mountpoint -q "$mnt" 2>/dev/null || break
+			umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || break
+		done
 	done
 	losetup -rn -O NAME,BACK-FILE 2>/dev/null | awk -v t="$T/" 'index($2, t) == 1 {print $1}' |
 		while read -r loop; do
@@ -287,6 +427,57 @@ world_end() {
 	[ "$ok" = 1 ] && rm -rf "$T"
 	[ -n "$G" ] && rm -rf "$G"
 	return 0
+}
+
+# ---------------------------------------------------------------------------
+# File systems
+
+# size_bytes SIZE: 3M, 100K, 1G (powers of 1024) or plain bytes -> bytes.
+size_bytes() {
+	case $1 in
+	[0-9]*[Kk]) [[ ${1%?} =~ ^[0-9]+$ ]] && echo $((${1%?} * 1024)) ;;
+	[0-9]*M) [[ ${1%M} =~ ^[0-9]+$ ]] && echo $((${1%M} * 1024 * 1024)) ;;
+	[0-9]*G) [[ ${1%G} =~ ^[0-9]+$ ]] && echo $((${1%G} * 1024 * 1024 * 1024)) ;;
+	*) [[ $1 =~ ^[0-9]+$ ]] && echo "$1" ;;
+	esac
+}
+
+# round_up BYTES BLOCK: BYTES rounded up to a multiple of BLOCK.
+round_up() { echo $((($1 + $2 - 1) / $2 * $2)); }
+
+# mount_fs DIR SIZE [OPTIONS]: a tmpfs of SIZE (size=, e.g. 24M) on DIR
+# (made first), mode 0755 like a real root, with extra mount OPTIONS
+# (e.g. nr_inodes=200); unmounted at teardown. Mounting needs root: as
+# another user the test fails (CI runs as root; a space test never skips).
+mount_fs() {
+	local dir=$1 size=$2 opts=${3:-}
+	[ "$(id -u)" = 0 ] ||
+		fail "mount_fs $dir: mounting a file system needs root, and this test runs as $(id -un) (uid $(id -u)); run the tests as root, as CI does"
+	{ [ -n "${T:-}" ] && [ -d "$T" ]; } || fail "mount_fs: no test world"
+	mkdir -p "$dir"
+	# remembered before mounting: teardown unmounts it whatever happens
+	echo "$dir" >>"$T/mounts"
+	must mount -t tmpfs -o "size=$size,mode=0755${opts:+,$opts}" pakfire-test "$dir"
+}
+
+# df_avail DIR: the bytes available on the file system of DIR, as df shows
+# them (f_bavail * f_frsize). df_inodes DIR: the inodes available.
+df_avail() { df -B1 --output=avail "$1" | tail -n 1 | tr -d ' '; }
+df_inodes() { df --output=iavail "$1" | tail -n 1 | tr -d ' '; }
+
+# fill_fs FILE: take every byte still available on the file system that
+# holds FILE's folder, as another process would (fallocate, else zeros
+# until ENOSPC).
+fill_fs() {
+	local file=$1 avail
+	avail=$(df_avail "$(dirname "$file")")
+	if [ "$avail" -gt 0 ] && ! fallocate -l "$avail" "$file" 2>/dev/null; then
+		dd if=/dev/zero of="$file" bs=64K 2>/dev/null || true
+	fi
+	# what fallocate could not place (metadata rounding): zeros until ENOSPC
+	dd if=/dev/zero of="$file" bs=4K oflag=append conv=notrunc 2>/dev/null || true
+	avail=$(df_avail "$(dirname "$file")")
+	[ "$avail" -lt 65536 ] || fail "fill_fs $file: $avail bytes still available"
 }
 
 # ---------------------------------------------------------------------------
@@ -329,11 +520,19 @@ key_file() {
 # ---------------------------------------------------------------------------
 # The web server
 
-# http_start [DIR]: lighttpd serving DIR (default $WWW) on 127.0.0.1 on a
-# free port; sets MIRROR=http://127.0.0.1:PORT.
+# http_start [--throttle KBPS] [DIR]: lighttpd serving DIR (default $WWW)
+# on 127.0.0.1 on a free port; sets MIRROR=http://127.0.0.1:PORT. With
+# --throttle, each connection gets KBPS kilobytes per second (a download
+# that takes a while).
 # shellcheck disable=SC2120
 http_start() {
-	local dir=${1:-$WWW} port conf pid try
+	local dir port conf pid try throttle=""
+	if [ "${1:-}" = --throttle ]; then
+		[[ ${2:-} =~ ^[0-9]+$ ]] || fail "http_start --throttle: KBPS must be a number"
+		throttle="connection.kbytes-per-second = $2"
+		shift 2
+	fi
+	dir=${1:-$WWW}
 	mkdir -p "$dir"
 	for try in 1 2 3; do
 		port=$(py free_port)
@@ -347,6 +546,7 @@ http_start() {
 			mimetype.assign = ("" => "application/octet-stream")
 			# tests replace served files: no stale cached copies
 			server.stat-cache-engine = "disable"
+			$throttle
 		EOF
 		lighttpd -D -f "$conf" >>"$T/httpd/$port.out" 2>&1 &
 		pid=$!
@@ -393,13 +593,14 @@ repo_sample() {
 	TRUST=("$PF_SAMPLE/key.asc")
 }
 
-# build_sample_repo OUT REPO_BIN SCALE: build roots for every update after
-# $SAMPLE_BASE that has updates/N/update.conf and manifests/core-N.filelist
-# (updates/make-buildroot), a signing key, pakfire-repo build for each, one
-# publish. Lays out OUT/www (document root), OUT/roots/N, OUT/key.asc,
-# OUT/numbers; OUT/ok when done, OUT/error saying why not.
+# build_sample_repo OUT REPO_BIN SCALE [BASE]: build roots for every update
+# after BASE (default $SAMPLE_BASE) that has updates/N/update.conf and
+# manifests/core-N.filelist (updates/make-buildroot), a signing key,
+# pakfire-repo build for each, one publish. Lays out OUT/www (document root),
+# OUT/roots/N, OUT/key.asc, OUT/numbers; OUT/ok when done, OUT/error saying
+# why not.
 build_sample_repo() {
-	local out=$1 repobin=$2 scale=${3:-1} n fpr nums=() repo
+	local out=$1 repobin=$2 scale=${3:-1} base=${4:-$SAMPLE_BASE} n fpr nums=() repo
 	repo=$out/www${MIRROR_PATH}/$SERIES/$ARCH
 	sample_error() { echo "$*" >"$out/error"; echo "sample: $*" >&2; return 1; }
 	mkdir -p "$repo" "$out/roots" "$out/g" || { sample_error "cannot create $out"; return 1; }
@@ -409,10 +610,10 @@ build_sample_repo() {
 	is_program "$repobin" || { sample_error "$repobin was not built"; return 1; }
 	for n in $(find "$PF_TOP/updates" -mindepth 2 -maxdepth 2 -name update.conf -printf '%h\n' |
 		xargs -rn1 basename | grep -E '^[0-9]+$' | sort -n); do
-		[ "$n" -gt "$SAMPLE_BASE" ] && [ -f "$PF_TOP/manifests/core-$n.filelist" ] && nums+=("$n")
+		[ "$n" -gt "$base" ] && [ -f "$PF_TOP/manifests/core-$n.filelist" ] && nums+=("$n")
 	done
 	[ "${#nums[@]}" -gt 0 ] ||
-		{ sample_error "no updates after $SAMPLE_BASE in updates/ with a manifests/core-N.filelist"; return 1; }
+		{ sample_error "no updates after $base in updates/ with a manifests/core-N.filelist"; return 1; }
 	gpg --homedir "$out/g" --batch --passphrase '' \
 		--quick-gen-key 'Sample Signer <sample@pakfire.test>' ed25519 sign never \
 		>"$out/gpg.log" 2>&1 ||
@@ -462,14 +663,18 @@ assert_root_is_sample() {
 }
 
 # repo_mini N [--key NAME] [--revision N] [--valid-days D] [--requires N]
-#           [--remove PATH]...
+#           [--remove PATH]... [--file PATH=SIZE]... [--files DIR=COUNT]...
 # A small update N: a build root of a few files made on the fly under
 # $SRC/buildroot-N, its file list and update.conf, built and published into
 # $REPO with pakfire-repo, signed by key NAME (default "signer", made if
 # needed). May be called again for further updates; each call republishes.
+# --file adds a file of SIZE bytes (3M, 100K: powers of 1024; or bytes) of
+# random content, which zstd cannot shrink: the package is as big as the
+# files. --files adds COUNT tiny files DIR/f1... (inodes, not bytes).
 # Sets TRUST to the signing key, REPO_KEY, REPO_REVISION.
 repo_mini() {
 	local n=$1 key=signer revision=${REPO_REVISION:-9} days=7 requires removes=()
+	local files=() many=() f p size count i
 	shift
 	requires=$((n - 1))
 	revision=$((revision + 1))
@@ -480,10 +685,29 @@ repo_mini() {
 		--valid-days) days=$2; shift 2 ;;
 		--requires) requires=$2; shift 2 ;;
 		--remove) removes+=("$2"); shift 2 ;;
+		--file) files+=("$2"); shift 2 ;;
+		--files) many+=("$2"); shift 2 ;;
 		*) fail "repo_mini: unknown option $1" ;;
 		esac
 	done
 	local b=$SRC/buildroot-$n
+	rm -rf "$b"
+	for f in ${files[@]+"${files[@]}"}; do
+		p=${f%=*}
+		size=$(size_bytes "${f##*=}") || fail "repo_mini --file $f: SIZE must be bytes or end in K, M, G"
+		{ [ -n "$p" ] && [ "$p" != "$f" ]; } || fail "repo_mini --file $f: expected PATH=SIZE"
+		mkdir -p "$(dirname "$b/$p")"
+		head -c "$size" /dev/urandom >"$b/$p"
+	done
+	for f in ${many[@]+"${many[@]}"}; do
+		p=${f%=*}
+		count=${f##*=}
+		{ [[ $count =~ ^[0-9]+$ ]] && [ "$p" != "$f" ]; } || fail "repo_mini --files $f: expected DIR=COUNT"
+		mkdir -p "$b/$p"
+		for ((i = 1; i <= count; i++)); do
+			printf '%s\n' "$i" >"$b/$p/f$i"
+		done
+	done
 	mkdir -p "$b/etc" "$b/usr/bin" "$b/usr/lib" "$b/usr/share/mini" "$SRC/updates/$n" "$SRC/manifests"
 	printf 'Mini Linux - core%s\n' "$n" >"$b/etc/mini-release"
 	printf '#!/bin/sh\necho "mini core %s"\n' "$n" >"$b/usr/bin/mini"
@@ -557,11 +781,14 @@ append_bytes() {
 # ---------------------------------------------------------------------------
 # The appliance
 
-# root_at_core N [--trust KEY]... [--mirror URL] [--no-init]: the root $R of
-# an appliance installed at core N: pakfire.conf, the trusted keys (default:
-# the repository's signer) in etc/pakfire/keys, then `pakfire init`.
+# root_at_core N [--trust KEY]... [--mirror URL] [--no-init]
+#              [--reserve "MOUNT=SIZE..."] [--cache-fs SIZE]
+# The root $R of an appliance installed at core N: pakfire.conf, the
+# trusted keys (default: the repository's signer) in etc/pakfire/keys, then
+# `pakfire init`. --reserve writes `reserve = ...` into pakfire.conf;
+# --cache-fs gives the download cache (var/cache) a tmpfs of its own.
 root_at_core() {
-	local core=$1 trust=() mirror k init=1
+	local core=$1 trust=() mirror k init=1 reserve="" cache_fs=""
 	shift
 	mirror=${MIRROR:+$MIRROR$MIRROR_PATH}
 	while [ $# -gt 0 ]; do
@@ -569,9 +796,12 @@ root_at_core() {
 		--trust) trust+=("$(key_file "$2")"); shift 2 ;;
 		--mirror) mirror=$2; shift 2 ;;
 		--no-init) init=0; shift ;;
+		--reserve) reserve=$2; shift 2 ;;
+		--cache-fs) cache_fs=$2; shift 2 ;;
 		*) fail "root_at_core: unknown option $1" ;;
 		esac
 	done
+	[ -z "$cache_fs" ] || mount_fs "$R/var/cache" "$cache_fs"
 	[ "${#trust[@]}" -gt 0 ] || trust=(${TRUST[@]+"${TRUST[@]}"})
 	[ "${#trust[@]}" -gt 0 ] || fail "root_at_core: no trusted key (make a repository or a key first)"
 	[ -n "$mirror" ] || fail "root_at_core: no mirror (call http_start or set MIRROR first)"
@@ -589,9 +819,19 @@ root_at_core() {
 		cache = /var/cache/pakfire
 		database = /var/lib/pakfire/pakfire.db
 	EOF
+	[ -z "$reserve" ] || conf_set reserve "$reserve"
 	[ "$init" = 1 ] || return 0
 	must pakfire --root "$R" init --series "$SERIES" --core "$core"
 	[ -f "$DB" ] || fail "pakfire init made no database at $DB"
+}
+
+# conf_set KEY VALUE: pakfire.conf of $R says `KEY = VALUE` (once).
+conf_set() {
+	local conf=$R/etc/pakfire/pakfire.conf
+	[ -f "$conf" ] || fail "conf_set: no $conf"
+	grep -v -E "^[[:space:]]*$1[[:space:]]*=" "$conf" >"$conf.new" || true
+	printf '%s = %s\n' "$1" "$2" >>"$conf.new"
+	mv -f "$conf.new" "$conf"
 }
 
 # must_update: `pakfire update` succeeds (a step before the command under test).
@@ -663,9 +903,16 @@ def snapshot(root):
 
 def tree(args):
     root, args = args[0], args[1:]
-    exp, removed = {}, set()
+    exp, removed, extra = {}, set(), set()
     i = 0
     while i < len(args):
+        if args[i] == "--allow":
+            p = args[i + 1].strip("/")
+            while p:
+                extra.add(p)
+                p = p.rsplit("/", 1)[0] if "/" in p else ""
+            i += 2
+            continue
         if args[i] == "--remove":
             for line in open(args[i + 1]):
                 r = line.strip().strip("/")
@@ -696,7 +943,7 @@ def tree(args):
     for r in sorted(removed - set(exp)):
         if os.path.lexists(os.path.join(root, r)):
             errs.append("should have been removed: %s" % r)
-    allowed = set(exp)
+    allowed = set(exp) | extra
     for p in list(exp) + list(OWN) + ["etc/pakfire"]:
         while "/" in p:
             p = p.rsplit("/", 1)[0]
@@ -716,6 +963,37 @@ def flip(path):
     open(path + ".new", "wb").write(b)
     os.rename(path + ".new", path)
 
+def jsonq(path, args):
+    import json
+    with open(path) as f:
+        doc = json.load(f)
+    count = args[:1] == ["--count"]
+    if count:
+        args = args[1:]
+    filters = [a.split("=", 1) for a in args if "=" in a]
+    rest = [a for a in args if "=" not in a]
+    def text(v):
+        return v if isinstance(v, str) else json.dumps(v)
+    if count:
+        print(sum(1 for e in doc.get("events", [])
+                  if all(k in e and text(e[k]) == v for k, v in filters)))
+        return
+    if len(rest) != 1:
+        sys.exit("expected one field name, got %r" % rest)
+    field = rest[0]
+    if not filters:
+        if field not in doc:
+            sys.exit("the document has no field %s" % field)
+        print(text(doc[field]))
+        return
+    for e in doc.get("events", []):
+        if all(k in e and text(e[k]) == v for k, v in filters):
+            if field not in e:
+                sys.exit("event %s has no field %s" % (json.dumps(e), field))
+            print(text(e[field]))
+            return
+    sys.exit("no event with %s" % " ".join(args[:-1]))
+
 def free_port():
     s = socket.socket()
     s.bind(("127.0.0.1", 0))
@@ -729,6 +1007,8 @@ elif cmd == "tree":
     tree(rest)
 elif cmd == "flip":
     flip(rest[0])
+elif cmd == "json":
+    jsonq(rest[0], rest[1:])
 elif cmd == "free_port":
     free_port()
 else:

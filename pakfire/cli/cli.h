@@ -33,5 +33,6 @@ int cmd_update(struct cli *cli);
 int cmd_upgrade(struct cli *cli);
 int cmd_status(struct cli *cli);
 int cmd_clean(struct cli *cli);
+int cmd_history(struct cli *cli);
 
 #endif

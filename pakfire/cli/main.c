@@ -25,6 +25,7 @@ static const struct command {
 	{ "upgrade", cmd_upgrade, "upgrade [--dry-run] [--to N] apply pending core updates" },
 	{ "status",  cmd_status,  "status                     series, core level, pending updates" },
 	{ "clean",   cmd_clean,   "clean                      empty the download cache" },
+	{ "history", cmd_history, "history [ID]               transactions, or one with its steps" },
 };
 
 static void usage(FILE *f)
@@ -129,7 +130,7 @@ static int check_options(const struct cli *cli)
 		return usage_error("--series and --core belong to 'init', not '%s'", cli->command);
 	if ((cli->dry_run || cli->to) && !upgrade)
 		return usage_error("--dry-run and --to belong to 'upgrade', not '%s'", cli->command);
-	if (cli->n_args > 0)
+	if (cli->n_args > 0 && strcmp(cli->command, "history"))
 		return usage_error("unexpected argument '%s'", cli->args[0]);
 	return -1;
 }
@@ -174,7 +175,10 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pf_ctx_set_event_sink(cli.ctx, output_event, &cli.out);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	pf_ctx_watch_signals(cli.ctx);
+	if (pf_error_class(cli.ctx) != PF_E_OK) {
+		/* nothing to run */
+	} else if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
 		pf_fail(cli.ctx, PF_E_OTHER, "cannot initialise libcurl");
 	} else {
 		if (pf_ctx_set_root(cli.ctx, cli.root ? cli.root : "/") == 0 &&

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "db.h"
 #include "event.h"
 #include "output.h"
 #include "status.h"
@@ -364,6 +365,70 @@ void output_status(struct output *o, const struct pf_status *st)
 		       st->last.command, a,
 		       st->last.outcome[0] ? st->last.outcome : "interrupted",
 		       st->last.error[0] ? ": " : "", st->last.error);
+	}
+}
+
+void output_history(struct output *o, const struct pf_history_entry *h, size_t n, bool detail)
+{
+	char a[32], b[32];
+
+	if (o->json) {
+		struct json *j = &o->report;
+
+		o->have_report = true;
+		json_begin_array(j, "transactions");
+		for (size_t i = 0; i < n; i++) {
+			const struct pf_tx_info *t = &h[i].tx;
+
+			json_begin_object(j, NULL);
+			json_int(j, "id", t->id);
+			json_string(j, "command", t->command);
+			json_time(j, "started", t->started);
+			json_time(j, "ended", t->ended);
+			json_string(j, "outcome", t->outcome[0] ? t->outcome : NULL);
+			if (t->ended)
+				json_int(j, "exit_code", t->exit_code);
+			json_string(j, "error", t->error[0] ? t->error : NULL);
+			json_begin_array(j, "steps");
+			for (size_t k = 0; k < h[i].n_steps; k++) {
+				const struct pf_step_info *s = &h[i].steps[k];
+
+				json_begin_object(j, NULL);
+				json_time(j, "at", s->at);
+				if (s->update)
+					json_uint(j, "core", s->update);
+				json_string(j, "step", s->step);
+				json_string(j, "detail", s->detail[0] ? s->detail : NULL);
+				json_end_object(j);
+			}
+			json_end_array(j);
+			json_end_object(j);
+		}
+		json_end_array(j);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pf_tx_info *t = &h[i].tx;
+		const struct pf_step_info *last = h[i].n_steps ? &h[i].steps[h[i].n_steps - 1] : NULL;
+
+		iso_time(t->started, a);
+		iso_time(t->ended, b);
+		printf("#%-5lld %-8s %s  %-11s", (long long)t->id, t->command, a,
+		       t->outcome[0] ? t->outcome : "running");
+		if (last && !detail)
+			printf("  core %u %s", last->update, last->step);
+		if (t->error[0])
+			printf("  %s", t->error);
+		printf("\n");
+		if (!detail)
+			continue;
+		printf("       ended %s, exit code %d\n", t->ended ? b : "never (killed?)", t->exit_code);
+		for (size_t k = 0; k < h[i].n_steps; k++) {
+			const struct pf_step_info *s = &h[i].steps[k];
+
+			iso_time(s->at, a);
+			printf("       %s  core %-5u %-14s %s\n", a, s->update, s->step, s->detail);
+		}
 	}
 }
 

@@ -4,6 +4,7 @@
 #define PF_CLI_OUTPUT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "json.h"
@@ -11,6 +12,7 @@
 struct pf_event;
 struct pf_ctx;
 struct pf_status;
+struct pf_history_entry;
 
 struct output {
 	bool json;
@@ -35,6 +37,9 @@ void output_event(const struct pf_event *ev, void *data);
 
 /* Status is a report, not a stream of events. */
 void output_status(struct output *o, const struct pf_status *st);
+
+/* History: a list, or one transaction in detail (DETAIL). */
+void output_history(struct output *o, const struct pf_history_entry *h, size_t n, bool detail);
 
 /* The end of a command: in JSON mode, close and print the document with the
  * outcome; in text mode, a closing line where one is due. The error line on

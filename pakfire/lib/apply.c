@@ -534,6 +534,12 @@ static int stage_package(struct stage *st, int pak_fd, const char *manifest, siz
 		goto out;
 	}
 	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
+		if (pf_interrupted(st->ctx)) {
+			pf_fail(st->ctx, PF_E_OTHER, "interrupted by %s while core %u was staged;"
+				" it was rolled back and nothing of it was written",
+				strsignal(pf_interrupted(st->ctx)), st->number);
+			goto out;
+		}
 		if (first ? check_manifest_member(st, a, ae, manifest, len) < 0
 			  : stage_member(st, a, ae) < 0)
 			goto out;

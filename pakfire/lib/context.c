@@ -3,6 +3,8 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/signalfd.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -22,6 +24,7 @@ struct pf_ctx *pf_ctx_new(void)
 		return NULL;
 	ctx->root_fd = -1;
 	ctx->lock_fd = -1;
+	ctx->signal_fd = -1;
 	return ctx;
 }
 
@@ -36,6 +39,8 @@ void pf_ctx_free(struct pf_ctx *ctx)
 		close(ctx->lock_fd); /* releases the lock */
 	if (ctx->root_fd >= 0)
 		close(ctx->root_fd);
+	if (ctx->signal_fd >= 0)
+		close(ctx->signal_fd);
 	free(ctx->root);
 	free(ctx);
 }
@@ -113,4 +118,30 @@ void pf_ctx_set_event_sink(struct pf_ctx *ctx, pf_event_fn fn, void *data)
 {
 	ctx->event_fn = fn;
 	ctx->event_data = data;
+}
+
+int pf_ctx_watch_signals(struct pf_ctx *ctx)
+{
+	sigset_t set;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return pf_fail_errno(ctx, PF_E_OTHER, "cannot block signals");
+	ctx->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (ctx->signal_fd < 0)
+		return pf_fail_errno(ctx, PF_E_OTHER, "signalfd");
+	return 0;
+}
+
+int pf_interrupted(struct pf_ctx *ctx)
+{
+	struct signalfd_siginfo si;
+
+	if (!ctx->stop_signal && ctx->signal_fd >= 0 &&
+	    read(ctx->signal_fd, &si, sizeof(si)) == (ssize_t)sizeof(si))
+		ctx->stop_signal = (int)si.ssi_signo;
+	return ctx->stop_signal;
 }

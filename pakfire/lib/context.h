@@ -21,6 +21,8 @@ struct pf_ctx {
 	struct pf_db *db;     /* opened on demand by pf_ctx_open_db() */
 	struct pf_fetch *fetch; /* the download session, made on first use */
 	int lock_fd;          /* held while >= 0 (lock.c) */
+	int signal_fd;        /* signalfd for SIGINT/TERM/HUP, or -1 */
+	int stop_signal;      /* the signal that asked us to stop, 0 if none */
 
 	pf_event_fn event_fn; /* where events go; NULL drops them */
 	void *event_data;
@@ -50,6 +52,15 @@ int pf_ctx_open_db(struct pf_ctx *ctx, bool must_exist);
 /* The root for messages: "" for "/", else the root as given, so that
  * prefix + "/var/lib/..." reads right either way. */
 const char *pf_ctx_root_prefix(const struct pf_ctx *ctx);
+
+/* Take SIGINT, SIGTERM and SIGHUP as requests to stop cleanly: they are
+ * blocked and read from a signalfd, so no handler and no global state. */
+int pf_ctx_watch_signals(struct pf_ctx *ctx);
+
+/* 0, or the signal that asked us to stop. Checked where stopping is clean:
+ * between members while staging, during downloads, between updates; never
+ * between the first rename and the commit point. */
+int pf_interrupted(struct pf_ctx *ctx);
 
 void pf_ctx_set_event_sink(struct pf_ctx *ctx, pf_event_fn fn, void *data);
 

@@ -592,6 +592,146 @@ fail:
 	sqlite3_finalize(s);
 }
 
+int pf_db_tx_interrupted(struct pf_ctx *ctx, int64_t id)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "UPDATE transactions SET outcome = 'interrupted', ended = ?2,"
+			       " error = 'interrupted (the process was killed or the power failed)'"
+			       " WHERE id = ?1 AND ended IS NULL", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	sqlite3_bind_int64(s, 2, time(NULL));
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		db_fail(ctx, "mark interrupted");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+static void tx_row(sqlite3_stmt *s, struct pf_tx_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->found = true;
+	out->id = sqlite3_column_int64(s, 0);
+	text_copy(out->command, sizeof(out->command), s, 1);
+	out->started = sqlite3_column_int64(s, 2);
+	out->ended = sqlite3_column_int64(s, 3);
+	text_copy(out->outcome, sizeof(out->outcome), s, 4);
+	out->exit_code = sqlite3_column_int(s, 5);
+	text_copy(out->error, sizeof(out->error), s, 6);
+}
+
+void pf_history_free(struct pf_history_entry *h, size_t n)
+{
+	for (size_t i = 0; h && i < n; i++)
+		free(h[i].steps);
+	free(h);
+}
+
+static int history_steps(struct pf_ctx *ctx, struct pf_history_entry *h)
+{
+	sqlite3_stmt *s = NULL;
+	size_t cap = 0;
+	int r = -1, rc;
+
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "SELECT at, update_number, step, detail FROM steps"
+			       " WHERE transaction_id = ?1 ORDER BY id", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, h->tx.id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct pf_step_info *st;
+
+		if (h->n_steps == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			struct pf_step_info *p = realloc(h->steps, ncap * sizeof(*p));
+
+			if (!p) {
+				pf_fail(ctx, PF_E_OTHER, "out of memory");
+				goto out;
+			}
+			h->steps = p;
+			cap = ncap;
+		}
+		st = &h->steps[h->n_steps++];
+		st->at = sqlite3_column_int64(s, 0);
+		st->update = (unsigned)sqlite3_column_int64(s, 1);
+		text_copy(st->step, sizeof(st->step), s, 2);
+		text_copy(st->detail, sizeof(st->detail), s, 3);
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(ctx, "read steps");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
+int pf_db_history(struct pf_ctx *ctx, int64_t id, struct pf_history_entry **out, size_t *n)
+{
+	struct pf_history_entry *h = NULL;
+	sqlite3_stmt *s = NULL;
+	size_t count = 0, cap = 0;
+	int r = -1, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "SELECT id, command, started, ended, outcome, exit_code, error"
+			       " FROM transactions WHERE ?1 = 0 OR id = ?1 ORDER BY id",
+			       -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	sqlite3_bind_int64(s, 1, id);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (count == cap) {
+			size_t ncap = cap ? 2 * cap : 16;
+			struct pf_history_entry *p = realloc(h, ncap * sizeof(*p));
+
+			if (!p) {
+				pf_fail(ctx, PF_E_OTHER, "out of memory");
+				goto out;
+			}
+			h = p;
+			cap = ncap;
+		}
+		memset(&h[count], 0, sizeof(h[count]));
+		tx_row(s, &h[count].tx);
+		count++;
+		if (history_steps(ctx, &h[count - 1]) < 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(ctx, "read transactions");
+		goto out;
+	}
+	if (id > 0 && count == 0) {
+		pf_fail(ctx, PF_E_USAGE, "no transaction %lld in the history", (long long)id);
+		goto out;
+	}
+	*out = h;
+	*n = count;
+	h = NULL;
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	pf_history_free(h, count);
+	return r;
+}
+
 int pf_db_last_tx(struct pf_ctx *ctx, struct pf_tx_info *out)
 {
 	sqlite3_stmt *s = NULL;
@@ -606,14 +746,7 @@ int pf_db_last_tx(struct pf_ctx *ctx, struct pf_tx_info *out)
 	}
 	rc = sqlite3_step(s);
 	if (rc == SQLITE_ROW) {
-		out->found = true;
-		out->id = sqlite3_column_int64(s, 0);
-		text_copy(out->command, sizeof(out->command), s, 1);
-		out->started = sqlite3_column_int64(s, 2);
-		out->ended = sqlite3_column_int64(s, 3);
-		text_copy(out->outcome, sizeof(out->outcome), s, 4);
-		out->exit_code = sqlite3_column_int(s, 5);
-		text_copy(out->error, sizeof(out->error), s, 6);
+		tx_row(s, out);
 	} else if (rc != SQLITE_DONE) {
 		db_fail(ctx, "read transactions");
 		goto out;

@@ -65,6 +65,10 @@ int pf_db_tx_step(struct pf_ctx *ctx, int64_t id, unsigned update,
  * the caller's error: a failure to record is appended to the message. */
 void pf_db_tx_end(struct pf_ctx *ctx, int64_t id);
 
+/* A transaction that never ended (its process was killed) is marked
+ * "interrupted" by the recovery that cleaned up after it. */
+int pf_db_tx_interrupted(struct pf_ctx *ctx, int64_t id);
+
 /* The newest transaction record (for status; history will list them all). */
 struct pf_tx_info {
 	bool found;
@@ -72,11 +76,27 @@ struct pf_tx_info {
 	char command[32];
 	time_t started;
 	time_t ended;          /* 0 while running, or if it was killed */
-	char outcome[16];      /* ok | failed | refused | "" */
+	char outcome[16];      /* ok | failed | refused | interrupted | "" */
 	int exit_code;
 	char error[2048];
 };
 int pf_db_last_tx(struct pf_ctx *ctx, struct pf_tx_info *out);
+
+/* History: every transaction, oldest first (or only ID when ID > 0), with
+ * its steps. Arrays are malloc'd; pf_history_free releases them. */
+struct pf_step_info {
+	time_t at;
+	unsigned update;
+	char step[32];
+	char detail[256];
+};
+struct pf_history_entry {
+	struct pf_tx_info tx;
+	struct pf_step_info *steps;
+	size_t n_steps;
+};
+int pf_db_history(struct pf_ctx *ctx, int64_t id, struct pf_history_entry **out, size_t *n);
+void pf_history_free(struct pf_history_entry *h, size_t n);
 
 /* One row of a space check (the update about to be applied, per mount). */
 int pf_db_record_space(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *mount,

@@ -120,6 +120,8 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
 
 	(void)ultotal;
 	(void)ulnow;
+	if (pf_interrupted(s->ctx))
+		return 1; /* aborts the transfer */
 	if (t - s->last_progress_ns < PROGRESS_STEP_NS)
 		return 0;
 	s->last_progress_ns = t;
@@ -207,6 +209,9 @@ static int transfer(struct pf_ctx *ctx, const char *url, struct sink *s, long *h
 						 .done = s->got, .total = s->got });
 		return 0;
 	}
+	if (rc == CURLE_ABORTED_BY_CALLBACK && pf_interrupted(ctx))
+		return pf_fail(ctx, PF_E_OTHER, "%s: download interrupted by %s", url,
+			       strsignal(pf_interrupted(ctx)));
 	if (s->too_large || rc == CURLE_FILESIZE_EXCEEDED)
 		return pf_fail(ctx, PF_E_VERIFY, "%s: larger than the %llu bytes allowed (size mismatch)",
 			       url, (unsigned long long)s->max);

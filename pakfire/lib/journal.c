@@ -188,6 +188,7 @@ static int recover_one(struct pf_ctx *ctx, const struct pf_journal_entry *j)
 	}
 	if (pf_db_tx_step(ctx, tx, j->number, committed ? "rolled forward" : "rolled back",
 			  j->state) < 0 ||
+	    pf_db_tx_interrupted(ctx, j->tx) < 0 ||
 	    pf_db_journal_done(ctx, j->number) < 0)
 		goto out;
 	r = 0;

@@ -308,6 +308,11 @@ int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 	for (size_t i = 0; i < n; i++) {
 		unsigned level = i ? steps[i - 1].ie->number : sys.core;
 
+		if (pf_interrupted(ctx)) {
+			pf_fail(ctx, PF_E_OTHER, "interrupted by %s; the system stays at core %u",
+				strsignal(pf_interrupted(ctx)), level);
+			goto out;
+		}
 		in[i].package_size = package_need(cache_fd, chain[i]);
 		if (check_next(ctx, &sc, tx, &in[i], level) < 0)
 			goto out;

@@ -1,0 +1,31 @@
+/* pakfire history [ID]: every transaction, or one with its steps. Reads only. */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "context.h"
+#include "db.h"
+
+int cmd_history(struct cli *cli)
+{
+	struct pf_history_entry *h = NULL;
+	long long id = 0;
+	size_t n = 0;
+
+	if (cli->n_args == 1) {
+		char *end;
+
+		errno = 0;
+		id = strtoll(cli->args[0], &end, 10);
+		if (errno || end == cli->args[0] || *end || id <= 0)
+			return pf_fail(cli->ctx, PF_E_USAGE, "history: '%s' is not a transaction number",
+				       cli->args[0]);
+	} else if (cli->n_args > 1) {
+		return pf_fail(cli->ctx, PF_E_USAGE, "history takes at most one transaction number");
+	}
+	if (pf_ctx_open_db(cli->ctx, true) < 0 || pf_db_history(cli->ctx, id, &h, &n) < 0)
+		return -1;
+	output_history(&cli->out, h, n, id > 0);
+	pf_history_free(h, n);
+	return 0;
+}

@@ -268,27 +268,69 @@ test_space_stolen_between_plan_and_apply() {
 	assert_tree_equal "$R" "$SRC/buildroot-139"
 }
 
+test_root_filled_while_the_package_downloads() {
+	# The same on /, which also holds pakfire's database: the failure is
+	# still one of space (exit 3), the root stays as it was, and once there
+	# is room again the failed run is on record and the update applies.
+	mount_fs "$R" 64M
+	repo_mini 139 --file usr/lib/libbig.so=8M
+	http_start --throttle 1024
+	root_at_core 138 --cache-fs 32M
+	must_update
+	remember_state
+
+	run_bg pakfire --root "$R" upgrade --yes
+	wait_for_output "Applying core 139" 60
+	fill_fs "$R/filler"
+	wait_bg
+	assert_exit 3
+	assert_error_line
+	grep -qiE "no space left|full" <<<"$ERROR_LINE" ||
+		fail "the error line does not say that the file system is full: $RUN_CMD"
+	assert_no_temporaries
+	rm -f "$R/filler"
+	assert_nothing_changed
+	assert_db "SELECT core FROM system" "138"
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_db "SELECT core FROM system" "139"
+	assert_tree_equal "$R" "$SRC/buildroot-139"
+	# the run that met the full disk does not look as if it were still going
+	assert_db "SELECT count(*) FROM transactions WHERE outcome IS NULL OR ended IS NULL" "0"
+	assert_db "SELECT count(*) FROM transactions WHERE command = 'upgrade' AND outcome != 'ok'" "1"
+}
+
 test_modified_file_named_by_remove_is_kept() {
-	repo_mini 139 --file usr/lib/libold.so.1=10K --file usr/lib/libsibling.so.1=10K
-	repo_mini 140 --remove usr/lib/libold.so.1 --remove usr/lib/libsibling.so.1
+	repo_mini 139 --file usr/lib/libold.so.1=10K --file usr/lib/libsame.so.1=10K \
+		--file usr/lib/libsibling.so.1=10K
+	repo_mini 140 --remove usr/lib/libold.so.1 --remove usr/lib/libsame.so.1 \
+		--remove usr/lib/libsibling.so.1
 	http_start
 	root_at_core 138
 	must_update
 	run pakfire --root "$R" upgrade --yes --to 139
 	assert_exit 0
-	# the admin patches the library
+	# the admin patches one library, and one byte of another (same size)
 	printf 'patched by the admin\n' >"$R/usr/lib/libold.so.1"
+	flip_byte "$R/usr/lib/libsame.so.1"
+	local same
+	same=$(sha256sum <"$R/usr/lib/libsame.so.1")
 
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
 	assert_stderr_contains "pakfire: core 140: kept /usr/lib/libold.so.1: modified"
-	[ "$(grep -c . "$RUN_ERR")" = 1 ] || fail "expected one line on stderr, the kept file"
+	assert_stderr_contains "pakfire: core 140: kept /usr/lib/libsame.so.1: modified"
+	[ "$(grep -c . "$RUN_ERR")" = 2 ] || fail "expected two lines on stderr, one per kept file"
 	[ "$(cat "$R/usr/lib/libold.so.1")" = "patched by the admin" ] ||
 		fail "the admin's usr/lib/libold.so.1 is not as the admin left it"
+	[ "$(sha256sum <"$R/usr/lib/libsame.so.1")" = "$same" ] ||
+		fail "the admin's usr/lib/libsame.so.1 is not as the admin left it"
 	[ ! -e "$R/usr/lib/libsibling.so.1" ] || fail "the unmodified usr/lib/libsibling.so.1 was not removed"
 	assert_db "SELECT core FROM system" "140"
-	assert_db "SELECT owner FROM files WHERE path = 'usr/lib/libold.so.1'" "139"
-	assert_db "SELECT count(*) FROM files WHERE path = 'usr/lib/libsibling.so.1'" "0"
+	assert_db "SELECT path, owner FROM files WHERE path LIKE 'usr/lib/lib%.so.1' ORDER BY path" \
+		"usr/lib/libold.so.1|139
+usr/lib/libsame.so.1|139"
 }
 
 test_dry_run_prints_the_plan_and_changes_nothing() {

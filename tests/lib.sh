@@ -363,6 +363,8 @@ world_begin() {
 
 world_end() {
 	trap - ERR
+	# a second Ctrl-C or TERM must not cut the teardown short
+	trap '' INT TERM HUP
 	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
 	local pid dir mnt loop ok=1
 	# commands under test still running in the background: TERM to the

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "context.h"
 #include "fetch.h"
 #include "hash.h"
@@ -42,6 +43,30 @@ char *pf_fetch_url(const char *mirror, const char *series, const char *arch, con
 	if (asprintf(&url, "%s/%s/%s/%s", mirror, series, arch, rel) < 0)
 		return NULL;
 	return url;
+}
+
+int pf_fetch_mirrors(struct pf_ctx *ctx, const char *series, const char *arch,
+		     const char *rel, pf_fetch_try_fn try, void *data)
+{
+	int r = pf_fail(ctx, PF_E_USAGE, "no mirror configured");
+
+	for (size_t i = 0; i < ctx->config->n_mirrors; i++) {
+		char *url = pf_fetch_url(ctx->config->mirrors[i], series, arch, rel);
+
+		if (i > 0) {
+			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
+			pf_clear_error(ctx);
+		} else {
+			pf_clear_error(ctx); /* the "no mirror" above */
+		}
+		if (!url)
+			return pf_fail(ctx, PF_E_OTHER, "out of memory");
+		r = try(ctx, url, data);
+		free(url);
+		if (r == 0 || pf_error_class(ctx) != PF_E_DOWNLOAD)
+			break;
+	}
+	return r;
 }
 
 /* One transfer's sink: memory (buf) or a file (fd), with a hard cap. */

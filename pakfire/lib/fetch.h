@@ -20,6 +20,15 @@ void pf_fetch_free(struct pf_fetch *f);
 char *pf_fetch_url(const char *mirror, const char *series, const char *arch,
 		   const char *rel);
 
+/* Try REL (relative to the series/arch folder) on each configured mirror in
+ * order: TRY is called with its URL. A download failure (PF_E_DOWNLOAD: no
+ * server, HTTP error) moves on to the next mirror with a warning; success or
+ * any other failure (a verification failure is the mirror's content, not its
+ * availability) stops. When every mirror failed, the last error stands. */
+typedef int (*pf_fetch_try_fn)(struct pf_ctx *ctx, const char *url, void *data);
+int pf_fetch_mirrors(struct pf_ctx *ctx, const char *series, const char *arch,
+		     const char *rel, pf_fetch_try_fn try, void *data);
+
 /* Fetch URL into memory, at most MAX bytes (more is PF_E_VERIFY: a mirror
  * does not get to make us buffer without bound). A transport failure or an
  * HTTP error status is PF_E_DOWNLOAD, with *http_status set (0 when no HTTP

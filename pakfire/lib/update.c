@@ -1,4 +1,5 @@
 /* The signed index: see update.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -35,34 +36,43 @@ static int check_fresh(struct pf_ctx *ctx, const char *what, time_t valid_until)
 		       " or stale; try another mirror)", what, when);
 }
 
+/* What one mirror served: the index, its signature, and where from. */
+struct signed_index {
+	char *url;
+	char *body;
+	size_t len;
+	char *sig;
+	size_t sig_len;
+};
+
 /* Fetch index and index.sig from one mirror. A mirror that cannot be reached
  * or has no index is a download failure (try the next one); a missing
  * signature next to an index is a verification failure (never go on
  * unsigned). */
-static int fetch_signed(struct pf_ctx *ctx, const char *mirror, const char *series,
-			const char *arch, char **url, char **body, size_t *len, char **sig,
-			size_t *sig_len)
+static int try_index(struct pf_ctx *ctx, const char *url, void *data)
 {
+	struct signed_index *si = data;
 	char *sig_url = NULL;
 	long status;
 	int r = -1;
 
-	*url = pf_fetch_url(mirror, series, arch, "index");
-	sig_url = pf_fetch_url(mirror, series, arch, "index.sig");
-	if (!*url || !sig_url) {
+	free(si->url);
+	si->url = strdup(url);
+	if (!si->url || asprintf(&sig_url, "%s.sig", url) < 0) {
+		sig_url = NULL;
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
-	if (pf_fetch_mem(ctx, *url, PF_INDEX_MAX, body, len, &status) < 0)
+	if (pf_fetch_mem(ctx, url, PF_INDEX_MAX, &si->body, &si->len, &status) < 0)
 		goto out;
-	if (pf_fetch_mem(ctx, sig_url, PF_SIGNATURE_MAX, sig, sig_len, &status) < 0) {
+	if (pf_fetch_mem(ctx, sig_url, PF_SIGNATURE_MAX, &si->sig, &si->sig_len, &status) < 0) {
 		if (status == 404 || status == 410) {
 			pf_clear_error(ctx);
 			pf_fail(ctx, PF_E_VERIFY, "%s: no signature beside the index: refusing"
 				" an unsigned index", sig_url);
 		}
-		free(*body);
-		*body = NULL;
+		free(si->body);
+		si->body = NULL;
 		goto out;
 	}
 	r = 0;
@@ -76,63 +86,50 @@ int pf_update(struct pf_ctx *ctx)
 	struct pf_system sys;
 	struct pf_index *idx = NULL;
 	struct pf_stored_index stored = { 0 };
-	char *url = NULL, *body = NULL, *sig = NULL;
-	size_t len = 0, sig_len = 0;
+	struct signed_index si = { 0 };
 	uint8_t sum[32];
 	int64_t tx = 0;
 	int r = -1;
 
 	if (pf_db_get_system(ctx, &sys) < 0 || pf_db_tx_begin(ctx, "update", &tx) < 0)
 		return -1;
-	/* Mirrors in order; the first that serves an index and its signature
-	 * is the one we verify. */
-	for (size_t i = 0; i < ctx->config->n_mirrors; i++) {
-		if (i > 0) {
-			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
-			pf_clear_error(ctx);
-		}
-		free(url);
-		url = NULL;
-		if (fetch_signed(ctx, ctx->config->mirrors[i], sys.series, sys.arch, &url, &body,
-				 &len, &sig, &sig_len) == 0 ||
-		    pf_error_class(ctx) != PF_E_DOWNLOAD)
-			break;
-	}
-	if (!body)
+	/* The first mirror that serves an index and its signature is the one
+	 * we verify. */
+	if (pf_fetch_mirrors(ctx, sys.series, sys.arch, "index", try_index, &si) < 0)
 		goto out;
 	/* Nothing of the index is parsed before its signature checks out. */
-	if (pf_verify_signature(ctx, url, body, len, sig, sig_len, stored.signer) < 0 ||
-	    pf_index_parse(ctx, url, body, len, &idx) < 0)
+	if (pf_verify_signature(ctx, si.url, si.body, si.len, si.sig, si.sig_len, stored.signer) < 0 ||
+	    pf_index_parse(ctx, si.url, si.body, si.len, &idx) < 0)
 		goto out;
 	if (strcmp(idx->series, sys.series) || strcmp(idx->arch, sys.arch)) {
-		pf_fail(ctx, PF_E_VERIFY, "%s is for series %s/%s, but this system is %s/%s", url,
+		pf_fail(ctx, PF_E_VERIFY, "%s is for series %s/%s, but this system is %s/%s", si.url,
 			idx->series, idx->arch, sys.series, sys.arch);
 		goto out;
 	}
-	pf_sha256_buf(body, len, sum);
+	pf_sha256_buf(si.body, si.len, sum);
 	pf_hex(sum, stored.sha256);
 	if (idx->revision < sys.revision) {
 		pf_fail(ctx, PF_E_VERIFY,
 			"%s: Revision %llu is lower than Revision %llu already seen: refusing"
-			" a rolled-back index", url, (unsigned long long)idx->revision,
+			" a rolled-back index", si.url, (unsigned long long)idx->revision,
 			(unsigned long long)sys.revision);
 		goto out;
 	}
 	if (idx->revision == sys.revision && strcmp(stored.sha256, sys.index_sha256)) {
 		pf_fail(ctx, PF_E_VERIFY,
 			"%s: Revision %llu was seen before with other content: refusing it",
-			url, (unsigned long long)idx->revision);
+			si.url, (unsigned long long)idx->revision);
 		goto out;
 	}
-	if (check_fresh(ctx, url, idx->valid_until) < 0)
+	if (check_fresh(ctx, si.url, idx->valid_until) < 0)
 		goto out;
 	stored.revision = idx->revision;
 	stored.date = idx->date;
 	stored.valid_until = idx->valid_until;
 	stored.fetched_at = now();
-	stored.body = body;
-	stored.body_len = len;
-	if (pf_db_store_index(ctx, sys.series, sys.arch, &stored, sig, sig_len) < 0)
+	stored.body = si.body;
+	stored.body_len = si.len;
+	if (pf_db_store_index(ctx, sys.series, sys.arch, &stored, si.sig, si.sig_len) < 0)
 		goto out;
 	{
 		const struct pf_index_entry **chain = NULL;
@@ -152,9 +149,9 @@ int pf_update(struct pf_ctx *ctx)
 out:
 	pf_db_tx_end(ctx, tx);
 	pf_index_free(idx);
-	free(url);
-	free(body);
-	free(sig);
+	free(si.url);
+	free(si.body);
+	free(si.sig);
 	return r;
 }
 

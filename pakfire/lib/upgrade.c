@@ -36,47 +36,29 @@ static void steps_free(struct step *s, size_t n)
 	free(s);
 }
 
-/* Fetch one manifest from the first mirror that has it; check size and hash
- * against the signed index before the parser sees a byte. */
-static int fetch_manifest(struct pf_ctx *ctx, const struct pf_system *sys, struct step *s)
+/* One mirror's copy of a manifest: its size and hash must match the signed
+ * index before the parser sees a byte. */
+static int try_manifest(struct pf_ctx *ctx, const char *url, void *data)
 {
+	struct step *s = data;
 	const struct pf_index_entry *ie = s->ie;
 	uint8_t sum[32];
-	char *url = NULL;
 	long status;
 
-	for (size_t i = 0; i < ctx->config->n_mirrors; i++) {
-		if (i > 0) {
-			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
-			pf_clear_error(ctx);
-		}
-		free(url);
-		url = pf_fetch_url(ctx->config->mirrors[i], sys->series, sys->arch, ie->manifest);
-		if (!url)
-			return pf_fail(ctx, PF_E_OTHER, "out of memory");
-		if (pf_fetch_mem(ctx, url, ie->manifest_size, &s->manifest, &s->manifest_len,
-				 &status) == 0 || pf_error_class(ctx) != PF_E_DOWNLOAD)
-			break;
-	}
-	if (!s->manifest)
-		goto fail;
+	if (pf_fetch_mem(ctx, url, ie->manifest_size, &s->manifest, &s->manifest_len, &status) < 0)
+		return -1;
 	pf_sha256_buf(s->manifest, s->manifest_len, sum);
-	if (s->manifest_len != ie->manifest_size) {
-		pf_fail(ctx, PF_E_VERIFY, "%s: %zu bytes, but the signed index says its size is %llu",
-			url, s->manifest_len, (unsigned long long)ie->manifest_size);
-		goto fail;
-	}
-	if (memcmp(sum, ie->manifest_sha256, 32)) {
-		pf_fail(ctx, PF_E_VERIFY, "%s: SHA-256 does not match the signed index", url);
-		goto fail;
-	}
-	if (pf_manifest_parse(ctx, ie->manifest, s->manifest, s->manifest_len, &s->m) < 0)
-		goto fail;
-	free(url);
-	return 0;
-fail:
-	free(url);
-	return -1;
+	if (s->manifest_len != ie->manifest_size)
+		return pf_fail(ctx, PF_E_VERIFY, "%s: %zu bytes, but the signed index says its size is %llu",
+			       url, s->manifest_len, (unsigned long long)ie->manifest_size);
+	if (memcmp(sum, ie->manifest_sha256, 32))
+		return pf_fail(ctx, PF_E_VERIFY, "%s: SHA-256 does not match the signed index", url);
+	return pf_manifest_parse(ctx, ie->manifest, s->manifest, s->manifest_len, &s->m);
+}
+
+static int fetch_manifest(struct pf_ctx *ctx, const struct pf_system *sys, struct step *s)
+{
+	return pf_fetch_mirrors(ctx, sys->series, sys->arch, s->ie->manifest, try_manifest, s);
 }
 
 /* The download cache folder for this series/arch (relative to the root). */
@@ -119,29 +101,26 @@ static uint64_t package_need(int cache_fd, const struct pf_index_entry *ie)
 	return ie->package_size;
 }
 
+struct package_fetch {
+	int cache_fd;
+	const struct pf_index_entry *ie;
+};
+
+static int try_package(struct pf_ctx *ctx, const char *url, void *data)
+{
+	const struct package_fetch *pf = data;
+
+	return pf_fetch_file(ctx, url, pf->cache_fd, base_name(pf->ie->package),
+			     pf->ie->package_size, pf->ie->package_sha256);
+}
+
 /* Download one package (first mirror that has it) into the cache. */
 static int fetch_package(struct pf_ctx *ctx, const struct pf_system *sys, int cache_fd,
 			 const struct pf_index_entry *ie)
 {
-	int r = -1;
+	struct package_fetch pf = { cache_fd, ie };
 
-	for (size_t i = 0; i < ctx->config->n_mirrors; i++) {
-		char *url = pf_fetch_url(ctx->config->mirrors[i], sys->series, sys->arch,
-					 ie->package);
-
-		if (i > 0) {
-			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
-			pf_clear_error(ctx);
-		}
-		if (!url)
-			return pf_fail(ctx, PF_E_OTHER, "out of memory");
-		r = pf_fetch_file(ctx, url, cache_fd, base_name(ie->package), ie->package_size,
-				  ie->package_sha256);
-		free(url);
-		if (r == 0 || pf_error_class(ctx) != PF_E_DOWNLOAD)
-			break;
-	}
-	return r;
+	return pf_fetch_mirrors(ctx, sys->series, sys->arch, ie->package, try_package, &pf);
 }
 
 static void announce(struct pf_ctx *ctx, const struct step *s)

@@ -36,4 +36,36 @@ test_mirror_loses_package_after_update() {
 	assert_refused 5 "core-139.pak"
 }
 
+test_next_mirror_when_the_first_cannot_serve() {
+	repo_mini 139
+	http_start
+	root_at_core 138
+	# the first mirror in the list is down; the second serves
+	local dead=http://127.0.0.1:$(py free_port)
+	sed -i "s|^mirror = |mirror = $dead\nmirror = |" "$R/etc/pakfire/pakfire.conf"
+
+	run pakfire --root "$R" update
+	assert_exit 0
+	assert_stderr_contains "trying the next mirror"
+	assert_stderr_contains "$dead"
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_db "SELECT core FROM system" "139"
+}
+
+test_a_bad_copy_is_not_retried_elsewhere() {
+	# a mirror that serves a tampered package is a verification failure,
+	# not an outage: exit 4, even with another mirror behind it
+	repo_mini 139
+	http_start
+	root_at_core 138
+	sed -i "s|^mirror = \(.*\)|mirror = \1\nmirror = \1|" "$R/etc/pakfire/pakfire.conf"
+	must_update
+	flip_byte "$REPO/core/core-139.pak"
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes
+	assert_refused 4 "SHA-256"
+}
+
 run_tests "$@"

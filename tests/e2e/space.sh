@@ -115,6 +115,7 @@ test_refuses_the_update_that_does_not_fit() {
 	# the JSON refusal: df's numbers, the kernel rounded up to the block
 	assert_json ok false
 	assert_json exit_code 3
+	assert_json error_class "not enough space"
 	assert_json error "$message"
 	assert_json event=refused core=141 mount=/boot fits false
 	assert_json event=refused core=141 mount=/boot available "$(df_avail "$R/boot")"

@@ -462,6 +462,16 @@ mount_fs() {
 	must mount -t tmpfs -o "size=$size,mode=0755${opts:+,$opts}" pakfire-test "$dir"
 }
 
+# bind_mount FROM DIR: FROM (a folder of a mounted file system) bind-mounted
+# on DIR (made first); unmounted at teardown.
+bind_mount() {
+	[ "$(id -u)" = 0 ] ||
+		fail "bind_mount $2: mounting needs root, and this test runs as $(id -un) (uid $(id -u)); run the tests as root, as CI does"
+	mkdir -p "$1" "$2"
+	echo "$2" >>"$T/mounts"
+	must mount --bind "$1" "$2"
+}
+
 # df_avail DIR: the bytes available on the file system of DIR, as df shows
 # them (f_bavail * f_frsize). df_inodes DIR: the inodes available.
 df_avail() { df -B1 --output=avail "$1" | tail -n 1 | tr -d ' '; }

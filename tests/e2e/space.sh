@@ -234,6 +234,48 @@ test_download_cache_counts_on_its_own_file_system() {
 	[ -z "$(cached_packages)" ] || fail "the package was downloaded: $(cached_packages)"
 }
 
+test_two_mounts_of_one_file_system_share_one_budget() {
+	# /boot and /srv are bind mounts of one 16 MiB file system: 10 MiB on
+	# each fits either alone, not both
+	mount_fs "$R" 64M
+	mount_fs "$T/disk" 16M
+	bind_mount "$T/disk/boot" "$R/boot"
+	bind_mount "$T/disk/srv" "$R/srv"
+	repo_mini 139 --file boot/vmlinuz-139=10M --file srv/www/big=10M
+	http_start
+	root_at_core 138
+	must_update
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes
+	assert_refused 3 "does not fit"
+	assert_db "SELECT count(*), sum(fits) FROM space_checks WHERE update_number = 139" "2|1"
+	assert_db "SELECT needed >= 20 * 1024 * 1024 FROM space_checks
+		WHERE update_number = 139 AND fits = 0" "1"
+}
+
+test_a_path_through_a_system_symlink_counts_where_it_lands() {
+	# lib -> usr/lib on the appliance, and /usr a small file system of its
+	# own: lib/firmware/big lands on /usr, which cannot hold it
+	mount_fs "$R" 64M
+	mount_fs "$R/usr" 8M
+	mkdir -p "$R/usr/lib"
+	ln -s usr/lib "$R/lib"
+	repo_mini 139 --file lib/firmware/big.bin=10M
+	# the mini update's own files in usr/ are tiny; lib/ is the system's
+	http_start
+	root_at_core 138
+	must_update
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes
+	assert_refused 3 "/usr"
+	assert_stderr_contains "does not fit"
+	assert_db "SELECT mount, fits FROM space_checks WHERE update_number = 139 ORDER BY mount" \
+		"/|1
+/usr|0"
+}
+
 test_space_stolen_between_plan_and_apply() {
 	# The check passes; then, while the package downloads (slowly), another
 	# process takes all of /boot. Staging meets a real ENOSPC and the update

@@ -148,8 +148,10 @@ struct pf_db {
 static int db_fail(struct pf_ctx *ctx, const char *what)
 {
 	struct pf_db *db = ctx->db;
+	/* A full disk under the database is a space problem like any other. */
+	enum pf_errclass cls = db && (sqlite3_errcode(db->h) == SQLITE_FULL) ? PF_E_SPACE : PF_E_OTHER;
 
-	return pf_fail(ctx, PF_E_OTHER, "database %s: %s: %s",
+	return pf_fail(ctx, cls, "database %s: %s: %s",
 		       db ? db->display : "?", what, db ? sqlite3_errmsg(db->h) : "not open");
 }
 
@@ -590,6 +592,24 @@ fail:
 	pf_fail(ctx, PF_E_OTHER, "recording the outcome in %s failed: %s",
 		ctx->db->display, sqlite3_errmsg(ctx->db->h));
 	sqlite3_finalize(s);
+}
+
+int pf_db_close_stale_transactions(struct pf_ctx *ctx)
+{
+	char *err = NULL;
+
+	/* Called under the lock: a transaction still open belongs to a process
+	 * that is gone. */
+	if (sqlite3_exec(ctx->db->h,
+			 "UPDATE transactions SET outcome = 'interrupted', ended = strftime('%s', 'now'),"
+			 " error = coalesce(error, 'did not finish: the process was killed, the power"
+			 " failed, or the disk was too full to record the outcome')"
+			 " WHERE ended IS NULL", NULL, NULL, &err) != SQLITE_OK) {
+		pf_fail(ctx, PF_E_OTHER, "database %s: %s", ctx->db->display, err ? err : "error");
+		sqlite3_free(err);
+		return -1;
+	}
+	return 0;
 }
 
 int pf_db_tx_interrupted(struct pf_ctx *ctx, int64_t id)

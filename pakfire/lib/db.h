@@ -68,6 +68,9 @@ void pf_db_tx_end(struct pf_ctx *ctx, int64_t id);
 /* A transaction that never ended (its process was killed) is marked
  * "interrupted" by the recovery that cleaned up after it. */
 int pf_db_tx_interrupted(struct pf_ctx *ctx, int64_t id);
+/* Under the lock, before anything else: every transaction still open is
+ * from a process that is gone; mark them all interrupted. */
+int pf_db_close_stale_transactions(struct pf_ctx *ctx);
 
 /* The newest transaction record (for status; history will list them all). */
 struct pf_tx_info {

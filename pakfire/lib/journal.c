@@ -208,7 +208,7 @@ int pf_recover(struct pf_ctx *ctx)
 		if (pf_db_journal_first(ctx, &j, &found) < 0)
 			return -1;
 		if (!found)
-			return 0;
+			return pf_db_close_stale_transactions(ctx);
 		r = recover_one(ctx, &j);
 		pf_journal_entry_clear(&j);
 		if (r < 0)

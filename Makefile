@@ -67,6 +67,18 @@ check: deps
 demo: deps all
 	tests/demo.sh build
 
+# Benchmarks (issue 4): built and run by hand, never part of `make check`;
+# the program prints its table and exits 1 when it misses its target.
+BENCH_SRC := $(sort $(wildcard bench/bench-*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+
+$(BUILD)/bench/%: bench/%.c $(BUILD)/libpakfire.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_ALL) $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire.a $(PKG_LIBS) -lm
+
+bench: $(BENCH_BIN)
+	@for b in $(BENCH_BIN); do echo "== $$b"; $$b manifests || exit $$?; done
+
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/pakfire $(DESTDIR)$(PREFIX)/sbin/pakfire

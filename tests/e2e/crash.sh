@@ -1,0 +1,267 @@
+#!/usr/bin/env bash
+# Crash safety: pakfire killed at any instant of an upgrade leaves every
+# file entirely old or entirely new, and the next run rolls the update back
+# or finishes it, then completes the upgrade. The kills are SIGKILL injected
+# by strace at the Nth call of one syscall (-e inject=SYSCALL:signal=KILL:
+# when=N), at points chosen from a reference trace of the same upgrade, so
+# that they cover staging, the syncs, the renames, the database commit and
+# the cleanup of each update. Signals that pakfire may read (TERM) stop it
+# cleanly instead.
+# shellcheck source=tests/lib.sh disable=SC2034
+. "$(dirname "$0")/../lib.sh"
+
+# Stratified kill points; every sync call around each commit comes on top.
+: "${PF_CRASH_POINTS:=46}"
+
+# kill_at SYSCALL N [PAKFIRE ARGS]: run pakfire (default: upgrade --yes)
+# and SIGKILL it on entering its Nth SYSCALL; it must die there.
+kill_at() {
+	local sc=$1 n=$2
+	shift 2
+	[ $# -gt 0 ] || set -- upgrade --yes
+	run pakfire_traced -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" -- --root "$R" "$@"
+	[ "$RUN_RC" = 137 ] ||
+		fail "pakfire was to be killed at its call $n of $sc, but it exited $RUN_RC (the run differs from the reference trace)"
+}
+
+# after_kill: what the killed run left, read as the next run will see it
+# (db_peek: SQLite recovers a copy): CORE, and the journal's NUMBER, STATE
+# and TX (empty without a journal row). Then every path must be old or new.
+after_kill() {
+	local row
+	row=$(db_peek "SELECT core, ifnull(update_number, ''), ifnull(state, ''),
+		ifnull(transaction_id, '') FROM system LEFT JOIN journal")
+	IFS='|' read -r CORE NUMBER STATE TX <<<"$row"
+	[[ $CORE =~ ^[0-9]+$ ]] || fail "after the kill, the database says: $row"
+	if [ "$STATE" = committed ]; then
+		# the commit point moved the core level: cleanup is what is left
+		[ "$NUMBER" = "$CORE" ] ||
+			fail "the journal holds core $NUMBER as committed, but the system is at core $CORE"
+		assert_old_or_new $((CORE - 1)) "$NUMBER"
+	elif [ -n "$NUMBER" ]; then
+		[ "$NUMBER" = $((CORE + 1)) ] ||
+			fail "the journal holds core $NUMBER as $STATE, but the system is at core $CORE"
+		assert_old_or_new "$CORE" "$NUMBER"
+	else
+		assert_old_or_new "$CORE"
+	fi
+}
+
+# recovered_by_last_run: the run after a kill said what it did with the
+# journal (STATE of after_kill) and marked the killed transaction.
+recovered_by_last_run() {
+	case $STATE in
+	staging|committing)
+		assert_stderr_contains "core $NUMBER was interrupted before it was applied; it was rolled back"
+		assert_db "SELECT outcome FROM transactions WHERE id = $TX" "interrupted"
+		assert_db "SELECT step, detail FROM steps WHERE transaction_id =
+			(SELECT max(id) FROM transactions WHERE command = 'recover')" "rolled back|$STATE"
+		;;
+	committed)
+		assert_stderr_contains "core $NUMBER had been applied when pakfire was interrupted; its cleanup is now finished"
+		assert_db "SELECT outcome FROM transactions WHERE id = $TX" "interrupted"
+		assert_db "SELECT step, detail FROM steps WHERE transaction_id =
+			(SELECT max(id) FROM transactions WHERE command = 'recover')" "rolled forward|committed"
+		;;
+	"")
+		if grep -qi "interrupted" "$RUN_ERR"; then
+			fail "no update was in flight, yet the run reports a recovery"
+		fi
+		;;
+	*) fail "the journal has an unknown state \"$STATE\"" ;;
+	esac
+}
+
+# assert_upgraded: the root is core 141 exactly, path by path and in the
+# files table, and the journal is empty.
+assert_upgraded() {
+	assert_old_or_new 141
+	assert_no_temporaries
+	assert_files_table_agrees
+	assert_db "SELECT core, (SELECT count(*) FROM journal) FROM system" "141|0"
+}
+
+test_killed_anywhere_the_next_run_completes_the_upgrade() {
+	chain_world 200
+	reference_trace
+	scenario pick "$T/ref.log" "$PF_CRASH_POINTS" >"$T/points"
+	local sc n phase kills=0 seen=() started=$SECONDS
+	while read -r sc n phase; do
+		fresh_root
+		kill_at "$sc" "$n"
+		after_kill
+		kills=$((kills + 1))
+		seen+=("${STATE:-none}@${NUMBER:-core$CORE}")
+		echo "kill $kills: $sc #$n ($phase): journal ${STATE:-empty}${NUMBER:+ of core $NUMBER}, core $CORE"
+
+		run pakfire --root "$R" upgrade --yes
+		assert_exit 0
+		recovered_by_last_run
+		assert_upgraded
+	done <"$T/points"
+
+	echo "$kills kill points in $((SECONDS - started))s; the journal right after the kill:"
+	printf '%s\n' "${seen[@]}" | sort | uniq -c | sed 's/^/  /'
+	[ "$kills" -ge 50 ] || fail "only $kills kill points (at least 50 expected)"
+	# every state of the journal, for both updates, and the instants between
+	local want
+	for want in none@core139 staging@140 committing@140 committed@140 \
+		none@core140 staging@141 committing@141 committed@141 none@core141; do
+		printf '%s\n' "${seen[@]}" | grep -qx "$want" ||
+			fail "no kill point left the journal as $want"
+	done
+}
+
+test_killed_again_while_recovering() {
+	chain_world 120
+	reference_trace
+	local renames cleanup
+	# in the middle of 140's renames, then in the middle of the rollback
+	renames=$(scenario find "$T/ref.log" renames:140 renameat first)
+	fresh_root
+	kill_at renameat $((renames + 60))
+	after_kill
+	[ "$STATE" = committing ] || fail "expected the journal at committing, got ${STATE:-none}"
+	kill_at renameat 20
+	after_kill
+	[ "$STATE" = committing ] || fail "a rollback cut short must leave the journal as it was, got ${STATE:-none}"
+	kill_at unlinkat 5
+	after_kill
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_stderr_contains "core 140 was interrupted before it was applied; it was rolled back"
+	assert_upgraded
+
+	# in 140's cleanup, then in the cleanup that recovery finishes
+	cleanup=$(scenario find "$T/ref.log" cleanup:140 unlinkat first)
+	fresh_root
+	kill_at unlinkat $((cleanup + 30))
+	after_kill
+	[ "$STATE" = committed ] || fail "expected the journal at committed, got ${STATE:-none}"
+	kill_at unlinkat 40
+	after_kill
+	[ "$STATE" = committed ] || fail "a cleanup cut short must leave the journal as it was, got ${STATE:-none}"
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_stderr_contains "core 140 had been applied when pakfire was interrupted; its cleanup is now finished"
+	assert_upgraded
+}
+
+# hot_wal_kill SYSCALL N: kill at that call of the upgrade to 140 only; the
+# WAL that the killed pakfire wrote must be there, not empty. Then the next
+# run (pakfire clean), traced, must open it before anything removes, renames
+# or truncates it (SQLite recovers a hot WAL; deleting it would lose the
+# commit).
+hot_wal_kill() {
+	fresh_root
+	kill_at "$1" "$2" upgrade --yes --to 140
+	[ -s "$DB-wal" ] || fail "no hot WAL after the kill: $(ls -l "$R/var/lib/pakfire")"
+	after_kill
+	# clean takes the lock, so it recovers first; then it only empties
+	# the download cache
+	TRACE_LOG=$T/recover.log run pakfire_traced -y -e trace=%file,ftruncate,unlinkat -- \
+		--root "$R" clean
+	assert_exit 0
+	local line
+	while IFS= read -r line; do
+		case $line in
+		open*) break ;;
+		unlink*|rename*|truncate*|ftruncate*)
+			fail "the next run removed or changed the WAL before SQLite opened it: $line" ;;
+		esac
+	done < <(grep -F 'pakfire.db-wal' "$T/recover.log")
+	[[ $line == open* ]] || fail "the next run never opened the WAL"
+	recovered_by_last_run
+}
+
+test_a_hot_wal_is_recovered_by_sqlite() {
+	chain_world 60
+	reference_trace
+	local commit first
+	# on entering the commit's fdatasync of the WAL: its frames are written
+	# (not synced), so the commit is there for SQLite to recover
+	commit=$(scenario find "$T/ref.log" commit:140 fdatasync last)
+	hot_wal_kill fdatasync "$commit"
+	[ "$STATE" = committed ] || fail "the commit's frames were in the WAL, yet the journal says ${STATE:-nothing}"
+	assert_db "SELECT core FROM system" "140"
+	assert_db "SELECT number, outcome, transaction_id FROM updates WHERE number = 140" "140|applied|$TX"
+	assert_old_or_new 140
+	assert_files_table_agrees
+
+	# right after that fdatasync (the first unlink of the cleanup): committed
+	first=$(scenario find "$T/ref.log" cleanup:140 unlinkat first)
+	hot_wal_kill unlinkat "$first"
+	[ "$STATE" = committed ] || fail "killed after the commit's sync, yet the journal says ${STATE:-nothing}"
+	assert_db "SELECT number, outcome, transaction_id FROM updates WHERE number = 140" "140|applied|$TX"
+	assert_old_or_new 140
+	assert_files_table_agrees
+
+	# before the commit (its first write to the WAL): rolled back
+	first=$(scenario find "$T/ref.log" commit:140 pwrite64 first)
+	hot_wal_kill pwrite64 "$first"
+	[ "$STATE" = committing ] || fail "killed before the commit, yet the journal says ${STATE:-nothing}"
+	assert_db "SELECT core, (SELECT count(*) FROM updates WHERE number = 140) FROM system" "139|0"
+	assert_rolled_back 139 140
+}
+
+test_sigterm_while_staging_rolls_back() {
+	chain_world 60
+	reference_trace
+	local first
+	# TERM on entering a write in the middle of 140's staging: pakfire reads
+	# it at the next archive member
+	first=$(scenario find "$T/ref.log" staging:140 write first)
+	fresh_root
+	remember_state
+	run pakfire_traced -e trace=write -e inject=write:signal=TERM:when=$((first + 40)) -- \
+		--root "$R" upgrade --yes
+	assert_exit 1
+	assert_error_line "interrupted by Terminated while core 140 was staged" "rolled back" \
+		"nothing of it was written"
+	local message=$ERROR_LINE
+	assert_nothing_changed
+	assert_no_temporaries
+	assert_db "SELECT count(*) FROM journal" "0"
+	assert_db "SELECT command, outcome, exit_code, error FROM transactions ORDER BY id DESC LIMIT 1" \
+		"upgrade|failed|1|$message"
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_stderr_empty
+	assert_upgraded
+}
+
+test_sigterm_while_downloading_aborts() {
+	repo_chain 60
+	http_start --throttle 64
+	root_at_core 138
+	must_update
+	remember_state
+
+	run_bg pakfire --root "$R" upgrade --yes
+	local part="" i
+	for i in $(seq 300); do
+		part=$(find "$R/var/cache" -name '*.part' -size +8k 2>/dev/null | head -n 1)
+		[ -n "$part" ] && break
+		kill -0 "$BG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -n "$part" ] || fail "the download never started (or ended before it could be interrupted)"
+	# TERM to the timeout that runs pakfire (the only child of the
+	# background job): it passes the signal on
+	kill -TERM "$(pgrep -P "$BG_PID")"
+	wait_bg
+	assert_exit 1
+	assert_error_line "download interrupted by Terminated"
+	local message=$ERROR_LINE
+	assert_nothing_changed
+	assert_no_temporaries
+	[ -z "$(find "$R/var/cache" -name '*.part')" ] ||
+		fail "a partial download was left: $(find "$R/var/cache" -name '*.part')"
+	assert_db "SELECT count(*) FROM journal" "0"
+	assert_db "SELECT command, outcome, exit_code, error FROM transactions ORDER BY id DESC LIMIT 1" \
+		"upgrade|failed|1|$message"
+}
+
+scenario_python
+run_tests "$@"

@@ -10,6 +10,8 @@ Python than in shell. Subcommands:
   phases FILE...                     pakfire's phases from perf script outputs
                                      of syscall tracepoints (median of runs)
   perf-top FILE N                    the top N lines of a perf report --stdio
+  rss-map OUT.json CMD...            run CMD; what its largest RSS was made of
+                                     (/proc/PID/smaps sampled every 5 ms)
   report WORK RESULTS.md             the "Apply" section of RESULTS.md, from
                                      the files run.sh left in WORK
 """
@@ -240,6 +242,82 @@ def perf_rows(path, n):
     return rows
 
 
+KERNEL_WATCH = re.compile(r"^(__ext4_new_inode|recently_deleted|ext4_mkdir|do_sys_openat2|ksys_write|"
+                          r"do_renameat2|ext4_rename2?|sync_filesystem|ksys_sync|do_unlinkat|"
+                          r"ext4_buffered_write_iter|copy_page_from_iter|copy_page_to_iter|"
+                          r"ext4_lookup|vfs_fstatat|link_path_walk|do_linkat|ext4_da_write_begin|"
+                          r"filemap_read|ksys_read|do_mkdirat|__x64_sys_fchown|chown_common|"
+                          r"ext4_setattr|ext4_file_write_iter)$")
+
+
+def perf_children(path):
+    """(children %, self %, kind, symbol) of `perf report --children --sort sym`:
+    pakfire's own and its libraries' functions, and the kernel work they
+    cause, by the time spent in them and below them."""
+    user, kern = [], []
+    if not os.path.exists(path):
+        return []
+    for line in open(path, errors="replace"):
+        m = re.match(r"^\s+(\d+\.\d+)%\s+(\d+\.\d+)%\s+\[(.)\]\s+(.*?)\s*$", line)
+        if not m:
+            continue
+        ch, se, kind, sym = float(m.group(1)), float(m.group(2)), m.group(3), m.group(4)
+        base = sym.replace(" (inlined)", "")
+        if kind == "k":
+            if KERNEL_WATCH.match(base):
+                kern.append((ch, se, "kernel", sym))
+        elif not re.match(r"^0x[0-9a-f]+$", base) and not base.startswith(("_dl_", "dl_", "_start")):
+            user.append((ch, se, "user", sym))
+    return user[:22] + kern[:14]
+
+
+# --------------------------------------------------------------------------
+# What the resident memory is made of: /proc/PID/smaps sampled while the
+# command runs; the sample with the largest RSS, summed per mapping.
+
+def smaps(pid):
+    out = {}
+    cur = None
+    try:
+        with open("/proc/%d/smaps" % pid) as f:
+            for line in f:
+                if re.match(r"^[0-9a-f]+-[0-9a-f]+ ", line):
+                    parts = line.split(None, 5)
+                    name = parts[5].strip() if len(parts) > 5 else ""
+                    if not name:
+                        name = "[anonymous]"
+                    elif name.startswith("/"):
+                        name = os.path.basename(name)
+                    cur = name
+                elif line.startswith("Rss:") and cur is not None:
+                    out[cur] = out.get(cur, 0) + int(line.split()[1])
+    except (OSError, ValueError):
+        return None
+    return out
+
+
+def rss_map(out_path, cmd):
+    import subprocess
+    import time
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL)
+    best, best_total = {}, 0
+    while p.poll() is None:
+        m = smaps(p.pid)
+        if m:
+            t = sum(m.values())
+            if t > best_total:
+                best, best_total = m, t
+        time.sleep(0.005)
+    rows = sorted(best.items(), key=lambda kv: -kv[1])
+    libs = sum(v for k, v in best.items() if ".so" in k or k == "pakfire")
+    n_libs = sum(1 for k in best if ".so" in k)
+    with open(out_path, "w") as f:
+        json.dump({"rc": p.returncode, "total_kib": best_total, "libs_kib": libs, "n_libs": n_libs,
+                   "top": rows[:12]}, f)
+    return 0 if p.returncode == 0 else 1
+
+
 # --------------------------------------------------------------------------
 # The report
 
@@ -317,8 +395,12 @@ def load(work):
     if os.path.exists(os.path.join(work, "perf-self.txt")):
         d["perf"] = {"cmd": meta.get("perf_cmd", "perf record"),
                      "top": perf_rows(os.path.join(work, "perf-self.txt"), 15),
-                     "dso": [(p, w) for p, w in perf_rows(os.path.join(work, "perf-dso.txt"), 8)]}
+                     "dso": [(p, w) for p, w in perf_rows(os.path.join(work, "perf-dso.txt"), 8)],
+                     "children": perf_children(os.path.join(work, "perf-children.txt"))}
     d["perf_note"] = meta.get("perf_note")
+    rp = os.path.join(work, "rss-map.json")
+    if os.path.exists(rp):
+        d["rss_map"] = json.load(open(rp))
     return d
 
 
@@ -349,8 +431,11 @@ def report(work, results_path):
     m = collections.defaultdict(lambda: "?", d["machine"])
     L.append("- Machine: %s, %s CPUs (`nproc`), %s GiB of memory, kernel %s, %s." % (
         m["cpu"], m["nproc"], m["mem_gib"], m["kernel"], m["os"]))
-    L.append("- Work folder: `%s` on %s (`%s`, %s), the same file system for every tool." % (
-        m["work"], m["fstype"], m["fssource"], m["fsopts"]))
+    L.append("- Work folder: `%s` on %s%s (`%s`, %s), the same file system for every tool." % (
+        m["work"], m["fstype"], " " + m["fsjournal"] if m.get("fsjournal") else "",
+        m["fssource"], m["fsopts"]))
+    if m.get("roots_note"):
+        L.append("- " + m["roots_note"])
     L.append("- When: %s; load average before the rounds %s, after %s%s." % (
         d["when"], m["load_before"], m["load_after"],
         " (other jobs were running on the machine)" if busy(m["load_before"]) else ""))
@@ -491,8 +576,26 @@ def report(work, results_path):
         if pf.get("dso"):
             L.append("By object: " + ", ".join("%s %.1f%%" % (w, p) for p, w in pf["dso"]) + ".")
             L.append("")
+        if pf.get("children"):
+            L.append("The same samples by function, with what runs below it (`perf report "
+                     "--children`; \"(inlined)\": a static function of pakfire's; kernel "
+                     "functions: the file system work that the calls cause):")
+            L.append("")
+            L.append("| with callees | self | where | function |")
+            L.append("|---:|---:|---|---|")
+            for ch, se, kind, sym in pf["children"]:
+                L.append("| %.1f%% | %.1f%% | %s | `%s` |" % (ch, se, kind, sym))
+            L.append("")
     elif d.get("perf_note"):
         L.append("Profile: %s" % d["perf_note"])
+        L.append("")
+    rm = d.get("rss_map")
+    if rm:
+        L.append("What pakfire's peak resident memory is made of (one run, `/proc/PID/smaps` "
+                 "sampled every 5 ms; the sample with the most): %.1f MiB in all, %.1f MiB of it "
+                 "pages of the program and its %s shared libraries; the largest parts: %s." % (
+                     rm["total_kib"] / 1024.0, rm["libs_kib"] / 1024.0, rm.get("n_libs", "?"),
+                     ", ".join("%s %.1f MiB" % (k, v / 1024.0) for k, v in rm["top"][:9])))
         L.append("")
     L.append(END)
     block = "\n".join(L) + "\n"
@@ -537,6 +640,8 @@ def main(argv):
         phases(args)
     elif cmd == "perf-top":
         perf_top(*args)
+    elif cmd == "rss-map":
+        sys.exit(rss_map(args[0], args[1:]))
     elif cmd == "report":
         report(*args)
     else:

@@ -6,6 +6,19 @@
 #                      [--results FILE | --no-results] [--no-profile] [--no-deps]
 #                      [--wait-load LOAD] [--keep]
 #
+#   --rounds N       timed rounds (default 7)
+#   --scale F        file sizes times F (default 1: about 163 MB; 0.1 for a try)
+#   --work-base DIR  where the work folder is made (default /var/tmp)
+#   --build DIR      the pakfire and pakfire-repo to measure (default build/);
+#                    PF_BENCH_REV=TEXT names what they were built from
+#   --results FILE   the file whose "Apply" section is written (default
+#                    bench/RESULTS.md); --no-results prints the table only
+#   --no-profile     no strace, perf or memory map runs
+#   --no-deps        do not run bench/apply/deps.sh
+#   --wait-load L    first wait (up to 10 minutes) for the load average to
+#                    fall below L
+#   --keep           keep the work folder (for a look at the logs)
+#
 # 1. Payload: core update 141 as updates/make-buildroot builds it from its real
 #    file list (2,407 entries, about 163 MB at --scale 1), packaged four ways
 #    with the same files, modes and owners:
@@ -35,7 +48,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 HELPER=$HERE/helper.py
 
-ROUNDS=5
+ROUNDS=7
 SCALE=1
 WORK_BASE=/var/tmp
 BUILD_DIR=${PF_BUILD:-$TOP/build}
@@ -111,6 +124,8 @@ cleanup() {
 			echo "bench/apply: kept $W" >&2
 		else
 			rm -rf "$W"
+			# when the next run may start (see STAMP)
+			date +%s >"$STAMP" 2>/dev/null || true
 		fi
 	fi
 	exit "$rc"
@@ -121,6 +136,23 @@ trap 'exit 143' TERM
 trap 'exit 129' HUP
 
 mkdir -p "$WORK_BASE"
+# ext4 skips over inodes freed in the last 5 seconds (in the last 5 minutes
+# while their inode table block is dirty) when it looks for a free one (on
+# a file system without a journal, like this machine's /): thousands of
+# files removed by the last run's clean-up would slow down every file
+# creation of this one, on whichever tool's clock. The clean-up leaves the
+# time it ended in STAMP; a run that starts sooner waits.
+STAMP=/var/tmp/.pakfire-bench-apply.last
+if [ -f "$STAMP" ]; then
+	last=$(cat "$STAMP" 2>/dev/null || echo 0)
+	[[ $last =~ ^[0-9]+$ ]] || last=0
+	left=$((last + 310 - $(date +%s)))
+	if [ "$left" -gt 0 ] && [ "$left" -le 310 ]; then
+		echo "bench/apply: the last run removed its files $((310 - left)) s ago; waiting $left s" \
+			"so that ext4 does not make this run pay for it" >&2
+		sleep "$left"
+	fi
+fi
 # a short path: gpg-agent's socket path must stay short
 W=$(mktemp -d "$WORK_BASE/pfb.XXXXXX")
 mkdir -p "$W/log" "$W/roots" "$W/pkg" "$W/strace"
@@ -202,7 +234,6 @@ pac_files() { (cd "$ST" && find . -mindepth 1 ! -name .PKGINFO ! -name .MTREE -p
 	{ printf '.PKGINFO\0.MTREE\0'; pac_files; } |
 		bsdtar --no-fflags -cnf - --null --files-from - | zstd -3 -T0 -q -c >"$PACPKG"
 ) >>"$LOG" 2>&1 || die "building the pacman package failed (see $LOG)"
-rm -rf "$ST"
 
 # dpkg: control and md5sums (as dh_md5sums), dpkg-deb with zstd if it can
 step "dpkg: .deb"
@@ -231,7 +262,6 @@ else
 fi
 must dpkg-deb --root-owner-group "-Z$DEB_COMP" -z"$([ "$DEB_COMP" = zstd ] && echo 3 || echo 6)" \
 	--build "$ST" "$DEBPKG"
-rm -rf "$ST"
 
 # tar: plain tar, zstd
 step "tar: .tar.zst"
@@ -391,11 +421,15 @@ if [ -n "$WAIT_LOAD" ]; then
 	done
 fi
 
-need=$(((ROUNDS + 1) * ${#TOOLS[@]} * BYTES * 12 / 10))
+need=$((((ROUNDS + 1) * ${#TOOLS[@]} + 10) * BYTES * 12 / 10))
 avail=$(df -B1 --output=avail "$W" | tail -n 1 | tr -d ' ')
 KEEP_ROOTS=0
 [ "$avail" -gt $((2 * need + (4 << 30))) ] && KEEP_ROOTS=1
-meta keep_roots "$KEEP_ROOTS"
+if [ "$KEEP_ROOTS" = 0 ]; then
+	echo "bench/apply: not enough room to keep every root until the end ($((need >> 20)) MiB):" \
+		"each is removed after its run, and the next run's file creations may pay for it" >&2
+	meta roots_note "Not enough room to keep every root until the end: each was removed after its run, so later runs allocated inodes among recently deleted ones."
+fi
 
 # a warm page cache: each package read once
 cat "$PAK" "$PACPKG" "$DEBPKG" "$TARPKG" >/dev/null
@@ -412,10 +446,6 @@ for round in $(seq 0 "$ROUNDS"); do
 	step "$line"
 done
 meta load_after "$(loadavg)"
-kill_agents "$W/roots"
-rm -rf "$W/roots"
-mkdir -p "$W/roots"
-sync -f "$W"
 
 # ---------------------------------------------------------------------------
 # 3. Where the time goes (untimed runs)
@@ -431,7 +461,7 @@ if [ "$PROFILE" = 1 ]; then
 		strace -f -c -w -o "$W/strace/$key.txt" "${CMD[@]}" >"$W/log/strace-$key.out" 2>&1 </dev/null ||
 			echo "bench/apply: $key under strace failed" >&2
 		kill_agents "$R"
-		rm -rf "$R"
+		[ "$KEEP_ROOTS" = 1 ] || rm -rf "$R"
 	done
 
 	if perf stat -e cpu-clock true >/dev/null 2>&1; then
@@ -455,9 +485,8 @@ if [ "$PROFILE" = 1 ]; then
 			else
 				echo "bench/apply: perf record of the phases failed: $(tail -n 1 "$W/log/phases-$i.out")" >&2
 			fi
-			rm -f "$W/phases-$i.data"
 			kill_agents "$R"
-			rm -rf "$R"
+			[ "$KEEP_ROOTS" = 1 ] || rm -rf "$R"
 		done
 		[ ${#traces[@]} -eq 0 ] || python3 "$HELPER" phases "${traces[@]}" >"$W/phases.json" ||
 			rm -f "$W/phases.json"
@@ -483,10 +512,18 @@ if [ "$PROFILE" = 1 ]; then
 			meta perf_note "perf record failed: $(tail -n 1 "$W/log/perf.out")"
 		fi
 		kill_agents "$R"
-		rm -rf "$R"
+		[ "$KEEP_ROOTS" = 1 ] || rm -rf "$R"
 	else
 		meta perf_note "perf does not work on this machine (perf stat -e cpu-clock true fails)"
 	fi
+
+	step "profile: what pakfire's peak RSS is made of (/proc/PID/smaps)"
+	R=$W/roots/rss
+	prep pakfire "$R" >>"$W/log/prep.log" 2>&1 || die "preparing pakfire for the memory map failed"
+	command_for pakfire "$R"
+	sync -f "$W"
+	python3 "$HELPER" rss-map "$W/rss-map.json" "${CMD[@]}" || rm -f "$W/rss-map.json"
+	kill_agents "$R"
 fi
 
 # ---------------------------------------------------------------------------
@@ -503,6 +540,15 @@ read -r fstype fssource fsopts < <(findmnt -n -o FSTYPE,SOURCE,OPTIONS -T "$W" |
 meta fstype "$fstype"
 meta fssource "$fssource"
 meta fsopts "$fsopts"
+journal=""
+if [ "$fstype" = ext4 ]; then
+	if compgen -G "/proc/fs/jbd2/$(basename "$fssource")-*" >/dev/null; then
+		journal="with a journal"
+	else
+		journal="without a journal"
+	fi
+fi
+meta fsjournal "$journal"
 reproduce="make bench (as root)"
 [ ${#ARGS[@]} -eq 0 ] || reproduce="bench/apply/run.sh ${ARGS[*]} (as root)"
 meta reproduce "$reproduce"
@@ -513,10 +559,14 @@ meta files "$FILES"
 meta dirs "$DIRS"
 meta symlinks "$LINKS"
 meta bytes "$BYTES"
-rev=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo "?")
-git -C "$TOP" diff --quiet HEAD -- pakfire 2>/dev/null || rev+=" with uncommitted changes in pakfire/"
+# what was measured: PF_BENCH_REV says it for a build made elsewhere
+rev=${PF_BENCH_REV:-}
+if [ -z "$rev" ]; then
+	rev=$(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo "?")
+	git -C "$TOP" diff --quiet HEAD -- pakfire 2>/dev/null || rev+=" with uncommitted changes in pakfire/"
+fi
 {
-	echo "pakfire $rev ($(basename "$BUILD_DIR")/, $(grep -m1 -o -- '-O[0-9s]' "$TOP/Makefile" || echo -O2))"
+	echo "pakfire $rev (built in $BUILD_DIR with the Makefile's -O2 -g)"
 	pacman --version 2>/dev/null | grep -o 'Pacman v[^ ]* - libalpm v[^ ]*' | head -n 1
 	dpkg --version | head -n 1 | sed 's/ (.*//; s/program version/version/'
 	tar --version | head -n 1

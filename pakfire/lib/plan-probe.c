@@ -1,5 +1,6 @@
 /* The planner's view of a real root: see plan.h. Read-only. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include "db.h"
 #include "path.h"
 #include "plan.h"
+#include "strmap.h"
 
 static int fd_host_path(int fd, char *out, size_t size)
 {
@@ -32,94 +34,93 @@ int pf_root_host_path(struct pf_ctx *ctx, char *out, size_t size)
 	return 0;
 }
 
-/* Point the probe at folder PARENT (relative to the root): open it, or
- * remember its nearest existing ancestor and the missing rest. */
-static int visit(struct pf_root_probe *rp, const char *parent, size_t len)
+/* The host path of folder DIR (relative to the root), resolved inside the
+ * root; for a folder that does not exist yet, its nearest existing
+ * ancestor's host path and the missing rest. Computed once per folder and
+ * plan (rp->dirs): a chain visits the same folders again and again. */
+static const char *dir_host(struct pf_root_probe *rp, const char *dir, size_t len)
 {
-	char *dir = strndup(parent, len);
+	char host[4096], *copy = NULL;
 	size_t keep = len;
+	bool added;
+	void **slot;
+	int fd = -1;
 
-	if (!dir)
-		return pf_fail(rp->ctx, PF_E_OTHER, "out of memory");
-	if (rp->parent_fd >= 0)
-		close(rp->parent_fd);
-	free(rp->parent);
-	rp->parent = dir;
-	rp->missing = "";
-	rp->parent_fd = pf_root_open(rp->ctx, dir, O_PATH | O_DIRECTORY, 0);
-	if (rp->parent_fd < 0) {
-		int fd = -1;
-
-		if (errno != ENOENT && errno != ENOTDIR)
-			return pf_fail_errno(rp->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(rp->ctx), dir);
-		/* Walk up to what exists; the rest will be created. */
-		while (fd < 0 && keep > 0) {
-			char *up;
-
-			while (keep > 0 && dir[keep - 1] != '/')
-				keep--;
-			up = strndup(dir, keep ? keep - 1 : 0);
-			if (!up)
-				return pf_fail(rp->ctx, PF_E_OTHER, "out of memory");
-			fd = pf_root_open(rp->ctx, up, O_PATH | O_DIRECTORY, 0);
-			free(up);
-			if (keep)
-				keep--;
-		}
-		if (fd < 0)
-			return pf_fail_errno(rp->ctx, PF_E_OTHER, "%s", rp->ctx->root);
-		rp->missing = dir + keep + (keep ? 1 : 0);
-		if (fd_host_path(fd, rp->parent_host, sizeof(rp->parent_host)) < 0) {
-			close(fd);
-			return pf_fail_errno(rp->ctx, PF_E_OTHER, "%s", dir);
-		}
-		close(fd);
-		return 0;
+	slot = rp->dirs ? pf_strmap_put(rp->dirs, dir, len, &added) : NULL;
+	if (!slot) {
+		pf_fail(rp->ctx, PF_E_OTHER, "out of memory");
+		return NULL;
 	}
-	if (fd_host_path(rp->parent_fd, rp->parent_host, sizeof(rp->parent_host)) < 0)
-		return pf_fail_errno(rp->ctx, PF_E_OTHER, "%s", dir);
-	return 0;
-}
-
-static int at(struct pf_root_probe *rp, const char *path, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-	size_t len = slash ? (size_t)(slash - path) : 0;
-
-	*base = slash ? slash + 1 : path;
-	if (rp->parent && strlen(rp->parent) == len && !strncmp(rp->parent, path, len))
-		return 0;
-	return visit(rp, path, len);
+	if (!added)
+		return *slot;
+	copy = strndup(dir, len);
+	if (!copy) {
+		pf_fail(rp->ctx, PF_E_OTHER, "out of memory");
+		return NULL;
+	}
+	/* Walk up to what exists; the rest will be created. */
+	for (;;) {
+		copy[keep] = '\0';
+		fd = pf_root_open(rp->ctx, copy, O_PATH | O_DIRECTORY, 0);
+		if (fd >= 0 || keep == 0)
+			break;
+		if (errno != ENOENT && errno != ENOTDIR) {
+			pf_fail_errno(rp->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(rp->ctx), copy);
+			free(copy);
+			return NULL;
+		}
+		while (keep > 0 && dir[keep - 1] != '/')
+			keep--;
+		if (keep > 0)
+			keep--;
+	}
+	free(copy);
+	if (fd < 0 || fd_host_path(fd, host, sizeof(host)) < 0) {
+		pf_fail_errno(rp->ctx, PF_E_OTHER, "cannot tell where %s/%.*s is",
+			      pf_ctx_root_prefix(rp->ctx), (int)len, dir);
+		if (fd >= 0)
+			close(fd);
+		return NULL;
+	}
+	close(fd);
+	if (asprintf((char **)slot, "%s%s%.*s", strcmp(host, "/") ? host : "",
+		     keep < len ? "/" : "", (int)(len - keep - (keep < len && keep ? 1 : 0)),
+		     dir + keep + (keep < len && keep ? 1 : 0)) < 0) {
+		*slot = NULL;
+		pf_fail(rp->ctx, PF_E_OTHER, "out of memory");
+		return NULL;
+	}
+	return *slot;
 }
 
 static int resolve(void *data, const char *path, char *host, size_t size)
 {
 	struct pf_root_probe *rp = data;
-	const char *base;
+	const char *slash = strrchr(path, '/');
+	const char *dir = dir_host(rp, path, slash ? (size_t)(slash - path) : 0);
 	int n;
 
-	if (at(rp, path, &base) < 0)
+	if (!dir)
 		return -1;
-	n = snprintf(host, size, "%s%s%s/%s", strcmp(rp->parent_host, "/") ? rp->parent_host : "",
-		     rp->missing[0] ? "/" : "", rp->missing, base);
+	n = snprintf(host, size, "%s/%s", dir, slash ? slash + 1 : path);
 	if (n < 0 || (size_t)n >= size)
 		return pf_fail(rp->ctx, PF_E_OTHER, "path too long: %s", path);
 	return 0;
 }
 
+/* PATH's host path was resolved inside the root; lstat does not follow
+ * its last component. Read only: nothing is opened for writing. */
 static int existing(void *data, const char *path, struct pf_existing *out)
 {
 	struct pf_root_probe *rp = data;
-	const char *base;
+	char host[4096];
 	struct stat st;
 
 	memset(out, 0, sizeof(*out));
-	if (at(rp, path, &base) < 0)
+	if (resolve(rp, path, host, sizeof(host)) < 0)
 		return -1;
-	if (rp->parent_fd < 0)
-		return 0;
-	if (fstatat(rp->parent_fd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno == ENOENT)
+	if (lstat(host, &st) < 0) {
+		if (errno == ENOENT || errno == ENOTDIR)
 			return 0;
 		return pf_fail_errno(rp->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(rp->ctx), path);
 	}
@@ -154,19 +155,37 @@ static int space(void *data, const struct pf_mount *m, struct pf_space *out)
 	return pf_space_of(rp->ctx, m, out);
 }
 
-void pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx, struct pf_plan_probe *probe)
+int pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx, struct pf_plan_probe *probe)
 {
 	memset(rp, 0, sizeof(*rp));
 	rp->ctx = ctx;
-	rp->parent_fd = -1;
 	*probe = (struct pf_plan_probe){ resolve, existing, removable, space, rp };
+	rp->dirs = pf_strmap_new(1024);
+	return rp->dirs ? 0 : pf_fail(ctx, PF_E_OTHER, "out of memory");
+}
+
+static void free_value(void *value, void *data)
+{
+	(void)data;
+	free(value);
 }
 
 void pf_root_probe_clear(struct pf_root_probe *rp)
 {
-	if (rp->parent_fd >= 0)
-		close(rp->parent_fd);
-	free(rp->parent);
-	rp->parent = NULL;
-	rp->parent_fd = -1;
+	struct pf_strmap *dirs = rp->dirs;
+
+	/* Forget what the folders looked like: the next plan looks again. */
+	if (!dirs)
+		return;
+	pf_strmap_each(dirs, free_value, NULL);
+	pf_strmap_free(dirs);
+	rp->dirs = pf_strmap_new(1024);
+}
+
+void pf_root_probe_free(struct pf_root_probe *rp)
+{
+	if (rp->dirs)
+		pf_strmap_each(rp->dirs, free_value, NULL);
+	pf_strmap_free(rp->dirs);
+	rp->dirs = NULL;
 }

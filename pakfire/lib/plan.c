@@ -5,16 +5,18 @@
  * that 139 installs and 141 replaces be counted right. Space a file frees
  * counts only after its update commits (peak accounting). */
 #include <errno.h>
-#include <search.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "context.h"
 #include "manifest.h"
 #include "plan.h"
+#include "strmap.h"
 
 #define MAX_FS 64
 #define FAST_SYMLINK 60   /* ext4 keeps shorter targets in the inode */
+#define HOST_MAX 4096
 
 struct state {
 	bool exists;
@@ -37,13 +39,12 @@ struct planner {
 	struct pf_ctx *ctx;
 	const struct pf_plan_env *env;
 	struct pf_plan *plan;
-	struct hsearch_data map;
-	struct state *states;     /* the map's values */
+	struct pf_strmap *map;    /* resolved path -> index + 1 into states */
+	struct state *states;
 	size_t n_states, cap_states;
-	char **keys;              /* map keys we allocated (ancestors) */
-	size_t n_keys, cap_keys;
+	size_t root_len;          /* strlen of the root's host path, "/" -> 0 */
 	struct tally t;
-	char host[4096];
+	char host[HOST_MAX];      /* the last path resolved */
 };
 
 void pf_plan_free(struct pf_plan *p)
@@ -108,66 +109,90 @@ static int fs_of(struct planner *pl, const char *host, size_t *out)
 	return 0;
 }
 
-/* Host path of PATH and the file system of the folder it is created in
- * (NEW_FS) and of the object itself (OWN_FS: differs when PATH is itself a
- * mount point, like a bind-mounted file). */
-static int locate(struct planner *pl, const char *path, size_t *new_fs, size_t *own_fs)
+/* Resolve PATH (relative to the root) into pl->host; *REL points at the
+ * part below the root: the path as the file system sees it, so that
+ * "lib/x" and "usr/lib/x" (lib -> usr/lib) are one object. */
+static int resolve(struct planner *pl, const char *path, const char **rel)
 {
-	char *slash;
+	const struct pf_plan_probe *pr = pl->env->probe;
 
-	if (pl->env->probe->resolve(pl->env->probe->data, path, pl->host, sizeof(pl->host)) < 0)
+	if (pr->resolve(pr->data, path, pl->host, sizeof(pl->host)) < 0)
 		return -1;
-	if (own_fs && fs_of(pl, pl->host, own_fs) < 0)
-		return -1;
-	slash = strrchr(pl->host, '/');
-	if (slash && slash != pl->host)
-		*slash = '\0';
-	else if (slash)
-		slash[1] = '\0';
-	return fs_of(pl, pl->host, new_fs);
+	if (strncmp(pl->host, pl->env->root_host, pl->root_len) ||
+	    (pl->host[pl->root_len] != '/' && pl->host[pl->root_len]))
+		return pf_fail(pl->ctx, PF_E_OTHER, "%s resolves outside the root (%s)", path,
+			       pl->host);
+	*rel = pl->host[pl->root_len] ? pl->host + pl->root_len + 1 : "";
+	return 0;
 }
 
-static struct state *lookup(struct planner *pl, const char *path)
+/* The file system a new object at pl->host is created on: its folder's. */
+static int folder_fs(struct planner *pl, size_t *out)
 {
-	ENTRY e = { .key = (char *)path }, *found = NULL;
+	char *slash = strrchr(pl->host, '/');
+	char keep;
+	int r;
 
-	if (!hsearch_r(e, FIND, &found, &pl->map) || !found)
+	if (!slash)
+		return fs_of(pl, pl->host, out);
+	if (slash == pl->host)
+		slash++; /* "/x" -> "/" */
+	keep = *slash;
+	*slash = '\0';
+	r = fs_of(pl, pl->host, out);
+	*slash = keep;
+	return r;
+}
+
+static struct state *lookup(struct planner *pl, const char *rel)
+{
+	void **v = pf_strmap_get(pl->map, rel, strlen(rel));
+
+	return v && *v ? &pl->states[(uintptr_t)*v - 1] : NULL;
+}
+
+static struct state *remember(struct planner *pl, const char *rel, const struct state *s)
+{
+	bool added;
+	void **v;
+
+	if (pl->n_states == pl->cap_states) {
+		size_t cap = pl->cap_states ? 2 * pl->cap_states : 1024;
+		struct state *p = realloc(pl->states, cap * sizeof(*p));
+
+		if (!p)
+			return NULL;
+		pl->states = p;
+		pl->cap_states = cap;
+	}
+	v = pf_strmap_put(pl->map, rel, strlen(rel), &added);
+	if (!v)
 		return NULL;
-	return &pl->states[(size_t)(uintptr_t)found->data];
-}
-
-static struct state *remember(struct planner *pl, const char *path, const struct state *s)
-{
-	ENTRY e = { .key = (char *)path }, *found = NULL;
-
-	if (pl->n_states == pl->cap_states)
-		return NULL; /* sized up front; cannot happen */
 	pl->states[pl->n_states] = *s;
-	e.data = (void *)(uintptr_t)pl->n_states;
-	if (!hsearch_r(e, ENTER, &found, &pl->map) || !found)
-		return NULL;
+	*v = (void *)(uintptr_t)(pl->n_states + 1);
 	return &pl->states[pl->n_states++];
 }
 
-/* What is at PATH before this update: the chain's view, else the disk's. */
-static int state_of(struct planner *pl, const char *path, struct state **out)
+/* What is at REL (resolved; pl->host is its host path) before this update:
+ * the chain's view, else the disk's. */
+static int state_of(struct planner *pl, const char *rel, struct state **out)
 {
+	const struct pf_plan_probe *pr = pl->env->probe;
 	struct pf_existing ex;
 	struct state s = { 0 };
-	size_t new_fs;
 
-	*out = lookup(pl, path);
+	*out = lookup(pl, rel);
 	if (*out)
 		return 0;
-	if (pl->env->probe->existing(pl->env->probe->data, path, &ex) < 0)
+	if (pr->existing(pr->data, rel, &ex) < 0)
 		return -1;
 	s.exists = ex.exists;
 	s.is_dir = ex.is_dir;
 	s.alloc = ex.alloc;
-	if (ex.exists && locate(pl, path, &new_fs, &s.fs) < 0)
+	if (ex.exists && fs_of(pl, pl->host, &s.fs) < 0)
 		return -1;
-	*out = remember(pl, path, &s);
-	return *out ? 0 : pf_fail(pl->ctx, PF_E_OTHER, "plan: too many paths");
+	*out = remember(pl, rel, &s);
+	return *out ? 0 : pf_fail(pl->ctx, PF_E_OTHER, "out of memory");
 }
 
 static void take(struct planner *pl, size_t fs, uint64_t bytes, uint64_t inodes)
@@ -184,101 +209,120 @@ static void give(struct planner *pl, size_t fs, uint64_t bytes, uint64_t inodes)
 	pl->t.touched[fs] = true;
 }
 
-static char *keep_key(struct planner *pl, const char *s, size_t len)
+/* A folder made by this update (listed, or implied by a path below it):
+ * a block and an inode on the file system of the folder that holds it. */
+static int make_dir(struct planner *pl, const char *rel, struct state *s)
 {
-	char *k;
+	const char *again;
+	size_t fs;
 
-	if (pl->n_keys == pl->cap_keys) {
-		size_t cap = pl->cap_keys ? 2 * pl->cap_keys : 256;
-		char **p = realloc(pl->keys, cap * sizeof(*p));
-
-		if (!p)
-			return NULL;
-		pl->keys = p;
-		pl->cap_keys = cap;
-	}
-	k = strndup(s, len);
-	if (k)
-		pl->keys[pl->n_keys++] = k;
-	return k;
+	if (resolve(pl, rel, &again) < 0 || folder_fs(pl, &fs) < 0)
+		return -1;
+	take(pl, fs, pl->plan->fs[fs].space.bsize, 1);
+	*s = (struct state){ .exists = true, .is_dir = true, .from_chain = true,
+			     .alloc = pl->plan->fs[fs].space.bsize, .fs = fs };
+	return 0;
 }
 
-/* Folders that the update creates implicitly cost a block and an inode. */
-static int ensure_parents(struct planner *pl, const char *path)
+/* The folders above REL (resolved) that do not exist yet, made top down.
+ * Iterative: a path may be thousands of folders deep. */
+static int ensure_parents(struct planner *pl, const char *rel)
 {
-	const char *slash = strrchr(path, '/');
-	struct state *s;
-	char *parent;
+	char path[HOST_MAX];
+	size_t len = strlen(rel), *missing = NULL, n = 0;
+	int r = -1;
 
-	if (!slash)
-		return 0;
-	s = NULL;
-	{
-		char buf[4096];
-		size_t len = (size_t)(slash - path);
+	if (len >= sizeof(path))
+		return pf_fail(pl->ctx, PF_E_OTHER, "path too long: %s", rel);
+	memcpy(path, rel, len + 1);
+	/* Bottom up: stop at the first folder that exists. */
+	for (char *slash = strrchr(path, '/'); slash; slash = strrchr(path, '/')) {
+		const char *again;
+		struct state *s;
 
-		if (len >= sizeof(buf))
-			return pf_fail(pl->ctx, PF_E_OTHER, "path too long: %s", path);
-		memcpy(buf, path, len);
-		buf[len] = '\0';
-		s = lookup(pl, buf);
-		if (s && s->exists)
-			return 0;
-		if (ensure_parents(pl, buf) < 0)
-			return -1;
-		parent = keep_key(pl, buf, len);
+		*slash = '\0';
+		s = lookup(pl, path);
+		if (!s) {
+			if (resolve(pl, path, &again) < 0 || state_of(pl, again, &s) < 0)
+				goto out;
+		}
+		if (s->exists)
+			break;
+		if (!missing) {
+			size_t depth = 1;
+
+			for (const char *p = rel; *p; p++)
+				depth += *p == '/';
+			missing = malloc(depth * sizeof(*missing));
+			if (!missing) {
+				pf_fail(pl->ctx, PF_E_OTHER, "out of memory");
+				goto out;
+			}
+		}
+		missing[n++] = (size_t)(slash - path);
 	}
-	if (!parent)
-		return pf_fail(pl->ctx, PF_E_OTHER, "out of memory");
-	if (!s && state_of(pl, parent, &s) < 0)
-		return -1;
-	if (!s->exists) {
-		size_t new_fs;
+	/* Top down: each missing folder is made in the one above it. */
+	memcpy(path, rel, len + 1);
+	while (n-- > 0) {
+		struct state *s;
 
-		if (locate(pl, parent, &new_fs, NULL) < 0)
-			return -1;
-		take(pl, new_fs, pl->plan->fs[new_fs].space.bsize, 1);
-		*s = (struct state){ .exists = true, .is_dir = true, .from_chain = true,
-				     .alloc = pl->plan->fs[new_fs].space.bsize, .fs = new_fs };
+		path[missing[n]] = '\0';
+		s = lookup(pl, path);
+		if (!s || make_dir(pl, path, s) < 0) {
+			if (!s)
+				pf_fail(pl->ctx, PF_E_OTHER, "plan: lost track of %s", path);
+			goto out;
+		}
+		path[missing[n]] = '/';
+	}
+	r = 0;
+out:
+	free(missing);
+	return r;
+}
+
+static int plan_remove(struct planner *pl, const struct pf_entry *e)
+{
+	const struct pf_plan_probe *pr = pl->env->probe;
+	const char *rel;
+	struct state *s;
+	bool removable;
+
+	/* Nothing is made for a removal: no folders, no inodes. */
+	if (resolve(pl, e->path, &rel) < 0 || state_of(pl, rel, &s) < 0)
+		return -1;
+	if (!s->exists || s->is_dir)
+		return 0;
+	removable = s->from_chain;
+	if (!removable && pr->removable(pr->data, e->path, &removable) < 0)
+		return -1;
+	if (removable) {
+		give(pl, s->fs, s->alloc, 1);
+		s->exists = false;
 	}
 	return 0;
 }
 
 static int plan_entry(struct planner *pl, const struct pf_entry *e)
 {
+	char rel[HOST_MAX];
+	const char *r;
 	struct state *s;
 	size_t new_fs;
 	uint64_t alloc;
 
 	if (e->type == PF_ENTRY_HOOK)
 		return 0;
-	if (ensure_parents(pl, e->path) < 0 || state_of(pl, e->path, &s) < 0)
+	if (e->type == PF_ENTRY_REMOVE)
+		return plan_remove(pl, e);
+	if (resolve(pl, e->path, &r) < 0)
 		return -1;
-	if (e->type == PF_ENTRY_REMOVE) {
-		bool removable = s->from_chain;
-
-		if (!s->exists || s->is_dir)
-			return 0;
-		if (!removable &&
-		    pl->env->probe->removable(pl->env->probe->data, e->path, &removable) < 0)
-			return -1;
-		if (removable) {
-			give(pl, s->fs, s->alloc, 1);
-			s->exists = false;
-		}
-		return 0;
-	}
-	if (locate(pl, e->path, &new_fs, NULL) < 0)
+	snprintf(rel, sizeof(rel), "%s", r);
+	if (ensure_parents(pl, rel) < 0 || resolve(pl, e->path, &r) < 0 ||
+	    state_of(pl, rel, &s) < 0 || folder_fs(pl, &new_fs) < 0)
 		return -1;
-	if (e->type == PF_ENTRY_DIR) {
-		if (!s->exists) {
-			alloc = pl->plan->fs[new_fs].space.bsize;
-			take(pl, new_fs, alloc, 1);
-			*s = (struct state){ .exists = true, .is_dir = true, .from_chain = true,
-					     .alloc = alloc, .fs = new_fs };
-		}
-		return 0;
-	}
+	if (e->type == PF_ENTRY_DIR)
+		return s->exists ? 0 : make_dir(pl, rel, s);
 	/* A file or symlink: a new inode staged beside the old one, which is
 	 * freed only once the update commits. */
 	alloc = e->type == PF_ENTRY_FILE ? round_up(e->size, pl->plan->fs[new_fs].space.bsize) :
@@ -314,7 +358,9 @@ static int settle(struct planner *pl, size_t i, uint64_t *avail, uint64_t *inode
 		r->inodes_needed = pl->t.need_inodes[f];
 		r->available = avail[f];
 		r->inodes_available = inodes[f];
-		r->fits = need == 0 ||
+		/* Anything written (a block or only an inode) must fit; an update
+		 * that only frees space on a file system fits there. */
+		r->fits = (need == 0 && r->inodes_needed == 0) ||
 			  (!fs->space.readonly && need <= avail[f] && fs->reserve <= avail[f] - need &&
 			   (fs->space.inodes_unlimited || r->inodes_needed <= inodes[f]));
 		r->after = avail[f] + freed >= need ? avail[f] + freed - need : 0;
@@ -337,27 +383,34 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 {
 	struct planner pl = { .ctx = ctx, .env = env };
 	uint64_t avail[MAX_FS], inodes[MAX_FS];
+	char cache[HOST_MAX];
 	size_t cache_fs = 0, entries = 0, known_fs = 0;
+	const char *unused;
 	int r = -1;
 
 	for (size_t i = 0; i < n; i++)
 		entries += in[i].m->n;
+	pl.root_len = strcmp(env->root_host, "/") ? strlen(env->root_host) : 0;
 	pl.plan = calloc(1, sizeof(*pl.plan));
 	if (pl.plan) {
 		pl.plan->fs = calloc(MAX_FS, sizeof(*pl.plan->fs));
 		pl.plan->updates = calloc(n ? n : 1, sizeof(*pl.plan->updates));
 	}
-	/* Every path of the chain, its folders, and room to spare. */
-	pl.cap_states = 2 * entries + 1024;
-	pl.states = calloc(pl.cap_states, sizeof(*pl.states));
-	if (!pl.plan || !pl.plan->fs || !pl.plan->updates || !pl.states ||
-	    !hcreate_r(pl.cap_states * 2, &pl.map)) {
+	pl.map = pf_strmap_new(entries + 256);
+	if (!pl.plan || !pl.plan->fs || !pl.plan->updates || !pl.map) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
 	pl.plan->n = n;
 	pl.plan->first_refused = n;
-	if (locate(&pl, env->cache, &cache_fs, NULL) < 0)
+	/* A package lies in the cache folder: the file system of the folder
+	 * itself, which may be a mount point of its own. */
+	if ((size_t)snprintf(cache, sizeof(cache), "%s%s.package", env->cache,
+			     env->cache[0] ? "/" : "") >= sizeof(cache)) {
+		pf_fail(ctx, PF_E_USAGE, "cache path too long: %s", env->cache);
+		goto out;
+	}
+	if (resolve(&pl, cache, &unused) < 0 || folder_fs(&pl, &cache_fs) < 0)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct pf_plan_update *u = &pl.plan->updates[i];
@@ -391,10 +444,7 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 	pl.plan = NULL;
 	r = 0;
 out:
-	hdestroy_r(&pl.map);
-	for (size_t i = 0; i < pl.n_keys; i++)
-		free(pl.keys[i]);
-	free(pl.keys);
+	pf_strmap_free(pl.map);
 	free(pl.states);
 	pf_plan_free(pl.plan);
 	return r;

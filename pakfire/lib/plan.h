@@ -16,6 +16,8 @@
 #include "config.h"
 #include "mounts.h"
 
+struct pf_strmap;
+
 struct pf_ctx;
 struct pf_manifest;
 
@@ -101,14 +103,13 @@ void pf_plan_free(struct pf_plan *p);
  * with RESOLVE_IN_ROOT, asks the database who owns what, and statvfs. */
 struct pf_root_probe {
 	struct pf_ctx *ctx;
-	char *parent;            /* the last folder looked at (paths come sorted) */
-	int parent_fd;           /* -1 when that folder does not exist */
-	char parent_host[4096];  /* its host path, or its nearest existing ancestor's */
-	const char *missing;     /* the part of parent below that ancestor */
+	struct pf_strmap *dirs;  /* folder (relative) -> its host path (malloc'd) */
 };
-void pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx,
-			struct pf_plan_probe *probe);
+int pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx,
+		       struct pf_plan_probe *probe);
+/* Forget the folders seen (before the next plan: the disk moved on). */
 void pf_root_probe_clear(struct pf_root_probe *rp);
+void pf_root_probe_free(struct pf_root_probe *rp);
 
 /* The host path of the root itself (for naming mounts). */
 int pf_root_host_path(struct pf_ctx *ctx, char *out, size_t size);

@@ -11,7 +11,8 @@
 int pf_space_open(struct pf_ctx *ctx, struct pf_space_check *sc, const char *cache_dir)
 {
 	memset(sc, 0, sizeof(*sc));
-	pf_root_probe_init(&sc->rp, ctx, &sc->probe);
+	if (pf_root_probe_init(&sc->rp, ctx, &sc->probe) < 0)
+		return -1;
 	if ((size_t)snprintf(sc->cache, sizeof(sc->cache), "%s", cache_dir) >= sizeof(sc->cache))
 		return pf_fail(ctx, PF_E_USAGE, "cache path too long: %s", cache_dir);
 	if (pf_mounts_load(ctx, &sc->mounts) < 0 ||
@@ -29,7 +30,7 @@ void pf_space_close(struct pf_space_check *sc)
 {
 	if (!sc->rp.ctx)
 		return; /* never opened */
-	pf_root_probe_clear(&sc->rp);
+	pf_root_probe_free(&sc->rp);
 	pf_mounts_free(sc->mounts);
 	sc->mounts = NULL;
 }
@@ -39,7 +40,7 @@ int pf_space_plan(struct pf_ctx *ctx, struct pf_space_check *sc,
 {
 	int r = pf_plan_chain(ctx, &sc->env, in, n, out);
 
-	/* Paths come sorted within an update, not across: start afresh. */
+	/* The next plan sees the disk as it will be then. */
 	pf_root_probe_clear(&sc->rp);
 	return r;
 }

@@ -1003,7 +1003,7 @@ static void test_path_on_no_mount(void **state)
 	mf_done(w, m);
 	r = pf_plan_chain(w->ctx, &w->env,
 			  (const struct pf_plan_input[]){ { 141, m, 5000 }, { 142, m, 0 } }, 2, &out);
-	expect_error(w->ctx, r, PF_E_OTHER, "is on no mount");
+	expect_error(w->ctx, r, PF_E_OTHER, "resolves outside the root");
 	assert_null(out);
 }
 

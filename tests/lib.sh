@@ -1181,6 +1181,36 @@ assert_old_or_new() {
 	}
 }
 
+# assert_final K: in one go (the crash loop runs it after every kill): R is
+# exactly core K, the files table agrees with it, the database says core K,
+# its journal is empty, and no temporaries are left anywhere.
+assert_final() {
+	local out
+	out=$(scenario final "$R" "$SRC/states.json" "$1" "$DB" 2>&1) || {
+		echo "$out" | head -n 30 | sed 's/^/  /'
+		fail "the root or the database is not core $1"
+	}
+	assert_no_temporaries
+}
+
+# after_kill: what a killed pakfire left, read as the next run will see it
+# (from a copy of the database and its WAL, so that SQLite recovers the copy
+# and the real files stay as they are): CORE, and the journal's NUMBER,
+# STATE and TX (empty without a journal row). Then every path must be
+# entirely old or new (assert_old_or_new) for the update in flight:
+# committed, CORE-1 or CORE; staging or committing, CORE or CORE+1; no
+# journal, exactly CORE.
+after_kill() {
+	local out rc=0 row
+	out=$(scenario killed "$R" "$SRC/states.json" "$DB" 2>&1) || rc=$?
+	row=$(head -n 1 <<<"$out")
+	IFS='|' read -r CORE NUMBER STATE TX <<<"$row"
+	if [ "$rc" -ne 0 ] || ! [[ $CORE =~ ^[0-9]+$ ]]; then
+		echo "$out" | head -n 30 | sed 's/^/  /'
+		fail "right after the kill (core $CORE, journal ${STATE:-empty}${NUMBER:+ of core $NUMBER}), some path is neither old nor new"
+	fi
+}
+
 # assert_rolled_back K N: update N was rolled back by a later run: R is
 # exactly core K, but for empty folders that N made (they may stay, and the
 # next upgrade uses them); the files table agrees; no temporaries.

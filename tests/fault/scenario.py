@@ -33,6 +33,18 @@
         says (type, sha256, symlink target), and every file and symlink on
         disk (pakfire's own folders and etc/pakfire aside) has its row.
 
+    killed ROOT STATES DB
+        Right after a kill: what the database says (read from a copy, so
+        that SQLite recovers the copy, not the real one) as one line
+        CORE|NUMBER|STATE|TX (the journal's update, state and transaction,
+        empty without a journal row), then `check` for the update in flight
+        (committed: CORE-1 or CORE; staging, committing: CORE or CORE+1;
+        none: exactly CORE).
+
+    final ROOT STATES K DB
+        ROOT is exactly core K, the files table agrees with it, the database
+        says core K, and its journal is empty.
+
     pick LOG COUNT
         From a reference run traced with `strace -y -e trace=...` (one line
         per call), choose kill points spread over the apply of every
@@ -258,6 +270,17 @@ def check(root, states_file, k, inflight=None, folders=None):
         if tmp and tmp.match(os.path.basename(p)):
             continue
         errs.append("unexpected: %s (%s)" % (p, got[p]))
+    return report(errs)
+
+
+def files(root, db):
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    rows = con.execute("SELECT path, type, sha256, target FROM files").fetchall()
+    con.close()
+    return report(files_errors(root, rows))
+
+
+def report(errs):
     for e in errs[:30]:
         print(e)
     if len(errs) > 30:
@@ -265,10 +288,7 @@ def check(root, states_file, k, inflight=None, folders=None):
     return 1 if errs else 0
 
 
-def files(root, db):
-    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
-    rows = con.execute("SELECT path, type, sha256, target FROM files").fetchall()
-    con.close()
+def files_errors(root, rows):
     errs = []
     owned = set()
     for path, typ, sum_, target in rows:
@@ -296,9 +316,65 @@ def files(root, db):
         if not os.path.isdir(os.path.join(root, p)) or os.path.islink(os.path.join(root, p)):
             if p not in owned:
                 errs.append("%s is on disk but not in the files table" % p)
-    for e in errs[:30]:
-        print(e)
-    return 1 if errs else 0
+    return errs
+
+
+def peek(db):
+    """What a killed pakfire left in the database, read from a copy of it and
+    its WAL, so that SQLite recovers the copy and the real files stay as the
+    next run will find them: (core, journal number, state, transaction)."""
+    import shutil
+    import tempfile
+    with tempfile.TemporaryDirectory() as d:
+        shutil.copy(db, os.path.join(d, "pakfire.db"))
+        if os.path.exists(db + "-wal"):
+            shutil.copy(db + "-wal", os.path.join(d, "pakfire.db-wal"))
+        con = sqlite3.connect(os.path.join(d, "pakfire.db"))
+        core = con.execute("SELECT core FROM system").fetchone()[0]
+        rows = con.execute("SELECT update_number, state, transaction_id FROM journal").fetchall()
+        con.close()
+    if len(rows) > 1:
+        sys.exit("the journal has %d rows: %r" % (len(rows), rows))
+    return (core,) + (tuple(rows[0]) if rows else (None, None, None))
+
+
+def killed(root, states_file, db):
+    """Right after a kill: print CORE|NUMBER|STATE|TX, then check that every
+    path is old or new for the update in flight (exactly CORE without one)."""
+    core, number, state, tx = peek(db)
+    print("%s|%s|%s|%s" % (core, number or "", state or "", tx or ""))
+    if state == "committed":
+        if number != core:
+            print("the journal holds core %s as committed, but the system is at core %s" %
+                  (number, core))
+            return 1
+        return check(root, states_file, core - 1, number)
+    if state:
+        if number != core + 1:
+            print("the journal holds core %s as %s, but the system is at core %s" %
+                  (number, state, core))
+            return 1
+        return check(root, states_file, core, number)
+    return check(root, states_file, core)
+
+
+def final(root, states_file, k, db):
+    """ROOT is exactly core K, the files table agrees with it, the database
+    says core K and its journal is empty."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    rows = con.execute("SELECT path, type, sha256, target FROM files").fetchall()
+    core = con.execute("SELECT core FROM system").fetchone()[0]
+    journal = con.execute("SELECT count(*) FROM journal").fetchone()[0]
+    con.close()
+    errs = []
+    if core != k:
+        errs.append("the database says core %s, expected %s" % (core, k))
+    if journal:
+        errs.append("the journal still has %d row(s)" % journal)
+    if check(root, states_file, k):
+        errs.append("the root is not core %d (above)" % k)
+    errs += files_errors(root, rows)
+    return report(errs)
 
 
 # --- kill points ------------------------------------------------------------------
@@ -394,6 +470,10 @@ def main():
         sys.exit(check(a[0], a[1], int(a[2]), int(a[3]) if len(a) > 3 else None, folders))
     elif cmd == "files":
         sys.exit(files(a[0], a[1]))
+    elif cmd == "killed":
+        sys.exit(killed(a[0], a[1], a[2]))
+    elif cmd == "final":
+        sys.exit(final(a[0], a[1], int(a[2]), a[3]))
     elif cmd == "pick":
         pick(a[0], int(a[1]))
     elif cmd == "find":

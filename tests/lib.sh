@@ -1197,9 +1197,10 @@ assert_final() {
 # (from a copy of the database and its WAL, so that SQLite recovers the copy
 # and the real files stay as they are): CORE, and the journal's NUMBER,
 # STATE and TX (empty without a journal row). Then every path must be
-# entirely old or new (assert_old_or_new) for the update in flight:
-# committed, CORE-1 or CORE; staging or committing, CORE or CORE+1; no
-# journal, exactly CORE.
+# entirely old or new for the update in flight, and agree with the journal:
+# staging, every file is old (nothing was renamed); committing, old or new;
+# committed, new (a path it removes may still be there); no journal, the
+# root is exactly CORE.
 after_kill() {
 	local out rc=0 row
 	out=$(scenario killed "$R" "$SRC/states.json" "$DB" 2>&1) || rc=$?
@@ -1207,7 +1208,7 @@ after_kill() {
 	IFS='|' read -r CORE NUMBER STATE TX <<<"$row"
 	if [ "$rc" -ne 0 ] || ! [[ $CORE =~ ^[0-9]+$ ]]; then
 		echo "$out" | head -n 30 | sed 's/^/  /'
-		fail "right after the kill (core $CORE, journal ${STATE:-empty}${NUMBER:+ of core $NUMBER}), some path is neither old nor new"
+		fail "right after the kill (core $CORE, journal ${STATE:-empty}${NUMBER:+ of core $NUMBER}), the root does not agree with the database path by path"
 	fi
 }
 

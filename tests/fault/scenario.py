@@ -37,9 +37,11 @@
         Right after a kill: what the database says (read from a copy, so
         that SQLite recovers the copy, not the real one) as one line
         CORE|NUMBER|STATE|TX (the journal's update, state and transaction,
-        empty without a journal row), then `check` for the update in flight
-        (committed: CORE-1 or CORE; staging, committing: CORE or CORE+1;
-        none: exactly CORE).
+        empty without a journal row), then `check` for the update in
+        flight, as narrow as the journal's state allows: staging, every
+        file and symlink is its old version (CORE); committing, old or new
+        (CORE or CORE+1); committed, new (CORE), but for paths that it
+        removes, which may still be there; no journal, exactly CORE.
 
     final ROOT STATES K DB
         ROOT is exactly core K, the files table agrees with it, the database
@@ -53,8 +55,9 @@
         where N counts that syscall's calls from the start, as strace's
         `-e inject=...:when=N` counts them.
 
-    find LOG PHASE SYSCALL first|last
-        The N of the first or last SYSCALL in PHASE (as pick prints it).
+    find LOG PHASE SYSCALL first|mid|last [TEXT]
+        The N of the first, middle or last SYSCALL in PHASE (as pick
+        prints it), among the calls whose arguments hold TEXT if given.
 """
 
 import hashlib
@@ -238,7 +241,11 @@ def ancestors(paths):
     return res
 
 
-def check(root, states_file, k, inflight=None, folders=None):
+def check(root, states_file, k, inflight=None, folders=None, only=None):
+    """See `check` above. ONLY narrows "old or new" to one of them for the
+    files and symlinks of the update in flight: "old" while it is staged
+    (no rename has happened), "new" once it is committed (every rename
+    happened; a path it removes may still be there)."""
     st = json.load(open(states_file))
     old = st[str(k)]
     new = st[str(inflight)] if inflight is not None else old
@@ -257,10 +264,22 @@ def check(root, states_file, k, inflight=None, folders=None):
         if inflight is not None and g and g.startswith("dir ") and \
                 ((a or "").startswith("dir ") or (b or "").startswith("dir ")):
             continue  # folders are not atomic: a folder is enough
-        if g == a or g == b:
+        if only == "old":
+            ok = [a]
+        elif only == "new" and b is not None:
+            ok = [b]
+        else:
+            ok = [a, b]
+        if g in ok:
             continue
         if inflight is None:
             errs.append("%s: expected %s, found %s" % (p, a or "nothing", g or "nothing"))
+        elif only == "old":
+            errs.append("%s: the journal says staging (nothing renamed), so its old version"
+                        " (%s) is expected, but it is %s" % (p, a or "nothing", g or "nothing"))
+        elif only == "new" and b is not None:
+            errs.append("%s: the journal says committed (everything renamed), so its new"
+                        " version (%s) is expected, but it is %s" % (p, b, g or "nothing"))
         else:
             errs.append("%s: neither its old version (%s) nor its new one (%s), but %s" %
                         (p, a or "nothing", b or "nothing", g or "nothing"))
@@ -340,7 +359,9 @@ def peek(db):
 
 def killed(root, states_file, db):
     """Right after a kill: print CORE|NUMBER|STATE|TX, then check that every
-    path is old or new for the update in flight (exactly CORE without one)."""
+    path is old or new for the update in flight, as the journal's state
+    allows: staging, old; committing, old or new; committed, new (or not
+    yet removed); no journal, exactly CORE."""
     core, number, state, tx = peek(db)
     print("%s|%s|%s|%s" % (core, number or "", state or "", tx or ""))
     if state == "committed":
@@ -348,13 +369,17 @@ def killed(root, states_file, db):
             print("the journal holds core %s as committed, but the system is at core %s" %
                   (number, core))
             return 1
-        return check(root, states_file, core - 1, number)
-    if state:
+        return check(root, states_file, core - 1, number, only="new")
+    if state in ("staging", "committing"):
         if number != core + 1:
             print("the journal holds core %s as %s, but the system is at core %s" %
                   (number, state, core))
             return 1
-        return check(root, states_file, core, number)
+        return check(root, states_file, core, number,
+                     only="old" if state == "staging" else None)
+    if state:
+        print("the journal has an unknown state %r" % state)
+        return 1
     return check(root, states_file, core)
 
 
@@ -413,7 +438,7 @@ def classify(log):
             label = phase = "cleanup"
         elif db and phase == "cleanup":
             label = phase = "after"
-        calls.append((name, seen[name], "%s:%s" % (label, number or "-")))
+        calls.append((name, seen[name], "%s:%s" % (label, number or "-"), rest))
     return calls
 
 
@@ -422,7 +447,7 @@ def pick(log, count):
     root of its size, at least one), then every syncfs and every database
     sync from the end of staging to the end of the cleanup: the instants
     around the commit point."""
-    calls = classify(log)
+    calls = [c[:3] for c in classify(log)]
     groups = {}
     for c in calls:
         groups.setdefault(c[2], []).append(c)
@@ -447,12 +472,14 @@ def pick(log, count):
         print("%s %d %s" % (name, n, ph))
 
 
-def find(log, phase, name, which):
-    """The ordinal of the first or last call NAME in PHASE (e.g. commit:140)."""
-    hits = [n for (c, n, ph) in classify(log) if c == name and ph == phase]
+def find(log, phase, name, which, text=None):
+    """The ordinal of the first, middle or last call NAME in PHASE (e.g.
+    commit:140), among those whose arguments hold TEXT if given."""
+    hits = [n for (c, n, ph, rest) in classify(log)
+            if c == name and ph == phase and (text is None or text in rest)]
     if not hits:
-        sys.exit("no %s in phase %s of %s" % (name, phase, log))
-    print(hits[0] if which == "first" else hits[-1])
+        sys.exit("no %s%s in phase %s of %s" % (name, text and " on " + text or "", phase, log))
+    print({"first": hits[0], "mid": hits[len(hits) // 2], "last": hits[-1]}[which])
 
 
 def main():
@@ -477,7 +504,7 @@ def main():
     elif cmd == "pick":
         pick(a[0], int(a[1]))
     elif cmd == "find":
-        find(a[0], a[1], a[2], a[3])
+        find(*a)
     else:
         sys.exit("unknown command " + cmd)
 

@@ -170,7 +170,7 @@ must() {
 }
 meta() { printf '%s\t%s\n' "$1" "$2" >>"$W/meta.tsv"; }
 
-step "work folder $W ($(findmnt -n -o FSTYPE -T "$W" | head -n 1))"
+step "work folder $W ($(findmnt -n -o FSTYPE -T "$W" | sed -n 1p))"
 
 # ---------------------------------------------------------------------------
 # 1. The payload and its four packages
@@ -536,7 +536,7 @@ meta mem_gib "$(awk '/^MemTotal/ {printf "%.0f", $2 / 1048576}' /proc/meminfo)"
 meta kernel "$(uname -r)"
 meta os "$(. /etc/os-release && echo "$PRETTY_NAME")"
 meta work "$WORK_BASE"
-read -r fstype fssource fsopts < <(findmnt -n -o FSTYPE,SOURCE,OPTIONS -T "$W" | head -n 1)
+read -r fstype fssource fsopts < <(findmnt -n -o FSTYPE,SOURCE,OPTIONS -T "$W" | sed -n 1p)
 meta fstype "$fstype"
 meta fssource "$fssource"
 meta fsopts "$fsopts"
@@ -567,12 +567,12 @@ if [ -z "$rev" ]; then
 fi
 {
 	echo "pakfire $rev (built in $BUILD_DIR with the Makefile's -O2 -g)"
-	pacman --version 2>/dev/null | grep -o 'Pacman v[^ ]* - libalpm v[^ ]*' | head -n 1
-	dpkg --version | head -n 1 | sed 's/ (.*//; s/program version/version/'
-	tar --version | head -n 1
+	pacman --version 2>/dev/null | grep -o 'Pacman v[^ ]* - libalpm v[^ ]*' | sed -n 1p
+	dpkg --version | sed -n 1p | sed 's/ (.*//; s/program version/version/'
+	tar --version | sed -n 1p
 	zstd --version | sed 's/^\*\** *//; s/ \*\**$//; s/, by .*//'
-	bsdtar --version | head -n 1
-	lighttpd -v 2>/dev/null | head -n 1 | sed 's/ - .*//'
+	bsdtar --version | sed -n 1p
+	lighttpd -v 2>/dev/null | sed -n 1p | sed 's/ - .*//'
 } >"$W/versions.txt"
 
 if [ -n "$RESULTS" ]; then

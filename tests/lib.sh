@@ -1142,7 +1142,7 @@ repo_chain() {
 # K of repo_chain (build roots overlaid with the removals between them).
 chain_tree_args() {
 	local k=$1 n first
-	first=$(cd "$SRC/updates" && ls | sort -n | head -n 1)
+	first=$(find "$SRC/updates" -mindepth 1 -maxdepth 1 -printf '%f\n' | sort -n | head -n 1)
 	CHAIN_ARGS=()
 	for ((n = first; n <= k; n++)); do
 		CHAIN_ARGS+=(--remove "$SRC/removals-$n" "$SRC/buildroot-$n")
@@ -1205,6 +1205,7 @@ after_kill() {
 	local out rc=0 row
 	out=$(scenario killed "$R" "$SRC/states.json" "$DB" 2>&1) || rc=$?
 	row=$(head -n 1 <<<"$out")
+	# shellcheck disable=SC2034 # TX is for the tests
 	IFS='|' read -r CORE NUMBER STATE TX <<<"$row"
 	if [ "$rc" -ne 0 ] || ! [[ $CORE =~ ^[0-9]+$ ]]; then
 		echo "$out" | head -n 30 | sed 's/^/  /'

@@ -25,24 +25,27 @@ kill_at() {
 }
 
 # recovered_by_last_run: the run after a kill said what it did with the
-# journal (STATE of after_kill) and marked the killed transaction.
+# journal (STATE of after_kill), recorded it as a transaction 'recover', and
+# marked the killed transaction interrupted; no transaction is left open.
 recovered_by_last_run() {
-	local marks="SELECT (SELECT outcome FROM transactions WHERE id = $TX), step, detail
+	local marks="SELECT (SELECT count(*) FROM transactions WHERE ended IS NULL),
+			(SELECT outcome FROM transactions WHERE id = ${TX:-0}), step, detail
 		FROM steps WHERE transaction_id =
 			(SELECT max(id) FROM transactions WHERE command = 'recover')"
 	case $STATE in
 	staging|committing)
 		assert_stderr_contains "core $NUMBER was interrupted before it was applied; it was rolled back"
-		assert_db "$marks" "interrupted|rolled back|$STATE"
+		assert_db "$marks" "0|interrupted|rolled back|$STATE"
 		;;
 	committed)
 		assert_stderr_contains "core $NUMBER had been applied when pakfire was interrupted; its cleanup is now finished"
-		assert_db "$marks" "interrupted|rolled forward|committed"
+		assert_db "$marks" "0|interrupted|rolled forward|committed"
 		;;
 	"")
 		if grep -qi "interrupted" "$RUN_ERR"; then
 			fail "no update was in flight, yet the run reports a recovery"
 		fi
+		assert_db "SELECT count(*) FROM transactions WHERE ended IS NULL" "0"
 		;;
 	*) fail "the journal has an unknown state \"$STATE\"" ;;
 	esac

@@ -1244,6 +1244,8 @@ db_peek() {
 # leak checks are off for these runs (every other run keeps them).
 pakfire_traced() {
 	local opts=()
+	command -v strace >/dev/null ||
+		fail "strace is not installed (the crash and fault scenarios need it; see tests/deps.sh)"
 	while [ $# -gt 0 ] && [ "$1" != -- ]; do opts+=("$1"); shift; done
 	shift
 	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0 \

@@ -386,8 +386,10 @@ void output_history(struct output *o, const struct pf_history_entry *h, size_t n
 			json_time(j, "started", t->started);
 			json_time(j, "ended", t->ended);
 			json_string(j, "outcome", t->outcome[0] ? t->outcome : NULL);
-			if (t->ended)
+			if (t->has_exit_code)
 				json_int(j, "exit_code", t->exit_code);
+			else
+				json_string(j, "exit_code", NULL);
 			json_string(j, "error", t->error[0] ? t->error : NULL);
 			json_begin_array(j, "steps");
 			for (size_t k = 0; k < h[i].n_steps; k++) {
@@ -422,7 +424,11 @@ void output_history(struct output *o, const struct pf_history_entry *h, size_t n
 		printf("\n");
 		if (!detail)
 			continue;
-		printf("       ended %s, exit code %d\n", t->ended ? b : "never (killed?)", t->exit_code);
+		if (t->has_exit_code)
+			printf("       ended %s, exit code %d\n", b, t->exit_code);
+		else
+			printf("       ended %s, no exit code: the process did not finish\n",
+			       t->ended ? b : "never");
 		for (size_t k = 0; k < h[i].n_steps; k++) {
 			const struct pf_step_info *s = &h[i].steps[k];
 

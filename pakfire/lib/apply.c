@@ -790,8 +790,18 @@ int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char 
 	if (pf_db_tx_step(ctx, tx, number, "committing", NULL) < 0 ||
 	    commit_names(&st) < 0 || sync_all(&st) < 0)
 		goto out;
-	if (pf_db_commit_update(ctx, tx, number, series, m, removed, n_rm) < 0)
+	if (pf_db_commit_update(ctx, tx, number, series, m, removed, n_rm) < 0) {
+		/* The commit may have reached the WAL although SQLite could not
+		 * say so (a failed sync): undoing the files now could contradict
+		 * what the database replays after a crash. Leave the journal as
+		 * it is; the next run reads the database and finishes or undoes. */
+		journaled = false;
+		result->undecided = true;
+		pf_fail_wrap(ctx, "core %u: the database could not confirm the commit; the files"
+			     " stay as they are until the next run of pakfire finishes or undoes"
+			     " the update", number);
 		goto out;
+	}
 	/* Committed: what is left is cleaning up, which recovery can redo. */
 	journaled = false;
 	result->files = st.n_items;

@@ -5,6 +5,7 @@
 #ifndef PF_APPLY_H
 #define PF_APPLY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -15,6 +16,8 @@ struct pf_apply_result {
 	uint64_t files;    /* files, directories and symlinks installed */
 	uint64_t removed;  /* paths removed by 'remove' entries */
 	uint64_t kept;     /* 'remove' entries kept (modified or not ours) */
+	bool undecided;    /* failed at the commit point itself: the next run
+			    * learns from the database whether it took */
 };
 
 /* PAK_FD: the package, whose size and SHA-256 already matched the signed

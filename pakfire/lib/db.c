@@ -646,6 +646,7 @@ static void tx_row(sqlite3_stmt *s, struct pf_tx_info *out)
 	out->ended = sqlite3_column_int64(s, 3);
 	text_copy(out->outcome, sizeof(out->outcome), s, 4);
 	out->exit_code = sqlite3_column_int(s, 5);
+	out->has_exit_code = sqlite3_column_type(s, 5) != SQLITE_NULL;
 	text_copy(out->error, sizeof(out->error), s, 6);
 }
 

@@ -81,6 +81,7 @@ struct pf_tx_info {
 	time_t ended;          /* 0 while running, or if it was killed */
 	char outcome[16];      /* ok | failed | refused | interrupted | "" */
 	int exit_code;
+	bool has_exit_code;    /* false: the process never finished */
 	char error[2048];
 };
 int pf_db_last_tx(struct pf_ctx *ctx, struct pf_tx_info *out);

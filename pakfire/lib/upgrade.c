@@ -143,7 +143,7 @@ static void announce(struct pf_ctx *ctx, const struct step *s)
 
 /* Download, verify and apply one update; the core level moves on success. */
 static int apply_one(struct pf_ctx *ctx, int64_t tx, const struct pf_system *sys, int cache_fd,
-		     const struct step *s)
+		     const struct step *s, bool *undecided)
 {
 	const struct pf_index_entry *ie = s->ie;
 	const char *name = base_name(ie->package);
@@ -162,6 +162,7 @@ static int apply_one(struct pf_ctx *ctx, int64_t tx, const struct pf_system *sys
 	r = pf_apply_update(ctx, tx, ie->number, sys->series, s->m, s->manifest, s->manifest_len,
 			    fd, name, &res);
 	close(fd);
+	*undecided = res.undecided;
 	if (r < 0) {
 		/* A package that failed its checks is no use to keep. */
 		if (pf_error_class(ctx) == PF_E_VERIFY)
@@ -286,6 +287,7 @@ int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 		goto out;
 	for (size_t i = 0; i < n; i++) {
 		unsigned level = i ? steps[i - 1].ie->number : sys.core;
+		bool undecided = false;
 
 		if (pf_interrupted(ctx)) {
 			pf_fail(ctx, PF_E_OTHER, "interrupted by %s; the system stays at core %u",
@@ -295,9 +297,10 @@ int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 		in[i].package_size = package_need(cache_fd, chain[i]);
 		if (check_next(ctx, &sc, tx, &in[i], level) < 0)
 			goto out;
-		if (apply_one(ctx, tx, &sys, cache_fd, &steps[i]) < 0) {
-			pf_fail_wrap(ctx, "core %u not applied, system stays at core %u",
-				     steps[i].ie->number, level);
+		if (apply_one(ctx, tx, &sys, cache_fd, &steps[i], &undecided) < 0) {
+			if (!undecided)
+				pf_fail_wrap(ctx, "core %u not applied, system stays at core %u",
+					     steps[i].ie->number, level);
 			goto out;
 		}
 	}

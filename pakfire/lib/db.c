@@ -5,6 +5,7 @@
  * migrations applied one transaction each, numbered by PRAGMA user_version. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -180,6 +181,41 @@ static sqlite3_stmt *stmt(struct pf_ctx *ctx, enum stmt_id id)
 	sqlite3_reset(db->stmt[id]);
 	sqlite3_clear_bindings(db->stmt[id]);
 	return db->stmt[id];
+}
+
+/* Run one statement that returns no rows. ?1, ?2... are bound from the
+ * arguments as TYPES says: 'i' an int64_t, 't' a const char * (NULL binds
+ * NULL), 'b' a const void * and its size_t length. */
+static int db_run(struct pf_ctx *ctx, const char *what, const char *sql, const char *types, ...)
+{
+	sqlite3_stmt *s = NULL;
+	va_list ap;
+	int r = -1;
+
+	if (sqlite3_prepare_v2(ctx->db->h, sql, -1, &s, NULL) != SQLITE_OK)
+		return db_fail(ctx, "prepare");
+	va_start(ap, types);
+	for (int i = 0; types[i]; i++) {
+		if (types[i] == 'i') {
+			sqlite3_bind_int64(s, i + 1, va_arg(ap, int64_t));
+		} else if (types[i] == 't') {
+			const char *t = va_arg(ap, const char *);
+
+			if (t)
+				sqlite3_bind_text(s, i + 1, t, -1, SQLITE_STATIC);
+		} else {
+			const void *b = va_arg(ap, const void *);
+
+			sqlite3_bind_blob64(s, i + 1, b, va_arg(ap, size_t), SQLITE_STATIC);
+		}
+	}
+	va_end(ap);
+	if (sqlite3_step(s) != SQLITE_DONE)
+		db_fail(ctx, what);
+	else
+		r = 0;
+	sqlite3_finalize(s);
+	return r;
 }
 
 static int user_version(struct pf_ctx *ctx, struct pf_db *db, int *v)
@@ -614,26 +650,10 @@ int pf_db_close_stale_transactions(struct pf_ctx *ctx)
 
 int pf_db_tx_interrupted(struct pf_ctx *ctx, int64_t id)
 {
-	sqlite3_stmt *s = NULL;
-	int r = -1;
-
-	if (sqlite3_prepare_v2(ctx->db->h,
-			       "UPDATE transactions SET outcome = 'interrupted', ended = ?2,"
-			       " error = 'interrupted (the process was killed or the power failed)'"
-			       " WHERE id = ?1 AND ended IS NULL", -1, &s, NULL) != SQLITE_OK) {
-		db_fail(ctx, "prepare");
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	sqlite3_bind_int64(s, 2, time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		db_fail(ctx, "mark interrupted");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
+	return db_run(ctx, "mark interrupted",
+		      "UPDATE transactions SET outcome = 'interrupted', ended = ?2,"
+		      " error = 'interrupted (the process was killed or the power failed)'"
+		      " WHERE id = ?1 AND ended IS NULL", "ii", id, (int64_t)time(NULL));
 }
 
 static void tx_row(sqlite3_stmt *s, struct pf_tx_info *out)
@@ -858,36 +878,22 @@ static int record_entry(struct pf_ctx *ctx, const struct pf_entry *e, unsigned n
  * removals decided, so a crash after the commit point rolls forward. */
 static int journal_committed(struct pf_ctx *ctx, unsigned number, char *const *removed, size_t n)
 {
-	sqlite3_stmt *s = NULL;
 	char *list = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&list, &len);
-	int r = -1;
+	int r;
 
 	if (!f)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	for (size_t i = 0; i < n; i++)
 		fprintf(f, "%s\n", removed[i]);
 	if (fclose(f) != 0) {
-		pf_fail(ctx, PF_E_OTHER, "out of memory");
-		goto out;
+		free(list);
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	}
-	if (sqlite3_prepare_v2(ctx->db->h,
-			       "UPDATE journal SET state = 'committed', removals = ?2, updated = ?3"
-			       " WHERE update_number = ?1", -1, &s, NULL) != SQLITE_OK) {
-		db_fail(ctx, "prepare");
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, number);
-	sqlite3_bind_text(s, 2, list, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		db_fail(ctx, "journal");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(s);
+	r = db_run(ctx, "journal",
+		   "UPDATE journal SET state = 'committed', removals = ?2, updated = ?3"
+		   " WHERE update_number = ?1", "iti", (int64_t)number, list, (int64_t)time(NULL));
 	free(list);
 	return r;
 }
@@ -895,74 +901,24 @@ out:
 int pf_db_journal_begin(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *series,
 			const char *manifest, size_t len)
 {
-	sqlite3_stmt *s = NULL;
-	int r = -1;
-
-	if (sqlite3_prepare_v2(ctx->db->h,
-			       "INSERT OR REPLACE INTO journal (update_number, transaction_id, state,"
-			       " series, manifest, started, updated)"
-			       " VALUES (?1, ?2, 'staging', ?3, ?4, ?5, ?5)", -1, &s, NULL) != SQLITE_OK) {
-		db_fail(ctx, "prepare");
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, number);
-	sqlite3_bind_int64(s, 2, tx);
-	sqlite3_bind_text(s, 3, series, -1, SQLITE_STATIC);
-	sqlite3_bind_blob64(s, 4, manifest, len, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 5, time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		db_fail(ctx, "journal");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
+	return db_run(ctx, "journal",
+		      "INSERT OR REPLACE INTO journal (update_number, transaction_id, state,"
+		      " series, manifest, started, updated)"
+		      " VALUES (?1, ?2, 'staging', ?3, ?4, ?5, ?5)", "iitbi",
+		      (int64_t)number, tx, series, (const void *)manifest, len, (int64_t)time(NULL));
 }
 
 int pf_db_journal_committing(struct pf_ctx *ctx, unsigned number, const char *fresh)
 {
-	sqlite3_stmt *s = NULL;
-	int r = -1;
-
-	if (sqlite3_prepare_v2(ctx->db->h,
-			       "UPDATE journal SET state = 'committing', fresh = ?2, updated = ?3"
-			       " WHERE update_number = ?1", -1, &s, NULL) != SQLITE_OK) {
-		db_fail(ctx, "prepare");
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, number);
-	sqlite3_bind_text(s, 2, fresh, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, time(NULL));
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		db_fail(ctx, "journal");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
+	return db_run(ctx, "journal",
+		      "UPDATE journal SET state = 'committing', fresh = ?2, updated = ?3"
+		      " WHERE update_number = ?1", "iti", (int64_t)number, fresh, (int64_t)time(NULL));
 }
 
 int pf_db_journal_done(struct pf_ctx *ctx, unsigned number)
 {
-	sqlite3_stmt *s = NULL;
-	int r = -1;
-
-	if (sqlite3_prepare_v2(ctx->db->h, "DELETE FROM journal WHERE update_number = ?1",
-			       -1, &s, NULL) != SQLITE_OK) {
-		db_fail(ctx, "prepare");
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, number);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		db_fail(ctx, "journal");
-		goto out;
-	}
-	r = 0;
-out:
-	sqlite3_finalize(s);
-	return r;
+	return db_run(ctx, "journal", "DELETE FROM journal WHERE update_number = ?1", "i",
+		      (int64_t)number);
 }
 
 void pf_journal_entry_clear(struct pf_journal_entry *j)
@@ -1020,64 +976,35 @@ out:
 int pf_db_commit_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *series,
 			const struct pf_manifest *m, char *const *removed, size_t n_removed)
 {
-	sqlite3_stmt *s = NULL;
-	int r = -1;
-
 	if (exec(ctx, ctx->db, "BEGIN IMMEDIATE") < 0)
 		return -1;
 	for (size_t i = 0; i < m->n; i++) {
 		const struct pf_entry *e = &m->entries[i];
 
-		if (e->type != PF_ENTRY_FILE && e->type != PF_ENTRY_DIR &&
-		    e->type != PF_ENTRY_SYMLINK)
-			continue;
-		if (record_entry(ctx, e, number) < 0)
-			goto out;
+		if ((e->type == PF_ENTRY_FILE || e->type == PF_ENTRY_DIR ||
+		     e->type == PF_ENTRY_SYMLINK) && record_entry(ctx, e, number) < 0)
+			return rollback(ctx);
 	}
 	for (size_t i = 0; i < n_removed; i++) {
 		sqlite3_stmt *d = stmt(ctx, ST_FILE_DELETE);
 
 		if (!d)
-			goto out;
+			return rollback(ctx);
 		sqlite3_bind_text(d, 1, removed[i], -1, SQLITE_STATIC);
 		if (sqlite3_step(d) != SQLITE_DONE) {
 			db_fail(ctx, "forget removed file");
-			goto out;
+			return rollback(ctx);
 		}
 	}
-	if (sqlite3_prepare_v2(ctx->db->h,
-			       "INSERT OR REPLACE INTO updates (number, series, applied_at, outcome,"
-			       " transaction_id) VALUES (?1, ?2, ?3, 'applied', ?4)",
-			       -1, &s, NULL) != SQLITE_OK) {
-		db_fail(ctx, "prepare");
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, number);
-	sqlite3_bind_text(s, 2, series, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(s, 3, time(NULL));
-	sqlite3_bind_int64(s, 4, tx);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		db_fail(ctx, "record update");
-		goto out;
-	}
-	sqlite3_finalize(s);
-	s = NULL;
-	if (sqlite3_prepare_v2(ctx->db->h, "UPDATE system SET core = ?1 WHERE id = 1",
-			       -1, &s, NULL) != SQLITE_OK) {
-		db_fail(ctx, "prepare");
-		goto out;
-	}
-	sqlite3_bind_int64(s, 1, number);
-	if (sqlite3_step(s) != SQLITE_DONE) {
-		db_fail(ctx, "advance core level");
-		goto out;
-	}
-	if (journal_committed(ctx, number, removed, n_removed) < 0 ||
+	if (db_run(ctx, "record update",
+		   "INSERT OR REPLACE INTO updates (number, series, applied_at, outcome,"
+		   " transaction_id) VALUES (?1, ?2, ?3, 'applied', ?4)", "itii",
+		   (int64_t)number, series, (int64_t)time(NULL), tx) < 0 ||
+	    db_run(ctx, "advance core level", "UPDATE system SET core = ?1 WHERE id = 1", "i",
+		   (int64_t)number) < 0 ||
+	    journal_committed(ctx, number, removed, n_removed) < 0 ||
 	    pf_db_tx_step(ctx, tx, number, "committed", NULL) < 0 ||
 	    exec(ctx, ctx->db, "COMMIT") < 0)
-		goto out;
-	r = 0;
-out:
-	sqlite3_finalize(s);
-	return r < 0 ? rollback(ctx) : 0;
+		return rollback(ctx);
+	return 0;
 }

@@ -225,9 +225,11 @@ void output_event(const struct pf_event *ev, void *data)
 		end_progress(o);
 	switch (ev->type) {
 	case PF_EV_WARNING:
+		fflush(stdout); /* keep stdout and stderr in order in a pipe */
 		fprintf(stderr, "pakfire: warning: %s\n", ev->text);
 		return;
 	case PF_EV_FILE_KEPT:
+		fflush(stdout);
 		fprintf(stderr, "pakfire: core %u: kept /%s: %s\n", ev->number, ev->path, ev->text);
 		return;
 	case PF_EV_DOWNLOAD_PROGRESS:
@@ -448,8 +450,10 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 		printf("To make room: 'pakfire clean' empties the download cache; remove kernels\n"
 		       "that are no longer booted from /boot; a cleanup update in the chain frees\n"
 		       "space once applied ('pakfire upgrade --to N' applies the updates before it).\n");
-	if (cls != PF_E_OK)
+	if (cls != PF_E_OK) {
+		fflush(stdout); /* the table before the error line, in a pipe too */
 		fprintf(stderr, "pakfire: error: %s\n", pf_error_message(ctx));
+	}
 	if (o->json) {
 		/* The outcome first, then what happened, then the report. */
 		struct json head;

@@ -380,6 +380,8 @@ def load(work):
     d["runs"] = [{"tool": r[0], "round": int(r[1]), "wall": float(r[2]), "rss_kib": int(r[3]),
                   "user": float(r[4]), "sys": float(r[5])}
                  for r in tsv(os.path.join(work, "runs.tsv"))]
+    d["round_load"] = {int(r[0]): (r[1], r[2]) for r in tsv(os.path.join(work, "rounds.tsv"))
+                       if len(r) >= 3}
     sdir = os.path.join(work, "strace")
     if os.path.isdir(sdir):
         sc = {}
@@ -423,6 +425,11 @@ def report(work, results_path):
             "n": len(w),
         }
     base = stats.get("tar", {}).get("median")
+    # the ratio to tar+sync within each round (same moment, same load), median
+    tar_by_round = {r["round"]: r["wall"] for r in by.get("tar", [])}
+    for k, st in stats.items():
+        rs = [r["wall"] / tar_by_round[r["round"]] for r in by[k] if tar_by_round.get(r["round"])]
+        st["ratio_rounds"] = quantile(rs, 0.5) if rs else None
     L = []
     L.append(BEGIN)
     L.append("")
@@ -462,19 +469,22 @@ def report(work, results_path):
         if t.get("prep"):
             L.append("  - prepared (not timed): %s" % t["prep"])
     L.append("")
-    L.append("| tool | median | spread (min-max) | IQR | x tar+sync | user | sys | peak RSS |")
-    L.append("|---|---:|---:|---:|---:|---:|---:|---:|")
+    L.append("| tool | median | spread (min-max) | IQR | x tar+sync | x tar+sync, per round | user | sys | peak RSS |")
+    L.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for t in tools:
         s = stats.get(t["key"])
         if not s:
-            L.append("| %s | failed | | | | | | |" % t["label"])
+            L.append("| %s | failed | | | | | | | |" % t["label"])
             continue
         ratio = "%.2f" % (s["median"] / base) if base else "-"
-        L.append("| %s | %s | %.2f-%.2f s | %.2f-%.2f s | %s | %.2f s | %.2f s | %.1f MiB |" % (
-            t["label"], fmt_s(s["median"]), s["min"], s["max"], s["q1"], s["q3"], ratio,
+        rr = "%.2f" % s["ratio_rounds"] if s.get("ratio_rounds") else "-"
+        L.append("| %s | %s | %.2f-%.2f s | %.2f-%.2f s | %s | %s | %.2f s | %.2f s | %.1f MiB |" % (
+            t["label"], fmt_s(s["median"]), s["min"], s["max"], s["q1"], s["q3"], ratio, rr,
             s["user"], s["sys"], s["rss"] / 1024.0))
     L.append("")
-    L.append("(median of %d rounds; user and sys: median CPU seconds of the command and its "
+    L.append("(median of %d rounds; x tar+sync: the ratio of the medians, and the median of "
+             "the ratios within each round, which the load of other jobs moves less; "
+             "user and sys: median CPU seconds of the command and its "
              "children; peak RSS: the largest \"Maximum resident set size\" of GNU time over the "
              "rounds, for the command and its children.)" % d["rounds"])
     L.append("")
@@ -485,7 +495,9 @@ def report(work, results_path):
     checks = []
     if pk and base:
         r = pk["median"] / base
-        checks.append(("pakfire at most 1.25 x tar+sync", r <= 1.25, "%.2f x" % r))
+        rr = pk.get("ratio_rounds")
+        checks.append(("pakfire at most 1.25 x tar+sync", r <= 1.25,
+                       "%.2f x (median per round %s)" % (r, "%.2f x" % rr if rr else "-")))
     for other in ("pacman", "dpkg"):
         if pk and other in stats:
             o = stats[other]["median"]
@@ -510,6 +522,12 @@ def report(work, results_path):
             x = [r["wall"] for r in by[t["key"]] if r["round"] == i]
             cells.append("%.2f" % x[0] if x else "-")
         L.append("| %s | %s |" % (t["label"], " | ".join(cells)))
+    rl = d.get("round_load", {})
+    if rl:
+        L.append("| *load average (1 min) at the start* | %s |" % " | ".join(
+            rl.get(i, ("-", "-"))[0] for i in rounds))
+        L.append("| *CPU pressure (some avg10, %%)* | %s |" % " | ".join(
+            rl.get(i, ("-", "-"))[1] for i in rounds))
     L.append("")
     # syscalls
     sc = d.get("syscalls")

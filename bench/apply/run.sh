@@ -16,7 +16,7 @@
 #   --no-profile     no strace, perf or memory map runs
 #   --no-deps        do not run bench/apply/deps.sh
 #   --wait-load L    first wait (up to 10 minutes) for the load average to
-#                    fall below L
+#                    fall below L, and up to a minute before each round
 #   --keep           keep the work folder (for a look at the logs)
 #
 # 1. Payload: core update 141 as updates/make-buildroot builds it from its real
@@ -436,7 +436,18 @@ cat "$PAK" "$PACPKG" "$DEBPKG" "$TARPKG" >/dev/null
 
 meta when "$(date -u '+%Y-%m-%d %H:%M UTC')"
 meta load_before "$(loadavg)"
+psi() { awk '/^some/ {sub("avg10=", "", $2); print $2}' /proc/pressure/cpu 2>/dev/null || echo "-"; }
 for round in $(seq 0 "$ROUNDS"); do
+	# other jobs on the machine: wait a little for a quieter moment, and
+	# say how busy it was (the 1-minute load average; the share of the
+	# last 10 s in which something waited for a CPU)
+	if [ -n "$WAIT_LOAD" ] && [ "$round" -gt 0 ]; then
+		for i in $(seq 30); do
+			awk -v l="$WAIT_LOAD" '{exit !($1 < l)}' /proc/loadavg && break
+			sleep 2
+		done
+	fi
+	printf '%s\t%s\t%s\n' "$round" "$(cut -d' ' -f1 /proc/loadavg)" "$(psi)" >>"$W/rounds.tsv"
 	line="round $round"
 	[ "$round" = 0 ] && line="round 0 (warm-up, checks the trees)"
 	for key in "${TOOLS[@]}"; do

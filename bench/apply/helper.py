@@ -237,9 +237,27 @@ def perf_rows(path, n):
         if m:
             rest = re.sub(r"\s+", " ", m.group(2)).strip()
             rows.append((float(m.group(1)), rest))
-        if len(rows) >= n:
-            break
-    return rows
+    return _group_addresses(rows, n)
+
+
+def _group_addresses(rows, n):
+    # addresses in a library without symbols (libcrypto): one row per library
+    out, seen = [], {}
+    for pct, what in rows:
+        m = re.match(r"^(\S+) \[\.\] 0x[0-9a-f]+$", what)
+        if m:
+            key = m.group(1)
+            if key in seen:
+                seen[key][0] += pct
+                seen[key][2] += 1
+                continue
+            seen[key] = [pct, key, 1]
+            out.append(seen[key])
+        else:
+            out.append([pct, what, 0])
+    out = [(p, "%s [.] (%d addresses, no symbols)" % (w, k) if k else w) for p, w, k in out]
+    out.sort(key=lambda r: -r[0])
+    return out[:n]
 
 
 KERNEL_WATCH = re.compile(r"^(__ext4_new_inode|recently_deleted|ext4_mkdir|do_sys_openat2|ksys_write|"

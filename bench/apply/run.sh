@@ -150,7 +150,8 @@ if [ -f "$STAMP" ]; then
 	if [ "$left" -gt 0 ] && [ "$left" -le 310 ]; then
 		echo "bench/apply: the last run removed its files $((310 - left)) s ago; waiting $left s" \
 			"so that ext4 does not make this run pay for it" >&2
-		sleep "$left"
+		sleep "$left" &
+		wait $!
 	fi
 fi
 # a short path: gpg-agent's socket path must stay short
@@ -417,7 +418,8 @@ if [ -n "$WAIT_LOAD" ]; then
 	for i in $(seq 120); do
 		awk -v l="$WAIT_LOAD" '{exit !($1 < l)}' /proc/loadavg && break
 		[ "$i" = 1 ] && step "waiting (up to 10 minutes) for the load ($(loadavg)) to fall below $WAIT_LOAD"
-		sleep 5
+		sleep 5 &
+		wait $!
 	done
 fi
 
@@ -444,7 +446,8 @@ for round in $(seq 0 "$ROUNDS"); do
 	if [ -n "$WAIT_LOAD" ] && [ "$round" -gt 0 ]; then
 		for i in $(seq 30); do
 			awk -v l="$WAIT_LOAD" '{exit !($1 < l)}' /proc/loadavg && break
-			sleep 2
+			sleep 2 &
+			wait $!
 		done
 	fi
 	printf '%s\t%s\t%s\n' "$round" "$(cut -d' ' -f1 /proc/loadavg)" "$(psi)" >>"$W/rounds.tsv"

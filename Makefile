@@ -79,8 +79,10 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libpakfire.a
 # Then the apply benchmark (issue 6, as root: it installs pacman, bsdtar,
 # strace and perf, and writes the "Apply" section of bench/RESULTS.md); a
 # miss of the first does not skip the second, and the exit code is the
-# first failure's. APPLY_ARGS: options of bench/apply/run.sh (--help).
-bench: all $(BENCH_BIN)
+# first failure's. APPLY_ARGS: options of bench/apply/run.sh (--help). On a
+# fresh machine, as root, `make bench` installs what it needs (deps, then
+# bench/apply/deps.sh).
+bench: deps all $(BENCH_BIN)
 	@rc=0; for b in $(BENCH_BIN); do echo "== $$b"; $$b manifests || { rc=$$?; break; }; done; \
 	echo "== bench/apply/run.sh"; bench/apply/run.sh --build $(BUILD) $(APPLY_ARGS) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	exit $$rc

@@ -10,12 +10,12 @@ CC      ?= cc
 
 PKGS      := libarchive libcurl gpgme sqlite3 libcrypto
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS))
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -pthread
 
 OPT      ?= -O2 -g
 CFLAGS_ALL = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \
 	-Wno-missing-field-initializers -fno-strict-aliasing \
-	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -Ipakfire/lib $(OPT) $(PKG_CFLAGS) $(CFLAGS)
+	-D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -pthread -Ipakfire/lib $(OPT) $(PKG_CFLAGS) $(CFLAGS)
 ifeq ($(SANITIZE),1)
 CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 LDFLAGS    += -fsanitize=address,undefined

@@ -30,13 +30,14 @@
 #include "apply.h"
 #include "context.h"
 #include "db.h"
+#include "fsset.h"
 #include "hash.h"
+#include "hashq.h"
 #include "journal.h"
 #include "manifest.h"
 #include "path.h"
 
-#define IO_BUF (256 * 1024)
-#define MAX_FS 16
+#define IO_BUF PF_HASHQ_BLOCK
 #define MANIFEST_MEMBER ".pakfire/manifest"
 
 struct staged {
@@ -60,38 +61,12 @@ struct stage {
 	size_t cap_created;
 	char *parent;           /* cached parent directory (relative path) */
 	int parent_fd;
-	struct { dev_t dev; int fd; } fs[MAX_FS];
-	size_t n_fs;
+	struct pf_fsset fss;    /* every file system written to */
+	struct pf_hashq *hq;    /* hashes file contents beside the writes */
 	char *buf;
 	bool as_root;
 };
 
-
-/* "usr/lib/libc.so" -> parent "usr/lib", base "libc.so"; "etc" -> "", "etc". */
-static const char *split(const char *path, char **parent)
-{
-	const char *slash = strrchr(path, '/');
-
-	*parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
-	return slash ? slash + 1 : path;
-}
-
-/* An O_PATH fd on the directory that holds PATH (inside the root) and the
- * last component of PATH; -1 with errno set when it cannot be opened. */
-static int open_holder(struct pf_ctx *ctx, const char *path, const char **base)
-{
-	char *parent;
-	int fd;
-
-	*base = split(path, &parent);
-	if (!parent) {
-		errno = ENOMEM;
-		return -1;
-	}
-	fd = pf_root_open(ctx, parent, O_PATH | O_DIRECTORY, 0);
-	free(parent);
-	return fd;
-}
 
 static int quoted_fail(struct pf_ctx *ctx, enum pf_errclass cls, const char *pak,
 		       const char *name, const char *what)
@@ -102,32 +77,12 @@ static int quoted_fail(struct pf_ctx *ctx, enum pf_errclass cls, const char *pak
 	return pf_fail(ctx, cls, "%s: member '%s' %s", pak, q, what);
 }
 
-/* Remember the file system of FD so commit can syncfs it. */
-static int track_fs(struct stage *st, int fd)
-{
-	struct stat sb;
-
-	if (fstat(fd, &sb) < 0)
-		return pf_fail_errno(st->ctx, PF_E_OTHER, "fstat");
-	for (size_t i = 0; i < st->n_fs; i++)
-		if (st->fs[i].dev == sb.st_dev)
-			return 0;
-	if (st->n_fs == MAX_FS)
-		return pf_fail(st->ctx, PF_E_OTHER, "an update spanning more than %d file systems", MAX_FS);
-	st->fs[st->n_fs].fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-	if (st->fs[st->n_fs].fd < 0)
-		return pf_fail_errno(st->ctx, PF_E_OTHER, "dup");
-	st->fs[st->n_fs++].dev = sb.st_dev;
-	return 0;
-}
-
 static int sync_all(struct stage *st)
 {
-	for (size_t i = 0; i < st->n_fs; i++)
-		if (syncfs(st->fs[i].fd) < 0)
-			return pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: syncing to disk failed",
-					     st->number);
-	return 0;
+	char what[32];
+
+	snprintf(what, sizeof(what), "core %u", st->number);
+	return pf_fsset_sync(st->ctx, &st->fss, what);
 }
 
 static int remember_created(struct stage *st, const char *path)
@@ -178,7 +133,7 @@ static int open_dir(struct stage *st, const char *path)
 		}
 		if (errno != ENOENT)
 			goto done;
-		pfd = open_holder(st->ctx, prefix, &base);
+		pfd = pf_root_open_parent(st->ctx, prefix, &base);
 		if (pfd < 0)
 			goto done;
 		if (mkdirat(pfd, base, 0755) < 0) {
@@ -224,10 +179,12 @@ done:
 /* The directory that holds PATH, cached: archives are in path order. */
 static int parent_of(struct stage *st, const char *path, const char **base)
 {
+	const char *slash = strrchr(path, '/');
 	char *parent;
 	int fd;
 
-	*base = split(path, &parent);
+	*base = slash ? slash + 1 : path;
+	parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
 	if (!parent)
 		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
 	if (st->parent && !strcmp(st->parent, parent)) {
@@ -235,7 +192,7 @@ static int parent_of(struct stage *st, const char *path, const char **base)
 		return st->parent_fd;
 	}
 	fd = open_dir(st, parent);
-	if (fd < 0 || track_fs(st, fd) < 0) {
+	if (fd < 0 || pf_fsset_add(st->ctx, &st->fss, fd) < 0) {
 		if (fd >= 0)
 			close(fd);
 		free(parent);
@@ -321,13 +278,14 @@ static int open_temp(struct stage *st, int pfd, struct staged *it, size_t idx)
 	return fd;
 }
 
+/* Write a member to its temporary. Its SHA-256 is computed beside the
+ * writes by the hashing thread and checked before anything is renamed
+ * (stage_package); size, owner and mode are settled here. */
 static int stage_file(struct stage *st, struct archive *a, struct staged *it, size_t idx)
 {
 	const struct pf_entry *e = it->e;
-	struct pf_sha256 *h = NULL;
 	const char *base;
 	uint64_t got = 0;
-	uint8_t sum[32];
 	int pfd, fd = -1, r = -1;
 
 	pfd = parent_of(st, e->path, &base);
@@ -336,16 +294,10 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 	fd = open_temp(st, pfd, it, idx);
 	if (fd < 0)
 		return -1;
-	h = pf_sha256_new();
-	if (!h) {
-		pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-		goto out;
-	}
 	for (;;) {
-		la_ssize_t n = archive_read_data(a, st->buf, IO_BUF);
+		char *block = pf_hashq_block(st->hq);
+		la_ssize_t n = archive_read_data(a, block, PF_HASHQ_BLOCK);
 
-		if (n == 0)
-			break;
 		if (n < 0) {
 			pf_fail(st->ctx, PF_E_VERIFY, "%s: %s: %s", st->pak, e->path,
 				archive_error_string(a));
@@ -356,19 +308,19 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 			quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path, "is larger than its manifest says");
 			goto out;
 		}
-		pf_sha256_update(h, st->buf, (size_t)n);
-		if (write_all(fd, st->buf, (size_t)n) < 0) {
+		/* Hashed while it is written (an empty block ends the file). */
+		pf_hashq_push(st->hq, idx, (size_t)n, e->sha256);
+		if (n == 0)
+			break;
+		if (write_all(fd, block, (size_t)n) < 0) {
 			pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
 				      "core %u: writing %s/%s", st->number,
 				      pf_ctx_root_prefix(st->ctx), e->path);
 			goto out;
 		}
 	}
-	pf_sha256_final(h, sum);
-	if (got != e->size || memcmp(sum, e->sha256, 32) != 0) {
-		quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path,
-			    got != e->size ? "is shorter than its manifest says"
-					   : "does not match the SHA-256 in its manifest");
+	if (got != e->size) {
+		quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path, "is shorter than its manifest says");
 		goto out;
 	}
 	/* chown first: it clears set-user-ID bits that fchmod then sets. */
@@ -384,7 +336,6 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 out:
 	if (fd >= 0 && close(fd) < 0 && r == 0)
 		r = pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: writing %s", st->number, e->path);
-	pf_sha256_free(h);
 	return r;
 }
 
@@ -417,7 +368,7 @@ static int stage_dir(struct stage *st, const struct pf_entry *e)
 
 	if (fd < 0)
 		return -1;
-	r = track_fs(st, fd);
+	r = pf_fsset_add(st->ctx, &st->fss, fd);
 	close(fd);
 	return r;
 }
@@ -517,6 +468,7 @@ static int stage_package(struct stage *st, int pak_fd, const char *manifest, siz
 	struct archive *a = archive_read_new();
 	struct archive_entry *ae;
 	bool first = true;
+	size_t bad;
 	int rc, r = -1;
 
 	if (!a)
@@ -533,6 +485,9 @@ static int stage_package(struct stage *st, int pak_fd, const char *manifest, siz
 		pf_fail(st->ctx, PF_E_VERIFY, "%s: not a package: %s", st->pak, archive_error_string(a));
 		goto out;
 	}
+	st->hq = pf_hashq_start(st->ctx);
+	if (!st->hq)
+		goto out;
 	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
 		if (pf_interrupted(st->ctx)) {
 			pf_fail(st->ctx, PF_E_OTHER, "interrupted by %s while core %u was staged;"
@@ -563,8 +518,17 @@ static int stage_package(struct stage *st, int pak_fd, const char *manifest, siz
 			goto out;
 		}
 	}
+	if (pf_hashq_finish(st->ctx, st->hq, &bad) < 0)
+		goto out;
+	if (bad != PF_HASHQ_NONE) {
+		quoted_fail(st->ctx, PF_E_VERIFY, st->pak, st->m->entries[bad].path,
+			    "does not match the SHA-256 in its manifest");
+		goto out;
+	}
 	r = 0;
 out:
+	pf_hashq_free(st->hq);
+	st->hq = NULL;
 	archive_read_free(a);
 	return r;
 }
@@ -578,7 +542,7 @@ static int unstage(struct stage *st)
 
 	for (size_t i = st->n_created; i-- > 0;) {
 		const char *base;
-		int pfd = open_holder(st->ctx, st->created[i], &base);
+		int pfd = pf_root_open_parent(st->ctx, st->created[i], &base);
 
 		if (pfd < 0)
 			continue;
@@ -652,7 +616,7 @@ static int plan_removals(struct stage *st, char **out, size_t *n_out, uint64_t *
 			(*n_kept)++;
 			continue;
 		}
-		pfd = open_holder(st->ctx, e->path, &base);
+		pfd = pf_root_open_parent(st->ctx, e->path, &base);
 		if (pfd < 0 && errno == ENOMEM)
 			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
 		if (pfd < 0 || fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -727,8 +691,7 @@ static void stage_clear(struct stage *st)
 	for (size_t i = 0; i < st->n_created; i++)
 		free(st->created[i]);
 	free(st->created);
-	for (size_t i = 0; i < st->n_fs; i++)
-		close(st->fs[i].fd);
+	pf_fsset_clear(&st->fss);
 	if (st->parent_fd >= 0)
 		close(st->parent_fd);
 	free(st->parent);
@@ -807,7 +770,7 @@ int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char 
 	result->files = st.n_items;
 	for (size_t i = 0; i < m->n; i++)
 		result->files += m->entries[i].type == PF_ENTRY_DIR;
-	if (pf_journal_clean_up(ctx, number, m, removals, &result->removed) < 0 ||
+	if (pf_journal_clean_up(ctx, number, m, st.fresh, removals, &result->removed) < 0 ||
 	    pf_db_journal_done(ctx, number) < 0 ||
 	    pf_db_tx_step(ctx, tx, number, "cleaned up", NULL) < 0)
 		goto out;

@@ -15,6 +15,7 @@
 #include "context.h"
 #include "db.h"
 #include "event.h"
+#include "fsset.h"
 #include "journal.h"
 #include "manifest.h"
 #include "path.h"
@@ -29,40 +30,24 @@ void pf_backup_name(char out[PF_NAME_MAX], unsigned number, size_t idx)
 	snprintf(out, PF_NAME_MAX, ".pakfire-old-%u-%zu", number, idx);
 }
 
-/* The folder holding PATH (O_PATH), and PATH's last component. */
-static int holder(struct pf_ctx *ctx, const char *path, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-	char *parent;
-	int fd;
-
-	*base = slash ? slash + 1 : path;
-	parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
-	if (!parent) {
-		errno = ENOMEM;
-		return -1;
-	}
-	fd = pf_root_open(ctx, parent, O_PATH | O_DIRECTORY, 0);
-	free(parent);
-	return fd;
-}
-
 static bool gone(int r)
 {
 	return r == 0 || errno == ENOENT;
 }
 
 /* Undo one entry; see pf_journal_roll_back. */
-static int undo(struct pf_ctx *ctx, unsigned number, size_t i, const struct pf_entry *e,
-		bool renamed, bool fresh)
+static int undo(struct pf_ctx *ctx, struct pf_folder *dir, struct pf_fsset *fss, unsigned number,
+		size_t i, const struct pf_entry *e, bool renamed, bool fresh)
 {
 	char tmp[PF_NAME_MAX], bak[PF_NAME_MAX];
 	const char *base;
 	struct stat st;
-	int fd = holder(ctx, e->path, &base), r = 0;
+	int fd = pf_folder_of(ctx, dir, e->path, &base), r = 0;
 
 	if (fd < 0)
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1; /* nothing was made there */
+	if (pf_fsset_add(ctx, fss, fd) < 0)
+		return -1;
 	pf_stage_name(tmp, number, i);
 	pf_backup_name(bak, number, i);
 	if (!renamed || fstatat(fd, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -79,14 +64,16 @@ static int undo(struct pf_ctx *ctx, unsigned number, size_t i, const struct pf_e
 		if (!gone(unlinkat(fd, base, 0)))
 			r = -1;
 	}
-	close(fd);
 	return r;
 }
 
 int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
 			 bool renamed, const char *fresh)
 {
+	struct pf_folder dir = PF_FOLDER_INIT;
+	struct pf_fsset fss = PF_FSSET_INIT;
 	size_t n_fresh = fresh ? strlen(fresh) : 0;
+	char what[32];
 	int r = 0;
 
 	for (size_t i = 0; i < m->n; i++) {
@@ -94,7 +81,7 @@ int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_ma
 
 		if (e->type != PF_ENTRY_FILE && e->type != PF_ENTRY_SYMLINK)
 			continue;
-		if (undo(ctx, number, i, e, renamed, i < n_fresh && fresh[i] == '1') < 0) {
+		if (undo(ctx, &dir, &fss, number, i, e, renamed, i < n_fresh && fresh[i] == '1') < 0) {
 			/* Keep going: undo everything that can be undone. */
 			if (r == 0)
 				pf_fail_errno(ctx, PF_E_OTHER,
@@ -103,8 +90,12 @@ int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_ma
 			r = -1;
 		}
 	}
-	/* The root may span file systems (/boot): sync them all. Rare path. */
-	sync();
+	/* The journal may only be forgotten once the undo is on disk. */
+	snprintf(what, sizeof(what), "core %u", number);
+	if (r == 0 && pf_fsset_sync(ctx, &fss, what) < 0)
+		r = -1;
+	pf_fsset_clear(&fss);
+	pf_folder_close(&dir);
 	return r;
 }
 
@@ -115,9 +106,13 @@ static void kept(struct pf_ctx *ctx, unsigned number, const char *path, const ch
 }
 
 int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
-			const char *removals, uint64_t *removed)
+			const char *fresh, const char *removals, uint64_t *removed)
 {
-	char *list = strdup(removals), *save = NULL;
+	struct pf_folder dir = PF_FOLDER_INIT;
+	struct pf_fsset fss = PF_FSSET_INIT;
+	size_t n_fresh = fresh ? strlen(fresh) : 0;
+	char *list = strdup(removals), *save = NULL, what[32];
+	int r = -1;
 
 	*removed = 0;
 	if (!list)
@@ -129,21 +124,26 @@ int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_man
 
 		if (m->entries[i].type != PF_ENTRY_FILE && m->entries[i].type != PF_ENTRY_SYMLINK)
 			continue;
-		fd = holder(ctx, m->entries[i].path, &base);
+		if (i < n_fresh && fresh[i] == '1')
+			continue; /* the path was new: no original was kept */
+		fd = pf_folder_of(ctx, &dir, m->entries[i].path, &base);
 		if (fd < 0)
 			continue;
+		if (pf_fsset_add(ctx, &fss, fd) < 0)
+			goto out;
 		pf_backup_name(bak, number, i);
 		if (!gone(unlinkat(fd, bak, 0)))
 			pf_warn(ctx, "core %u: could not delete %s beside /%s: %s", number, bak,
 				m->entries[i].path, strerror(errno));
-		close(fd);
 	}
 	for (char *p = strtok_r(list, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
 		const char *base;
-		int fd = holder(ctx, p, &base), rc;
+		int fd = pf_folder_of(ctx, &dir, p, &base), rc;
 
 		if (fd < 0)
 			continue; /* its folder is gone already */
+		if (pf_fsset_add(ctx, &fss, fd) < 0)
+			goto out;
 		rc = unlinkat(fd, base, 0);
 		if (rc < 0 && (errno == EISDIR || errno == EPERM))
 			rc = unlinkat(fd, base, AT_REMOVEDIR);
@@ -154,11 +154,16 @@ int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_man
 		else if (errno != ENOENT)
 			pf_warn(ctx, "core %u: could not remove %s/%s: %s", number,
 				pf_ctx_root_prefix(ctx), p, strerror(errno));
-		close(fd);
 	}
+	/* The journal may only be forgotten once the clean-up is on disk:
+	 * a backup that came back after a crash would be litter nobody knows. */
+	snprintf(what, sizeof(what), "core %u", number);
+	r = pf_fsset_sync(ctx, &fss, what);
+out:
+	pf_fsset_clear(&fss);
+	pf_folder_close(&dir);
 	free(list);
-	sync();
-	return 0;
+	return r;
 }
 
 /* One interrupted update: undo or finish it, then forget it. */
@@ -175,7 +180,7 @@ static int recover_one(struct pf_ctx *ctx, const struct pf_journal_entry *j)
 	if (pf_manifest_parse(ctx, "journal", j->manifest, j->manifest_len, &m) < 0)
 		goto out;
 	if (committed) {
-		if (pf_journal_clean_up(ctx, j->number, m, j->removals, &removed) < 0)
+		if (pf_journal_clean_up(ctx, j->number, m, j->fresh, j->removals, &removed) < 0)
 			goto out;
 		pf_warn(ctx, "core %u had been applied when pakfire was interrupted;"
 			" its cleanup is now finished", j->number);

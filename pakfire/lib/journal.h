@@ -27,10 +27,12 @@ void pf_backup_name(char out[PF_NAME_MAX], unsigned number, size_t idx);
 int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
 			 bool renamed, const char *fresh);
 
-/* After the commit point: delete the backups and the REMOVALS (one path a
- * line; a folder only if empty). REMOVED counts what went. */
+/* After the commit point: delete the backups (none where FRESH[I] == '1':
+ * the path was new; FRESH may be NULL) and the REMOVALS (one path a line; a
+ * folder only if empty), then syncfs the file systems touched. REMOVED
+ * counts what went. */
 int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
-			const char *removals, uint64_t *removed);
+			const char *fresh, const char *removals, uint64_t *removed);
 
 /* Run by every command that takes the lock, before it does anything else:
  * finish or undo what an interrupted run left in the journal. */

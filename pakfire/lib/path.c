@@ -143,6 +143,56 @@ int pf_root_open(struct pf_ctx *ctx, const char *path, int flags, int mode)
 	return fd < 0 ? -1 : (int)fd;
 }
 
+int pf_root_open_parent(struct pf_ctx *ctx, const char *path, const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	char *parent;
+	int fd;
+
+	*base = slash ? slash + 1 : path;
+	parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
+	if (!parent) {
+		errno = ENOMEM;
+		return -1;
+	}
+	fd = pf_root_open(ctx, parent, O_PATH | O_DIRECTORY, 0);
+	free(parent);
+	return fd;
+}
+
+int pf_folder_of(struct pf_ctx *ctx, struct pf_folder *f, const char *path,
+		 const char **base)
+{
+	const char *slash = strrchr(path, '/');
+	size_t len = slash ? (size_t)(slash - path) : 0;
+	int fd;
+
+	*base = slash ? slash + 1 : path;
+	if (f->path && strlen(f->path) == len && !memcmp(f->path, path, len))
+		return f->fd;
+	pf_folder_close(f);
+	fd = pf_root_open_parent(ctx, path, base);
+	if (fd < 0)
+		return -1;
+	f->path = strndup(path, len);
+	if (!f->path) {
+		close(fd);
+		errno = ENOMEM;
+		return -1;
+	}
+	f->fd = fd;
+	return fd;
+}
+
+void pf_folder_close(struct pf_folder *f)
+{
+	if (f->fd >= 0)
+		close(f->fd);
+	free(f->path);
+	f->path = NULL;
+	f->fd = -1;
+}
+
 static int mkdirs_fail(struct pf_ctx *ctx, const char *path, const char *what)
 {
 	int e = errno;

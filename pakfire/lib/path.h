@@ -22,6 +22,25 @@ bool pf_path_valid(const char *path, size_t len, const char **why);
  * Returns the fd or -1 with errno set (no pf_fail: callers word it). */
 int pf_root_open(struct pf_ctx *ctx, const char *path, int flags, int mode);
 
+/* Open the folder that holds PATH (O_PATH | O_DIRECTORY, inside the root)
+ * and point *BASE at PATH's last component. -1 with errno set. */
+int pf_root_open_parent(struct pf_ctx *ctx, const char *path, const char **base);
+
+/* The folder holding a path, kept open between calls: manifests and archives
+ * are in path order, so consecutive entries mostly share one, and one
+ * openat2 walk serves them all. */
+struct pf_folder {
+	char *path;     /* relative to the root; NULL while nothing is open */
+	int fd;         /* O_PATH */
+};
+#define PF_FOLDER_INIT { NULL, -1 }
+
+/* As pf_root_open_parent, through the cache F: the fd belongs to F (do not
+ * close it) and stays valid until the next call or pf_folder_close. */
+int pf_folder_of(struct pf_ctx *ctx, struct pf_folder *f, const char *path,
+		 const char **base);
+void pf_folder_close(struct pf_folder *f);
+
 /* Make PATH (relative to the root) and every missing directory above it,
  * 0755, like mkdir -p; an existing directory (or a symlink to one, resolved
  * inside the root) is fine. pf_fail on error (PF_E_SPACE for ENOSPC). */

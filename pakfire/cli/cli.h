@@ -34,5 +34,6 @@ int cmd_upgrade(struct cli *cli);
 int cmd_status(struct cli *cli);
 int cmd_clean(struct cli *cli);
 int cmd_history(struct cli *cli);
+int cmd_verify(struct cli *cli);
 
 #endif

@@ -26,6 +26,7 @@ static const struct command {
 	{ "status",  cmd_status,  "status                     series, core level, pending updates" },
 	{ "clean",   cmd_clean,   "clean                      empty the download cache" },
 	{ "history", cmd_history, "history [ID]               transactions, or one with its steps" },
+	{ "verify",  cmd_verify,  "verify                     check installed files against the database" },
 };
 
 static void usage(FILE *f)

@@ -1,4 +1,5 @@
 /* Event rendering: see output.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -8,7 +9,9 @@
 #include "db.h"
 #include "event.h"
 #include "output.h"
+#include "path.h"
 #include "status.h"
+#include "verify-files.h"
 
 int output_open(struct output *o, bool json, int verbosity)
 {
@@ -438,6 +441,94 @@ void output_history(struct output *o, const struct pf_history_entry *h, size_t n
 			printf("       %s  core %-5u %-14s %s\n", a, s->update, s->step, s->detail);
 		}
 	}
+}
+
+static void finding_json(struct output *o, const struct pf_finding *f)
+{
+	struct json *j = &o->report;
+	char path[PATH_MAX + 2];
+
+	if (!o->findings_open) {
+		o->have_report = true;
+		json_begin_array(j, "findings");
+		o->findings_open = true;
+	}
+	snprintf(path, sizeof(path), "/%s", f->path);
+	json_begin_object(j, NULL);
+	json_string(j, "path", path);
+	json_string(j, "kind", pf_finding_name(f->kind));
+	json_uint(j, "core", f->owner);
+	json_string(j, "expected", f->expected);
+	json_string(j, "found", f->found);
+	json_end_object(j);
+}
+
+void output_verify_finding(const struct pf_finding *f, void *data)
+{
+	struct output *o = data;
+	char path[512], want[512], got[512];
+	const char *quote = f->kind == PF_FINDING_TARGET ? "'" : "";
+
+	if (o->json) {
+		finding_json(o, f);
+		return;
+	}
+	/* One line each, whatever bytes a symlink target holds. */
+	pf_quote(f->path, strlen(f->path), path, sizeof(path));
+	pf_quote(f->expected ? f->expected : "", f->expected ? strlen(f->expected) : 0,
+		 want, sizeof(want));
+	pf_quote(f->found ? f->found : "", f->found ? strlen(f->found) : 0, got, sizeof(got));
+	printf("/%s: ", path);
+	switch (f->kind) {
+	case PF_FINDING_MISSING:
+		printf("missing");
+		break;
+	case PF_FINDING_UNREADABLE:
+		printf("unreadable: %s", got);
+		break;
+	case PF_FINDING_CONTENT:
+		printf("content changed: expected SHA-256 %s, found %s", want, got);
+		break;
+	case PF_FINDING_SIZE:
+		printf("size changed: expected %s bytes, found %s bytes", want, got);
+		break;
+	default:
+		printf("%s changed: expected %s%s%s, found %s%s%s", pf_finding_name(f->kind),
+		       quote, want, quote, quote, got, quote);
+		break;
+	}
+	printf(" (installed by core %u)\n", f->owner);
+}
+
+void output_verify_summary(struct output *o, const struct pf_verify_summary *sum)
+{
+	char size[32];
+
+	if (o->json) {
+		struct json *j = &o->report;
+
+		o->have_report = true;
+		if (!o->findings_open)
+			json_begin_array(j, "findings");
+		json_end_array(j);
+		o->findings_open = false;
+		json_begin_object(j, "summary");
+		json_uint(j, "paths", sum->paths);
+		json_uint(j, "ok", sum->ok);
+		json_uint(j, "changed", sum->changed);
+		json_uint(j, "findings", sum->findings);
+		json_uint(j, "bytes", sum->bytes);
+		json_uint(j, "milliseconds", (uint64_t)(sum->seconds * 1000 + 0.5));
+		json_bool(j, "complete", sum->complete);
+		json_end_object(j);
+		return;
+	}
+	if (o->verbosity < 0 || (!sum->paths && !sum->complete))
+		return;
+	pf_format_size(sum->bytes, size);
+	printf("verified %llu paths (%s) in %.2f s: %llu ok, %llu changed\n",
+	       (unsigned long long)sum->paths, size, sum->seconds, (unsigned long long)sum->ok,
+	       (unsigned long long)sum->changed);
 }
 
 int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)

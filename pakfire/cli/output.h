@@ -27,6 +27,7 @@ struct output {
 	unsigned plan_core;      /* the update whose plan rows are being printed */
 	unsigned refused_core;
 	unsigned refused_rows;
+	bool findings_open;      /* --json: the verify report's findings array */
 };
 
 int output_open(struct output *o, bool json, int verbosity);
@@ -40,6 +41,13 @@ void output_status(struct output *o, const struct pf_status *st);
 
 /* History: a list, or one transaction in detail (DETAIL). */
 void output_history(struct output *o, const struct pf_history_entry *h, size_t n, bool detail);
+
+/* Verify: each finding as it is found (a pf_finding_fn), then the summary
+ * (also after a stop, as far as it got). */
+struct pf_finding;
+struct pf_verify_summary;
+void output_verify_finding(const struct pf_finding *f, void *data);
+void output_verify_summary(struct output *o, const struct pf_verify_summary *sum);
 
 /* The end of a command: in JSON mode, close and print the document with the
  * outcome; in text mode, a closing line where one is due. The error line on

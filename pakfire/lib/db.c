@@ -849,6 +849,62 @@ int pf_db_owned(struct pf_ctx *ctx, const char *path, struct pf_owned *out)
 	return 0;
 }
 
+/* One row of ST_FILE_ALL as the entry that recorded it. */
+static int file_row(struct pf_ctx *ctx, sqlite3_stmt *s, struct pf_entry *e)
+{
+	const char *type = (const char *)sqlite3_column_text(s, 1);
+	const char *hex = (const char *)sqlite3_column_text(s, 6);
+
+	memset(e, 0, sizeof(*e));
+	e->path = (char *)sqlite3_column_text(s, 0);
+	e->mode = (mode_t)sqlite3_column_int64(s, 2);
+	e->uid = (uid_t)sqlite3_column_int64(s, 3);
+	e->gid = (gid_t)sqlite3_column_int64(s, 4);
+	e->size = (uint64_t)sqlite3_column_int64(s, 5);
+	e->target = (char *)sqlite3_column_text(s, 7);
+	if (!e->path || !type)
+		return pf_fail(ctx, PF_E_OTHER, "database %s: a files row without path or type",
+			       ctx->db->display);
+	if (!strcmp(type, "file") && hex && pf_unhex(hex, strlen(hex), e->sha256) == 0)
+		e->type = PF_ENTRY_FILE;
+	else if (!strcmp(type, "dir"))
+		e->type = PF_ENTRY_DIR;
+	else if (!strcmp(type, "symlink") && e->target)
+		e->type = PF_ENTRY_SYMLINK;
+	else
+		return pf_fail(ctx, PF_E_OTHER, "database %s: bad %s row recorded for %s",
+			       ctx->db->display, type, e->path);
+	return 0;
+}
+
+int pf_db_each_file(struct pf_ctx *ctx, pf_db_file_fn fn, void *data)
+{
+	sqlite3_stmt *s = NULL;
+	struct pf_entry e;
+	int r = -1, rc;
+
+	/* The primary key's order: no sort, and one read snapshot throughout. */
+	if (sqlite3_prepare_v2(ctx->db->h,
+			       "SELECT path, type, mode, uid, gid, size, sha256, target, owner"
+			       " FROM files ORDER BY path", -1, &s, NULL) != SQLITE_OK) {
+		db_fail(ctx, "prepare");
+		goto out;
+	}
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		if (file_row(ctx, s, &e) < 0 ||
+		    fn(&e, (unsigned)sqlite3_column_int64(s, 8), data) < 0)
+			goto out;
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(ctx, "read files");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
 static int record_entry(struct pf_ctx *ctx, const struct pf_entry *e, unsigned number)
 {
 	sqlite3_stmt *s = stmt(ctx, ST_FILE_UPSERT);

@@ -118,6 +118,14 @@ struct pf_owned {
 };
 int pf_db_owned(struct pf_ctx *ctx, const char *path, struct pf_owned *out);
 
+/* Every owned path, in path order, streamed from one query (verify reads
+ * them all). FN gets each row as an entry (file, dir or symlink; its
+ * strings live only during the call) and the core update that installed
+ * it; it returns 0 to go on, or -1 with its error on the context to stop. */
+struct pf_entry;
+typedef int (*pf_db_file_fn)(const struct pf_entry *e, unsigned owner, void *data);
+int pf_db_each_file(struct pf_ctx *ctx, pf_db_file_fn fn, void *data);
+
 /* The journal of the update being applied (at most one row at a time):
  * staging -> committing -> committed, then deleted once cleaned up. The
  * manifest is kept so that recovery knows every name involved. */

@@ -421,7 +421,33 @@ def load(work):
     rp = os.path.join(work, "rss-map.json")
     if os.path.exists(rp):
         d["rss_map"] = json.load(open(rp))
+    d["verify_tools"] = [dict(zip(("key", "cmd", "note"), r)) for r in tsv(os.path.join(work, "verify-tools.tsv"))]
+    d["verify_runs"] = [{"tool": r[0], "round": int(r[1]), "wall": float(r[2]), "rss_kib": int(r[3]),
+                         "user": float(r[4]), "sys": float(r[5])}
+                        for r in tsv(os.path.join(work, "verify.tsv"))]
     return d
+
+
+def verify_stats(d):
+    """Medians of `pakfire verify` and sha256sum over the same files, and
+    verify's throughput as a share of sha256sum's (same bytes, so the ratio
+    of the median times, and the median of the per-round ratios)."""
+    runs = d.get("verify_runs") or []
+    by = {}
+    for r in runs:
+        by.setdefault(r["tool"], []).append(r)
+    if "pakfire" not in by or "sha256sum" not in by:
+        return None
+    st = {k: {"median": quantile([r["wall"] for r in v], 0.5),
+              "min": min(r["wall"] for r in v), "max": max(r["wall"] for r in v),
+              "user": quantile([r["user"] for r in v], 0.5),
+              "sys": quantile([r["sys"] for r in v], 0.5),
+              "rss": max(r["rss_kib"] for r in v), "n": len(v)} for k, v in by.items()}
+    sha = {r["round"]: r["wall"] for r in by["sha256sum"]}
+    per = [sha[r["round"]] / r["wall"] for r in by["pakfire"] if r["round"] in sha and r["wall"] > 0]
+    return {"stats": st, "share": st["sha256sum"]["median"] / st["pakfire"]["median"],
+            "share_rounds": quantile(per, 0.5) if per else None,
+            "rounds": sorted({r["round"] for r in runs}), "by": by}
 
 
 def report(work, results_path):
@@ -524,11 +550,50 @@ def report(work, results_path):
     if pk:
         checks.append(("pakfire peak RSS under 16 MiB", pk["rss"] < 16 * 1024,
                        "%.1f MiB" % (pk["rss"] / 1024.0)))
+    vs = verify_stats(d)
+    if vs:
+        checks.append(("pakfire verify at least 80% of sha256sum's throughput", vs["share"] >= 0.8,
+                       "%.0f%% (median per round %s)" % (
+                           100 * vs["share"],
+                           "%.0f%%" % (100 * vs["share_rounds"]) if vs["share_rounds"] else "-")))
     L.append("| target | result | measured |")
     L.append("|---|---|---|")
     for name, ok, what in checks:
         L.append("| %s | %s | %s |" % (name, "PASS" if ok else "FAIL", what))
     L.append("")
+    if vs:
+        vm = d["machine"]
+        nbytes = int(vm.get("verify_bytes", "0") or 0)
+        L.append("Verify throughput: `pakfire --root R verify` of a root where pakfire installed "
+                 "core %s (%s paths in its database, %s of them regular files, %.1f MB), and "
+                 "sha256sum over exactly those files, in turns, %d timed rounds after an untimed "
+                 "one that warms the page cache:" % (
+                     vm.get("verify_core", "?"), vm.get("verify_paths", "?"), vm.get("verify_files", "?"),
+                     nbytes / 1e6, len(vs["rounds"])))
+        L.append("")
+        for t in d.get("verify_tools", []):
+            L.append("- **%s**: `%s`%s" % (t["key"], t["cmd"], " (%s)" % t["note"] if t.get("note") else ""))
+        L.append("")
+        L.append("| tool | median | spread (min-max) | throughput | user | sys | peak RSS |")
+        L.append("|---|---:|---:|---:|---:|---:|---:|")
+        for key in ("pakfire", "sha256sum"):
+            s = vs["stats"][key]
+            L.append("| %s | %.3f s | %.3f-%.3f s | %s | %.2f s | %.2f s | %.1f MiB |" % (
+                "pakfire verify" if key == "pakfire" else key, s["median"], s["min"], s["max"],
+                "%.0f MB/s" % (nbytes / s["median"] / 1e6) if nbytes and s["median"] else "-",
+                s["user"], s["sys"], s["rss"] / 1024.0))
+        L.append("")
+        L.append("pakfire verify's throughput is %.0f%% of sha256sum's (the ratio of the medians; "
+                 "median of the per-round ratios %s): %s against the target of 80%%. Every round "
+                 "(seconds): %s." % (
+                     100 * vs["share"],
+                     "%.0f%%" % (100 * vs["share_rounds"]) if vs["share_rounds"] else "-",
+                     "PASS" if vs["share"] >= 0.8 else "FAIL",
+                     "; ".join("%s %s" % ("pakfire verify" if k == "pakfire" else k,
+                                          " ".join("%.3f" % r["wall"] for r in sorted(
+                                              vs["by"][k], key=lambda r: r["round"])))
+                               for k in ("pakfire", "sha256sum"))))
+        L.append("")
     L.append("Every round (seconds, wall clock):")
     L.append("")
     rounds = sorted({r["round"] for r in runs})

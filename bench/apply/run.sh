@@ -33,6 +33,8 @@
 #    (untimed) just before, with `sync -f` between preparing and timing so
 #    that no tool pays for another's writeback. Wall time from the shell's
 #    clock, CPU time and peak RSS from GNU time.
+#    Then `pakfire verify` of a root at core 141 against sha256sum over the
+#    same regular files, in turns (at least 5 rounds): verify throughput.
 # 3. Where the time goes: strace -c of one run of each tool; pakfire's phases
 #    from syscall tracepoints (perf record -e syscalls:...) and a perf profile
 #    of its CPU time (cpu-clock, DWARF call graphs).
@@ -460,6 +462,66 @@ for round in $(seq 0 "$ROUNDS"); do
 	step "$line"
 done
 meta load_after "$(loadavg)"
+
+# ---------------------------------------------------------------------------
+# 2b. Verify throughput: `pakfire verify` of a root where pakfire installed
+# core 141, against sha256sum over exactly the regular files that its
+# database lists, in turns (max(N, 5) timed rounds after an untimed one that
+# warms the page cache). Target: at least 80% of sha256sum's throughput.
+
+VERIFY_ROUNDS=$((ROUNDS > 5 ? ROUNDS : 5))
+VR=$W/roots/verify
+prep pakfire "$VR" >>"$W/log/prep.log" 2>&1 || die "preparing the root for verify failed"
+command_for pakfire "$VR"
+"${CMD[@]}" >"$W/log/verify-upgrade.out" 2>&1 </dev/null || die "pakfire upgrade of the verify root failed"
+# paths hold no control characters (the manifest parser refuses them), so
+# one a line is safe; no folder on the way is a symlink (a manifest may not
+# pass through one it creates), so R/PATH is the file pakfire reads
+mapfile -t VFILES < <(sqlite3 -batch "$VR/var/lib/pakfire/pakfire.db" \
+	"SELECT path FROM files WHERE type = 'file' ORDER BY path")
+[ "${#VFILES[@]}" -gt 0 ] || die "the verify root's database lists no files"
+VFILES=("${VFILES[@]/#/"$VR"/}")
+meta verify_core "$N"
+meta verify_files "${#VFILES[@]}"
+meta verify_paths "$(sqlite3 -batch "$VR/var/lib/pakfire/pakfire.db" "SELECT count(*) FROM files")"
+meta verify_bytes "$(sqlite3 -batch "$VR/var/lib/pakfire/pakfire.db" \
+	"SELECT total(size) FROM files WHERE type = 'file'" | sed 's/\.0$//')"
+printf 'pakfire verify\tpakfire --root R verify\t\n' >"$W/verify-tools.tsv"
+printf 'sha256sum\tsha256sum -- FILE...\tthe %s regular files of the database, in its order, in one process\n' \
+	"${#VFILES[@]}" >>"$W/verify-tools.tsv"
+: >"$W/verify.tsv"
+
+# measure_verify KEY ROUND: one timed run (round 0: untimed, warms the cache
+# and checks that verify finds everything as installed)
+measure_verify() {
+	local key=$1 round=$2 t0 t1 rc=0 rss user sys
+	case $key in
+	pakfire) CMD=("$PAKFIRE" --root "$VR" verify) ;;
+	sha256sum) CMD=(sha256sum -- "${VFILES[@]}") ;;
+	esac
+	t0=$EPOCHREALTIME
+	/usr/bin/time -f '%M %U %S' -o "$W/time.out" "${CMD[@]}" \
+		>"$W/log/verify-$key-$round.out" 2>&1 </dev/null || rc=$?
+	t1=$EPOCHREALTIME
+	if [ "$rc" != 0 ]; then
+		tail -n 20 "$W/log/verify-$key-$round.out" | sed 's/^/  | /' >&2
+		die "$key (verify) failed (exit $rc) in round $round"
+	fi
+	read -r rss user sys < <(tail -n 1 "$W/time.out")
+	LAST_WALL=$(awk -v a="$t0" -v b="$t1" 'BEGIN {printf "%.4f", b - a}')
+	[ "$round" = 0 ] ||
+		printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$key" "$round" "$LAST_WALL" "$rss" "$user" "$sys" >>"$W/verify.tsv"
+}
+
+for round in $(seq 0 "$VERIFY_ROUNDS"); do
+	line="verify round $round"
+	[ "$round" = 0 ] && line="verify round 0 (warm-up)"
+	for key in pakfire sha256sum; do
+		measure_verify "$key" "$round"
+		line+="  $key $(printf '%.3f' "$LAST_WALL")s"
+	done
+	step "$line"
+done
 
 # ---------------------------------------------------------------------------
 # 3. Where the time goes (untimed runs)

@@ -35,10 +35,10 @@
 #include "hashq.h"
 #include "journal.h"
 #include "manifest.h"
+#include "pak.h"
 #include "path.h"
 
 #define IO_BUF PF_HASHQ_BLOCK
-#define MANIFEST_MEMBER ".pakfire/manifest"
 
 struct staged {
 	const struct pf_entry *e;
@@ -439,13 +439,13 @@ static int check_manifest_member(struct stage *st, struct archive *a, struct arc
 	const char *name = archive_entry_pathname(ae);
 	size_t got = 0;
 
-	if (!name || strcmp(name, MANIFEST_MEMBER) || archive_entry_filetype(ae) != AE_IFREG)
+	if (!name || strcmp(name, PF_PAK_MANIFEST) || archive_entry_filetype(ae) != AE_IFREG)
 		return pf_fail(st->ctx, PF_E_VERIFY, "%s: first member is not %s", st->pak,
-			       MANIFEST_MEMBER);
+			       PF_PAK_MANIFEST);
 	if (!archive_entry_size_is_set(ae) || (uint64_t)archive_entry_size(ae) != len)
 		return pf_fail(st->ctx, PF_E_VERIFY,
 			       "%s: %s differs from the published manifest (size)", st->pak,
-			       MANIFEST_MEMBER);
+			       PF_PAK_MANIFEST);
 	for (;;) {
 		la_ssize_t n = archive_read_data(a, st->buf, IO_BUF);
 
@@ -456,35 +456,23 @@ static int check_manifest_member(struct stage *st, struct archive *a, struct arc
 		if ((size_t)n > len - got || memcmp(st->buf, manifest + got, (size_t)n))
 			return pf_fail(st->ctx, PF_E_VERIFY,
 				       "%s: %s differs from the published manifest", st->pak,
-				       MANIFEST_MEMBER);
+				       PF_PAK_MANIFEST);
 		got += (size_t)n;
 	}
 	return got == len ? 0 : pf_fail(st->ctx, PF_E_VERIFY,
-					 "%s: %s is truncated", st->pak, MANIFEST_MEMBER);
+					 "%s: %s is truncated", st->pak, PF_PAK_MANIFEST);
 }
 
 static int stage_package(struct stage *st, int pak_fd, const char *manifest, size_t len)
 {
-	struct archive *a = archive_read_new();
+	struct archive *a = pf_pak_open(st->ctx, pak_fd, st->pak);
 	struct archive_entry *ae;
 	bool first = true;
 	size_t bad;
 	int rc, r = -1;
 
 	if (!a)
-		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-	if (lseek(pak_fd, 0, SEEK_SET) < 0) {
-		pf_fail_errno(st->ctx, PF_E_OTHER, "%s", st->pak);
-		goto out;
-	}
-	/* Only what a .pak may be: tar, zstd (or xz) compressed. */
-	if (archive_read_support_format_tar(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_zstd(a) != ARCHIVE_OK ||
-	    archive_read_support_filter_xz(a) != ARCHIVE_OK ||
-	    archive_read_open_fd(a, pak_fd, IO_BUF) != ARCHIVE_OK) {
-		pf_fail(st->ctx, PF_E_VERIFY, "%s: not a package: %s", st->pak, archive_error_string(a));
-		goto out;
-	}
+		return -1;
 	st->hq = pf_hashq_start(st->ctx);
 	if (!st->hq)
 		goto out;

@@ -271,27 +271,32 @@ int pf_fetch_mem(struct pf_ctx *ctx, const char *url, size_t max, char **buf, si
 }
 
 /* Is NAME below dirfd already the verified file? */
-static int cached_ok(struct pf_ctx *ctx, int dirfd, const char *name, uint64_t size,
-		     const uint8_t sha[32], bool *ok)
+int pf_fetch_cached(struct pf_ctx *ctx, int dirfd, const char *name, uint64_t size,
+		    const uint8_t sha[32], int *fd)
 {
 	uint8_t got[32];
 	uint64_t got_size;
 	struct stat st;
-	int fd, r;
+	int f;
 
-	*ok = false;
-	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return errno == ENOENT ? 0 : pf_fail_errno(ctx, PF_E_OTHER, "cache %s", name);
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
-		close(fd);
+	*fd = -1;
+	f = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (f < 0)
+		return errno == ENOENT || errno == ELOOP ? 0 :
+			pf_fail_errno(ctx, PF_E_OTHER, "cache %s", name);
+	if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
+		close(f);
 		return 0;
 	}
-	r = pf_sha256_fd(ctx, fd, name, got, &got_size);
-	close(fd);
-	if (r < 0)
+	if (pf_sha256_fd(ctx, f, name, got, &got_size) < 0) {
+		close(f);
 		return -1;
-	*ok = got_size == size && memcmp(got, sha, 32) == 0;
+	}
+	if (got_size != size || memcmp(got, sha, 32) != 0 || lseek(f, 0, SEEK_SET) < 0) {
+		close(f);
+		return 0;
+	}
+	*fd = f;
 	return 0;
 }
 
@@ -301,12 +306,12 @@ int pf_fetch_file(struct pf_ctx *ctx, const char *url, int dirfd, const char *na
 	struct sink s = { .ctx = ctx, .fd = -1, .max = size, .expected = size };
 	char *part = NULL;
 	uint8_t got[32];
-	bool ok;
-	int r = -1;
+	int cached, r = -1;
 
-	if (cached_ok(ctx, dirfd, name, size, sha, &ok) < 0)
+	if (pf_fetch_cached(ctx, dirfd, name, size, sha, &cached) < 0)
 		return -1;
-	if (ok) {
+	if (cached >= 0) {
+		close(cached);
 		pf_debug(ctx, "%s: already downloaded and verified", name);
 		return 0;
 	}

@@ -36,6 +36,12 @@ int pf_fetch_mirrors(struct pf_ctx *ctx, const char *series, const char *arch,
 int pf_fetch_mem(struct pf_ctx *ctx, const char *url, size_t max, char **buf,
 		 size_t *len, long *http_status);
 
+/* NAME below DIRFD when it is a regular file of exactly SIZE bytes with
+ * SHA-256 SHA: *FD is then open on it (read-only, at offset 0); otherwise
+ * *FD is -1 (missing or different: to be downloaded). -1 on an error. */
+int pf_fetch_cached(struct pf_ctx *ctx, int dirfd, const char *name, uint64_t size,
+		    const uint8_t sha[32], int *fd);
+
 /* Fetch URL into NAME below DIRFD, which must come out exactly SIZE bytes
  * with SHA-256 SHA (hashed while downloading: no second pass). Written to
  * NAME.part and renamed to NAME only once verified; on any failure the part

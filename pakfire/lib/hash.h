@@ -1,4 +1,4 @@
-/* SHA-256 (OpenSSL libcrypto) and hex helpers. */
+/* SHA-256 (Nettle, see hash.c for why) and hex helpers. */
 #ifndef PF_HASH_H
 #define PF_HASH_H
 

@@ -14,6 +14,7 @@
 #include "hash.h"
 #include "index.h"
 #include "manifest.h"
+#include "pak.h"
 #include "path.h"
 #include "space.h"
 #include "update.h"
@@ -25,6 +26,7 @@ struct step {
 	char *manifest;           /* the bytes whose hash the index signs */
 	size_t manifest_len;
 	struct pf_manifest *m;
+	int pak_fd;               /* the package, verified in the cache; or -1 */
 };
 
 static void steps_free(struct step *s, size_t n)
@@ -32,6 +34,8 @@ static void steps_free(struct step *s, size_t n)
 	for (size_t i = 0; s && i < n; i++) {
 		free(s[i].manifest);
 		pf_manifest_free(s[i].m);
+		if (s[i].pak_fd >= 0)
+			close(s[i].pak_fd);
 	}
 	free(s);
 }
@@ -61,6 +65,54 @@ static int fetch_manifest(struct pf_ctx *ctx, const struct pf_system *sys, struc
 	return pf_fetch_mirrors(ctx, sys->series, sys->arch, s->ie->manifest, try_manifest, s);
 }
 
+static const char *base_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* A package already in the download cache whose size and SHA-256 match the
+ * signed index carries the published manifest as its first member: then no
+ * request goes out for it, and the package is not hashed a second time
+ * before it is applied (S->pak_fd keeps it open). Returns 1 when S got its
+ * manifest there, 0 when the package is not there (fetch it), -1 on error:
+ * a verified package with a bad first member is a bad publication (it is
+ * deleted, as apply_one does with a package that fails its checks). */
+static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct step *s)
+{
+	const struct pf_index_entry *ie = s->ie;
+	const char *name = base_name(ie->package);
+	uint8_t sum[32];
+	int fd;
+
+	if (cache_fd < 0)
+		return 0;
+	if (pf_fetch_cached(ctx, cache_fd, name, ie->package_size, ie->package_sha256, &fd) < 0)
+		return -1;
+	if (fd < 0)
+		return 0;
+	if (pf_pak_read_manifest(ctx, fd, name, ie->manifest_size, &s->manifest,
+				 &s->manifest_len) < 0)
+		goto bad;
+	pf_sha256_buf(s->manifest, s->manifest_len, sum);
+	if (s->manifest_len != ie->manifest_size || memcmp(sum, ie->manifest_sha256, 32)) {
+		pf_fail(ctx, PF_E_VERIFY, "%s: %s differs from the published manifest %s", name,
+			PF_PAK_MANIFEST, ie->manifest);
+		goto bad;
+	}
+	if (pf_manifest_parse(ctx, ie->manifest, s->manifest, s->manifest_len, &s->m) < 0)
+		goto bad;
+	pf_debug(ctx, "%s: manifest taken from the verified package in the cache", name);
+	s->pak_fd = fd;
+	return 1;
+bad:
+	close(fd);
+	if (pf_error_class(ctx) == PF_E_VERIFY)
+		unlinkat(cache_fd, name, 0);
+	return -1;
+}
+
 /* The download cache folder for this series/arch (relative to the root). */
 static int cache_dir(struct pf_ctx *ctx, const struct pf_system *sys, char *out, size_t size)
 {
@@ -80,13 +132,6 @@ static int open_cache(struct pf_ctx *ctx, const char *dir, bool peek)
 	if (fd < 0 && !peek)
 		pf_fail_errno(ctx, PF_E_OTHER, "cache %s/%s", pf_ctx_root_prefix(ctx), dir);
 	return fd;
-}
-
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
 }
 
 /* The room the package still needs in the cache: none when it is there. */
@@ -152,16 +197,24 @@ static int apply_one(struct pf_ctx *ctx, int64_t tx, const struct pf_system *sys
 
 	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_UPDATE_BEGIN, .number = ie->number,
 					 .text = ie->summary });
-	if (pf_db_tx_step(ctx, tx, ie->number, "downloading", ie->package) < 0 ||
-	    fetch_package(ctx, sys, cache_fd, ie) < 0 ||
-	    pf_db_tx_step(ctx, tx, ie->number, "verified", NULL) < 0)
-		return -1;
-	fd = openat(cache_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return pf_fail_errno(ctx, PF_E_OTHER, "cache %s", name);
+	if (s->pak_fd >= 0) {
+		/* Verified in the cache when its manifest was read there. */
+		if (pf_db_tx_step(ctx, tx, ie->number, "verified", "already in the cache") < 0)
+			return -1;
+		fd = s->pak_fd;
+	} else {
+		if (pf_db_tx_step(ctx, tx, ie->number, "downloading", ie->package) < 0 ||
+		    fetch_package(ctx, sys, cache_fd, ie) < 0 ||
+		    pf_db_tx_step(ctx, tx, ie->number, "verified", NULL) < 0)
+			return -1;
+		fd = openat(cache_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd < 0)
+			return pf_fail_errno(ctx, PF_E_OTHER, "cache %s", name);
+	}
 	r = pf_apply_update(ctx, tx, ie->number, sys->series, s->m, s->manifest, s->manifest_len,
 			    fd, name, &res);
-	close(fd);
+	if (fd != s->pak_fd)
+		close(fd);
 	*undecided = res.undecided;
 	if (r < 0) {
 		/* A package that failed its checks is no use to keep. */
@@ -257,6 +310,8 @@ int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 		goto out;
 	}
 	steps = calloc(n, sizeof(*steps));
+	for (size_t i = 0; steps && i < n; i++)
+		steps[i].pak_fd = -1;
 	in = calloc(n, sizeof(*in));
 	if (!steps || !in) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
@@ -265,8 +320,11 @@ int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 	/* Every manifest first: small, and all that planning needs. */
 	cache_fd = open_cache(ctx, cache, true);
 	for (size_t i = 0; i < n; i++) {
+		int got;
+
 		steps[i].ie = chain[i];
-		if (fetch_manifest(ctx, &sys, &steps[i]) < 0)
+		got = cached_manifest(ctx, cache_fd, &steps[i]);
+		if (got < 0 || (got == 0 && fetch_manifest(ctx, &sys, &steps[i]) < 0))
 			goto out;
 		announce(ctx, &steps[i]);
 		in[i] = (struct pf_plan_input){ .number = chain[i]->number, .m = steps[i].m,

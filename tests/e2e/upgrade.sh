@@ -94,4 +94,74 @@ test_nothing_to_do_at_the_newest_core() {
 	assert_nothing_changed
 }
 
+
+# --- a package already in the download cache ---------------------------------
+
+# cache_package N: put the published core-N.pak into $R's download cache,
+# then point the mirror where nothing answers: the upgrade must not need it.
+cache_package() {
+	local dir=$R/var/cache/pakfire/$SERIES/$ARCH/core
+	mkdir -p "$dir"
+	cp "$REPO/core/core-$1.pak" "$dir/"
+	conf_set mirror "http://127.0.0.1:9/pakfire"
+}
+
+test_cached_package_is_applied_without_any_request() {
+	repo_mini 139
+	http_start
+	root_at_core 138
+	must_update
+	cache_package 139
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_tree_equal "$R" "$SRC/buildroot-139"
+	assert_db "SELECT core FROM system" "139"
+	# verified once, in the cache, where its manifest was read
+	assert_db "SELECT group_concat(step || ':' || ifnull(detail, ''), ',') FROM steps
+		WHERE update_number = 139 AND step IN ('downloading', 'verified')" \
+		"verified:already in the cache"
+	[ ! -e "$R/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak" ] ||
+		fail "the applied package is still in the cache"
+}
+
+test_cached_package_that_differs_from_the_index_is_downloaded_again() {
+	repo_mini 139
+	http_start
+	root_at_core 138
+	must_update
+	mkdir -p "$R/var/cache/pakfire/$SERIES/$ARCH/core"
+	cp "$REPO/core/core-139.pak" "$R/var/cache/pakfire/$SERIES/$ARCH/core/"
+	flip_byte "$R/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak"
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_tree_equal "$R" "$SRC/buildroot-139"
+	assert_db "SELECT count(*) FROM steps WHERE update_number = 139 AND step = 'downloading'" "1"
+}
+
+test_cached_package_whose_manifest_member_differs_is_refused_and_deleted() {
+	# the index matches the package, but its first member is not the
+	# published manifest: a bad publication, refused before planning
+	repo_mini 139
+	cp "$REPO/core/core-139.manifest" "$SRC/other.manifest"
+	printf 'file\t0644\t0\t0\t1\t%s\tetc/other\n' "$(printf x | sha256sum | cut -d' ' -f1)" >>"$SRC/other.manifest"
+	hostile_pak 139 --manifest-member "$SRC/other.manifest"
+	http_start
+	root_at_core 138
+	must_update
+	cache_package 139
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 4
+	assert_error_line "published manifest"
+	assert_db_unchanged
+	[ ! -e "$R/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak" ] ||
+		fail "the bad package is still in the cache"
+	# and nothing else changed
+	cp "$REPO/core/core-139.pak" "$R/var/cache/pakfire/$SERIES/$ARCH/core/"
+	assert_root_unchanged
+}
+
 run_tests "$@"

@@ -8,9 +8,10 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-PKGS      := libarchive libcurl gpgme sqlite3 nettle
-PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS))
-PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -pthread
+# libcurl: headers only; fetch.c loads it with the first download (dlopen).
+PKGS      := libarchive gpgme sqlite3 nettle
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -ldl -pthread
 
 OPT      ?= -O2 -g
 CFLAGS_ALL = -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 \

@@ -1,7 +1,6 @@
 /* pakfire: the client. Parses the command line (global options are accepted
  * before and after the command), sets up the context, runs one command and
  * maps its outcome to the exit codes of DESIGN.md. The only exit is here. */
-#include <curl/curl.h>
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -177,18 +176,14 @@ int main(int argc, char **argv)
 	}
 	pf_ctx_set_event_sink(cli.ctx, output_event, &cli.out);
 	pf_ctx_watch_signals(cli.ctx);
-	if (pf_error_class(cli.ctx) != PF_E_OK) {
-		/* nothing to run */
-	} else if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		pf_fail(cli.ctx, PF_E_OTHER, "cannot initialise libcurl");
-	} else {
-		if (pf_ctx_set_root(cli.ctx, cli.root ? cli.root : "/") == 0 &&
-		    pf_ctx_load_config(cli.ctx, cli.config) == 0)
-			cmd->run(&cli);
-	}
+	/* libcurl is not set up here: fetch.c loads it with the first
+	 * download. */
+	if (pf_error_class(cli.ctx) == PF_E_OK &&
+	    pf_ctx_set_root(cli.ctx, cli.root ? cli.root : "/") == 0 &&
+	    pf_ctx_load_config(cli.ctx, cli.config) == 0)
+		cmd->run(&cli);
 	code = output_finish(&cli.out, cli.ctx, cmd->name);
 	output_close(&cli.out);
 	pf_ctx_free(cli.ctx);
-	curl_global_cleanup();
 	return code;
 }

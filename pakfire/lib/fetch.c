@@ -1,5 +1,15 @@
-/* Downloads: see fetch.h. */
+/* Downloads: see fetch.h.
+ *
+ * libcurl is loaded with the first download (dlopen), not at exec. With it
+ * come 25 more libraries (OpenSSL, GnuTLS, Kerberos, LDAP, SSH, ...) whose
+ * relocations and constructors keep about 6 MiB resident and slow down the
+ * start of every command, also of those that never download: status,
+ * history, verify, and an upgrade from packages already in the cache
+ * (bench/RESULTS.md). The ABI is libcurl.so.4, the soname of the headers
+ * we build against; the handful of calls we make go through struct
+ * curl_api, which lives in the context's fetch session like the handle. */
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdbool.h>
@@ -24,7 +34,22 @@
 #define MAX_REDIRECTS   5L
 #define PROGRESS_STEP_NS 200000000LL /* at most 5 progress events a second */
 
+#define CURL_SONAME "libcurl.so.4"
+
+struct curl_api {
+	void *lib;
+	CURL *(*easy_init)(void);
+	void (*easy_cleanup)(CURL *);
+	void (*easy_reset)(CURL *);
+	CURLcode (*easy_setopt)(CURL *, CURLoption, ...);
+	CURLcode (*easy_perform)(CURL *);
+	CURLcode (*easy_getinfo)(CURL *, CURLINFO, ...);
+	const char *(*easy_strerror)(CURLcode);
+	void (*global_cleanup)(void);
+};
+
 struct pf_fetch {
+	struct curl_api api;
 	CURL *curl;
 };
 
@@ -32,8 +57,42 @@ void pf_fetch_free(struct pf_fetch *f)
 {
 	if (!f)
 		return;
-	curl_easy_cleanup(f->curl);
+	if (f->curl)
+		f->api.easy_cleanup(f->curl);
+	if (f->api.lib) {
+		/* curl_easy_init initialised libcurl's globals: undo that
+		 * before the library goes. */
+		if (f->curl)
+			f->api.global_cleanup();
+		dlclose(f->api.lib);
+	}
 	free(f);
+}
+
+/* Load libcurl and the calls we make; pf_fail when it cannot be. */
+static int load_curl(struct pf_ctx *ctx, struct curl_api *api)
+{
+	const char *missing = NULL;
+
+	api->lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	if (!api->lib)
+		return pf_fail(ctx, PF_E_OTHER, "cannot load %s, which downloads need: %s",
+			       CURL_SONAME, dlerror());
+#define LOAD(field, symbol) \
+	if (!(api->field = dlsym(api->lib, symbol)) && !missing) \
+		missing = symbol
+	LOAD(easy_init, "curl_easy_init");
+	LOAD(easy_cleanup, "curl_easy_cleanup");
+	LOAD(easy_reset, "curl_easy_reset");
+	LOAD(easy_setopt, "curl_easy_setopt");
+	LOAD(easy_perform, "curl_easy_perform");
+	LOAD(easy_getinfo, "curl_easy_getinfo");
+	LOAD(easy_strerror, "curl_easy_strerror");
+	LOAD(global_cleanup, "curl_global_cleanup");
+#undef LOAD
+	if (missing)
+		return pf_fail(ctx, PF_E_OTHER, "%s has no %s", CURL_SONAME, missing);
+	return 0;
 }
 
 char *pf_fetch_url(const char *mirror, const char *series, const char *arch, const char *rel)
@@ -158,22 +217,32 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
+/* The session's handle (libcurl loaded on first use), reset between
+ * transfers but keeping its connection cache. NULL after pf_fail. */
 static CURL *handle(struct pf_ctx *ctx)
 {
-	if (!ctx->fetch) {
-		ctx->fetch = calloc(1, sizeof(*ctx->fetch));
-		if (!ctx->fetch)
-			return NULL;
-		ctx->fetch->curl = curl_easy_init();
-		if (!ctx->fetch->curl) {
-			free(ctx->fetch);
-			ctx->fetch = NULL;
+	struct pf_fetch *f = ctx->fetch;
+
+	if (!f) {
+		f = calloc(1, sizeof(*f));
+		if (!f) {
+			pf_fail(ctx, PF_E_OTHER, "out of memory");
 			return NULL;
 		}
+		if (load_curl(ctx, &f->api) < 0) {
+			pf_fetch_free(f);
+			return NULL;
+		}
+		f->curl = f->api.easy_init();
+		if (!f->curl) {
+			pf_fetch_free(f);
+			pf_fail(ctx, PF_E_OTHER, "cannot start libcurl");
+			return NULL;
+		}
+		ctx->fetch = f;
 	}
-	/* Reset between transfers but keep the connection cache. */
-	curl_easy_reset(ctx->fetch->curl);
-	return ctx->fetch->curl;
+	f->api.easy_reset(f->curl);
+	return f->curl;
 }
 
 static const char *basename_of(const char *url)
@@ -187,46 +256,49 @@ static const char *basename_of(const char *url)
 static int transfer(struct pf_ctx *ctx, const char *url, struct sink *s, long *http_status)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	CURL *c = handle(ctx);
+	const struct curl_api *api;
+	CURL *c;
 	CURLcode rc;
 	long status = 0;
 
 	if (http_status)
 		*http_status = 0;
+	c = handle(ctx);
 	if (!c)
-		return pf_fail(ctx, PF_E_OTHER, "cannot start libcurl");
-	if (curl_easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_MAXREDIRS, MAX_REDIRECTS) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_TIME) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_USERAGENT, "pakfire/1") != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_WRITEDATA, s) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_XFERINFODATA, s) != CURLE_OK ||
-	    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK ||
+		return -1;
+	api = &ctx->fetch->api;
+	if (api->easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_MAXREDIRS, MAX_REDIRECTS) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, CONNECT_TIMEOUT) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, LOW_SPEED) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, LOW_TIME) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_FAILONERROR, 1L) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_NOSIGNAL, 1L) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_USERAGENT, "pakfire/1") != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_WRITEDATA, s) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_XFERINFODATA, s) != CURLE_OK ||
+	    api->easy_setopt(c, CURLOPT_NOPROGRESS, 0L) != CURLE_OK ||
 	    /* Compressed transfer encodings would let a mirror inflate past our
 	     * caps before we count; ask for the bytes as they are. */
-	    curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, NULL) != CURLE_OK)
+	    api->easy_setopt(c, CURLOPT_ACCEPT_ENCODING, NULL) != CURLE_OK)
 		return pf_fail(ctx, PF_E_OTHER, "%s: cannot set up libcurl", url);
 	if (s->max < UINT64_MAX &&
-	    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max) != CURLE_OK)
+	    api->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max) != CURLE_OK)
 		return pf_fail(ctx, PF_E_OTHER, "%s: cannot set up libcurl", url);
 
 	s->name = basename_of(url);
 	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_DOWNLOAD_START, .name = s->name,
 					 .total = s->expected });
-	rc = curl_easy_perform(c);
-	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	rc = api->easy_perform(c);
+	api->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (http_status)
 		*http_status = status;
 	if (rc == CURLE_OK) {
@@ -247,7 +319,7 @@ static int transfer(struct pf_ctx *ctx, const char *url, struct sink *s, long *h
 	}
 	if (rc == CURLE_HTTP_RETURNED_ERROR)
 		return pf_fail(ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", url, status);
-	return pf_fail(ctx, PF_E_DOWNLOAD, "%s: %s", url, errbuf[0] ? errbuf : curl_easy_strerror(rc));
+	return pf_fail(ctx, PF_E_DOWNLOAD, "%s: %s", url, errbuf[0] ? errbuf : api->easy_strerror(rc));
 }
 
 int pf_fetch_mem(struct pf_ctx *ctx, const char *url, size_t max, char **buf, size_t *len,

@@ -143,17 +143,16 @@ O_STAGE = 0xa00c1   # O_WRONLY|O_CREAT|O_EXCL|O_NOFOLLOW|O_CLOEXEC: a staged fil
 O_PAK = 0xa0000     # O_RDONLY|O_NOFOLLOW|O_CLOEXEC: the cached package
 
 PHASES = [
-    ("start", "connect", "start-up: database, lock, recovery check, index from the database"),
-    ("connect", "hash", "manifest: fetched from 127.0.0.1, SHA-256, parsed; space plan"),
-    ("hash", "apply", "SHA-256 of the cached package; step 'verified' recorded"),
-    ("apply", "stage", "removals planned; journal begun (database)"),
-    ("stage", "sync1", "staging: decompress, check each member, write the temporaries"),
+    ("start", "pak", "start-up: database, lock, recovery check, index from the database"),
+    ("pak", "manifest", "SHA-256 of the cached package, checked against the signed index"),
+    ("manifest", "stage", "manifest read from the package, checked, parsed; space plan; removals planned; journal begun"),
+    ("stage", "sync1", "staging: decompress, check each member, write the temporaries (hashed in a second thread)"),
     ("sync1", "sync1_end", "syncfs #1 (staged data on disk)"),
     ("sync1_end", "sync2", "journal 'committing'; renames over the targets; directory modes"),
     ("sync2", "sync2_end", "syncfs #2 (renames on disk)"),
-    ("sync2_end", "gsync", "database commit (files, update, level); backups cleaned up"),
-    ("gsync", "gsync_end", "sync() at the end of the clean-up (every file system)"),
-    ("gsync_end", "end", "the rest: transaction closed, package unlinked, output"),
+    ("sync2_end", "sync3", "database commit (files, update, level); backups cleaned up"),
+    ("sync3", "sync3_end", "syncfs #3 (the clean-up on disk)"),
+    ("sync3_end", "end", "the rest: transaction closed, package unlinked, output"),
 ]
 
 
@@ -174,20 +173,18 @@ def phase_marks(ev):
     mk = {}
     first = lambda pred: next((e[0] for e in ev if pred(e)), None)
     mk["start"] = first(lambda e: e[2] == "exit" and e[3] == "execve")
-    mk["connect"] = first(lambda e: e[2] == "enter" and e[3] == "connect")
     paks = [e[0] for e in ev if e[2] == "enter" and e[3] == "openat" and e[4] == O_PAK]
-    mk["hash"] = paks[0] if paks else None
-    mk["apply"] = paks[1] if len(paks) > 1 else None
-    mk["stage"] = first(lambda e: e[2] == "enter" and e[3] == "lseek" and mk["apply"] is not None
-                        and e[0] >= mk["apply"])
+    mk["pak"] = paks[0] if paks else None
+    # the package is rewound three times: after its hash, to read its
+    # manifest, and to stage it
+    seeks = [e[0] for e in ev if e[2] == "enter" and e[3] == "lseek" and paks and e[0] >= paks[0]]
+    if len(seeks) >= 3:
+        mk["manifest"], mk["stage"] = seeks[0], seeks[2]
     se = [e[0] for e in ev if e[3] == "syncfs" and e[2] == "enter"]
     sx = [e[0] for e in ev if e[3] == "syncfs" and e[2] == "exit"]
-    if len(se) >= 2 and len(sx) >= 2:
+    if len(se) >= 3 and len(sx) >= 3:
         mk["sync1"], mk["sync1_end"], mk["sync2"], mk["sync2_end"] = se[0], sx[0], se[1], sx[1]
-    ge = [e[0] for e in ev if e[3] == "sync" and e[2] == "enter"]
-    gx = [e[0] for e in ev if e[3] == "sync" and e[2] == "exit"]
-    if ge and gx:
-        mk["gsync"], mk["gsync_end"] = ge[-1], gx[-1]
+        mk["sync3"], mk["sync3_end"] = se[2], sx[2]
     mk["end"] = first(lambda e: e[3] == "exit_group")
     # the time inside fdatasync (SQLite's commits) and the renames
     open_ = {}

@@ -279,8 +279,8 @@ must tar --zstd -cf "$TARPKG" --sort=name --owner=0 --group=0 --numeric-owner -C
 } >"$W/packages.tsv"
 
 # ---------------------------------------------------------------------------
-# The mirror (pakfire fetches the index while preparing, the manifest when
-# timed) and the pacman configuration
+# The mirror (pakfire fetches the index while preparing; the timed run needs
+# nothing from it) and the pacman configuration
 
 PORT=$(python3 "$HELPER" free-port)
 cat >"$W/httpd.conf" <<EOF
@@ -363,7 +363,7 @@ command_for() {
 # the commands as the report shows them (R the root, PKG the package)
 {
 	printf 'pakfire\tpakfire\tpakfire --root R upgrade --yes\t%s\n' \
-		"pakfire --root R init --series $SERIES --core $((N - 1)); pakfire --root R update (index and signature from lighttpd on 127.0.0.1); ln core-$N.pak R/$CACHE_REL/ (pakfire checks its size and SHA-256 and does not download it; the manifest, $(stat -c %s "$REPO/core/core-$N.manifest") bytes, is fetched from 127.0.0.1 in the timed run)"
+		"pakfire --root R init --series $SERIES --core $((N - 1)); pakfire --root R update (index and signature from lighttpd on 127.0.0.1); ln core-$N.pak R/$CACHE_REL/ (pakfire checks its size and SHA-256 against the signed index and reads the manifest from it: the timed run makes no request)"
 	printf 'tar\ttar+sync\ttar --zstd -xf PKG -C R \&\& sync -f R\t%s\n' "mkdir R"
 	printf 'pacman\tpacman\tpacman -U --root R --dbpath R/var/lib/pacman --config bench/apply/pacman.conf --cachedir R/var/cache/pacman/pkg --logfile R/var/log/pacman.log --gpgdir R/etc/pacman.d/gnupg --hookdir R/etc/pacman.d/hooks --noconfirm --noprogressbar PKG\t%s\n' \
 		"mkdir -p R/var/lib/pacman R/var/log R/var/cache/pacman/pkg; pacman.conf: SigLevel = Never, LocalFileSigLevel = Never (a local unsigned package); no --nodeps/--needed/--noscriptlet needed (no dependencies, no scriptlet)"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 
 #include "context.h"
 #include "error.h"
@@ -25,14 +26,40 @@
 #define PACKAGE_SIZE_MAX   (64ULL << 30)
 #define QUOTE_MAX          160
 
-#define TOKEN_CHARS "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-"
-#define PATH_CHARS  TOKEN_CHARS "+/"
-#define NAME_CHARS  TOKEN_CHARS "+"
+
+/* The keys this version reads. A stanza's fields are looked up by these
+ * ids: each line's key is classified once, so that a stanza costs one pass
+ * over its lines, not one pass per key asked for. */
+enum key {
+	K_FORMAT, K_SERIES, K_ARCH, K_REVISION, K_DATE, K_VALID_UNTIL, K_SUCCESSOR,
+	K_TYPE, K_NUMBER, K_REQUIRES, K_SERIES_SWITCH, K_NAME, K_VERSION, K_RELEASE,
+	K_DEPENDS, K_SUMMARY, K_REBOOT, K_MANIFEST, K_MANIFEST_SIZE, K_MANIFEST_SHA256,
+	K_PACKAGE, K_PACKAGE_SIZE, K_PACKAGE_SHA256, K__COUNT,
+	K_UNKNOWN = K__COUNT
+};
+
+static const struct {
+	const char *name;
+	size_t len;
+} keys[K__COUNT] = {
+#define KEY(id, s) [id] = { s, sizeof(s) - 1 }
+	KEY(K_FORMAT, "Format"), KEY(K_SERIES, "Series"), KEY(K_ARCH, "Arch"),
+	KEY(K_REVISION, "Revision"), KEY(K_DATE, "Date"), KEY(K_VALID_UNTIL, "Valid-Until"),
+	KEY(K_SUCCESSOR, "Successor"), KEY(K_TYPE, "Type"), KEY(K_NUMBER, "Number"),
+	KEY(K_REQUIRES, "Requires"), KEY(K_SERIES_SWITCH, "Series-Switch"), KEY(K_NAME, "Name"),
+	KEY(K_VERSION, "Version"), KEY(K_RELEASE, "Release"), KEY(K_DEPENDS, "Depends"),
+	KEY(K_SUMMARY, "Summary"), KEY(K_REBOOT, "Reboot"), KEY(K_MANIFEST, "Manifest"),
+	KEY(K_MANIFEST_SIZE, "Manifest-Size"), KEY(K_MANIFEST_SHA256, "Manifest-SHA256"),
+	KEY(K_PACKAGE, "Package"), KEY(K_PACKAGE_SIZE, "Package-Size"),
+	KEY(K_PACKAGE_SHA256, "Package-SHA256"),
+#undef KEY
+};
 
 struct field {
 	const char *key;
 	const char *value;
 	size_t line;
+	enum key id;
 };
 
 /* One stanza being read, for messages: "index stanza 3 (core 141): ". */
@@ -43,7 +70,19 @@ struct stanza {
 	char label[QUOTE_MAX + 16];
 	struct field *f;
 	size_t n;
+	size_t slot[K__COUNT];      /* index + 1 into f of each known key, 0 if absent */
+	size_t dup, dup_first;      /* the first repeated key (index + 1 into f), and its first line */
+	char *heap, *heap_end;      /* where the index's strings go (in idx->block) */
 };
+
+/* The id of key K (LEN bytes), matched without regard to case. */
+static enum key key_id(const char *k, size_t len)
+{
+	for (int i = 0; i < K__COUNT; i++)
+		if (keys[i].len == len && strncasecmp(keys[i].name, k, len) == 0)
+			return (enum key)i;
+	return K_UNKNOWN;
+}
 
 __attribute__((format(printf, 3, 4)))
 static int sfail(const struct stanza *s, const char *key, const char *fmt, ...)
@@ -63,32 +102,68 @@ static const char *quote(const char *v, char q[QUOTE_MAX])
 	return pf_quote(v, strlen(v), q, QUOTE_MAX);
 }
 
-static const struct field *get(const struct stanza *s, const char *key)
+static const struct field *get(const struct stanza *s, enum key key)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (strcasecmp(s->f[i].key, key) == 0)
-			return &s->f[i];
-	return NULL;
+	return s->slot[key] ? &s->f[s->slot[key] - 1] : NULL;
 }
 
 /* The value of a required key, or NULL after sfail. */
-static const char *req(const struct stanza *s, const char *key)
+static const char *req(const struct stanza *s, enum key key)
 {
 	const struct field *f = get(s, key);
 
 	if (!f) {
-		sfail(s, key, "missing");
+		sfail(s, keys[key].name, "missing");
 		return NULL;
 	}
 	return f->value;
 }
 
-static bool token_ok(const char *v, const char *chars)
+/* A copy of V in the index's block. The block has room for every value
+ * (each is shorter than its line), so running out is a bug, not a
+ * malformed index. */
+static char *keep(const struct stanza *s_const, const char *v)
 {
-	size_t n = strlen(v);
+	struct stanza *s = (struct stanza *)s_const;
+	size_t n = strlen(v) + 1;
+	char *p = s->heap;
 
-	return n > 0 && strspn(v, chars) == n && strcmp(v, ".") != 0 &&
-	       strcmp(v, "..") != 0;
+	if ((size_t)(s->heap_end - s->heap) < n) {
+		pf_fail(s->ctx, PF_E_OTHER, "%s: internal error: no room for a value", s->name);
+		return NULL;
+	}
+	memcpy(p, v, n);
+	s->heap += n;
+	return p;
+}
+
+/* Character classes as 256-entry tables: strspn with a long accept set
+ * rebuilds its table on every call. */
+enum { C_TOKEN = 1, C_PATH = 2, C_NAME = 4 };
+
+static unsigned char char_class(unsigned char c)
+{
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	    c == '.' || c == '_' || c == '-')
+		return C_TOKEN | C_PATH | C_NAME;
+	if (c == '+')
+		return C_PATH | C_NAME;
+	if (c == '/')
+		return C_PATH;
+	return 0;
+}
+
+static bool all_in(const char *v, unsigned cls)
+{
+	for (; *v; v++)
+		if (!(char_class((unsigned char)*v) & cls))
+			return false;
+	return true;
+}
+
+static bool token_ok(const char *v, unsigned cls)
+{
+	return *v && all_in(v, cls) && strcmp(v, ".") != 0 && strcmp(v, "..") != 0;
 }
 
 static int parse_u64(const char *v, uint64_t *out)
@@ -110,7 +185,7 @@ static int parse_u64(const char *v, uint64_t *out)
 	return 0;
 }
 
-static int get_u64(const struct stanza *s, const char *key, uint64_t max,
+static int get_u64(const struct stanza *s, enum key key, uint64_t max,
 		   uint64_t *out)
 {
 	char q[QUOTE_MAX];
@@ -119,15 +194,15 @@ static int get_u64(const struct stanza *s, const char *key, uint64_t max,
 	if (!v)
 		return -1;
 	if (parse_u64(v, out) < 0)
-		return sfail(s, key, "'%s' is not a decimal number (0 to %" PRIu64 ")",
+		return sfail(s, keys[key].name, "'%s' is not a decimal number (0 to %" PRIu64 ")",
 			     quote(v, q), max);
 	if (*out > max)
-		return sfail(s, key, "%" PRIu64 " is above the limit of %" PRIu64,
+		return sfail(s, keys[key].name, "%" PRIu64 " is above the limit of %" PRIu64,
 			     *out, max);
 	return 0;
 }
 
-static int get_uint(const struct stanza *s, const char *key, unsigned *out)
+static int get_uint(const struct stanza *s, enum key key, unsigned *out)
 {
 	uint64_t v;
 
@@ -137,17 +212,17 @@ static int get_uint(const struct stanza *s, const char *key, unsigned *out)
 	return 0;
 }
 
-static int get_size(const struct stanza *s, const char *key, uint64_t max,
+static int get_size(const struct stanza *s, enum key key, uint64_t max,
 		    uint64_t *out)
 {
 	if (get_u64(s, key, max, out) < 0)
 		return -1;
 	if (*out == 0)
-		return sfail(s, key, "0 bytes");
+		return sfail(s, keys[key].name, "0 bytes");
 	return 0;
 }
 
-static int get_sha256(const struct stanza *s, const char *key, uint8_t out[32])
+static int get_sha256(const struct stanza *s, enum key key, uint8_t out[32])
 {
 	char q[QUOTE_MAX];
 	const char *v = req(s, key);
@@ -155,11 +230,11 @@ static int get_sha256(const struct stanza *s, const char *key, uint8_t out[32])
 	if (!v)
 		return -1;
 	if (pf_unhex(v, strlen(v), out) < 0)
-		return sfail(s, key, "'%s' is not 64 lowercase hex digits", quote(v, q));
+		return sfail(s, keys[key].name, "'%s' is not 64 lowercase hex digits", quote(v, q));
 	return 0;
 }
 
-static int get_time(const struct stanza *s, const char *key, time_t *out)
+static int get_time(const struct stanza *s, enum key key, time_t *out)
 {
 	char q[QUOTE_MAX];
 	const char *v = req(s, key);
@@ -167,31 +242,29 @@ static int get_time(const struct stanza *s, const char *key, time_t *out)
 	if (!v)
 		return -1;
 	if (pf_time_parse(v, out) < 0)
-		return sfail(s, key, "'%s' is not a UTC time like 2026-11-25T10:00:00Z",
+		return sfail(s, keys[key].name, "'%s' is not a UTC time like 2026-11-25T10:00:00Z",
 			     quote(v, q));
 	return 0;
 }
 
 /* A copy of the value of KEY, or NULL in *out when optional and absent. */
-static int get_str(const struct stanza *s, const char *key, bool required,
-		   const char *chars, const char *what, char **out)
+static int get_str(const struct stanza *s, enum key key, bool required,
+		   unsigned cls, const char *what, char **out)
 {
 	char q[QUOTE_MAX];
 	const struct field *f = get(s, key);
 
 	*out = NULL;
 	if (!f)
-		return required ? sfail(s, key, "missing") : 0;
-	if (chars && !token_ok(f->value, chars))
-		return sfail(s, key, "'%s' is not %s", quote(f->value, q), what);
-	*out = strdup(f->value);
-	if (!*out)
-		return pf_fail(s->ctx, PF_E_OTHER, "%s: out of memory", s->name);
-	return 0;
+		return required ? sfail(s, keys[key].name, "missing") : 0;
+	if (cls && !token_ok(f->value, cls))
+		return sfail(s, keys[key].name, "'%s' is not %s", quote(f->value, q), what);
+	*out = keep(s, f->value);
+	return *out ? 0 : -1;
 }
 
 /* A path in the repository: it goes into URLs and file names. */
-static int get_repo_path(const struct stanza *s, const char *key, char **out)
+static int get_repo_path(const struct stanza *s, enum key key, char **out)
 {
 	char q[QUOTE_MAX];
 	const char *v = req(s, key), *why;
@@ -199,16 +272,14 @@ static int get_repo_path(const struct stanza *s, const char *key, char **out)
 	*out = NULL;
 	if (!v)
 		return -1;
-	if (strspn(v, PATH_CHARS) != strlen(v))
-		return sfail(s, key, "'%s' has characters outside [A-Za-z0-9._+/-]",
+	if (!all_in(v, C_PATH))
+		return sfail(s, keys[key].name, "'%s' has characters outside [A-Za-z0-9._+/-]",
 			     quote(v, q));
 	if (!pf_path_valid(v, strlen(v), &why))
-		return sfail(s, key, "'%s' is not a relative path in the repository: %s",
+		return sfail(s, keys[key].name, "'%s' is not a relative path in the repository: %s",
 			     quote(v, q), why);
-	*out = strdup(v);
-	if (!*out)
-		return pf_fail(s->ctx, PF_E_OTHER, "%s: out of memory", s->name);
-	return 0;
+	*out = keep(s, v);
+	return *out ? 0 : -1;
 }
 
 static void entry_clear(struct pf_index_entry *e)
@@ -228,6 +299,13 @@ void pf_index_free(struct pf_index *idx)
 {
 	if (!idx)
 		return;
+	if (idx->block) {
+		/* Entries and strings are in the block. */
+		if (munmap(idx->block, idx->block_size) < 0)
+			abort(); /* only a bad address fails: memory corruption */
+		free(idx);
+		return;
+	}
 	free(idx->series);
 	free(idx->arch);
 	free(idx->successor);
@@ -240,7 +318,7 @@ void pf_index_free(struct pf_index *idx)
 static int parse_repository(const struct stanza *s, struct pf_index *idx)
 {
 	char q[QUOTE_MAX];
-	const char *v = req(s, "Format");
+	const char *v = req(s, K_FORMAT);
 	uint64_t format;
 
 	if (!v)
@@ -249,14 +327,14 @@ static int parse_repository(const struct stanza *s, struct pf_index *idx)
 		return sfail(s, "Format", "unsupported format '%s' (this pakfire reads 1)",
 			     quote(v, q));
 	idx->format = 1;
-	if (get_str(s, "Series", true, TOKEN_CHARS, "a series name ([A-Za-z0-9._-])",
+	if (get_str(s, K_SERIES, true, C_TOKEN, "a series name ([A-Za-z0-9._-])",
 		    &idx->series) < 0 ||
-	    get_str(s, "Arch", true, TOKEN_CHARS, "an architecture ([A-Za-z0-9._-])",
+	    get_str(s, K_ARCH, true, C_TOKEN, "an architecture ([A-Za-z0-9._-])",
 		    &idx->arch) < 0 ||
-	    get_u64(s, "Revision", UINT64_MAX, &idx->revision) < 0 ||
-	    get_time(s, "Date", &idx->date) < 0 ||
-	    get_time(s, "Valid-Until", &idx->valid_until) < 0 ||
-	    get_str(s, "Successor", false, TOKEN_CHARS, "a series name ([A-Za-z0-9._-])",
+	    get_u64(s, K_REVISION, UINT64_MAX, &idx->revision) < 0 ||
+	    get_time(s, K_DATE, &idx->date) < 0 ||
+	    get_time(s, K_VALID_UNTIL, &idx->valid_until) < 0 ||
+	    get_str(s, K_SUCCESSOR, false, C_TOKEN, "a series name ([A-Za-z0-9._-])",
 		    &idx->successor) < 0)
 		return -1;
 	return 0;
@@ -265,38 +343,38 @@ static int parse_repository(const struct stanza *s, struct pf_index *idx)
 static int parse_update(const struct stanza *s, struct pf_index_entry *e)
 {
 	char q[QUOTE_MAX];
-	const char *type = req(s, "Type");
+	const char *type = req(s, K_TYPE);
 	const struct field *reboot;
 
 	if (!type)
 		return -1;
 	if (strcmp(type, "core") == 0) {
 		e->type = PF_STANZA_CORE;
-		if (get_uint(s, "Number", &e->number) < 0 ||
-		    get_uint(s, "Requires", &e->requires) < 0)
+		if (get_uint(s, K_NUMBER, &e->number) < 0 ||
+		    get_uint(s, K_REQUIRES, &e->requires) < 0)
 			return -1;
 		if (e->requires >= e->number)
 			return sfail(s, "Requires", "%u is not below Number %u",
 				     e->requires, e->number);
-		if (get_str(s, "Series-Switch", false, TOKEN_CHARS,
+		if (get_str(s, K_SERIES_SWITCH, false, C_TOKEN,
 			    "a series name ([A-Za-z0-9._-])", &e->series_switch) < 0)
 			return -1;
 	} else if (strcmp(type, "addon") == 0) {
 		e->type = PF_STANZA_ADDON;
-		if (get_str(s, "Name", true, NAME_CHARS, "a name ([A-Za-z0-9._+-])",
+		if (get_str(s, K_NAME, true, C_NAME, "a name ([A-Za-z0-9._+-])",
 			    &e->name) < 0 ||
-		    get_str(s, "Version", true, NAME_CHARS, "a version ([A-Za-z0-9._+-])",
+		    get_str(s, K_VERSION, true, C_NAME, "a version ([A-Za-z0-9._+-])",
 			    &e->version) < 0 ||
-		    get_str(s, "Release", true, NAME_CHARS, "a release ([A-Za-z0-9._+-])",
+		    get_str(s, K_RELEASE, true, C_NAME, "a release ([A-Za-z0-9._+-])",
 			    &e->release) < 0 ||
-		    get_str(s, "Depends", false, NULL, NULL, &e->depends) < 0)
+		    get_str(s, K_DEPENDS, false, 0, NULL, &e->depends) < 0)
 			return -1;
 	} else {
 		return sfail(s, "Type", "'%s' is not core or addon", quote(type, q));
 	}
-	if (get_str(s, "Summary", false, NULL, NULL, &e->summary) < 0)
+	if (get_str(s, K_SUMMARY, false, 0, NULL, &e->summary) < 0)
 		return -1;
-	reboot = get(s, "Reboot");
+	reboot = get(s, K_REBOOT);
 	if (reboot) {
 		if (strcmp(reboot->value, "yes") == 0)
 			e->reboot = true;
@@ -304,31 +382,20 @@ static int parse_update(const struct stanza *s, struct pf_index_entry *e)
 			return sfail(s, "Reboot", "'%s' is not yes or no",
 				     quote(reboot->value, q));
 	}
-	if (get_repo_path(s, "Manifest", &e->manifest) < 0 ||
-	    get_size(s, "Manifest-Size", MANIFEST_SIZE_MAX, &e->manifest_size) < 0 ||
-	    get_sha256(s, "Manifest-SHA256", e->manifest_sha256) < 0 ||
-	    get_repo_path(s, "Package", &e->package) < 0 ||
-	    get_size(s, "Package-Size", PACKAGE_SIZE_MAX, &e->package_size) < 0 ||
-	    get_sha256(s, "Package-SHA256", e->package_sha256) < 0)
+	if (get_repo_path(s, K_MANIFEST, &e->manifest) < 0 ||
+	    get_size(s, K_MANIFEST_SIZE, MANIFEST_SIZE_MAX, &e->manifest_size) < 0 ||
+	    get_sha256(s, K_MANIFEST_SHA256, e->manifest_sha256) < 0 ||
+	    get_repo_path(s, K_PACKAGE, &e->package) < 0 ||
+	    get_size(s, K_PACKAGE_SIZE, PACKAGE_SIZE_MAX, &e->package_size) < 0 ||
+	    get_sha256(s, K_PACKAGE_SHA256, e->package_sha256) < 0)
 		return -1;
 	return 0;
-}
-
-static int field_cmp(const void *a, const void *b)
-{
-	const struct field *fa = *(const struct field *const *)a;
-	const struct field *fb = *(const struct field *const *)b;
-	int c = strcasecmp(fa->key, fb->key);
-
-	if (c)
-		return c;
-	return fa->line < fb->line ? -1 : fa->line > fb->line;
 }
 
 /* Name the stanza for messages before any of it is checked. */
 static void make_label(struct stanza *s)
 {
-	const struct field *type = get(s, "Type"), *id;
+	const struct field *type = get(s, K_TYPE), *id;
 	char q[QUOTE_MAX];
 	uint64_t v;
 
@@ -336,65 +403,81 @@ static void make_label(struct stanza *s)
 	if (s->no == 1) {
 		snprintf(s->label, sizeof(s->label), " (repository)");
 	} else if (type && strcmp(type->value, "core") == 0) {
-		id = get(s, "Number");
+		id = get(s, K_NUMBER);
 		if (id && parse_u64(id->value, &v) == 0)
 			snprintf(s->label, sizeof(s->label), " (core %" PRIu64 ")", v);
 	} else if (type && strcmp(type->value, "addon") == 0) {
-		id = get(s, "Name");
+		id = get(s, K_NAME);
 		if (id)
 			snprintf(s->label, sizeof(s->label), " (addon %s)", quote(id->value, q));
 	}
 }
 
-static int check_duplicates(struct stanza *s)
+/* A key given twice: noted while the lines were read (the first repeat, by
+ * line), reported once the whole stanza was read, as before. */
+static int check_duplicates(const struct stanza *s)
 {
-	const struct field **sorted;
-	int r = 0;
+	const struct field *again;
 
-	if (s->n < 2)
+	if (!s->dup)
 		return 0;
-	sorted = malloc(s->n * sizeof(*sorted));
-	if (!sorted)
-		return pf_fail(s->ctx, PF_E_OTHER, "%s: out of memory", s->name);
-	for (size_t i = 0; i < s->n; i++)
-		sorted[i] = &s->f[i];
-	qsort(sorted, s->n, sizeof(*sorted), field_cmp);
-	for (size_t i = 1; i < s->n; i++) {
-		if (strcasecmp(sorted[i - 1]->key, sorted[i]->key) == 0) {
-			r = sfail(s, sorted[i]->key, "given twice (lines %zu and %zu)",
-				  sorted[i - 1]->line, sorted[i]->line);
-			break;
-		}
-	}
-	free(sorted);
-	return r;
+	again = &s->f[s->dup - 1];
+	return sfail(s, again->key, "given twice (lines %zu and %zu)", s->dup_first, again->line);
 }
 
-static int stanza_done(struct stanza *s, struct pf_index *idx, size_t *cap)
+/* The entries have room for every stanza (counted before): the strings of
+ * a failed stanza stay in the block, which pf_index_free unmaps whole. */
+static int stanza_done(struct stanza *s, struct pf_index *idx, size_t cap)
 {
-	struct pf_index_entry e = { 0 };
-
 	make_label(s);
 	if (check_duplicates(s) < 0)
 		return -1;
 	if (s->no == 1)
 		return parse_repository(s, idx);
-	if (parse_update(s, &e) < 0) {
-		entry_clear(&e);
+	if (idx->n == cap)
+		return pf_fail(s->ctx, PF_E_OTHER, "%s: internal error: more stanzas than counted",
+			       s->name);
+	if (parse_update(s, &idx->entries[idx->n]) < 0)
 		return -1;
-	}
-	if (idx->n == *cap) {
-		size_t ncap = *cap ? *cap * 2 : 32;
-		struct pf_index_entry *p = realloc(idx->entries, ncap * sizeof(*p));
+	idx->n++;
+	return 0;
+}
 
-		if (!p) {
-			entry_clear(&e);
-			return pf_fail(s->ctx, PF_E_OTHER, "%s: out of memory", s->name);
-		}
-		idx->entries = p;
-		*cap = ncap;
+/* An upper bound of the stanzas in BUF: one more than its empty lines. */
+static size_t count_stanzas(const char *buf, size_t len)
+{
+	const char *p = buf, *end = buf + len;
+	size_t n = 1;
+
+	while ((p = memchr(p, '\n', (size_t)(end - p))) && p + 1 < end) {
+		n += p[1] == '\n';
+		p++;
 	}
-	idx->entries[idx->n++] = e;
+	return n;
+}
+
+/* One mapping for the entries and the strings of an index of LEN bytes
+ * with at most STANZAS stanzas, its pages made at once (MAP_POPULATE): a
+ * parse touches all of it, and one fault per page costs more than the
+ * parse itself on a paravirtualised machine. */
+static int make_block(struct pf_ctx *ctx, const char *name, struct pf_index *idx, size_t len,
+		      size_t stanzas, struct stanza *s)
+{
+	size_t entries = stanzas * sizeof(*idx->entries);
+
+	/* Every string kept is a value and its NUL, shorter than its line
+	 * with the newline: LEN bytes, plus one for a last line without
+	 * a newline. */
+	idx->block_size = entries + len + 1;
+	idx->block = mmap(NULL, idx->block_size, PROT_READ | PROT_WRITE,
+			  MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	if (idx->block == MAP_FAILED) {
+		idx->block = NULL;
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s: out of memory", name);
+	}
+	idx->entries = idx->block;
+	s->heap = (char *)idx->block + entries;
+	s->heap_end = (char *)idx->block + idx->block_size;
 	return 0;
 }
 
@@ -479,14 +562,102 @@ static bool key_ok(const char *k, size_t n)
 	return true;
 }
 
+/* Add the field K: V (line LINE) to the stanza; note the first key given
+ * twice. */
+static int add_field(struct stanza *s, size_t *cap, const char *k, size_t klen, const char *v,
+		     size_t line)
+{
+	enum key id = key_id(k, klen);
+
+	if (s->n == *cap) {
+		size_t ncap = *cap ? *cap * 2 : 16;
+		struct field *f = realloc(s->f, ncap * sizeof(*f));
+
+		if (!f)
+			return pf_fail(s->ctx, PF_E_OTHER, "%s: out of memory", s->name);
+		s->f = f;
+		*cap = ncap;
+	}
+	s->f[s->n++] = (struct field){ k, v, line, id };
+	if (id != K_UNKNOWN) {
+		if (!s->slot[id])
+			s->slot[id] = s->n;
+		else if (!s->dup) {
+			s->dup = s->n;
+			s->dup_first = s->f[s->slot[id] - 1].line;
+		}
+		return 0;
+	}
+	/* Unknown keys are rare: compare with the earlier ones. */
+	for (size_t i = 0; i + 1 < s->n && !s->dup; i++)
+		if (s->f[i].id == K_UNKNOWN && strcasecmp(s->f[i].key, k) == 0) {
+			s->dup = s->n;
+			s->dup_first = s->f[i].line;
+		}
+	return 0;
+}
+
+/* Read the lines of one stanza, copied into TEXT (NUL-terminated, written
+ * into: keys and values are cut out of it in place). *LINE is the number
+ * of the line before it, and is advanced. */
+static int read_stanza(struct stanza *s, size_t *fcap, char *text, size_t *line)
+{
+	const char *name = s->name;
+	char *p = text;
+
+	s->n = 0;
+	s->dup = 0;
+	memset(s->slot, 0, sizeof(s->slot));
+	while (*p) {
+		char *nl, *colon, *k, *v, *ve;
+
+		++*line;
+		nl = strchr(p, '\n');
+		if (nl)
+			*nl = '\0';
+		if (*p == ' ' || *p == '\t')
+			return pf_fail(s->ctx, PF_E_VERIFY,
+				       "%s line %zu: starts with a blank (continuation lines are not allowed)",
+				       name, *line);
+		colon = strchr(p, ':');
+		if (!colon || !key_ok(p, (size_t)(colon - p)))
+			return pf_fail(s->ctx, PF_E_VERIFY, "%s line %zu: not a 'Key: value' line",
+				       name, *line);
+		*colon = '\0';
+		k = p;
+		v = colon + 1;
+		while (*v == ' ' || *v == '\t')
+			v++;
+		ve = v + strlen(v);
+		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
+			ve--;
+		*ve = '\0';
+		for (const char *c = v; *c; c++) {
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				return pf_fail(s->ctx, PF_E_VERIFY,
+					       "%s line %zu: %s: control character 0x%02x in the value%s",
+					       name, *line, k, (unsigned char)*c,
+					       *c == '\r' ? " (CRLF line endings are not allowed)" : "");
+		}
+		if (*v == '\0')
+			return pf_fail(s->ctx, PF_E_VERIFY, "%s line %zu: %s: empty value", name, *line, k);
+		if (add_field(s, fcap, k, (size_t)(colon - k), v, *line) < 0)
+			return -1;
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return 0;
+}
+
 int pf_index_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 		   size_t len, struct pf_index **out)
 {
 	struct stanza s = { .ctx = ctx, .name = name };
 	struct pf_index *idx = NULL;
-	char *text = NULL, *p, *end;
-	size_t line = 0, fcap = 0, ecap = 0;
-	const char *nul;
+	const char *p = buf, *end = buf + len, *nul;
+	char *text = NULL;
+	size_t line = 0, fcap = 0, ecap = 0, tcap = 0;
 	int r = -1;
 
 	*out = NULL;
@@ -501,83 +672,56 @@ int pf_index_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 		return pf_fail(ctx, PF_E_VERIFY, "%s line %zu: NUL byte", name, line);
 	}
 	idx = calloc(1, sizeof(*idx));
-	text = malloc(len + 1);
-	if (!idx || !text) {
+	if (!idx) {
 		pf_fail(ctx, PF_E_OTHER, "%s: out of memory", name);
 		goto out;
 	}
-	memcpy(text, buf, len);
-	text[len] = '\0';
-	end = text + len;
+	ecap = count_stanzas(buf, len);
+	if (make_block(ctx, name, idx, len, ecap, &s) < 0)
+		goto out;
+	/* Stanza by stanza: each is copied into a small buffer that is cut
+	 * up in place. (A copy of the whole index would be megabytes of
+	 * fresh pages, each a page fault.) A stanza ends at an empty line. */
+	while (p < end) {
+		const char *se;
+		size_t n;
 
-	/* One pass over the lines; a stanza ends at a blank line or the end. */
-	for (p = text; ; ) {
-		char *nl, *colon, *k, *v, *ve;
-
-		if (p >= end || *p == '\n') {
-			if (s.n > 0) {
-				s.no++;
-				if (stanza_done(&s, idx, &ecap) < 0)
-					goto out;
-				s.n = 0;
-			}
-			if (p >= end)
-				break;
+		if (*p == '\n') {
 			line++;
 			p++;
 			continue;
 		}
-		line++;
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (!nl)
-			nl = end;
-		*nl = '\0';
-		if (*p == ' ' || *p == '\t') {
-			pf_fail(ctx, PF_E_VERIFY,
-				"%s line %zu: starts with a blank (continuation lines are not allowed)",
-				name, line);
-			goto out;
-		}
-		colon = strchr(p, ':');
-		if (!colon || !key_ok(p, (size_t)(colon - p))) {
-			pf_fail(ctx, PF_E_VERIFY, "%s line %zu: not a 'Key: value' line",
-				name, line);
-			goto out;
-		}
-		*colon = '\0';
-		k = p;
-		v = colon + 1;
-		while (*v == ' ' || *v == '\t')
-			v++;
-		ve = v + strlen(v);
-		while (ve > v && (ve[-1] == ' ' || ve[-1] == '\t'))
-			ve--;
-		*ve = '\0';
-		for (const char *c = v; *c; c++) {
-			if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-				pf_fail(ctx, PF_E_VERIFY,
-					"%s line %zu: %s: control character 0x%02x in the value%s",
-					name, line, k, (unsigned char)*c,
-					*c == '\r' ? " (CRLF line endings are not allowed)" : "");
-				goto out;
+		/* The stanza ends after the newline that an empty line follows. */
+		for (se = p;; se++) {
+			se = memchr(se, '\n', (size_t)(end - se));
+			if (!se || se + 1 == end) {
+				se = end;
+				break;
+			}
+			if (se[1] == '\n') {
+				se++;
+				break;
 			}
 		}
-		if (*v == '\0') {
-			pf_fail(ctx, PF_E_VERIFY, "%s line %zu: %s: empty value", name, line, k);
-			goto out;
-		}
-		if (s.n == fcap) {
-			size_t ncap = fcap ? fcap * 2 : 16;
-			struct field *f = realloc(s.f, ncap * sizeof(*f));
-			if (!f) {
+		n = (size_t)(se - p);
+		if (n + 1 > tcap) {
+			char *t = realloc(text, n + 1);
+
+			if (!t) {
 				pf_fail(ctx, PF_E_OTHER, "%s: out of memory", name);
 				goto out;
 			}
-			s.f = f;
-			fcap = ncap;
+			text = t;
+			tcap = n + 1;
 		}
-		s.f[s.n++] = (struct field){ k, v, line };
-		p = nl < end ? nl + 1 : end;
+		memcpy(text, p, n);
+		text[n] = '\0';
+		if (read_stanza(&s, &fcap, text, &line) < 0)
+			goto out;
+		s.no++;
+		if (stanza_done(&s, idx, ecap) < 0)
+			goto out;
+		p = se;
 	}
 	if (s.no == 0) {
 		pf_fail(ctx, PF_E_VERIFY, "%s: empty (no repository stanza)", name);

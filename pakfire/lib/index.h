@@ -43,13 +43,19 @@ struct pf_index {
 	char *successor;        /* Successor, or NULL */
 	struct pf_index_entry *entries;
 	size_t n;
+	/* A parsed index keeps its entries and strings in this one mapping
+	 * (NULL for an index built by hand, whose strings are malloc'd one
+	 * by one): free it only with pf_index_free. */
+	void *block;
+	size_t block_size;
 };
 
 /* Parse (LEN bytes, need not be NUL-terminated). Missing required keys,
  * duplicate keys, bad numbers, bad hashes, bad dates, bad relative paths
  * (absolute, "..", characters outside [A-Za-z0-9._+/-]), two core stanzas
  * with one Number: PF_E_VERIFY naming the stanza and key. Unknown keys are
- * ignored (forward compatibility). *out is owned by the caller. */
+ * ignored (forward compatibility). *out is owned by the caller; its strings
+ * live in idx->block and are not to be freed or replaced one by one. */
 int pf_index_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 		   size_t len, struct pf_index **out);
 

@@ -14,8 +14,12 @@ struct pf_ctx;
  * (GPGME_SIGSUM_VALID) whose key's primary fingerprint is one of the keys in
  * the configured folder; SIGNER receives that fingerprint. Anything else,
  * including an empty or malformed signature, is PF_E_VERIFY. The private home
- * is <root>/var/lib/pakfire/gnupg, rebuilt from the keys folder on each call
- * so that a key removed from the folder is no longer trusted. */
+ * is <root>/var/lib/pakfire/gnupg. It is kept between calls with a stamp of
+ * the keys folder's contents (the SHA-256 of every *.asc's name and bytes)
+ * and rebuilt from the folder whenever the folder hashes otherwise (a key
+ * removed from the folder is no longer trusted at the next call), the stamp
+ * is missing or malformed, or a verification in the kept home fails (the
+ * same check is then repeated in a rebuilt one). */
 int pf_verify_signature(struct pf_ctx *ctx, const char *what, const void *data,
 			size_t len, const void *sig, size_t sig_len,
 			char signer[PF_FPR_MAX]);

@@ -22,11 +22,16 @@
  *      tables (the planner's own cost) on a synthetic mount table
  *      (/, /boot, /var);
  *   3. pf_space_plan + pf_plan_free (what 'pakfire upgrade' runs: the real
- *      root probe, openat2 and fstatat per path, statvfs, and the database
+ *      root probe: the files table in one query, folders resolved on the
+ *      disk (openat2, then an lstat per folder below), an lstat per path
+ *      the database does not own, statvfs, and the database and an lstat
  *      for each 'remove') on a real tree of the same 10,000 files (sparse)
  *      made in a temporary folder ($TMPDIR or /tmp), with a pakfire.conf and
- *      a database whose files table records every system file as owned by
- *      core 138. The tree was just written: the dentry cache is warm.
+ *      a database whose files table records every system file and folder
+ *      as owned by core 138 (written by pf_db_commit_update, as pakfire
+ *      records an applied update): the probe takes the type and size of
+ *      an owned path from there and lstats only the others. The tree was
+ *      just written: the dentry cache is warm.
  *
  * Usage: bench-plan [FILELIST-DIR (manifests)] [RUNS (20)]. Exit status: 0
  * when 2 and 3 meet the target on the clustered chain, 1 when one does not,
@@ -36,7 +41,6 @@
 #include <ftw.h>
 #include <inttypes.h>
 #include <math.h>
-#include <sqlite3.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -48,6 +52,7 @@
 #include <unistd.h>
 
 #include "context.h"
+#include "db.h"
 #include "error.h"
 #include "manifest.h"
 #include "mounts.h"
@@ -624,10 +629,13 @@ static int fk_existing(void *data, const char *path, struct pf_existing *out)
 }
 
 /* Every system file was installed by an earlier update, unmodified. */
-static int fk_removable(void *data, const char *path, bool *out)
+static int fk_removable(void *data, const char *path, struct pf_existing *now, bool *out)
 {
 	struct fake *f = data;
 	const size_t *i = map_find(&f->s->by_path, path);
+
+	if (fk_existing(data, path, now) < 0)
+		return -1;
 
 	*out = i && !f->s->nodes[*i].is_dir;
 	return 0;
@@ -707,39 +715,31 @@ static void make_tree(const char *root, const struct sys *s)
 	free(conf);
 }
 
-/* Record every system file as installed by core 138, as 'pakfire init' and
- * earlier updates would have, so that the 'remove' entries meet a real
- * owner lookup. Written with SQL against the schema of db.c (version 2);
- * pf_db has no call to record ownership outside a commit. */
-static void own_system(const char *root, const struct sys *s)
+/* Record every system file and folder as installed by core 138, the way
+ * pakfire's commit point records an applied update (pf_db_commit_update
+ * with a manifest of them), so that the plan's 'remove' entries meet a
+ * real owner lookup and the probe reads sizes from a real files table. */
+static void own_system(struct pf_ctx *rctx, const struct sys *s)
 {
-	char *file = xprintf("%s/var/lib/pakfire/pakfire.db", root);
-	sqlite3 *db = NULL;
-	sqlite3_stmt *st = NULL;
+	struct pf_manifest *m = pf_manifest_new();
+	int64_t tx = 0;
 
-	if (sqlite3_open_v2(file, &db, SQLITE_OPEN_READWRITE, NULL) != SQLITE_OK ||
-	    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_prepare_v2(db, "INSERT INTO files (path, type, mode, size, sha256, owner)"
-			       " VALUES (?1, 'file', 420, ?2, ?3, 138)", -1, &st, NULL) != SQLITE_OK) {
-		fprintf(stderr, "bench-plan: %s: %s\n", file, db ? sqlite3_errmsg(db) : "out of memory");
-		exit(2);
+	if (!m)
+		die("out of memory");
+	for (size_t i = 0; i < s->n; i++) {
+		const struct node *nd = &s->nodes[i];
+		struct pf_entry e = { .type = nd->is_dir ? PF_ENTRY_DIR : PF_ENTRY_FILE,
+				      .path = nd->path, .mode = nd->is_dir ? 0755 : 0644,
+				      .size = nd->is_dir ? 0 : nd->size };
+
+		if (pf_manifest_add(rctx, m, &e) < 0)
+			die_ctx(rctx, "own_system: pf_manifest_add");
 	}
-	for (size_t i = 0; i < s->n_files; i++) {
-		if (sqlite3_bind_text(st, 1, s->nodes[i].path, -1, SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_bind_int64(st, 2, (sqlite3_int64)s->nodes[i].size) != SQLITE_OK ||
-		    sqlite3_bind_text(st, 3, "0000000000000000000000000000000000000000000000000000000000000000",
-				      -1, SQLITE_STATIC) != SQLITE_OK ||
-		    sqlite3_step(st) != SQLITE_DONE || sqlite3_reset(st) != SQLITE_OK) {
-			fprintf(stderr, "bench-plan: %s: %s\n", file, sqlite3_errmsg(db));
-			exit(2);
-		}
-	}
-	if (sqlite3_finalize(st) != SQLITE_OK || sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK ||
-	    sqlite3_close(db) != SQLITE_OK) {
-		fprintf(stderr, "bench-plan: %s: commit failed\n", file);
-		exit(2);
-	}
-	free(file);
+	if (pf_db_tx_begin(rctx, "bench", &tx) < 0 ||
+	    pf_db_commit_update(rctx, tx, 138, "bench", m, NULL, 0) < 0)
+		die_ctx(rctx, "own_system: recording the system in the database");
+	pf_db_tx_end(rctx, tx);
+	pf_manifest_free(m);
 }
 
 /* What the real probe's two kinds of system call cost on this machine, so
@@ -921,7 +921,7 @@ int main(int argc, char **argv)
 	if (pf_ctx_set_root(rctx, root_path) < 0 || pf_ctx_load_config(rctx, NULL) < 0 ||
 	    pf_ctx_open_db(rctx, false) < 0)
 		die_ctx(rctx, "the real root");
-	own_system(root_path, &s);
+	own_system(rctx, &s);
 	if (pf_space_open(rctx, &sc, "var/cache/pakfire") < 0)
 		die_ctx(rctx, "pf_space_open");
 

@@ -905,6 +905,39 @@ out:
 	return r;
 }
 
+int pf_db_each_owned(struct pf_ctx *ctx, pf_owned_fn fn, void *data)
+{
+	sqlite3_stmt *s = NULL;
+	int r = -1, rc;
+
+	if (sqlite3_prepare_v2(ctx->db->h, "SELECT path, type, size, length(target) FROM files",
+			       -1, &s, NULL) != SQLITE_OK)
+		return db_fail(ctx, "prepare");
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const char *path = (const char *)sqlite3_column_text(s, 0);
+		const char *type = (const char *)sqlite3_column_text(s, 1);
+
+		if (!path || !type) {
+			pf_fail(ctx, PF_E_OTHER, "database %s: a file without path or type",
+				ctx->db->display);
+			goto out;
+		}
+		r = fn(data, path, type, (uint64_t)sqlite3_column_int64(s, 2),
+		       (uint64_t)sqlite3_column_int64(s, 3));
+		if (r != 0)
+			goto out;
+		r = -1;
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(ctx, "read owned files");
+		goto out;
+	}
+	r = 0;
+out:
+	sqlite3_finalize(s);
+	return r;
+}
+
 static int record_entry(struct pf_ctx *ctx, const struct pf_entry *e, unsigned number)
 {
 	sqlite3_stmt *s = stmt(ctx, ST_FILE_UPSERT);

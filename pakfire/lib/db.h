@@ -118,6 +118,13 @@ struct pf_owned {
 };
 int pf_db_owned(struct pf_ctx *ctx, const char *path, struct pf_owned *out);
 
+/* Every owned path in one query (the space plan): FN gets its path, type
+ * ("file", "dir", "symlink"), recorded size and, for a symlink, the length
+ * of its target. A non-zero return of FN stops and is returned. */
+typedef int (*pf_owned_fn)(void *data, const char *path, const char *type, uint64_t size,
+			   uint64_t target_len);
+int pf_db_each_owned(struct pf_ctx *ctx, pf_owned_fn fn, void *data);
+
 /* Every owned path, in path order, streamed from one query (verify reads
  * them all). FN gets each row as an entry (file, dir or symlink; its
  * strings live only during the call) and the core update that installed

@@ -15,13 +15,13 @@
 #include "strmap.h"
 
 #define MAX_FS 64
-#define FAST_SYMLINK 60   /* ext4 keeps shorter targets in the inode */
 #define HOST_MAX 4096
 
 struct state {
 	bool exists;
 	bool is_dir;
 	bool from_chain;      /* installed by an earlier update of this chain */
+	bool shared;          /* other hard links keep its inode: frees nothing */
 	uint64_t alloc;
 	size_t fs;            /* where the object lives */
 };
@@ -188,9 +188,14 @@ static int state_of(struct planner *pl, const char *rel, struct state **out)
 		return -1;
 	s.exists = ex.exists;
 	s.is_dir = ex.is_dir;
+	s.shared = ex.shared;
 	s.alloc = ex.alloc;
 	if (ex.exists && fs_of(pl, pl->host, &s.fs) < 0)
 		return -1;
+	/* A size from the database: what it takes on the file system that
+	 * holds it (the blocks a file of that size needs, no more). */
+	if (ex.exists && ex.estimated)
+		s.alloc = round_up(ex.size, pl->plan->fs[s.fs].space.bsize);
 	*out = remember(pl, rel, &s);
 	return *out ? 0 : pf_fail(pl->ctx, PF_E_OTHER, "out of memory");
 }
@@ -294,10 +299,21 @@ static int plan_remove(struct planner *pl, const struct pf_entry *e)
 	if (!s->exists || s->is_dir)
 		return 0;
 	removable = s->from_chain;
-	if (!removable && pr->removable(pr->data, e->path, &removable) < 0)
-		return -1;
+	if (!removable) {
+		struct pf_existing now;
+
+		if (pr->removable(pr->data, e->path, &now, &removable) < 0)
+			return -1;
+		/* What apply will meet: the disk, not the database's record. */
+		if (now.exists && !now.is_dir) {
+			s->alloc = now.alloc;
+			s->shared = now.shared;
+		}
+	}
 	if (removable) {
-		give(pl, s->fs, s->alloc, 1);
+		/* A file with other hard links loses a name, not its blocks. */
+		if (!s->shared)
+			give(pl, s->fs, s->alloc, 1);
 		s->exists = false;
 	}
 	return 0;
@@ -326,9 +342,11 @@ static int plan_entry(struct planner *pl, const struct pf_entry *e)
 	/* A file or symlink: a new inode staged beside the old one, which is
 	 * freed only once the update commits. */
 	alloc = e->type == PF_ENTRY_FILE ? round_up(e->size, pl->plan->fs[new_fs].space.bsize) :
-		strlen(e->target) >= FAST_SYMLINK ? pl->plan->fs[new_fs].space.bsize : 0;
+		strlen(e->target) >= PF_FAST_SYMLINK ? pl->plan->fs[new_fs].space.bsize : 0;
 	take(pl, new_fs, alloc, 1);
-	if (s->exists && !s->is_dir)
+	/* The file replaced is freed at the commit, unless other hard links
+	 * keep its inode (then the path just points elsewhere). */
+	if (s->exists && !s->is_dir && !s->shared)
 		give(pl, s->fs, s->alloc, 1);
 	*s = (struct state){ .exists = true, .from_chain = true, .alloc = alloc, .fs = new_fs };
 	return 0;

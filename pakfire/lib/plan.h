@@ -21,12 +21,21 @@ struct pf_strmap;
 struct pf_ctx;
 struct pf_manifest;
 
+/* ext4 keeps a symlink target shorter than this in the inode: no block. */
+#define PF_FAST_SYMLINK 60
+
 /* What is at a path now, as far as the plan cares. */
 struct pf_existing {
 	bool exists;
 	bool is_dir;
+	bool shared;        /* other hard links to it (st_nlink > 1): replacing
+			     * or removing this path frees nothing */
+	bool estimated;     /* from the database, not the disk: alloc is unknown
+			     * and the planner rounds size up to the file
+			     * system's block size */
 	uint64_t alloc;     /* bytes allocated (st_blocks * 512) */
-	uint64_t size;      /* st_size */
+	uint64_t size;      /* st_size; when estimated: a file's recorded size, a
+			     * symlink's target length if it needs a block, else 0 */
 };
 
 /* How the planner sees the world; plan-probe.c answers for a real root,
@@ -36,9 +45,10 @@ struct pf_plan_probe {
 	 * resolved inside it; the missing tail is appended as it is. */
 	int (*resolve)(void *data, const char *path, char *host, size_t size);
 	int (*existing)(void *data, const char *path, struct pf_existing *out);
-	/* Whether a 'remove' of PATH will free it: an earlier update installed
-	 * it and its size is as recorded. */
-	int (*removable)(void *data, const char *path, bool *out);
+	/* Whether a 'remove' of PATH will delete it: an earlier update
+	 * installed it and its size is as recorded. NOW: what the disk holds
+	 * at PATH (never the database's view: apply checks the disk). */
+	int (*removable)(void *data, const char *path, struct pf_existing *now, bool *out);
 	int (*space)(void *data, const struct pf_mount *m, struct pf_space *out);
 	void *data;
 };
@@ -100,10 +110,21 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 void pf_plan_free(struct pf_plan *p);
 
 /* The probe for a real root (plan-probe.c): resolves through ctx->root_fd
- * with RESOLVE_IN_ROOT, asks the database who owns what, and statvfs. */
+ * with RESOLVE_IN_ROOT, asks the database who owns what, and statvfs.
+ *
+ * What is at a path: for a path the database owns (the files table, read
+ * in one query per plan), its recorded type and size; for any other path,
+ * lstat. The database's word saves one lstat per owned path (most of a
+ * chain: updates replace what earlier updates installed); docs/space.md
+ * says why that is safe enough and what backs it up. Folders are still
+ * resolved on the disk, so a path maps to the mount it really lives on. */
+struct pf_owned_rec;
 struct pf_root_probe {
 	struct pf_ctx *ctx;
 	struct pf_strmap *dirs;  /* folder (relative) -> its host path (malloc'd) */
+	struct pf_strmap *owned; /* owned path -> index + 1 into recs; NULL until read */
+	struct pf_owned_rec *recs;
+	size_t n_recs, cap_recs;
 };
 int pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx,
 		       struct pf_plan_probe *probe);

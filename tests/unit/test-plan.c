@@ -15,15 +15,21 @@
  * free, the free space per mount point; "lib" is a symlink to "usr/lib" as
  * on a merged-/usr system, so lib/x must land on /usr. Every test asserts
  * the exact figures of the rows it cares about. */
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
 #include <inttypes.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "unit.h"
+#include "db.h"
 #include "manifest.h"
 #include "mounts.h"
 #include "plan.h"
+#include "space.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024)
@@ -46,6 +52,7 @@ static const char mountinfo[] =
 struct fake_file {
 	char *path;          /* root-relative, symlinks of the root resolved */
 	bool is_dir;
+	bool shared;         /* has other hard links */
 	uint64_t alloc;
 };
 
@@ -139,18 +146,21 @@ static int fk_existing(void *data, const char *path, struct pf_existing *out)
 	if (f) {
 		out->exists = true;
 		out->is_dir = f->is_dir;
+		out->shared = f->shared;
 		out->alloc = f->alloc;
 		out->size = f->alloc;
 	}
 	return 0;
 }
 
-static int fk_removable(void *data, const char *path, bool *out)
+static int fk_removable(void *data, const char *path, struct pf_existing *now, bool *out)
 {
 	struct world *w = data;
 	char c[4096];
 
 	w->removable_calls++;
+	if (fk_existing(data, path, now) < 0)
+		return -1;
 	canon(w, path, c, sizeof(c));
 	*out = false;
 	for (size_t i = 0; i < w->n_removable; i++)
@@ -199,6 +209,13 @@ static void disk_add(struct world *w, const char *path, bool is_dir, uint64_t al
 	w->files[w->n_files].is_dir = is_dir;
 	w->files[w->n_files].alloc = alloc;
 	w->n_files++;
+}
+
+/* A file with another hard link somewhere (st_nlink 2). */
+static void disk_add_linked(struct world *w, const char *path, uint64_t alloc)
+{
+	disk_add(w, path, false, alloc);
+	w->files[w->n_files - 1].shared = true;
 }
 
 static void disk_removable(struct world *w, const char *path)
@@ -652,6 +669,51 @@ static void test_removals(void **state)
 	assert_int_equal(w->removable_calls, 2);   /* only for existing files */
 }
 
+/* ---- hard links ----------------------------------------------------- */
+
+/* Replacing a file that has another hard link frees nothing: the new file
+ * takes the name, the old inode lives on under the other one. */
+static void test_replaced_hard_link_frees_nothing(void **state)
+{
+	struct world *w = *state;
+	struct pf_manifest *m = mf_new(w);
+	const struct pf_plan *p;
+
+	disk_add_linked(w, "etc/linked.db", 8 * MiB);
+	disk_add(w, "etc/single.db", false, 8 * MiB);
+	mf_file(w, m, "etc/linked.db", 8 * MiB);
+	mf_done(w, m);
+	p = plan1(w, m);
+	expect_row(must_row(p, 0, "/"), 8 * MiB, 1, 1 * GiB, 1 * GiB - 8 * MiB, true);
+
+	m = mf_new(w);
+	mf_file(w, m, "etc/single.db", 8 * MiB);
+	mf_done(w, m);
+	p = plan1(w, m);
+	expect_row(must_row(p, 0, "/"), 8 * MiB, 1, 1 * GiB, 1 * GiB, true);
+}
+
+/* A 'remove' of an owned file with another hard link deletes a name and
+ * frees nothing; the next update that writes the path frees nothing either
+ * (the chain remembers that the path is gone). */
+static void test_removed_hard_link_frees_nothing(void **state)
+{
+	struct world *w = *state;
+	struct pf_manifest *a = mf_new(w), *b = mf_new(w);
+	const struct pf_plan *p;
+
+	disk_add_linked(w, "etc/linked.db", 8 * MiB);
+	disk_removable(w, "etc/linked.db");
+	mf_rm(w, a, "etc/linked.db");
+	mf_done(w, a);
+	mf_file(w, b, "etc/linked.db", 4 * MiB);
+	mf_done(w, b);
+	p = plan(w, (const struct pf_plan_input[]){ { 140, a, 0 }, { 141, b, 0 } }, 2);
+	assert_int_equal(p->updates[0].n_rows, 0);   /* nothing freed, nothing written */
+	assert_int_equal(w->removable_calls, 1);
+	expect_row(must_row(p, 1, "/"), 4 * MiB, 1, 1 * GiB, 1 * GiB - 4 * MiB, true);
+}
+
 /* A 'remove' of a path whose folder does not exist creates nothing: the
  * update writes no folder for it, so it must cost nothing. */
 static void test_remove_in_missing_folder_costs_nothing(void **state)
@@ -1037,7 +1099,251 @@ static void test_empty_chain(void **state)
 	w->plan = out;
 }
 
+/* ---- the real root probe: the database's sizes, the disk's links ------ */
+
+/* A real root in a temporary folder, with a database in which
+ * pf_db_commit_update recorded core 138, as pakfire does. */
+struct real {
+	char dir[64];
+	struct pf_ctx *ctx;
+	struct pf_space_check sc;
+	bool sc_open;
+	struct pf_manifest *m;   /* the update being planned, freed by real_plan */
+};
+
+static void real_mkdir(struct real *r, const char *path)
+{
+	char p[256];
+
+	snprintf(p, sizeof(p), "%s/%s", r->dir, path);
+	if (mkdir(p, 0755) < 0)
+		fail_msg("mkdir %s: %s", p, strerror(errno));
+}
+
+/* A file of SIZE bytes of real data (blocks allocated, not sparse). */
+static void real_file(struct real *r, const char *path, size_t size)
+{
+	char p[256], buf[4096];
+	int fd;
+
+	memset(buf, 'x', sizeof(buf));
+	snprintf(p, sizeof(p), "%s/%s", r->dir, path);
+	fd = open(p, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail_msg("%s: %s", p, strerror(errno));
+	for (size_t done = 0; done < size;) {
+		size_t n = size - done < sizeof(buf) ? size - done : sizeof(buf);
+
+		if (write(fd, buf, n) != (ssize_t)n)
+			fail_msg("write %s: %s", p, strerror(errno));
+		done += n;
+	}
+	if (fsync(fd) < 0 || close(fd) < 0)
+		fail_msg("close %s: %s", p, strerror(errno));
+}
+
+static uint64_t real_alloc(struct real *r, const char *path)
+{
+	char p[256];
+	struct stat st;
+
+	snprintf(p, sizeof(p), "%s/%s", r->dir, path);
+	if (lstat(p, &st) < 0)
+		fail_msg("lstat %s: %s", p, strerror(errno));
+	return (uint64_t)st.st_blocks * 512;
+}
+
+static int real_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)flag;
+	(void)ftw;
+	return remove(path) < 0 ? -1 : 0;
+}
+
+static int real_setup(void **state)
+{
+	static const char conf[] = "series = 2.25\narch = x86_64\n"
+				   "mirror = http://127.0.0.1:9/never-contacted\n";
+	struct real *r = calloc(1, sizeof(*r));
+	struct pf_manifest *m = NULL;
+	char path[256];
+	int64_t tx = 0;
+	FILE *f;
+
+	if (!r)
+		return -1;
+	*state = r;
+	snprintf(r->dir, sizeof(r->dir), "/tmp/pf-plan-XXXXXX");
+	if (!mkdtemp(r->dir))
+		return -1;
+	real_mkdir(r, "etc");
+	real_mkdir(r, "etc/pakfire");
+	real_mkdir(r, "usr");
+	real_mkdir(r, "usr/lib");
+	snprintf(path, sizeof(path), "%s/lib", r->dir);
+	if (symlink("usr/lib", path) < 0)
+		return -1;
+	snprintf(path, sizeof(path), "%s/etc/pakfire/pakfire.conf", r->dir);
+	f = fopen(path, "we");
+	if (!f || fputs(conf, f) < 0 || fclose(f) != 0)
+		return -1;
+	r->ctx = pf_ctx_new();
+	if (!r->ctx || pf_ctx_set_root(r->ctx, r->dir) < 0 || pf_ctx_load_config(r->ctx, NULL) < 0 ||
+	    pf_ctx_open_db(r->ctx, false) < 0)
+		return -1;
+	/* What core 138 installed, as the database records it. */
+	m = pf_manifest_new();
+	if (!m)
+		return -1;
+	{
+		static const struct { const char *path; uint64_t size; } owned[] = {
+			{ "usr/lib/owned.so", 8 * MiB },     /* on disk: 1 byte */
+			{ "lib/via-link.so", 8 * MiB },      /* recorded through lib -> usr/lib */
+			{ "usr/lib/rm-plain.so", 20000 },
+			{ "usr/lib/rm-linked.so", 20000 },
+			{ "usr/lib/rm-changed.so", 20000 },  /* on disk: 30000 bytes */
+		};
+
+		if (pf_manifest_add(r->ctx, m, &(struct pf_entry){ .type = PF_ENTRY_DIR,
+					.path = "usr", .mode = 0755 }) < 0 ||
+		    pf_manifest_add(r->ctx, m, &(struct pf_entry){ .type = PF_ENTRY_DIR,
+					.path = "usr/lib", .mode = 0755 }) < 0)
+			return -1;
+		for (size_t i = 0; i < sizeof(owned) / sizeof(owned[0]); i++)
+			if (pf_manifest_add(r->ctx, m, &(struct pf_entry){
+					.type = PF_ENTRY_FILE, .path = (char *)owned[i].path,
+					.mode = 0644, .size = owned[i].size }) < 0)
+				return -1;
+	}
+	if (pf_db_tx_begin(r->ctx, "test", &tx) < 0 ||
+	    pf_db_commit_update(r->ctx, tx, 138, "2.25", m, NULL, 0) < 0)
+		return -1;
+	pf_db_tx_end(r->ctx, tx);
+	pf_manifest_free(m);
+	real_file(r, "usr/lib/owned.so", 1);
+	real_file(r, "usr/lib/via-link.so", 1);
+	real_file(r, "usr/lib/plain.so", 20000);
+	real_file(r, "usr/lib/linked.so", 20000);
+	real_file(r, "usr/lib/rm-plain.so", 20000);
+	real_file(r, "usr/lib/rm-linked.so", 20000);
+	real_file(r, "usr/lib/rm-changed.so", 30000);
+	{
+		char a[256], b[256];
+
+		snprintf(a, sizeof(a), "%s/usr/lib/linked.so", r->dir);
+		snprintf(b, sizeof(b), "%s/usr/lib/linked-too.so", r->dir);
+		if (link(a, b) < 0)
+			return -1;
+		snprintf(a, sizeof(a), "%s/usr/lib/rm-linked.so", r->dir);
+		snprintf(b, sizeof(b), "%s/usr/lib/rm-linked-too.so", r->dir);
+		if (link(a, b) < 0)
+			return -1;
+	}
+	if (pf_space_open(r->ctx, &r->sc, "var/cache/pakfire") < 0)
+		return -1;
+	r->sc_open = true;
+	return 0;
+}
+
+static int real_teardown(void **state)
+{
+	struct real *r = *state;
+
+	if (!r)
+		return 0;
+	if (r->sc_open)
+		pf_space_close(&r->sc);
+	pf_manifest_free(r->m);
+	pf_ctx_free(r->ctx);
+	if (r->dir[0] && nftw(r->dir, real_rm, 16, FTW_DEPTH | FTW_PHYS) < 0)
+		fprintf(stderr, "cannot remove %s: %s\n", r->dir, strerror(errno));
+	free(r);
+	return 0;
+}
+
+/* Plan one update of one entry (a 1-byte file at PATH, or a removal) and
+ * return what it frees on the root's file system: after + needed -
+ * available, all three from the same statvfs. */
+static uint64_t real_freed(struct real *r, const char *path, bool remove)
+{
+	struct pf_plan *p = NULL;
+	const struct pf_plan_row *row1;
+	struct pf_entry e = { .type = remove ? PF_ENTRY_REMOVE : PF_ENTRY_FILE,
+			      .path = (char *)path, .mode = 0644, .size = 1 };
+	uint64_t freed;
+
+	pf_manifest_free(r->m);
+	r->m = pf_manifest_new();
+	assert_non_null(r->m);
+	if (pf_manifest_add(r->ctx, r->m, &e) < 0 || pf_manifest_check(r->ctx, "t", r->m) < 0 ||
+	    pf_space_plan(r->ctx, &r->sc, &(struct pf_plan_input){ .number = 139, .m = r->m }, 1,
+			  &p) < 0)
+		fail_msg("%s: %s", path, pf_error_message(r->ctx));
+	/* A removal that frees nothing touches no file system. */
+	if (remove && p->updates[0].n_rows == 0) {
+		pf_plan_free(p);
+		return 0;
+	}
+	assert_int_equal(p->updates[0].n_rows, 1);
+	row1 = &p->updates[0].rows[0];
+	if (remove)
+		assert_int_equal(row1->needed, 0);
+	else
+		assert_int_equal(row1->needed, p->fs[row1->fs].space.bsize);
+	freed = row1->after + row1->needed - row1->available;
+	pf_plan_free(p);
+	return freed;
+}
+
+/* An owned path: the database's size (8 MiB), not the disk's (1 byte),
+ * rounded to the file system's block. */
+static void test_real_probe_owned_path_sized_by_database(void **state)
+{
+	struct real *r = *state;
+
+	assert_int_equal(real_freed(r, "usr/lib/owned.so", false), 8 * MiB);
+	/* The same file named through the root's symlink: the same record. */
+	assert_int_equal(real_freed(r, "lib/owned.so", false), 8 * MiB);
+}
+
+/* The database recorded "lib/via-link.so" (through lib -> usr/lib), the
+ * file lives at usr/lib/via-link.so: only a record of the resolved path
+ * counts, so this one is measured on the disk. */
+static void test_real_probe_record_through_symlink_is_not_trusted(void **state)
+{
+	struct real *r = *state;
+
+	assert_int_equal(real_freed(r, "usr/lib/via-link.so", false),
+			 real_alloc(r, "usr/lib/via-link.so"));
+}
+
+/* Paths the database does not own are measured on the disk: a file frees
+ * its blocks, unless another hard link keeps them. */
+static void test_real_probe_unowned_hard_link_frees_nothing(void **state)
+{
+	struct real *r = *state;
+
+	assert_true(real_alloc(r, "usr/lib/plain.so") >= 20000);
+	assert_int_equal(real_freed(r, "usr/lib/plain.so", false), real_alloc(r, "usr/lib/plain.so"));
+	assert_int_equal(real_freed(r, "usr/lib/linked.so", false), 0);
+}
+
+/* Removals look at the disk, as apply does: an owned file of the recorded
+ * size frees its blocks; one with another hard link frees nothing; one
+ * whose size changed is kept (frees nothing). */
+static void test_real_probe_removals_measured_on_disk(void **state)
+{
+	struct real *r = *state;
+
+	assert_int_equal(real_freed(r, "usr/lib/rm-plain.so", true),
+			 real_alloc(r, "usr/lib/rm-plain.so"));
+	assert_int_equal(real_freed(r, "usr/lib/rm-linked.so", true), 0);
+	assert_int_equal(real_freed(r, "usr/lib/rm-changed.so", true), 0);
+}
+
 #define T(f) cmocka_unit_test_setup_teardown(f, world_setup, world_teardown)
+#define R(f) cmocka_unit_test_setup_teardown(f, real_setup, real_teardown)
 
 int main(void)
 {
@@ -1070,6 +1376,12 @@ int main(void)
 		T(test_path_on_no_mount),
 		T(test_probe_failure),
 		T(test_empty_chain),
+		T(test_replaced_hard_link_frees_nothing),
+		T(test_removed_hard_link_frees_nothing),
+		R(test_real_probe_owned_path_sized_by_database),
+		R(test_real_probe_record_through_symlink_is_not_trusted),
+		R(test_real_probe_unowned_hard_link_frees_nothing),
+		R(test_real_probe_removals_measured_on_disk),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -62,6 +62,11 @@ struct field {
 	enum key id;
 };
 
+/* The part of an index's block that holds its strings, filled in order. */
+struct heap {
+	char *next, *end;
+};
+
 /* One stanza being read, for messages: "index stanza 3 (core 141): ". */
 struct stanza {
 	struct pf_ctx *ctx;
@@ -72,7 +77,7 @@ struct stanza {
 	size_t n;
 	size_t slot[K__COUNT];      /* index + 1 into f of each known key, 0 if absent */
 	size_t dup, dup_first;      /* the first repeated key (index + 1 into f), and its first line */
-	char *heap, *heap_end;      /* where the index's strings go (in idx->block) */
+	struct heap *heap;          /* where the index's strings go (in idx->block) */
 };
 
 /* The id of key K (LEN bytes), matched without regard to case. */
@@ -122,18 +127,17 @@ static const char *req(const struct stanza *s, enum key key)
 /* A copy of V in the index's block. The block has room for every value
  * (each is shorter than its line), so running out is a bug, not a
  * malformed index. */
-static char *keep(const struct stanza *s_const, const char *v)
+static char *keep(const struct stanza *s, const char *v)
 {
-	struct stanza *s = (struct stanza *)s_const;
 	size_t n = strlen(v) + 1;
-	char *p = s->heap;
+	char *p = s->heap->next;
 
-	if ((size_t)(s->heap_end - s->heap) < n) {
+	if ((size_t)(s->heap->end - p) < n) {
 		pf_fail(s->ctx, PF_E_OTHER, "%s: internal error: no room for a value", s->name);
 		return NULL;
 	}
 	memcpy(p, v, n);
-	s->heap += n;
+	s->heap->next += n;
 	return p;
 }
 
@@ -301,8 +305,9 @@ void pf_index_free(struct pf_index *idx)
 		return;
 	if (idx->block) {
 		/* Entries and strings are in the block. */
-		if (munmap(idx->block, idx->block_size) < 0)
-			abort(); /* only a bad address fails: memory corruption */
+		/* munmap fails only for an address that is not a mapping:
+		 * nothing a caller could do about it. */
+		(void)munmap(idx->block, idx->block_size);
 		free(idx);
 		return;
 	}
@@ -461,7 +466,7 @@ static size_t count_stanzas(const char *buf, size_t len)
  * parse touches all of it, and one fault per page costs more than the
  * parse itself on a paravirtualised machine. */
 static int make_block(struct pf_ctx *ctx, const char *name, struct pf_index *idx, size_t len,
-		      size_t stanzas, struct stanza *s)
+		      size_t stanzas, struct heap *heap)
 {
 	size_t entries = stanzas * sizeof(*idx->entries);
 
@@ -476,8 +481,8 @@ static int make_block(struct pf_ctx *ctx, const char *name, struct pf_index *idx
 		return pf_fail_errno(ctx, PF_E_OTHER, "%s: out of memory", name);
 	}
 	idx->entries = idx->block;
-	s->heap = (char *)idx->block + entries;
-	s->heap_end = (char *)idx->block + idx->block_size;
+	heap->next = (char *)idx->block + entries;
+	heap->end = (char *)idx->block + idx->block_size;
 	return 0;
 }
 
@@ -653,7 +658,8 @@ static int read_stanza(struct stanza *s, size_t *fcap, char *text, size_t *line)
 int pf_index_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 		   size_t len, struct pf_index **out)
 {
-	struct stanza s = { .ctx = ctx, .name = name };
+	struct heap heap = { NULL, NULL };
+	struct stanza s = { .ctx = ctx, .name = name, .heap = &heap };
 	struct pf_index *idx = NULL;
 	const char *p = buf, *end = buf + len, *nul;
 	char *text = NULL;
@@ -677,7 +683,7 @@ int pf_index_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 		goto out;
 	}
 	ecap = count_stanzas(buf, len);
-	if (make_block(ctx, name, idx, len, ecap, &s) < 0)
+	if (make_block(ctx, name, idx, len, ecap, &heap) < 0)
 		goto out;
 	/* Stanza by stanza: each is copied into a small buffer that is cut
 	 * up in place. (A copy of the whole index would be megabytes of

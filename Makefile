@@ -84,7 +84,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libpakfire.a
 # fresh machine, as root, `make bench` installs what it needs (deps, then
 # bench/apply/deps.sh).
 bench: deps all $(BENCH_BIN)
-	@rc=0; for b in $(BENCH_BIN); do echo "== $$b"; $$b manifests || { rc=$$?; break; }; done; \
+	@rc=0; for b in $(BENCH_BIN); do echo "== $$b"; $$b manifests || { [ $$rc -ne 0 ] || rc=$$?; }; done; \
 	echo "== bench/apply/run.sh"; bench/apply/run.sh --build $(BUILD) $(APPLY_ARGS) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	exit $$rc
 

@@ -48,6 +48,8 @@
 #include "index.h"
 #include "verify.h"
 
+#include "bench.h"
+
 #define N_CORE     2000
 #define N_ADDON    3000
 #define TARGET_MS  50.0
@@ -85,58 +87,6 @@ static void die(const char *fmt, ...)
 static void die_ctx(struct pf_ctx *ctx, const char *what)
 {
 	die("%s: %s", what, pf_error_message(ctx));
-}
-
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		die("out of memory");
-	return s;
-}
-
-/* xorshift64*: the same index on every run. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		die("clock_gettime: %s", strerror(errno));
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-struct stats {
-	double median, min, max;
-};
-
-static struct stats summarise(double *t, size_t n)
-{
-	qsort(t, n, sizeof(*t), cmp_double);
-	return (struct stats){ n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2, t[0], t[n - 1] };
 }
 
 /* Run ARGV (no shell) with stdout to OUT (NULL: /dev/null) and stderr to
@@ -207,16 +157,6 @@ static void xmkdir(const char *path)
 		die("mkdir %s: %s", path, strerror(errno));
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	if (remove(path) < 0)
-		fprintf(stderr, "bench-index: cannot remove %s: %s\n", path, strerror(errno));
-	return 0;
-}
-
 /* Kill the agents of both homes (ours signed; pakfire's should never have
  * started one, but a leftover agent would outlive the folder), then remove
  * everything. */
@@ -232,8 +172,7 @@ static void cleanup(struct bench *b)
 	if (access(priv, F_OK) == 0)
 		run((char *[]){ "gpgconf", "--homedir", priv, "--kill", "all", NULL }, NULL);
 	free(priv);
-	if (nftw(b->tmp, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		fprintf(stderr, "bench-index: cannot remove %s: %s\n", b->tmp, strerror(errno));
+	rm_tree(b->tmp);
 }
 
 /* ---- the index ------------------------------------------------------ */

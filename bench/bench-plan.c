@@ -60,6 +60,8 @@
 #include "plan.h"
 #include "space.h"
 
+#include "bench.h"
+
 #define N_FILES    10000
 #define N_UPDATES  50
 #define TARGET_MS  50.0
@@ -69,9 +71,16 @@ static const char *const prefixes[] = { "", "srv/chroot-a/", "srv/chroot-b/" };
 
 /* ---- small tools ---------------------------------------------------- */
 
-static void die(const char *what)
+static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
+static void die(const char *fmt, ...)
 {
-	fprintf(stderr, "bench-plan: %s\n", what);
+	va_list ap;
+
+	fputs("bench-plan: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
 	exit(2);
 }
 
@@ -99,32 +108,6 @@ static char *xstrdup(const char *s)
 	return p;
 }
 
-static char *xprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static char *xprintf(const char *fmt, ...)
-{
-	va_list ap;
-	char *s;
-	int n;
-
-	va_start(ap, fmt);
-	n = vasprintf(&s, fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		die("out of memory");
-	return s;
-}
-
-/* xorshift64*: the same system and chain on every run. */
-static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state >> 12;
-	rng_state ^= rng_state << 25;
-	rng_state ^= rng_state >> 27;
-	return rng_state * 0x2545f4914f6cdd1dull;
-}
-
 static uint64_t below(uint64_t n)
 {
 	return rnd() % n;
@@ -138,35 +121,9 @@ static uint64_t size_between(uint64_t lo, uint64_t hi)
 	return (uint64_t)((double)lo * pow((double)hi / (double)lo, u));
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	if (clock_gettime(CLOCK_MONOTONIC, &ts) < 0)
-		die("clock_gettime");
-	return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static int cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-struct stats {
-	double median, min, max;
-};
-
-static struct stats summarise(double *t, size_t n)
-{
-	qsort(t, n, sizeof(*t), cmp_double);
-	return (struct stats){ n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2, t[0], t[n - 1] };
 }
 
 /* ---- a string hash map (open addressing, FNV-1a) --------------------- */
@@ -653,16 +610,6 @@ static int fk_space(void *data, const struct pf_mount *m, struct pf_space *out)
 
 /* ---- the real tree -------------------------------------------------- */
 
-static int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)flag;
-	(void)ftw;
-	if (remove(path) < 0)
-		fprintf(stderr, "bench-plan: cannot remove %s: %s\n", path, strerror(errno));
-	return 0;
-}
-
 static void write_text(const char *path, const char *text)
 {
 	FILE *fp = fopen(path, "we");
@@ -931,8 +878,7 @@ int main(int argc, char **argv)
 
 	pf_space_close(&sc);
 	pf_ctx_free(rctx);
-	if (nftw(root_path, rm_one, 16, FTW_DEPTH | FTW_PHYS) < 0)
-		fprintf(stderr, "bench-plan: cannot remove %s: %s\n", root_path, strerror(errno));
+	rm_tree(root_path);
 
 	printf("Space plan: %d updates over %zu system files in %zu folders; %zu runs each\n",
 	       N_UPDATES, s.n_files, s.n - s.n_files, reps);

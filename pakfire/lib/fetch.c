@@ -74,7 +74,11 @@ static int load_curl(struct pf_ctx *ctx, struct curl_api *api)
 {
 	const char *missing = NULL;
 
-	api->lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
+	/* NODELETE: the handle is closed with the session, but the library
+	 * stays mapped until exit. Its TLS libraries (OpenSSL, GnuTLS) leave
+	 * thread-local state and exit handlers behind; unmapping them under
+	 * those crashed LeakSanitizer's exit scan. */
+	api->lib = dlopen(CURL_SONAME, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
 	if (!api->lib)
 		return pf_fail(ctx, PF_E_OTHER, "cannot load %s, which downloads need: %s",
 			       CURL_SONAME, dlerror());

@@ -150,8 +150,8 @@ PHASES = [
     ("sync1", "sync1_end", "syncfs #1 (staged data on disk)"),
     ("sync1_end", "sync2", "journal 'committing'; renames over the targets; directory modes"),
     ("sync2", "sync2_end", "syncfs #2 (renames on disk)"),
-    ("sync2_end", "sync3", "database commit (files, update, level); backups cleaned up"),
-    ("sync3", "sync3_end", "syncfs #3 (the clean-up on disk)"),
+    ("sync2_end", "sync3", "database commit (files, update, level); backups cleaned up (without syncfs #3: up to the end)"),
+    ("sync3", "sync3_end", "syncfs #3 (the clean-up on disk; none when every path was new)"),
     ("sync3_end", "end", "the rest: transaction closed, package unlinked, output"),
 ]
 
@@ -175,17 +175,22 @@ def phase_marks(ev):
     mk["start"] = first(lambda e: e[2] == "exit" and e[3] == "execve")
     paks = [e[0] for e in ev if e[2] == "enter" and e[3] == "openat" and e[4] == O_PAK]
     mk["pak"] = paks[0] if paks else None
-    # the package is rewound three times: after its hash, to read its
-    # manifest, and to stage it
+    # the package is rewound after its hash (then its manifest is read);
+    # staging starts with the first temporary
     seeks = [e[0] for e in ev if e[2] == "enter" and e[3] == "lseek" and paks and e[0] >= paks[0]]
-    if len(seeks) >= 3:
-        mk["manifest"], mk["stage"] = seeks[0], seeks[2]
+    mk["manifest"] = seeks[0] if seeks else None
+    mk["stage"] = first(lambda e: e[2] == "enter" and e[3] == "openat" and e[4] == O_STAGE)
     se = [e[0] for e in ev if e[3] == "syncfs" and e[2] == "enter"]
     sx = [e[0] for e in ev if e[3] == "syncfs" and e[2] == "exit"]
-    if len(se) >= 3 and len(sx) >= 3:
+    if len(se) >= 2 and len(sx) >= 2:
         mk["sync1"], mk["sync1_end"], mk["sync2"], mk["sync2_end"] = se[0], sx[0], se[1], sx[1]
-        mk["sync3"], mk["sync3_end"] = se[2], sx[2]
+        # the clean-up syncs only when it deleted something; without it,
+        # the commit row runs to the end and the two rows after it are 0
+        if len(se) >= 3 and len(sx) >= 3:
+            mk["sync3"], mk["sync3_end"] = se[2], sx[2]
     mk["end"] = first(lambda e: e[3] == "exit_group")
+    if "sync2_end" in mk and "sync3" not in mk:
+        mk["sync3"] = mk["sync3_end"] = mk["end"]
     # the time inside fdatasync (SQLite's commits) and the renames
     open_ = {}
     fds = []

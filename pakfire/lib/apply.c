@@ -308,16 +308,19 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 			quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path, "is larger than its manifest says");
 			goto out;
 		}
-		/* Hashed while it is written (an empty block ends the file). */
-		pf_hashq_push(st->hq, idx, (size_t)n, e->sha256);
-		if (n == 0)
-			break;
+		if (n == 0 && got < e->size)
+			break; /* shorter than its header said: refused below */
+		/* Hashed while it is written; the block that reaches the size
+		 * the manifest gives ends the file. */
+		pf_hashq_push(st->hq, idx, (size_t)n, got == e->size, e->sha256);
 		if (write_all(fd, block, (size_t)n) < 0) {
 			pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
 				      "core %u: writing %s/%s", st->number,
 				      pf_ctx_root_prefix(st->ctx), e->path);
 			goto out;
 		}
+		if (got == e->size)
+			break;
 	}
 	if (got != e->size) {
 		quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path, "is shorter than its manifest says");

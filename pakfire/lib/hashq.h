@@ -9,6 +9,7 @@
 #ifndef PF_HASHQ_H
 #define PF_HASHQ_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -25,11 +26,12 @@ struct pf_hashq *pf_hashq_start(struct pf_ctx *ctx);
 char *pf_hashq_block(struct pf_hashq *q);
 
 /* Hand over the block from pf_hashq_block, filled with LEN bytes of file
- * ID. A file ends with a push with LEN 0 (an empty file is just that):
- * its digest is then compared with EXPECT, which must stay valid until
+ * ID. LAST ends the file (an empty file is one push of LEN 0 and LAST): its
+ * digest is then compared with EXPECT, which must stay valid until
  * pf_hashq_finish. The block may still be read (write(2) from it) until the
  * next pf_hashq_block. */
-void pf_hashq_push(struct pf_hashq *q, size_t id, size_t len, const uint8_t expect[32]);
+void pf_hashq_push(struct pf_hashq *q, size_t id, size_t len, bool last,
+		   const uint8_t expect[32]);
 
 /* Wait until every block is hashed; *BAD is the ID of the first file whose
  * digest did not match its EXPECT, or PF_HASHQ_NONE. Returns -1 (after

@@ -5,19 +5,20 @@
 #include "hashq.h"
 
 /* Hand DATA (LEN bytes) to Q as file ID in blocks of at most STEP bytes,
- * then the empty block that ends the file. */
+ * the last one marked so (an empty file: one empty block). */
 static void push_file(struct pf_hashq *q, size_t id, const char *data, size_t len, size_t step,
 		      const uint8_t expect[32])
 {
-	for (size_t off = 0; off < len; off += step) {
+	size_t off = 0;
+
+	do {
 		size_t n = len - off < step ? len - off : step;
 		char *block = pf_hashq_block(q);
 
 		memcpy(block, data + off, n);
-		pf_hashq_push(q, id, n, expect);
-	}
-	pf_hashq_block(q);
-	pf_hashq_push(q, id, 0, expect);
+		off += n;
+		pf_hashq_push(q, id, n, off == len, expect);
+	} while (off < len);
 }
 
 /* Many files, big and small (empty too), all matching: no mismatch. */
@@ -81,7 +82,7 @@ static void test_free_half_way(void **state)
 	assert_non_null(q);
 	block = pf_hashq_block(q);
 	memset(block, 'x', 1000);
-	pf_hashq_push(q, 0, 1000, NULL);
+	pf_hashq_push(q, 0, 1000, false, NULL);
 	pf_hashq_free(q);
 }
 

@@ -1,7 +1,8 @@
 /* Verifying the installed files: see verify-files.h.
  *
  * The rows come from one query in path order, so the folder of each path is
- * opened (through the root, RESOLVE_IN_ROOT) once per run of paths in it;
+ * opened (through the root, RESOLVE_IN_ROOT) once per run of paths in it
+ * (pf_folder_of);
  * the last component is then looked at with *at() calls relative to that
  * folder and never followed: a symlink where a file was installed is a
  * finding, and its target is not read. One buffer serves every file. */
@@ -37,12 +38,7 @@ struct walk {
 	const struct pf_entry *e;
 	unsigned owner;
 	bool changed;
-	/* the folder of the last path: its fd, or -1 and why */
-	char dir[PATH_MAX];
-	size_t dir_len;
-	bool have_dir;
-	int dir_fd;
-	int dir_errno;
+	struct pf_folder dir;      /* the folder of the last path */
 	/* the values of a finding, as text */
 	char expected[PATH_MAX];
 	char found[PATH_MAX];
@@ -106,35 +102,6 @@ static int stopped(struct walk *w)
 {
 	return pf_fail(w->ctx, PF_E_OTHER, "interrupted by %s after %llu paths; nothing was changed",
 		       strsignal(pf_interrupted(w->ctx)), (unsigned long long)w->sum->paths);
-}
-
-/* The folder that holds PATH, and its last component in *BASE. Returns an
- * O_PATH fd owned by the walk, or -1 with errno. */
-static int holder(struct walk *w, const char *path, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-	size_t len = slash ? (size_t)(slash - path) : 0;
-
-	*base = slash ? slash + 1 : path;
-	if (w->have_dir && w->dir_len == len && !memcmp(w->dir, path, len)) {
-		errno = w->dir_errno;
-		return w->dir_fd;
-	}
-	if (w->dir_fd >= 0)
-		close(w->dir_fd);
-	w->dir_fd = -1;
-	w->have_dir = false;
-	if (len >= sizeof(w->dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	memcpy(w->dir, path, len);
-	w->dir[len] = '\0';
-	w->dir_len = len;
-	w->have_dir = true;
-	w->dir_fd = pf_root_open(w->ctx, w->dir, O_PATH | O_DIRECTORY, 0);
-	w->dir_errno = w->dir_fd < 0 ? errno : 0;
-	return w->dir_fd;
 }
 
 /* Mode and owner, of files and folders. */
@@ -266,7 +233,7 @@ static int check_entry(const struct pf_entry *e, unsigned owner, void *data)
 	w->e = e;
 	w->owner = owner;
 	w->changed = false;
-	dfd = holder(w, e->path, &base);
+	dfd = pf_folder_of(w->ctx, &w->dir, e->path, &base);
 	if (dfd < 0 || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
 		not_there(w, errno);
 	} else if (!same_type(e->type, st.st_mode)) {
@@ -331,7 +298,7 @@ int pf_verify_files(struct pf_ctx *ctx, pf_finding_fn fn, void *data,
 	w->fn = fn;
 	w->data = data;
 	w->sum = sum;
-	w->dir_fd = -1;
+	w->dir = (struct pf_folder)PF_FOLDER_INIT;
 	w->buf = malloc(VERIFY_BUF);
 	if (!w->buf) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
@@ -349,8 +316,7 @@ int pf_verify_files(struct pf_ctx *ctx, pf_finding_fn fn, void *data,
 	r = 0;
 out:
 	sum->seconds = now_seconds() - start;
-	if (w->dir_fd >= 0)
-		close(w->dir_fd);
+	pf_folder_close(&w->dir);
 	free(w->buf);
 	free(w);
 	return r;

@@ -78,8 +78,9 @@ static const char *base_name(const char *path)
  * before it is applied (S->pak_fd keeps it open). Returns 1 when S got its
  * manifest there, 0 when the package is not there (fetch it), -1 on error:
  * a verified package with a bad first member is a bad publication (it is
- * deleted, as apply_one does with a package that fails its checks). */
-static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct step *s)
+ * deleted unless DRY_RUN, as apply_one does with a package that fails its
+ * checks). */
+static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct step *s, bool dry_run)
 {
 	const struct pf_index_entry *ie = s->ie;
 	const char *name = base_name(ie->package);
@@ -108,7 +109,7 @@ static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct step *s)
 	return 1;
 bad:
 	close(fd);
-	if (pf_error_class(ctx) == PF_E_VERIFY)
+	if (!dry_run && pf_error_class(ctx) == PF_E_VERIFY)
 		unlinkat(cache_fd, name, 0);
 	return -1;
 }
@@ -323,7 +324,7 @@ int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 		int got;
 
 		steps[i].ie = chain[i];
-		got = cached_manifest(ctx, cache_fd, &steps[i]);
+		got = cached_manifest(ctx, cache_fd, &steps[i], opts->dry_run);
 		if (got < 0 || (got == 0 && fetch_manifest(ctx, &sys, &steps[i]) < 0))
 			goto out;
 		announce(ctx, &steps[i]);

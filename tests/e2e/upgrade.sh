@@ -153,6 +153,12 @@ test_cached_package_whose_manifest_member_differs_is_refused_and_deleted() {
 	cache_package 139
 	remember_state
 
+	# --dry-run says so and changes nothing, not even the cache
+	run pakfire --root "$R" upgrade --dry-run
+	assert_exit 4
+	assert_error_line "published manifest"
+	assert_nothing_changed
+
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 4
 	assert_error_line "published manifest"

@@ -192,18 +192,24 @@ static void make_index(struct pf_ctx *ctx, char **buf, size_t *len)
 		"security", "fixes", "for", "openssl", "kernel", "firmware", "update", "the",
 		"web", "interface", "IPsec", "WireGuard", "DNS", "proxy", "new", "driver",
 	};
-	struct pf_index idx = { .format = 1, .series = "2.25", .arch = "x86_64",
-				.revision = 1042 };
+	/* Built on the heap like a parsed one, so that pf_index_free owns it. */
+	struct pf_index *idx = calloc(1, sizeof(*idx));
 	time_t t = time(NULL);
 
-	idx.date = t - 3600;
-	idx.valid_until = t + 14 * 86400;
-	idx.n = N_CORE + N_ADDON;
-	idx.entries = calloc(idx.n, sizeof(*idx.entries));
-	if (!idx.entries)
+	if (!idx)
 		die("out of memory");
-	for (size_t i = 0; i < idx.n; i++) {
-		struct pf_index_entry *e = &idx.entries[i];
+	idx->format = 1;
+	idx->series = xprintf("2.25");
+	idx->arch = xprintf("x86_64");
+	idx->revision = 1042;
+	idx->date = t - 3600;
+	idx->valid_until = t + 14 * 86400;
+	idx->n = N_CORE + N_ADDON;
+	idx->entries = calloc(idx->n, sizeof(*idx->entries));
+	if (!idx->entries)
+		die("out of memory");
+	for (size_t i = 0; i < idx->n; i++) {
+		struct pf_index_entry *e = &idx->entries[i];
 		char summary[256];
 		size_t w = 0;
 
@@ -239,21 +245,9 @@ static void make_index(struct pf_ctx *ctx, char **buf, size_t *len)
 		fill_hash(e->manifest_sha256);
 		fill_hash(e->package_sha256);
 	}
-	if (pf_index_write(ctx, &idx, buf, len) < 0)
+	if (pf_index_write(ctx, idx, buf, len) < 0)
 		die_ctx(ctx, "pf_index_write");
-	for (size_t i = 0; i < idx.n; i++) {
-		struct pf_index_entry *e = &idx.entries[i];
-
-		free(e->series_switch);
-		free(e->name);
-		free(e->version);
-		free(e->release);
-		free(e->depends);
-		free(e->summary);
-		free(e->manifest);
-		free(e->package);
-	}
-	free(idx.entries);
+	pf_index_free(idx);
 }
 
 /* ---- the key and the root ------------------------------------------- */

@@ -22,7 +22,7 @@ CFLAGS_ALL += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-f
 LDFLAGS    += -fsanitize=address,undefined
 endif
 
-LIB_SRC  := $(sort $(wildcard pakfire/lib/*.c))
+LIB_SRC  := $(sort $(wildcard pakfire/lib/*/*.c))
 CLI_SRC  := $(sort $(wildcard pakfire/cli/*.c))
 REPO_SRC := $(sort $(wildcard pakfire/repo/*.c))
 UNIT_SRC := $(sort $(wildcard tests/unit/test-*.c))
@@ -35,7 +35,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 .PHONY: all deps check unit demo install clean bench
 all: $(BUILD)/pakfire $(BUILD)/pakfire-repo
 
-$(BUILD)/obj/%.o: %.c $(wildcard pakfire/lib/*.h pakfire/cli/*.h pakfire/repo/*.h)
+$(BUILD)/obj/%.o: %.c $(wildcard pakfire/lib/*/*.h pakfire/cli/*.h pakfire/repo/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -c -o $@ $<
 

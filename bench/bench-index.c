@@ -43,10 +43,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "error.h"
-#include "index.h"
-#include "verify.h"
+#include "base/context.h"
+#include "base/error.h"
+#include "format/index.h"
+#include "verify/signature.h"
 
 #include "bench.h"
 

@@ -51,14 +51,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "db.h"
-#include "error.h"
-#include "manifest.h"
-#include "mounts.h"
-#include "path.h"
-#include "plan.h"
-#include "space.h"
+#include "base/context.h"
+#include "state/db.h"
+#include "base/error.h"
+#include "format/manifest.h"
+#include "plan/mounts.h"
+#include "base/path.h"
+#include "plan/plan.h"
+#include "plan/space.h"
 
 #include "bench.h"
 

@@ -1,8 +1,8 @@
 /* pakfire clean: empty the download cache. */
-#include "clean.h"
+#include "ops/clean.h"
 #include "cli.h"
-#include "config.h"
-#include "context.h"
+#include "format/config.h"
+#include "base/context.h"
 
 int cmd_clean(struct cli *cli)
 {

@@ -3,8 +3,8 @@
 #include <stdlib.h>
 
 #include "cli.h"
-#include "context.h"
-#include "db.h"
+#include "base/context.h"
+#include "state/db.h"
 
 int cmd_history(struct cli *cli)
 {

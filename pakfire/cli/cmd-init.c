@@ -2,10 +2,10 @@
 #include <string.h>
 
 #include "cli.h"
-#include "config.h"
-#include "context.h"
-#include "lock.h"
-#include "db.h"
+#include "format/config.h"
+#include "base/context.h"
+#include "ops/lock.h"
+#include "state/db.h"
 
 int cmd_init(struct cli *cli)
 {

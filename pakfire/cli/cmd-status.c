@@ -1,7 +1,7 @@
 /* pakfire status: a report; reads only. */
 #include "cli.h"
-#include "context.h"
-#include "status.h"
+#include "base/context.h"
+#include "ops/status.h"
 
 int cmd_status(struct cli *cli)
 {

@@ -1,7 +1,7 @@
 /* pakfire update: fetch and verify the signed index. */
 #include "cli.h"
-#include "context.h"
-#include "update.h"
+#include "base/context.h"
+#include "ops/update.h"
 
 int cmd_update(struct cli *cli)
 {

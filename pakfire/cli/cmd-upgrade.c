@@ -4,8 +4,8 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "context.h"
-#include "upgrade.h"
+#include "base/context.h"
+#include "ops/upgrade.h"
 
 struct confirm {
 	struct cli *cli;

@@ -1,8 +1,8 @@
 /* pakfire verify: every owned path against what the core updates installed.
  * Reads only: no lock, like status and history. */
 #include "cli.h"
-#include "context.h"
-#include "verify-files.h"
+#include "base/context.h"
+#include "ops/verify-files.h"
 
 int cmd_verify(struct cli *cli)
 {

@@ -10,9 +10,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "context.h"
-#include "journal.h"
-#include "lock.h"
+#include "base/context.h"
+#include "apply/journal.h"
+#include "ops/lock.h"
 
 static const struct command {
 	const char *name;

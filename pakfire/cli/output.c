@@ -5,13 +5,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "db.h"
-#include "event.h"
+#include "base/context.h"
+#include "state/db.h"
+#include "base/event.h"
 #include "output.h"
-#include "path.h"
-#include "status.h"
-#include "verify-files.h"
+#include "base/path.h"
+#include "ops/status.h"
+#include "ops/verify-files.h"
 
 int output_open(struct output *o, bool json, int verbosity)
 {

@@ -16,14 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "error.h"
-#include "event.h"
-#include "hash.h"
-#include "index.h"
-#include "manifest.h"
+#include "base/context.h"
+#include "base/error.h"
+#include "base/event.h"
+#include "base/hash.h"
+#include "format/index.h"
+#include "format/manifest.h"
 #include "outfile.h"
-#include "path.h"
+#include "base/path.h"
 #include "repo.h"
 #include "sign.h"
 #include "update-conf.h"

@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "context.h"
-#include "error.h"
-#include "event.h"
+#include "base/context.h"
+#include "base/error.h"
+#include "base/event.h"
 #include "repo.h"
 
 static const char usage_text[] =

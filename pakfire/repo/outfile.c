@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "error.h"
+#include "base/context.h"
+#include "base/error.h"
 #include "outfile.h"
 
 /* Published files are read by a web server and rsync, whatever our umask. */

@@ -8,12 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "context.h"
-#include "error.h"
-#include "hash.h"
-#include "manifest.h"
-#include "pak.h"
-#include "path.h"
+#include "base/context.h"
+#include "base/error.h"
+#include "base/hash.h"
+#include "format/manifest.h"
+#include "pak-write.h"
+#include "base/path.h"
 
 /* Large enough that syscalls and compressor calls are few, small enough that
  * no file is ever held in memory whole. */

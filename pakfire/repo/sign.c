@@ -4,8 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "context.h"
-#include "error.h"
+#include "base/context.h"
+#include "base/error.h"
 #include "sign.h"
 
 bool sign_fpr_valid(const char *fpr)

@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "context.h"
-#include "error.h"
-#include "kv.h"
-#include "path.h"
+#include "base/context.h"
+#include "base/error.h"
+#include "format/kv.h"
+#include "base/path.h"
 #include "repo.h"
 #include "update-conf.h"
 

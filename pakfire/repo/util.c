@@ -2,8 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "context.h"
-#include "error.h"
+#include "base/context.h"
+#include "base/error.h"
 #include "repo.h"
 
 int repo_bad_option(struct pf_ctx *ctx, const char *cmd, int c, int optopt_,

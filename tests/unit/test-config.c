@@ -4,7 +4,7 @@
 #include <string.h>
 #include "unit.h"
 
-#include "config.h"
+#include "format/config.h"
 
 static int parse(struct pf_ctx *ctx, const char *text, struct pf_config **cfg)
 {

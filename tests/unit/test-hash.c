@@ -11,9 +11,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "context.h"
-#include "error.h"
-#include "hash.h"
+#include "base/context.h"
+#include "base/error.h"
+#include "base/hash.h"
 
 /* FIPS 180-2 test vectors. */
 #define SHA_EMPTY "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

@@ -1,8 +1,8 @@
 /* hashq.c: the hashing thread that staging hands its blocks to. */
 #include "unit.h"
 
-#include "hash.h"
-#include "hashq.h"
+#include "base/hash.h"
+#include "apply/hashq.h"
 
 /* Hand DATA (LEN bytes) to Q as file ID in blocks of at most STEP bytes,
  * the last one marked so (an empty file: one empty block). */

@@ -4,8 +4,8 @@
 #include <string.h>
 #include "unit.h"
 
-#include "hash.h"
-#include "index.h"
+#include "base/hash.h"
+#include "format/index.h"
 
 #define HA "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define HE "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "unit.h"
 
-#include "kv.h"
+#include "format/kv.h"
 
 struct seen {
 	char keys[16][64];

@@ -5,8 +5,8 @@
 #include <time.h>
 #include "unit.h"
 
-#include "hash.h"
-#include "manifest.h"
+#include "base/hash.h"
+#include "format/manifest.h"
 
 #define H0 "0000000000000000000000000000000000000000000000000000000000000000"
 #define HA "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"

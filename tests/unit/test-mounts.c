@@ -1,7 +1,7 @@
 /* The mount table: mountinfo parsing and longest-prefix lookup, on synthetic
  * tables (nested mounts, bind mounts, stacked mounts, escaped names). */
 #include "unit.h"
-#include "mounts.h"
+#include "plan/mounts.h"
 
 /* A root at /srv/r with its own /boot, a bind mount of /data into the root,
  * a stacked mount on /srv/r/var, and a name with a space. */

@@ -13,9 +13,9 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "context.h"
-#include "error.h"
-#include "path.h"
+#include "base/context.h"
+#include "base/error.h"
+#include "base/path.h"
 
 struct fixture {
 	struct pf_ctx *ctx;

@@ -25,11 +25,11 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "db.h"
-#include "manifest.h"
-#include "mounts.h"
-#include "plan.h"
-#include "space.h"
+#include "state/db.h"
+#include "format/manifest.h"
+#include "plan/mounts.h"
+#include "plan/plan.h"
+#include "plan/space.h"
 
 #define KiB 1024ull
 #define MiB (1024ull * 1024)

@@ -13,8 +13,8 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "context.h"
-#include "error.h"
+#include "base/context.h"
+#include "base/error.h"
 
 static inline int setup(void **state)
 {

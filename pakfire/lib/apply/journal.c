@@ -1,0 +1,222 @@
+/* Crash safety: see journal.h.
+ *
+ * The commit point of an update is the database transaction that records
+ * it (db.c, pf_db_commit_update). Before it, every original is still on disk
+ * (in place, or as a hard link beside its target), so an interrupted update
+ * is undone. After it, only cleaning up is left, and it is done. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/context.h"
+#include "state/db.h"
+#include "base/event.h"
+#include "apply/fsset.h"
+#include "apply/journal.h"
+#include "format/manifest.h"
+#include "base/path.h"
+
+void pf_stage_name(char out[PF_NAME_MAX], unsigned number, size_t idx)
+{
+	snprintf(out, PF_NAME_MAX, ".pakfire-%u-%zu", number, idx);
+}
+
+void pf_backup_name(char out[PF_NAME_MAX], unsigned number, size_t idx)
+{
+	snprintf(out, PF_NAME_MAX, ".pakfire-old-%u-%zu", number, idx);
+}
+
+static bool gone(int r)
+{
+	return r == 0 || errno == ENOENT;
+}
+
+/* Undo one entry; see pf_journal_roll_back. */
+static int undo(struct pf_ctx *ctx, struct pf_folder *dir, struct pf_fsset *fss, unsigned number,
+		size_t i, const struct pf_entry *e, bool renamed, bool fresh)
+{
+	char tmp[PF_NAME_MAX], bak[PF_NAME_MAX];
+	const char *base;
+	struct stat st;
+	int fd = pf_folder_of(ctx, dir, e->path, &base), r = 0;
+
+	if (fd < 0)
+		return errno == ENOENT || errno == ENOTDIR ? 0 : -1; /* nothing was made there */
+	if (pf_fsset_add(ctx, fss, fd) < 0)
+		return -1;
+	pf_stage_name(tmp, number, i);
+	pf_backup_name(bak, number, i);
+	if (!renamed || fstatat(fd, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* Not renamed: the target is the original. */
+		if (!gone(unlinkat(fd, tmp, 0)) || !gone(unlinkat(fd, bak, 0)))
+			r = -1;
+	} else if (fstatat(fd, bak, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		/* Replaced: the original comes back (a no-op if it already did,
+		 * since both names are then one file). */
+		if (renameat(fd, bak, fd, base) < 0 || !gone(unlinkat(fd, bak, 0)))
+			r = -1;
+	} else if (fresh) {
+		/* New: it did not exist before this update. */
+		if (!gone(unlinkat(fd, base, 0)))
+			r = -1;
+	}
+	return r;
+}
+
+int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
+			 bool renamed, const char *fresh)
+{
+	struct pf_folder dir = PF_FOLDER_INIT;
+	struct pf_fsset fss = PF_FSSET_INIT;
+	size_t n_fresh = fresh ? strlen(fresh) : 0;
+	char what[32];
+	int r = 0;
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct pf_entry *e = &m->entries[i];
+
+		if (e->type != PF_ENTRY_FILE && e->type != PF_ENTRY_SYMLINK)
+			continue;
+		if (undo(ctx, &dir, &fss, number, i, e, renamed, i < n_fresh && fresh[i] == '1') < 0) {
+			/* Keep going: undo everything that can be undone. */
+			if (r == 0)
+				pf_fail_errno(ctx, PF_E_OTHER,
+					      "core %u: could not restore %s/%s; run pakfire again"
+					      " to retry", number, pf_ctx_root_prefix(ctx), e->path);
+			r = -1;
+		}
+	}
+	/* The journal may only be forgotten once the undo is on disk. */
+	snprintf(what, sizeof(what), "core %u", number);
+	if (r == 0 && pf_fsset_sync(ctx, &fss, what) < 0)
+		r = -1;
+	pf_fsset_clear(&fss);
+	pf_folder_close(&dir);
+	return r;
+}
+
+static void kept(struct pf_ctx *ctx, unsigned number, const char *path, const char *why)
+{
+	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = number,
+					 .path = path, .text = why });
+}
+
+int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
+			const char *fresh, const char *removals, uint64_t *removed)
+{
+	struct pf_folder dir = PF_FOLDER_INIT;
+	struct pf_fsset fss = PF_FSSET_INIT;
+	size_t n_fresh = fresh ? strlen(fresh) : 0;
+	char *list = strdup(removals), *save = NULL, what[32];
+	int r = -1;
+
+	*removed = 0;
+	if (!list)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	for (size_t i = 0; i < m->n; i++) {
+		char bak[PF_NAME_MAX];
+		const char *base;
+		int fd;
+
+		if (m->entries[i].type != PF_ENTRY_FILE && m->entries[i].type != PF_ENTRY_SYMLINK)
+			continue;
+		if (i < n_fresh && fresh[i] == '1')
+			continue; /* the path was new: no original was kept */
+		fd = pf_folder_of(ctx, &dir, m->entries[i].path, &base);
+		if (fd < 0)
+			continue;
+		if (pf_fsset_add(ctx, &fss, fd) < 0)
+			goto out;
+		pf_backup_name(bak, number, i);
+		if (!gone(unlinkat(fd, bak, 0)))
+			pf_warn(ctx, "core %u: could not delete %s beside /%s: %s", number, bak,
+				m->entries[i].path, strerror(errno));
+	}
+	for (char *p = strtok_r(list, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+		const char *base;
+		int fd = pf_folder_of(ctx, &dir, p, &base), rc;
+
+		if (fd < 0)
+			continue; /* its folder is gone already */
+		if (pf_fsset_add(ctx, &fss, fd) < 0)
+			goto out;
+		rc = unlinkat(fd, base, 0);
+		if (rc < 0 && (errno == EISDIR || errno == EPERM))
+			rc = unlinkat(fd, base, AT_REMOVEDIR);
+		if (rc == 0)
+			(*removed)++;
+		else if (errno == ENOTEMPTY || errno == EEXIST)
+			kept(ctx, number, p, "directory not empty");
+		else if (errno != ENOENT)
+			pf_warn(ctx, "core %u: could not remove %s/%s: %s", number,
+				pf_ctx_root_prefix(ctx), p, strerror(errno));
+	}
+	/* The journal may only be forgotten once the clean-up is on disk:
+	 * a backup that came back after a crash would be litter nobody knows. */
+	snprintf(what, sizeof(what), "core %u", number);
+	r = pf_fsset_sync(ctx, &fss, what);
+out:
+	pf_fsset_clear(&fss);
+	pf_folder_close(&dir);
+	free(list);
+	return r;
+}
+
+/* One interrupted update: undo or finish it, then forget it. */
+static int recover_one(struct pf_ctx *ctx, const struct pf_journal_entry *j)
+{
+	struct pf_manifest *m = NULL;
+	bool committed = !strcmp(j->state, "committed");
+	uint64_t removed;
+	int64_t tx = 0;
+	int r = -1;
+
+	if (pf_db_tx_begin(ctx, "recover", &tx) < 0)
+		return -1;
+	if (pf_manifest_parse(ctx, "journal", j->manifest, j->manifest_len, &m) < 0)
+		goto out;
+	if (committed) {
+		if (pf_journal_clean_up(ctx, j->number, m, j->fresh, j->removals, &removed) < 0)
+			goto out;
+		pf_warn(ctx, "core %u had been applied when pakfire was interrupted;"
+			" its cleanup is now finished", j->number);
+	} else {
+		if (pf_journal_roll_back(ctx, j->number, m, !strcmp(j->state, "committing"),
+					 j->fresh) < 0)
+			goto out;
+		pf_warn(ctx, "core %u was interrupted before it was applied; it was rolled back"
+			" and every file is as it was", j->number);
+	}
+	if (pf_db_tx_step(ctx, tx, j->number, committed ? "rolled forward" : "rolled back",
+			  j->state) < 0 ||
+	    pf_db_tx_interrupted(ctx, j->tx) < 0 ||
+	    pf_db_journal_done(ctx, j->number) < 0)
+		goto out;
+	r = 0;
+out:
+	pf_db_tx_end(ctx, tx);
+	pf_manifest_free(m);
+	return r;
+}
+
+int pf_recover(struct pf_ctx *ctx)
+{
+	for (;;) {
+		struct pf_journal_entry j;
+		bool found;
+		int r;
+
+		if (pf_db_journal_first(ctx, &j, &found) < 0)
+			return -1;
+		if (!found)
+			return pf_db_close_stale_transactions(ctx);
+		r = recover_one(ctx, &j);
+		pf_journal_entry_clear(&j);
+		if (r < 0)
+			return -1;
+	}
+}

@@ -1,0 +1,64 @@
+/* Event delivery: see event.h. */
+#include <stdarg.h>
+#include <stdio.h>
+
+#include "base/context.h"
+#include "base/event.h"
+
+void pf_emit(struct pf_ctx *ctx, const struct pf_event *ev)
+{
+	if (ctx->event_fn)
+		ctx->event_fn(ev, ctx->event_data);
+}
+
+static void emit_text(struct pf_ctx *ctx, enum pf_event_type type,
+		      const char *fmt, va_list ap)
+{
+	char text[1024];
+
+	if (!ctx->event_fn)
+		return;
+	vsnprintf(text, sizeof(text), fmt, ap);
+	pf_emit(ctx, &(struct pf_event){ .type = type, .text = text });
+}
+
+void pf_info(struct pf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit_text(ctx, PF_EV_INFO, fmt, ap);
+	va_end(ap);
+}
+
+void pf_warn(struct pf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit_text(ctx, PF_EV_WARNING, fmt, ap);
+	va_end(ap);
+}
+
+void pf_debug(struct pf_ctx *ctx, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	emit_text(ctx, PF_EV_DEBUG, fmt, ap);
+	va_end(ap);
+}
+
+void pf_format_size(uint64_t bytes, char buf[32])
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, 32, "%llu B", (unsigned long long)bytes);
+		return;
+	}
+	while (v >= 1024 && u < 3) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, 32, "%.1f %s", v, units[u]);
+}

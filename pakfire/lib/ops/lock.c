@@ -1,0 +1,75 @@
+/* The lock: see lock.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include "base/context.h"
+#include "ops/lock.h"
+#include "base/path.h"
+
+#define STATE_DIR "var/lib/pakfire"
+#define LOCK_NAME "lock"
+
+/* The pid the holder wrote, for the message; 0 if unknown. */
+static long holder(int dfd)
+{
+	char *buf = NULL;
+	long pid = 0;
+
+	if (pf_read_file_at(dfd, LOCK_NAME, 64, &buf, NULL) == 0)
+		pid = strtol(buf, NULL, 10);
+	free(buf);
+	return pid;
+}
+
+int pf_lock(struct pf_ctx *ctx)
+{
+	char pid[32];
+	int dfd = -1, fd = -1, r = -1, n;
+
+	if (ctx->lock_fd >= 0)
+		return 0;
+	if (pf_root_mkdirs(ctx, STATE_DIR) < 0)
+		return -1;
+	dfd = pf_root_open(ctx, STATE_DIR, O_PATH | O_DIRECTORY, 0);
+	if (dfd < 0)
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(ctx), STATE_DIR);
+	fd = openat(dfd, LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		pf_fail_errno(ctx, PF_E_OTHER, "%s/%s/%s", pf_ctx_root_prefix(ctx), STATE_DIR, LOCK_NAME);
+		goto out;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK) {
+			long p = holder(dfd);
+
+			if (p > 0)
+				pf_fail(ctx, PF_E_LOCKED, "another pakfire (pid %ld) is working on %s;"
+					" try again when it has finished", p, ctx->root);
+			else
+				pf_fail(ctx, PF_E_LOCKED, "another pakfire is working on %s;"
+					" try again when it has finished", ctx->root);
+		} else {
+			pf_fail_errno(ctx, PF_E_OTHER, "lock %s/%s", STATE_DIR, LOCK_NAME);
+		}
+		goto out;
+	}
+	/* Ours: say who holds it (for the message of the next one). */
+	n = snprintf(pid, sizeof(pid), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) < 0 || pwrite(fd, pid, (size_t)n, 0) != n) {
+		pf_fail_errno(ctx, PF_E_OTHER, "lock %s/%s", STATE_DIR, LOCK_NAME);
+		goto out;
+	}
+	ctx->lock_fd = fd;
+	fd = -1;
+	r = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	close(dfd);
+	return r;
+}

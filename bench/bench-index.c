@@ -46,6 +46,7 @@
 #include "base/context.h"
 #include "base/error.h"
 #include "format/index.h"
+#include "ops/session.h"
 #include "verify/signature.h"
 
 #include "bench.h"
@@ -311,8 +312,10 @@ static void child(struct bench *b, enum mode mode, const char *body, size_t len,
 		  const char *sig, size_t sig_len, size_t reps, int out, char signer[PF_FPR_MAX])
 {
 	struct pf_ctx *ctx = pf_ctx_new();
+	struct pf_session *session = NULL;
 
-	if (!ctx || pf_ctx_set_root(ctx, b->root) < 0 || pf_ctx_load_config(ctx, NULL) < 0)
+	if (!ctx || pf_ctx_set_root(ctx, b->root) < 0 ||
+	    pf_session_open(ctx, NULL, PF_NEED_CONFIG, &session) < 0)
 		_exit(2);
 	if (mode == WARM && pf_verify_signature(ctx, "index", body, len, sig, sig_len, signer) < 0)
 		goto fail;
@@ -338,6 +341,7 @@ static void child(struct bench *b, enum mode mode, const char *body, size_t len,
 		    (r == 0 && write(out, signer, PF_FPR_MAX) != PF_FPR_MAX))
 			_exit(2);
 	}
+	pf_session_close(session);
 	pf_ctx_free(ctx);
 	_exit(0);
 fail:

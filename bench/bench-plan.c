@@ -52,7 +52,10 @@
 #include <unistd.h>
 
 #include "base/context.h"
-#include "state/db.h"
+#include "format/config.h"
+#include "ops/session.h"
+#include "state/history.h"
+#include "state/units.h"
 #include "base/error.h"
 #include "format/manifest.h"
 #include "plan/mounts.h"
@@ -663,10 +666,10 @@ static void make_tree(const char *root, const struct sys *s)
 }
 
 /* Record every system file and folder as installed by core 138, the way
- * pakfire's commit point records an applied update (pf_db_commit_update
+ * pakfire's commit point records an applied update (pf_db_commit_unit
  * with a manifest of them), so that the plan's 'remove' entries meet a
  * real owner lookup and the probe reads sizes from a real files table. */
-static void own_system(struct pf_ctx *rctx, const struct sys *s)
+static void own_system(struct pf_ctx *rctx, struct pf_db *db, const struct sys *s)
 {
 	struct pf_manifest *m = pf_manifest_new();
 	int64_t tx = 0;
@@ -682,10 +685,11 @@ static void own_system(struct pf_ctx *rctx, const struct sys *s)
 		if (pf_manifest_add(rctx, m, &e) < 0)
 			die_ctx(rctx, "own_system: pf_manifest_add");
 	}
-	if (pf_db_tx_begin(rctx, "bench", &tx) < 0 ||
-	    pf_db_commit_update(rctx, tx, 138, "bench", m, NULL, 0) < 0)
+	if (pf_db_tx_begin(db, "bench", &tx) < 0 ||
+	    pf_db_commit_unit(db, tx, &(struct pf_unit_record){ .id = "core-138", .kind = "core",
+				.number = 138, .series = "bench" }, m, NULL, 0) < 0)
 		die_ctx(rctx, "own_system: recording the system in the database");
-	pf_db_tx_end(rctx, tx);
+	pf_db_tx_end(db, tx);
 	pf_manifest_free(m);
 }
 
@@ -826,6 +830,7 @@ int main(int argc, char **argv)
 	const char *filelists = argc > 1 ? argv[1] : "manifests";
 	size_t reps = argc > 2 ? strtoul(argv[2], NULL, 10) : 20;
 	struct pf_ctx *ctx = pf_ctx_new(), *rctx = pf_ctx_new();
+	struct pf_session *session = NULL;
 	struct pf_mount_table *mt = NULL;
 	struct sys s = { 0 };
 	struct chain clustered = { 0 }, scattered = { 0 };
@@ -865,11 +870,13 @@ int main(int argc, char **argv)
 		exit(2);
 	}
 	make_tree(root_path, &s);
-	if (pf_ctx_set_root(rctx, root_path) < 0 || pf_ctx_load_config(rctx, NULL) < 0 ||
-	    pf_ctx_open_db(rctx, false) < 0)
+	if (pf_ctx_set_root(rctx, root_path) < 0 ||
+	    pf_session_open(rctx, NULL, PF_NEED_CONFIG, &session) < 0 ||
+	    pf_session_create_db(session) < 0)
 		die_ctx(rctx, "the real root");
-	own_system(rctx, &s);
-	if (pf_space_open(rctx, &sc, "var/cache/pakfire") < 0)
+	own_system(rctx, session->db, &s);
+	if (pf_space_open(rctx, &sc, session->db, "var/cache/pakfire", session->config->reserves,
+			  session->config->n_reserves) < 0)
 		die_ctx(rctx, "pf_space_open");
 
 	calibrate(rctx, &s, &stat_us, &visit_us);
@@ -877,6 +884,7 @@ int main(int argc, char **argv)
 	measure(ctx, &scattered, &env, rctx, &sc, reps, &ts, &ok);
 
 	pf_space_close(&sc);
+	pf_session_close(session);
 	pf_ctx_free(rctx);
 	rm_tree(root_path);
 

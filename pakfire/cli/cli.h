@@ -7,9 +7,11 @@
 #include "output.h"
 
 struct pf_ctx;
+struct pf_session;
 
 struct cli {
 	struct pf_ctx *ctx;
+	struct pf_session *session; /* the configuration is open; more on demand */
 	struct output out;
 	const char *root;
 	const char *config;
@@ -23,9 +25,10 @@ struct cli {
 	long to;              /* upgrade --to (0 if not given) */
 };
 
-/* For commands that change the system: take the lock, open the database,
- * and finish or undo whatever an interrupted run left in the journal. */
-int cli_open_for_writing(struct cli *cli);
+/* Open what a command needs on the session (enum pf_session_needs): for
+ * commands that change the system, PF_NEED_LOCK takes the lock, opens the
+ * database, and finishes or undoes whatever an interrupted run left. */
+int cli_need(struct cli *cli, unsigned needs);
 
 /* Each returns 0 or -1 with the error on cli->ctx. */
 int cmd_init(struct cli *cli);

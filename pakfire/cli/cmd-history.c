@@ -4,7 +4,8 @@
 
 #include "cli.h"
 #include "base/context.h"
-#include "state/db.h"
+#include "ops/session.h"
+#include "state/history.h"
 
 int cmd_history(struct cli *cli)
 {
@@ -23,7 +24,7 @@ int cmd_history(struct cli *cli)
 	} else if (cli->n_args > 1) {
 		return pf_fail(cli->ctx, PF_E_USAGE, "history takes at most one transaction number");
 	}
-	if (pf_ctx_open_db(cli->ctx, true) < 0 || pf_db_history(cli->ctx, id, &h, &n) < 0)
+	if (cli_need(cli, PF_NEED_DB) < 0 || pf_db_history(cli->session->db, id, &h, &n) < 0)
 		return -1;
 	output_history(&cli->out, h, n, id > 0);
 	pf_history_free(h, n);

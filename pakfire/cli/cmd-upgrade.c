@@ -5,6 +5,7 @@
 
 #include "cli.h"
 #include "base/context.h"
+#include "ops/session.h"
 #include "ops/upgrade.h"
 
 struct confirm {
@@ -40,8 +41,8 @@ int cmd_upgrade(struct cli *cli)
 	};
 
 	/* A dry run only reads: like status, it never waits for the lock. */
-	if ((cli->dry_run ? pf_ctx_open_db(cli->ctx, true) : cli_open_for_writing(cli)) < 0 ||
-	    pf_upgrade(cli->ctx, &opts) < 0)
+	if (cli_need(cli, cli->dry_run ? PF_NEED_DB : PF_NEED_LOCK) < 0 ||
+	    pf_upgrade(cli->session, &opts) < 0)
 		return -1;
 	if (c.refused_noninteractive)
 		return pf_fail(cli->ctx, PF_E_USAGE,

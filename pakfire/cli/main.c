@@ -11,8 +11,7 @@
 
 #include "cli.h"
 #include "base/context.h"
-#include "apply/journal.h"
-#include "ops/lock.h"
+#include "ops/session.h"
 
 static const struct command {
 	const char *name;
@@ -135,11 +134,9 @@ static int check_options(const struct cli *cli)
 	return -1;
 }
 
-int cli_open_for_writing(struct cli *cli)
+int cli_need(struct cli *cli, unsigned needs)
 {
-	if (pf_lock(cli->ctx) < 0 || pf_ctx_open_db(cli->ctx, true) < 0)
-		return -1;
-	return pf_recover(cli->ctx);
+	return pf_session_need(cli->session, cli->config, needs);
 }
 
 int main(int argc, char **argv)
@@ -180,8 +177,10 @@ int main(int argc, char **argv)
 	 * download. */
 	if (pf_error_class(cli.ctx) == PF_E_OK &&
 	    pf_ctx_set_root(cli.ctx, cli.root ? cli.root : "/") == 0 &&
-	    pf_ctx_load_config(cli.ctx, cli.config) == 0)
+	    pf_session_open(cli.ctx, cli.config, PF_NEED_CONFIG, &cli.session) == 0)
 		cmd->run(&cli);
+	/* The lock is released before the last words are printed. */
+	pf_session_close(cli.session);
 	code = output_finish(&cli.out, cli.ctx, cmd->name);
 	output_close(&cli.out);
 	pf_ctx_free(cli.ctx);

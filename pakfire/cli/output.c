@@ -6,7 +6,8 @@
 #include <unistd.h>
 
 #include "base/context.h"
-#include "state/db.h"
+#include "resolve/transaction.h"
+#include "state/history.h"
 #include "base/event.h"
 #include "output.h"
 #include "base/path.h"
@@ -373,8 +374,18 @@ void output_status(struct output *o, const struct pf_status *st)
 	}
 }
 
+/* "core 141" for a step about a unit, "" for one about none. */
+static const char *step_unit(const struct pf_step_info *s, char label[PF_UNIT_ID_MAX])
+{
+	struct pf_unit u;
+
+	pf_unit_from_id(&u, s->unit);
+	return s->unit[0] ? pf_unit_label(&u, label) : "";
+}
+
 void output_history(struct output *o, const struct pf_history_entry *h, size_t n, bool detail)
 {
+	char label[PF_UNIT_ID_MAX];
 	char a[32], b[32];
 
 	if (o->json) {
@@ -402,8 +413,14 @@ void output_history(struct output *o, const struct pf_history_entry *h, size_t n
 
 				json_begin_object(j, NULL);
 				json_time(j, "at", s->at);
-				if (s->update)
-					json_uint(j, "core", s->update);
+				if (s->unit[0]) {
+					struct pf_unit u;
+
+					pf_unit_from_id(&u, s->unit);
+					json_string(j, "unit", s->unit);
+					if (u.number)
+						json_uint(j, "core", u.number);
+				}
 				json_string(j, "step", s->step);
 				json_string(j, "detail", s->detail[0] ? s->detail : NULL);
 				json_end_object(j);
@@ -423,7 +440,7 @@ void output_history(struct output *o, const struct pf_history_entry *h, size_t n
 		printf("#%-5lld %-8s %s  %-11s", (long long)t->id, t->command, a,
 		       t->outcome[0] ? t->outcome : "running");
 		if (last && !detail)
-			printf("  core %u %s", last->update, last->step);
+			printf("  %s %s", step_unit(last, label), last->step);
 		if (t->error[0])
 			printf("  %s", t->error);
 		printf("\n");
@@ -438,7 +455,7 @@ void output_history(struct output *o, const struct pf_history_entry *h, size_t n
 			const struct pf_step_info *s = &h[i].steps[k];
 
 			iso_time(s->at, a);
-			printf("       %s  core %-5u %-14s %s\n", a, s->update, s->step, s->detail);
+			printf("       %s  %-10s %-14s %s\n", a, step_unit(s, label), s->step, s->detail);
 		}
 	}
 }

@@ -47,7 +47,7 @@ assert_undone() {
 	assert_db "SELECT command, outcome, exit_code, error FROM transactions ORDER BY id DESC LIMIT 1" \
 		"upgrade|$outcome|$code|$message"
 	assert_db "SELECT step FROM steps WHERE transaction_id = (SELECT max(id) FROM transactions)
-		AND update_number = 140 ORDER BY id DESC LIMIT 1" "$STEP"
+		AND unit = 'core-140' ORDER BY id DESC LIMIT 1" "$STEP"
 
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
@@ -62,7 +62,7 @@ test_faults_while_staging() {
 
 	# the disk is full at the last write of a big file (600 KB: three
 	# writes), the first two are done
-	fault write "$(where staging:140 write last usr/share/pf/.pakfire-140-)" ENOSPC
+	fault write "$(where staging:140 write last usr/share/pf/.pakfire-core-140-)" ENOSPC
 	assert_undone 3 "No space left on device" "core 140"
 	fault write "$(where staging:140 write mid)" EIO
 	assert_undone 1 "Input/output error" "core 140"
@@ -70,7 +70,7 @@ test_faults_while_staging() {
 	fault linkat "$(where staging:140 linkat mid)" EIO
 	assert_undone 1 "Input/output error" "core 140"
 	# creating a temporary beside its target
-	fault openat "$(where staging:140 openat mid .pakfire-140-)" ENOSPC
+	fault openat "$(where staging:140 openat mid .pakfire-core-140-)" ENOSPC
 	assert_undone 3 "No space left on device" "core 140"
 	# a new folder
 	fault mkdirat "$(where staging:140 mkdirat mid)" ENOSPC

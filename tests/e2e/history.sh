@@ -24,7 +24,7 @@ for t in doc["history"]["transactions"]:
 # the same from the database
 db_rows() {
 	db_query "SELECT id, command, ifnull(outcome, ''), ifnull(exit_code, ''), ifnull(error, ''),
-		ifnull((SELECT group_concat(ifnull(update_number, '') || ':' || step, ',')
+		ifnull((SELECT group_concat(ifnull(substr(unit, 6), '') || ':' || step, ',')
 			FROM (SELECT * FROM steps WHERE transaction_id = t.id ORDER BY id)), '')
 		FROM transactions t ORDER BY id"
 }

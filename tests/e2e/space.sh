@@ -86,7 +86,7 @@ test_without_the_cleanup_the_last_update_is_refused() {
 	assert_db "SELECT group_concat(number) FROM (SELECT number FROM updates ORDER BY number)" "139,140"
 	assert_tree_equal "$R" "$SRC/buildroot-139" "$SRC/buildroot-140"
 	assert_no_temporaries
-	assert_db "SELECT fits FROM space_checks WHERE update_number = 141 AND mount = '/'" "0"
+	assert_db "SELECT fits FROM space_checks WHERE unit = 'core-141' AND mount = '/'" "0"
 }
 
 test_refuses_the_update_that_does_not_fit() {
@@ -125,13 +125,13 @@ test_refuses_the_update_that_does_not_fit() {
 		$(($(round_up "$kernel" "$BLOCK") - $(df_avail "$R/boot")))
 	assert_json event=plan core=141 mount=/boot fits false
 	# the database: the check of each update, the refusal
-	assert_db "SELECT update_number, mount, fits FROM space_checks ORDER BY update_number, mount" \
-		"139|/|1
-140|/|1
-141|/|1
-141|/boot|0"
+	assert_db "SELECT unit, mount, fits FROM space_checks ORDER BY unit, mount" \
+		"core-139|/|1
+core-140|/|1
+core-141|/|1
+core-141|/boot|0"
 	assert_db "SELECT needed, available, reserve FROM space_checks
-		WHERE update_number = 141 AND mount = '/boot'" \
+		WHERE unit = 'core-141' AND mount = '/boot'" \
 		"$(round_up "$kernel" "$BLOCK")|$(df_avail "$R/boot")|0"
 	assert_db "SELECT outcome, exit_code, error FROM transactions
 		WHERE command = 'upgrade' ORDER BY id DESC LIMIT 1" "refused|3|$message"
@@ -164,9 +164,9 @@ test_refuses_when_inodes_run_out() {
 	assert_refused 3 "inodes"
 	assert_stderr_contains "nothing of core 139 was written"
 	assert_db "SELECT fits, inodes_needed > inodes_available, inodes_needed >= 300
-		FROM space_checks WHERE update_number = 139" "0|1|1"
+		FROM space_checks WHERE unit = 'core-139'" "0|1|1"
 	# as df counts them, but for the few that pakfire's open database uses
-	assert_near "$(db_query "SELECT inodes_available FROM space_checks WHERE update_number = 139")" \
+	assert_near "$(db_query "SELECT inodes_available FROM space_checks WHERE unit = 'core-139'")" \
 		"$(df_inodes "$R")" 8 "inodes available on / at the check"
 	assert_db "SELECT core FROM system" "138"
 }
@@ -186,7 +186,7 @@ test_reserve_is_honoured() {
 	assert_stderr_contains "does not fit"
 	assert_stderr_contains "30.0 MiB"
 	assert_db "SELECT reserve, fits, needed <= available, needed + reserve > available
-		FROM space_checks WHERE update_number = 139 AND mount = '/'" \
+		FROM space_checks WHERE unit = 'core-139' AND mount = '/'" \
 		"$((30 * 1024 * 1024))|0|1|1"
 
 	conf_set reserve "/=4M"
@@ -194,7 +194,7 @@ test_reserve_is_honoured() {
 	assert_exit 0
 	assert_db "SELECT core FROM system" "139"
 	assert_tree_equal "$R" "$SRC/buildroot-139"
-	assert_db "SELECT reserve, fits FROM space_checks WHERE update_number = 139
+	assert_db "SELECT reserve, fits FROM space_checks WHERE unit = 'core-139'
 		ORDER BY id DESC LIMIT 1" "$((4 * 1024 * 1024))|1"
 }
 
@@ -228,7 +228,7 @@ test_download_cache_counts_on_its_own_file_system() {
 	run pakfire --root "$R" upgrade --yes
 	assert_refused 3 "/var/cache"
 	assert_stderr_contains "does not fit"
-	assert_db "SELECT mount, fits FROM space_checks WHERE update_number = 139 ORDER BY mount" \
+	assert_db "SELECT mount, fits FROM space_checks WHERE unit = 'core-139' ORDER BY mount" \
 		"/|1
 /var/cache|0"
 	[ -z "$(cached_packages)" ] || fail "the package was downloaded: $(cached_packages)"
@@ -249,9 +249,9 @@ test_two_mounts_of_one_file_system_share_one_budget() {
 
 	run pakfire --root "$R" upgrade --yes
 	assert_refused 3 "does not fit"
-	assert_db "SELECT count(*), sum(fits) FROM space_checks WHERE update_number = 139" "2|1"
+	assert_db "SELECT count(*), sum(fits) FROM space_checks WHERE unit = 'core-139'" "2|1"
 	assert_db "SELECT needed >= 20 * 1024 * 1024 FROM space_checks
-		WHERE update_number = 139 AND fits = 0" "1"
+		WHERE unit = 'core-139' AND fits = 0" "1"
 }
 
 test_a_path_through_a_system_symlink_counts_where_it_lands() {
@@ -271,7 +271,7 @@ test_a_path_through_a_system_symlink_counts_where_it_lands() {
 	run pakfire --root "$R" upgrade --yes
 	assert_refused 3 "/usr"
 	assert_stderr_contains "does not fit"
-	assert_db "SELECT mount, fits FROM space_checks WHERE update_number = 139 ORDER BY mount" \
+	assert_db "SELECT mount, fits FROM space_checks WHERE unit = 'core-139' ORDER BY mount" \
 		"/|1
 /usr|0"
 }
@@ -302,7 +302,7 @@ test_space_stolen_between_plan_and_apply() {
 	assert_db "SELECT core FROM system" "138"
 	assert_db "SELECT outcome IN ('failed', 'refused'), exit_code, error FROM transactions
 		WHERE command = 'upgrade' ORDER BY id DESC LIMIT 1" "1|3|$message"
-	assert_db "SELECT fits FROM space_checks WHERE update_number = 139 AND mount = '/boot'" "1"
+	assert_db "SELECT fits FROM space_checks WHERE unit = 'core-139' AND mount = '/boot'" "1"
 
 	# the room is back: the same update applies
 	run pakfire --root "$R" upgrade --yes
@@ -372,8 +372,8 @@ test_modified_file_named_by_remove_is_kept() {
 	[ ! -e "$R/usr/lib/libsibling.so.1" ] || fail "the unmodified usr/lib/libsibling.so.1 was not removed"
 	assert_db "SELECT core FROM system" "140"
 	assert_db "SELECT path, owner FROM files WHERE path LIKE 'usr/lib/lib%.so.1' ORDER BY path" \
-		"usr/lib/libold.so.1|139
-usr/lib/libsame.so.1|139"
+		"usr/lib/libold.so.1|core-139
+usr/lib/libsame.so.1|core-139"
 }
 
 test_dry_run_prints_the_plan_and_changes_nothing() {
@@ -461,7 +461,7 @@ test_read_only_mount_refuses() {
 	assert_refused 3 "read-only"
 	assert_stderr_contains "/boot"
 	assert_stderr_contains "nothing of core 139 was written"
-	assert_db "SELECT mount, fits FROM space_checks WHERE update_number = 139 ORDER BY mount" \
+	assert_db "SELECT mount, fits FROM space_checks WHERE unit = 'core-139' ORDER BY mount" \
 		"/|1
 /boot|0"
 

@@ -44,7 +44,7 @@ test_upgrade_installs_one_update_exactly() {
 	assert_tree_equal "$R" "$SRC/buildroot-139"
 	assert_db "SELECT core FROM system" "139"
 	assert_db "SELECT number, outcome FROM updates" "139|applied"
-	assert_db "SELECT path, owner FROM files WHERE path LIKE 'usr/bin/%'" "usr/bin/mini|139"
+	assert_db "SELECT path, owner FROM files WHERE path LIKE 'usr/bin/%'" "usr/bin/mini|core-139"
 	assert_db "SELECT sha256 FROM files WHERE path = 'usr/lib/libmini.so.139'" \
 		"$(sha256sum <"$SRC/buildroot-139/usr/lib/libmini.so.139" | cut -d' ' -f1)"
 	assert_db "SELECT type, target FROM files WHERE path = 'usr/lib/libmini.so'" \
@@ -65,7 +65,7 @@ test_cleanup_update_removes_what_an_earlier_one_installed() {
 		--remove <(echo usr/lib/libmini.so.139) "$SRC/buildroot-140"
 	assert_db "SELECT core FROM system" "140"
 	assert_db "SELECT count(*) FROM files WHERE path = 'usr/lib/libmini.so.139'" "0"
-	assert_db "SELECT owner FROM files WHERE path = 'usr/bin/mini'" "140"
+	assert_db "SELECT owner FROM files WHERE path = 'usr/bin/mini'" "core-140"
 }
 
 test_dry_run_changes_nothing() {
@@ -119,7 +119,7 @@ test_cached_package_is_applied_without_any_request() {
 	assert_db "SELECT core FROM system" "139"
 	# verified once, in the cache, where its manifest was read
 	assert_db "SELECT group_concat(step || ':' || ifnull(detail, ''), ',') FROM steps
-		WHERE update_number = 139 AND step IN ('downloading', 'verified')" \
+		WHERE unit = 'core-139' AND step IN ('downloading', 'verified')" \
 		"verified:already in the cache"
 	[ ! -e "$R/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak" ] ||
 		fail "the applied package is still in the cache"
@@ -137,7 +137,7 @@ test_cached_package_that_differs_from_the_index_is_downloaded_again() {
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
 	assert_tree_equal "$R" "$SRC/buildroot-139"
-	assert_db "SELECT count(*) FROM steps WHERE update_number = 139 AND step = 'downloading'" "1"
+	assert_db "SELECT count(*) FROM steps WHERE unit = 'core-139' AND step = 'downloading'" "1"
 }
 
 test_cached_package_whose_manifest_member_differs_is_refused_and_deleted() {

@@ -284,7 +284,7 @@ def check(root, states_file, k, inflight=None, folders=None, only=None):
             errs.append("%s: neither its old version (%s) nor its new one (%s), but %s" %
                         (p, a or "nothing", b or "nothing", g or "nothing"))
     allowed = paths | ancestors(paths) | ancestors(OWN) | set(OWN)
-    tmp = re.compile(r"\.pakfire-(old-)?%s-[0-9]+$" % inflight) if inflight is not None else None
+    tmp = re.compile(r"\.pakfire-(old-)?core-%s-[0-9]+$" % inflight) if inflight is not None else None
     for p in sorted(set(got) - allowed):
         if tmp and tmp.match(os.path.basename(p)):
             continue
@@ -350,7 +350,8 @@ def peek(db):
             shutil.copy(db + "-wal", os.path.join(d, "pakfire.db-wal"))
         con = sqlite3.connect(os.path.join(d, "pakfire.db"))
         core = con.execute("SELECT core FROM system").fetchone()[0]
-        rows = con.execute("SELECT update_number, state, transaction_id FROM journal").fetchall()
+        rows = con.execute("SELECT CAST(substr(unit, 6) AS INTEGER), state, transaction_id"
+                           " FROM journal").fetchall()
         con.close()
     if len(rows) > 1:
         sys.exit("the journal has %d rows: %r" % (len(rows), rows))
@@ -405,7 +406,7 @@ def final(root, states_file, k, db):
 # --- kill points ------------------------------------------------------------------
 
 LINE = re.compile(r"^(?:\[pid +\d+\] )?(\w+)\((.*)$")
-STAGE = re.compile(r"\.pakfire-(old-)?(\d+)-\d+")
+STAGE = re.compile(r"\.pakfire-(old-)?core-(\d+)-\d+")
 
 
 def classify(log):

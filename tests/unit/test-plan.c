@@ -25,7 +25,10 @@
 #include <unistd.h>
 
 #include "unit.h"
-#include "state/db.h"
+#include "format/config.h"
+#include "ops/session.h"
+#include "state/history.h"
+#include "state/units.h"
 #include "format/manifest.h"
 #include "plan/mounts.h"
 #include "plan/plan.h"
@@ -1106,6 +1109,7 @@ static void test_empty_chain(void **state)
 struct real {
 	char dir[64];
 	struct pf_ctx *ctx;
+	struct pf_session *s;    /* the configuration and the database */
 	struct pf_space_check sc;
 	bool sc_open;
 	struct pf_manifest *m;   /* the update being planned, freed by real_plan */
@@ -1189,8 +1193,9 @@ static int real_setup(void **state)
 	if (!f || fputs(conf, f) < 0 || fclose(f) != 0)
 		return -1;
 	r->ctx = pf_ctx_new();
-	if (!r->ctx || pf_ctx_set_root(r->ctx, r->dir) < 0 || pf_ctx_load_config(r->ctx, NULL) < 0 ||
-	    pf_ctx_open_db(r->ctx, false) < 0)
+	if (!r->ctx || pf_ctx_set_root(r->ctx, r->dir) < 0 ||
+	    pf_session_open(r->ctx, NULL, PF_NEED_CONFIG, &r->s) < 0 ||
+	    pf_session_create_db(r->s) < 0)
 		return -1;
 	/* What core 138 installed, as the database records it. */
 	m = pf_manifest_new();
@@ -1216,10 +1221,11 @@ static int real_setup(void **state)
 					.mode = 0644, .size = owned[i].size }) < 0)
 				return -1;
 	}
-	if (pf_db_tx_begin(r->ctx, "test", &tx) < 0 ||
-	    pf_db_commit_update(r->ctx, tx, 138, "2.25", m, NULL, 0) < 0)
+	if (pf_db_tx_begin(r->s->db, "test", &tx) < 0 ||
+	    pf_db_commit_unit(r->s->db, tx, &(struct pf_unit_record){ .id = "core-138",
+				.kind = "core", .number = 138, .series = "2.25" }, m, NULL, 0) < 0)
 		return -1;
-	pf_db_tx_end(r->ctx, tx);
+	pf_db_tx_end(r->s->db, tx);
 	pf_manifest_free(m);
 	real_file(r, "usr/lib/owned.so", 1);
 	real_file(r, "usr/lib/via-link.so", 1);
@@ -1240,7 +1246,8 @@ static int real_setup(void **state)
 		if (link(a, b) < 0)
 			return -1;
 	}
-	if (pf_space_open(r->ctx, &r->sc, "var/cache/pakfire") < 0)
+	if (pf_space_open(r->ctx, &r->sc, r->s->db, "var/cache/pakfire", r->s->config->reserves,
+			  r->s->config->n_reserves) < 0)
 		return -1;
 	r->sc_open = true;
 	return 0;
@@ -1255,6 +1262,7 @@ static int real_teardown(void **state)
 	if (r->sc_open)
 		pf_space_close(&r->sc);
 	pf_manifest_free(r->m);
+	pf_session_close(r->s);
 	pf_ctx_free(r->ctx);
 	if (r->dir[0] && nftw(r->dir, real_rm, 16, FTW_DEPTH | FTW_PHYS) < 0)
 		fprintf(stderr, "cannot remove %s: %s\n", r->dir, strerror(errno));

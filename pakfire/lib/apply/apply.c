@@ -29,7 +29,11 @@
 
 #include "apply/apply.h"
 #include "base/context.h"
-#include "state/db.h"
+#include "resolve/transaction.h"
+#include "state/files.h"
+#include "state/history.h"
+#include "state/journal.h"
+#include "state/units.h"
 #include "apply/fsset.h"
 #include "base/hash.h"
 #include "apply/hashq.h"
@@ -48,7 +52,9 @@ struct staged {
 struct stage {
 	struct pf_ctx *ctx;
 	int64_t tx;
-	unsigned number;
+	struct pf_db *db;
+	const struct pf_unit *u;
+	char label[PF_UNIT_ID_MAX]; /* "core 141" for messages */
 	const struct pf_manifest *m;
 	const char *pak;        /* package name for messages */
 	struct staged *items;   /* in archive order */
@@ -79,10 +85,7 @@ static int quoted_fail(struct pf_ctx *ctx, enum pf_errclass cls, const char *pak
 
 static int sync_all(struct stage *st)
 {
-	char what[32];
-
-	snprintf(what, sizeof(what), "core %u", st->number);
-	return pf_fsset_sync(st->ctx, &st->fss, what);
+	return pf_fsset_sync(st->ctx, &st->fss, st->label);
 }
 
 static int remember_created(struct stage *st, const char *path)
@@ -147,8 +150,8 @@ static int open_dir(struct stage *st, const char *path)
 				/* A symlink that leads nowhere inside the root. */
 				target[n] = '\0';
 				pf_fail(st->ctx, PF_E_OTHER,
-					"core %u: %s/%s is a symlink to %s, which is not a directory"
-					" inside %s; fix or remove it and try again", st->number,
+					"%s: %s/%s is a symlink to %s, which is not a directory"
+					" inside %s; fix or remove it and try again", st->label,
 					pf_ctx_root_prefix(st->ctx), prefix, target, st->ctx->root);
 				free(prefix);
 				return -1;
@@ -170,7 +173,7 @@ static int open_dir(struct stage *st, const char *path)
 done:
 	if (fd < 0)
 		pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
-			      "core %u: cannot create directory %s/%s", st->number,
+			      "%s: cannot create directory %s/%s", st->label,
 			      pf_ctx_root_prefix(st->ctx), path);
 	free(prefix);
 	return fd;
@@ -240,16 +243,16 @@ static int keep_original(struct stage *st, int pfd, const char *base, const stru
 	}
 	if (S_ISDIR(sb.st_mode))
 		return pf_fail(st->ctx, PF_E_OTHER,
-			       "core %u: %s/%s is a directory, but the update installs a %s there",
-			       st->number, pf_ctx_root_prefix(st->ctx), e->path,
+			       "%s: %s/%s is a directory, but the update installs a %s there",
+			       st->label, pf_ctx_root_prefix(st->ctx), e->path,
 			       pf_entry_type_name(e->type));
-	pf_backup_name(bak, st->number, idx);
+	pf_backup_name(bak, st->u->id, idx);
 	rc = linkat(pfd, base, pfd, bak, 0);
 	if (rc < 0 && errno == EEXIST && unlinkat(pfd, bak, 0) == 0)
 		rc = linkat(pfd, base, pfd, bak, 0); /* left by an interrupted run */
 	if (rc < 0)
 		return pf_fail_errno(st->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
-				     "core %u: cannot keep the original of %s/%s as %s", st->number,
+				     "%s: cannot keep the original of %s/%s as %s", st->label,
 				     pf_ctx_root_prefix(st->ctx), e->path, bak);
 	st->fresh[idx] = '0';
 	return 0;
@@ -259,7 +262,7 @@ static int open_temp(struct stage *st, int pfd, struct staged *it, size_t idx)
 {
 	int fd;
 
-	pf_stage_name(it->tmp, st->number, idx);
+	pf_stage_name(it->tmp, st->u->id, idx);
 	fd = openat(pfd, it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0 && errno == EEXIST) {
 		/* Left by an interrupted run of this very update: ours. */
@@ -272,7 +275,7 @@ static int open_temp(struct stage *st, int pfd, struct staged *it, size_t idx)
 
 		errno = err;
 		return pf_fail_errno(st->ctx, err == ENOSPC || err == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
-				     "core %u: cannot create a file beside %s/%s", st->number,
+				     "%s: cannot create a file beside %s/%s", st->label,
 				     pf_ctx_root_prefix(st->ctx), it->e->path);
 	}
 	return fd;
@@ -315,7 +318,7 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 		pf_hashq_push(st->hq, idx, (size_t)n, got == e->size, e->sha256);
 		if (write_all(fd, block, (size_t)n) < 0) {
 			pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
-				      "core %u: writing %s/%s", st->number,
+				      "%s: writing %s/%s", st->label,
 				      pf_ctx_root_prefix(st->ctx), e->path);
 			goto out;
 		}
@@ -328,17 +331,17 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 	}
 	/* chown first: it clears set-user-ID bits that fchmod then sets. */
 	if (st->as_root && fchown(fd, e->uid, e->gid) < 0) {
-		pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: chown %s", st->number, e->path);
+		pf_fail_errno(st->ctx, PF_E_OTHER, "%s: chown %s", st->label, e->path);
 		goto out;
 	}
 	if (fchmod(fd, e->mode) < 0) {
-		pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: chmod %s", st->number, e->path);
+		pf_fail_errno(st->ctx, PF_E_OTHER, "%s: chmod %s", st->label, e->path);
 		goto out;
 	}
 	r = 0;
 out:
 	if (fd >= 0 && close(fd) < 0 && r == 0)
-		r = pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: writing %s", st->number, e->path);
+		r = pf_fail_errno(st->ctx, PF_E_OTHER, "%s: writing %s", st->label, e->path);
 	return r;
 }
 
@@ -351,16 +354,16 @@ static int stage_symlink(struct stage *st, struct staged *it, size_t idx)
 	pfd = parent_of(st, e->path, &base);
 	if (pfd < 0 || keep_original(st, pfd, base, e, idx) < 0)
 		return -1;
-	pf_stage_name(it->tmp, st->number, idx);
+	pf_stage_name(it->tmp, st->u->id, idx);
 	rc = symlinkat(e->target, pfd, it->tmp);
 	if (rc < 0 && errno == EEXIST && unlinkat(pfd, it->tmp, 0) == 0)
 		rc = symlinkat(e->target, pfd, it->tmp); /* left by an interrupted run */
 	if (rc < 0) {
 		return pf_fail_errno(st->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
-				     "core %u: cannot create symlink %s", st->number, e->path);
+				     "%s: cannot create symlink %s", st->label, e->path);
 	}
 	if (st->as_root && fchownat(pfd, it->tmp, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: chown %s", st->number, e->path);
+		return pf_fail_errno(st->ctx, PF_E_OTHER, "%s: chown %s", st->label, e->path);
 	return 0;
 }
 
@@ -481,9 +484,9 @@ static int stage_package(struct stage *st, int pak_fd, const char *manifest, siz
 		goto out;
 	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
 		if (pf_interrupted(st->ctx)) {
-			pf_fail(st->ctx, PF_E_OTHER, "interrupted by %s while core %u was staged;"
+			pf_fail(st->ctx, PF_E_OTHER, "interrupted by %s while %s was staged;"
 				" it was rolled back and nothing of it was written",
-				strsignal(pf_interrupted(st->ctx)), st->number);
+				strsignal(pf_interrupted(st->ctx)), st->label);
 			goto out;
 		}
 		if (first ? check_manifest_member(st, a, ae, manifest, len) < 0
@@ -529,7 +532,7 @@ out:
  * not be restored: then the journal stays for the next run to retry. */
 static int unstage(struct stage *st)
 {
-	int r = pf_journal_roll_back(st->ctx, st->number, st->m, st->renaming, st->fresh);
+	int r = pf_journal_roll_back(st->ctx, st->u, st->u->id, st->m, st->renaming, st->fresh);
 
 	for (size_t i = st->n_created; i-- > 0;) {
 		const char *base;
@@ -554,8 +557,8 @@ static int commit_names(struct stage *st)
 		if (pfd < 0)
 			return -1;
 		if (renameat(pfd, it->tmp, pfd, base) < 0)
-			return pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: cannot put %s/%s in place",
-					     st->number, pf_ctx_root_prefix(st->ctx), it->e->path);
+			return pf_fail_errno(st->ctx, PF_E_OTHER, "%s: cannot put %s/%s in place",
+					     st->label, pf_ctx_root_prefix(st->ctx), it->e->path);
 	}
 	for (size_t i = 0; i < st->m->n; i++) {
 		const struct pf_entry *e = &st->m->entries[i];
@@ -567,7 +570,7 @@ static int commit_names(struct stage *st)
 		if (fd < 0 ||
 		    (st->as_root && fchown(fd, e->uid, e->gid) < 0) ||
 		    fchmod(fd, e->mode) < 0) {
-			pf_fail_errno(st->ctx, PF_E_OTHER, "core %u: directory %s/%s", st->number,
+			pf_fail_errno(st->ctx, PF_E_OTHER, "%s: directory %s/%s", st->label,
 				      pf_ctx_root_prefix(st->ctx), e->path);
 			if (fd >= 0)
 				close(fd);
@@ -580,7 +583,7 @@ static int commit_names(struct stage *st)
 
 static void kept(struct stage *st, const struct pf_entry *e, const char *why)
 {
-	pf_emit(st->ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = st->number,
+	pf_emit(st->ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = st->u->number,
 					     .path = e->path, .text = why });
 }
 
@@ -600,9 +603,9 @@ static int plan_removals(struct stage *st, char **out, size_t *n_out, uint64_t *
 
 		if (e->type != PF_ENTRY_REMOVE)
 			continue;
-		if (pf_db_owned(st->ctx, e->path, &own) < 0)
+		if (pf_db_owned(st->db, e->path, &own) < 0)
 			return -1;
-		if (!own.found || own.owner >= st->number) {
+		if (!own.found || !pf_unit_may_remove(st->u, own.owner)) {
 			kept(st, e, "not installed by an earlier update");
 			(*n_kept)++;
 			continue;
@@ -692,13 +695,17 @@ static void stage_clear(struct stage *st)
 	free(st->buf);
 }
 
-int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char *series,
-		    const struct pf_manifest *m, const char *manifest, size_t manifest_len,
-		    int pak_fd, const char *pak_name, struct pf_apply_result *result)
+int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct pf_unit *u,
+		  int pak_fd, const char *pak_name, struct pf_apply_result *result)
 {
+	const struct pf_manifest *m = u->m;
 	struct stage st = {
-		.ctx = ctx, .tx = tx, .number = number, .m = m, .pak = pak_name,
+		.ctx = ctx, .db = db, .tx = tx, .u = u, .m = m, .pak = pak_name,
 		.parent_fd = -1, .as_root = geteuid() == 0,
+	};
+	const struct pf_unit_record rec = {
+		.id = u->id, .kind = u->kind == PF_UNIT_CORE ? "core" : "addon",
+		.number = u->number, .version = u->version, .series = u->series,
 	};
 	char **removed = NULL, *removals = NULL;
 	size_t n_rm = 0;
@@ -706,11 +713,12 @@ int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char 
 	int r = -1;
 
 	memset(result, 0, sizeof(*result));
+	pf_unit_label(u, st.label);
 	for (size_t i = 0; i < m->n; i++)
 		if (m->entries[i].type == PF_ENTRY_HOOK)
 			return pf_fail(ctx, PF_E_HOOK,
-				       "core %u ships hooks, which this pakfire cannot run yet;"
-				       " nothing was changed", number);
+				       "%s ships hooks, which this pakfire cannot run yet;"
+				       " nothing was changed", st.label);
 	st.items = calloc(m->n ? m->n : 1, sizeof(*st.items));
 	st.seen = calloc(m->n ? m->n : 1, sizeof(*st.seen));
 	st.fresh = malloc(m->n + 1);
@@ -731,29 +739,29 @@ int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char 
 	}
 
 	/* The journal first: from here on, a crash leaves a trace to undo. */
-	if (pf_db_journal_begin(ctx, tx, number, series, manifest, manifest_len) < 0 ||
-	    pf_db_tx_step(ctx, tx, number, "staging", NULL) < 0)
+	if (pf_db_journal_begin(db, tx, u->id, u->id, u->series, u->manifest, u->manifest_len) < 0 ||
+	    pf_db_tx_step(db, tx, u->id, "staging", NULL) < 0)
 		goto out;
 	journaled = true;
-	if (stage_package(&st, pak_fd, manifest, manifest_len) < 0 || sync_all(&st) < 0)
+	if (stage_package(&st, pak_fd, u->manifest, u->manifest_len) < 0 || sync_all(&st) < 0)
 		goto out;
 	/* Everything staged is on disk: the renames may begin. */
-	if (pf_db_journal_committing(ctx, number, st.fresh) < 0)
+	if (pf_db_journal_committing(db, u->id, st.fresh) < 0)
 		goto out;
 	st.renaming = true;
-	if (pf_db_tx_step(ctx, tx, number, "committing", NULL) < 0 ||
+	if (pf_db_tx_step(db, tx, u->id, "committing", NULL) < 0 ||
 	    commit_names(&st) < 0 || sync_all(&st) < 0)
 		goto out;
-	if (pf_db_commit_update(ctx, tx, number, series, m, removed, n_rm) < 0) {
+	if (pf_db_commit_unit(db, tx, &rec, m, removed, n_rm) < 0) {
 		/* The commit may have reached the WAL although SQLite could not
 		 * say so (a failed sync): undoing the files now could contradict
 		 * what the database replays after a crash. Leave the journal as
 		 * it is; the next run reads the database and finishes or undoes. */
 		journaled = false;
 		result->undecided = true;
-		pf_fail_wrap(ctx, "core %u: the database could not confirm the commit; the files"
+		pf_fail_wrap(ctx, "%s: the database could not confirm the commit; the files"
 			     " stay as they are until the next run of pakfire finishes or undoes"
-			     " the update", number);
+			     " the update", st.label);
 		goto out;
 	}
 	/* Committed: what is left is cleaning up, which recovery can redo. */
@@ -761,16 +769,16 @@ int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number, const char 
 	result->files = st.n_items;
 	for (size_t i = 0; i < m->n; i++)
 		result->files += m->entries[i].type == PF_ENTRY_DIR;
-	if (pf_journal_clean_up(ctx, number, m, st.fresh, removals, &result->removed) < 0 ||
-	    pf_db_journal_done(ctx, number) < 0 ||
-	    pf_db_tx_step(ctx, tx, number, "cleaned up", NULL) < 0)
+	if (pf_journal_clean_up(ctx, u, u->id, m, st.fresh, removals, &result->removed) < 0 ||
+	    pf_db_journal_done(db, u->id) < 0 ||
+	    pf_db_tx_step(db, tx, u->id, "cleaned up", NULL) < 0)
 		goto out;
 	r = 0;
 out:
 	/* Undone completely, the journal has nothing left to say; otherwise it
 	 * stays, and the next run finishes the rollback. */
 	if (r < 0 && journaled && unstage(&st) == 0)
-		pf_db_journal_done(ctx, number);
+		pf_db_journal_done(db, u->id);
 	stage_clear(&st);
 	free(removals);
 	free(removed);

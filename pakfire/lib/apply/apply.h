@@ -1,4 +1,4 @@
-/* Applying one verified core update to the root: stage every member of the
+/* Applying one verified unit (a core update, later an add-on) to the root: stage every member of the
  * package beside its target under a temporary name, check it against the
  * manifest as it streams by, and only when the whole package matched, make
  * it durable, rename it into place, record it, and clean up. */
@@ -10,7 +10,8 @@
 #include <stdint.h>
 
 struct pf_ctx;
-struct pf_manifest;
+struct pf_db;
+struct pf_unit;
 
 struct pf_apply_result {
 	uint64_t files;    /* files, directories and symlinks installed */
@@ -20,15 +21,14 @@ struct pf_apply_result {
 			    * learns from the database whether it took */
 };
 
-/* PAK_FD: the package, whose size and SHA-256 already matched the signed
- * index. M: its parsed manifest, MANIFEST/MANIFEST_LEN the verified bytes it
+/* PAK_FD: the package of unit U, whose size and SHA-256 already matched the
+ * signed index; U->m its parsed manifest, U->manifest the verified bytes it
  * was parsed from (the package's first member must be identical). Any
  * mismatch between package and manifest is PF_E_VERIFY and leaves the root
- * as it was. On success the update is recorded as applied and the core level
- * is NUMBER. TX is the transaction record the steps go to. */
-int pf_apply_update(struct pf_ctx *ctx, int64_t tx, unsigned number,
-		    const char *series, const struct pf_manifest *m,
-		    const char *manifest, size_t manifest_len, int pak_fd,
-		    const char *pak_name, struct pf_apply_result *result);
+ * as it was. On success the unit is recorded as applied in DB (a core unit
+ * moves the core level to its number); TX is the transaction record the
+ * steps go to. */
+int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct pf_unit *u,
+		  int pak_fd, const char *pak_name, struct pf_apply_result *result);
 
 #endif

@@ -1,7 +1,7 @@
 /* Crash safety: see journal.h.
  *
  * The commit point of an update is the database transaction that records
- * it (db.c, pf_db_commit_update). Before it, every original is still on disk
+ * it (state/units.c, pf_db_commit_unit). Before it, every original is still on disk
  * (in place, or as a hard link beside its target), so an interrupted update
  * is undone. After it, only cleaning up is left, and it is done. */
 #include <errno.h>
@@ -13,21 +13,23 @@
 #include <unistd.h>
 
 #include "base/context.h"
-#include "state/db.h"
+#include "resolve/transaction.h"
+#include "state/history.h"
+#include "state/journal.h"
 #include "base/event.h"
 #include "apply/fsset.h"
 #include "apply/journal.h"
 #include "format/manifest.h"
 #include "base/path.h"
 
-void pf_stage_name(char out[PF_NAME_MAX], unsigned number, size_t idx)
+void pf_stage_name(char out[PF_NAME_MAX], const char *tag, size_t idx)
 {
-	snprintf(out, PF_NAME_MAX, ".pakfire-%u-%zu", number, idx);
+	snprintf(out, PF_NAME_MAX, ".pakfire-%s-%zu", tag, idx);
 }
 
-void pf_backup_name(char out[PF_NAME_MAX], unsigned number, size_t idx)
+void pf_backup_name(char out[PF_NAME_MAX], const char *tag, size_t idx)
 {
-	snprintf(out, PF_NAME_MAX, ".pakfire-old-%u-%zu", number, idx);
+	snprintf(out, PF_NAME_MAX, ".pakfire-old-%s-%zu", tag, idx);
 }
 
 static bool gone(int r)
@@ -36,7 +38,7 @@ static bool gone(int r)
 }
 
 /* Undo one entry; see pf_journal_roll_back. */
-static int undo(struct pf_ctx *ctx, struct pf_folder *dir, struct pf_fsset *fss, unsigned number,
+static int undo(struct pf_ctx *ctx, struct pf_folder *dir, struct pf_fsset *fss, const char *tag,
 		size_t i, const struct pf_entry *e, bool renamed, bool fresh)
 {
 	char tmp[PF_NAME_MAX], bak[PF_NAME_MAX];
@@ -48,8 +50,8 @@ static int undo(struct pf_ctx *ctx, struct pf_folder *dir, struct pf_fsset *fss,
 		return errno == ENOENT || errno == ENOTDIR ? 0 : -1; /* nothing was made there */
 	if (pf_fsset_add(ctx, fss, fd) < 0)
 		return -1;
-	pf_stage_name(tmp, number, i);
-	pf_backup_name(bak, number, i);
+	pf_stage_name(tmp, tag, i);
+	pf_backup_name(bak, tag, i);
 	if (!renamed || fstatat(fd, tmp, &st, AT_SYMLINK_NOFOLLOW) == 0) {
 		/* Not renamed: the target is the original. */
 		if (!gone(unlinkat(fd, tmp, 0)) || !gone(unlinkat(fd, bak, 0)))
@@ -67,13 +69,13 @@ static int undo(struct pf_ctx *ctx, struct pf_folder *dir, struct pf_fsset *fss,
 	return r;
 }
 
-int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
-			 bool renamed, const char *fresh)
+int pf_journal_roll_back(struct pf_ctx *ctx, const struct pf_unit *u, const char *tag,
+			 const struct pf_manifest *m, bool renamed, const char *fresh)
 {
+	char label[PF_UNIT_ID_MAX];
 	struct pf_folder dir = PF_FOLDER_INIT;
 	struct pf_fsset fss = PF_FSSET_INIT;
 	size_t n_fresh = fresh ? strlen(fresh) : 0;
-	char what[32];
 	int r = 0;
 
 	for (size_t i = 0; i < m->n; i++) {
@@ -81,37 +83,39 @@ int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_ma
 
 		if (e->type != PF_ENTRY_FILE && e->type != PF_ENTRY_SYMLINK)
 			continue;
-		if (undo(ctx, &dir, &fss, number, i, e, renamed, i < n_fresh && fresh[i] == '1') < 0) {
+		if (undo(ctx, &dir, &fss, tag, i, e, renamed, i < n_fresh && fresh[i] == '1') < 0) {
 			/* Keep going: undo everything that can be undone. */
 			if (r == 0)
 				pf_fail_errno(ctx, PF_E_OTHER,
-					      "core %u: could not restore %s/%s; run pakfire again"
-					      " to retry", number, pf_ctx_root_prefix(ctx), e->path);
+					      "%s: could not restore %s/%s; run pakfire again"
+					      " to retry", pf_unit_label(u, label), pf_ctx_root_prefix(ctx),
+					      e->path);
 			r = -1;
 		}
 	}
 	/* The journal may only be forgotten once the undo is on disk. */
-	snprintf(what, sizeof(what), "core %u", number);
-	if (r == 0 && pf_fsset_sync(ctx, &fss, what) < 0)
+	if (r == 0 && pf_fsset_sync(ctx, &fss, pf_unit_label(u, label)) < 0)
 		r = -1;
 	pf_fsset_clear(&fss);
 	pf_folder_close(&dir);
 	return r;
 }
 
-static void kept(struct pf_ctx *ctx, unsigned number, const char *path, const char *why)
+static void kept(struct pf_ctx *ctx, const struct pf_unit *u, const char *path, const char *why)
 {
-	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = number,
+	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = u->number,
 					 .path = path, .text = why });
 }
 
-int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,
-			const char *fresh, const char *removals, uint64_t *removed)
+int pf_journal_clean_up(struct pf_ctx *ctx, const struct pf_unit *u, const char *tag,
+			const struct pf_manifest *m, const char *fresh, const char *removals,
+			uint64_t *removed)
 {
+	char label[PF_UNIT_ID_MAX];
 	struct pf_folder dir = PF_FOLDER_INIT;
 	struct pf_fsset fss = PF_FSSET_INIT;
 	size_t n_fresh = fresh ? strlen(fresh) : 0;
-	char *list = strdup(removals), *save = NULL, what[32];
+	char *list = strdup(removals), *save = NULL;
 	int r = -1;
 
 	*removed = 0;
@@ -131,9 +135,9 @@ int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_man
 			continue;
 		if (pf_fsset_add(ctx, &fss, fd) < 0)
 			goto out;
-		pf_backup_name(bak, number, i);
+		pf_backup_name(bak, tag, i);
 		if (!gone(unlinkat(fd, bak, 0)))
-			pf_warn(ctx, "core %u: could not delete %s beside /%s: %s", number, bak,
+			pf_warn(ctx, "%s: could not delete %s beside /%s: %s", pf_unit_label(u, label), bak,
 				m->entries[i].path, strerror(errno));
 	}
 	for (char *p = strtok_r(list, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
@@ -150,15 +154,14 @@ int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_man
 		if (rc == 0)
 			(*removed)++;
 		else if (errno == ENOTEMPTY || errno == EEXIST)
-			kept(ctx, number, p, "directory not empty");
+			kept(ctx, u, p, "directory not empty");
 		else if (errno != ENOENT)
-			pf_warn(ctx, "core %u: could not remove %s/%s: %s", number,
+			pf_warn(ctx, "%s: could not remove %s/%s: %s", pf_unit_label(u, label),
 				pf_ctx_root_prefix(ctx), p, strerror(errno));
 	}
 	/* The journal may only be forgotten once the clean-up is on disk:
 	 * a backup that came back after a crash would be litter nobody knows. */
-	snprintf(what, sizeof(what), "core %u", number);
-	r = pf_fsset_sync(ctx, &fss, what);
+	r = pf_fsset_sync(ctx, &fss, pf_unit_label(u, label));
 out:
 	pf_fsset_clear(&fss);
 	pf_folder_close(&dir);
@@ -167,54 +170,58 @@ out:
 }
 
 /* One interrupted update: undo or finish it, then forget it. */
-static int recover_one(struct pf_ctx *ctx, const struct pf_journal_entry *j)
+static int recover_one(struct pf_ctx *ctx, struct pf_db *db, const struct pf_journal_entry *j)
 {
+	char label[PF_UNIT_ID_MAX];
 	struct pf_manifest *m = NULL;
+	struct pf_unit u;
 	bool committed = !strcmp(j->state, "committed");
 	uint64_t removed;
 	int64_t tx = 0;
 	int r = -1;
 
-	if (pf_db_tx_begin(ctx, "recover", &tx) < 0)
+	pf_unit_from_id(&u, j->unit);
+	pf_unit_label(&u, label);
+	if (pf_db_tx_begin(db, "recover", &tx) < 0)
 		return -1;
 	if (pf_manifest_parse(ctx, "journal", j->manifest, j->manifest_len, &m) < 0)
 		goto out;
 	if (committed) {
-		if (pf_journal_clean_up(ctx, j->number, m, j->fresh, j->removals, &removed) < 0)
+		if (pf_journal_clean_up(ctx, &u, j->tag, m, j->fresh, j->removals, &removed) < 0)
 			goto out;
-		pf_warn(ctx, "core %u had been applied when pakfire was interrupted;"
-			" its cleanup is now finished", j->number);
+		pf_warn(ctx, "%s had been applied when pakfire was interrupted;"
+			" its cleanup is now finished", label);
 	} else {
-		if (pf_journal_roll_back(ctx, j->number, m, !strcmp(j->state, "committing"),
+		if (pf_journal_roll_back(ctx, &u, j->tag, m, !strcmp(j->state, "committing"),
 					 j->fresh) < 0)
 			goto out;
-		pf_warn(ctx, "core %u was interrupted before it was applied; it was rolled back"
-			" and every file is as it was", j->number);
+		pf_warn(ctx, "%s was interrupted before it was applied; it was rolled back"
+			" and every file is as it was", label);
 	}
-	if (pf_db_tx_step(ctx, tx, j->number, committed ? "rolled forward" : "rolled back",
+	if (pf_db_tx_step(db, tx, j->unit, committed ? "rolled forward" : "rolled back",
 			  j->state) < 0 ||
-	    pf_db_tx_interrupted(ctx, j->tx) < 0 ||
-	    pf_db_journal_done(ctx, j->number) < 0)
+	    pf_db_tx_interrupted(db, j->tx) < 0 ||
+	    pf_db_journal_done(db, j->unit) < 0)
 		goto out;
 	r = 0;
 out:
-	pf_db_tx_end(ctx, tx);
+	pf_db_tx_end(db, tx);
 	pf_manifest_free(m);
 	return r;
 }
 
-int pf_recover(struct pf_ctx *ctx)
+int pf_recover(struct pf_ctx *ctx, struct pf_db *db)
 {
 	for (;;) {
 		struct pf_journal_entry j;
 		bool found;
 		int r;
 
-		if (pf_db_journal_first(ctx, &j, &found) < 0)
+		if (pf_db_journal_first(db, &j, &found) < 0)
 			return -1;
 		if (!found)
-			return pf_db_close_stale_transactions(ctx);
-		r = recover_one(ctx, &j);
+			return pf_db_close_stale_transactions(db);
+		r = recover_one(ctx, db, &j);
 		pf_journal_entry_clear(&j);
 		if (r < 0)
 			return -1;

@@ -1,6 +1,8 @@
-/* The one handle. Everything the library needs travels in it: the root as a
- * directory fd, the configuration, the database, the event sink and the last
- * error. There is no other mutable global state. */
+/* The context: the root as a directory fd, the event sink, the signals that
+ * ask us to stop, and the last error. Nothing else: the configuration, the
+ * lock, the database and the downloader are opened by a session
+ * (ops/session.h), which closes them in reverse. There is no mutable global
+ * state. */
 #ifndef PF_CONTEXT_H
 #define PF_CONTEXT_H
 
@@ -11,16 +13,15 @@
 #include "base/event.h"
 
 struct pf_config;
-struct pf_db;
 struct pf_fetch;
 
 struct pf_ctx {
 	int root_fd;          /* O_PATH|O_DIRECTORY on the root, or -1 */
 	char *root;           /* the root as given (for messages), "/" by default */
+	/* Borrowed from the session while fetch/ and verify/ still read them
+	 * here; the session owns both. */
 	struct pf_config *config;
-	struct pf_db *db;     /* opened on demand by pf_ctx_open_db() */
-	struct pf_fetch *fetch; /* the download session, made on first use */
-	int lock_fd;          /* held while >= 0 (lock.c) */
+	struct pf_fetch *fetch;
 	int signal_fd;        /* signalfd for SIGINT/TERM/HUP, or -1 */
 	int stop_signal;      /* the signal that asked us to stop, 0 if none */
 
@@ -40,14 +41,6 @@ void pf_ctx_free(struct pf_ctx *ctx);
 
 /* Open DIR as the root. DIR must be an existing directory. */
 int pf_ctx_set_root(struct pf_ctx *ctx, const char *dir);
-
-/* Load the configuration: FILE as given (a path on the host), or
- * <root>/etc/pakfire/pakfire.conf when FILE is NULL. */
-int pf_ctx_load_config(struct pf_ctx *ctx, const char *file);
-
-/* Open (and migrate) the database named by the configuration. With
- * must_exist, a missing database is a usage error that says to run init. */
-int pf_ctx_open_db(struct pf_ctx *ctx, bool must_exist);
 
 /* The root for messages: "" for "/", else the root as given, so that
  * prefix + "/var/lib/..." reads right either way. */

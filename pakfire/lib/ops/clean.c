@@ -10,7 +10,8 @@
 #include "ops/clean.h"
 #include "format/config.h"
 #include "base/context.h"
-#include "state/db.h"
+#include "ops/session.h"
+#include "state/history.h"
 #include "base/path.h"
 
 /* Count what is below DFD, then remove it (no symlink is followed). */
@@ -62,15 +63,16 @@ static int empty_dir(struct pf_ctx *ctx, int dfd, const char *shown, uint64_t *f
 	return r;
 }
 
-int pf_clean(struct pf_ctx *ctx, uint64_t *files, uint64_t *bytes)
+int pf_clean(struct pf_session *s, uint64_t *files, uint64_t *bytes)
 {
-	const char *cache = ctx->config->cache;
+	struct pf_ctx *ctx = s->ctx;
+	const char *cache = s->config->cache;
 	int64_t tx = 0;
 	int fd, r;
 
 	*files = 0;
 	*bytes = 0;
-	if (pf_db_tx_begin(ctx, "clean", &tx) < 0)
+	if (pf_db_tx_begin(s->db, "clean", &tx) < 0)
 		return -1;
 	fd = pf_root_open(ctx, cache + 1, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0) {
@@ -82,6 +84,6 @@ int pf_clean(struct pf_ctx *ctx, uint64_t *files, uint64_t *bytes)
 			r = pf_fail_errno(ctx, PF_E_OTHER, "%s", cache);
 		close(fd);
 	}
-	pf_db_tx_end(ctx, tx);
+	pf_db_tx_end(s->db, tx);
 	return r;
 }

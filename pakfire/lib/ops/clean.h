@@ -4,10 +4,10 @@
 
 #include <stdint.h>
 
-struct pf_ctx;
+struct pf_session;
 
 /* Remove everything below the configured cache folder (the folder stays).
  * FILES and BYTES say what went. */
-int pf_clean(struct pf_ctx *ctx, uint64_t *files, uint64_t *bytes);
+int pf_clean(struct pf_session *s, uint64_t *files, uint64_t *bytes);
 
 #endif

@@ -26,13 +26,11 @@ static long holder(int dfd)
 	return pid;
 }
 
-int pf_lock(struct pf_ctx *ctx)
+int pf_lock(struct pf_ctx *ctx, int *lock_fd)
 {
 	char pid[32];
 	int dfd = -1, fd = -1, r = -1, n;
 
-	if (ctx->lock_fd >= 0)
-		return 0;
 	if (pf_root_mkdirs(ctx, STATE_DIR) < 0)
 		return -1;
 	dfd = pf_root_open(ctx, STATE_DIR, O_PATH | O_DIRECTORY, 0);
@@ -64,7 +62,7 @@ int pf_lock(struct pf_ctx *ctx)
 		pf_fail_errno(ctx, PF_E_OTHER, "lock %s/%s", STATE_DIR, LOCK_NAME);
 		goto out;
 	}
-	ctx->lock_fd = fd;
+	*lock_fd = fd;
 	fd = -1;
 	r = 0;
 out:

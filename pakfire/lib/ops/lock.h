@@ -7,7 +7,7 @@
 struct pf_ctx;
 
 /* Take the lock or fail with PF_E_LOCKED naming the holder's pid. The lock
- * is held until pf_ctx_free (the fd lives on the context). */
-int pf_lock(struct pf_ctx *ctx);
+ * is held while *LOCK_FD is open (the session closes it). */
+int pf_lock(struct pf_ctx *ctx, int *lock_fd);
 
 #endif

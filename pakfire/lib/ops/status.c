@@ -7,20 +7,25 @@
 #include "base/context.h"
 #include "format/index.h"
 #include "ops/status.h"
+#include "ops/session.h"
 #include "ops/update.h"
+#include "resolve/resolve.h"
+#include "resolve/transaction.h"
+#include "state/history.h"
+#include "state/system.h"
 
-int pf_status(struct pf_ctx *ctx, struct pf_status *out)
+int pf_status(struct pf_session *s, struct pf_status *out)
 {
-	const struct pf_index_entry **chain = NULL;
+	struct pf_ctx *ctx = s->ctx;
+	struct pf_transaction *t = NULL;
 	struct pf_stored_index stored;
 	struct pf_index *idx = NULL;
-	size_t n = 0;
 	bool found;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (pf_db_get_system(ctx, &out->system) < 0 || pf_db_last_tx(ctx, &out->last) < 0 ||
-	    pf_db_load_index(ctx, out->system.series, out->system.arch, &stored, &found) < 0)
+	if (pf_db_get_system(s->db, &out->system) < 0 || pf_db_last_tx(s->db, &out->last) < 0 ||
+	    pf_db_load_index(s->db, out->system.series, out->system.arch, &stored, &found) < 0)
 		return -1;
 	if (!found)
 		return 0;
@@ -29,28 +34,30 @@ int pf_status(struct pf_ctx *ctx, struct pf_status *out)
 	out->index_date = stored.date;
 	out->index_valid_until = stored.valid_until;
 	out->index_fetched_at = stored.fetched_at;
-	out->index_expired = pf_index_expired(ctx, stored.valid_until);
+	out->index_expired = pf_index_expired(s->config->valid_until_grace, stored.valid_until);
 	pf_stored_index_clear(&stored);
-	if (pf_current_index(ctx, &out->system, false, &idx) < 0 ||
-	    pf_pending(ctx, idx, out->system.core, 0, &chain, &n) < 0)
+	t = pf_transaction_new(ctx, out->system.series, out->system.arch, out->system.core);
+	if (!t || pf_current_index(s, &out->system, false, &idx) < 0 ||
+	    pf_resolve_core_chain(ctx, idx, t, 0) < 0)
 		goto out;
-	out->pending = calloc(n ? n : 1, sizeof(*out->pending));
+	out->pending = calloc(t->n ? t->n : 1, sizeof(*out->pending));
 	if (!out->pending) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pf_index_entry *e = t->units[i].entry;
 		struct pf_status_update *u = &out->pending[i];
 
-		u->number = chain[i]->number;
-		snprintf(u->summary, sizeof(u->summary), "%s", chain[i]->summary ? chain[i]->summary : "");
-		u->reboot = chain[i]->reboot;
-		u->package_size = chain[i]->package_size;
+		u->number = e->number;
+		snprintf(u->summary, sizeof(u->summary), "%s", e->summary ? e->summary : "");
+		u->reboot = e->reboot;
+		u->package_size = e->package_size;
 	}
-	out->n_pending = n;
+	out->n_pending = t->n;
 	r = 0;
 out:
-	free(chain);
+	pf_transaction_free(t);
 	pf_index_free(idx);
 	return r;
 }

@@ -7,9 +7,10 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "state/db.h"
+#include "state/history.h"
+#include "state/system.h"
 
-struct pf_ctx;
+struct pf_session;
 
 struct pf_status_update {
 	unsigned number;
@@ -31,7 +32,7 @@ struct pf_status {
 	struct pf_tx_info last;
 };
 
-int pf_status(struct pf_ctx *ctx, struct pf_status *out);
+int pf_status(struct pf_session *s, struct pf_status *out);
 void pf_status_clear(struct pf_status *st);
 
 #endif

@@ -6,7 +6,11 @@
 
 #include "format/config.h"
 #include "base/context.h"
-#include "state/db.h"
+#include "ops/session.h"
+#include "resolve/resolve.h"
+#include "resolve/transaction.h"
+#include "state/history.h"
+#include "state/system.h"
 #include "fetch/fetch.h"
 #include "base/hash.h"
 #include "format/index.h"
@@ -19,16 +23,17 @@ static time_t now(void)
 	return time(NULL);
 }
 
-bool pf_index_expired(const struct pf_ctx *ctx, time_t valid_until)
+bool pf_index_expired(int64_t grace, time_t valid_until)
 {
-	return now() > valid_until + ctx->config->valid_until_grace;
+	return now() > valid_until + grace;
 }
 
-static int check_fresh(struct pf_ctx *ctx, const char *what, time_t valid_until)
+static int check_fresh(struct pf_session *s, const char *what, time_t valid_until)
 {
+	struct pf_ctx *ctx = s->ctx;
 	char when[21];
 
-	if (!pf_index_expired(ctx, valid_until))
+	if (!pf_index_expired(s->config->valid_until_grace, valid_until))
 		return 0;
 	pf_time_format(valid_until, when);
 	return pf_fail(ctx, PF_E_VERIFY,
@@ -81,8 +86,20 @@ out:
 	return r;
 }
 
-int pf_update(struct pf_ctx *ctx)
+/* A series closed by a toolchain bump: the system cannot follow it yet,
+ * and nobody should think it is up to date. */
+static void warn_successor(struct pf_ctx *ctx, const struct pf_index *idx)
 {
+	if (idx->successor)
+		pf_warn(ctx, "series %s is closed: its successor is series %s, and this version"
+			" of pakfire cannot move a system to another series", idx->series,
+			idx->successor);
+}
+
+int pf_update(struct pf_session *s)
+{
+	struct pf_ctx *ctx = s->ctx;
+	struct pf_transaction *t = NULL;
 	struct pf_system sys;
 	struct pf_index *idx = NULL;
 	struct pf_stored_index stored = { 0 };
@@ -91,7 +108,7 @@ int pf_update(struct pf_ctx *ctx)
 	int64_t tx = 0;
 	int r = -1;
 
-	if (pf_db_get_system(ctx, &sys) < 0 || pf_db_tx_begin(ctx, "update", &tx) < 0)
+	if (pf_db_get_system(s->db, &sys) < 0 || pf_db_tx_begin(s->db, "update", &tx) < 0)
 		return -1;
 	/* The first mirror that serves an index and its signature is the one
 	 * we verify. */
@@ -121,7 +138,7 @@ int pf_update(struct pf_ctx *ctx)
 			si.url, (unsigned long long)idx->revision);
 		goto out;
 	}
-	if (check_fresh(ctx, si.url, idx->valid_until) < 0)
+	if (check_fresh(s, si.url, idx->valid_until) < 0)
 		goto out;
 	stored.revision = idx->revision;
 	stored.date = idx->date;
@@ -129,25 +146,22 @@ int pf_update(struct pf_ctx *ctx)
 	stored.fetched_at = now();
 	stored.body = si.body;
 	stored.body_len = si.len;
-	if (pf_db_store_index(ctx, sys.series, sys.arch, &stored, si.sig, si.sig_len) < 0)
+	if (pf_db_store_index(s->db, sys.series, sys.arch, &stored, si.sig, si.sig_len) < 0)
 		goto out;
-	{
-		const struct pf_index_entry **chain = NULL;
-		size_t n = 0;
-
-		if (pf_pending(ctx, idx, sys.core, 0, &chain, &n) < 0)
-			goto out;
-		free(chain);
-		pf_emit(ctx, &(struct pf_event){
-			.type = PF_EV_INDEX_VERIFIED, .series = idx->series,
-			.revision = idx->revision, .date = idx->date,
-			.valid_until = idx->valid_until, .name = stored.signer,
-			.number = (unsigned)n,
-		});
-	}
+	t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);
+	if (!t || pf_resolve_core_chain(ctx, idx, t, 0) < 0)
+		goto out;
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_INDEX_VERIFIED, .series = idx->series,
+		.revision = idx->revision, .date = idx->date,
+		.valid_until = idx->valid_until, .name = stored.signer,
+		.number = (unsigned)t->n,
+	});
+	warn_successor(ctx, idx);
 	r = 0;
 out:
-	pf_db_tx_end(ctx, tx);
+	pf_transaction_free(t);
+	pf_db_tx_end(s->db, tx);
 	pf_index_free(idx);
 	free(si.url);
 	free(si.body);
@@ -155,20 +169,21 @@ out:
 	return r;
 }
 
-int pf_current_index(struct pf_ctx *ctx, const struct pf_system *sys, bool check_expiry,
+int pf_current_index(struct pf_session *s, const struct pf_system *sys, bool check_expiry,
 		     struct pf_index **out)
 {
+	struct pf_ctx *ctx = s->ctx;
 	struct pf_stored_index stored;
 	bool found;
 	int r = -1;
 
-	if (pf_db_load_index(ctx, sys->series, sys->arch, &stored, &found) < 0)
+	if (pf_db_load_index(s->db, sys->series, sys->arch, &stored, &found) < 0)
 		return -1;
 	if (!found)
 		return pf_fail(ctx, PF_E_USAGE,
 			       "no index for series %s/%s yet: run 'pakfire update' first",
 			       sys->series, sys->arch);
-	if (check_expiry && check_fresh(ctx, "the index kept from the last 'pakfire update'",
+	if (check_expiry && check_fresh(s, "the index kept from the last 'pakfire update'",
 					stored.valid_until) < 0) {
 		pf_fail_wrap(ctx, "run 'pakfire update'");
 		goto out;
@@ -178,47 +193,4 @@ int pf_current_index(struct pf_ctx *ctx, const struct pf_system *sys, bool check
 out:
 	pf_stored_index_clear(&stored);
 	return r;
-}
-
-int pf_pending(struct pf_ctx *ctx, const struct pf_index *idx, unsigned core, unsigned to,
-	       const struct pf_index_entry ***chain, size_t *n)
-{
-	const struct pf_index_entry **list = NULL;
-	size_t count = 0;
-
-	*chain = NULL;
-	*n = 0;
-	for (;;) {
-		const struct pf_index_entry *next = NULL;
-
-		for (size_t i = 0; i < idx->n; i++) {
-			const struct pf_index_entry *e = &idx->entries[i];
-
-			if (e->type != PF_STANZA_CORE || e->requires != core || e->number <= core)
-				continue;
-			if (next) {
-				free(list);
-				return pf_fail(ctx, PF_E_VERIFY,
-					       "index offers both core %u and core %u on top of core %u",
-					       next->number, e->number, core);
-			}
-			next = e;
-		}
-		if (!next || (to && next->number > to))
-			break;
-		{
-			const struct pf_index_entry **p = realloc(list, (count + 1) * sizeof(*p));
-
-			if (!p) {
-				free(list);
-				return pf_fail(ctx, PF_E_OTHER, "out of memory");
-			}
-			list = p;
-		}
-		list[count++] = next;
-		core = next->number;
-	}
-	*chain = list;
-	*n = count;
-	return 0;
 }

@@ -1,11 +1,12 @@
-/* `pakfire upgrade`: bring the system to the newest core update, in order.
- * fetch manifests -> (plan: issue 4) -> fetch packages -> apply -> record. */
+/* `pakfire upgrade`: bring the system to the newest core update (or --to
+ * N), as one transaction: resolve -> fetch manifests -> plan -> per unit:
+ * space check, fetch package, apply, record. */
 #ifndef PF_UPGRADE_H
 #define PF_UPGRADE_H
 
 #include <stdbool.h>
 
-struct pf_ctx;
+struct pf_session;
 
 struct pf_upgrade_opts {
 	unsigned to;        /* stop at this core level (0: the newest) */
@@ -16,6 +17,6 @@ struct pf_upgrade_opts {
 	void *confirm_data;
 };
 
-int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts);
+int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts);
 
 #endif

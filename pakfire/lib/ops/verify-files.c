@@ -17,7 +17,10 @@
 #include <unistd.h>
 
 #include "base/context.h"
-#include "state/db.h"
+#include "ops/session.h"
+#include "resolve/transaction.h"
+#include "state/files.h"
+#include "state/journal.h"
 #include "base/hash.h"
 #include "format/manifest.h"
 #include "base/path.h"
@@ -36,7 +39,9 @@ struct walk {
 	uint8_t *buf;              /* VERIFY_BUF bytes, for every file */
 	/* the path being checked */
 	const struct pf_entry *e;
-	unsigned owner;
+	unsigned owner;          /* its core number (0: an add-on) */
+	const char *unit;        /* the unit that installed it */
+	struct pf_unit owner_unit;
 	bool changed;
 	struct pf_folder dir;      /* the folder of the last path */
 	/* the values of a finding, as text */
@@ -64,7 +69,7 @@ static void finding(struct walk *w, enum pf_finding_kind kind, const char *expec
 {
 	w->changed = true;
 	w->sum->findings++;
-	w->fn(&(struct pf_finding){ .kind = kind, .path = w->e->path, .owner = w->owner,
+	w->fn(&(struct pf_finding){ .kind = kind, .path = w->e->path, .owner = w->owner, .unit = w->unit,
 				    .expected = expected, .found = found }, w->data);
 }
 
@@ -221,7 +226,7 @@ static int check_file(struct walk *w, int dfd, const char *base, const struct st
 }
 
 /* One row of the files table (pf_db_file_fn). */
-static int check_entry(const struct pf_entry *e, unsigned owner, void *data)
+static int check_entry(const struct pf_entry *e, const char *owner, void *data)
 {
 	struct walk *w = data;
 	const char *base;
@@ -231,7 +236,9 @@ static int check_entry(const struct pf_entry *e, unsigned owner, void *data)
 	if (pf_interrupted(w->ctx))
 		return stopped(w);
 	w->e = e;
-	w->owner = owner;
+	pf_unit_from_id(&w->owner_unit, owner);
+	w->owner = w->owner_unit.number;
+	w->unit = owner;
 	w->changed = false;
 	dfd = pf_folder_of(w->ctx, &w->dir, e->path, &base);
 	if (dfd < 0 || fstatat(dfd, base, &st, AT_SYMLINK_NOFOLLOW) < 0) {
@@ -257,17 +264,20 @@ static int check_entry(const struct pf_entry *e, unsigned owner, void *data)
 
 /* An update in flight leaves some of its files old and some new until the
  * next run finishes or undoes it: findings are expected then. */
-static int warn_journal(struct pf_ctx *ctx)
+static int warn_journal(struct pf_ctx *ctx, struct pf_db *db)
 {
+	char label[PF_UNIT_ID_MAX];
 	struct pf_journal_entry j;
+	struct pf_unit u;
 	bool found;
 
-	if (pf_db_journal_first(ctx, &j, &found) < 0)
+	if (pf_db_journal_first(db, &j, &found) < 0)
 		return -1;
+	pf_unit_from_id(&u, j.unit);
 	if (found)
-		pf_warn(ctx, "core %u is being applied, or was interrupted (journal: %s): its files"
+		pf_warn(ctx, "%s is being applied, or was interrupted (journal: %s): its files"
 			" may be half-way until 'pakfire upgrade' finishes or undoes it",
-			j.number, j.state);
+			pf_unit_label(&u, label), j.state);
 	pf_journal_entry_clear(&j);
 	return 0;
 }
@@ -281,9 +291,10 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-int pf_verify_files(struct pf_ctx *ctx, pf_finding_fn fn, void *data,
+int pf_verify_files(struct pf_session *s, pf_finding_fn fn, void *data,
 		    struct pf_verify_summary *sum)
 {
+	struct pf_ctx *ctx = s->ctx;
 	struct walk *w;
 	double start = now_seconds();
 	int r = -1;
@@ -304,7 +315,7 @@ int pf_verify_files(struct pf_ctx *ctx, pf_finding_fn fn, void *data,
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
-	if (warn_journal(ctx) < 0 || pf_db_each_file(ctx, check_entry, w) < 0)
+	if (warn_journal(ctx, s->db) < 0 || pf_db_each_file(s->db, check_entry, w) < 0)
 		goto out;
 	sum->complete = true;
 	if (sum->changed) {

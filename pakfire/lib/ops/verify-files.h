@@ -9,7 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-struct pf_ctx;
+struct pf_session;
 
 enum pf_finding_kind {
 	PF_FINDING_MISSING,    /* not there (or a folder above it is not) */
@@ -26,7 +26,8 @@ enum pf_finding_kind {
 struct pf_finding {
 	enum pf_finding_kind kind;
 	const char *path;      /* relative to the root, as recorded ("usr/bin/x") */
-	unsigned owner;        /* the core update that installed it */
+	unsigned owner;        /* the core update that installed it (0: an add-on) */
+	const char *unit;      /* the unit that installed it: "core-141" */
 	const char *expected;  /* NULL for missing and unreadable */
 	const char *found;     /* NULL for missing */
 };
@@ -52,7 +53,7 @@ const char *pf_finding_name(enum pf_finding_kind kind);
  * -1 with PF_E_VERIFY when anything does not, or with another class when
  * it could not finish (database, out of memory, interrupted by a signal).
  * Warns first when the journal shows an update in flight. */
-int pf_verify_files(struct pf_ctx *ctx, pf_finding_fn fn, void *data,
+int pf_verify_files(struct pf_session *s, pf_finding_fn fn, void *data,
 		    struct pf_verify_summary *sum);
 
 #endif

@@ -434,6 +434,8 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 		struct pf_plan_update *u = &pl.plan->updates[i];
 
 		u->number = in[i].number;
+		u->unit = in[i].unit;
+		u->label = in[i].label;
 		if (pl.plan->first_refused < n)
 			continue; /* not reached: an earlier update does not fit */
 		memset(&pl.t, 0, sizeof(pl.t));

@@ -17,6 +17,7 @@
 #include "plan/mounts.h"
 
 struct pf_strmap;
+struct pf_db;
 
 struct pf_ctx;
 struct pf_manifest;
@@ -53,11 +54,13 @@ struct pf_plan_probe {
 	void *data;
 };
 
-/* One update of the chain, as the planner needs it. */
+/* One unit of the transaction, as the planner needs it. */
 struct pf_plan_input {
-	unsigned number;
+	unsigned number;         /* core: its number (the planner's order) */
 	const struct pf_manifest *m;
 	uint64_t package_size;   /* 0 when already in the cache */
+	const char *unit;        /* its id, "core-141": the space checks' key */
+	const char *label;       /* for messages: "core 141" */
 };
 
 struct pf_plan_fs {
@@ -79,6 +82,8 @@ struct pf_plan_row {
 
 struct pf_plan_update {
 	unsigned number;
+	const char *unit;        /* from the input */
+	const char *label;
 	struct pf_plan_row *rows;  /* one per file system it touches */
 	size_t n_rows;
 	bool fits;
@@ -121,12 +126,13 @@ void pf_plan_free(struct pf_plan *p);
 struct pf_owned_rec;
 struct pf_root_probe {
 	struct pf_ctx *ctx;
+	struct pf_db *db;        /* who owns what; NULL: nothing is owned */
 	struct pf_strmap *dirs;  /* folder (relative) -> its host path (malloc'd) */
 	struct pf_strmap *owned; /* owned path -> index + 1 into recs; NULL until read */
 	struct pf_owned_rec *recs;
 	size_t n_recs, cap_recs;
 };
-int pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx,
+int pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx, struct pf_db *db,
 		       struct pf_plan_probe *probe);
 /* Forget the folders seen (before the next plan: the disk moved on). */
 void pf_root_probe_clear(struct pf_root_probe *rp);

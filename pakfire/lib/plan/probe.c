@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "base/context.h"
-#include "state/db.h"
+#include "state/files.h"
 #include "base/path.h"
 #include "plan/plan.h"
 #include "base/strmap.h"
@@ -265,7 +265,7 @@ static int load_owned(struct pf_root_probe *rp)
 		return pf_fail(rp->ctx, PF_E_OTHER, "out of memory");
 	rp->n_recs = 0;
 	/* No database open: every path is asked of the disk. */
-	return rp->ctx->db ? pf_db_each_owned(rp->ctx, add_owned, rp) : 0;
+	return rp->db ? pf_db_each_owned(rp->db, add_owned, rp) : 0;
 }
 
 static void forget_owned(struct pf_root_probe *rp)
@@ -352,10 +352,10 @@ static int existing(void *data, const char *path, struct pf_existing *out)
 static int removable(void *data, const char *path, struct pf_existing *now, bool *out)
 {
 	struct pf_root_probe *rp = data;
-	struct pf_owned own;
+	struct pf_owned own = { 0 };
 
 	*out = false;
-	if (pf_db_owned(rp->ctx, path, &own) < 0 || on_disk(rp, path, now) < 0)
+	if ((rp->db && pf_db_owned(rp->db, path, &own) < 0) || on_disk(rp, path, now) < 0)
 		return -1;
 	if (!own.found || !now->exists || !strcmp(own.type, "dir"))
 		return 0;
@@ -370,10 +370,12 @@ static int space(void *data, const struct pf_mount *m, struct pf_space *out)
 	return pf_space_of(rp->ctx, m, out);
 }
 
-int pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx, struct pf_plan_probe *probe)
+int pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx, struct pf_db *db,
+		       struct pf_plan_probe *probe)
 {
 	memset(rp, 0, sizeof(*rp));
 	rp->ctx = ctx;
+	rp->db = db;
 	*probe = (struct pf_plan_probe){ resolve, existing, removable, space, rp };
 	rp->dirs = pf_strmap_new(1024);
 	return rp->dirs ? 0 : pf_fail(ctx, PF_E_OTHER, "out of memory");

@@ -2,16 +2,16 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "format/config.h"
 #include "base/context.h"
-#include "state/db.h"
+#include "state/history.h"
 #include "base/event.h"
 #include "plan/space.h"
 
-int pf_space_open(struct pf_ctx *ctx, struct pf_space_check *sc, const char *cache_dir)
+int pf_space_open(struct pf_ctx *ctx, struct pf_space_check *sc, struct pf_db *db,
+		  const char *cache_dir, const struct pf_reserve *reserves, size_t n_reserves)
 {
 	memset(sc, 0, sizeof(*sc));
-	if (pf_root_probe_init(&sc->rp, ctx, &sc->probe) < 0)
+	if (pf_root_probe_init(&sc->rp, ctx, db, &sc->probe) < 0)
 		return -1;
 	if ((size_t)snprintf(sc->cache, sizeof(sc->cache), "%s", cache_dir) >= sizeof(sc->cache))
 		return pf_fail(ctx, PF_E_USAGE, "cache path too long: %s", cache_dir);
@@ -20,8 +20,7 @@ int pf_space_open(struct pf_ctx *ctx, struct pf_space_check *sc, const char *cac
 		return -1;
 	sc->env = (struct pf_plan_env){
 		.mounts = sc->mounts, .probe = &sc->probe, .root_host = sc->root_host,
-		.cache = sc->cache, .reserves = ctx->config->reserves,
-		.n_reserves = ctx->config->n_reserves,
+		.cache = sc->cache, .reserves = reserves, .n_reserves = n_reserves,
 	};
 	return 0;
 }
@@ -66,16 +65,20 @@ void pf_space_emit(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, bool r
 	}
 }
 
-int pf_space_record(struct pf_ctx *ctx, int64_t tx, const struct pf_plan *p, size_t i)
+int pf_space_record(struct pf_db *db, int64_t tx, const struct pf_plan *p, size_t i)
 {
 	const struct pf_plan_update *u = &p->updates[i];
 
 	for (size_t k = 0; k < u->n_rows; k++) {
 		const struct pf_plan_row *r = &u->rows[k];
+		const struct pf_space_record rec = {
+			.unit = u->unit, .mount = p->fs[r->fs].name, .needed = r->needed,
+			.available = r->available, .reserve = p->fs[r->fs].reserve,
+			.inodes_needed = r->inodes_needed, .inodes_available = r->inodes_available,
+			.fits = r->fits,
+		};
 
-		if (pf_db_record_space(ctx, tx, u->number, p->fs[r->fs].name, r->needed,
-				       r->available, p->fs[r->fs].reserve, r->inodes_needed,
-				       r->inodes_available, r->fits) < 0)
+		if (pf_db_record_space(db, tx, &rec) < 0)
 			return -1;
 	}
 	return 0;
@@ -90,8 +93,8 @@ int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsig
 	if (dry_run)
 		snprintf(tail, sizeof(tail), "nothing was changed (dry run)");
 	else
-		snprintf(tail, sizeof(tail), "nothing of core %u was written, the system stays at core %u",
-			 u->number, core);
+		snprintf(tail, sizeof(tail), "nothing of %s was written, the system stays at core %u",
+			 u->label, core);
 	for (size_t k = 0; k < u->n_rows; k++) {
 		const struct pf_plan_row *r = &u->rows[k];
 		const struct pf_plan_fs *fs = &p->fs[r->fs];
@@ -99,8 +102,8 @@ int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsig
 		if (r->fits)
 			continue;
 		if (fs->space.readonly)
-			return pf_fail(ctx, PF_E_SPACE, "core %u %s write to %s: it is mounted read-only; %s",
-				       u->number, dry_run ? "would" : "must", fs->name, tail);
+			return pf_fail(ctx, PF_E_SPACE, "%s %s write to %s: it is mounted read-only; %s",
+				       u->label, dry_run ? "would" : "must", fs->name, tail);
 		pf_format_size(r->needed, need);
 		pf_format_size(fs->reserve, res);
 		pf_format_size(r->available, avail);
@@ -111,15 +114,15 @@ int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsig
 				snprintf(with_reserve, sizeof(with_reserve), " + %s reserve", res);
 			pf_format_size(r->needed + fs->reserve - r->available, shortfall);
 			return pf_fail(ctx, PF_E_SPACE,
-				       "core %u %s on %s: needs %s%s, %s available (short by %s); %s",
-				       u->number, dry_run ? "would not fit" : "does not fit", fs->name,
+				       "%s %s on %s: needs %s%s, %s available (short by %s); %s",
+				       u->label, dry_run ? "would not fit" : "does not fit", fs->name,
 				       need, with_reserve, avail, shortfall, tail);
 		}
 		return pf_fail(ctx, PF_E_SPACE,
-			       "core %u %s on %s: needs %llu inodes, %llu available; %s", u->number,
+			       "%s %s on %s: needs %llu inodes, %llu available; %s", u->label,
 			       dry_run ? "would not fit" : "does not fit", fs->name,
 			       (unsigned long long)r->inodes_needed,
 			       (unsigned long long)r->inodes_available, tail);
 	}
-	return pf_fail(ctx, PF_E_SPACE, "core %u does not fit; %s", u->number, tail);
+	return pf_fail(ctx, PF_E_SPACE, "%s does not fit; %s", u->label, tail);
 }

@@ -10,6 +10,7 @@
 #include "plan/plan.h"
 
 struct pf_ctx;
+struct pf_db;
 
 struct pf_space_check {
 	struct pf_mount_table *mounts;
@@ -20,8 +21,10 @@ struct pf_space_check {
 	struct pf_plan_env env;
 };
 
-/* CACHE_DIR: the download folder relative to the root (need not exist). */
-int pf_space_open(struct pf_ctx *ctx, struct pf_space_check *sc, const char *cache_dir);
+/* DB: who owns what; CACHE_DIR: the download folder relative to the root
+ * (need not exist); RESERVES: from pakfire.conf. */
+int pf_space_open(struct pf_ctx *ctx, struct pf_space_check *sc, struct pf_db *db,
+		  const char *cache_dir, const struct pf_reserve *reserves, size_t n_reserves);
 void pf_space_close(struct pf_space_check *sc);
 
 int pf_space_plan(struct pf_ctx *ctx, struct pf_space_check *sc,
@@ -31,7 +34,7 @@ int pf_space_plan(struct pf_ctx *ctx, struct pf_space_check *sc,
 void pf_space_emit(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, bool refused);
 
 /* Record update I's rows in the database (transaction TX). */
-int pf_space_record(struct pf_ctx *ctx, int64_t tx, const struct pf_plan *p, size_t i);
+int pf_space_record(struct pf_db *db, int64_t tx, const struct pf_plan *p, size_t i);
 
 /* Fail with PF_E_SPACE for update I, naming the first mount that does not
  * fit and its figures. CORE is the level the system stays at. */

@@ -1,0 +1,157 @@
+/* Fetching units: see units.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/context.h"
+#include "base/hash.h"
+#include "base/path.h"
+#include "fetch/fetch.h"
+#include "fetch/units.h"
+#include "format/index.h"
+#include "format/manifest.h"
+#include "format/pak.h"
+#include "resolve/transaction.h"
+
+const char *pf_fetch_unit_pak_name(const struct pf_unit *u)
+{
+	const char *slash = strrchr(u->entry->package, '/');
+
+	return slash ? slash + 1 : u->entry->package;
+}
+
+int pf_fetch_cache_dir(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+		       char *out, size_t size)
+{
+	int n = snprintf(out, size, "%s/%s/%s/core", cache + 1, t->series, t->arch);
+
+	return n < 0 || (size_t)n >= size ? pf_fail(ctx, PF_E_USAGE, "cache path too long") : 0;
+}
+
+int pf_fetch_open_cache(struct pf_ctx *ctx, const char *dir, bool peek)
+{
+	int fd;
+
+	if (!peek && pf_root_mkdirs(ctx, dir) < 0)
+		return -1;
+	fd = pf_root_open(ctx, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0 && !peek)
+		pf_fail_errno(ctx, PF_E_OTHER, "cache %s/%s", pf_ctx_root_prefix(ctx), dir);
+	return fd;
+}
+
+/* One mirror's copy of a manifest: its size and hash must match the signed
+ * index before the parser sees a byte. */
+static int try_manifest(struct pf_ctx *ctx, const char *url, void *data)
+{
+	struct pf_unit *u = data;
+	const struct pf_index_entry *ie = u->entry;
+	uint8_t sum[32];
+	long status;
+
+	if (pf_fetch_mem(ctx, url, ie->manifest_size, &u->manifest, &u->manifest_len, &status) < 0)
+		return -1;
+	pf_sha256_buf(u->manifest, u->manifest_len, sum);
+	if (u->manifest_len != ie->manifest_size)
+		return pf_fail(ctx, PF_E_VERIFY, "%s: %zu bytes, but the signed index says its size is %llu",
+			       url, u->manifest_len, (unsigned long long)ie->manifest_size);
+	if (memcmp(sum, ie->manifest_sha256, 32))
+		return pf_fail(ctx, PF_E_VERIFY, "%s: SHA-256 does not match the signed index", url);
+	return pf_manifest_parse(ctx, ie->manifest, u->manifest, u->manifest_len, &u->m);
+}
+
+/* A package already in the download cache whose size and SHA-256 match the
+ * signed index carries the published manifest as its first member. Returns
+ * 1 when U got its manifest there, 0 when the package is not there, -1 on
+ * error: a verified package with a bad first member is a bad publication
+ * (deleted unless DRY_RUN, as a package that fails its checks is). */
+static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct pf_unit *u, bool dry_run)
+{
+	const struct pf_index_entry *ie = u->entry;
+	const char *name = pf_fetch_unit_pak_name(u);
+	uint8_t sum[32];
+	int fd;
+
+	if (cache_fd < 0)
+		return 0;
+	if (pf_fetch_cached(ctx, cache_fd, name, ie->package_size, ie->package_sha256, &fd) < 0)
+		return -1;
+	if (fd < 0)
+		return 0;
+	if (pf_pak_read_manifest(ctx, fd, name, ie->manifest_size, &u->manifest,
+				 &u->manifest_len) < 0)
+		goto bad;
+	pf_sha256_buf(u->manifest, u->manifest_len, sum);
+	if (u->manifest_len != ie->manifest_size || memcmp(sum, ie->manifest_sha256, 32)) {
+		pf_fail(ctx, PF_E_VERIFY, "%s: %s differs from the published manifest %s", name,
+			PF_PAK_MANIFEST, ie->manifest);
+		goto bad;
+	}
+	if (pf_manifest_parse(ctx, ie->manifest, u->manifest, u->manifest_len, &u->m) < 0)
+		goto bad;
+	pf_debug(ctx, "%s: manifest taken from the verified package in the cache", name);
+	u->pak_fd = fd;
+	return 1;
+bad:
+	close(fd);
+	if (!dry_run && pf_error_class(ctx) == PF_E_VERIFY)
+		unlinkat(cache_fd, name, 0);
+	return -1;
+}
+
+int pf_fetch_unit_manifest(struct pf_ctx *ctx, int cache_fd, const struct pf_transaction *t,
+			   struct pf_unit *u, bool dry_run)
+{
+	int got = cached_manifest(ctx, cache_fd, u, dry_run);
+
+	if (got != 0)
+		return got < 0 ? -1 : 0;
+	return pf_fetch_mirrors(ctx, t->series, t->arch, u->entry->manifest, try_manifest, u);
+}
+
+uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u)
+{
+	struct stat st;
+
+	if (cache_fd >= 0 &&
+	    fstatat(cache_fd, pf_fetch_unit_pak_name(u), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == u->entry->package_size)
+		return 0;
+	return u->entry->package_size;
+}
+
+struct package_fetch {
+	int cache_fd;
+	const struct pf_unit *u;
+};
+
+static int try_package(struct pf_ctx *ctx, const char *url, void *data)
+{
+	const struct package_fetch *pf = data;
+	const struct pf_index_entry *ie = pf->u->entry;
+
+	return pf_fetch_file(ctx, url, pf->cache_fd, pf_fetch_unit_pak_name(pf->u),
+			     ie->package_size, ie->package_sha256);
+}
+
+int pf_fetch_unit_package(struct pf_ctx *ctx, int cache_fd, const struct pf_transaction *t,
+			  struct pf_unit *u, int *fd)
+{
+	struct package_fetch pf = { cache_fd, u };
+	const char *name = pf_fetch_unit_pak_name(u);
+
+	if (u->pak_fd >= 0) {
+		/* Verified in the cache when its manifest was read there. */
+		*fd = u->pak_fd;
+		return 0;
+	}
+	if (pf_fetch_mirrors(ctx, t->series, t->arch, u->entry->package, try_package, &pf) < 0)
+		return -1;
+	*fd = openat(cache_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0)
+		return pf_fail_errno(ctx, PF_E_OTHER, "cache %s", name);
+	return 0;
+}

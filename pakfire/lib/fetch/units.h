@@ -1,0 +1,44 @@
+/* Fetching the units of a transaction: each one's manifest (before
+ * anything is planned) and package (when its turn comes), from the
+ * download cache when a verified copy is there, else from the mirrors.
+ * Nothing is parsed before its size and SHA-256 match the signed index. */
+#ifndef PF_FETCH_UNITS_H
+#define PF_FETCH_UNITS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pf_ctx;
+struct pf_transaction;
+struct pf_unit;
+
+/* The download cache folder of T's series/arch, relative to the root
+ * (CACHE: the configured cache, absolute). */
+int pf_fetch_cache_dir(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+		       char *out, size_t size);
+
+/* Open the cache folder DIR, creating it unless PEEK (then -1 if missing,
+ * without an error). */
+int pf_fetch_open_cache(struct pf_ctx *ctx, const char *dir, bool peek);
+
+/* U's verified, parsed manifest: from its package when a verified copy is
+ * in the cache (then U->pak_fd keeps it open: no request, no second hash),
+ * else from the first mirror that has it. A verified package with a bad
+ * manifest member is deleted from the cache, unless DRY_RUN. CACHE_FD may
+ * be -1 (no cache yet). */
+int pf_fetch_unit_manifest(struct pf_ctx *ctx, int cache_fd, const struct pf_transaction *t,
+			   struct pf_unit *u, bool dry_run);
+
+/* The room U's package still needs in the cache: none when it is there. */
+uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u);
+
+/* U's package, verified: *FD open on it (U->pak_fd when the manifest came
+ * from it, else downloaded into the cache now). */
+int pf_fetch_unit_package(struct pf_ctx *ctx, int cache_fd, const struct pf_transaction *t,
+			  struct pf_unit *u, int *fd);
+
+/* The package's file name in the cache. */
+const char *pf_fetch_unit_pak_name(const struct pf_unit *u);
+
+#endif

@@ -1,0 +1,126 @@
+/* The session: see session.h. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "apply/journal.h"
+#include "base/context.h"
+#include "base/path.h"
+#include "fetch/fetch.h"
+#include "format/config.h"
+#include "ops/lock.h"
+#include "ops/session.h"
+#include "state/db.h"
+
+/* Upper bound for pakfire.conf: it is a handful of lines. */
+#define CONFIG_MAX (64 * 1024)
+
+static int load_config(struct pf_session *s, const char *file)
+{
+	struct pf_ctx *ctx = s->ctx;
+	char *buf = NULL;
+	size_t len = 0;
+	int r = -1;
+
+	if (file) {
+		/* --config names a file on the host, as a user would expect. */
+		if (pf_read_file_at(AT_FDCWD, file, CONFIG_MAX, &buf, &len) < 0) {
+			pf_fail_errno(ctx, PF_E_USAGE, "cannot read configuration %s", file);
+			goto out;
+		}
+	} else {
+		int fd = pf_root_open(ctx, "etc/pakfire", O_PATH | O_DIRECTORY, 0);
+
+		file = "/etc/pakfire/pakfire.conf";
+		if (fd >= 0) {
+			r = pf_read_file_at(fd, "pakfire.conf", CONFIG_MAX, &buf, &len);
+			close(fd);
+		}
+		if (fd < 0 || r < 0) {
+			r = -1;
+			pf_fail_errno(ctx, PF_E_USAGE, "cannot read configuration %s%s",
+				      pf_ctx_root_prefix(ctx), file);
+			goto out;
+		}
+	}
+	r = pf_config_parse(ctx, file, buf, len, &s->config);
+	ctx->config = s->config;
+out:
+	free(buf);
+	return r;
+}
+
+int pf_session_need(struct pf_session *s, const char *config_file, unsigned needs)
+{
+	struct pf_ctx *ctx = s->ctx;
+
+	if (needs & (PF_NEED_LOCK | PF_NEED_DB))
+		needs |= PF_NEED_CONFIG;
+	if ((needs & PF_NEED_CONFIG) && !s->config && load_config(s, config_file) < 0)
+		return -1;
+	if ((needs & PF_NEED_LOCK) && s->lock_fd < 0) {
+		if (pf_lock(ctx, &s->lock_fd) < 0)
+			return -1;
+		s->recovered = false;
+	}
+	if ((needs & (PF_NEED_DB | PF_NEED_LOCK)) && !s->db &&
+	    pf_db_open(ctx, s->config->database, true, &s->db) < 0)
+		return -1;
+	/* Under the lock, before anything else: finish or undo what an
+	 * interrupted run left. */
+	if ((needs & PF_NEED_LOCK) && !s->recovered) {
+		if (pf_recover(ctx, s->db) < 0)
+			return -1;
+		s->recovered = true;
+	}
+	return 0;
+}
+
+int pf_session_open(struct pf_ctx *ctx, const char *config_file, unsigned needs,
+		    struct pf_session **out)
+{
+	struct pf_session *s = calloc(1, sizeof(*s));
+
+	*out = NULL;
+	if (!s)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	s->ctx = ctx;
+	s->lock_fd = -1;
+	if (pf_session_need(s, config_file, needs) < 0) {
+		pf_session_close(s);
+		return -1;
+	}
+	*out = s;
+	return 0;
+}
+
+int pf_session_create_db(struct pf_session *s)
+{
+	struct pf_ctx *ctx = s->ctx;
+	bool exists;
+
+	if ((s->lock_fd < 0 && pf_lock(ctx, &s->lock_fd) < 0) ||
+	    pf_db_exists(ctx, s->config->database, &exists) < 0)
+		return -1;
+	if (exists)
+		return pf_fail(ctx, PF_E_USAGE,
+			       "%s%s already exists: this system is initialised; refusing to overwrite it",
+			       pf_ctx_root_prefix(ctx), s->config->database);
+	return pf_db_open(ctx, s->config->database, false, &s->db);
+}
+
+void pf_session_close(struct pf_session *s)
+{
+	if (!s)
+		return;
+	/* In reverse of opening. */
+	pf_fetch_free(s->ctx->fetch);
+	s->ctx->fetch = NULL;
+	pf_db_close(s->db);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd); /* releases the lock */
+	if (s->ctx->config == s->config)
+		s->ctx->config = NULL;
+	pf_config_free(s->config);
+	free(s);
+}

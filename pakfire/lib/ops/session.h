@@ -1,0 +1,43 @@
+/* A session: what one command opens, in order, and closes in reverse
+ * (libalpm's alpm_initialize/alpm_release): the configuration, the lock,
+ * the database, recovery of what an interrupted run left, and the
+ * downloader on the first download. The context (base/) knows none of
+ * them: it is the root, the error, the events and the signals. */
+#ifndef PF_SESSION_H
+#define PF_SESSION_H
+
+#include <stdbool.h>
+
+struct pf_config;
+struct pf_ctx;
+struct pf_db;
+
+enum pf_session_needs {
+	PF_NEED_CONFIG = 1 << 0,  /* pakfire.conf */
+	PF_NEED_DB     = 1 << 1,  /* the database, which must exist */
+	PF_NEED_LOCK   = 1 << 2,  /* the lock, then recovery of the journal */
+};
+
+struct pf_session {
+	struct pf_ctx *ctx;
+	struct pf_config *config;
+	int lock_fd;              /* held while >= 0 */
+	struct pf_db *db;
+	bool recovered;           /* the journal was checked under this lock */
+};
+
+/* Open what NEEDS says, in order: configuration (FILE as given on the
+ * host, or <root>/etc/pakfire/pakfire.conf when NULL), lock, database,
+ * recovery. On failure everything opened is closed again and *OUT is NULL. */
+int pf_session_open(struct pf_ctx *ctx, const char *config_file, unsigned needs,
+		    struct pf_session **out);
+void pf_session_close(struct pf_session *s);
+
+/* Open, on an open session, what NEEDS adds (in the same order). */
+int pf_session_need(struct pf_session *s, const char *config_file, unsigned needs);
+
+/* `init`: take the lock and create the database, which must not exist. */
+int pf_session_create_db(struct pf_session *s);
+
+
+#endif

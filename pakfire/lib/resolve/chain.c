@@ -1,0 +1,103 @@
+/* The core chain: see resolve.h. */
+#include <stdbool.h>
+
+#include "base/context.h"
+#include "format/index.h"
+#include "resolve/resolve.h"
+#include "resolve/transaction.h"
+
+/* The one core update the index offers on top of LEVEL, or NULL. */
+static int next_core(struct pf_ctx *ctx, const struct pf_index *idx, unsigned level,
+		     const struct pf_index_entry **out)
+{
+	*out = NULL;
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct pf_index_entry *e = &idx->entries[i];
+
+		if (e->type != PF_STANZA_CORE || e->requires != level || e->number <= level)
+			continue;
+		if (*out)
+			return pf_fail(ctx, PF_E_VERIFY,
+				       "index offers both core %u and core %u on top of core %u",
+				       (*out)->number, e->number, level);
+		*out = e;
+	}
+	return 0;
+}
+
+int pf_resolve_core_chain(struct pf_ctx *ctx, const struct pf_index *idx,
+			  struct pf_transaction *t, unsigned to)
+{
+	unsigned level = t->core;
+
+	for (;;) {
+		const struct pf_index_entry *next;
+
+		if (next_core(ctx, idx, level, &next) < 0)
+			return -1;
+		if (!next || (to && next->number > to))
+			return 0;
+		if (pf_transaction_add(ctx, t, next, idx->series) < 0)
+			return -1;
+		level = next->number;
+	}
+}
+
+/* The newest core update the index lists, 0 if none. */
+static unsigned newest_core(const struct pf_index *idx)
+{
+	unsigned newest = 0;
+
+	for (size_t i = 0; i < idx->n; i++)
+		if (idx->entries[i].type == PF_STANZA_CORE && idx->entries[i].number > newest)
+			newest = idx->entries[i].number;
+	return newest;
+}
+
+int pf_resolve_upgrade(struct pf_ctx *ctx, const struct pf_index *idx,
+		       struct pf_transaction *t, unsigned to)
+{
+	unsigned reached;
+
+	if (to && to < t->core)
+		return pf_fail(ctx, PF_E_USAGE,
+			       "--to %u: the system is at core %u already, and pakfire never goes back",
+			       to, t->core);
+	if (pf_resolve_core_chain(ctx, idx, t, to) < 0)
+		return -1;
+	reached = t->n ? t->units[t->n - 1].number : t->core;
+	if (to && reached != to) {
+		if (!pf_index_find_core(idx, to))
+			return pf_fail(ctx, PF_E_USAGE,
+				       "--to %u: the index of series %s (revision %llu) has no core %u;"
+				       " the newest it offers is core %u", to, idx->series,
+				       (unsigned long long)idx->revision, to, newest_core(idx));
+		return pf_fail(ctx, PF_E_USAGE,
+			       "--to %u: the chain of updates from core %u stops at core %u;"
+			       " no update in the index requires core %u", to, t->core, reached,
+			       reached);
+	}
+	return pf_resolve_supported(ctx, t);
+}
+
+int pf_resolve_supported(struct pf_ctx *ctx, const struct pf_transaction *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		const struct pf_unit *u = &t->units[i];
+		unsigned before = pf_transaction_level_before(t, i);
+
+		if (!u->entry->series_switch)
+			continue;
+		if (i == 0)
+			return pf_fail(ctx, PF_E_OTHER,
+				       "core %u moves the system to series %s (Series-Switch), and this"
+				       " version of pakfire cannot cross series; nothing was changed",
+				       u->number, u->entry->series_switch);
+		return pf_fail(ctx, PF_E_OTHER,
+			       "core %u moves the system to series %s (Series-Switch), and this"
+			       " version of pakfire cannot cross series; nothing was changed"
+			       " ('pakfire upgrade --to %u' applies the updates before it)",
+			       u->number, u->entry->series_switch, before);
+	}
+	return 0;
+}

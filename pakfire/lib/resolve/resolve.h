@@ -1,0 +1,31 @@
+/* The resolver: builds a transaction from the signed index, and says why
+ * when it cannot. Today it knows the core chain; add-on dependencies and
+ * the series switch come here. */
+#ifndef PF_RESOLVE_H
+#define PF_RESOLVE_H
+
+struct pf_ctx;
+struct pf_index;
+struct pf_transaction;
+
+/* Append the pending core updates on top of T->core, in order, each one's
+ * Requires the one before, up to TO (0: the newest). Two updates offered on
+ * one level is a malformed index (PF_E_VERIFY). Lists what is there; says
+ * nothing about whether this pakfire can apply it. */
+int pf_resolve_core_chain(struct pf_ctx *ctx, const struct pf_index *idx,
+			  struct pf_transaction *t, unsigned to);
+
+/* `upgrade [--to TO]`: the core chain, and a refusal in words when it
+ * cannot be what was asked: TO older than the system (pakfire never goes
+ * back) or not reachable in the index (PF_E_USAGE, naming the newest it
+ * offers), or a unit this pakfire cannot honour (pf_resolve_supported). */
+int pf_resolve_upgrade(struct pf_ctx *ctx, const struct pf_index *idx,
+		       struct pf_transaction *t, unsigned to);
+
+/* What this pakfire cannot act on, it refuses before anything changes: a
+ * core update that carries Series-Switch (the crossing to a new series is
+ * not built yet) is PF_E_OTHER naming the update and what can be applied
+ * before it. */
+int pf_resolve_supported(struct pf_ctx *ctx, const struct pf_transaction *t);
+
+#endif

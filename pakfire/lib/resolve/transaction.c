@@ -1,0 +1,137 @@
+/* The transaction and its units: see transaction.h. */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/context.h"
+#include "format/index.h"
+#include "format/manifest.h"
+#include "resolve/transaction.h"
+
+struct pf_transaction *pf_transaction_new(struct pf_ctx *ctx, const char *series,
+					  const char *arch, unsigned core)
+{
+	struct pf_transaction *t = calloc(1, sizeof(*t));
+
+	if (!t) {
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		return NULL;
+	}
+	t->series = series;
+	t->arch = arch;
+	t->core = core;
+	return t;
+}
+
+void pf_transaction_free(struct pf_transaction *t)
+{
+	if (!t)
+		return;
+	for (size_t i = 0; i < t->n; i++) {
+		struct pf_unit *u = &t->units[i];
+
+		free(u->manifest);
+		pf_manifest_free(u->m);
+		if (u->pak_fd >= 0)
+			close(u->pak_fd);
+	}
+	free(t->units);
+	free(t);
+}
+
+void pf_unit_core_id(char out[PF_UNIT_ID_MAX], unsigned number)
+{
+	snprintf(out, PF_UNIT_ID_MAX, "core-%u", number);
+}
+
+const char *pf_unit_label(const struct pf_unit *u, char buf[PF_UNIT_ID_MAX])
+{
+	if (u->kind == PF_UNIT_ADDON)
+		return u->id;
+	snprintf(buf, PF_UNIT_ID_MAX, "core %u", u->number);
+	return buf;
+}
+
+/* The core number in "core-141", or 0 when ID is not a core unit's. */
+static unsigned core_number(const char *id)
+{
+	unsigned long n;
+	char *end;
+
+	if (strncmp(id, "core-", 5) || id[5] < '1' || id[5] > '9')
+		return 0;
+	n = strtoul(id + 5, &end, 10);
+	return *end || n > UINT_MAX ? 0 : (unsigned)n;
+}
+
+void pf_unit_from_id(struct pf_unit *u, const char *id)
+{
+	memset(u, 0, sizeof(*u));
+	u->pak_fd = -1;
+	u->number = core_number(id);
+	u->kind = u->number ? PF_UNIT_CORE : PF_UNIT_ADDON;
+	snprintf(u->id, sizeof(u->id), "%s", id);
+}
+
+bool pf_unit_may_remove(const struct pf_unit *u, const char *owner)
+{
+	unsigned n = core_number(owner);
+
+	if (u->kind == PF_UNIT_CORE)
+		return n > 0 && n < u->number;
+	return !strcmp(owner, u->id);
+}
+
+/* An add-on's name becomes part of file names beside its targets
+ * (".pakfire-NAME-I"): nothing but [A-Za-z0-9._+-], not starting with a
+ * dot, and never a core unit's id. */
+static bool addon_id_ok(const char *name)
+{
+	if (!name[0] || name[0] == '.' || core_number(name) || !strncmp(name, "core-", 5))
+		return false;
+	for (const char *p = name; *p; p++)
+		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", *p))
+			return false;
+	return strlen(name) < PF_UNIT_ID_MAX;
+}
+
+int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
+		       const struct pf_index_entry *e, const char *series)
+{
+	struct pf_unit *units = realloc(t->units, (t->n + 1) * sizeof(*units)), *u;
+
+	if (!units)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	t->units = units;
+	u = &units[t->n];
+	memset(u, 0, sizeof(*u));
+	u->pak_fd = -1;
+	u->entry = e;
+	u->series = series;
+	if (e->type == PF_STANZA_CORE) {
+		u->kind = PF_UNIT_CORE;
+		u->number = e->number;
+		pf_unit_core_id(u->id, e->number);
+	} else {
+		u->kind = PF_UNIT_ADDON;
+		u->version = e->version;
+		if (!e->name || !addon_id_ok(e->name))
+			return pf_fail(ctx, PF_E_VERIFY, "index: add-on name '%s' is not a valid name",
+				       e->name ? e->name : "");
+		snprintf(u->id, sizeof(u->id), "%s", e->name);
+	}
+	t->n++;
+	return 0;
+}
+
+unsigned pf_transaction_level_before(const struct pf_transaction *t, size_t i)
+{
+	unsigned level = t->core;
+
+	for (size_t k = 0; k < i && k < t->n; k++)
+		if (t->units[k].kind == PF_UNIT_CORE)
+			level = t->units[k].number;
+	return level;
+}

@@ -1,0 +1,78 @@
+/* The transaction: what flows through the stages. A resolver builds it (the
+ * core chain for `upgrade`; later an add-on's dependencies for `install`, a
+ * removal for `remove`, the crossing to a new series), then fetch fills each
+ * unit's verified manifest and package, plan checks the space of the whole
+ * transaction, apply applies it unit by unit, and state records each unit's
+ * files, steps and journal under its id. No stage knows how the transaction
+ * was built (libalpm's trans.c, FreeBSD pkg's pkg_jobs.c). */
+#ifndef PF_TRANSACTION_H
+#define PF_TRANSACTION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct pf_ctx;
+struct pf_index;
+struct pf_index_entry;
+struct pf_manifest;
+
+enum pf_unit_kind { PF_UNIT_CORE, PF_UNIT_ADDON };
+
+/* "core-141": ids are at most this long, NUL included. */
+#define PF_UNIT_ID_MAX 64
+
+struct pf_unit {
+	enum pf_unit_kind kind;
+	/* Owns files, names staged files, keys steps, space checks, events
+	 * and the journal: "core-141", or an add-on's name. */
+	char id[PF_UNIT_ID_MAX];
+	unsigned number;          /* core: its number; add-on: 0 */
+	const char *version;      /* add-on: Version-Release; NULL for core */
+	const char *series;       /* the series whose signed index lists it */
+	const struct pf_index_entry *entry; /* that index's stanza */
+
+	/* Filled by fetch: the manifest bytes whose size and hash the index
+	 * signs, parsed; the package when it is already verified in the
+	 * cache (else -1: fetched when its turn comes). */
+	char *manifest;
+	size_t manifest_len;
+	struct pf_manifest *m;
+	int pak_fd;
+};
+
+struct pf_transaction {
+	const char *series;       /* the system's series and arch */
+	const char *arch;
+	unsigned core;            /* the core level before the transaction */
+	struct pf_unit *units;    /* in the order they are applied */
+	size_t n;
+};
+
+struct pf_transaction *pf_transaction_new(struct pf_ctx *ctx, const char *series,
+					  const char *arch, unsigned core);
+void pf_transaction_free(struct pf_transaction *t);
+
+/* Append a core update or an add-on from a verified index stanza. */
+int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
+		       const struct pf_index_entry *e, const char *series);
+
+/* The core level the system is at before unit I is applied. */
+unsigned pf_transaction_level_before(const struct pf_transaction *t, size_t i);
+
+/* The unit id of a core update: "core-141". */
+void pf_unit_core_id(char out[PF_UNIT_ID_MAX], unsigned number);
+
+/* How messages name a unit: "core 141", or the add-on's name. */
+const char *pf_unit_label(const struct pf_unit *u, char buf[PF_UNIT_ID_MAX]);
+
+/* A unit known only by its id (the journal, the files table): kind, number
+ * and id filled from ID ("core-141" is core 141; anything else an add-on). */
+void pf_unit_from_id(struct pf_unit *u, const char *id);
+
+/* Whether a 'remove' entry of U may delete a path that OWNER installed: a
+ * core update removes what an earlier core update installed; an add-on,
+ * what its own earlier version installed. */
+bool pf_unit_may_remove(const struct pf_unit *u, const char *owner);
+
+#endif

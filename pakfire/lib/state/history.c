@@ -1,0 +1,214 @@
+/* Transactions, their steps and space checks: see history.h. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/context.h"
+#include "state/history.h"
+#include "state/stmt.h"
+
+static const struct pf_sql TX_BEGIN = { PF_SQL_TX_BEGIN, "begin transaction record",
+	"INSERT INTO transactions (command, started) VALUES (?1, ?2) RETURNING id" };
+static const struct pf_sql TX_END = { PF_SQL_TX_END, "record outcome",
+	"UPDATE transactions SET ended = ?2, outcome = ?3, exit_code = ?4, error = ?5 WHERE id = ?1" };
+static const struct pf_sql TX_INTERRUPTED = { PF_SQL_TX_INTERRUPTED, "mark interrupted",
+	"UPDATE transactions SET outcome = 'interrupted', ended = ?2,"
+	" error = 'interrupted (the process was killed or the power failed)'"
+	" WHERE id = ?1 AND ended IS NULL" };
+/* Called under the lock: a transaction still open belongs to a process
+ * that is gone. */
+static const struct pf_sql TX_CLOSE_STALE = { PF_SQL_TX_CLOSE_STALE, "close stale transactions",
+	"UPDATE transactions SET outcome = 'interrupted', ended = ?1,"
+	" error = coalesce(error, 'did not finish: the process was killed, the power"
+	" failed, or the disk was too full to record the outcome') WHERE ended IS NULL" };
+static const struct pf_sql TX_LAST = { PF_SQL_TX_LAST, "read transactions",
+	"SELECT id, command, started, ended, outcome, exit_code, error"
+	" FROM transactions ORDER BY id DESC LIMIT 1" };
+static const struct pf_sql TX_LIST = { PF_SQL_TX_LIST, "read transactions",
+	"SELECT id, command, started, ended, outcome, exit_code, error"
+	" FROM transactions WHERE ?1 = 0 OR id = ?1 ORDER BY id" };
+static const struct pf_sql STEP_INSERT = { PF_SQL_STEP_INSERT, "record step",
+	"INSERT INTO steps (transaction_id, at, unit, step, detail) VALUES (?1, ?2, ?3, ?4, ?5)" };
+static const struct pf_sql STEP_LIST = { PF_SQL_STEP_LIST, "read steps",
+	"SELECT at, unit, step, detail FROM steps WHERE transaction_id = ?1 ORDER BY id" };
+static const struct pf_sql SPACE_INSERT = { PF_SQL_SPACE_INSERT, "record space check",
+	"INSERT INTO space_checks (transaction_id, at, unit, mount, needed, available, reserve,"
+	" inodes_needed, inodes_available, fits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" };
+
+int pf_db_tx_begin(struct pf_db *db, const char *command, int64_t *id)
+{
+	sqlite3_stmt *s = pf_sql_query(db, &TX_BEGIN, PF_ARGS(A_TEXT(command), A_INT(time(NULL))));
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = pf_sql_next(db, s, TX_BEGIN.what);
+	if (rc <= 0)
+		return rc < 0 ? -1 : pf_sql_fail(db, TX_BEGIN.what);
+	*id = sqlite3_column_int64(s, 0);
+	/* Step to the end: the INSERT completes there. */
+	return pf_sql_next(db, s, TX_BEGIN.what) < 0 ? -1 : 0;
+}
+
+int pf_db_tx_step(struct pf_db *db, int64_t id, const char *unit, const char *step,
+		  const char *detail)
+{
+	return pf_sql_exec(db, &STEP_INSERT, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_TEXT(unit),
+						     A_TEXT(step), A_TEXT(detail)));
+}
+
+void pf_db_tx_end(struct pf_db *db, int64_t id)
+{
+	struct pf_ctx *ctx;
+	enum pf_errclass cls;
+	char *msg = NULL;
+
+	if (!db || id <= 0)
+		return;
+	ctx = pf_db_ctx(db);
+	cls = pf_error_class(ctx);
+	if (cls != PF_E_OK) {
+		msg = strdup(pf_error_message(ctx));
+		if (!msg)
+			return;
+	}
+	/* A failure to record keeps the original error's class and puts
+	 * its own words in front (pf_fail). */
+	pf_sql_exec(db, &TX_END, PF_ARGS(A_INT(id), A_INT(time(NULL)),
+				 A_TEXT(cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed"),
+				 A_INT(pf_exit_code(cls)), A_TEXT(msg)));
+	free(msg);
+}
+
+int pf_db_close_stale_transactions(struct pf_db *db)
+{
+	return pf_sql_exec(db, &TX_CLOSE_STALE, PF_ARGS(A_INT(time(NULL))));
+}
+
+int pf_db_tx_interrupted(struct pf_db *db, int64_t id)
+{
+	return pf_sql_exec(db, &TX_INTERRUPTED, PF_ARGS(A_INT(id), A_INT(time(NULL))));
+}
+
+static void tx_row(sqlite3_stmt *s, struct pf_tx_info *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->found = true;
+	out->id = sqlite3_column_int64(s, 0);
+	pf_sql_text(s, 1, out->command, sizeof(out->command));
+	out->started = sqlite3_column_int64(s, 2);
+	out->ended = sqlite3_column_int64(s, 3);
+	pf_sql_text(s, 4, out->outcome, sizeof(out->outcome));
+	out->exit_code = sqlite3_column_int(s, 5);
+	out->has_exit_code = sqlite3_column_type(s, 5) != SQLITE_NULL;
+	pf_sql_text(s, 6, out->error, sizeof(out->error));
+}
+
+int pf_db_last_tx(struct pf_db *db, struct pf_tx_info *out)
+{
+	sqlite3_stmt *s = pf_sql_query(db, &TX_LAST, PF_NO_ARGS);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -1;
+	rc = pf_sql_next(db, s, TX_LAST.what);
+	if (rc > 0) {
+		tx_row(s, out);
+		pf_sql_done(s);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+void pf_history_free(struct pf_history_entry *h, size_t n)
+{
+	for (size_t i = 0; h && i < n; i++)
+		free(h[i].steps);
+	free(h);
+}
+
+/* Grow *ARRAY of *CAP elements of SIZE bytes to hold one more than N. */
+static int grow(struct pf_db *db, void **array, size_t *cap, size_t n, size_t size)
+{
+	void *p;
+	size_t ncap;
+
+	if (n < *cap)
+		return 0;
+	ncap = *cap ? 2 * *cap : 16;
+	p = realloc(*array, ncap * size);
+	if (!p)
+		return pf_fail(pf_db_ctx(db), PF_E_OTHER, "out of memory");
+	*array = p;
+	*cap = ncap;
+	return 0;
+}
+
+static int history_steps(struct pf_db *db, struct pf_history_entry *h)
+{
+	sqlite3_stmt *s = pf_sql_query(db, &STEP_LIST, PF_ARGS(A_INT(h->tx.id)));
+	size_t cap = 0;
+	int rc;
+
+	if (!s)
+		return -1;
+	while ((rc = pf_sql_next(db, s, STEP_LIST.what)) > 0) {
+		struct pf_step_info *st;
+
+		if (grow(db, (void **)&h->steps, &cap, h->n_steps, sizeof(*h->steps)) < 0) {
+			pf_sql_done(s);
+			return -1;
+		}
+		st = &h->steps[h->n_steps++];
+		st->at = sqlite3_column_int64(s, 0);
+		pf_sql_text(s, 1, st->unit, sizeof(st->unit));
+		pf_sql_text(s, 2, st->step, sizeof(st->step));
+		pf_sql_text(s, 3, st->detail, sizeof(st->detail));
+	}
+	return rc;
+}
+
+int pf_db_history(struct pf_db *db, int64_t id, struct pf_history_entry **out, size_t *n)
+{
+	struct pf_history_entry *h = NULL;
+	sqlite3_stmt *s = pf_sql_query(db, &TX_LIST, PF_ARGS(A_INT(id)));
+	size_t count = 0, cap = 0;
+	int r = -1, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	while ((rc = pf_sql_next(db, s, TX_LIST.what)) > 0) {
+		if (grow(db, (void **)&h, &cap, count, sizeof(*h)) < 0)
+			goto out;
+		memset(&h[count], 0, sizeof(h[count]));
+		tx_row(s, &h[count].tx);
+		count++;
+		if (history_steps(db, &h[count - 1]) < 0)
+			goto out;
+	}
+	if (rc < 0)
+		goto out;
+	if (id > 0 && count == 0) {
+		pf_fail(pf_db_ctx(db), PF_E_USAGE, "no transaction %lld in the history", (long long)id);
+		goto out;
+	}
+	*out = h;
+	*n = count;
+	h = NULL;
+	r = 0;
+out:
+	pf_sql_done(s);
+	pf_history_free(h, count);
+	return r;
+}
+
+int pf_db_record_space(struct pf_db *db, int64_t tx, const struct pf_space_record *rec)
+{
+	return pf_sql_exec(db, &SPACE_INSERT,
+			   PF_ARGS(A_INT(tx), A_INT(time(NULL)), A_TEXT(rec->unit), A_TEXT(rec->mount),
+				   A_INT(rec->needed), A_INT(rec->available), A_INT(rec->reserve),
+				   A_INT(rec->inodes_needed), A_INT(rec->inodes_available),
+				   A_INT(rec->fits)));
+}

@@ -1,0 +1,69 @@
+/* Transactions: one per command that changes something, with the steps each
+ * unit went through and every space check, for history and diagnose. */
+#ifndef PF_STATE_HISTORY_H
+#define PF_STATE_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pf_db;
+
+int pf_db_tx_begin(struct pf_db *db, const char *command, int64_t *id);
+/* UNIT: the unit the step is about ("core-141"), or NULL. */
+int pf_db_tx_step(struct pf_db *db, int64_t id, const char *unit, const char *step,
+		  const char *detail);
+/* Ends the transaction with the error on the context (if any). Never fails
+ * the caller's error: a failure to record is appended to the message. A
+ * NULL db or an id <= 0 is a no-op. */
+void pf_db_tx_end(struct pf_db *db, int64_t id);
+
+/* A transaction that never ended (its process was killed) is marked
+ * "interrupted" by the recovery that cleaned up after it. */
+int pf_db_tx_interrupted(struct pf_db *db, int64_t id);
+/* Under the lock, before anything else: every transaction still open is
+ * from a process that is gone; mark them all interrupted. */
+int pf_db_close_stale_transactions(struct pf_db *db);
+
+struct pf_tx_info {
+	bool found;
+	int64_t id;
+	char command[32];
+	time_t started;
+	time_t ended;          /* 0 while running, or if it was killed */
+	char outcome[16];      /* ok | failed | refused | interrupted | "" */
+	int exit_code;
+	bool has_exit_code;    /* false: the process never finished */
+	char error[2048];
+};
+/* The newest transaction record. */
+int pf_db_last_tx(struct pf_db *db, struct pf_tx_info *out);
+
+/* Every transaction, oldest first (or only ID when ID > 0), with its steps.
+ * Arrays are malloc'd; pf_history_free releases them. */
+struct pf_step_info {
+	time_t at;
+	char unit[64];         /* "" when the step is about no unit */
+	char step[32];
+	char detail[256];
+};
+struct pf_history_entry {
+	struct pf_tx_info tx;
+	struct pf_step_info *steps;
+	size_t n_steps;
+};
+int pf_db_history(struct pf_db *db, int64_t id, struct pf_history_entry **out, size_t *n);
+void pf_history_free(struct pf_history_entry *h, size_t n);
+
+/* One row of a space check (the unit about to be applied, per mount). */
+struct pf_space_record {
+	const char *unit;
+	const char *mount;
+	uint64_t needed, available, reserve;
+	uint64_t inodes_needed, inodes_available;
+	bool fits;
+};
+int pf_db_record_space(struct pf_db *db, int64_t tx, const struct pf_space_record *rec);
+
+#endif

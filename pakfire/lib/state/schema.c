@@ -1,0 +1,191 @@
+/* The schema, as an ordered list of migrations: see db.h. Never edit a
+ * released one; append. Migration i brings PRAGMA user_version from i to
+ * i+1, in one transaction (db.c). */
+#include <stddef.h>
+
+#include "state/schema.h"
+
+const char *const pf_schema_migrations[] = {
+	/* 1: the state of a system */
+	"CREATE TABLE system ("
+	"  id           INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  series       TEXT NOT NULL,"           /* repository series, e.g. 2.25 */
+	"  arch         TEXT NOT NULL,"
+	"  core         INTEGER NOT NULL,"        /* core level: last update fully applied */
+	"  revision     INTEGER NOT NULL DEFAULT 0," /* highest index Revision seen */
+	"  index_sha256 TEXT NOT NULL DEFAULT ''" /* hash of that index */
+	");"
+	/* The last verified index per series/arch, exactly as signed. */
+	"CREATE TABLE indexes ("
+	"  series      TEXT NOT NULL,"
+	"  arch        TEXT NOT NULL,"
+	"  revision    INTEGER NOT NULL,"
+	"  sha256      TEXT NOT NULL,"
+	"  date        INTEGER NOT NULL,"
+	"  valid_until INTEGER NOT NULL,"
+	"  fetched_at  INTEGER NOT NULL,"
+	"  signer      TEXT NOT NULL,"
+	"  body        BLOB NOT NULL,"
+	"  signature   BLOB NOT NULL,"
+	"  PRIMARY KEY (series, arch)"
+	");"
+	/* Every command that changed or tried to change something. */
+	"CREATE TABLE transactions ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  command   TEXT NOT NULL,"
+	"  started   INTEGER NOT NULL,"
+	"  ended     INTEGER,"                     /* NULL while running or if killed */
+	"  outcome   TEXT,"                        /* ok | failed | refused */
+	"  exit_code INTEGER,"
+	"  error     TEXT"
+	");"
+	/* How far each update got, in order. */
+	"CREATE TABLE steps ("
+	"  id             INTEGER PRIMARY KEY,"
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id),"
+	"  at             INTEGER NOT NULL,"
+	"  update_number  INTEGER,"
+	"  step           TEXT NOT NULL,"
+	"  detail         TEXT"
+	");"
+	"CREATE INDEX steps_by_transaction ON steps(transaction_id);"
+	/* Core updates applied (or failed). */
+	"CREATE TABLE updates ("
+	"  number         INTEGER PRIMARY KEY,"
+	"  series         TEXT NOT NULL,"
+	"  applied_at     INTEGER NOT NULL,"
+	"  outcome        TEXT NOT NULL,"          /* applied | failed */
+	"  transaction_id INTEGER REFERENCES transactions(id)"
+	");"
+	/* Every path owned, as the update that installed it left it. */
+	"CREATE TABLE files ("
+	"  path   TEXT PRIMARY KEY,"
+	"  type   TEXT NOT NULL,"                  /* file | dir | symlink */
+	"  mode   INTEGER NOT NULL DEFAULT 0,"
+	"  uid    INTEGER NOT NULL DEFAULT 0,"
+	"  gid    INTEGER NOT NULL DEFAULT 0,"
+	"  size   INTEGER NOT NULL DEFAULT 0,"
+	"  sha256 TEXT,"                           /* files only */
+	"  target TEXT,"                           /* symlinks only */
+	"  owner  INTEGER NOT NULL"                /* core update number */
+	") WITHOUT ROWID;",
+	/* 2: every space check, so a refusal can be read with its figures */
+	"CREATE TABLE space_checks ("
+	"  id               INTEGER PRIMARY KEY,"
+	"  transaction_id   INTEGER NOT NULL REFERENCES transactions(id),"
+	"  at               INTEGER NOT NULL,"
+	"  update_number    INTEGER NOT NULL,"
+	"  mount            TEXT NOT NULL,"       /* as the user knows it: /boot */
+	"  needed           INTEGER NOT NULL,"    /* bytes at the peak */
+	"  available        INTEGER NOT NULL,"    /* bytes, as df shows them */
+	"  reserve          INTEGER NOT NULL,"
+	"  inodes_needed    INTEGER NOT NULL,"
+	"  inodes_available INTEGER NOT NULL,"
+	"  fits             INTEGER NOT NULL"     /* 1 or 0 */
+	");",
+	/* 3: the journal of the update being applied; recovery reads it */
+	"CREATE TABLE journal ("
+	"  update_number  INTEGER PRIMARY KEY,"
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id),"
+	"  state          TEXT NOT NULL,"         /* staging | committing | committed */
+	"  series         TEXT NOT NULL,"
+	"  manifest       BLOB NOT NULL,"         /* the verified manifest being applied */
+	"  fresh          TEXT NOT NULL DEFAULT ''," /* per manifest entry: 1 = no original */
+	"  removals       TEXT NOT NULL DEFAULT ''," /* decided at commit, one path a line */
+	"  started        INTEGER NOT NULL,"
+	"  updated        INTEGER NOT NULL"
+	");",
+	/* 4: units. A transaction applies units (a core update, later an
+	 * add-on), and a unit, not a core number, owns files, steps, space
+	 * checks and the journal row. Core numbers become "core-N". The
+	 * journal keeps the tag of its staged names: a row left by an older
+	 * pakfire names them ".pakfire-N-I", so its tag is "N". */
+	"CREATE TABLE units ("
+	"  id             TEXT PRIMARY KEY,"       /* core-141, or an add-on's name */
+	"  kind           TEXT NOT NULL CHECK (kind IN ('core', 'addon')),"
+	"  number         INTEGER,"                /* core: its number */
+	"  version        TEXT,"                   /* add-on: Version-Release */
+	"  series         TEXT NOT NULL,"          /* the series it came from */
+	"  applied_at     INTEGER NOT NULL,"
+	"  outcome        TEXT NOT NULL,"          /* applied */
+	"  transaction_id INTEGER REFERENCES transactions(id)"
+	");"
+	"INSERT INTO units (id, kind, number, series, applied_at, outcome, transaction_id)"
+	"  SELECT 'core-' || number, 'core', number, series, applied_at, outcome, transaction_id"
+	"  FROM updates;"
+	/* A file owned by a number with no row (never written by pakfire,
+	 * but a hand-made database may hold one) still gets its unit. */
+	"INSERT OR IGNORE INTO units (id, kind, number, series, applied_at, outcome)"
+	"  SELECT DISTINCT 'core-' || owner, 'core', owner, (SELECT series FROM system), 0, 'applied'"
+	"  FROM files;"
+	"DROP TABLE updates;"
+	/* Readers of the old table (support scripts) keep working. */
+	"CREATE VIEW updates AS SELECT number, series, applied_at, outcome, transaction_id"
+	"  FROM units WHERE kind = 'core';"
+	"CREATE TABLE files_v4 ("
+	"  path   TEXT PRIMARY KEY,"
+	"  type   TEXT NOT NULL,"                  /* file | dir | symlink */
+	"  mode   INTEGER NOT NULL DEFAULT 0,"
+	"  uid    INTEGER NOT NULL DEFAULT 0,"
+	"  gid    INTEGER NOT NULL DEFAULT 0,"
+	"  size   INTEGER NOT NULL DEFAULT 0,"
+	"  sha256 TEXT,"                           /* files only */
+	"  target TEXT,"                           /* symlinks only */
+	"  owner  TEXT NOT NULL REFERENCES units(id)" /* the unit that installed it */
+	") WITHOUT ROWID;"
+	"INSERT INTO files_v4 SELECT path, type, mode, uid, gid, size, sha256, target,"
+	"  'core-' || owner FROM files;"
+	"DROP TABLE files;"
+	"ALTER TABLE files_v4 RENAME TO files;"
+	"CREATE INDEX files_by_owner ON files(owner);"
+	"CREATE TABLE steps_v4 ("
+	"  id             INTEGER PRIMARY KEY,"
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id),"
+	"  at             INTEGER NOT NULL,"
+	"  unit           TEXT,"                   /* core-141, or NULL */
+	"  step           TEXT NOT NULL,"
+	"  detail         TEXT"
+	");"
+	"INSERT INTO steps_v4 SELECT id, transaction_id, at,"
+	"  CASE WHEN update_number IS NULL THEN NULL ELSE 'core-' || update_number END,"
+	"  step, detail FROM steps;"
+	"DROP TABLE steps;"
+	"ALTER TABLE steps_v4 RENAME TO steps;"
+	"CREATE INDEX steps_by_transaction ON steps(transaction_id);"
+	"CREATE TABLE space_checks_v4 ("
+	"  id               INTEGER PRIMARY KEY,"
+	"  transaction_id   INTEGER NOT NULL REFERENCES transactions(id),"
+	"  at               INTEGER NOT NULL,"
+	"  unit             TEXT NOT NULL,"       /* core-141 */
+	"  mount            TEXT NOT NULL,"       /* as the user knows it: /boot */
+	"  needed           INTEGER NOT NULL,"    /* bytes at the peak */
+	"  available        INTEGER NOT NULL,"    /* bytes, as df shows them */
+	"  reserve          INTEGER NOT NULL,"
+	"  inodes_needed    INTEGER NOT NULL,"
+	"  inodes_available INTEGER NOT NULL,"
+	"  fits             INTEGER NOT NULL"     /* 1 or 0 */
+	");"
+	"INSERT INTO space_checks_v4 SELECT id, transaction_id, at, 'core-' || update_number,"
+	"  mount, needed, available, reserve, inodes_needed, inodes_available, fits"
+	"  FROM space_checks;"
+	"DROP TABLE space_checks;"
+	"ALTER TABLE space_checks_v4 RENAME TO space_checks;"
+	"CREATE TABLE journal_v4 ("
+	"  unit           TEXT PRIMARY KEY,"      /* core-141 */
+	"  tag            TEXT NOT NULL,"         /* staged names: .pakfire-TAG-I, .pakfire-old-TAG-I */
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id),"
+	"  state          TEXT NOT NULL,"         /* staging | committing | committed */
+	"  series         TEXT NOT NULL,"
+	"  manifest       BLOB NOT NULL,"         /* the verified manifest being applied */
+	"  fresh          TEXT NOT NULL DEFAULT '',"   /* per manifest entry: 1 = no original */
+	"  removals       TEXT NOT NULL DEFAULT '',"   /* decided at commit, one path a line */
+	"  started        INTEGER NOT NULL,"
+	"  updated        INTEGER NOT NULL"
+	");"
+	"INSERT INTO journal_v4 SELECT 'core-' || update_number, CAST(update_number AS TEXT),"
+	"  transaction_id, state, series, manifest, fresh, removals, started, updated FROM journal;"
+	"DROP TABLE journal;"
+	"ALTER TABLE journal_v4 RENAME TO journal;",
+};
+
+const size_t pf_schema_count = sizeof(pf_schema_migrations) / sizeof(pf_schema_migrations[0]);

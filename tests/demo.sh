@@ -122,7 +122,7 @@ step ls -A "$R/boot"
 step df -h "$R/boot"
 step find "$R/var/cache/pakfire" -type f
 step sqlite3 -header -column "$DB" \
-	"SELECT update_number AS core, mount, needed, available, reserve, fits FROM space_checks"
+	"SELECT unit, mount, needed, available, reserve, fits FROM space_checks"
 step sqlite3 -header -column "$DB" \
 	"SELECT id, command, outcome, exit_code, error FROM transactions WHERE command = 'upgrade'"
 
@@ -144,7 +144,7 @@ say "What the database says"
 step sqlite3 -header -column "$DB" \
 	"SELECT number, series, outcome, datetime(applied_at, 'unixepoch') AS applied_at FROM updates ORDER BY number"
 step sqlite3 -header -column "$DB" \
-	"SELECT transaction_id AS tx, update_number AS core, mount, needed, available, fits FROM space_checks ORDER BY id"
+	"SELECT transaction_id AS tx, unit, mount, needed, available, fits FROM space_checks ORDER BY id"
 step sqlite3 "$DB" "SELECT 'core level: ' || core FROM system"
 
 echo

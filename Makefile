@@ -9,7 +9,8 @@ BUILD   ?= build
 CC      ?= cc
 
 # libcurl: headers only; fetch.c loads it with the first download (dlopen).
-PKGS      := libarchive gpgme sqlite3 nettle
+# json-c: the --json output (why json-c: pakfire/cli/jsonc.h).
+PKGS      := libarchive gpgme sqlite3 nettle json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -ldl -pthread
 

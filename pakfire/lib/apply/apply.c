@@ -580,8 +580,10 @@ static int commit_names(struct stage *st)
 
 static void kept(struct stage *st, const struct pf_entry *e, const char *why)
 {
-	pf_emit(st->ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = st->number,
-					     .path = e->path, .text = why });
+	char id[32];
+
+	snprintf(id, sizeof(id), "core-%u", st->number);
+	pf_emit_file_kept(st->ctx, (struct pf_unit_ref){ id, st->number }, e->path, why);
 }
 
 /* Decide which 'remove' entries may go: owned by an earlier update and, for

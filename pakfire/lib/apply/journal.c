@@ -101,8 +101,10 @@ int pf_journal_roll_back(struct pf_ctx *ctx, unsigned number, const struct pf_ma
 
 static void kept(struct pf_ctx *ctx, unsigned number, const char *path, const char *why)
 {
-	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = number,
-					 .path = path, .text = why });
+	char id[32];
+
+	snprintf(id, sizeof(id), "core-%u", number);
+	pf_emit_file_kept(ctx, (struct pf_unit_ref){ id, number }, path, why);
 }
 
 int pf_journal_clean_up(struct pf_ctx *ctx, unsigned number, const struct pf_manifest *m,

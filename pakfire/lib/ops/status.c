@@ -8,20 +8,25 @@
 #include "format/index.h"
 #include "ops/status.h"
 #include "ops/update.h"
+#include "state/db.h"
 
 int pf_status(struct pf_ctx *ctx, struct pf_status *out)
 {
 	const struct pf_index_entry **chain = NULL;
 	struct pf_stored_index stored;
+	struct pf_system sys;
 	struct pf_index *idx = NULL;
 	size_t n = 0;
 	bool found;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (pf_db_get_system(ctx, &out->system) < 0 || pf_db_last_tx(ctx, &out->last) < 0 ||
-	    pf_db_load_index(ctx, out->system.series, out->system.arch, &stored, &found) < 0)
+	if (pf_db_get_system(ctx, &sys) < 0 || pf_last_run(ctx, &out->last, &out->have_last) < 0 ||
+	    pf_db_load_index(ctx, sys.series, sys.arch, &stored, &found) < 0)
 		return -1;
+	snprintf(out->series, sizeof(out->series), "%s", sys.series);
+	snprintf(out->arch, sizeof(out->arch), "%s", sys.arch);
+	out->core = sys.core;
 	if (!found)
 		return 0;
 	out->have_index = true;
@@ -31,8 +36,8 @@ int pf_status(struct pf_ctx *ctx, struct pf_status *out)
 	out->index_fetched_at = stored.fetched_at;
 	out->index_expired = pf_index_expired(ctx, stored.valid_until);
 	pf_stored_index_clear(&stored);
-	if (pf_current_index(ctx, &out->system, false, &idx) < 0 ||
-	    pf_pending(ctx, idx, out->system.core, 0, &chain, &n) < 0)
+	if (pf_current_index(ctx, &sys, false, &idx) < 0 ||
+	    pf_pending(ctx, idx, sys.core, 0, &chain, &n) < 0)
 		goto out;
 	out->pending = calloc(n ? n : 1, sizeof(*out->pending));
 	if (!out->pending) {

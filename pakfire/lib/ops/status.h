@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "state/db.h"
+#include "ops/history.h"
 
 struct pf_ctx;
 
@@ -18,8 +18,11 @@ struct pf_status_update {
 	uint64_t package_size;
 };
 
+/* What the front end shows; filled from the state layer, never a row of it. */
 struct pf_status {
-	struct pf_system system;
+	char series[64];
+	char arch[64];
+	unsigned core;
 	bool have_index;
 	uint64_t index_revision;
 	time_t index_date;
@@ -28,7 +31,8 @@ struct pf_status {
 	bool index_expired;
 	struct pf_status_update *pending; /* malloc'd */
 	size_t n_pending;
-	struct pf_tx_info last;
+	bool have_last;
+	struct pf_run last;    /* the newest run of a command, if have_last */
 };
 
 int pf_status(struct pf_ctx *ctx, struct pf_status *out);

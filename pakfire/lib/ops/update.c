@@ -139,10 +139,12 @@ int pf_update(struct pf_ctx *ctx)
 			goto out;
 		free(chain);
 		pf_emit(ctx, &(struct pf_event){
-			.type = PF_EV_INDEX_VERIFIED, .series = idx->series,
-			.revision = idx->revision, .date = idx->date,
-			.valid_until = idx->valid_until, .name = stored.signer,
-			.number = (unsigned)n,
+			.type = PF_EV_INDEX_VERIFIED,
+			.index = {
+				.series = idx->series, .revision = idx->revision,
+				.date = idx->date, .valid_until = idx->valid_until,
+				.signer = stored.signer, .pending = (unsigned)n,
+			},
 		});
 	}
 	r = 0;

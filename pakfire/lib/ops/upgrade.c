@@ -172,6 +172,7 @@ static int fetch_package(struct pf_ctx *ctx, const struct pf_system *sys, int ca
 static void announce(struct pf_ctx *ctx, const struct step *s)
 {
 	uint64_t files = 0, bytes = 0, removes = 0;
+	char id[32];
 
 	for (size_t i = 0; i < s->m->n; i++) {
 		const struct pf_entry *e = &s->m->entries[i];
@@ -181,9 +182,14 @@ static void announce(struct pf_ctx *ctx, const struct step *s)
 		bytes += e->type == PF_ENTRY_FILE ? e->size : 0;
 		removes += e->type == PF_ENTRY_REMOVE;
 	}
+	snprintf(id, sizeof(id), "core-%u", s->ie->number);
 	pf_emit(ctx, &(struct pf_event){
-		.type = PF_EV_UPDATE_PENDING, .number = s->ie->number, .text = s->ie->summary,
-		.files = files, .total = bytes, .removed = removes, .reboot = s->ie->reboot,
+		.type = PF_EV_UNIT_PENDING,
+		.pending = {
+			.unit = { id, s->ie->number }, .summary = s->ie->summary,
+			.entries = files, .bytes = bytes, .removals = removes,
+			.reboot = s->ie->reboot,
+		},
 	});
 }
 
@@ -194,10 +200,14 @@ static int apply_one(struct pf_ctx *ctx, int64_t tx, const struct pf_system *sys
 	const struct pf_index_entry *ie = s->ie;
 	const char *name = base_name(ie->package);
 	struct pf_apply_result res;
+	char id[32];
 	int fd, r;
 
-	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_UPDATE_BEGIN, .number = ie->number,
-					 .text = ie->summary });
+	snprintf(id, sizeof(id), "core-%u", ie->number);
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_UNIT_BEGIN,
+		.begin = { .unit = { id, ie->number }, .summary = ie->summary },
+	});
 	if (s->pak_fd >= 0) {
 		/* Verified in the cache when its manifest was read there. */
 		if (pf_db_tx_step(ctx, tx, ie->number, "verified", "already in the cache") < 0)
@@ -228,8 +238,11 @@ static int apply_one(struct pf_ctx *ctx, int64_t tx, const struct pf_system *sys
 	if (unlinkat(cache_fd, name, 0) < 0)
 		pf_warn(ctx, "could not delete %s from the cache: %s", name, strerror(errno));
 	pf_emit(ctx, &(struct pf_event){
-		.type = PF_EV_UPDATE_DONE, .number = ie->number, .files = res.files,
-		.removed = res.removed, .kept = res.kept, .reboot = ie->reboot,
+		.type = PF_EV_UNIT_DONE,
+		.done = {
+			.unit = { id, ie->number }, .installed = res.files,
+			.removed = res.removed, .kept = res.kept, .reboot = ie->reboot,
+		},
 	});
 	return 0;
 }
@@ -305,8 +318,10 @@ int pf_upgrade(struct pf_ctx *ctx, const struct pf_upgrade_opts *opts)
 	    pf_pending(ctx, idx, sys.core, opts->to, &chain, &n) < 0)
 		goto out;
 	if (n == 0) {
-		pf_emit(ctx, &(struct pf_event){ .type = PF_EV_UPTODATE, .number = sys.core,
-						 .series = sys.series });
+		pf_emit(ctx, &(struct pf_event){
+			.type = PF_EV_UPTODATE,
+			.uptodate = { .core = sys.core, .series = sys.series },
+		});
 		r = 0;
 		goto out;
 	}

@@ -48,19 +48,21 @@ int pf_space_plan(struct pf_ctx *ctx, struct pf_space_check *sc,
 void pf_space_emit(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, bool refused)
 {
 	const struct pf_plan_update *u = &p->updates[i];
+	char id[32];
 
+	snprintf(id, sizeof(id), "core-%u", u->number);
 	for (size_t k = 0; k < u->n_rows; k++) {
 		const struct pf_plan_row *r = &u->rows[k];
 		const struct pf_plan_fs *fs = &p->fs[r->fs];
 
 		pf_emit(ctx, &(struct pf_event){
-			.type = refused ? PF_EV_REFUSED : PF_EV_PLAN, .number = u->number,
-			.name = fs->name,
+			.type = refused ? PF_EV_SPACE_REFUSED : PF_EV_SPACE_PLAN,
 			.space = {
+				.unit = { id, u->number }, .mount = fs->name,
 				.needed = r->needed, .inodes_needed = r->inodes_needed,
 				.available = r->available, .inodes_available = r->inodes_available,
 				.reserve = fs->reserve, .after = r->after, .fits = r->fits,
-				.readonly = fs->space.readonly,
+				.read_only = fs->space.readonly,
 			},
 		});
 	}

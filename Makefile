@@ -50,9 +50,17 @@ $(BUILD)/pakfire: $(CLI_OBJ) $(BUILD)/libpakfire.a
 $(BUILD)/pakfire-repo: $(REPO_OBJ) $(BUILD)/libpakfire.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libpakfire.a
+# The front end's parts without its main(), for unit tests of them
+# (tests include "cli/jsonc.h").
+CLI_PARTS := $(filter-out $(BUILD)/obj/pakfire/cli/main.o,$(CLI_OBJ))
+$(BUILD)/libpakfire-cli.a: $(CLI_PARTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libpakfire-cli.a $(BUILD)/libpakfire.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS_ALL) -Itests/unit -Ipakfire $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire-cli.a \
+		$(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
 
 unit: all $(UNIT_BIN)
 

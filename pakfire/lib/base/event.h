@@ -6,7 +6,7 @@
  * like libalpm's alpm_event_t and FreeBSD pkg's union pkg_event): a field
  * means one thing wherever it appears. Adding an event: a type and its struct
  * here, then one renderer in each of pakfire/cli/render-text.c and
- * render-json.c (docs/architecture.md). */
+ * render-json.c. */
 #ifndef PF_EVENT_H
 #define PF_EVENT_H
 

@@ -9,7 +9,8 @@ BUILD   ?= build
 CC      ?= cc
 
 # libcurl: headers only; fetch.c loads it with the first download (dlopen).
-PKGS      := libarchive gpgme sqlite3 nettle
+# json-c: the --json output (why json-c: pakfire/cli/jsonc.h).
+PKGS      := libarchive gpgme sqlite3 nettle json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -ldl -pthread
 
@@ -49,9 +50,17 @@ $(BUILD)/pakfire: $(CLI_OBJ) $(BUILD)/libpakfire.a
 $(BUILD)/pakfire-repo: $(REPO_OBJ) $(BUILD)/libpakfire.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libpakfire.a
+# The front end's parts without its main(), for unit tests of them
+# (tests include "cli/jsonc.h").
+CLI_PARTS := $(filter-out $(BUILD)/obj/pakfire/cli/main.o,$(CLI_OBJ))
+$(BUILD)/libpakfire-cli.a: $(CLI_PARTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libpakfire-cli.a $(BUILD)/libpakfire.a
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS_ALL) -Itests/unit $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
+	$(CC) $(CFLAGS_ALL) -Itests/unit -Ipakfire $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire-cli.a \
+		$(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
 
 unit: all $(UNIT_BIN)
 

@@ -7,6 +7,7 @@ set -euo pipefail
 PACKAGES=(
 	build-essential pkg-config
 	libarchive-dev libcurl4-openssl-dev libgpgme-dev libsqlite3-dev nettle-dev
+	libjson-c-dev
 	libcmocka-dev
 	lighttpd gnupg sqlite3 zstd python3 e2fsprogs util-linux curl strace
 )

@@ -4,14 +4,13 @@
 
 #include "cli.h"
 #include "base/context.h"
+#include "ops/history.h"
 #include "ops/session.h"
-#include "state/history.h"
 
 int cmd_history(struct cli *cli)
 {
-	struct pf_history_entry *h = NULL;
+	struct pf_history h;
 	long long id = 0;
-	size_t n = 0;
 
 	if (cli->n_args == 1) {
 		char *end;
@@ -24,9 +23,9 @@ int cmd_history(struct cli *cli)
 	} else if (cli->n_args > 1) {
 		return pf_fail(cli->ctx, PF_E_USAGE, "history takes at most one transaction number");
 	}
-	if (cli_need(cli, PF_NEED_DB) < 0 || pf_db_history(cli->session->db, id, &h, &n) < 0)
+	if (cli_need(cli, PF_NEED_DB) < 0 || pf_history(cli->session, id, &h) < 0)
 		return -1;
-	output_history(&cli->out, h, n, id > 0);
-	pf_history_free(h, n);
+	output_history(&cli->out, &h, id > 0);
+	pf_history_clear(&h);
 	return 0;
 }

@@ -42,14 +42,14 @@ static void on_event(const struct pf_event *ev, void *data)
 	switch (ev->type) {
 	case PF_EV_INFO:
 		if (ctx->verbosity >= 0)
-			printf("%s\n", ev->text);
+			printf("%s\n", ev->text.message);
 		break;
 	case PF_EV_WARNING:
-		fprintf(stderr, "pakfire-repo: warning: %s\n", ev->text);
+		fprintf(stderr, "pakfire-repo: warning: %s\n", ev->text.message);
 		break;
 	case PF_EV_DEBUG:
 		if (ctx->verbosity > 0)
-			fprintf(stderr, "pakfire-repo: %s\n", ev->text);
+			fprintf(stderr, "pakfire-repo: %s\n", ev->text.message);
 		break;
 	default:
 		break; /* the client's events: none come from these commands */

@@ -249,6 +249,44 @@ sys.exit(0 if (s["paths"], s["ok"], s["changed"], s["findings"], s["complete"]) 
          else "summary %r" % s)' "$RUN_OUT" || fail "verify --json: wrong summary"
 }
 
+# A path is bytes: one that is not UTF-8 and holds a control character
+# still gives a JSON document that a strict parser reads (U+FFFD in "path",
+# the exact bytes in "path_escaped"), and the text names it escaped.
+test_json_is_valid_utf8_whatever_bytes_a_path_holds() {
+	mini_at_139
+	local name=$'usr/bin/mini\xff\x01' hex
+	hex=$(printf '%s' "$name" | od -An -tx1 | tr -d ' \n')
+	mv "$R/usr/bin/mini" "$R/$name"
+	db_query "UPDATE files SET path = CAST(X'$hex' AS TEXT) WHERE path = 'usr/bin/mini'" >/dev/null ||
+		fail "could not rename the row"
+	assert_db "SELECT hex(path) FROM files WHERE path = CAST(X'$hex' AS TEXT)" "${hex^^}"
+	chmod 0700 "$R/$name"
+	# and a symlink whose target is not UTF-8 either
+	ln -sfn $'libmini\xfe\x1b[0m' "$R/usr/lib/libmini.so"
+
+	run pakfire --root "$R" verify
+	assert_exit 4
+	assert_findings \
+		"/usr/bin/mini\\xff\\x01: mode changed: expected 0755, found 0700 (installed by core 139)" \
+		"/usr/lib/libmini.so: target changed: expected 'libmini.so.139', found 'libmini\\xfe\\x1b[0m' (installed by core 139)"
+
+	run pakfire --root "$R" --json verify
+	assert_exit 4
+	python3 -c '
+import json, sys
+doc = json.loads(sys.stdin.buffer.read().decode("utf-8"))  # strict: fails on invalid UTF-8
+got = [(f["path"], f.get("path_escaped"), f["kind"], f["found"], f.get("found_escaped"))
+       for f in doc["verify"]["findings"]]
+want = [("/usr/bin/mini\ufffd\x01", "/usr/bin/mini\\xff\\x01", "mode", "0700", None),
+        ("/usr/lib/libmini.so", None, "target", "libmini\ufffd\x1b[0m", "libmini\\xfe\\x1b[0m")]
+sys.exit(0 if got == want else "findings %r, expected %r" % (got, want))' <"$RUN_OUT" ||
+		fail "verify --json: not valid UTF-8 JSON naming the path: $(head -c 600 "$RUN_OUT" | od -c | head -n 20)"
+	# the control characters are escaped, never raw
+	if LC_ALL=C grep -q $'[\x01-\x1f]' "$RUN_OUT"; then
+		fail "a raw control character in the JSON document"
+	fi
+}
+
 test_reads_only_and_while_another_pakfire_holds_the_lock() {
 	mini_at_139
 	poke_byte "$R/usr/bin/mini" 3

@@ -583,8 +583,7 @@ static int commit_names(struct stage *st)
 
 static void kept(struct stage *st, const struct pf_entry *e, const char *why)
 {
-	pf_emit(st->ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = st->u->number,
-					     .path = e->path, .text = why });
+	pf_emit_file_kept(st->ctx, pf_unit_ref_of(st->u), e->path, why);
 }
 
 /* Decide which 'remove' entries may go: owned by an earlier update and, for

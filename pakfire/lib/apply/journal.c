@@ -103,8 +103,7 @@ int pf_journal_roll_back(struct pf_ctx *ctx, const struct pf_unit *u, const char
 
 static void kept(struct pf_ctx *ctx, const struct pf_unit *u, const char *path, const char *why)
 {
-	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_FILE_KEPT, .number = u->number,
-					 .path = path, .text = why });
+	pf_emit_file_kept(ctx, pf_unit_ref_of(u), path, why);
 }
 
 int pf_journal_clean_up(struct pf_ctx *ctx, const struct pf_unit *u, const char *tag,

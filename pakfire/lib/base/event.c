@@ -19,7 +19,23 @@ static void emit_text(struct pf_ctx *ctx, enum pf_event_type type,
 	if (!ctx->event_fn)
 		return;
 	vsnprintf(text, sizeof(text), fmt, ap);
-	pf_emit(ctx, &(struct pf_event){ .type = type, .text = text });
+	pf_emit(ctx, &(struct pf_event){ .type = type, .text = { .message = text } });
+}
+
+void pf_emit_download(struct pf_ctx *ctx, enum pf_event_type type, const char *file,
+		      uint64_t done, uint64_t total)
+{
+	pf_emit(ctx, &(struct pf_event){
+		.type = type, .download = { .file = file, .done = done, .total = total },
+	});
+}
+
+void pf_emit_file_kept(struct pf_ctx *ctx, struct pf_unit_ref unit, const char *path,
+		       const char *reason)
+{
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_FILE_KEPT, .kept = { .unit = unit, .path = path, .reason = reason },
+	});
 }
 
 void pf_info(struct pf_ctx *ctx, const char *fmt, ...)

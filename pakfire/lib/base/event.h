@@ -1,60 +1,135 @@
 /* The library talks in events; the front end chooses the words.
  * No library function prints. Events are delivered synchronously to the sink
- * set on the context; the pointers inside live only during the call. */
+ * set on the context; the pointers inside live only during the call.
+ *
+ * One event type per kind of news, each with its own fields (a tagged union,
+ * like libalpm's alpm_event_t and FreeBSD pkg's union pkg_event): a field
+ * means one thing wherever it appears. Adding an event: a type and its struct
+ * here, then one renderer in each of pakfire/cli/render-text.c and
+ * render-json.c. */
 #ifndef PF_EVENT_H
 #define PF_EVENT_H
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <time.h>
 
 struct pf_ctx;
 
+/* What an event about an update is about: a unit of the transaction. */
+struct pf_unit_ref {
+	const char *id;        /* "core-141", or an add-on's name */
+	unsigned number;       /* core: its number, 0 for an add-on */
+};
+
 enum pf_event_type {
-	PF_EV_INFO,            /* text: a line for the user (shown unless --quiet) */
-	PF_EV_WARNING,         /* text: something the user should know */
-	PF_EV_DEBUG,           /* text: shown with --verbose */
-	PF_EV_INDEX_VERIFIED,  /* series, revision, date, valid_until, signer, count */
-	PF_EV_DOWNLOAD_START,  /* name, total (0 if unknown) */
-	PF_EV_DOWNLOAD_PROGRESS, /* name, done, total */
-	PF_EV_DOWNLOAD_DONE,   /* name, done */
-	PF_EV_UPTODATE,        /* number: the core level, nothing pending */
-	PF_EV_UPDATE_PENDING,  /* number, text (summary), files, total (bytes), removed, reboot */
-	PF_EV_UPDATE_BEGIN,    /* number, text (summary) */
-	PF_EV_UPDATE_DONE,     /* number, files, removed, kept, reboot */
-	PF_EV_FILE_KEPT,       /* number, path, text: why a removal was skipped */
-	PF_EV_PLAN,            /* number, name (mount), space: one row of the plan */
-	PF_EV_REFUSED,         /* number, name (mount), space: a row of a refusal */
+	PF_EV_INFO,             /* text: a line for the user (shown unless --quiet) */
+	PF_EV_WARNING,          /* text: something the user should know */
+	PF_EV_DEBUG,            /* text: shown with --verbose */
+	PF_EV_INDEX_VERIFIED,   /* index: a new signed index was accepted */
+	PF_EV_DOWNLOAD_START,   /* download: a transfer begins */
+	PF_EV_DOWNLOAD_PROGRESS, /* download: bytes so far (a few times a second) */
+	PF_EV_DOWNLOAD_DONE,    /* download: complete */
+	PF_EV_UPTODATE,         /* uptodate: nothing pending */
+	PF_EV_UNIT_PENDING,     /* pending: a unit the transaction will apply */
+	PF_EV_UNIT_BEGIN,       /* begin: a unit is being applied */
+	PF_EV_UNIT_DONE,        /* done: a unit is applied and recorded */
+	PF_EV_FILE_KEPT,        /* kept: a removal that was not done, and why */
+	PF_EV_SPACE_PLAN,       /* space: one row of the plan (a unit on a mount) */
+	PF_EV_SPACE_REFUSED,    /* space: one row of a refusal */
+	PF_EV__COUNT
+};
+
+struct pf_ev_text {
+	const char *message;
+};
+
+struct pf_ev_index_verified {
+	const char *series;
+	uint64_t revision;
+	time_t date;
+	time_t valid_until;
+	const char *signer;    /* the fingerprint of the key that signed it */
+	unsigned pending;      /* core updates pending once it is accepted */
+};
+
+struct pf_ev_download {
+	const char *file;      /* the file name (the URL's last part) */
+	uint64_t done;         /* bytes received so far (all of them when done) */
+	uint64_t total;        /* bytes expected, 0 if not known */
+};
+
+struct pf_ev_uptodate {
+	unsigned core;         /* the system's core level */
+	const char *series;
+};
+
+struct pf_ev_unit_pending {
+	struct pf_unit_ref unit;
+	const char *summary;   /* from the index, NULL if none */
+	uint64_t entries;      /* files, folders and symlinks it installs */
+	uint64_t bytes;        /* the size of its files */
+	uint64_t removals;     /* paths it removes */
+	bool reboot;
+};
+
+struct pf_ev_unit_begin {
+	struct pf_unit_ref unit;
+	const char *summary;
+};
+
+struct pf_ev_unit_done {
+	struct pf_unit_ref unit;
+	uint64_t installed;    /* entries installed */
+	uint64_t removed;      /* paths removed */
+	uint64_t kept;         /* removals skipped (each had a FILE_KEPT event) */
+	bool reboot;
+};
+
+struct pf_ev_file_kept {
+	struct pf_unit_ref unit; /* the unit whose removal it was */
+	const char *path;      /* relative to the root */
+	const char *reason;
+};
+
+/* One unit on one mount: the space it needs at its peak and what is left. */
+struct pf_ev_space_row {
+	struct pf_unit_ref unit;
+	const char *mount;
+	uint64_t needed, inodes_needed;
+	uint64_t available, inodes_available;
+	uint64_t reserve;
+	uint64_t after;        /* available once it is applied */
+	bool fits;
+	bool read_only;
 };
 
 struct pf_event {
 	enum pf_event_type type;
-	const char *text;
-	const char *name;      /* download: file name; index: signer fingerprint */
-	const char *path;
-	const char *series;
-	unsigned number;       /* core update number; index: stanza count */
-	uint64_t revision;
-	time_t date;
-	time_t valid_until;
-	uint64_t done;
-	uint64_t total;
-	uint64_t files;
-	uint64_t removed;
-	uint64_t kept;
-	int reboot;
-	struct pf_event_space {
-		uint64_t needed, inodes_needed;
-		uint64_t available, inodes_available;
-		uint64_t reserve, after;
-		int fits;
-		int readonly;
-	} space;
+	union {
+		struct pf_ev_text text;               /* INFO, WARNING, DEBUG */
+		struct pf_ev_index_verified index;    /* INDEX_VERIFIED */
+		struct pf_ev_download download;       /* DOWNLOAD_* */
+		struct pf_ev_uptodate uptodate;       /* UPTODATE */
+		struct pf_ev_unit_pending pending;    /* UNIT_PENDING */
+		struct pf_ev_unit_begin begin;        /* UNIT_BEGIN */
+		struct pf_ev_unit_done done;          /* UNIT_DONE */
+		struct pf_ev_file_kept kept;          /* FILE_KEPT */
+		struct pf_ev_space_row space;         /* SPACE_PLAN, SPACE_REFUSED */
+	};
 };
 
 typedef void (*pf_event_fn)(const struct pf_event *ev, void *data);
 
 /* Deliver ev to the context's sink (no-op without one). */
 void pf_emit(struct pf_ctx *ctx, const struct pf_event *ev);
+
+/* Shorthands for the events emitted in several places. TYPE is one of
+ * PF_EV_DOWNLOAD_START, _PROGRESS and _DONE. */
+void pf_emit_download(struct pf_ctx *ctx, enum pf_event_type type, const char *file,
+		      uint64_t done, uint64_t total);
+void pf_emit_file_kept(struct pf_ctx *ctx, struct pf_unit_ref unit, const char *path,
+		       const char *reason);
 
 /* "20.1 MiB": sizes as people read them (binary units, like df -h). */
 void pf_format_size(uint64_t bytes, char buf[32]);

@@ -213,11 +213,8 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
 	if (t - s->last_progress_ns < PROGRESS_STEP_NS)
 		return 0;
 	s->last_progress_ns = t;
-	pf_emit(s->ctx, &(struct pf_event){
-		.type = PF_EV_DOWNLOAD_PROGRESS, .name = s->name,
-		.done = (uint64_t)dlnow,
-		.total = s->expected ? s->expected : (uint64_t)(dltotal > 0 ? dltotal : 0),
-	});
+	pf_emit_download(s->ctx, PF_EV_DOWNLOAD_PROGRESS, s->name, (uint64_t)dlnow,
+			 s->expected ? s->expected : (uint64_t)(dltotal > 0 ? dltotal : 0));
 	return 0;
 }
 
@@ -299,15 +296,13 @@ static int transfer(struct pf_ctx *ctx, const char *url, struct sink *s, long *h
 		return pf_fail(ctx, PF_E_OTHER, "%s: cannot set up libcurl", url);
 
 	s->name = basename_of(url);
-	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_DOWNLOAD_START, .name = s->name,
-					 .total = s->expected });
+	pf_emit_download(ctx, PF_EV_DOWNLOAD_START, s->name, 0, s->expected);
 	rc = api->easy_perform(c);
 	api->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
 	if (http_status)
 		*http_status = status;
 	if (rc == CURLE_OK) {
-		pf_emit(ctx, &(struct pf_event){ .type = PF_EV_DOWNLOAD_DONE, .name = s->name,
-						 .done = s->got, .total = s->got });
+		pf_emit_download(ctx, PF_EV_DOWNLOAD_DONE, s->name, s->got, s->got);
 		return 0;
 	}
 	if (rc == CURLE_ABORTED_BY_CALLBACK && pf_interrupted(ctx))

@@ -9,9 +9,9 @@
 #include "ops/status.h"
 #include "ops/session.h"
 #include "ops/update.h"
+#include "ops/history.h"
 #include "resolve/resolve.h"
 #include "resolve/transaction.h"
-#include "state/history.h"
 #include "state/system.h"
 
 int pf_status(struct pf_session *s, struct pf_status *out)
@@ -19,14 +19,18 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 	struct pf_ctx *ctx = s->ctx;
 	struct pf_transaction *t = NULL;
 	struct pf_stored_index stored;
+	struct pf_system sys;
 	struct pf_index *idx = NULL;
 	bool found;
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (pf_db_get_system(s->db, &out->system) < 0 || pf_db_last_tx(s->db, &out->last) < 0 ||
-	    pf_db_load_index(s->db, out->system.series, out->system.arch, &stored, &found) < 0)
+	if (pf_db_get_system(s->db, &sys) < 0 || pf_last_run(s->db, &out->last, &out->have_last) < 0 ||
+	    pf_db_load_index(s->db, sys.series, sys.arch, &stored, &found) < 0)
 		return -1;
+	snprintf(out->series, sizeof(out->series), "%s", sys.series);
+	snprintf(out->arch, sizeof(out->arch), "%s", sys.arch);
+	out->core = sys.core;
 	if (!found)
 		return 0;
 	out->have_index = true;
@@ -36,10 +40,11 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 	out->index_fetched_at = stored.fetched_at;
 	out->index_expired = pf_index_expired(s->config->valid_until_grace, stored.valid_until);
 	pf_stored_index_clear(&stored);
-	t = pf_transaction_new(ctx, out->system.series, out->system.arch, out->system.core);
-	if (!t || pf_current_index(s, &out->system, false, &idx) < 0 ||
+	t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);
+	if (!t || pf_current_index(s, &sys, false, &idx) < 0 ||
 	    pf_resolve_core_chain(ctx, idx, t, 0) < 0)
 		goto out;
+	snprintf(out->successor, sizeof(out->successor), "%s", idx->successor ? idx->successor : "");
 	out->pending = calloc(t->n ? t->n : 1, sizeof(*out->pending));
 	if (!out->pending) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
@@ -49,6 +54,7 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 		const struct pf_index_entry *e = t->units[i].entry;
 		struct pf_status_update *u = &out->pending[i];
 
+		snprintf(u->unit, sizeof(u->unit), "%s", t->units[i].id);
 		u->number = e->number;
 		snprintf(u->summary, sizeof(u->summary), "%s", e->summary ? e->summary : "");
 		u->reboot = e->reboot;

@@ -7,29 +7,34 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "state/history.h"
-#include "state/system.h"
+#include "ops/history.h"
 
 struct pf_session;
 
 struct pf_status_update {
+	char unit[64];          /* "core-141" */
 	unsigned number;
 	char summary[256];
 	bool reboot;
 	uint64_t package_size;
 };
 
+/* What the front end shows; filled from the state layer, never a row of it. */
 struct pf_status {
-	struct pf_system system;
+	char series[64];
+	char arch[64];
+	unsigned core;
 	bool have_index;
 	uint64_t index_revision;
 	time_t index_date;
 	time_t index_valid_until;
 	time_t index_fetched_at;
 	bool index_expired;
+	char successor[64];     /* the index says the series is closed: its successor, else "" */
 	struct pf_status_update *pending; /* malloc'd */
 	size_t n_pending;
-	struct pf_tx_info last;
+	bool have_last;
+	struct pf_run last;    /* the newest run of a command, if have_last */
 };
 
 int pf_status(struct pf_session *s, struct pf_status *out);

@@ -152,10 +152,12 @@ int pf_update(struct pf_session *s)
 	if (!t || pf_resolve_core_chain(ctx, idx, t, 0) < 0)
 		goto out;
 	pf_emit(ctx, &(struct pf_event){
-		.type = PF_EV_INDEX_VERIFIED, .series = idx->series,
-		.revision = idx->revision, .date = idx->date,
-		.valid_until = idx->valid_until, .name = stored.signer,
-		.number = (unsigned)t->n,
+		.type = PF_EV_INDEX_VERIFIED,
+		.index = {
+			.series = idx->series, .revision = idx->revision,
+			.date = idx->date, .valid_until = idx->valid_until,
+			.signer = stored.signer, .pending = (unsigned)t->n,
+		},
 	});
 	warn_successor(ctx, idx);
 	r = 0;

@@ -48,8 +48,12 @@ static void announce(struct pf_ctx *ctx, const struct pf_unit *u)
 		removes += e->type == PF_ENTRY_REMOVE;
 	}
 	pf_emit(ctx, &(struct pf_event){
-		.type = PF_EV_UPDATE_PENDING, .number = u->number, .text = u->entry->summary,
-		.files = files, .total = bytes, .removed = removes, .reboot = u->entry->reboot,
+		.type = PF_EV_UNIT_PENDING,
+		.pending = {
+			.unit = pf_unit_ref_of(u), .summary = u->entry->summary,
+			.entries = files, .bytes = bytes, .removals = removes,
+			.reboot = u->entry->reboot,
+		},
 	});
 }
 
@@ -65,8 +69,10 @@ static int apply_one(struct run *run, size_t i, bool *undecided)
 	bool cached = u->pak_fd >= 0;
 	int fd, r;
 
-	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_UPDATE_BEGIN, .number = u->number,
-					 .text = u->entry->summary });
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_UNIT_BEGIN,
+		.begin = { .unit = pf_unit_ref_of(u), .summary = u->entry->summary },
+	});
 	if (cached) {
 		if (pf_db_tx_step(db, run->tx, u->id, "verified", "already in the cache") < 0)
 			return -1;
@@ -91,8 +97,11 @@ static int apply_one(struct run *run, size_t i, bool *undecided)
 	if (unlinkat(run->cache_fd, name, 0) < 0)
 		pf_warn(ctx, "could not delete %s from the cache: %s", name, strerror(errno));
 	pf_emit(ctx, &(struct pf_event){
-		.type = PF_EV_UPDATE_DONE, .number = u->number, .files = res.files,
-		.removed = res.removed, .kept = res.kept, .reboot = u->entry->reboot,
+		.type = PF_EV_UNIT_DONE,
+		.done = {
+			.unit = pf_unit_ref_of(u), .installed = res.files,
+			.removed = res.removed, .kept = res.kept, .reboot = u->entry->reboot,
+		},
 	});
 	return 0;
 }
@@ -200,8 +209,10 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 	    prepare(&run, opts, cache, idx, &sc) < 0)
 		goto out;
 	if (run.t->n == 0) {
-		pf_emit(ctx, &(struct pf_event){ .type = PF_EV_UPTODATE, .number = sys.core,
-						 .series = sys.series });
+		pf_emit(ctx, &(struct pf_event){
+			.type = PF_EV_UPTODATE,
+			.uptodate = { .core = sys.core, .series = sys.series },
+		});
 		if (idx->successor)
 			pf_warn(ctx, "series %s is closed: its successor is series %s, and this"
 				" version of pakfire cannot move a system to another series",

@@ -11,7 +11,7 @@ struct pf_session;
 struct pf_upgrade_opts {
 	unsigned to;        /* stop at this core level (0: the newest) */
 	bool dry_run;       /* show what would happen, change nothing */
-	/* Asked once the pending chain is known (PF_EV_UPDATE_PENDING events
+	/* Asked once the pending chain is known (PF_EV_UNIT_PENDING events
 	 * were emitted); false stops without changing anything. NULL: yes. */
 	bool (*confirm)(void *data);
 	void *confirm_data;

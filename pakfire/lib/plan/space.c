@@ -53,13 +53,13 @@ void pf_space_emit(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, bool r
 		const struct pf_plan_fs *fs = &p->fs[r->fs];
 
 		pf_emit(ctx, &(struct pf_event){
-			.type = refused ? PF_EV_REFUSED : PF_EV_PLAN, .number = u->number,
-			.name = fs->name,
+			.type = refused ? PF_EV_SPACE_REFUSED : PF_EV_SPACE_PLAN,
 			.space = {
+				.unit = { u->unit, u->number }, .mount = fs->name,
 				.needed = r->needed, .inodes_needed = r->inodes_needed,
 				.available = r->available, .inodes_available = r->inodes_available,
 				.reserve = fs->reserve, .after = r->after, .fits = r->fits,
-				.readonly = fs->space.readonly,
+				.read_only = fs->space.readonly,
 			},
 		});
 	}

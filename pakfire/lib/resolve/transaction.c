@@ -41,6 +41,11 @@ void pf_transaction_free(struct pf_transaction *t)
 	free(t);
 }
 
+struct pf_unit_ref pf_unit_ref_of(const struct pf_unit *u)
+{
+	return (struct pf_unit_ref){ .id = u->id, .number = u->number };
+}
+
 void pf_unit_core_id(char out[PF_UNIT_ID_MAX], unsigned number)
 {
 	snprintf(out, PF_UNIT_ID_MAX, "core-%u", number);

@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/event.h"
+
 struct pf_ctx;
 struct pf_index;
 struct pf_index_entry;
@@ -59,6 +61,9 @@ int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 
 /* The core level the system is at before unit I is applied. */
 unsigned pf_transaction_level_before(const struct pf_transaction *t, size_t i);
+
+/* How events name U (base/event.h). */
+struct pf_unit_ref pf_unit_ref_of(const struct pf_unit *u);
 
 /* The unit id of a core update: "core-141". */
 void pf_unit_core_id(char out[PF_UNIT_ID_MAX], unsigned number);

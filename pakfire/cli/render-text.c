@@ -1,0 +1,223 @@
+/* Events as text for people: one renderer per event type, in a table
+ * indexed by the type. Results and the space table go to stdout; warnings,
+ * kept files and the progress bar (on a terminal only) to stderr. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/event.h"
+#include "render.h"
+
+static void text_line(struct output *o, const struct pf_event *ev)
+{
+	(void)o;
+	printf("%s\n", ev->text.message);
+}
+
+static void text_warning(struct output *o, const struct pf_event *ev)
+{
+	(void)o;
+	fflush(stdout); /* keep stdout and stderr in order in a pipe */
+	fprintf(stderr, "pakfire: warning: %s\n", ev->text.message);
+}
+
+static void text_index_verified(struct output *o, const struct pf_event *ev)
+{
+	const struct pf_ev_index_verified *v = &ev->index;
+	char date[32], until[32];
+
+	(void)o;
+	format_time(v->date, date);
+	format_time(v->valid_until, until);
+	printf("Index %s revision %llu of %s verified (valid until %s, signed by %s).\n",
+	       v->series, (unsigned long long)v->revision, date, until, v->signer);
+	if (v->pending)
+		printf("%u core update%s pending: run 'pakfire upgrade'.\n", v->pending,
+		       v->pending == 1 ? "" : "s");
+	else
+		printf("No core updates pending.\n");
+}
+
+static void text_download_start(struct output *o, const struct pf_event *ev)
+{
+	/* Nothing: the progress bar appears with the first progress. */
+	(void)o;
+	(void)ev;
+}
+
+static void text_download_progress(struct output *o, const struct pf_event *ev)
+{
+	const struct pf_ev_download *d = &ev->download;
+	char done[32], total[32];
+	int width = 30, fill = 0;
+
+	if (!o->tty)
+		return;
+	pf_format_size(d->done, done);
+	pf_format_size(d->total, total);
+	if (d->total)
+		fill = (int)(d->done * (uint64_t)width / d->total);
+	fprintf(stderr, "\r  %-24.24s [%-*.*s] %s / %s ", d->file, width, fill,
+		"==============================", done, d->total ? total : "?");
+	o->progress_shown = true;
+}
+
+static void text_download_done(struct output *o, const struct pf_event *ev)
+{
+	char size[32];
+
+	(void)o;
+	pf_format_size(ev->download.done, size);
+	printf("Downloaded %s (%s)\n", ev->download.file, size);
+}
+
+static void text_uptodate(struct output *o, const struct pf_event *ev)
+{
+	(void)o;
+	printf("Core %u is up to date; nothing to do.\n", ev->uptodate.core);
+}
+
+static void text_unit_pending(struct output *o, const struct pf_event *ev)
+{
+	const struct pf_ev_unit_pending *p = &ev->pending;
+	char size[32];
+
+	(void)o;
+	pf_format_size(p->bytes, size);
+	printf("  core %-5u %6llu entries, %10s, %3llu removals%s  %s\n", p->unit.number,
+	       (unsigned long long)p->entries, size, (unsigned long long)p->removals,
+	       p->reboot ? ", reboot" : "", p->summary ? p->summary : "");
+}
+
+static void text_unit_begin(struct output *o, const struct pf_event *ev)
+{
+	(void)o;
+	printf("Applying core %u...\n", ev->begin.unit.number);
+}
+
+static void text_unit_done(struct output *o, const struct pf_event *ev)
+{
+	const struct pf_ev_unit_done *d = &ev->done;
+
+	(void)o;
+	printf("Core %u applied: %llu installed, %llu removed, %llu kept.\n", d->unit.number,
+	       (unsigned long long)d->installed, (unsigned long long)d->removed,
+	       (unsigned long long)d->kept);
+}
+
+static void text_file_kept(struct output *o, const struct pf_event *ev)
+{
+	const struct pf_ev_file_kept *k = &ev->kept;
+
+	(void)o;
+	fflush(stdout);
+	fprintf(stderr, "pakfire: core %u: kept /%s: %s\n", k->unit.number, k->path, k->reason);
+}
+
+/* A plan row: one unit on one mount, under one header. */
+static void text_space_plan(struct output *o, const struct pf_event *ev)
+{
+	const struct pf_ev_space_row *s = &ev->space;
+	char need[32], avail[32], res[32], after[32];
+
+	if (!o->plan_unit[0])
+		printf("Space needed at the peak of each update, per mount:\n"
+		       "  %-10s %-12s %12s %12s %12s %12s\n", "update", "mount", "needed",
+		       "available", "reserve", "after");
+	snprintf(o->plan_unit, sizeof(o->plan_unit), "%s", s->unit.id ? s->unit.id : "?");
+	pf_format_size(s->needed, need);
+	pf_format_size(s->available, avail);
+	pf_format_size(s->reserve, res);
+	pf_format_size(s->after, after);
+	printf("  core %-5u %-12s %12s %12s %12s %12s  %s\n", s->unit.number, s->mount, need, avail,
+	       res, s->fits ? after : "-",
+	       s->fits ? "ok" : s->read_only ? "READ-ONLY" :
+	       s->needed + s->reserve <= s->available ? "NO INODES" : "DOES NOT FIT");
+}
+
+/* A refusal: the table a person acts on (output_finish adds what frees
+ * space), with a header for each unit. */
+static void text_space_refused(struct output *o, const struct pf_event *ev)
+{
+	const struct pf_ev_space_row *s = &ev->space;
+	const char *id = s->unit.id ? s->unit.id : "?";
+	char need[32], avail[32], res[32], lack[32];
+	uint64_t shortfall = space_shortfall(s);
+
+	if (strcmp(o->refused_unit, id)) {
+		printf("Core %u does not fit; nothing of it was written:\n"
+		       "  %-12s %12s %12s %12s %12s %14s\n", s->unit.number, "mount", "needed",
+		       "available", "reserve", "shortfall", "inodes");
+		snprintf(o->refused_unit, sizeof(o->refused_unit), "%s", id);
+	}
+	pf_format_size(s->needed, need);
+	pf_format_size(s->available, avail);
+	pf_format_size(s->reserve, res);
+	pf_format_size(shortfall, lack);
+	printf("  %-12s %12s %12s %12s %12s %6llu/%-7llu%s\n", s->mount, need, avail, res,
+	       shortfall ? lack : "-", (unsigned long long)s->inodes_needed,
+	       (unsigned long long)s->inodes_available, s->read_only ? " read-only" : "");
+	o->refused_rows++;
+}
+
+/* Each type's renderer, and the verbosity from which it shows: -1 even
+ * with --quiet (warnings, and a refusal: it is the why of the error), 0
+ * normally, 1 only with --verbose. */
+static const struct {
+	void (*render)(struct output *o, const struct pf_event *ev);
+	int from;
+} renderers[PF_EV__COUNT] = {
+	[PF_EV_INFO] = { text_line, 0 },
+	[PF_EV_WARNING] = { text_warning, -1 },
+	[PF_EV_DEBUG] = { text_line, 1 },
+	[PF_EV_INDEX_VERIFIED] = { text_index_verified, 0 },
+	[PF_EV_DOWNLOAD_START] = { text_download_start, 0 },
+	[PF_EV_DOWNLOAD_PROGRESS] = { text_download_progress, 0 },
+	[PF_EV_DOWNLOAD_DONE] = { text_download_done, 1 },
+	[PF_EV_UPTODATE] = { text_uptodate, 0 },
+	[PF_EV_UNIT_PENDING] = { text_unit_pending, 0 },
+	[PF_EV_UNIT_BEGIN] = { text_unit_begin, 0 },
+	[PF_EV_UNIT_DONE] = { text_unit_done, 0 },
+	[PF_EV_FILE_KEPT] = { text_file_kept, -1 },
+	[PF_EV_SPACE_PLAN] = { text_space_plan, 0 },
+	[PF_EV_SPACE_REFUSED] = { text_space_refused, -1 },
+};
+/* A new event type needs its line above (and in render-json.c). */
+_Static_assert(PF_EV__COUNT == 14, "an event type without a text renderer");
+
+void render_text_end_progress(struct output *o)
+{
+	if (o->progress_shown) {
+		fputc('\n', stderr);
+		o->progress_shown = false;
+	}
+}
+
+void render_text(struct output *o, const struct pf_event *ev)
+{
+	if ((unsigned)ev->type >= PF_EV__COUNT)
+		return;
+	if (ev->type != PF_EV_DOWNLOAD_PROGRESS)
+		render_text_end_progress(o);
+	if (o->verbosity < renderers[ev->type].from)
+		return;
+	renderers[ev->type].render(o, ev);
+	if (ev->type != PF_EV_DOWNLOAD_PROGRESS)
+		fflush(stdout);
+}
+
+uint64_t space_shortfall(const struct pf_ev_space_row *row)
+{
+	uint64_t want = row->needed + row->reserve;
+
+	return want > row->available ? want - row->available : 0;
+}
+
+void format_time(time_t t, char buf[32])
+{
+	struct tm tm;
+
+	if (!t || !gmtime_r(&t, &tm))
+		snprintf(buf, 32, "never");
+	else
+		strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}

@@ -1,0 +1,58 @@
+/* `pakfire history`: what each run of a command that changed something did,
+ * step by step. These are the views the front end renders (status shows the
+ * last run too); they are filled from the state layer's rows here, so that
+ * the front end never sees a database row. */
+#ifndef PF_HISTORY_H
+#define PF_HISTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+struct pf_db;
+struct pf_session;
+
+/* One recorded run of a command (the database calls it a transaction; it is
+ * not the transaction of units that an upgrade applies). */
+struct pf_run {
+	int64_t id;
+	char command[32];
+	time_t started;
+	time_t ended;          /* 0 while running, or if it was killed */
+	char outcome[16];      /* ok | failed | refused | interrupted | "" */
+	bool has_exit_code;    /* false: the process never finished */
+	int exit_code;
+	char error[2048];      /* "" if none */
+};
+
+/* One step of a run: how far a unit got, and why it stopped. */
+struct pf_run_step {
+	time_t at;
+	char unit[64];         /* the unit it is about ("core-141"), "" if none */
+	char label[64];        /* as messages name it ("core 141"), "" if none */
+	unsigned core;         /* a core unit's number, 0 otherwise */
+	char step[32];
+	char detail[256];      /* "" if none */
+};
+
+struct pf_history_run {
+	struct pf_run run;
+	struct pf_run_step *steps; /* malloc'd */
+	size_t n_steps;
+};
+
+struct pf_history {
+	struct pf_history_run *runs; /* malloc'd, oldest first */
+	size_t n;
+};
+
+/* Every run, oldest first, or only run ID when ID > 0 (a usage error when
+ * there is none). Needs an open database. */
+int pf_history(struct pf_session *s, int64_t id, struct pf_history *out);
+void pf_history_clear(struct pf_history *h);
+
+/* The newest run; *found false when nothing has run yet. */
+int pf_last_run(struct pf_db *db, struct pf_run *out, bool *found);
+
+#endif

@@ -8,7 +8,7 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-# libcurl: headers only; fetch.c loads it with the first download (dlopen).
+# libcurl: headers only; fetch/transfer.c loads it with the first download (dlopen).
 PKGS      := libarchive gpgme sqlite3 nettle
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS)) -ldl -pthread

@@ -16,7 +16,9 @@
 #include "format/manifest.h"
 #include "format/pak.h"
 #include "base/path.h"
+#include "base/strings.h"
 #include "plan/space.h"
+#include "ops/downloader.h"
 #include "ops/update.h"
 #include "ops/upgrade.h"
 
@@ -42,34 +44,27 @@ static void steps_free(struct step *s, size_t n)
 
 /* One mirror's copy of a manifest: its size and hash must match the signed
  * index before the parser sees a byte. */
-static int try_manifest(struct pf_ctx *ctx, const char *url, void *data)
+static int try_manifest(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
 {
 	struct step *s = data;
 	const struct pf_index_entry *ie = s->ie;
 	uint8_t sum[32];
 	long status;
 
-	if (pf_fetch_mem(ctx, url, ie->manifest_size, &s->manifest, &s->manifest_len, &status) < 0)
+	if (pf_fetch_mem(f, url, ie->manifest_size, &s->manifest, &s->manifest_len, &status) < 0)
 		return -1;
 	pf_sha256_buf(s->manifest, s->manifest_len, sum);
-	if (s->manifest_len != ie->manifest_size)
-		return pf_fail(ctx, PF_E_VERIFY, "%s: %zu bytes, but the signed index says its size is %llu",
-			       url, s->manifest_len, (unsigned long long)ie->manifest_size);
-	if (memcmp(sum, ie->manifest_sha256, 32))
-		return pf_fail(ctx, PF_E_VERIFY, "%s: SHA-256 does not match the signed index", url);
+	if (pf_check_signed_size_hash(ctx, url, s->manifest_len, sum, ie->manifest_size,
+				      ie->manifest_sha256) < 0)
+		return -1;
 	return pf_manifest_parse(ctx, ie->manifest, s->manifest, s->manifest_len, &s->m);
 }
 
 static int fetch_manifest(struct pf_ctx *ctx, const struct pf_system *sys, struct step *s)
 {
-	return pf_fetch_mirrors(ctx, sys->series, sys->arch, s->ie->manifest, try_manifest, s);
-}
+	struct pf_fetch *f = pf_downloader(ctx);
 
-static const char *base_name(const char *path)
-{
-	const char *slash = strrchr(path, '/');
-
-	return slash ? slash + 1 : path;
+	return f ? pf_fetch_mirrors(f, sys->series, sys->arch, s->ie->manifest, try_manifest, s) : -1;
 }
 
 /* A package already in the download cache whose size and SHA-256 match the
@@ -83,8 +78,7 @@ static const char *base_name(const char *path)
 static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct step *s, bool dry_run)
 {
 	const struct pf_index_entry *ie = s->ie;
-	const char *name = base_name(ie->package);
-	uint8_t sum[32];
+	const char *name = pf_basename(ie->package);
 	int fd;
 
 	if (cache_fd < 0)
@@ -96,8 +90,7 @@ static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct step *s, boo
 	if (pf_pak_read_manifest(ctx, fd, name, ie->manifest_size, &s->manifest,
 				 &s->manifest_len) < 0)
 		goto bad;
-	pf_sha256_buf(s->manifest, s->manifest_len, sum);
-	if (s->manifest_len != ie->manifest_size || memcmp(sum, ie->manifest_sha256, 32)) {
+	if (!pf_sha256_matches(s->manifest, s->manifest_len, ie->manifest_size, ie->manifest_sha256)) {
 		pf_fail(ctx, PF_E_VERIFY, "%s: %s differs from the published manifest %s", name,
 			PF_PAK_MANIFEST, ie->manifest);
 		goto bad;
@@ -141,7 +134,7 @@ static uint64_t package_need(int cache_fd, const struct pf_index_entry *ie)
 	struct stat st;
 
 	if (cache_fd >= 0 &&
-	    fstatat(cache_fd, base_name(ie->package), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    fstatat(cache_fd, pf_basename(ie->package), &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	    S_ISREG(st.st_mode) && (uint64_t)st.st_size == ie->package_size)
 		return 0;
 	return ie->package_size;
@@ -152,11 +145,12 @@ struct package_fetch {
 	const struct pf_index_entry *ie;
 };
 
-static int try_package(struct pf_ctx *ctx, const char *url, void *data)
+static int try_package(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
 {
 	const struct package_fetch *pf = data;
 
-	return pf_fetch_file(ctx, url, pf->cache_fd, base_name(pf->ie->package),
+	(void)ctx;
+	return pf_fetch_file(f, url, pf->cache_fd, pf_basename(pf->ie->package),
 			     pf->ie->package_size, pf->ie->package_sha256);
 }
 
@@ -165,8 +159,9 @@ static int fetch_package(struct pf_ctx *ctx, const struct pf_system *sys, int ca
 			 const struct pf_index_entry *ie)
 {
 	struct package_fetch pf = { cache_fd, ie };
+	struct pf_fetch *f = pf_downloader(ctx);
 
-	return pf_fetch_mirrors(ctx, sys->series, sys->arch, ie->package, try_package, &pf);
+	return f ? pf_fetch_mirrors(f, sys->series, sys->arch, ie->package, try_package, &pf) : -1;
 }
 
 static void announce(struct pf_ctx *ctx, const struct step *s)
@@ -192,7 +187,7 @@ static int apply_one(struct pf_ctx *ctx, int64_t tx, const struct pf_system *sys
 		     const struct step *s, bool *undecided)
 {
 	const struct pf_index_entry *ie = s->ie;
-	const char *name = base_name(ie->package);
+	const char *name = pf_basename(ie->package);
 	struct pf_apply_result res;
 	int fd, r;
 

@@ -18,6 +18,7 @@
 #include "base/hash.h"
 #include "format/manifest.h"
 #include "base/path.h"
+#include "base/strings.h"
 
 /* The schema, as an ordered list of migrations. Never edit a released one;
  * append. Migration i brings user_version from i to i+1. */
@@ -967,19 +968,11 @@ static int record_entry(struct pf_ctx *ctx, const struct pf_entry *e, unsigned n
  * removals decided, so a crash after the commit point rolls forward. */
 static int journal_committed(struct pf_ctx *ctx, unsigned number, char *const *removed, size_t n)
 {
-	char *list = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&list, &len);
+	char *list = pf_join_lines(removed, n);
 	int r;
 
-	if (!f)
+	if (!list)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", removed[i]);
-	if (fclose(f) != 0) {
-		free(list);
-		return pf_fail(ctx, PF_E_OTHER, "out of memory");
-	}
 	r = db_run(ctx, "journal",
 		   "UPDATE journal SET state = 'committed', removals = ?2, updated = ?3"
 		   " WHERE update_number = ?1", "iti", (int64_t)number, list, (int64_t)time(NULL));

@@ -72,47 +72,36 @@ static void test_mirrors_copied(void **state)
 	pf_fetch_free(NULL);
 }
 
-static void test_failover_stops(void **state)
+/* N mirrors (at most 3) whose tries fail as F0..F2 say: the loop stops at
+ * the first success or at the first failure that is not a download
+ * failure, and the last error stands. */
+static void failover(struct pf_ctx *ctx, size_t n, enum pf_errclass f0, enum pf_errclass f1,
+		     enum pf_errclass f2, enum pf_errclass want, const char *msg, size_t tries)
 {
-	struct pf_ctx *ctx = *state;
 	const char *mirrors[] = { "http://a", "http://b", "http://c" };
-	struct tries t = { .fail = { PF_E_DOWNLOAD, PF_E_VERIFY, PF_E_OK } };
+	struct tries t = { .fail = { f0, f1, f2 } };
 
-	t.f = pf_fetch_new(ctx, mirrors, 3);
+	t.f = pf_fetch_new(ctx, mirrors, n);
 	assert_non_null(t.f);
-	/* A bad copy is the mirror's content: no other mirror is asked. */
 	expect_error(ctx, pf_fetch_mirrors(t.f, "s", "a", "core/core-2.pak", try_fake, &t),
-		     PF_E_VERIFY, "http://b/s/a/core/core-2.pak: try 1 failed");
-	assert_int_equal(t.n, 2);
+		     want, msg);
+	assert_int_equal(t.n, tries);
 	pf_fetch_free(t.f);
 }
 
-static void test_every_mirror_fails(void **state)
+static void test_failover(void **state)
 {
-	struct pf_ctx *ctx = *state;
-	const char *mirrors[] = { "http://a", "http://b" };
-	struct tries t = { .fail = { PF_E_DOWNLOAD, PF_E_DOWNLOAD } };
+	const enum pf_errclass ok = PF_E_OK, dl = PF_E_DOWNLOAD;
 
-	t.f = pf_fetch_new(ctx, mirrors, 2);
-	assert_non_null(t.f);
-	/* The last error stands. */
-	expect_error(ctx, pf_fetch_mirrors(t.f, "s", "a", "index", try_fake, &t),
-		     PF_E_DOWNLOAD, "http://b/s/a/index: try 1 failed");
-	assert_int_equal(t.n, 2);
-	pf_fetch_free(t.f);
-}
-
-static void test_no_mirror(void **state)
-{
-	struct pf_ctx *ctx = *state;
-	struct tries t = { 0 };
-
-	t.f = pf_fetch_new(ctx, NULL, 0);
-	assert_non_null(t.f);
-	expect_error(ctx, pf_fetch_mirrors(t.f, "s", "a", "index", try_fake, &t),
-		     PF_E_USAGE, "no mirror configured");
-	assert_int_equal(t.n, 0);
-	pf_fetch_free(t.f);
+	/* A bad copy is the mirror's content: no other mirror is asked. */
+	failover(*state, 3, dl, PF_E_VERIFY, ok, PF_E_VERIFY,
+		 "http://b/s/a/core/core-2.pak: try 1 failed", 2);
+	failover(*state, 3, PF_E_OTHER, ok, ok, PF_E_OTHER,
+		 "http://a/s/a/core/core-2.pak: try 0 failed", 1);
+	/* Every mirror failed to serve: the last one's error. */
+	failover(*state, 3, dl, dl, dl, PF_E_DOWNLOAD,
+		 "http://c/s/a/core/core-2.pak: try 2 failed", 3);
+	failover(*state, 0, ok, ok, ok, PF_E_USAGE, "no mirror configured", 0);
 }
 
 /* A cache folder holding core-2.pak = "package". */
@@ -240,9 +229,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_mirrors_copied, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_failover_stops, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_every_mirror_fails, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_no_mirror, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_in_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_downloader, setup, teardown),

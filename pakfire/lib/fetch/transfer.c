@@ -48,7 +48,6 @@ struct curl_api {
 	void (*global_cleanup)(void);
 };
 
-
 struct pf_curl {
 	struct curl_api api;
 	CURL *curl;

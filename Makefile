@@ -8,7 +8,7 @@ DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
 
-# libcurl: headers only; fetch.c loads it with the first download (dlopen).
+# libcurl: headers only; fetch/transfer.c loads it with the first download (dlopen).
 # json-c: the --json output (why json-c: pakfire/cli/jsonc.h).
 PKGS      := libarchive gpgme sqlite3 nettle json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)

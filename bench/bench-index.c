@@ -45,6 +45,7 @@
 
 #include "base/context.h"
 #include "base/error.h"
+#include "format/config.h"
 #include "format/index.h"
 #include "ops/session.h"
 #include "verify/signature.h"
@@ -317,14 +318,14 @@ static void child(struct bench *b, enum mode mode, const char *body, size_t len,
 	if (!ctx || pf_ctx_set_root(ctx, b->root) < 0 ||
 	    pf_session_open(ctx, NULL, PF_NEED_CONFIG, &session) < 0)
 		_exit(2);
-	if (mode == WARM && pf_verify_signature(ctx, "index", body, len, sig, sig_len, signer) < 0)
+	if (mode == WARM && pf_verify_signature(ctx, session->config->keys, "index", body, len, sig, sig_len, signer) < 0)
 		goto fail;
 	for (size_t r = 0; r < (mode == WARM ? reps : 1); r++) {
 		struct pf_index *idx = NULL;
 		struct sample sm;
 		double t0 = now_ms(), t1, t2;
 
-		if (pf_verify_signature(ctx, "index", body, len, sig, sig_len, signer) < 0)
+		if (pf_verify_signature(ctx, session->config->keys, "index", body, len, sig, sig_len, signer) < 0)
 			goto fail;
 		t1 = now_ms();
 		if (pf_index_parse(ctx, "index", body, len, &idx) < 0)

@@ -24,6 +24,7 @@
 #include "outfile.h"
 #include "pak-write.h"
 #include "base/path.h"
+#include "base/strings.h"
 #include "repo.h"
 #include "update-conf.h"
 
@@ -103,13 +104,11 @@ static int member_mtime(struct pf_ctx *ctx, time_t *out)
 static int check_dir_number(struct pf_ctx *ctx, const char *dir,
 			    const struct update_conf *uc)
 {
-	const char *base = strrchr(dir, '/');
-	size_t len;
+	const char *base = pf_basename(dir);
+	size_t len = strlen(base);
 	uint64_t v;
 	char name[32];
 
-	base = base ? base + 1 : dir;
-	len = strlen(base);
 	if (len == 0 || len >= sizeof(name))
 		return 0;
 	memcpy(name, base, len + 1);

@@ -4,6 +4,7 @@
 
 #include "base/context.h"
 #include "base/error.h"
+#include "base/numbers.h"
 #include "repo.h"
 
 int repo_bad_option(struct pf_ctx *ctx, const char *cmd, int c, int optopt_,
@@ -22,17 +23,11 @@ int repo_bad_option(struct pf_ctx *ctx, const char *cmd, int c, int optopt_,
 
 int repo_parse_uint(const char *s, uint64_t max, uint64_t *out)
 {
-	uint64_t v = 0;
+	uint64_t v;
 
-	if (s[0] == '\0' || (s[0] == '0' && s[1] != '\0'))
+	/* One spelling per number: a leading zero is refused. */
+	if ((s[0] == '0' && s[1] != '\0') || pf_parse_u64(s, strlen(s), &v) < 0 || v > max)
 		return -1;
-	for (const char *p = s; *p; p++) {
-		unsigned d = (unsigned)(*p - '0');
-
-		if (d > 9 || d > max || v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
 	*out = v;
 	return 0;
 }

@@ -138,6 +138,41 @@ static void test_hex(void **state)
 	assert_int_equal(back[0], 0x11);
 }
 
+/* The check of fetched or cached bytes against the signed index. */
+static void test_signed(void **state)
+{
+	struct pf_ctx *ctx = pf_ctx_new();
+	uint8_t abc[32], other[32];
+	(void)state;
+
+	assert_non_null(ctx);
+	pf_sha256_buf("abc", 3, abc);
+	pf_sha256_buf("abd", 3, other);
+
+	assert_true(pf_sha256_matches("abc", 3, 3, abc));
+	assert_false(pf_sha256_matches("abd", 3, 3, abc));
+	assert_false(pf_sha256_matches("abc", 3, 4, abc));
+	assert_false(pf_sha256_matches("ab", 2, 3, abc));
+
+	assert_int_equal(pf_check_signed_size_hash(ctx, "core-141.manifest", 3, abc, 3, abc), 0);
+	assert_int_equal(pf_error_class(ctx), PF_E_OK);
+
+	/* The size first: it is what a truncated or padded copy shows. */
+	assert_int_equal(pf_check_signed_size_hash(ctx, "http://m/core-141.manifest", 2, other,
+						   3, abc), -1);
+	assert_int_equal(pf_error_class(ctx), PF_E_VERIFY);
+	assert_string_equal(pf_error_message(ctx), "http://m/core-141.manifest: 2 bytes, but the"
+			    " signed index says its size is 3");
+	pf_clear_error(ctx);
+
+	assert_int_equal(pf_check_signed_size_hash(ctx, "http://m/core-141.pak", 3, other, 3, abc),
+			 -1);
+	assert_int_equal(pf_error_class(ctx), PF_E_VERIFY);
+	assert_non_null(strstr(pf_error_message(ctx), "http://m/core-141.pak: SHA-256 "));
+	assert_non_null(strstr(pf_error_message(ctx), " does not match the signed index (" SHA_ABC ")"));
+	pf_ctx_free(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -145,6 +180,7 @@ int main(void)
 		cmocka_unit_test(test_stream),
 		cmocka_unit_test(test_fd),
 		cmocka_unit_test(test_hex),
+		cmocka_unit_test(test_signed),
 	};
 
 	return cmocka_run_group_tests_name("hash", tests, NULL, NULL);

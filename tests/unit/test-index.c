@@ -1,4 +1,4 @@
-/* index.c: the signed repository index. */
+/* index-stanza.c, index-parse.c, index-write.c: the signed repository index. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

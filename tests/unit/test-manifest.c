@@ -1,4 +1,4 @@
-/* manifest.c: parse, check, write, find. */
+/* manifest*.c: parse, check, write, find. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

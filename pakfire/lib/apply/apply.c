@@ -41,6 +41,7 @@
 #include "format/manifest.h"
 #include "format/pak.h"
 #include "base/path.h"
+#include "base/strings.h"
 
 #define IO_BUF PF_HASHQ_BLOCK
 
@@ -661,24 +662,6 @@ static int plan_removals(struct stage *st, char **out, size_t *n_out, uint64_t *
 	return 0;
 }
 
-/* The removals as the journal keeps them: one path a line. */
-static char *join_lines(char *const *paths, size_t n)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	if (!f)
-		return NULL;
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", paths[i]);
-	if (fclose(f) != 0) {
-		free(buf);
-		return NULL;
-	}
-	return buf;
-}
-
 static void stage_clear(struct stage *st)
 {
 	for (size_t i = 0; i < st->n_created; i++)
@@ -731,7 +714,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct
 	st.fresh[m->n] = '\0';
 	if (plan_removals(&st, removed, &n_rm, &result->kept) < 0)
 		goto out;
-	removals = join_lines(removed, n_rm);
+	removals = pf_join_lines(removed, n_rm); /* as the journal keeps them */
 	if (!removals) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;

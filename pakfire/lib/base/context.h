@@ -12,16 +12,10 @@
 #include "base/error.h"
 #include "base/event.h"
 
-struct pf_config;
-struct pf_fetch;
 
 struct pf_ctx {
 	int root_fd;          /* O_PATH|O_DIRECTORY on the root, or -1 */
 	char *root;           /* the root as given (for messages), "/" by default */
-	/* Borrowed from the session while fetch/ and verify/ still read them
-	 * here; the session owns both. */
-	struct pf_config *config;
-	struct pf_fetch *fetch;
 	int signal_fd;        /* signalfd for SIGINT/TERM/HUP, or -1 */
 	int stop_signal;      /* the signal that asked us to stop, 0 if none */
 

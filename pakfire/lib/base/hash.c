@@ -133,3 +133,30 @@ int pf_unhex(const char *in, size_t len, uint8_t out[32])
 	memcpy(out, tmp, 32);
 	return 0;
 }
+
+bool pf_sha256_matches(const void *data, size_t len, uint64_t size, const uint8_t sha[32])
+{
+	uint8_t sum[32];
+
+	if ((uint64_t)len != size)
+		return false;
+	pf_sha256_buf(data, len, sum);
+	return memcmp(sum, sha, 32) == 0;
+}
+
+int pf_check_signed_size_hash(struct pf_ctx *ctx, const char *what, uint64_t got_size,
+			      const uint8_t got[32], uint64_t size, const uint8_t sha[32])
+{
+	char want[65], have[65];
+
+	if (got_size != size)
+		return pf_fail(ctx, PF_E_VERIFY,
+			       "%s: %llu bytes, but the signed index says its size is %llu", what,
+			       (unsigned long long)got_size, (unsigned long long)size);
+	if (memcmp(got, sha, 32) == 0)
+		return 0;
+	pf_hex(sha, want);
+	pf_hex(got, have);
+	return pf_fail(ctx, PF_E_VERIFY, "%s: SHA-256 %s does not match the signed index (%s)",
+		       what, have, want);
+}

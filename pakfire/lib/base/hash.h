@@ -23,6 +23,19 @@ int pf_sha256_fd(struct pf_ctx *ctx, int fd, const char *name, uint8_t out[32],
 /* 64 lowercase hex digits <-> 32 bytes. from_hex accepts exactly 64
  * lowercase hex digits and returns -1 otherwise. */
 void pf_hex(const uint8_t in[32], char out[65]);
+
+/* What came against what a signature vouches for (the index's size and
+ * SHA-256 of a manifest or a package). Used wherever fetched or cached
+ * bytes meet the index, so that a mismatch reads the same everywhere. */
+
+/* DATA (LEN bytes) is exactly SIZE bytes with SHA-256 SHA. */
+bool pf_sha256_matches(const void *data, size_t len, uint64_t size, const uint8_t sha[32]);
+
+/* GOT_SIZE bytes with SHA-256 GOT against SIZE and SHA: 0 when they agree,
+ * else PF_E_VERIFY naming WHAT ("WHAT: N bytes, but the signed index says
+ * its size is M", "WHAT: SHA-256 X does not match the signed index (Y)"). */
+int pf_check_signed_size_hash(struct pf_ctx *ctx, const char *what, uint64_t got_size,
+			      const uint8_t got[32], uint64_t size, const uint8_t sha[32]);
 int pf_unhex(const char *in, size_t len, uint8_t out[32]);
 
 #endif

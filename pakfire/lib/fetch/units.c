@@ -4,11 +4,13 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 #include "base/context.h"
 #include "base/hash.h"
 #include "base/path.h"
+#include "base/strings.h"
 #include "fetch/fetch.h"
 #include "fetch/units.h"
 #include "format/index.h"
@@ -18,9 +20,7 @@
 
 const char *pf_fetch_unit_pak_name(const struct pf_unit *u)
 {
-	const char *slash = strrchr(u->entry->package, '/');
-
-	return slash ? slash + 1 : u->entry->package;
+	return pf_basename(u->entry->package);
 }
 
 int pf_fetch_cache_dir(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
@@ -45,21 +45,21 @@ int pf_fetch_open_cache(struct pf_ctx *ctx, const char *dir, bool peek)
 
 /* One mirror's copy of a manifest: its size and hash must match the signed
  * index before the parser sees a byte. */
-static int try_manifest(struct pf_ctx *ctx, const char *url, void *data)
+static int try_manifest(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
 {
 	struct pf_unit *u = data;
 	const struct pf_index_entry *ie = u->entry;
 	uint8_t sum[32];
 	long status;
 
-	if (pf_fetch_mem(ctx, url, ie->manifest_size, &u->manifest, &u->manifest_len, &status) < 0)
+	free(u->manifest);
+	u->manifest = NULL;
+	if (pf_fetch_mem(f, url, ie->manifest_size, &u->manifest, &u->manifest_len, &status) < 0)
 		return -1;
 	pf_sha256_buf(u->manifest, u->manifest_len, sum);
-	if (u->manifest_len != ie->manifest_size)
-		return pf_fail(ctx, PF_E_VERIFY, "%s: %zu bytes, but the signed index says its size is %llu",
-			       url, u->manifest_len, (unsigned long long)ie->manifest_size);
-	if (memcmp(sum, ie->manifest_sha256, 32))
-		return pf_fail(ctx, PF_E_VERIFY, "%s: SHA-256 does not match the signed index", url);
+	if (pf_check_signed_size_hash(ctx, url, u->manifest_len, sum, ie->manifest_size,
+				      ie->manifest_sha256) < 0)
+		return -1;
 	return pf_manifest_parse(ctx, ie->manifest, u->manifest, u->manifest_len, &u->m);
 }
 
@@ -72,7 +72,6 @@ static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct pf_unit *u, 
 {
 	const struct pf_index_entry *ie = u->entry;
 	const char *name = pf_fetch_unit_pak_name(u);
-	uint8_t sum[32];
 	int fd;
 
 	if (cache_fd < 0)
@@ -84,8 +83,8 @@ static int cached_manifest(struct pf_ctx *ctx, int cache_fd, struct pf_unit *u, 
 	if (pf_pak_read_manifest(ctx, fd, name, ie->manifest_size, &u->manifest,
 				 &u->manifest_len) < 0)
 		goto bad;
-	pf_sha256_buf(u->manifest, u->manifest_len, sum);
-	if (u->manifest_len != ie->manifest_size || memcmp(sum, ie->manifest_sha256, 32)) {
+	if (!pf_sha256_matches(u->manifest, u->manifest_len, ie->manifest_size,
+			       ie->manifest_sha256)) {
 		pf_fail(ctx, PF_E_VERIFY, "%s: %s differs from the published manifest %s", name,
 			PF_PAK_MANIFEST, ie->manifest);
 		goto bad;
@@ -102,14 +101,16 @@ bad:
 	return -1;
 }
 
-int pf_fetch_unit_manifest(struct pf_ctx *ctx, int cache_fd, const struct pf_transaction *t,
-			   struct pf_unit *u, bool dry_run)
+int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
+			   const struct pf_transaction *t, struct pf_unit *u, bool dry_run)
 {
 	int got = cached_manifest(ctx, cache_fd, u, dry_run);
 
 	if (got != 0)
 		return got < 0 ? -1 : 0;
-	return pf_fetch_mirrors(ctx, t->series, t->arch, u->entry->manifest, try_manifest, u);
+	if (!f)
+		return -1; /* the downloader could not be made: the error is set */
+	return pf_fetch_mirrors(f, t->series, t->arch, u->entry->manifest, try_manifest, u);
 }
 
 uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u)
@@ -128,17 +129,18 @@ struct package_fetch {
 	const struct pf_unit *u;
 };
 
-static int try_package(struct pf_ctx *ctx, const char *url, void *data)
+static int try_package(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
 {
 	const struct package_fetch *pf = data;
 	const struct pf_index_entry *ie = pf->u->entry;
 
-	return pf_fetch_file(ctx, url, pf->cache_fd, pf_fetch_unit_pak_name(pf->u),
+	(void)ctx;
+	return pf_fetch_file(f, url, pf->cache_fd, pf_fetch_unit_pak_name(pf->u),
 			     ie->package_size, ie->package_sha256);
 }
 
-int pf_fetch_unit_package(struct pf_ctx *ctx, int cache_fd, const struct pf_transaction *t,
-			  struct pf_unit *u, int *fd)
+int pf_fetch_unit_package(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
+			  const struct pf_transaction *t, struct pf_unit *u, int *fd)
 {
 	struct package_fetch pf = { cache_fd, u };
 	const char *name = pf_fetch_unit_pak_name(u);
@@ -148,7 +150,7 @@ int pf_fetch_unit_package(struct pf_ctx *ctx, int cache_fd, const struct pf_tran
 		*fd = u->pak_fd;
 		return 0;
 	}
-	if (pf_fetch_mirrors(ctx, t->series, t->arch, u->entry->package, try_package, &pf) < 0)
+	if (!f || pf_fetch_mirrors(f, t->series, t->arch, u->entry->package, try_package, &pf) < 0)
 		return -1;
 	*fd = openat(cache_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0)

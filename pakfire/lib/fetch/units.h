@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 struct pf_ctx;
+struct pf_fetch;
 struct pf_transaction;
 struct pf_unit;
 
@@ -27,16 +28,16 @@ int pf_fetch_open_cache(struct pf_ctx *ctx, const char *dir, bool peek);
  * else from the first mirror that has it. A verified package with a bad
  * manifest member is deleted from the cache, unless DRY_RUN. CACHE_FD may
  * be -1 (no cache yet). */
-int pf_fetch_unit_manifest(struct pf_ctx *ctx, int cache_fd, const struct pf_transaction *t,
-			   struct pf_unit *u, bool dry_run);
+int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
+			   const struct pf_transaction *t, struct pf_unit *u, bool dry_run);
 
 /* The room U's package still needs in the cache: none when it is there. */
 uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u);
 
 /* U's package, verified: *FD open on it (U->pak_fd when the manifest came
- * from it, else downloaded into the cache now). */
-int pf_fetch_unit_package(struct pf_ctx *ctx, int cache_fd, const struct pf_transaction *t,
-			  struct pf_unit *u, int *fd);
+ * from it, else downloaded into the cache now with F). */
+int pf_fetch_unit_package(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
+			  const struct pf_transaction *t, struct pf_unit *u, int *fd);
 
 /* The package's file name in the cache. */
 const char *pf_fetch_unit_pak_name(const struct pf_unit *u);

@@ -7,6 +7,7 @@
 #include "format/config.h"
 #include "base/context.h"
 #include "base/error.h"
+#include "base/numbers.h"
 #include "format/kv.h"
 #include "base/path.h"
 
@@ -31,17 +32,9 @@ static bool token_valid(const char *s)
  * digits consumed (0: none, or overflow). */
 static size_t parse_digits(const char *s, uint64_t *out)
 {
-	uint64_t v = 0;
-	size_t i = 0;
+	size_t n = strspn(s, "0123456789");
 
-	for (; s[i] >= '0' && s[i] <= '9'; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return 0;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return i;
+	return n > 0 && pf_parse_u64(s, n, out) == 0 ? n : 0;
 }
 
 static bool mul_ok(uint64_t v, uint64_t f, uint64_t *out)

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <time.h>
 
+#include "base/time.h" /* pf_time_parse, pf_time_format: the index's dates */
+
 struct pf_ctx;
 
 enum pf_stanza_type { PF_STANZA_CORE, PF_STANZA_ADDON };
@@ -68,9 +70,5 @@ const struct pf_index_entry *pf_index_find_core(const struct pf_index *idx,
 						 unsigned number);
 
 void pf_index_free(struct pf_index *idx);
-
-/* "2026-11-25T10:00:00Z" <-> time_t (UTC). parse returns -1 if malformed. */
-int pf_time_parse(const char *s, time_t *out);
-void pf_time_format(time_t t, char buf[static 21]);
 
 #endif

@@ -44,7 +44,6 @@ static int load_config(struct pf_session *s, const char *file)
 		}
 	}
 	r = pf_config_parse(ctx, file, buf, len, &s->config);
-	ctx->config = s->config;
 out:
 	free(buf);
 	return r;
@@ -109,18 +108,28 @@ int pf_session_create_db(struct pf_session *s)
 	return pf_db_open(ctx, s->config->database, false, &s->db);
 }
 
+struct pf_fetch *pf_session_fetch(struct pf_session *s)
+{
+	if (s->fetch)
+		return s->fetch;
+	if (!s->config) {
+		pf_fail(s->ctx, PF_E_OTHER, "internal: downloader made before configuration");
+		return NULL;
+	}
+	s->fetch = pf_fetch_new(s->ctx, (const char *const *)s->config->mirrors,
+				s->config->n_mirrors);
+	return s->fetch;
+}
+
 void pf_session_close(struct pf_session *s)
 {
 	if (!s)
 		return;
 	/* In reverse of opening. */
-	pf_fetch_free(s->ctx->fetch);
-	s->ctx->fetch = NULL;
+	pf_fetch_free(s->fetch);
 	pf_db_close(s->db);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the lock */
-	if (s->ctx->config == s->config)
-		s->ctx->config = NULL;
 	pf_config_free(s->config);
 	free(s);
 }

@@ -11,6 +11,7 @@
 struct pf_config;
 struct pf_ctx;
 struct pf_db;
+struct pf_fetch;
 
 enum pf_session_needs {
 	PF_NEED_CONFIG = 1 << 0,  /* pakfire.conf */
@@ -23,6 +24,7 @@ struct pf_session {
 	struct pf_config *config;
 	int lock_fd;              /* held while >= 0 */
 	struct pf_db *db;
+	struct pf_fetch *fetch;   /* made by pf_session_fetch() on the first download */
 	bool recovered;           /* the journal was checked under this lock */
 };
 
@@ -35,6 +37,11 @@ void pf_session_close(struct pf_session *s);
 
 /* Open, on an open session, what NEEDS adds (in the same order). */
 int pf_session_need(struct pf_session *s, const char *config_file, unsigned needs);
+
+/* The downloader, made on the first call from the configured mirrors
+ * (making it loads nothing: libcurl comes with the first transfer). NULL
+ * after pf_fail. */
+struct pf_fetch *pf_session_fetch(struct pf_session *s);
 
 /* `init`: take the lock and create the database, which must not exist. */
 int pf_session_create_db(struct pf_session *s);

@@ -54,7 +54,7 @@ struct signed_index {
  * or has no index is a download failure (try the next one); a missing
  * signature next to an index is a verification failure (never go on
  * unsigned). */
-static int try_index(struct pf_ctx *ctx, const char *url, void *data)
+static int try_index(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
 {
 	struct signed_index *si = data;
 	char *sig_url = NULL;
@@ -68,9 +68,9 @@ static int try_index(struct pf_ctx *ctx, const char *url, void *data)
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
-	if (pf_fetch_mem(ctx, url, PF_INDEX_MAX, &si->body, &si->len, &status) < 0)
+	if (pf_fetch_mem(f, url, PF_INDEX_MAX, &si->body, &si->len, &status) < 0)
 		goto out;
-	if (pf_fetch_mem(ctx, sig_url, PF_SIGNATURE_MAX, &si->sig, &si->sig_len, &status) < 0) {
+	if (pf_fetch_mem(f, sig_url, PF_SIGNATURE_MAX, &si->sig, &si->sig_len, &status) < 0) {
 		if (status == 404 || status == 410) {
 			pf_clear_error(ctx);
 			pf_fail(ctx, PF_E_VERIFY, "%s: no signature beside the index: refusing"
@@ -104,6 +104,7 @@ int pf_update(struct pf_session *s)
 	struct pf_index *idx = NULL;
 	struct pf_stored_index stored = { 0 };
 	struct signed_index si = { 0 };
+	struct pf_fetch *f;
 	uint8_t sum[32];
 	int64_t tx = 0;
 	int r = -1;
@@ -112,10 +113,11 @@ int pf_update(struct pf_session *s)
 		return -1;
 	/* The first mirror that serves an index and its signature is the one
 	 * we verify. */
-	if (pf_fetch_mirrors(ctx, sys.series, sys.arch, "index", try_index, &si) < 0)
+	f = pf_session_fetch(s);
+	if (!f || pf_fetch_mirrors(f, sys.series, sys.arch, "index", try_index, &si) < 0)
 		goto out;
 	/* Nothing of the index is parsed before its signature checks out. */
-	if (pf_verify_signature(ctx, si.url, si.body, si.len, si.sig, si.sig_len, stored.signer) < 0 ||
+	if (pf_verify_signature(ctx, s->config->keys, si.url, si.body, si.len, si.sig, si.sig_len, stored.signer) < 0 ||
 	    pf_index_parse(ctx, si.url, si.body, si.len, &idx) < 0)
 		goto out;
 	if (strcmp(idx->series, sys.series) || strcmp(idx->arch, sys.arch)) {

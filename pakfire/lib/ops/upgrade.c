@@ -79,7 +79,8 @@ static int apply_one(struct run *run, size_t i, bool *undecided)
 	} else if (pf_db_tx_step(db, run->tx, u->id, "downloading", u->entry->package) < 0) {
 		return -1;
 	}
-	if (pf_fetch_unit_package(ctx, run->cache_fd, run->t, u, &fd) < 0 ||
+	if (pf_fetch_unit_package(ctx, cached ? NULL : pf_session_fetch(run->s), run->cache_fd,
+				  run->t, u, &fd) < 0 ||
 	    (!cached && pf_db_tx_step(db, run->tx, u->id, "verified", NULL) < 0))
 		return -1;
 	r = pf_apply_unit(ctx, db, run->tx, u, fd, name, &res);
@@ -176,7 +177,8 @@ static int prepare(struct run *run, const struct pf_upgrade_opts *opts, const ch
 	for (size_t i = 0; i < t->n; i++) {
 		struct pf_unit *u = &t->units[i];
 
-		if (pf_fetch_unit_manifest(s->ctx, run->cache_fd, t, u, opts->dry_run) < 0)
+		if (pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s), run->cache_fd, t, u,
+					   opts->dry_run) < 0)
 			return -1;
 		announce(s->ctx, u);
 		run->in[i] = (struct pf_plan_input){

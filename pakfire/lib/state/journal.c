@@ -1,10 +1,10 @@
 /* The journal rows: see journal.h. */
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "base/context.h"
+#include "base/strings.h"
 #include "state/journal.h"
 #include "state/stmt.h"
 
@@ -37,19 +37,11 @@ int pf_db_journal_committing(struct pf_db *db, const char *unit, const char *fre
 
 int pf_db_journal_committed(struct pf_db *db, const char *unit, char *const *removed, size_t n)
 {
-	char *list = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&list, &len);
+	char *list = pf_join_lines(removed, n);
 	int r;
 
-	if (!f)
+	if (!list)
 		return pf_fail(pf_db_ctx(db), PF_E_OTHER, "out of memory");
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s\n", removed[i]);
-	if (fclose(f) != 0) {
-		free(list);
-		return pf_fail(pf_db_ctx(db), PF_E_OTHER, "out of memory");
-	}
 	r = pf_sql_exec(db, &JOURNAL_COMMITTED, PF_ARGS(A_TEXT(unit), A_TEXT(list), A_INT(time(NULL))));
 	free(list);
 	return r;

@@ -20,8 +20,8 @@ struct pf_ctx;
  * removed from the folder is no longer trusted at the next call), the stamp
  * is missing or malformed, or a verification in the kept home fails (the
  * same check is then repeated in a rebuilt one). */
-int pf_verify_signature(struct pf_ctx *ctx, const char *what, const void *data,
-			size_t len, const void *sig, size_t sig_len,
+int pf_verify_signature(struct pf_ctx *ctx, const char *keys, const char *what,
+			const void *data, size_t len, const void *sig, size_t sig_len,
 			char signer[PF_FPR_MAX]);
 
 #endif

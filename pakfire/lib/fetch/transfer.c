@@ -1,4 +1,4 @@
-/* Downloads: see fetch.h.
+/* One transfer with libcurl: see transfer.h and fetch.h.
  *
  * libcurl is loaded with the first download (dlopen), not at exec. With it
  * come 25 more libraries (OpenSSL, GnuTLS, Kerberos, LDAP, SSH, ...) whose
@@ -7,23 +7,23 @@
  * history, verify, and an upgrade from packages already in the cache
  * (bench/RESULTS.md). The ABI is libcurl.so.4, the soname of the headers
  * we build against; the handful of calls we make go through struct
- * curl_api, which lives in the context's fetch session like the handle. */
+ * curl_api, which lives in the downloader's struct pf_curl with the easy
+ * handle. */
 #include <curl/curl.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "format/config.h"
 #include "base/context.h"
-#include "fetch/fetch.h"
 #include "base/hash.h"
+#include "base/strings.h"
+#include "fetch/fetch.h"
+#include "fetch/transfer.h"
 
 /* Give up on a connection that cannot be made in this time, and on a
  * transfer slower than LOW_SPEED bytes/s for LOW_TIME seconds. No overall
@@ -48,25 +48,25 @@ struct curl_api {
 	void (*global_cleanup)(void);
 };
 
-struct pf_fetch {
+struct pf_curl {
 	struct curl_api api;
 	CURL *curl;
 };
 
-void pf_fetch_free(struct pf_fetch *f)
+void pf_curl_free(struct pf_curl *c)
 {
-	if (!f)
+	if (!c)
 		return;
-	if (f->curl)
-		f->api.easy_cleanup(f->curl);
-	if (f->api.lib) {
+	if (c->curl)
+		c->api.easy_cleanup(c->curl);
+	if (c->api.lib) {
 		/* curl_easy_init initialised libcurl's globals: undo that
 		 * before the library goes. */
-		if (f->curl)
-			f->api.global_cleanup();
-		dlclose(f->api.lib);
+		if (c->curl)
+			c->api.global_cleanup();
+		dlclose(c->api.lib);
 	}
-	free(f);
+	free(c);
 }
 
 /* Load libcurl and the calls we make; pf_fail when it cannot be. */
@@ -97,39 +97,6 @@ static int load_curl(struct pf_ctx *ctx, struct curl_api *api)
 	if (missing)
 		return pf_fail(ctx, PF_E_OTHER, "%s has no %s", CURL_SONAME, missing);
 	return 0;
-}
-
-char *pf_fetch_url(const char *mirror, const char *series, const char *arch, const char *rel)
-{
-	char *url;
-
-	if (asprintf(&url, "%s/%s/%s/%s", mirror, series, arch, rel) < 0)
-		return NULL;
-	return url;
-}
-
-int pf_fetch_mirrors(struct pf_ctx *ctx, const char *series, const char *arch,
-		     const char *rel, pf_fetch_try_fn try, void *data)
-{
-	int r = pf_fail(ctx, PF_E_USAGE, "no mirror configured");
-
-	for (size_t i = 0; i < ctx->config->n_mirrors; i++) {
-		char *url = pf_fetch_url(ctx->config->mirrors[i], series, arch, rel);
-
-		if (i > 0) {
-			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
-			pf_clear_error(ctx);
-		} else {
-			pf_clear_error(ctx); /* the "no mirror" above */
-		}
-		if (!url)
-			return pf_fail(ctx, PF_E_OTHER, "out of memory");
-		r = try(ctx, url, data);
-		free(url);
-		if (r == 0 || pf_error_class(ctx) != PF_E_DOWNLOAD)
-			break;
-	}
-	return r;
 }
 
 /* One transfer's sink: memory (buf) or a file (fd), with a hard cap. */
@@ -218,44 +185,38 @@ static int on_progress(void *userdata, curl_off_t dltotal, curl_off_t dlnow,
 	return 0;
 }
 
-/* The session's handle (libcurl loaded on first use), reset between
+/* The downloader's handle (libcurl loaded on first use), reset between
  * transfers but keeping its connection cache. NULL after pf_fail. */
-static CURL *handle(struct pf_ctx *ctx)
+static CURL *handle(struct pf_fetch *f)
 {
-	struct pf_fetch *f = ctx->fetch;
+	struct pf_curl *c = f->curl;
 
-	if (!f) {
-		f = calloc(1, sizeof(*f));
-		if (!f) {
-			pf_fail(ctx, PF_E_OTHER, "out of memory");
+	if (!c) {
+		c = calloc(1, sizeof(*c));
+		if (!c) {
+			pf_fail(f->ctx, PF_E_OTHER, "out of memory");
 			return NULL;
 		}
-		if (load_curl(ctx, &f->api) < 0) {
-			pf_fetch_free(f);
+		if (load_curl(f->ctx, &c->api) < 0) {
+			pf_curl_free(c);
 			return NULL;
 		}
-		f->curl = f->api.easy_init();
-		if (!f->curl) {
-			pf_fetch_free(f);
-			pf_fail(ctx, PF_E_OTHER, "cannot start libcurl");
+		c->curl = c->api.easy_init();
+		if (!c->curl) {
+			pf_curl_free(c);
+			pf_fail(f->ctx, PF_E_OTHER, "cannot start libcurl");
 			return NULL;
 		}
-		ctx->fetch = f;
+		f->curl = c;
 	}
-	f->api.easy_reset(f->curl);
-	return f->curl;
-}
-
-static const char *basename_of(const char *url)
-{
-	const char *slash = strrchr(url, '/');
-
-	return slash ? slash + 1 : url;
+	c->api.easy_reset(c->curl);
+	return c->curl;
 }
 
 /* Run one transfer into S. Maps every failure to a class and a message. */
-static int transfer(struct pf_ctx *ctx, const char *url, struct sink *s, long *http_status)
+static int transfer(struct pf_fetch *f, const char *url, struct sink *s, long *http_status)
 {
+	struct pf_ctx *ctx = f->ctx;
 	char errbuf[CURL_ERROR_SIZE] = "";
 	const struct curl_api *api;
 	CURL *c;
@@ -264,10 +225,10 @@ static int transfer(struct pf_ctx *ctx, const char *url, struct sink *s, long *h
 
 	if (http_status)
 		*http_status = 0;
-	c = handle(ctx);
+	c = handle(f);
 	if (!c)
 		return -1;
-	api = &ctx->fetch->api;
+	api = &f->curl->api;
 	if (api->easy_setopt(c, CURLOPT_URL, url) != CURLE_OK ||
 	    api->easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https") != CURLE_OK ||
 	    api->easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") != CURLE_OK ||
@@ -295,7 +256,7 @@ static int transfer(struct pf_ctx *ctx, const char *url, struct sink *s, long *h
 	    api->easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)s->max) != CURLE_OK)
 		return pf_fail(ctx, PF_E_OTHER, "%s: cannot set up libcurl", url);
 
-	s->name = basename_of(url);
+	s->name = pf_basename(url);
 	pf_emit_download(ctx, PF_EV_DOWNLOAD_START, s->name, 0, s->expected);
 	rc = api->easy_perform(c);
 	api->easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
@@ -321,19 +282,19 @@ static int transfer(struct pf_ctx *ctx, const char *url, struct sink *s, long *h
 	return pf_fail(ctx, PF_E_DOWNLOAD, "%s: %s", url, errbuf[0] ? errbuf : api->easy_strerror(rc));
 }
 
-int pf_fetch_mem(struct pf_ctx *ctx, const char *url, size_t max, char **buf, size_t *len,
+int pf_fetch_mem(struct pf_fetch *f, const char *url, size_t max, char **buf, size_t *len,
 		 long *http_status)
 {
-	struct sink s = { .ctx = ctx, .fd = -1, .max = max };
+	struct sink s = { .ctx = f->ctx, .fd = -1, .max = max };
 
-	if (transfer(ctx, url, &s, http_status) < 0) {
+	if (transfer(f, url, &s, http_status) < 0) {
 		free(s.buf);
 		return -1;
 	}
 	if (!s.buf) {
 		s.buf = malloc(1);
 		if (!s.buf)
-			return pf_fail(ctx, PF_E_OTHER, "out of memory");
+			return pf_fail(f->ctx, PF_E_OTHER, "out of memory");
 	}
 	s.buf[s.got] = '\0';
 	*buf = s.buf;
@@ -341,99 +302,18 @@ int pf_fetch_mem(struct pf_ctx *ctx, const char *url, size_t max, char **buf, si
 	return 0;
 }
 
-/* Is NAME below dirfd already the verified file? */
-int pf_fetch_cached(struct pf_ctx *ctx, int dirfd, const char *name, uint64_t size,
-		    const uint8_t sha[32], int *fd)
+int pf_transfer_fd(struct pf_fetch *f, const char *url, int fd, uint64_t max,
+		   uint64_t expected, uint64_t *got, uint8_t sha[32])
 {
-	uint8_t got[32];
-	uint64_t got_size;
-	struct stat st;
-	int f;
+	struct sink s = { .ctx = f->ctx, .fd = fd, .max = max, .expected = expected };
+	int r;
 
-	*fd = -1;
-	f = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (f < 0)
-		return errno == ENOENT || errno == ELOOP ? 0 :
-			pf_fail_errno(ctx, PF_E_OTHER, "cache %s", name);
-	if (fstat(f, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != size) {
-		close(f);
-		return 0;
-	}
-	if (pf_sha256_fd(ctx, f, name, got, &got_size) < 0) {
-		close(f);
-		return -1;
-	}
-	if (got_size != size || memcmp(got, sha, 32) != 0 || lseek(f, 0, SEEK_SET) < 0) {
-		close(f);
-		return 0;
-	}
-	*fd = f;
-	return 0;
-}
-
-int pf_fetch_file(struct pf_ctx *ctx, const char *url, int dirfd, const char *name,
-		  uint64_t size, const uint8_t sha[32])
-{
-	struct sink s = { .ctx = ctx, .fd = -1, .max = size, .expected = size };
-	char *part = NULL;
-	uint8_t got[32];
-	int cached, r = -1;
-
-	if (pf_fetch_cached(ctx, dirfd, name, size, sha, &cached) < 0)
-		return -1;
-	if (cached >= 0) {
-		close(cached);
-		pf_debug(ctx, "%s: already downloaded and verified", name);
-		return 0;
-	}
-	if (asprintf(&part, "%s.part", name) < 0) {
-		part = NULL;
-		return pf_fail(ctx, PF_E_OTHER, "out of memory");
-	}
-	s.fd = openat(dirfd, part, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (s.fd < 0) {
-		pf_fail_errno(ctx, PF_E_OTHER, "cache %s", part);
-		goto out;
-	}
 	s.sha = pf_sha256_new();
-	if (!s.sha) {
-		pf_fail(ctx, PF_E_OTHER, "out of memory");
-		goto out;
-	}
-	if (transfer(ctx, url, &s, NULL) < 0)
-		goto out;
-	pf_sha256_final(s.sha, got);
-	if (s.got != size) {
-		pf_fail(ctx, PF_E_VERIFY, "%s: %llu bytes, but the signed index says its size is %llu",
-			url, (unsigned long long)s.got, (unsigned long long)size);
-		goto out;
-	}
-	if (memcmp(got, sha, 32) != 0) {
-		char want[65], have[65];
-
-		pf_hex(sha, want);
-		pf_hex(got, have);
-		pf_fail(ctx, PF_E_VERIFY, "%s: SHA-256 %s does not match the signed index (%s)",
-			url, have, want);
-		goto out;
-	}
-	if (close(s.fd) < 0) {
-		s.fd = -1;
-		pf_fail_errno(ctx, PF_E_OTHER, "cache %s", part);
-		goto out;
-	}
-	s.fd = -1;
-	if (renameat(dirfd, part, dirfd, name) < 0) {
-		pf_fail_errno(ctx, PF_E_OTHER, "cache %s", name);
-		goto out;
-	}
-	r = 0;
-out:
-	if (s.fd >= 0)
-		close(s.fd);
-	if (r < 0 && part)
-		unlinkat(dirfd, part, 0);
+	if (!s.sha)
+		return pf_fail(f->ctx, PF_E_OTHER, "out of memory");
+	r = transfer(f, url, &s, NULL);
+	pf_sha256_final(s.sha, sha);
 	pf_sha256_free(s.sha);
-	free(part);
+	*got = s.got;
 	return r;
 }

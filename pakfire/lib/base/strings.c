@@ -1,0 +1,33 @@
+/* String helpers: see strings.h. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/strings.h"
+
+const char *pf_basename(const char *name)
+{
+	const char *slash = strrchr(name, '/');
+
+	return slash ? slash + 1 : name;
+}
+
+char *pf_join_lines(char *const *lines, size_t n)
+{
+	size_t total = 1, at = 0;
+	char *buf;
+
+	for (size_t i = 0; i < n; i++)
+		total += strlen(lines[i]) + 1;
+	buf = malloc(total);
+	if (!buf)
+		return NULL;
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(lines[i]);
+
+		memcpy(buf + at, lines[i], len);
+		buf[at + len] = '\n';
+		at += len + 1;
+	}
+	buf[at] = '\0';
+	return buf;
+}

@@ -1,0 +1,16 @@
+/* Small string helpers that several stages need. */
+#ifndef PF_STRINGS_H
+#define PF_STRINGS_H
+
+#include <stddef.h>
+
+/* The last component of a '/'-separated name (a path or a URL): what
+ * follows the last '/', or NAME itself when it has none. Points into
+ * NAME. */
+const char *pf_basename(const char *name);
+
+/* LINES[0..N) as one malloc'd string, each line followed by "\n" ("" when
+ * N is 0). NULL only when out of memory. */
+char *pf_join_lines(char *const *lines, size_t n);
+
+#endif

@@ -1,0 +1,53 @@
+/* strings.c: pf_basename and pf_join_lines. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "unit.h"
+
+#include "base/strings.h"
+
+static void test_basename(void **state)
+{
+	const char *url = "http://mirror.example/core/139/x86_64/core/core-141.pak";
+	(void)state;
+
+	assert_string_equal(pf_basename(url), "core-141.pak");
+	assert_string_equal(pf_basename("core/core-141.pak"), "core-141.pak");
+	assert_string_equal(pf_basename("core-141.pak"), "core-141.pak");
+	assert_string_equal(pf_basename("/"), "");
+	assert_string_equal(pf_basename("dir/"), "");
+	assert_string_equal(pf_basename(""), "");
+	/* It points into its argument: no copy to free. */
+	assert_ptr_equal(pf_basename(url), url + strlen(url) - strlen("core-141.pak"));
+}
+
+static void test_join_lines(void **state)
+{
+	char *paths[] = { "usr/lib/libold.so.1", "etc/old.conf", "" };
+	char *s;
+	(void)state;
+
+	s = pf_join_lines(paths, 2);
+	assert_non_null(s);
+	assert_string_equal(s, "usr/lib/libold.so.1\netc/old.conf\n");
+	free(s);
+	/* As the journal keeps an empty list of removals: "". */
+	s = pf_join_lines(NULL, 0);
+	assert_non_null(s);
+	assert_string_equal(s, "");
+	free(s);
+	s = pf_join_lines(paths, 3);
+	assert_non_null(s);
+	assert_string_equal(s, "usr/lib/libold.so.1\netc/old.conf\n\n");
+	free(s);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_basename),
+		cmocka_unit_test(test_join_lines),
+	};
+
+	return cmocka_run_group_tests_name("strings", tests, NULL, NULL);
+}

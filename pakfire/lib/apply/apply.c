@@ -1,22 +1,21 @@
-/* Applying one verified update: see apply.h.
+/* Applying one verified unit: see apply.h.
  *
  * Three phases, like dpkg's unpack/configure split:
- *   stage   stream the package; each member must be in the manifest with the
- *           same type, mode, owner, size and hash; files and symlinks are
- *           written beside their targets as .pakfire-N-I (O_EXCL, never
- *           through a symlink), and each original is kept as a hard link
- *           .pakfire-old-N-I; missing parent directories are created and
- *           remembered. Any failure undoes what was staged: root unchanged.
+ *   stage   (stage.c) stream the package; each member must be in the
+ *           manifest with the same type, mode, owner, size and hash; files
+ *           and symlinks are written beside their targets as .pakfire-TAG-I
+ *           (O_EXCL, never through a symlink), and each original is kept as
+ *           a hard link .pakfire-old-TAG-I; missing parent directories are
+ *           created and remembered. Any failure undoes what was staged:
+ *           root unchanged.
  *   commit  syncfs every file system touched (the staged data is on disk
  *           before any name points at it), journal "committing", rename each
  *           temporary over its target, syncfs again, then record the update
- *           in one database transaction (the commit point).
+ *           unit in one database transaction (the commit point).
  *   clean   delete the backups and do the removals, which only happen once
  *           the database no longer owns the paths.
- * The journal (db.c, journal.c) says how far this got, so that a run killed
+ * The journal (state/journal.c, apply/journal.c) says how far this got, so that a run killed
  * at any instant is undone or finished by the next one (pf_recover). */
-#include <archive.h>
-#include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -28,6 +27,7 @@
 #include <unistd.h>
 
 #include "apply/apply.h"
+#include "apply/stage.h"
 #include "base/context.h"
 #include "resolve/transaction.h"
 #include "state/files.h"
@@ -42,491 +42,6 @@
 #include "format/pak.h"
 #include "base/path.h"
 #include "base/strings.h"
-
-#define IO_BUF PF_HASHQ_BLOCK
-
-struct staged {
-	const struct pf_entry *e;
-	char tmp[PF_NAME_MAX];  /* temporary name beside the target */
-};
-
-struct stage {
-	struct pf_ctx *ctx;
-	int64_t tx;
-	struct pf_db *db;
-	const struct pf_unit *u;
-	char label[PF_UNIT_ID_MAX]; /* "core 141" for messages */
-	const struct pf_manifest *m;
-	const char *pak;        /* package name for messages */
-	struct staged *items;   /* in archive order */
-	size_t n_items;
-	bool *seen;             /* per manifest entry */
-	char *fresh;            /* per manifest entry: '1' if the path did not exist */
-	bool renaming;          /* renames may have started: undo restores backups */
-	char **created;         /* directories this update made, in order */
-	size_t n_created;
-	size_t cap_created;
-	char *parent;           /* cached parent directory (relative path) */
-	int parent_fd;
-	struct pf_fsset fss;    /* every file system written to */
-	struct pf_hashq *hq;    /* hashes file contents beside the writes */
-	char *buf;
-	bool as_root;
-};
-
-
-static int quoted_fail(struct pf_ctx *ctx, enum pf_errclass cls, const char *pak,
-		       const char *name, const char *what)
-{
-	char q[256];
-
-	pf_quote(name, strlen(name), q, sizeof(q));
-	return pf_fail(ctx, cls, "%s: member '%s' %s", pak, q, what);
-}
-
-static int sync_all(struct stage *st)
-{
-	return pf_fsset_sync(st->ctx, &st->fss, st->label);
-}
-
-static int remember_created(struct stage *st, const char *path)
-{
-	if (st->n_created == st->cap_created) {
-		size_t cap = st->cap_created ? 2 * st->cap_created : 32;
-		char **p = realloc(st->created, cap * sizeof(*p));
-
-		if (!p)
-			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-		st->created = p;
-		st->cap_created = cap;
-	}
-	st->created[st->n_created] = strdup(path);
-	if (!st->created[st->n_created])
-		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-	st->n_created++;
-	return 0;
-}
-
-/* Open directory PATH below the root, creating what is missing (0755) and
- * remembering each directory made, so a rollback can take it away again. */
-static int open_dir(struct stage *st, const char *path)
-{
-	char *prefix = NULL;
-	int fd = pf_root_open(st->ctx, path, O_RDONLY | O_DIRECTORY, 0);
-	size_t len = strlen(path);
-
-	if (fd >= 0 || errno != ENOENT)
-		goto done;
-	prefix = malloc(len + 1);
-	if (!prefix)
-		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-	/* Walk down from the root: each component exists or is made. */
-	for (size_t i = 0; i <= len; i++) {
-		const char *base;
-		int pfd;
-
-		if (i < len && path[i] != '/')
-			continue;
-		memcpy(prefix, path, i);
-		prefix[i] = '\0';
-		fd = pf_root_open(st->ctx, prefix, O_RDONLY | O_DIRECTORY, 0);
-		if (fd >= 0) {
-			if (i < len)
-				close(fd);
-			continue;
-		}
-		if (errno != ENOENT)
-			goto done;
-		pfd = pf_root_open_parent(st->ctx, prefix, &base);
-		if (pfd < 0)
-			goto done;
-		if (mkdirat(pfd, base, 0755) < 0) {
-			char target[PATH_MAX];
-			int err = errno;
-			ssize_t n = err == EEXIST ?
-				readlinkat(pfd, base, target, sizeof(target) - 1) : -1;
-
-			close(pfd);
-			if (n >= 0) {
-				/* A symlink that leads nowhere inside the root. */
-				target[n] = '\0';
-				pf_fail(st->ctx, PF_E_OTHER,
-					"%s: %s/%s is a symlink to %s, which is not a directory"
-					" inside %s; fix or remove it and try again", st->label,
-					pf_ctx_root_prefix(st->ctx), prefix, target, st->ctx->root);
-				free(prefix);
-				return -1;
-			}
-			errno = err;
-			goto done;
-		}
-		close(pfd);
-		if (remember_created(st, prefix) < 0) {
-			free(prefix);
-			return -1;
-		}
-		fd = pf_root_open(st->ctx, prefix, O_RDONLY | O_DIRECTORY, 0);
-		if (fd < 0)
-			goto done;
-		if (i < len)
-			close(fd);
-	}
-done:
-	if (fd < 0)
-		pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
-			      "%s: cannot create directory %s/%s", st->label,
-			      pf_ctx_root_prefix(st->ctx), path);
-	free(prefix);
-	return fd;
-}
-
-/* The directory that holds PATH, cached: archives are in path order. */
-static int parent_of(struct stage *st, const char *path, const char **base)
-{
-	const char *slash = strrchr(path, '/');
-	char *parent;
-	int fd;
-
-	*base = slash ? slash + 1 : path;
-	parent = slash ? strndup(path, (size_t)(slash - path)) : strdup("");
-	if (!parent)
-		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-	if (st->parent && !strcmp(st->parent, parent)) {
-		free(parent);
-		return st->parent_fd;
-	}
-	fd = open_dir(st, parent);
-	if (fd < 0 || pf_fsset_add(st->ctx, &st->fss, fd) < 0) {
-		if (fd >= 0)
-			close(fd);
-		free(parent);
-		return -1;
-	}
-	if (st->parent_fd >= 0)
-		close(st->parent_fd);
-	free(st->parent);
-	st->parent = parent;
-	st->parent_fd = fd;
-	return fd;
-}
-
-static int write_all(int fd, const char *p, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, p, n);
-
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* What is at the target now: nothing (the path is fresh), or an original
- * that is kept as a hard link beside it until the commit point. A directory
- * in the way of a file is not something to resolve silently. */
-static int keep_original(struct stage *st, int pfd, const char *base, const struct pf_entry *e,
-			 size_t idx)
-{
-	char bak[PF_NAME_MAX];
-	struct stat sb;
-	int rc;
-
-	if (fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			return pf_fail_errno(st->ctx, PF_E_OTHER, "%s", e->path);
-		st->fresh[idx] = '1';
-		return 0;
-	}
-	if (S_ISDIR(sb.st_mode))
-		return pf_fail(st->ctx, PF_E_OTHER,
-			       "%s: %s/%s is a directory, but the update installs a %s there",
-			       st->label, pf_ctx_root_prefix(st->ctx), e->path,
-			       pf_entry_type_name(e->type));
-	pf_backup_name(bak, st->u->id, idx);
-	rc = linkat(pfd, base, pfd, bak, 0);
-	if (rc < 0 && errno == EEXIST && unlinkat(pfd, bak, 0) == 0)
-		rc = linkat(pfd, base, pfd, bak, 0); /* left by an interrupted run */
-	if (rc < 0)
-		return pf_fail_errno(st->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
-				     "%s: cannot keep the original of %s/%s as %s", st->label,
-				     pf_ctx_root_prefix(st->ctx), e->path, bak);
-	st->fresh[idx] = '0';
-	return 0;
-}
-
-static int open_temp(struct stage *st, int pfd, struct staged *it, size_t idx)
-{
-	int fd;
-
-	pf_stage_name(it->tmp, st->u->id, idx);
-	fd = openat(pfd, it->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST) {
-		/* Left by an interrupted run of this very update: ours. */
-		if (unlinkat(pfd, it->tmp, 0) == 0)
-			fd = openat(pfd, it->tmp,
-				    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	}
-	if (fd < 0) {
-		int err = errno;
-
-		errno = err;
-		return pf_fail_errno(st->ctx, err == ENOSPC || err == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
-				     "%s: cannot create a file beside %s/%s", st->label,
-				     pf_ctx_root_prefix(st->ctx), it->e->path);
-	}
-	return fd;
-}
-
-/* Write a member to its temporary. Its SHA-256 is computed beside the
- * writes by the hashing thread and checked before anything is renamed
- * (stage_package); size, owner and mode are settled here. */
-static int stage_file(struct stage *st, struct archive *a, struct staged *it, size_t idx)
-{
-	const struct pf_entry *e = it->e;
-	const char *base;
-	uint64_t got = 0;
-	int pfd, fd = -1, r = -1;
-
-	pfd = parent_of(st, e->path, &base);
-	if (pfd < 0 || keep_original(st, pfd, base, e, idx) < 0)
-		return -1;
-	fd = open_temp(st, pfd, it, idx);
-	if (fd < 0)
-		return -1;
-	for (;;) {
-		char *block = pf_hashq_block(st->hq);
-		la_ssize_t n = archive_read_data(a, block, PF_HASHQ_BLOCK);
-
-		if (n < 0) {
-			pf_fail(st->ctx, PF_E_VERIFY, "%s: %s: %s", st->pak, e->path,
-				archive_error_string(a));
-			goto out;
-		}
-		got += (uint64_t)n;
-		if (got > e->size) {
-			quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path, "is larger than its manifest says");
-			goto out;
-		}
-		if (n == 0 && got < e->size)
-			break; /* shorter than its header said: refused below */
-		/* Hashed while it is written; the block that reaches the size
-		 * the manifest gives ends the file. */
-		pf_hashq_push(st->hq, idx, (size_t)n, got == e->size, e->sha256);
-		if (write_all(fd, block, (size_t)n) < 0) {
-			pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
-				      "%s: writing %s/%s", st->label,
-				      pf_ctx_root_prefix(st->ctx), e->path);
-			goto out;
-		}
-		if (got == e->size)
-			break;
-	}
-	if (got != e->size) {
-		quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path, "is shorter than its manifest says");
-		goto out;
-	}
-	/* chown first: it clears set-user-ID bits that fchmod then sets. */
-	if (st->as_root && fchown(fd, e->uid, e->gid) < 0) {
-		pf_fail_errno(st->ctx, PF_E_OTHER, "%s: chown %s", st->label, e->path);
-		goto out;
-	}
-	if (fchmod(fd, e->mode) < 0) {
-		pf_fail_errno(st->ctx, PF_E_OTHER, "%s: chmod %s", st->label, e->path);
-		goto out;
-	}
-	r = 0;
-out:
-	if (fd >= 0 && close(fd) < 0 && r == 0)
-		r = pf_fail_errno(st->ctx, PF_E_OTHER, "%s: writing %s", st->label, e->path);
-	return r;
-}
-
-static int stage_symlink(struct stage *st, struct staged *it, size_t idx)
-{
-	const struct pf_entry *e = it->e;
-	const char *base;
-	int pfd, rc;
-
-	pfd = parent_of(st, e->path, &base);
-	if (pfd < 0 || keep_original(st, pfd, base, e, idx) < 0)
-		return -1;
-	pf_stage_name(it->tmp, st->u->id, idx);
-	rc = symlinkat(e->target, pfd, it->tmp);
-	if (rc < 0 && errno == EEXIST && unlinkat(pfd, it->tmp, 0) == 0)
-		rc = symlinkat(e->target, pfd, it->tmp); /* left by an interrupted run */
-	if (rc < 0) {
-		return pf_fail_errno(st->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
-				     "%s: cannot create symlink %s", st->label, e->path);
-	}
-	if (st->as_root && fchownat(pfd, it->tmp, e->uid, e->gid, AT_SYMLINK_NOFOLLOW) < 0)
-		return pf_fail_errno(st->ctx, PF_E_OTHER, "%s: chown %s", st->label, e->path);
-	return 0;
-}
-
-static int stage_dir(struct stage *st, const struct pf_entry *e)
-{
-	int fd = open_dir(st, e->path);
-	int r;
-
-	if (fd < 0)
-		return -1;
-	r = pf_fsset_add(st->ctx, &st->fss, fd);
-	close(fd);
-	return r;
-}
-
-/* Check one archive header against the manifest; stage what it carries. */
-static int stage_member(struct stage *st, struct archive *a, struct archive_entry *ae)
-{
-	const char *name = archive_entry_pathname(ae);
-	mode_t type = archive_entry_filetype(ae);
-	const struct pf_entry *e;
-	struct staged *it;
-	char dir[PATH_MAX];
-	size_t idx, len;
-
-	if (!name)
-		return pf_fail(st->ctx, PF_E_VERIFY, "%s: a member without a name", st->pak);
-	/* tar writes directories as "name/"; the manifest says "name". */
-	len = strlen(name);
-	if (type == AE_IFDIR && len > 1 && len < sizeof(dir) && name[len - 1] == '/') {
-		memcpy(dir, name, len - 1);
-		dir[len - 1] = '\0';
-		name = dir;
-	}
-	e = pf_manifest_find(st->m, name);
-	if (!e)
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "is not in the manifest");
-	idx = (size_t)(e - st->m->entries);
-	if (st->seen[idx])
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "appears twice");
-	st->seen[idx] = true;
-	if (archive_entry_hardlink(ae))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "is a hard link");
-	if ((e->type == PF_ENTRY_FILE && type != AE_IFREG) ||
-	    (e->type == PF_ENTRY_DIR && type != AE_IFDIR) ||
-	    (e->type == PF_ENTRY_SYMLINK && type != AE_IFLNK))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   e->type == PF_ENTRY_FILE ? "is not a regular file as its manifest says" :
-				   e->type == PF_ENTRY_DIR ? "is not a directory as its manifest says" :
-				   "is not a symlink as its manifest says");
-	if (e->type != PF_ENTRY_SYMLINK &&
-	    (mode_t)(archive_entry_perm(ae) & 07777) != e->mode)
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   "has another mode than its manifest says");
-	if (e->type != PF_ENTRY_SYMLINK &&
-	    (archive_entry_uid(ae) != (la_int64_t)e->uid || archive_entry_gid(ae) != (la_int64_t)e->gid))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   "has another owner than its manifest says");
-	if (e->type == PF_ENTRY_FILE &&
-	    (!archive_entry_size_is_set(ae) || (uint64_t)archive_entry_size(ae) != e->size))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   "has another size than its manifest says");
-	if (e->type == PF_ENTRY_SYMLINK &&
-	    (!archive_entry_symlink(ae) || strcmp(archive_entry_symlink(ae), e->target)))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   "points elsewhere than its manifest says");
-
-	if (e->type == PF_ENTRY_DIR)
-		return stage_dir(st, e);
-	it = &st->items[st->n_items++];
-	it->e = e;
-	return e->type == PF_ENTRY_FILE ? stage_file(st, a, it, idx) : stage_symlink(st, it, idx);
-}
-
-/* The first member must be the manifest, byte for byte the verified one. */
-static int check_manifest_member(struct stage *st, struct archive *a, struct archive_entry *ae,
-				 const char *manifest, size_t len)
-{
-	const char *name = archive_entry_pathname(ae);
-	size_t got = 0;
-
-	if (!name || strcmp(name, PF_PAK_MANIFEST) || archive_entry_filetype(ae) != AE_IFREG)
-		return pf_fail(st->ctx, PF_E_VERIFY, "%s: first member is not %s", st->pak,
-			       PF_PAK_MANIFEST);
-	if (!archive_entry_size_is_set(ae) || (uint64_t)archive_entry_size(ae) != len)
-		return pf_fail(st->ctx, PF_E_VERIFY,
-			       "%s: %s differs from the published manifest (size)", st->pak,
-			       PF_PAK_MANIFEST);
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, st->buf, IO_BUF);
-
-		if (n == 0)
-			break;
-		if (n < 0)
-			return pf_fail(st->ctx, PF_E_VERIFY, "%s: %s", st->pak, archive_error_string(a));
-		if ((size_t)n > len - got || memcmp(st->buf, manifest + got, (size_t)n))
-			return pf_fail(st->ctx, PF_E_VERIFY,
-				       "%s: %s differs from the published manifest", st->pak,
-				       PF_PAK_MANIFEST);
-		got += (size_t)n;
-	}
-	return got == len ? 0 : pf_fail(st->ctx, PF_E_VERIFY,
-					 "%s: %s is truncated", st->pak, PF_PAK_MANIFEST);
-}
-
-static int stage_package(struct stage *st, int pak_fd, const char *manifest, size_t len)
-{
-	struct archive *a = pf_pak_open(st->ctx, pak_fd, st->pak);
-	struct archive_entry *ae;
-	bool first = true;
-	size_t bad;
-	int rc, r = -1;
-
-	if (!a)
-		return -1;
-	st->hq = pf_hashq_start(st->ctx);
-	if (!st->hq)
-		goto out;
-	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
-		if (pf_interrupted(st->ctx)) {
-			pf_fail(st->ctx, PF_E_OTHER, "interrupted by %s while %s was staged;"
-				" it was rolled back and nothing of it was written",
-				strsignal(pf_interrupted(st->ctx)), st->label);
-			goto out;
-		}
-		if (first ? check_manifest_member(st, a, ae, manifest, len) < 0
-			  : stage_member(st, a, ae) < 0)
-			goto out;
-		first = false;
-	}
-	if (rc != ARCHIVE_EOF) {
-		pf_fail(st->ctx, PF_E_VERIFY, "%s: damaged package: %s", st->pak,
-			archive_error_string(a));
-		goto out;
-	}
-	if (first) {
-		pf_fail(st->ctx, PF_E_VERIFY, "%s: empty package", st->pak);
-		goto out;
-	}
-	for (size_t i = 0; i < st->m->n; i++) {
-		enum pf_entry_type t = st->m->entries[i].type;
-
-		if ((t == PF_ENTRY_FILE || t == PF_ENTRY_DIR || t == PF_ENTRY_SYMLINK) && !st->seen[i]) {
-			quoted_fail(st->ctx, PF_E_VERIFY, st->pak, st->m->entries[i].path,
-				    "is in the manifest but missing from the package");
-			goto out;
-		}
-	}
-	if (pf_hashq_finish(st->ctx, st->hq, &bad) < 0)
-		goto out;
-	if (bad != PF_HASHQ_NONE) {
-		quoted_fail(st->ctx, PF_E_VERIFY, st->pak, st->m->entries[bad].path,
-			    "does not match the SHA-256 in its manifest");
-		goto out;
-	}
-	r = 0;
-out:
-	pf_hashq_free(st->hq);
-	st->hq = NULL;
-	archive_read_free(a);
-	return r;
-}
 
 /* Undo what this run did: the journal's rollback (temporaries, backups),
  * then the directories we made, newest first. Returns -1 if something could
@@ -553,7 +68,7 @@ static int commit_names(struct stage *st)
 	for (size_t i = 0; i < st->n_items; i++) {
 		struct staged *it = &st->items[i];
 		const char *base;
-		int pfd = parent_of(st, it->e->path, &base);
+		int pfd = pf_stage_parent(st, it->e->path, &base);
 
 		if (pfd < 0)
 			return -1;
@@ -662,21 +177,6 @@ static int plan_removals(struct stage *st, char **out, size_t *n_out, uint64_t *
 	return 0;
 }
 
-static void stage_clear(struct stage *st)
-{
-	for (size_t i = 0; i < st->n_created; i++)
-		free(st->created[i]);
-	free(st->created);
-	pf_fsset_clear(&st->fss);
-	if (st->parent_fd >= 0)
-		close(st->parent_fd);
-	free(st->parent);
-	free(st->items);
-	free(st->seen);
-	free(st->fresh);
-	free(st->buf);
-}
-
 int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct pf_unit *u,
 		  int pak_fd, const char *pak_name, struct pf_apply_result *result)
 {
@@ -725,14 +225,14 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct
 	    pf_db_tx_step(db, tx, u->id, "staging", NULL) < 0)
 		goto out;
 	journaled = true;
-	if (stage_package(&st, pak_fd, u->manifest, u->manifest_len) < 0 || sync_all(&st) < 0)
+	if (pf_stage_package(&st, pak_fd, u->manifest, u->manifest_len) < 0 || pf_stage_sync(&st) < 0)
 		goto out;
 	/* Everything staged is on disk: the renames may begin. */
 	if (pf_db_journal_committing(db, u->id, st.fresh) < 0)
 		goto out;
 	st.renaming = true;
 	if (pf_db_tx_step(db, tx, u->id, "committing", NULL) < 0 ||
-	    commit_names(&st) < 0 || sync_all(&st) < 0)
+	    commit_names(&st) < 0 || pf_stage_sync(&st) < 0)
 		goto out;
 	if (pf_db_commit_unit(db, tx, &rec, m, removed, n_rm) < 0) {
 		/* The commit may have reached the WAL although SQLite could not
@@ -761,7 +261,7 @@ out:
 	 * stays, and the next run finishes the rollback. */
 	if (r < 0 && journaled && unstage(&st) == 0)
 		pf_db_journal_done(db, u->id);
-	stage_clear(&st);
+	pf_stage_clear(&st);
 	free(removals);
 	free(removed);
 	return r;

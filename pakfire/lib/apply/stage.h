@@ -1,0 +1,66 @@
+/* Staging a unit (inside apply/ only): the state shared by stage.c, which
+ * streams the package into temporaries beside their targets, and apply.c,
+ * which commits them. */
+#ifndef PF_APPLY_STAGE_H
+#define PF_APPLY_STAGE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "apply/fsset.h"
+#include "apply/hashq.h"
+#include "apply/journal.h"
+#include "resolve/transaction.h"
+
+struct pf_ctx;
+struct pf_db;
+struct pf_entry;
+struct pf_manifest;
+
+#define IO_BUF PF_HASHQ_BLOCK
+
+struct staged {
+	const struct pf_entry *e;
+	char tmp[PF_NAME_MAX];  /* temporary name beside the target */
+};
+
+struct stage {
+	struct pf_ctx *ctx;
+	int64_t tx;
+	struct pf_db *db;
+	const struct pf_unit *u;
+	char label[PF_UNIT_ID_MAX]; /* "core 141" for messages */
+	const struct pf_manifest *m;
+	const char *pak;        /* package name for messages */
+	struct staged *items;   /* in archive order */
+	size_t n_items;
+	bool *seen;             /* per manifest entry */
+	char *fresh;            /* per manifest entry: '1' if the path did not exist */
+	bool renaming;          /* renames may have started: undo restores backups */
+	char **created;         /* directories this update made, in order */
+	size_t n_created;
+	size_t cap_created;
+	char *parent;           /* cached parent directory (relative path) */
+	int parent_fd;
+	struct pf_fsset fss;    /* every file system written to */
+	struct pf_hashq *hq;    /* hashes file contents beside the writes */
+	char *buf;
+	bool as_root;
+};
+
+/* Stream the package PAK_FD: every member checked against the manifest
+ * (whose verified bytes MANIFEST the first member must equal) and written
+ * beside its target; any mismatch is PF_E_VERIFY. */
+int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t len);
+
+/* The parent folder of PATH, opened (cached) without following symlinks
+ * that leave the root; *BASE its last component. */
+int pf_stage_parent(struct stage *st, const char *path, const char **base);
+
+/* syncfs every file system the stage wrote to. */
+int pf_stage_sync(struct stage *st);
+
+void pf_stage_clear(struct stage *st);
+
+#endif

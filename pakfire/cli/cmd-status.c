@@ -3,16 +3,21 @@
 #include "base/context.h"
 #include "ops/status.h"
 
-int cmd_status(struct cli *cli)
+static int run(struct cli *cli, void *opts)
 {
 	struct pf_status st;
 	int r;
 
-	if (pf_ctx_open_db(cli->ctx, true) < 0)
-		return -1;
+	(void)opts;
 	r = pf_status(cli->ctx, &st);
 	if (r == 0)
 		output_status(&cli->out, &st);
 	pf_status_clear(&st);
 	return r;
 }
+
+const struct cli_command cmd_status = {
+	.spec = { .name = "status", .summary = "series, core level, pending updates" },
+	.needs = CLI_NEEDS_CONFIG | CLI_NEEDS_DB,
+	.run = run,
+};

@@ -3,9 +3,14 @@
 #include "base/context.h"
 #include "ops/update.h"
 
-int cmd_update(struct cli *cli)
+static int run(struct cli *cli, void *opts)
 {
-	if (cli_open_for_writing(cli) < 0)
-		return -1;
+	(void)opts;
 	return pf_update(cli->ctx);
 }
+
+const struct cli_command cmd_update = {
+	.spec = { .name = "update", .summary = "fetch and verify the signed index" },
+	.needs = CLI_NEEDS_CONFIG | CLI_NEEDS_LOCK | CLI_NEEDS_DB,
+	.run = run,
+};

@@ -4,14 +4,19 @@
 #include "base/context.h"
 #include "ops/verify-files.h"
 
-int cmd_verify(struct cli *cli)
+static int run(struct cli *cli, void *opts)
 {
 	struct pf_verify_summary sum;
 	int r;
 
-	if (pf_ctx_open_db(cli->ctx, true) < 0)
-		return -1;
+	(void)opts;
 	r = pf_verify_files(cli->ctx, output_verify_finding, &cli->out, &sum);
 	output_verify_summary(&cli->out, &sum);
 	return r;
 }
+
+const struct cli_command cmd_verify = {
+	.spec = { .name = "verify", .summary = "check installed files against the database" },
+	.needs = CLI_NEEDS_CONFIG | CLI_NEEDS_DB,
+	.run = run,
+};

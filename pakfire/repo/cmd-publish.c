@@ -58,17 +58,18 @@ static int parse_time(const char *arg, void *dst)
 	return 0;
 }
 
-#define STR(n, field, a, h) \
+/* The six options publish cannot do without: strings, given once. */
+#define REQUIRED(n, field, a, h) \
 	{ .name = n, .kind = PF_OPT_STRING, .arg = a, .required = true, \
 	  .offset = offsetof(struct publish_opts, field), .help = h }
 
 static const struct pf_opt options[] = {
-	STR("repo", repo, "REPODIR", "the repository folder (with its core subfolder)"),
-	STR("updates", updates, "UPDATESDIR", "the folder holding N/update.conf for each update"),
-	STR("series", series, "S", "the Series of the index"),
-	STR("arch", arch, "A", "the Arch of the index"),
-	STR("key", key, "FPR", "the full fingerprint of the signing key"),
-	STR("gnupghome", gnupghome, "DIR", "the GnuPG home holding its secret key"),
+	REQUIRED("repo", repo, "REPODIR", "the repository folder (with its core subfolder)"),
+	REQUIRED("updates", updates, "UPDATESDIR", "the folder holding N/update.conf for each update"),
+	REQUIRED("series", series, "S", "the Series of the index"),
+	REQUIRED("arch", arch, "A", "the Arch of the index"),
+	REQUIRED("key", key, "FPR", "the full fingerprint of the signing key"),
+	REQUIRED("gnupghome", gnupghome, "DIR", "the GnuPG home holding its secret key"),
 	/* The client keeps revisions in SQLite: a signed 64-bit. */
 	{ .name = "revision", .kind = PF_OPT_NUMBER, .arg = "N", .min = 0, .max = INT64_MAX,
 	  .offset = offsetof(struct publish_opts, revision), .what = "a decimal number",

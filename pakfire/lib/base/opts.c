@@ -235,17 +235,17 @@ static int store(struct pf_ctx *ctx, const struct pf_cli_table *t, int cmd,
 		 const struct pf_opt *o, bool operand, const char *value, void *base,
 		 bool again)
 {
-	char *dst = (char *)base + o->offset, q[256];
-	struct pf_opt_number *num = (struct pf_opt_number *)(void *)dst;
-	char what[96];
+	void *dst = (char *)base + o->offset;
+	struct pf_opt_number *num = dst;
+	char what[96], q[256];
 	int r = 0;
 
 	switch (o->kind) {
 	case PF_OPT_FLAG:
-		*(bool *)(void *)dst = true;
+		*(bool *)dst = true;
 		return 0;
 	case PF_OPT_SET:
-		*(int *)(void *)dst = o->value;
+		*(int *)dst = o->value;
 		return 0;
 	case PF_OPT_STOP:
 		return 0;
@@ -258,7 +258,7 @@ static int store(struct pf_ctx *ctx, const struct pf_cli_table *t, int cmd,
 		return usage(ctx, t, cmd, "--%s is given twice: it takes one value", o->name);
 	switch (o->kind) {
 	case PF_OPT_STRING:
-		*(const char **)(void *)dst = value;
+		*(const char **)dst = value;
 		break;
 	case PF_OPT_NUMBER:
 		r = parse_number(value, o->min, o->max, &num->value);

@@ -1,42 +1,46 @@
-/* The pakfire front end: parsed options and the commands. */
+/* The pakfire front end: the command table's entries and what a running
+ * command gets. Each command lives in its own file (cmd-NAME.c) and defines
+ * one struct cli_command: its options (base/opts.h), what it needs opened,
+ * and its run function. main.c parses the command line with the generic
+ * parser and opens what the command declares; a command never opens the
+ * configuration, the lock or the database itself. */
 #ifndef PF_CLI_H
 #define PF_CLI_H
 
 #include <stdbool.h>
 
+#include "base/opts.h"
+#include "ops/session.h"
 #include "output.h"
 
 struct pf_ctx;
+
 struct pf_session;
 
 struct cli {
 	struct pf_ctx *ctx;
-	struct pf_session *session; /* the configuration is open; more on demand */
+	struct pf_session *session; /* opened by main.c with what the command needs */
 	struct output out;
-	const char *root;
-	const char *config;
-	const char *command;
-	char **args;          /* operands after the command */
-	int n_args;
-	/* command options, accepted anywhere on the line */
-	const char *series;   /* init --series */
-	long core;            /* init --core (-1 if not given) */
-	bool dry_run;         /* upgrade --dry-run */
-	long to;              /* upgrade --to (0 if not given) */
 };
 
-/* Open what a command needs on the session (enum pf_session_needs): for
- * commands that change the system, PF_NEED_LOCK takes the lock, opens the
- * database, and finishes or undoes whatever an interrupted run left. */
-int cli_need(struct cli *cli, unsigned needs);
+struct cli_command {
+	struct pf_cmd_spec spec;  /* name, summary, options, operand */
+	/* What the session opens before it runs (ops/session.h: configuration,
+	 * database, lock with recovery), in that order. */
+	unsigned needs;           /* enum pf_session_needs */
+	/* Optional: true when this run only reads (upgrade --dry-run), so it
+	 * takes neither the lock nor recovers: it may run beside a writer. */
+	bool (*reads_only)(const void *opts);
+	/* 0, or -1 with the error on cli->ctx. OPTS: spec.opts_size bytes. */
+	int (*run)(struct cli *cli, void *opts);
+};
 
-/* Each returns 0 or -1 with the error on cli->ctx. */
-int cmd_init(struct cli *cli);
-int cmd_update(struct cli *cli);
-int cmd_upgrade(struct cli *cli);
-int cmd_status(struct cli *cli);
-int cmd_clean(struct cli *cli);
-int cmd_history(struct cli *cli);
-int cmd_verify(struct cli *cli);
+extern const struct cli_command cmd_init;
+extern const struct cli_command cmd_update;
+extern const struct cli_command cmd_upgrade;
+extern const struct cli_command cmd_status;
+extern const struct cli_command cmd_clean;
+extern const struct cli_command cmd_history;
+extern const struct cli_command cmd_verify;
 
 #endif

@@ -1,19 +1,23 @@
 /* pakfire status: a report; reads only. */
 #include "cli.h"
 #include "base/context.h"
-#include "ops/session.h"
 #include "ops/status.h"
 
-int cmd_status(struct cli *cli)
+static int run(struct cli *cli, void *opts)
 {
 	struct pf_status st;
 	int r;
 
-	if (cli_need(cli, PF_NEED_DB) < 0)
-		return -1;
+	(void)opts;
 	r = pf_status(cli->session, &st);
 	if (r == 0)
 		output_status(&cli->out, &st);
 	pf_status_clear(&st);
 	return r;
 }
+
+const struct cli_command cmd_status = {
+	.spec = { .name = "status", .summary = "series, core level, pending updates" },
+	.needs = PF_NEED_DB,
+	.run = run,
+};

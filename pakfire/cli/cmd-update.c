@@ -1,12 +1,16 @@
 /* pakfire update: fetch and verify the signed index. */
 #include "cli.h"
 #include "base/context.h"
-#include "ops/session.h"
 #include "ops/update.h"
 
-int cmd_update(struct cli *cli)
+static int run(struct cli *cli, void *opts)
 {
-	if (cli_need(cli, PF_NEED_LOCK) < 0)
-		return -1;
+	(void)opts;
 	return pf_update(cli->session);
 }
+
+const struct cli_command cmd_update = {
+	.spec = { .name = "update", .summary = "fetch and verify the signed index" },
+	.needs = PF_NEED_LOCK,
+	.run = run,
+};

@@ -1,10 +1,9 @@
-/* pakfire: the client. Parses the command line (global options are accepted
- * before and after the command), sets up the context, runs one command and
- * maps its outcome to the exit codes of DESIGN.md. The only exit is here. */
-#include <errno.h>
-#include <getopt.h>
-#include <limits.h>
-#include <stdarg.h>
+/* pakfire: the client. Holds the table of commands (each declared in its
+ * cmd-NAME.c), the global options, and the one place that opens what a
+ * command needs; parses the command line with the generic parser
+ * (base/opts.h), runs one command and maps its outcome to the exit codes of
+ * DESIGN.md. The only exit is here. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,137 +12,142 @@
 #include "base/context.h"
 #include "ops/session.h"
 
-static const struct command {
-	const char *name;
-	int (*run)(struct cli *cli);
-	const char *usage;
-} commands[] = {
-	{ "init",    cmd_init,    "init --series S --core N   create the state of a new system" },
-	{ "update",  cmd_update,  "update                     fetch and verify the signed index" },
-	{ "upgrade", cmd_upgrade, "upgrade [--dry-run] [--to N] apply pending core updates" },
-	{ "status",  cmd_status,  "status                     series, core level, pending updates" },
-	{ "clean",   cmd_clean,   "clean                      empty the download cache" },
-	{ "history", cmd_history, "history [ID]               transactions, or one with its steps" },
-	{ "verify",  cmd_verify,  "verify                     check installed files against the database" },
+/* In the order --help lists them. */
+static const struct cli_command *const commands[] = {
+	&cmd_init, &cmd_update, &cmd_upgrade, &cmd_status, &cmd_clean, &cmd_history,
+	&cmd_verify,
+};
+#define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+struct globals {
+	const char *root;
+	const char *config;
+	bool yes;
+	bool json;
+	int verbosity;
+};
+
+enum { STOP_HELP = 1, STOP_VERSION };
+
+static const struct pf_opt global_options[] = {
+	{ .name = "root", .kind = PF_OPT_STRING, .arg = "DIR",
+	  .offset = offsetof(struct globals, root),
+	  .help = "operate on the system installed under DIR" },
+	{ .name = "config", .kind = PF_OPT_STRING, .arg = "FILE",
+	  .offset = offsetof(struct globals, config),
+	  .help = "read the configuration from FILE (a path on the host)" },
+	{ .name = "yes", .letter = 'y', .kind = PF_OPT_FLAG,
+	  .offset = offsetof(struct globals, yes),
+	  .help = "answer yes to the confirmation of upgrade" },
+	{ .name = "json", .kind = PF_OPT_FLAG, .offset = offsetof(struct globals, json),
+	  .help = "print one JSON document on standard output" },
+	{ .name = "quiet", .letter = 'q', .kind = PF_OPT_SET, .value = -1,
+	  .offset = offsetof(struct globals, verbosity), .help = "less output" },
+	{ .name = "verbose", .letter = 'v', .kind = PF_OPT_SET, .value = 1,
+	  .offset = offsetof(struct globals, verbosity), .help = "more output" },
+	{ .name = "help", .letter = 'h', .kind = PF_OPT_STOP, .value = STOP_HELP,
+	  .help = "this text; after a command, that command's options" },
+	{ .name = "version", .kind = PF_OPT_STOP, .value = STOP_VERSION,
+	  .help = "the version" },
+	{ NULL },
 };
 
 static void usage(FILE *f)
 {
+	char syn[256];
+
 	fprintf(f, "usage: pakfire [--root DIR] [--config FILE] [--yes] [--json] [--quiet|--verbose] COMMAND\n"
 		   "commands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(f, "  %s\n", commands[i].usage);
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		fprintf(f, "  %-28s %s\n", pf_opts_synopsis(&commands[i]->spec, syn, sizeof(syn)),
+			commands[i]->spec.summary);
 	fprintf(f, "exit codes: 0 done, 1 error, 2 usage or configuration, 3 not enough space,\n"
 		   "  4 verification failed, 5 download failed, 6 hook failed, 7 locked\n"
-		   "see pakfire(8)\n");
+		   "'pakfire COMMAND --help' lists a command's options; see pakfire(8)\n");
 }
 
-__attribute__((format(printf, 1, 2)))
-static int usage_error(const char *fmt, ...)
+static void print_options(const struct pf_opt *o)
 {
-	va_list ap;
+	char form[64];
 
-	fprintf(stderr, "pakfire: error: ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fprintf(stderr, " (see 'pakfire --help')\n");
-	return 2;
+	for (; o && o->name; o++)
+		printf("  %-18s %s\n", pf_opt_form(o, form, sizeof(form)), o->help);
 }
 
-static int parse_number(const char *s, long max, long *out)
+static void command_usage(const struct cli_command *cmd)
 {
-	char *end;
-	long v;
+	char syn[256];
 
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end || v < 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-enum { OPT_ROOT = 256, OPT_CONFIG, OPT_JSON, OPT_SERIES, OPT_CORE, OPT_DRY_RUN, OPT_TO,
-       OPT_VERSION };
-
-/* Returns -1 to go on, or an exit code. */
-static int parse(struct cli *cli, int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "root", required_argument, NULL, OPT_ROOT },
-		{ "config", required_argument, NULL, OPT_CONFIG },
-		{ "yes", no_argument, NULL, 'y' },
-		{ "json", no_argument, NULL, OPT_JSON },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, OPT_VERSION },
-		{ "series", required_argument, NULL, OPT_SERIES },
-		{ "core", required_argument, NULL, OPT_CORE },
-		{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
-		{ "to", required_argument, NULL, OPT_TO },
-		{ 0 },
-	};
-	int c;
-
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "yqvh", opts, NULL)) != -1) {
-		switch (c) {
-		case OPT_ROOT: cli->root = optarg; break;
-		case OPT_CONFIG: cli->config = optarg; break;
-		case 'y': cli->ctx->assume_yes = true; break;
-		case OPT_JSON: cli->out.json = true; break;
-		case 'q': cli->ctx->verbosity = -1; break;
-		case 'v': cli->ctx->verbosity = 1; break;
-		case 'h': usage(stdout); return 0;
-		case OPT_VERSION: printf("pakfire 1\n"); return 0;
-		case OPT_SERIES: cli->series = optarg; break;
-		case OPT_CORE:
-			if (parse_number(optarg, INT_MAX, &cli->core) < 0)
-				return usage_error("--core needs a core update number, not '%s'", optarg);
-			break;
-		case OPT_DRY_RUN: cli->dry_run = true; break;
-		case OPT_TO:
-			if (parse_number(optarg, INT_MAX, &cli->to) < 0 || cli->to == 0)
-				return usage_error("--to needs a core update number, not '%s'", optarg);
-			break;
-		default:
-			return usage_error("unknown or incomplete option '%s'", argv[optind - 1]);
-		}
+	printf("usage: pakfire [GLOBAL OPTIONS] %s\n%s\n",
+	       pf_opts_synopsis(&cmd->spec, syn, sizeof(syn)), cmd->spec.summary);
+	if (cmd->spec.opts) {
+		printf("options:\n");
+		print_options(cmd->spec.opts);
 	}
-	if (optind >= argc)
-		return usage_error("%s", "no command given");
-	cli->command = argv[optind];
-	cli->args = argv + optind + 1;
-	cli->n_args = argc - optind - 1;
-	return -1;
+	printf("global options (before or after the command):\n");
+	print_options(global_options);
 }
 
-/* Options that only make sense for one command are refused elsewhere. */
-static int check_options(const struct cli *cli)
+/* What the command declares it needs, opened by the session in one order:
+ * the configuration, the lock, the database, the recovery of an interrupted
+ * run. Commands never open these themselves. */
+static int open_session(struct cli *cli, const struct globals *g,
+			const struct cli_command *cmd, void *opts)
 {
-	bool init = !strcmp(cli->command, "init"), upgrade = !strcmp(cli->command, "upgrade");
+	unsigned needs = cmd->needs;
 
-	if ((cli->series || cli->core >= 0) && !init)
-		return usage_error("--series and --core belong to 'init', not '%s'", cli->command);
-	if ((cli->dry_run || cli->to) && !upgrade)
-		return usage_error("--dry-run and --to belong to 'upgrade', not '%s'", cli->command);
-	if (cli->n_args > 0 && strcmp(cli->command, "history"))
-		return usage_error("unexpected argument '%s'", cli->args[0]);
-	return -1;
+	if (cmd->reads_only && cmd->reads_only(opts) && (needs & PF_NEED_LOCK))
+		needs = (needs & ~(unsigned)PF_NEED_LOCK) | PF_NEED_DB;
+	if (pf_ctx_set_root(cli->ctx, g->root ? g->root : "/") < 0)
+		return -1;
+	return pf_session_open(cli->ctx, g->config, needs | PF_NEED_CONFIG, &cli->session);
 }
 
-int cli_need(struct cli *cli, unsigned needs)
+/* A usage error, before anything is opened or rendered. */
+static int usage_error(struct pf_ctx *ctx, const struct cli_command *cmd)
 {
-	return pf_session_need(cli->session, cli->config, needs);
+	fprintf(stderr, "pakfire: error: %s (see 'pakfire %s%s--help')\n", pf_error_message(ctx),
+		cmd ? cmd->spec.name : "", cmd ? " " : "");
+	return pf_exit_code(pf_error_class(ctx));
+}
+
+/* Returns -1 to go on with *CMD and *OPTS, or an exit code. */
+static int parse(struct pf_ctx *ctx, int argc, char **argv, struct globals *g,
+		 const struct cli_command **cmd, void **opts)
+{
+	const struct pf_cmd_spec *specs[N_COMMANDS];
+	const struct pf_cli_table table = {
+		.program = "pakfire", .globals = global_options,
+		.cmds = specs, .n_cmds = N_COMMANDS,
+	};
+	struct pf_cli_args args;
+
+	for (size_t i = 0; i < N_COMMANDS; i++)
+		specs[i] = &commands[i]->spec;
+	if (pf_opts_parse(ctx, &table, argc, argv, g, &args) < 0)
+		return usage_error(ctx, args.cmd >= 0 ? commands[args.cmd] : NULL);
+	if (args.stop && args.stop->value == STOP_VERSION) {
+		printf("pakfire 1\n");
+		return 0;
+	}
+	if (args.stop) {
+		if (args.cmd >= 0)
+			command_usage(commands[args.cmd]);
+		else
+			usage(stdout);
+		return 0;
+	}
+	*cmd = commands[args.cmd];
+	*opts = args.opts;
+	return -1;
 }
 
 int main(int argc, char **argv)
 {
-	struct cli cli = { .core = -1 };
-	const struct command *cmd = NULL;
-	bool json;
+	struct cli cli = { 0 };
+	struct globals g = { 0 };
+	const struct cli_command *cmd = NULL;
+	void *opts = NULL;
 	int code;
 
 	cli.ctx = pf_ctx_new();
@@ -151,38 +155,30 @@ int main(int argc, char **argv)
 		fprintf(stderr, "pakfire: error: out of memory\n");
 		return 1;
 	}
-	code = parse(&cli, argc, argv);
-	if (code < 0) {
-		for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-			if (!strcmp(commands[i].name, cli.command))
-				cmd = &commands[i];
-		if (!cmd)
-			code = usage_error("unknown command '%s'", cli.command);
-		else
-			code = check_options(&cli);
-	}
+	code = parse(cli.ctx, argc, argv, &g, &cmd, &opts);
 	if (code >= 0) {
 		pf_ctx_free(cli.ctx);
 		return code;
 	}
-	json = cli.out.json;
-	if (output_open(&cli.out, json, cli.ctx->verbosity) < 0) {
+	cli.ctx->assume_yes = g.yes;
+	cli.ctx->verbosity = g.verbosity;
+	if (output_open(&cli.out, g.json, g.verbosity) < 0) {
 		fprintf(stderr, "pakfire: error: out of memory\n");
+		free(opts);
 		pf_ctx_free(cli.ctx);
 		return 1;
 	}
 	pf_ctx_set_event_sink(cli.ctx, output_event, &cli.out);
 	pf_ctx_watch_signals(cli.ctx);
-	/* libcurl is not set up here: fetch.c loads it with the first
+	/* libcurl is not set up here: fetch/transfer.c loads it with the first
 	 * download. */
-	if (pf_error_class(cli.ctx) == PF_E_OK &&
-	    pf_ctx_set_root(cli.ctx, cli.root ? cli.root : "/") == 0 &&
-	    pf_session_open(cli.ctx, cli.config, PF_NEED_CONFIG, &cli.session) == 0)
-		cmd->run(&cli);
-	/* The lock is released before the last words are printed. */
+	if (pf_error_class(cli.ctx) == PF_E_OK && open_session(&cli, &g, cmd, opts) == 0)
+		cmd->run(&cli, opts);
+	/* In reverse of opening; the lock goes before the last words. */
 	pf_session_close(cli.session);
-	code = output_finish(&cli.out, cli.ctx, cmd->name);
+	code = output_finish(&cli.out, cli.ctx, cmd->spec.name);
 	output_close(&cli.out);
+	free(opts);
 	pf_ctx_free(cli.ctx);
 	return code;
 }

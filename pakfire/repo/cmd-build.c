@@ -8,8 +8,8 @@
  * pf_manifest_check() have accepted the input. */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/event.h"
 #include "base/hash.h"
+#include "base/numbers.h"
 #include "format/manifest.h"
 #include "outfile.h"
 #include "pak-write.h"
@@ -31,9 +32,6 @@
 /* A file list names a few thousand paths; this is far beyond any real one. */
 #define FILELIST_MAX (64 * 1024 * 1024)
 
-const char cmd_build_usage[] =
-	"usage: pakfire-repo build --update DIR --filelist FILE --root BUILDROOT --out REPODIR\n";
-
 struct build_opts {
 	const char *update;   /* updates/N */
 	const char *filelist; /* manifests/core-N.filelist */
@@ -41,45 +39,27 @@ struct build_opts {
 	const char *out;      /* the repository (series/arch) folder */
 };
 
+static const struct pf_opt options[] = {
+	{ .name = "update", .kind = PF_OPT_STRING, .arg = "DIR", .required = true,
+	  .offset = offsetof(struct build_opts, update),
+	  .help = "the update's folder, holding update.conf (updates/141)" },
+	{ .name = "filelist", .kind = PF_OPT_STRING, .arg = "FILE", .required = true,
+	  .offset = offsetof(struct build_opts, filelist),
+	  .help = "the list of paths the update ships (manifests/core-141.filelist)" },
+	{ .name = "root", .kind = PF_OPT_STRING, .arg = "BUILDROOT", .required = true,
+	  .offset = offsetof(struct build_opts, root),
+	  .help = "the built root tree the paths are taken from" },
+	{ .name = "out", .kind = PF_OPT_STRING, .arg = "REPODIR", .required = true,
+	  .offset = offsetof(struct build_opts, out),
+	  .help = "the repository folder of the series and architecture" },
+	{ NULL },
+};
+
 /* One line of the file list. */
 struct item {
 	const char *path;     /* points into the file list buffer */
 	unsigned line;
 };
-
-static int parse_options(struct pf_ctx *ctx, int argc, char **argv,
-			 struct build_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "update",   required_argument, NULL, 'u' },
-		{ "filelist", required_argument, NULL, 'f' },
-		{ "root",     required_argument, NULL, 'r' },
-		{ "out",      required_argument, NULL, 'o' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 0; /* glibc: a full restart after main's own getopt */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'u': o->update = optarg; break;
-		case 'f': o->filelist = optarg; break;
-		case 'r': o->root = optarg; break;
-		case 'o': o->out = optarg; break;
-		default:
-			return repo_bad_option(ctx, "build", c, optopt,
-					       argv[optind - 1]);
-		}
-	}
-	if (optind < argc)
-		return pf_fail(ctx, PF_E_USAGE, "build: unexpected argument '%s'",
-			       argv[optind]);
-	if (!o->update || !o->filelist || !o->root || !o->out)
-		return pf_fail(ctx, PF_E_USAGE,
-			       "build: --update, --filelist, --root and --out are all required");
-	return 0;
-}
 
 /* SOURCE_DATE_EPOCH (reproducible-builds.org) or 0: the one mtime of every
  * member, so that a package depends on its content only. */
@@ -92,7 +72,7 @@ static int member_mtime(struct pf_ctx *ctx, time_t *out)
 	if (!s || s[0] == '\0')
 		return 0;
 	/* Up to the year 9999: well inside what tar and time_t carry. */
-	if (repo_parse_uint(s, 253402300799ULL, &v) < 0)
+	if (pf_parse_uint(s, 253402300799ULL, &v) < 0)
 		return pf_fail(ctx, PF_E_USAGE,
 			       "SOURCE_DATE_EPOCH '%s' is not a number of seconds", s);
 	*out = (time_t)v;
@@ -112,7 +92,7 @@ static int check_dir_number(struct pf_ctx *ctx, const char *dir,
 	if (len == 0 || len >= sizeof(name))
 		return 0;
 	memcpy(name, base, len + 1);
-	if (repo_parse_uint(name, UINT_MAX, &v) < 0)
+	if (pf_parse_uint(name, UINT_MAX, &v) < 0)
 		return 0;
 	if (v != uc->number)
 		return pf_fail(ctx, PF_E_VERIFY, "%s: number %u, but the folder is %s",
@@ -464,9 +444,9 @@ static void report(struct pf_ctx *ctx, unsigned number,
 		(unsigned long long)st->members, in, out);
 }
 
-int cmd_build(struct pf_ctx *ctx, int argc, char **argv)
+static int run(struct pf_ctx *ctx, void *opts)
 {
-	struct build_opts o = { 0 };
+	const struct build_opts *o = opts;
 	struct update_conf *uc = NULL;
 	struct pf_manifest *m = NULL;
 	struct artefacts art = { 0 };
@@ -475,16 +455,15 @@ int cmd_build(struct pf_ctx *ctx, int argc, char **argv)
 	time_t mtime;
 	int dirfd = -1, r = -1;
 
-	if (parse_options(ctx, argc, argv, &o) < 0 ||
-	    member_mtime(ctx, &mtime) < 0 ||
-	    update_conf_load(ctx, o.update, &uc) < 0 ||
-	    check_dir_number(ctx, o.update, uc) < 0 ||
-	    pf_ctx_set_root(ctx, o.root) < 0)
+	if (member_mtime(ctx, &mtime) < 0 ||
+	    update_conf_load(ctx, o->update, &uc) < 0 ||
+	    check_dir_number(ctx, o->update, uc) < 0 ||
+	    pf_ctx_set_root(ctx, o->root) < 0)
 		goto out;
 	snprintf(mname, sizeof(mname), "core-%u.manifest", uc->number);
-	if (make_manifest(ctx, &o, uc, mname, &m) < 0 ||
+	if (make_manifest(ctx, o, uc, mname, &m) < 0 ||
 	    pf_manifest_write(ctx, m, &mbuf, &mlen) < 0 ||
-	    open_core_dir(ctx, o.out, &dirname, &dirfd) < 0 ||
+	    open_core_dir(ctx, o->out, &dirname, &dirfd) < 0 ||
 	    write_artefacts(ctx, dirfd, dirname, uc->number, m, mbuf, mlen,
 			    mtime, &art) < 0)
 		goto out;
@@ -501,3 +480,11 @@ out:
 	update_conf_free(uc);
 	return r;
 }
+
+const struct repo_command cmd_build = {
+	.spec = {
+		.name = "build", .summary = "one core update: its manifest and package",
+		.opts = options, .opts_size = sizeof(struct build_opts),
+	},
+	.run = run,
+};

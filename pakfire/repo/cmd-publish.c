@@ -7,8 +7,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +20,7 @@
 #include "base/error.h"
 #include "base/event.h"
 #include "base/hash.h"
+#include "base/numbers.h"
 #include "format/index.h"
 #include "format/manifest.h"
 #include "outfile.h"
@@ -34,88 +35,66 @@
 #define DAY 86400
 #define DEFAULT_VALID_DAYS 7
 
-const char cmd_publish_usage[] =
-	"usage: pakfire-repo publish --repo REPODIR --updates UPDATESDIR --series S --arch A\n"
-	"           --key FPR --gnupghome DIR [--revision N] [--date T]\n"
-	"           [--valid-until T | --valid-days D] [--successor S]\n"
-	"       T is YYYY-MM-DDTHH:MM:SSZ (UTC)\n";
+/* A date of the command line, YYYY-MM-DDTHH:MM:SSZ. */
+struct opt_time {
+	bool given;
+	time_t t;
+};
 
 struct publish_opts {
 	const char *repo, *updates, *series, *arch, *key, *gnupghome;
 	const char *successor;
-	bool have_revision, have_date, have_valid_until, have_valid_days;
-	uint64_t revision;
-	time_t date, valid_until;
-	long valid_days;
+	struct pf_opt_number revision, valid_days;
+	struct opt_time date, valid_until;
 };
 
-enum {
-	OPT_REPO = 256, OPT_UPDATES, OPT_SERIES, OPT_ARCH, OPT_KEY,
-	OPT_GNUPGHOME, OPT_REVISION, OPT_DATE, OPT_VALID_UNTIL,
-	OPT_VALID_DAYS, OPT_SUCCESSOR,
-};
-
-static int opt_time(struct pf_ctx *ctx, const char *opt, const char *s,
-		    time_t *out)
+static int parse_time(const char *arg, void *dst)
 {
-	if (pf_time_parse(s, out) < 0)
-		return pf_fail(ctx, PF_E_USAGE,
-			       "publish: %s '%s' is not YYYY-MM-DDTHH:MM:SSZ", opt, s);
+	struct opt_time *o = dst;
+
+	if (pf_time_parse(arg, &o->t) < 0)
+		return -1;
+	o->given = true;
 	return 0;
 }
 
-/* Days may be negative: tests publish an index that is already expired. */
-static int opt_days(struct pf_ctx *ctx, const char *s, long *out)
-{
-	bool neg = s[0] == '-';
-	uint64_t v;
+/* The six options publish cannot do without: strings, given once. */
+#define REQUIRED(n, field, a, h) \
+	{ .name = n, .kind = PF_OPT_STRING, .arg = a, .required = true, \
+	  .offset = offsetof(struct publish_opts, field), .help = h }
 
-	if (repo_parse_uint(s + neg, 36500, &v) < 0)
-		return pf_fail(ctx, PF_E_USAGE,
-			       "publish: --valid-days '%s' is not a number of days (at most 36500)",
-			       s);
-	*out = neg ? -(long)v : (long)v;
-	return 0;
-}
+static const struct pf_opt options[] = {
+	REQUIRED("repo", repo, "REPODIR", "the repository folder (with its core subfolder)"),
+	REQUIRED("updates", updates, "UPDATESDIR", "the folder holding N/update.conf for each update"),
+	REQUIRED("series", series, "S", "the Series of the index"),
+	REQUIRED("arch", arch, "A", "the Arch of the index"),
+	REQUIRED("key", key, "FPR", "the full fingerprint of the signing key"),
+	REQUIRED("gnupghome", gnupghome, "DIR", "the GnuPG home holding its secret key"),
+	/* The client keeps revisions in SQLite: a signed 64-bit. */
+	{ .name = "revision", .kind = PF_OPT_NUMBER, .arg = "N", .min = 0, .max = INT64_MAX,
+	  .offset = offsetof(struct publish_opts, revision), .what = "a decimal number",
+	  .help = "the Revision (default: the current index's plus one, or 1)" },
+	{ .name = "date", .kind = PF_OPT_PARSE, .arg = "T", .parse = parse_time,
+	  .offset = offsetof(struct publish_opts, date), .what = "YYYY-MM-DDTHH:MM:SSZ",
+	  .help = "the Date, YYYY-MM-DDTHH:MM:SSZ (UTC); default now" },
+	{ .name = "valid-until", .kind = PF_OPT_PARSE, .arg = "T", .parse = parse_time,
+	  .offset = offsetof(struct publish_opts, valid_until), .what = "YYYY-MM-DDTHH:MM:SSZ",
+	  .help = "the Valid-Until date" },
+	/* Days may be negative: tests publish an index that is already expired. */
+	{ .name = "valid-days", .kind = PF_OPT_NUMBER, .arg = "D", .min = -36500, .max = 36500,
+	  .offset = offsetof(struct publish_opts, valid_days),
+	  .what = "a number of days (at most 36500)",
+	  .help = "or Valid-Until is Date plus D days (default 7)" },
+	{ .name = "successor", .kind = PF_OPT_STRING, .arg = "S",
+	  .offset = offsetof(struct publish_opts, successor),
+	  .help = "the Successor series: this one is closed by a toolchain bump" },
+	{ NULL },
+};
 
-static int set_option(struct pf_ctx *ctx, int c, const char *arg,
-		      struct publish_opts *o)
-{
-	switch (c) {
-	case OPT_REPO: o->repo = arg; return 0;
-	case OPT_UPDATES: o->updates = arg; return 0;
-	case OPT_SERIES: o->series = arg; return 0;
-	case OPT_ARCH: o->arch = arg; return 0;
-	case OPT_KEY: o->key = arg; return 0;
-	case OPT_GNUPGHOME: o->gnupghome = arg; return 0;
-	case OPT_SUCCESSOR: o->successor = arg; return 0;
-	case OPT_REVISION:
-		o->have_revision = true;
-		/* The client keeps revisions in SQLite: a signed 64-bit. */
-		if (repo_parse_uint(arg, INT64_MAX, &o->revision) < 0)
-			return pf_fail(ctx, PF_E_USAGE,
-				       "publish: --revision '%s' is not a decimal number", arg);
-		return 0;
-	case OPT_DATE:
-		o->have_date = true;
-		return opt_time(ctx, "--date", arg, &o->date);
-	case OPT_VALID_UNTIL:
-		o->have_valid_until = true;
-		return opt_time(ctx, "--valid-until", arg, &o->valid_until);
-	case OPT_VALID_DAYS:
-		o->have_valid_days = true;
-		return opt_days(ctx, arg, &o->valid_days);
-	}
-	return pf_fail(ctx, PF_E_USAGE, "publish: internal: option %d", c);
-}
-
+/* What the table cannot say: one of two, names, the key's form. */
 static int check_options(struct pf_ctx *ctx, const struct publish_opts *o)
 {
-	if (!o->repo || !o->updates || !o->series || !o->arch || !o->key ||
-	    !o->gnupghome)
-		return pf_fail(ctx, PF_E_USAGE,
-			       "publish: --repo, --updates, --series, --arch, --key and --gnupghome are all required");
-	if (o->have_valid_until && o->have_valid_days)
+	if (o->valid_until.given && o->valid_days.given)
 		return pf_fail(ctx, PF_E_USAGE,
 			       "publish: give --valid-until or --valid-days, not both");
 	if (!repo_name_valid(o->series) || !repo_name_valid(o->arch) ||
@@ -130,40 +109,6 @@ static int check_options(struct pf_ctx *ctx, const struct publish_opts *o)
 			       "publish: --key '%s' is not a full fingerprint (40 or 64 hex digits)",
 			       o->key);
 	return 0;
-}
-
-static int parse_options(struct pf_ctx *ctx, int argc, char **argv,
-			 struct publish_opts *o)
-{
-	static const struct option longopts[] = {
-		{ "repo",        required_argument, NULL, OPT_REPO },
-		{ "updates",     required_argument, NULL, OPT_UPDATES },
-		{ "series",      required_argument, NULL, OPT_SERIES },
-		{ "arch",        required_argument, NULL, OPT_ARCH },
-		{ "key",         required_argument, NULL, OPT_KEY },
-		{ "gnupghome",   required_argument, NULL, OPT_GNUPGHOME },
-		{ "revision",    required_argument, NULL, OPT_REVISION },
-		{ "date",        required_argument, NULL, OPT_DATE },
-		{ "valid-until", required_argument, NULL, OPT_VALID_UNTIL },
-		{ "valid-days",  required_argument, NULL, OPT_VALID_DAYS },
-		{ "successor",   required_argument, NULL, OPT_SUCCESSOR },
-		{ NULL, 0, NULL, 0 },
-	};
-	int c;
-
-	optind = 0; /* glibc: a full restart after main's own getopt */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":", longopts, NULL)) != -1) {
-		if (c == '?' || c == ':')
-			return repo_bad_option(ctx, "publish", c, optopt,
-					       argv[optind - 1]);
-		if (set_option(ctx, c, optarg, o) < 0)
-			return -1;
-	}
-	if (optind < argc)
-		return pf_fail(ctx, PF_E_USAGE, "publish: unexpected argument '%s'",
-			       argv[optind]);
-	return check_options(ctx, o);
 }
 
 /* "core-141.manifest" -> 141; 0 for names that are not manifests; -1 (after
@@ -184,7 +129,7 @@ static int manifest_number(struct pf_ctx *ctx, const char *dir,
 		goto bad;
 	memcpy(digits, name + pl, len - pl - sl);
 	digits[len - pl - sl] = '\0';
-	if (repo_parse_uint(digits, UINT_MAX - 1, &v) < 0 || v == 0)
+	if (pf_parse_uint(digits, UINT_MAX - 1, &v) < 0 || v == 0)
 		goto bad;
 	*out = (unsigned)v;
 	return 1;
@@ -379,8 +324,8 @@ static int next_revision(struct pf_ctx *ctx, const struct publish_opts *o,
 	size_t len = 0;
 	int r = -1;
 
-	if (o->have_revision) {
-		*out = o->revision;
+	if (o->revision.given) {
+		*out = (uint64_t)o->revision.value;
 		return 0;
 	}
 	if (pf_read_file_at(repofd, "index", INDEX_MAX, &buf, &len) < 0) {
@@ -418,12 +363,12 @@ static void set_dates(struct pf_ctx *ctx, const struct publish_opts *o,
 {
 	char when[21];
 
-	idx->date = o->have_date ? o->date : time(NULL);
-	if (o->have_valid_until)
-		idx->valid_until = o->valid_until;
+	idx->date = o->date.given ? o->date.t : time(NULL);
+	if (o->valid_until.given)
+		idx->valid_until = o->valid_until.t;
 	else
 		idx->valid_until = idx->date +
-			(time_t)(o->have_valid_days ? o->valid_days : DEFAULT_VALID_DAYS) * DAY;
+			(time_t)(o->valid_days.given ? o->valid_days.value : DEFAULT_VALID_DAYS) * DAY;
 	if (idx->valid_until <= time(NULL)) {
 		pf_time_format(idx->valid_until, when);
 		pf_warn(ctx, "the index expires at %s, which is not in the future: clients will refuse it",
@@ -536,22 +481,22 @@ static int open_dirs(struct pf_ctx *ctx, const struct publish_opts *o,
 	return 0;
 }
 
-int cmd_publish(struct pf_ctx *ctx, int argc, char **argv)
+static int run(struct pf_ctx *ctx, void *opts)
 {
-	struct publish_opts o = { 0 };
+	const struct publish_opts *o = opts;
 	struct pf_index *idx = NULL;
 	char *buf = NULL, *sig = NULL, *signer = NULL, *coredir = NULL;
 	char until[21];
 	size_t len = 0, sig_len = 0;
 	int repofd = -1, corefd = -1, r = -1;
 
-	if (parse_options(ctx, argc, argv, &o) < 0 ||
-	    open_dirs(ctx, &o, &repofd, &corefd, &coredir) < 0 ||
-	    make_index(ctx, &o, repofd, corefd, coredir, &idx) < 0 ||
+	if (check_options(ctx, o) < 0 ||
+	    open_dirs(ctx, o, &repofd, &corefd, &coredir) < 0 ||
+	    make_index(ctx, o, repofd, corefd, coredir, &idx) < 0 ||
 	    pf_index_write(ctx, idx, &buf, &len) < 0 || /* parses it back too */
-	    sign_detached(ctx, o.gnupghome, o.key, buf, len, &sig, &sig_len,
+	    sign_detached(ctx, o->gnupghome, o->key, buf, len, &sig, &sig_len,
 			  &signer) < 0 ||
-	    write_index(ctx, repofd, o.repo, buf, len, sig, sig_len) < 0)
+	    write_index(ctx, repofd, o->repo, buf, len, sig, sig_len) < 0)
 		goto out;
 	pf_time_format(idx->valid_until, until);
 	pf_info(ctx, "index: revision %llu, %zu update%s, valid until %s, signed by %s",
@@ -570,3 +515,11 @@ out:
 	pf_index_free(idx);
 	return r;
 }
+
+const struct repo_command cmd_publish = {
+	.spec = {
+		.name = "publish", .summary = "write and sign the index of a series/arch folder",
+		.opts = options, .opts_size = sizeof(struct publish_opts),
+	},
+	.run = run,
+};

@@ -7,22 +7,20 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/opts.h"
+
 struct pf_ctx;
 
-/* argv[0] is the command name; options follow (getopt_long). */
-int cmd_build(struct pf_ctx *ctx, int argc, char **argv);
-int cmd_publish(struct pf_ctx *ctx, int argc, char **argv);
+/* A command: its name, options and operands for the generic parser
+ * (base/opts.h), and its run function, which gets the parsed options
+ * (spec.opts_size bytes) and returns 0 or -1 after pf_fail(). */
+struct repo_command {
+	struct pf_cmd_spec spec;
+	int (*run)(struct pf_ctx *ctx, void *opts);
+};
 
-/* Usage text of each command, printed by main.c after a usage error. */
-extern const char cmd_build_usage[];
-extern const char cmd_publish_usage[];
-
-/* A usage error for the option getopt_long just rejected ('?' or ':'). */
-int repo_bad_option(struct pf_ctx *ctx, const char *cmd, int c, int optopt_,
-		    const char *arg);
-
-/* Decimal digits only, no sign, no leading zero (except "0"), <= max. */
-int repo_parse_uint(const char *s, uint64_t max, uint64_t *out);
+extern const struct repo_command cmd_build;
+extern const struct repo_command cmd_publish;
 
 /* A series or arch name: 1..64 bytes of [A-Za-z0-9._-] (as the index allows), not starting with
  * '.' or '-' (it becomes a directory name on the mirrors). */

@@ -9,6 +9,7 @@
 
 #include "base/context.h"
 #include "base/error.h"
+#include "base/numbers.h"
 #include "format/kv.h"
 #include "base/path.h"
 #include "repo.h"
@@ -40,7 +41,7 @@ static int set_number(struct pf_ctx *ctx, const char *name, unsigned line,
 {
 	uint64_t v;
 
-	if (repo_parse_uint(value, UINT_MAX - 1, &v) < 0)
+	if (pf_parse_uint(value, UINT_MAX - 1, &v) < 0)
 		return pf_fail(ctx, PF_E_VERIFY,
 			       "%s line %u: %s '%s' is not a decimal number",
 			       name, line, key, value);

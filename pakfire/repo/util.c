@@ -2,35 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/context.h"
-#include "base/error.h"
-#include "base/numbers.h"
 #include "repo.h"
-
-int repo_bad_option(struct pf_ctx *ctx, const char *cmd, int c, int optopt_,
-		    const char *arg)
-{
-	/* getopt_long was told ":" first: ':' means a missing value, '?' an
-	 * unknown option (optopt 0 for a long one, which arg then shows). */
-	if (c == ':')
-		return pf_fail(ctx, PF_E_USAGE, "%s: option '%s' needs a value",
-			       cmd, arg);
-	if (optopt_ > 0 && optopt_ < 0x7f)
-		return pf_fail(ctx, PF_E_USAGE, "%s: unknown option '-%c'", cmd,
-			       optopt_);
-	return pf_fail(ctx, PF_E_USAGE, "%s: unknown option '%s'", cmd, arg);
-}
-
-int repo_parse_uint(const char *s, uint64_t max, uint64_t *out)
-{
-	uint64_t v;
-
-	/* One spelling per number: a leading zero is refused. */
-	if ((s[0] == '0' && s[1] != '\0') || pf_parse_u64(s, strlen(s), &v) < 0 || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
 
 bool repo_name_valid(const char *s)
 {

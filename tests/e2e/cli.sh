@@ -28,6 +28,10 @@ test_global_options_before_or_after_the_command() {
 	cp -a "$R" "$T/second"
 	must_update
 
+	# a command's option before the command: getopt_long always took it
+	run pakfire --dry-run --root "$R" upgrade
+	assert_exit 0
+	assert_db "SELECT core FROM system" "138"
 	run pakfire --yes --root "$R" upgrade
 	assert_exit 0
 	run pakfire upgrade --root "$T/second" update
@@ -42,6 +46,84 @@ test_global_options_before_or_after_the_command() {
 	assert_db "SELECT core FROM system" "139"
 	assert_tree_equal "$R" "$SRC/buildroot-139"
 	assert_tree_equal "$T/second" "$SRC/buildroot-139"
+}
+
+test_an_option_of_another_command_is_refused() {
+	run pakfire --root "$T" status --dry-run
+	assert_exit 2
+	assert_one_line_error
+	assert_stderr_contains "--dry-run belongs to 'upgrade', not 'status'"
+	run pakfire --series 2.25 --root "$T" upgrade
+	assert_exit 2
+	assert_one_line_error
+	assert_stderr_contains "--series belongs to 'init', not 'upgrade'"
+	run pakfire --root "$T" history --to 5
+	assert_exit 2
+	assert_stderr_contains "--to belongs to 'upgrade', not 'history'"
+	# pakfire-repo: the same parser, the same rule
+	run pakfire_repo publish --update "$T"
+	assert_exit 2
+	assert_stderr_contains "--update belongs to 'build', not 'publish'"
+}
+
+test_an_option_with_a_value_given_twice_is_refused() {
+	run pakfire --root "$T" upgrade --to 139 --to 140
+	assert_exit 2
+	assert_one_line_error
+	assert_stderr_contains "--to is given twice"
+	run pakfire --root "$T" status --root "$T"
+	assert_exit 2
+	assert_one_line_error
+	assert_stderr_contains "--root is given twice"
+	# it used to sign with the last key only
+	run pakfire_repo publish --repo "$T" --updates "$T" --series s --arch a \
+		--key 0123456789ABCDEF0123456789ABCDEF01234567 --gnupghome "$T" \
+		--key FEDCBA9876543210FEDCBA9876543210FEDCBA98
+	assert_exit 2
+	assert_stderr_contains "pakfire-repo: error: publish: --key is given twice"
+	# a flag may be repeated
+	run pakfire --yes --root "$T" --yes --version
+	assert_exit 0
+}
+
+test_numbers_and_operands_are_checked_before_anything_runs() {
+	run pakfire --root "$T/none" upgrade --to 0
+	assert_exit 2
+	assert_one_line_error
+	assert_stderr_contains "--to '0' is not a core update number"
+	run pakfire --root "$T/none" init --series 2.25 --core -1
+	assert_exit 2
+	assert_stderr_contains "--core '-1'"
+	run pakfire --root "$T/none" init --core 1
+	assert_exit 2
+	assert_stderr_contains "--series and --core"
+	run pakfire --root "$T/none" status extra
+	assert_exit 2
+	assert_stderr_contains "status: unexpected argument 'extra'"
+}
+
+test_help_lists_every_command_and_each_command_its_options() {
+	run pakfire --help
+	assert_exit 0
+	local c
+	for c in init update upgrade status clean history verify; do
+		grep -qE "^[[:space:]]+$c([[:space:]]|$)" "$RUN_OUT" || fail "--help does not list $c"
+	done
+	assert_output_contains "upgrade [--dry-run] [--to N]"
+	run pakfire upgrade --help
+	assert_exit 0
+	assert_output_contains "--dry-run"
+	assert_output_contains "--to N"
+	assert_output_contains "--root DIR"
+	run pakfire --root "$T" init --help --frobnicate
+	assert_exit 0
+	assert_output_contains "--series S"
+	run pakfire_repo publish --help
+	assert_exit 0
+	assert_output_contains "--valid-days D"
+	run pakfire_repo --help
+	assert_exit 0
+	assert_output_contains "publish"
 }
 
 test_init_twice_is_refused() {

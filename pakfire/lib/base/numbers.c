@@ -1,6 +1,6 @@
-/* Decimal numbers: see numbers.h. One parser for the index, the manifest,
- * the configuration and pakfire-repo, so that they agree on what a number
- * is and on where it overflows. */
+/* Decimal numbers: see numbers.h. */
+#include <string.h>
+
 #include "base/numbers.h"
 
 int pf_parse_u64(const char *s, size_t len, uint64_t *out)
@@ -19,6 +19,17 @@ int pf_parse_u64(const char *s, size_t len, uint64_t *out)
 			return -1;
 		v = v * 10 + d;
 	}
+	*out = v;
+	return 0;
+}
+
+int pf_parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+	size_t len = strlen(s);
+	uint64_t v;
+
+	if ((len > 1 && s[0] == '0') || pf_parse_u64(s, len, &v) < 0 || v > max)
+		return -1;
 	*out = v;
 	return 0;
 }

@@ -63,15 +63,15 @@ static int empty_dir(struct pf_ctx *ctx, int dfd, const char *shown, uint64_t *f
 	return r;
 }
 
-int pf_clean(struct pf_session *s, uint64_t *files, uint64_t *bytes)
+int pf_clean(struct pf_session *s)
 {
 	struct pf_ctx *ctx = s->ctx;
 	const char *cache = s->config->cache;
+	uint64_t files = 0, bytes = 0;
+	char shown[32];
 	int64_t tx = 0;
 	int fd, r;
 
-	*files = 0;
-	*bytes = 0;
 	if (pf_db_tx_begin(s->db, "clean", &tx) < 0)
 		return -1;
 	fd = pf_root_open(ctx, cache + 1, O_RDONLY | O_DIRECTORY, 0);
@@ -79,11 +79,16 @@ int pf_clean(struct pf_session *s, uint64_t *files, uint64_t *bytes)
 		r = errno == ENOENT ? 0 : pf_fail_errno(ctx, PF_E_OTHER, "%s%s",
 							 pf_ctx_root_prefix(ctx), cache);
 	} else {
-		r = empty_dir(ctx, fd, cache, files, bytes);
+		r = empty_dir(ctx, fd, cache, &files, &bytes);
 		if (r == 0 && syncfs(fd) < 0)
 			r = pf_fail_errno(ctx, PF_E_OTHER, "%s", cache);
 		close(fd);
 	}
 	pf_db_tx_end(s->db, tx);
+	if (r == 0) {
+		pf_format_size(bytes, shown);
+		pf_info(ctx, "Removed %llu file%s (%s) from %s.", (unsigned long long)files,
+			files == 1 ? "" : "s", shown, cache);
+	}
 	return r;
 }

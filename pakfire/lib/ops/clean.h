@@ -6,8 +6,8 @@
 
 struct pf_session;
 
-/* Remove everything below the configured cache folder (the folder stays).
- * FILES and BYTES say what went. */
-int pf_clean(struct pf_session *s, uint64_t *files, uint64_t *bytes);
+/* Remove everything below the configured cache folder (the folder stays),
+ * and say what went (an INFO event). */
+int pf_clean(struct pf_session *s);
 
 #endif

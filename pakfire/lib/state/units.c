@@ -48,7 +48,8 @@ int pf_db_commit_unit(struct pf_db *db, int64_t tx, const struct pf_unit_record 
 		return -1;
 	/* The unit first: its files refer to it. */
 	if (pf_sql_exec(db, &UNIT_UPSERT,
-			PF_ARGS(A_TEXT(u->id), A_TEXT(u->kind), A_INT(u->number),
+			PF_ARGS(A_TEXT(u->id), A_TEXT(u->kind),
+				core ? A_INT(u->number) : A_TEXT(NULL), /* NULL for an add-on */
 				A_TEXT(u->version), A_TEXT(u->series), A_INT(time(NULL)),
 				A_INT(tx))) < 0)
 		return pf_db_rollback(db);

@@ -86,6 +86,24 @@ test_index_same_revision_different_bytes() {
 	assert_refused 4 "Revision"
 }
 
+# Not hostile, damaged: a private GnuPG home that lost its keyring is made
+# again from the keys folder, and a good index still passes (exit 0, no
+# leftover error from the first try in the damaged home).
+test_damaged_private_keyring_does_not_refuse_a_good_index() {
+	repo_mini 139 --revision 10
+	http_start
+	root_at_core 138
+	must_update
+	rm -f "$R/var/lib/pakfire/gnupg/pubring.kbx" "$R/var/lib/pakfire/gnupg/pubring.gpg"
+	repo_publish --revision 11
+
+	run pakfire --root "$R" update
+	assert_exit 0
+	assert_stderr_empty
+	assert_db "SELECT revision FROM indexes" "11"
+	assert_db "SELECT outcome FROM transactions ORDER BY id DESC LIMIT 1" "ok"
+}
+
 test_index_same_revision_same_bytes_is_fine() {
 	repo_mini 139 --revision 10
 	http_start

@@ -2,7 +2,9 @@
  * is moved to units by migration 4 with nothing lost: every applied update,
  * owned file, step, space check and an interrupted journal row, whose
  * staged names keep the tag they were written with. The rows are written
- * with the exact statements of that release (state/db.c at b8473da). */
+ * with the exact schema and statements of that release (pakfire/lib/db.c
+ * at b8473da), copied here so that no later edit of schema.c can move the
+ * fixture along with it. */
 #include <fcntl.h>
 #include <sqlite3.h>
 #include <stdio.h>
@@ -16,8 +18,100 @@
 #include "state/files.h"
 #include "state/history.h"
 #include "state/journal.h"
-#include "state/schema.h"
 #include "state/system.h"
+
+/* The migrations 1 to 3 of that release, verbatim. */
+static const char *const v3_schema[] = {
+	/* 1: the state of a system */
+	"CREATE TABLE system ("
+	"  id           INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  series       TEXT NOT NULL,"           /* repository series, e.g. 2.25 */
+	"  arch         TEXT NOT NULL,"
+	"  core         INTEGER NOT NULL,"        /* core level: last update fully applied */
+	"  revision     INTEGER NOT NULL DEFAULT 0," /* highest index Revision seen */
+	"  index_sha256 TEXT NOT NULL DEFAULT ''" /* hash of that index */
+	");"
+	/* The last verified index per series/arch, exactly as signed. */
+	"CREATE TABLE indexes ("
+	"  series      TEXT NOT NULL,"
+	"  arch        TEXT NOT NULL,"
+	"  revision    INTEGER NOT NULL,"
+	"  sha256      TEXT NOT NULL,"
+	"  date        INTEGER NOT NULL,"
+	"  valid_until INTEGER NOT NULL,"
+	"  fetched_at  INTEGER NOT NULL,"
+	"  signer      TEXT NOT NULL,"
+	"  body        BLOB NOT NULL,"
+	"  signature   BLOB NOT NULL,"
+	"  PRIMARY KEY (series, arch)"
+	");"
+	/* Every command that changed or tried to change something. */
+	"CREATE TABLE transactions ("
+	"  id        INTEGER PRIMARY KEY,"
+	"  command   TEXT NOT NULL,"
+	"  started   INTEGER NOT NULL,"
+	"  ended     INTEGER,"                     /* NULL while running or if killed */
+	"  outcome   TEXT,"                        /* ok | failed | refused */
+	"  exit_code INTEGER,"
+	"  error     TEXT"
+	");"
+	/* How far each update got, in order. */
+	"CREATE TABLE steps ("
+	"  id             INTEGER PRIMARY KEY,"
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id),"
+	"  at             INTEGER NOT NULL,"
+	"  update_number  INTEGER,"
+	"  step           TEXT NOT NULL,"
+	"  detail         TEXT"
+	");"
+	"CREATE INDEX steps_by_transaction ON steps(transaction_id);"
+	/* Core updates applied (or failed). */
+	"CREATE TABLE updates ("
+	"  number         INTEGER PRIMARY KEY,"
+	"  series         TEXT NOT NULL,"
+	"  applied_at     INTEGER NOT NULL,"
+	"  outcome        TEXT NOT NULL,"          /* applied | failed */
+	"  transaction_id INTEGER REFERENCES transactions(id)"
+	");"
+	/* Every path owned, as the update that installed it left it. */
+	"CREATE TABLE files ("
+	"  path   TEXT PRIMARY KEY,"
+	"  type   TEXT NOT NULL,"                  /* file | dir | symlink */
+	"  mode   INTEGER NOT NULL DEFAULT 0,"
+	"  uid    INTEGER NOT NULL DEFAULT 0,"
+	"  gid    INTEGER NOT NULL DEFAULT 0,"
+	"  size   INTEGER NOT NULL DEFAULT 0,"
+	"  sha256 TEXT,"                           /* files only */
+	"  target TEXT,"                           /* symlinks only */
+	"  owner  INTEGER NOT NULL"                /* core update number */
+	") WITHOUT ROWID;",
+	/* 2: every space check, so a refusal can be read with its figures */
+	"CREATE TABLE space_checks ("
+	"  id               INTEGER PRIMARY KEY,"
+	"  transaction_id   INTEGER NOT NULL REFERENCES transactions(id),"
+	"  at               INTEGER NOT NULL,"
+	"  update_number    INTEGER NOT NULL,"
+	"  mount            TEXT NOT NULL,"       /* as the user knows it: /boot */
+	"  needed           INTEGER NOT NULL,"    /* bytes at the peak */
+	"  available        INTEGER NOT NULL,"    /* bytes, as df shows them */
+	"  reserve          INTEGER NOT NULL,"
+	"  inodes_needed    INTEGER NOT NULL,"
+	"  inodes_available INTEGER NOT NULL,"
+	"  fits             INTEGER NOT NULL"     /* 1 or 0 */
+	");",
+	/* 3: the journal of the update being applied; recovery reads it */
+	"CREATE TABLE journal ("
+	"  update_number  INTEGER PRIMARY KEY,"
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id),"
+	"  state          TEXT NOT NULL,"         /* staging | committing | committed */
+	"  series         TEXT NOT NULL,"
+	"  manifest       BLOB NOT NULL,"         /* the verified manifest being applied */
+	"  fresh          TEXT NOT NULL DEFAULT ''," /* per manifest entry: 1 = no original */
+	"  removals       TEXT NOT NULL DEFAULT ''," /* decided at commit, one path a line */
+	"  started        INTEGER NOT NULL,"
+	"  updated        INTEGER NOT NULL"
+	");",
+};
 
 static const char v3_rows[] =
 	"INSERT INTO system (id, series, arch, core) VALUES (1, '2.25', 'x86_64', 139);"
@@ -58,7 +152,7 @@ static int write_v3(const char *path)
 	if (sqlite3_open(path, &h) != SQLITE_OK)
 		goto out;
 	for (int v = 0; v < 3; v++)
-		if (sqlite3_exec(h, pf_schema_migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+		if (sqlite3_exec(h, v3_schema[v], NULL, NULL, NULL) != SQLITE_OK)
 			goto out;
 	if (sqlite3_exec(h, "PRAGMA user_version = 3", NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_exec(h, v3_rows, NULL, NULL, NULL) != SQLITE_OK)
@@ -135,7 +229,14 @@ static void v3_database_moves_to_units(void **state)
 	bool found;
 
 	snprintf(path, sizeof(path), "%s/pakfire.db", f->dir);
-	assert_int_equal(pf_db_open(f->ctx, "/pakfire.db", true, &db), 0);
+	/* A reader (no lock) leaves an older schema alone and says so. */
+	assert_int_equal(pf_db_open(f->ctx, "/pakfire.db", 0, &db), 0);
+	assert_true(pf_db_outdated(db));
+	scalar(db, path, "PRAGMA user_version", "3");
+	pf_db_close(db);
+	/* Under the lock, it is migrated. */
+	assert_int_equal(pf_db_open(f->ctx, "/pakfire.db", PF_DB_MIGRATE, &db), 0);
+	assert_false(pf_db_outdated(db));
 	scalar(db, path, "PRAGMA user_version", "4");
 	assert_int_equal(pf_db_get_system(db, &sys), 0);
 	assert_int_equal(sys.core, 139);
@@ -178,7 +279,7 @@ static void v3_database_moves_to_units(void **state)
 	pf_journal_entry_clear(&j);
 	pf_db_close(db);
 	/* Opening again changes nothing. */
-	assert_int_equal(pf_db_open(f->ctx, "/pakfire.db", true, &db), 0);
+	assert_int_equal(pf_db_open(f->ctx, "/pakfire.db", PF_DB_MIGRATE, &db), 0);
 	scalar(db, path, "SELECT count(*) FROM files", "2");
 	pf_db_close(db);
 }
@@ -195,7 +296,7 @@ static void newer_schema_is_refused(void **state)
 	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", pf_db_schema_latest() + 1);
 	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(h);
-	expect_error(f->ctx, pf_db_open(f->ctx, "/pakfire.db", true, &db), PF_E_OTHER,
+	expect_error(f->ctx, pf_db_open(f->ctx, "/pakfire.db", 0, &db), PF_E_OTHER,
 		     "newer than this pakfire knows");
 	assert_null(db);
 }

@@ -49,6 +49,29 @@ out:
 	return r;
 }
 
+/* The database. Under the lock it is migrated to this pakfire's schema; a
+ * reader that finds an older schema takes the lock just for the migration,
+ * without waiting (a pakfire at work, maybe an older one, keeps its tables
+ * as they are until it has finished). */
+static int open_db(struct pf_session *s)
+{
+	struct pf_ctx *ctx = s->ctx;
+	int fd = -1, r;
+
+	if (pf_db_open(ctx, s->config->database, s->lock_fd >= 0 ? PF_DB_MIGRATE : 0, &s->db) < 0)
+		return -1;
+	if (!pf_db_outdated(s->db))
+		return 0;
+	pf_db_close(s->db);
+	s->db = NULL;
+	if (pf_lock(ctx, &fd) < 0)
+		return pf_fail_wrap(ctx, "the database must first move to this pakfire's schema,"
+				    " which needs the lock");
+	r = pf_db_open(ctx, s->config->database, PF_DB_MIGRATE, &s->db);
+	close(fd);
+	return r;
+}
+
 int pf_session_need(struct pf_session *s, const char *config_file, unsigned needs)
 {
 	struct pf_ctx *ctx = s->ctx;
@@ -62,8 +85,7 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
 			return -1;
 		s->recovered = false;
 	}
-	if ((needs & (PF_NEED_DB | PF_NEED_LOCK)) && !s->db &&
-	    pf_db_open(ctx, s->config->database, true, &s->db) < 0)
+	if ((needs & (PF_NEED_DB | PF_NEED_LOCK)) && !s->db && open_db(s) < 0)
 		return -1;
 	/* Under the lock, before anything else: finish or undo what an
 	 * interrupted run left. */
@@ -105,7 +127,7 @@ int pf_session_create_db(struct pf_session *s)
 		return pf_fail(ctx, PF_E_USAGE,
 			       "%s%s already exists: this system is initialised; refusing to overwrite it",
 			       pf_ctx_root_prefix(ctx), s->config->database);
-	return pf_db_open(ctx, s->config->database, false, &s->db);
+	return pf_db_open(ctx, s->config->database, PF_DB_CREATE | PF_DB_MIGRATE, &s->db);
 }
 
 struct pf_fetch *pf_session_fetch(struct pf_session *s)

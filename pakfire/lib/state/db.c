@@ -24,7 +24,13 @@ struct pf_db {
 	int dir_fd;          /* the database's folder, resolved inside the root */
 	char *display;       /* the path for messages */
 	sqlite3_stmt *stmt[PF_SQL__COUNT];
+	bool outdated;       /* opened without migrating an older schema */
 };
+
+bool pf_db_outdated(const struct pf_db *db)
+{
+	return db->outdated;
+}
 
 struct pf_ctx *pf_db_ctx(const struct pf_db *db)
 {
@@ -197,7 +203,17 @@ out:
 	return r;
 }
 
-static int migrate(struct pf_db *db)
+static int newer(struct pf_db *db, int v)
+{
+	return pf_fail(db->ctx, PF_E_OTHER,
+		       "database %s has schema version %d, newer than this pakfire knows (%d);"
+		       " refusing to touch it", db->display, v, (int)pf_schema_count);
+}
+
+/* Each migration in its own transaction; the version is read again inside
+ * it, so that a second process that saw the same old version does not run
+ * a migration twice. */
+static int migrate(struct pf_db *db, bool allowed)
 {
 	const int latest = (int)pf_schema_count;
 	char sql[64];
@@ -206,20 +222,30 @@ static int migrate(struct pf_db *db)
 	if (user_version(db, &v) < 0)
 		return -1;
 	if (v > latest)
-		return pf_fail(db->ctx, PF_E_OTHER,
-			       "database %s has schema version %d, newer than this pakfire knows (%d);"
-			       " refusing to touch it", db->display, v, latest);
-	for (; v < latest; v++) {
-		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		return newer(db, v);
+	if (v < latest && !allowed) {
+		db->outdated = true;
+		return 0;
+	}
+	while (v < latest) {
 		if (script(db, "BEGIN IMMEDIATE") < 0)
 			return -1;
-		if (script(db, pf_schema_migrations[v]) < 0 || script(db, sql) < 0 ||
-		    script(db, "COMMIT") < 0) {
+		if (user_version(db, &v) < 0)
+			goto fail;
+		if (v >= latest) {
 			sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
-			return pf_fail_wrap(db->ctx, "migration %d", v + 1);
+			break;
 		}
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", v + 1);
+		if (script(db, pf_schema_migrations[v]) < 0 || script(db, sql) < 0 ||
+		    script(db, "COMMIT") < 0)
+			goto fail;
+		v++;
 	}
 	return 0;
+fail:
+	sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	return pf_fail_wrap(db->ctx, "migration %d", v + 1);
 }
 
 void pf_db_close(struct pf_db *db)
@@ -286,8 +312,9 @@ out:
 	return r;
 }
 
-int pf_db_open(struct pf_ctx *ctx, const char *path, bool must_exist, struct pf_db **out)
+int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_db **out)
 {
+	bool must_exist = !(flags & PF_DB_CREATE);
 	struct pf_db *db = NULL;
 	char *dir = NULL, *base = NULL, *fdpath = NULL;
 	bool exists;
@@ -334,7 +361,7 @@ int pf_db_open(struct pf_ctx *ctx, const char *path, bool must_exist, struct pf_
 	sqlite3_extended_result_codes(db->h, 1);
 	if (script(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
 		       " PRAGMA foreign_keys = ON") < 0 ||
-	    migrate(db) < 0)
+	    migrate(db, flags & PF_DB_MIGRATE) < 0)
 		goto out;
 	*out = db;
 	db = NULL;

@@ -14,9 +14,22 @@
 struct pf_ctx;
 struct pf_db;
 
-/* Open the database at PATH (absolute, taken inside the root), creating it
- * (and its folder) unless must_exist. Applies pending migrations. */
-int pf_db_open(struct pf_ctx *ctx, const char *path, bool must_exist, struct pf_db **out);
+enum pf_db_open_flags {
+	PF_DB_CREATE  = 1 << 0, /* create it (and its folder) when missing */
+	PF_DB_MIGRATE = 1 << 1, /* apply pending migrations: only under the lock,
+				 * so that no other pakfire has it open while
+				 * tables change shape */
+};
+
+/* Open the database at PATH (absolute, taken inside the root). Without
+ * PF_DB_CREATE a missing database is a usage error that says to run init.
+ * Without PF_DB_MIGRATE an older schema is opened as it is, and
+ * pf_db_outdated() says so: its reader must not use it before it was
+ * migrated. A newer schema than this pakfire knows is always refused. */
+int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_db **out);
+
+/* Whether the schema is older than this pakfire's (it needs PF_DB_MIGRATE). */
+bool pf_db_outdated(const struct pf_db *db);
 void pf_db_close(struct pf_db *db);
 
 /* Whether the database file exists (for init, which must not overwrite). */

@@ -88,7 +88,10 @@ int pf_verify_signature(struct pf_ctx *ctx, const char *keys, const char *what, 
 	r = check_signature(ctx, kr, what, data, len, sig, sig_len, signer);
 	if (r < 0 && pf_keyring_reused(kr)) {
 		/* Never let a damaged home refuse a good signature: the same
-		 * check again in a home made from nothing. */
+		 * check again in a home made from nothing, whose answer is the
+		 * one that counts (the first error is dropped, not kept beside
+		 * a success). */
+		pf_clear_error(ctx);
 		r = pf_keyring_rebuild(kr);
 		if (r == 0)
 			r = check_signature(ctx, kr, what, data, len, sig, sig_len, signer);

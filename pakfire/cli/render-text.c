@@ -7,6 +7,26 @@
 #include "base/event.h"
 #include "render.h"
 
+
+/* How a unit reads in text: "core 141", or an add-on's name. */
+#define UNIT_NAME 72
+static char *unit_name(const struct pf_unit_ref *u, char buf[UNIT_NAME])
+{
+	if (u->number)
+		snprintf(buf, UNIT_NAME, "core %u", u->number);
+	else
+		snprintf(buf, UNIT_NAME, "%s", u->id ? u->id : "?");
+	return buf;
+}
+
+/* At the start of a sentence: "Core 141"; an add-on's name as it is. */
+static const char *capitalised(char *name)
+{
+	if (!strncmp(name, "core ", 5))
+		name[0] = 'C';
+	return name;
+}
+
 static void text_line(struct output *o, const struct pf_event *ev)
 {
 	(void)o;
@@ -79,27 +99,31 @@ static void text_uptodate(struct output *o, const struct pf_event *ev)
 static void text_unit_pending(struct output *o, const struct pf_event *ev)
 {
 	const struct pf_ev_unit_pending *p = &ev->pending;
-	char size[32];
+	char size[32], name[UNIT_NAME];
 
 	(void)o;
 	pf_format_size(p->bytes, size);
-	printf("  core %-5u %6llu entries, %10s, %3llu removals%s  %s\n", p->unit.number,
+	printf("  %-10s %6llu entries, %10s, %3llu removals%s  %s\n", unit_name(&p->unit, name),
 	       (unsigned long long)p->entries, size, (unsigned long long)p->removals,
 	       p->reboot ? ", reboot" : "", p->summary ? p->summary : "");
 }
 
 static void text_unit_begin(struct output *o, const struct pf_event *ev)
 {
+	char name[UNIT_NAME];
+
 	(void)o;
-	printf("Applying core %u...\n", ev->begin.unit.number);
+	printf("Applying %s...\n", unit_name(&ev->begin.unit, name));
 }
 
 static void text_unit_done(struct output *o, const struct pf_event *ev)
 {
 	const struct pf_ev_unit_done *d = &ev->done;
+	char name[UNIT_NAME];
 
 	(void)o;
-	printf("Core %u applied: %llu installed, %llu removed, %llu kept.\n", d->unit.number,
+	printf("%s applied: %llu installed, %llu removed, %llu kept.\n",
+	       capitalised(unit_name(&d->unit, name)),
 	       (unsigned long long)d->installed, (unsigned long long)d->removed,
 	       (unsigned long long)d->kept);
 }
@@ -107,17 +131,19 @@ static void text_unit_done(struct output *o, const struct pf_event *ev)
 static void text_file_kept(struct output *o, const struct pf_event *ev)
 {
 	const struct pf_ev_file_kept *k = &ev->kept;
+	char name[UNIT_NAME];
 
 	(void)o;
 	fflush(stdout);
-	fprintf(stderr, "pakfire: core %u: kept /%s: %s\n", k->unit.number, k->path, k->reason);
+	fprintf(stderr, "pakfire: %s: kept /%s: %s\n", unit_name(&k->unit, name), k->path,
+		k->reason);
 }
 
 /* A plan row: one unit on one mount, under one header. */
 static void text_space_plan(struct output *o, const struct pf_event *ev)
 {
 	const struct pf_ev_space_row *s = &ev->space;
-	char need[32], avail[32], res[32], after[32];
+	char need[32], avail[32], res[32], after[32], name[UNIT_NAME];
 
 	if (!o->plan_unit[0])
 		printf("Space needed at the peak of each update, per mount:\n"
@@ -128,7 +154,8 @@ static void text_space_plan(struct output *o, const struct pf_event *ev)
 	pf_format_size(s->available, avail);
 	pf_format_size(s->reserve, res);
 	pf_format_size(s->after, after);
-	printf("  core %-5u %-12s %12s %12s %12s %12s  %s\n", s->unit.number, s->mount, need, avail,
+	printf("  %-10s %-12s %12s %12s %12s %12s  %s\n", unit_name(&s->unit, name), s->mount,
+	       need, avail,
 	       res, s->fits ? after : "-",
 	       s->fits ? "ok" : s->read_only ? "READ-ONLY" :
 	       s->needed + s->reserve <= s->available ? "NO INODES" : "DOES NOT FIT");
@@ -140,12 +167,13 @@ static void text_space_refused(struct output *o, const struct pf_event *ev)
 {
 	const struct pf_ev_space_row *s = &ev->space;
 	const char *id = s->unit.id ? s->unit.id : "?";
-	char need[32], avail[32], res[32], lack[32];
+	char need[32], avail[32], res[32], lack[32], name[UNIT_NAME];
 	uint64_t shortfall = space_shortfall(s);
 
 	if (strcmp(o->refused_unit, id)) {
-		printf("Core %u does not fit; nothing of it was written:\n"
-		       "  %-12s %12s %12s %12s %12s %14s\n", s->unit.number, "mount", "needed",
+		printf("%s does not fit; nothing of it was written:\n"
+		       "  %-12s %12s %12s %12s %12s %14s\n",
+		       capitalised(unit_name(&s->unit, name)), "mount", "needed",
 		       "available", "reserve", "shortfall", "inodes");
 		snprintf(o->refused_unit, sizeof(o->refused_unit), "%s", id);
 	}

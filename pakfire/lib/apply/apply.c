@@ -198,7 +198,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct
 	pf_unit_label(u, st.label);
 	for (size_t i = 0; i < m->n; i++)
 		if (m->entries[i].type == PF_ENTRY_HOOK)
-			return pf_fail(ctx, PF_E_HOOK,
+			return pf_fail(ctx, PF_E_OTHER,
 				       "%s ships hooks, which this pakfire cannot run yet;"
 				       " nothing was changed", st.label);
 	st.items = calloc(m->n ? m->n : 1, sizeof(*st.items));
@@ -248,6 +248,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct
 	}
 	/* Committed: what is left is cleaning up, which recovery can redo. */
 	journaled = false;
+	result->committed = true;
 	result->files = st.n_items;
 	for (size_t i = 0; i < m->n; i++)
 		result->files += m->entries[i].type == PF_ENTRY_DIR;

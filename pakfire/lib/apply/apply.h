@@ -19,6 +19,8 @@ struct pf_apply_result {
 	uint64_t kept;     /* 'remove' entries kept (modified or not ours) */
 	bool undecided;    /* failed at the commit point itself: the next run
 			    * learns from the database whether it took */
+	bool committed;    /* the unit is applied (its commit point passed),
+			    * even if cleaning up after it then failed */
 };
 
 /* PAK_FD: the package of unit U, whose size and SHA-256 already matched the

@@ -59,13 +59,12 @@ static void announce(struct pf_ctx *ctx, const struct pf_unit *u)
 
 /* Download (unless cached), verify and apply unit I; the core level moves
  * on success. */
-static int apply_one(struct run *run, size_t i, bool *undecided)
+static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 {
 	struct pf_ctx *ctx = run->s->ctx;
 	struct pf_db *db = run->s->db;
 	struct pf_unit *u = &run->t->units[i];
 	const char *name = pf_fetch_unit_pak_name(u);
-	struct pf_apply_result res;
 	bool cached = u->pak_fd >= 0;
 	int fd, r;
 
@@ -83,10 +82,9 @@ static int apply_one(struct run *run, size_t i, bool *undecided)
 				  run->t, u, &fd) < 0 ||
 	    (!cached && pf_db_tx_step(db, run->tx, u->id, "verified", NULL) < 0))
 		return -1;
-	r = pf_apply_unit(ctx, db, run->tx, u, fd, name, &res);
+	r = pf_apply_unit(ctx, db, run->tx, u, fd, name, res);
 	if (fd != u->pak_fd)
 		close(fd);
-	*undecided = res.undecided;
 	if (r < 0) {
 		/* A package that failed its checks is no use to keep. */
 		if (pf_error_class(ctx) == PF_E_VERIFY)
@@ -100,8 +98,8 @@ static int apply_one(struct run *run, size_t i, bool *undecided)
 	pf_emit(ctx, &(struct pf_event){
 		.type = PF_EV_UNIT_DONE,
 		.done = {
-			.unit = pf_unit_ref_of(u), .installed = res.files,
-			.removed = res.removed, .kept = res.kept, .reboot = u->entry->reboot,
+			.unit = pf_unit_ref_of(u), .installed = res->files,
+			.removed = res->removed, .kept = res->kept, .reboot = u->entry->reboot,
 		},
 	});
 	return 0;
@@ -178,7 +176,8 @@ static int prepare(struct run *run, const struct pf_upgrade_opts *opts, const ch
 		struct pf_unit *u = &t->units[i];
 
 		if (pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s), run->cache_fd, t, u,
-					   opts->dry_run) < 0)
+					   opts->dry_run) < 0 ||
+		    pf_resolve_supported_manifest(s->ctx, t, i) < 0)
 			return -1;
 		announce(s->ctx, u);
 		run->in[i] = (struct pf_plan_input){
@@ -234,7 +233,7 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 		goto out;
 	for (size_t i = 0; i < run.t->n; i++) {
 		unsigned level = pf_transaction_level_before(run.t, i);
-		bool undecided = false;
+		struct pf_apply_result res = { 0 };
 
 		if (pf_interrupted(ctx)) {
 			pf_fail(ctx, PF_E_OTHER, "interrupted by %s; the system stays at core %u",
@@ -244,8 +243,11 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 		run.in[i].package_size = pf_fetch_unit_need(run.cache_fd, &run.t->units[i]);
 		if (check_next(&run, &sc, i) < 0)
 			goto out;
-		if (apply_one(&run, i, &undecided) < 0) {
-			if (!undecided)
+		if (apply_one(&run, i, &res) < 0) {
+			if (res.committed)
+				pf_fail_wrap(ctx, "%s was applied, but cleaning up after it failed;"
+					     " the next run of pakfire finishes it", run.labels[i]);
+			else if (!res.undecided)
 				pf_fail_wrap(ctx, "%s not applied, system stays at core %u",
 					     run.labels[i], level);
 			goto out;

@@ -3,6 +3,7 @@
 
 #include "base/context.h"
 #include "format/index.h"
+#include "format/manifest.h"
 #include "resolve/resolve.h"
 #include "resolve/transaction.h"
 
@@ -78,6 +79,29 @@ int pf_resolve_upgrade(struct pf_ctx *ctx, const struct pf_index *idx,
 			       reached);
 	}
 	return pf_resolve_supported(ctx, t);
+}
+
+int pf_resolve_supported_manifest(struct pf_ctx *ctx, const struct pf_transaction *t, size_t i)
+{
+	const struct pf_unit *u = &t->units[i];
+	char label[PF_UNIT_ID_MAX];
+
+	for (size_t k = 0; k < u->m->n; k++) {
+		const struct pf_entry *e = &u->m->entries[k];
+
+		if (e->type != PF_ENTRY_HOOK)
+			continue;
+		pf_unit_label(u, label);
+		if (i == 0)
+			return pf_fail(ctx, PF_E_OTHER,
+				       "%s ships a hook (%s), which this version of pakfire cannot run;"
+				       " nothing was changed", label, e->path);
+		return pf_fail(ctx, PF_E_OTHER,
+			       "%s ships a hook (%s), which this version of pakfire cannot run;"
+			       " nothing was changed ('pakfire upgrade --to %u' applies the updates"
+			       " before it)", label, e->path, pf_transaction_level_before(t, i));
+	}
+	return 0;
 }
 
 int pf_resolve_supported(struct pf_ctx *ctx, const struct pf_transaction *t)

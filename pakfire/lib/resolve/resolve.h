@@ -28,4 +28,9 @@ int pf_resolve_upgrade(struct pf_ctx *ctx, const struct pf_index *idx,
  * before it. */
 int pf_resolve_supported(struct pf_ctx *ctx, const struct pf_transaction *t);
 
+/* The same rule for what a unit's verified manifest asks: hooks (not run
+ * by this version yet) are PF_E_OTHER naming the unit, before anything of
+ * the transaction changes. */
+int pf_resolve_supported_manifest(struct pf_ctx *ctx, const struct pf_transaction *t, size_t i);
+
 #endif

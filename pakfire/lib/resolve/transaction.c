@@ -54,8 +54,9 @@ void pf_unit_core_id(char out[PF_UNIT_ID_MAX], unsigned number)
 const char *pf_unit_label(const struct pf_unit *u, char buf[PF_UNIT_ID_MAX])
 {
 	if (u->kind == PF_UNIT_ADDON)
-		return u->id;
-	snprintf(buf, PF_UNIT_ID_MAX, "core %u", u->number);
+		snprintf(buf, PF_UNIT_ID_MAX, "%s", u->id);
+	else
+		snprintf(buf, PF_UNIT_ID_MAX, "core %u", u->number);
 	return buf;
 }
 
@@ -90,11 +91,14 @@ bool pf_unit_may_remove(const struct pf_unit *u, const char *owner)
 }
 
 /* An add-on's name becomes part of file names beside its targets
- * (".pakfire-NAME-I"): nothing but [A-Za-z0-9._+-], not starting with a
- * dot, and never a core unit's id. */
+ * (".pakfire-NAME-I", ".pakfire-old-NAME-I"): nothing but [A-Za-z0-9._+-],
+ * not starting with a dot, and never a name another unit's staged files
+ * could carry: a core unit's id, "old-..." (a backup's prefix), or digits
+ * alone (the tag of a journal row left by the pakfire before units). */
 static bool addon_id_ok(const char *name)
 {
-	if (!name[0] || name[0] == '.' || core_number(name) || !strncmp(name, "core-", 5))
+	if (!name[0] || name[0] == '.' || !strncmp(name, "core-", 5) || !strncmp(name, "old-", 4) ||
+	    strspn(name, "0123456789") == strlen(name))
 		return false;
 	for (const char *p = name; *p; p++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", *p))

@@ -67,6 +67,12 @@ static sqlite3_stmt *prepare(struct pf_db *db, const struct pf_sql *q, const str
 			return NULL;
 		}
 		db->stmt[q->id] = s;
+	} else if (sqlite3_stmt_busy(s)) {
+		/* A query over this statement is still open: restarting it
+		 * would silently cut that iteration short. */
+		pf_fail(db->ctx, PF_E_OTHER, "internal: database %s: statement '%s' used while"
+			" a query over it is open", db->display, q->what);
+		return NULL;
 	}
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);

@@ -61,23 +61,18 @@ void pf_db_tx_end(struct pf_db *db, int64_t id)
 {
 	struct pf_ctx *ctx;
 	enum pf_errclass cls;
-	char *msg = NULL;
 
 	if (!db || id <= 0)
 		return;
 	ctx = pf_db_ctx(db);
 	cls = pf_error_class(ctx);
-	if (cls != PF_E_OK) {
-		msg = strdup(pf_error_message(ctx));
-		if (!msg)
-			return;
-	}
-	/* A failure to record keeps the original error's class and puts
-	 * its own words in front (pf_fail). */
+	/* The message is bound where it lies: nothing writes the context's
+	 * error before the statement has run. A failure to record keeps the
+	 * original error's class and adds its own words (pf_fail). */
 	pf_sql_exec(db, &TX_END, PF_ARGS(A_INT(id), A_INT(time(NULL)),
 				 A_TEXT(cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed"),
-				 A_INT(pf_exit_code(cls)), A_TEXT(msg)));
-	free(msg);
+				 A_INT(pf_exit_code(cls)),
+				 A_TEXT(cls == PF_E_OK ? NULL : pf_error_message(ctx))));
 }
 
 int pf_db_close_stale_transactions(struct pf_db *db)

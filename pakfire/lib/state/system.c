@@ -9,6 +9,8 @@
 
 static const struct pf_sql SYSTEM_INSERT = { PF_SQL_SYSTEM_INSERT, "init",
 	"INSERT INTO system (id, series, arch, core) VALUES (1, ?1, ?2, ?3)" };
+static const struct pf_sql SYSTEM_COUNT = { PF_SQL_SYSTEM_COUNT, "read system",
+	"SELECT count(*) FROM system" };
 static const struct pf_sql SYSTEM_GET = { PF_SQL_SYSTEM_GET, "read system",
 	"SELECT series, arch, core, revision, index_sha256 FROM system WHERE id = 1" };
 static const struct pf_sql SYSTEM_SET_INDEX = { PF_SQL_SYSTEM_SET_INDEX, "store index",
@@ -22,15 +24,17 @@ static const struct pf_sql INDEX_LOAD = { PF_SQL_INDEX_LOAD, "load index",
 
 int pf_db_init_system(struct pf_db *db, const char *series, const char *arch, unsigned core)
 {
-	struct pf_system sys;
-	bool exists;
-	int r;
+	sqlite3_stmt *s = pf_sql_query(db, &SYSTEM_COUNT, PF_NO_ARGS);
+	int64_t rows = 0;
+	int rc;
 
 	/* The one row is its own primary key: say what is wrong in words. */
-	r = pf_db_get_system(db, &sys);
-	exists = r == 0;
-	pf_clear_error(pf_db_ctx(db));
-	if (exists)
+	if (!s || (rc = pf_sql_next(db, s, SYSTEM_COUNT.what)) < 0)
+		return -1;
+	if (rc > 0)
+		rows = sqlite3_column_int64(s, 0);
+	pf_sql_done(s);
+	if (rows > 0)
 		return pf_fail(pf_db_ctx(db), PF_E_USAGE, "database %s is already initialised",
 			       pf_db_display(db));
 	return pf_sql_exec(db, &SYSTEM_INSERT, PF_ARGS(A_TEXT(series), A_TEXT(arch), A_INT(core)));

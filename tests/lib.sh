@@ -855,119 +855,46 @@ must_update() {
 # ---------------------------------------------------------------------------
 # Python helpers: snapshots and tree comparison need hashes and lstat.
 
-py() { python3 -c "$PF_PY" "$@"; }
+# The tree code (describe, walk, compare) is tests/lib/tree.py, which
+# tests/fault/scenario.py and bench/apply/helper.py share.
+py() { PYTHONPATH=$PF_TOP/tests/lib python3 -c "$PF_PY" "$@"; }
 
 # shellcheck disable=SC2016
 PF_PY='
-import hashlib, os, socket, stat, sys
+import os, socket, sys
+import tree as T
 
-OWN = ("var/lib/pakfire", "var/cache/pakfire", "var/log/pakfire")
-
-def sha(p):
-    h = hashlib.sha256()
-    with open(p, "rb") as f:
-        for b in iter(lambda: f.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
-
-def kind(m):
-    for t, c in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "dir"), (stat.S_ISLNK, "symlink"),
-                 (stat.S_ISCHR, "chardev"), (stat.S_ISBLK, "blockdev"),
-                 (stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket")):
-        if t(m):
-            return c
-    return "other"
-
-def describe(p):
-    st = os.lstat(p)
-    k = kind(st.st_mode)
-    d = "%s %04o %d:%d" % (k, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
-    if k == "file":
-        d += " %d %s" % (st.st_size, sha(p))
-    elif k == "symlink":
-        d += " -> %s" % os.readlink(p)
-    elif k in ("chardev", "blockdev"):
-        d += " %d,%d" % (os.major(st.st_rdev), os.minor(st.st_rdev))
-    return d
-
-def walk(top, skip=()):
-    out = []
-    for d, dirs, files in os.walk(top):
-        rel = os.path.relpath(d, top)
-        rel = "" if rel == "." else rel + "/"
-        keep = []
-        for n in dirs:
-            p = rel + n
-            if p in skip:
-                continue
-            if os.path.islink(os.path.join(d, n)):
-                files.append(n)
-            else:
-                keep.append(n)
-                out.append(p)
-        dirs[:] = keep
-        out.extend(rel + n for n in files)
-    return out
+OWN = T.PAKFIRE_OWN
 
 def snapshot(root):
-    for p in sorted(walk(root, OWN)):
-        print(p, describe(os.path.join(root, p)))
+    for p, d in sorted(T.snapshot(root, OWN).items()):
+        print(p, d)
 
+# tree ROOT [--allow PATH] [--remove LIST] BUILDROOT...: see assert_tree_equal.
 def tree(args):
     root, args = args[0], args[1:]
     exp, removed, extra = {}, set(), set()
     i = 0
     while i < len(args):
         if args[i] == "--allow":
-            p = args[i + 1].strip("/")
-            while p:
-                extra.add(p)
-                p = p.rsplit("/", 1)[0] if "/" in p else ""
+            extra.add(args[i + 1].strip("/"))
             i += 2
             continue
         if args[i] == "--remove":
-            for line in open(args[i + 1]):
-                r = line.strip().strip("/")
-                if not r:
-                    continue
+            for r in T.read_list(args[i + 1]):
                 removed.add(r)
-                for p in [p for p in exp if p == r or p.startswith(r + "/")]:
-                    del exp[p]
+                T.drop(exp, r)
             i += 2
             continue
         src = args[i]
         if not os.path.isdir(src):
             print("build root %s does not exist" % src)
             sys.exit(1)
-        for p in walk(src):
+        for p in T.walk(src):
             exp[p] = src
         i += 1
-    errs = []
-    for p in sorted(exp):
-        want = describe(os.path.join(exp[p], p))
-        q = os.path.join(root, p)
-        if not os.path.lexists(q):
-            errs.append("missing: %s (%s)" % (p, want))
-            continue
-        got = describe(q)
-        if got != want:
-            errs.append("differs: %s: expected %s, got %s" % (p, want, got))
-    for r in sorted(removed - set(exp)):
-        if os.path.lexists(os.path.join(root, r)):
-            errs.append("should have been removed: %s" % r)
-    allowed = set(exp) | extra
-    for p in list(exp) + list(OWN) + ["etc/pakfire"]:
-        while "/" in p:
-            p = p.rsplit("/", 1)[0]
-            allowed.add(p)
-    for p in sorted(walk(root, OWN + ("etc/pakfire",))):
-        if p not in allowed:
-            errs.append("unexpected: %s (%s)" % (p, describe(os.path.join(root, p))))
-    for e in errs[:40]:
-        print(e)
-    if len(errs) > 40:
-        print("... and %d more" % (len(errs) - 40))
-    sys.exit(1 if errs else 0)
+    errs = T.compare(root, exp, removed, OWN + ("etc/pakfire",), extra)
+    sys.exit(T.report(errs, 40))
 
 def flip(path):
     b = bytearray(open(path, "rb").read())

@@ -385,16 +385,6 @@ static size_t measure(struct bench *b, enum mode mode, const char *body, size_t 
 
 /* ---- main ----------------------------------------------------------- */
 
-static bool print_row(const char *what, double *t, size_t n, bool target)
-{
-	struct stats st = summarise(t, n);
-	bool pass = st.median < TARGET_MS;
-
-	printf("| %-52s | %8.2f | %8.2f | %8.2f | %-6s |\n", what, st.median, st.min, st.max,
-	       target ? (pass ? "PASS" : "FAIL") : "info");
-	return !target || pass;
-}
-
 static void column(const struct sample *s, size_t n, size_t field, double *out)
 {
 	for (size_t i = 0; i < n; i++)
@@ -455,20 +445,19 @@ int main(int argc, char **argv)
 	       " verify + parse %.2f ms\n", first.verify, first.both);
 	printf("  target: verify + parse < %.0f ms (median), as one 'pakfire update' process runs them\n\n",
 	       TARGET_MS);
-	printf("| %-52s | %8s | %8s | %8s | %-6s |\n", "ms", "median", "min", "max", "target");
-	printf("|------------------------------------------------------|----------|----------|----------|--------|\n");
+	bench_table_head();
 	column(fresh, reps, 0, col);
-	ok &= print_row("verify (pf_verify_signature), new process", col, reps, false);
+	ok &= bench_row("verify (pf_verify_signature), new process", col, reps, TARGET_MS, false);
 	column(fresh, reps, 1, col);
-	ok &= print_row("parse (pf_index_parse), new process", col, reps, false);
+	ok &= bench_row("parse (pf_index_parse), new process", col, reps, TARGET_MS, false);
 	column(fresh, reps, 2, col);
-	ok &= print_row("verify + parse, new process (pakfire update)", col, reps, true);
+	ok &= bench_row("verify + parse, new process (pakfire update)", col, reps, TARGET_MS, true);
 	column(warm, reps, 0, col);
-	ok &= print_row("warm: verify (GPGME started before)", col, reps, false);
+	ok &= bench_row("warm: verify (GPGME started before)", col, reps, TARGET_MS, false);
 	column(warm, reps, 1, col);
-	ok &= print_row("warm: parse", col, reps, false);
+	ok &= bench_row("warm: parse", col, reps, TARGET_MS, false);
 	column(warm, reps, 2, col);
-	ok &= print_row("warm: verify + parse", col, reps, false);
+	ok &= bench_row("warm: verify + parse", col, reps, TARGET_MS, false);
 	printf("\n%s\n", ok ? "PASS" : "FAIL");
 
 	free(index_path);

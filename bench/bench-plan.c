@@ -805,17 +805,6 @@ static void free_chain(struct chain *c)
 	}
 }
 
-/* One table row; TARGET: judged against it (else marked as information). */
-static bool print_row(const char *what, double *t, size_t n, bool target)
-{
-	struct stats st = summarise(t, n);
-	bool pass = st.median < TARGET_MS;
-
-	printf("| %-52s | %8.2f | %8.2f | %8.2f | %-6s |\n", what, st.median, st.min, st.max,
-	       target ? (pass ? "PASS" : "FAIL") : "info");
-	return !target || pass;
-}
-
 static void print_chain(const char *name, const struct chain *c)
 {
 	printf("  %s chain: %zu entries (%zu replacements, %zu new files, %zu new folders, "
@@ -895,14 +884,13 @@ int main(int argc, char **argv)
 	printf("  real tree in %s: fstatat of a system file %.1f us; openat2 + readlink + close "
 	       "of a folder %.1f us\n", tmpdir && *tmpdir ? tmpdir : "/tmp", stat_us, visit_us);
 	printf("  target: planning the chain takes < %.0f ms (median), clustered chain\n\n", TARGET_MS);
-	printf("| %-52s | %8s | %8s | %8s | %-6s |\n", "ms", "median", "min", "max", "target");
-	printf("|------------------------------------------------------|----------|----------|----------|--------|\n");
-	ok &= print_row("parse 50 manifests (pf_manifest_parse)", tc.parse, reps, false);
-	ok &= print_row("plan, synthetic probe (pf_plan_chain)", tc.syn, reps, true);
-	ok &= print_row("plan, real root probe (pf_space_plan)", tc.real, reps, true);
-	ok &= print_row("scattered: parse 50 manifests", ts.parse, reps, false);
-	ok &= print_row("scattered: plan, synthetic probe", ts.syn, reps, false);
-	ok &= print_row("scattered: plan, real root probe", ts.real, reps, false);
+	bench_table_head();
+	ok &= bench_row("parse 50 manifests (pf_manifest_parse)", tc.parse, reps, TARGET_MS, false);
+	ok &= bench_row("plan, synthetic probe (pf_plan_chain)", tc.syn, reps, TARGET_MS, true);
+	ok &= bench_row("plan, real root probe (pf_space_plan)", tc.real, reps, TARGET_MS, true);
+	ok &= bench_row("scattered: parse 50 manifests", ts.parse, reps, TARGET_MS, false);
+	ok &= bench_row("scattered: plan, synthetic probe", ts.syn, reps, TARGET_MS, false);
+	ok &= bench_row("scattered: plan, real root probe", ts.real, reps, TARGET_MS, false);
 	printf("\n%s\n", ok ? "PASS" : "FAIL");
 
 	free_chain(&clustered);

@@ -1,6 +1,6 @@
 /* What the bench programs share: allocation that dies on failure, a
- * deterministic random source, a monotonic clock and the median/min/max of
- * a set of timings. The program that includes this defines die(), which
+ * deterministic random source, a monotonic clock, the median/min/max of
+ * a set of timings and the table rows that show them. The program that includes this defines die(), which
  * prints its message and exits. */
 #ifndef PF_BENCH_H
 #define PF_BENCH_H
@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <ftw.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +70,25 @@ static inline struct stats summarise(double *t, size_t n)
 {
 	qsort(t, n, sizeof(*t), cmp_double);
 	return (struct stats){ n % 2 ? t[n / 2] : (t[n / 2 - 1] + t[n / 2]) / 2, t[0], t[n - 1] };
+}
+
+/* The head of a results table, then one row per measure: the median, min
+ * and max of the N timings T (ms; T gets sorted); a JUDGED row says PASS or
+ * FAIL against TARGET_MS, the others "info". A row returns false on a miss. */
+static inline void bench_table_head(void)
+{
+	printf("| %-52s | %8s | %8s | %8s | %-6s |\n", "ms", "median", "min", "max", "target");
+	printf("|------------------------------------------------------|----------|----------|----------|--------|\n");
+}
+
+static inline bool bench_row(const char *what, double *t, size_t n, double target_ms, bool judged)
+{
+	struct stats st = summarise(t, n);
+	bool pass = st.median < target_ms;
+
+	printf("| %-52s | %8.2f | %8.2f | %8.2f | %-6s |\n", what, st.median, st.min, st.max,
+	       judged ? (pass ? "PASS" : "FAIL") : "info");
+	return !judged || pass;
 }
 
 static inline int rm_one(const char *path, const struct stat *st, int flag, struct FTW *ftw)

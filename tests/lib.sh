@@ -17,7 +17,7 @@
 #	}
 #
 # The names a test sees:
-#   T        the test's temporary world (short path under /tmp)
+#   T        the test's temporary world (short path under $PF_TMP)
 #   R        the appliance root (root_at_core), DB its SQLite file
 #   WWW      the web server's document root; MIRROR its base URL
 #   REPO     the repository folder: $WWW/pakfire/<series>/<arch>
@@ -28,7 +28,10 @@
 # mount_fs "$R/boot" 4M; they are unmounted at teardown.
 # Environment: PF_BUILD (build dir holding pakfire and pakfire-repo),
 # PF_SAMPLE (the sample repository prebuilt by tests/run.sh; built on demand
-# when unset).
+# when unset), PF_TMP (where worlds and gpg homes are made: default /tmp;
+# tests/run.sh gives each run a folder of its own, which it sweeps).
+# Test files run side by side (tests/run.sh): nothing here may use a fixed
+# path, a fixed port or kill a process by name.
 
 PF_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 : "${PF_BUILD:=$PF_TOP/build}"
@@ -48,6 +51,18 @@ SAMPLE_BASE=138                 # the sample repository holds the updates after 
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 export LC_ALL=C TZ=UTC
+: "${PF_TMP:=/tmp}"
+
+# python3, resolved once (tests/run.sh does it for the whole run): one found
+# through a version manager's shim (pyenv) takes up to a second more to
+# start, on every call, and the tests call it hundreds of times. In the
+# tests, `python3` is that interpreter.
+if [ -z "${PF_PY3:-}" ]; then
+	PF_PY3=$(command python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+	[ -n "$PF_PY3" ] || PF_PY3=python3
+	export PF_PY3
+fi
+python3() { "$PF_PY3" "$@"; }
 
 # ---------------------------------------------------------------------------
 # Failing, running, asserting
@@ -349,7 +364,7 @@ assert_tree_equal() {
 
 world_begin() {
 	umask 022
-	T=$(mktemp -d /tmp/pft.XXXXXX)
+	T=$(mktemp -d "$PF_TMP/pft.XXXXXX")
 	mkdir -p "$T/run" "$T/state" "$T/keys" "$T/httpd"
 	R=$T/root
 	DB=$R/var/lib/pakfire/pakfire.db
@@ -497,7 +512,7 @@ fill_fs() {
 
 gpg_home() {
 	if [ -z "$G" ]; then
-		G=$(mktemp -d /tmp/pfg.XXXXXX)
+		G=$(mktemp -d "$PF_TMP/pfg.XXXXXX")
 		chmod 700 "$G"
 	fi
 }
@@ -536,9 +551,14 @@ key_file() {
 # on 127.0.0.1 on a free port; sets MIRROR=http://127.0.0.1:PORT. With
 # --throttle, each connection gets KBPS kilobytes per second (a download
 # that takes a while).
+# Other test files run beside this one: between the moment free_port finds
+# a port and the moment lighttpd binds it, another test's server may take
+# it. Our lighttpd then fails to bind and exits, but the port answers, with
+# the other server. So each start has a tag of its own (the Server header)
+# and only an answer with that tag counts; else the next port is tried.
 # shellcheck disable=SC2120
 http_start() {
-	local dir port conf pid try throttle=""
+	local dir port conf pid try tag throttle=""
 	if [ "${1:-}" = --throttle ]; then
 		[[ ${2:-} =~ ^[0-9]+$ ]] || fail "http_start --throttle: KBPS must be a number"
 		throttle="connection.kbytes-per-second = $2"
@@ -546,13 +566,16 @@ http_start() {
 	fi
 	dir=${1:-$WWW}
 	mkdir -p "$dir"
-	for try in 1 2 3; do
+	for try in 1 2 3 4 5; do
 		port=$(py free_port)
 		conf=$T/httpd/$port.conf
+		HTTP_N=$((${HTTP_N:-0} + 1))
+		tag=pakfire-test-${T##*/}-$HTTP_N
 		cat >"$conf" <<-EOF
 			server.document-root = "$dir"
 			server.port = $port
 			server.bind = "127.0.0.1"
+			server.tag = "$tag"
 			server.pid-file = "$T/httpd/$port.pid"
 			server.errorlog = "$T/httpd/$port.log"
 			mimetype.assign = ("" => "application/octet-stream")
@@ -567,7 +590,8 @@ http_start() {
 			if ! kill -0 "$pid" 2>/dev/null; then
 				break
 			fi
-			if curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$port/"; then
+			if curl -s -o /dev/null -D - --max-time 2 "http://127.0.0.1:$port/" 2>/dev/null |
+				tr -d '\r' | grep -qxF "Server: $tag"; then
 				MIRROR=http://127.0.0.1:$port
 				return 0
 			fi
@@ -578,6 +602,32 @@ http_start() {
 		cat "$T/httpd/$port.out" "$T/httpd/$port.log" 2>/dev/null | tail -n 5 | sed 's/^/  | /'
 	done
 	fail "lighttpd did not start"
+}
+
+# dead_port: DEAD_PORT is a port of 127.0.0.1 where nothing answers (the
+# connection is refused) for the rest of the test: a process of the test
+# holds it bound without listening, so that no server of a test running
+# beside this one can take it meanwhile (a port that free_port found free a
+# moment ago promises nothing).
+dead_port() {
+	local f=$T/httpd/dead.$RANDOM pid
+	"$PF_PY3" -c '
+import signal, socket, sys
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+signal.pause()
+' >"$f" 2>&1 &
+	pid=$!
+	echo "$pid" >>"$T/httpd/pids"
+	DEAD_PORT=""
+	for _ in $(seq 100); do
+		read -r DEAD_PORT <"$f" 2>/dev/null || true
+		[[ $DEAD_PORT =~ ^[0-9]+$ ]] && return 0
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "dead_port: no port held: $(cat "$f" 2>/dev/null)"
 }
 
 # ---------------------------------------------------------------------------
@@ -855,119 +905,46 @@ must_update() {
 # ---------------------------------------------------------------------------
 # Python helpers: snapshots and tree comparison need hashes and lstat.
 
-py() { python3 -c "$PF_PY" "$@"; }
+# The tree code (describe, walk, compare) is tests/lib/tree.py, which
+# tests/fault/scenario.py and bench/apply/helper.py share.
+py() { PYTHONPATH=$PF_TOP/tests/lib "$PF_PY3" -c "$PF_PY" "$@"; }
 
 # shellcheck disable=SC2016
 PF_PY='
-import hashlib, os, socket, stat, sys
+import os, socket, sys
+import tree as T
 
-OWN = ("var/lib/pakfire", "var/cache/pakfire", "var/log/pakfire")
-
-def sha(p):
-    h = hashlib.sha256()
-    with open(p, "rb") as f:
-        for b in iter(lambda: f.read(1 << 20), b""):
-            h.update(b)
-    return h.hexdigest()
-
-def kind(m):
-    for t, c in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "dir"), (stat.S_ISLNK, "symlink"),
-                 (stat.S_ISCHR, "chardev"), (stat.S_ISBLK, "blockdev"),
-                 (stat.S_ISFIFO, "fifo"), (stat.S_ISSOCK, "socket")):
-        if t(m):
-            return c
-    return "other"
-
-def describe(p):
-    st = os.lstat(p)
-    k = kind(st.st_mode)
-    d = "%s %04o %d:%d" % (k, stat.S_IMODE(st.st_mode), st.st_uid, st.st_gid)
-    if k == "file":
-        d += " %d %s" % (st.st_size, sha(p))
-    elif k == "symlink":
-        d += " -> %s" % os.readlink(p)
-    elif k in ("chardev", "blockdev"):
-        d += " %d,%d" % (os.major(st.st_rdev), os.minor(st.st_rdev))
-    return d
-
-def walk(top, skip=()):
-    out = []
-    for d, dirs, files in os.walk(top):
-        rel = os.path.relpath(d, top)
-        rel = "" if rel == "." else rel + "/"
-        keep = []
-        for n in dirs:
-            p = rel + n
-            if p in skip:
-                continue
-            if os.path.islink(os.path.join(d, n)):
-                files.append(n)
-            else:
-                keep.append(n)
-                out.append(p)
-        dirs[:] = keep
-        out.extend(rel + n for n in files)
-    return out
+OWN = T.PAKFIRE_OWN
 
 def snapshot(root):
-    for p in sorted(walk(root, OWN)):
-        print(p, describe(os.path.join(root, p)))
+    for p, d in sorted(T.snapshot(root, OWN).items()):
+        print(p, d)
 
+# tree ROOT [--allow PATH] [--remove LIST] BUILDROOT...: see assert_tree_equal.
 def tree(args):
     root, args = args[0], args[1:]
     exp, removed, extra = {}, set(), set()
     i = 0
     while i < len(args):
         if args[i] == "--allow":
-            p = args[i + 1].strip("/")
-            while p:
-                extra.add(p)
-                p = p.rsplit("/", 1)[0] if "/" in p else ""
+            extra.add(args[i + 1].strip("/"))
             i += 2
             continue
         if args[i] == "--remove":
-            for line in open(args[i + 1]):
-                r = line.strip().strip("/")
-                if not r:
-                    continue
+            for r in T.read_list(args[i + 1]):
                 removed.add(r)
-                for p in [p for p in exp if p == r or p.startswith(r + "/")]:
-                    del exp[p]
+                T.drop(exp, r)
             i += 2
             continue
         src = args[i]
         if not os.path.isdir(src):
             print("build root %s does not exist" % src)
             sys.exit(1)
-        for p in walk(src):
+        for p in T.walk(src):
             exp[p] = src
         i += 1
-    errs = []
-    for p in sorted(exp):
-        want = describe(os.path.join(exp[p], p))
-        q = os.path.join(root, p)
-        if not os.path.lexists(q):
-            errs.append("missing: %s (%s)" % (p, want))
-            continue
-        got = describe(q)
-        if got != want:
-            errs.append("differs: %s: expected %s, got %s" % (p, want, got))
-    for r in sorted(removed - set(exp)):
-        if os.path.lexists(os.path.join(root, r)):
-            errs.append("should have been removed: %s" % r)
-    allowed = set(exp) | extra
-    for p in list(exp) + list(OWN) + ["etc/pakfire"]:
-        while "/" in p:
-            p = p.rsplit("/", 1)[0]
-            allowed.add(p)
-    for p in sorted(walk(root, OWN + ("etc/pakfire",))):
-        if p not in allowed:
-            errs.append("unexpected: %s (%s)" % (p, describe(os.path.join(root, p))))
-    for e in errs[:40]:
-        print(e)
-    if len(errs) > 40:
-        print("... and %d more" % (len(errs) - 40))
-    sys.exit(1 if errs else 0)
+    errs = T.compare(root, exp, removed, OWN + ("etc/pakfire",), extra)
+    sys.exit(T.report(errs, 40))
 
 def flip(path):
     b = bytearray(open(path, "rb").read())
@@ -1053,8 +1030,8 @@ run_tests() {
 		exit 1
 	fi
 	for name in "${tests[@]}"; do
-		out=$(mktemp /tmp/pfo.XXXXXX)
-		res=$(mktemp /tmp/pfr.XXXXXX)
+		out=$(mktemp "$PF_TMP/pfo.XXXXXX")
+		res=$(mktemp "$PF_TMP/pfr.XXXXXX")
 		rc=0
 		PF_ONE=$name PF_RESULT=$res timeout -k 15 "$PF_TEST_TIMEOUT" bash "$0" >"$out" 2>&1 || rc=$?
 		if [ "$rc" -eq 0 ]; then
@@ -1095,15 +1072,11 @@ _run_one() {
 
 PF_SCENARIO=$PF_TOP/tests/fault/scenario.py
 
-# scenario COMMAND...: tests/fault/scenario.py. The interpreter is resolved
-# once (scenario_python, before run_tests: the tests inherit it; else
-# repo_chain does it): a python3 found through a version manager's shim can
-# take a second to start, and the crash scenarios call it a hundred times.
-scenario() { "${PF_PY3:-python3}" -S "$PF_SCENARIO" "$@"; }
-scenario_python() {
-	[ -n "${PF_PY3:-}" ] || PF_PY3=$(python3 -c 'import sys; print(sys.executable)')
-	export PF_PY3
-}
+# scenario COMMAND...: tests/fault/scenario.py, with the interpreter
+# resolved once (PF_PY3, at the top). scenario_python is what resolved it
+# before that; the test files still call it.
+scenario() { "$PF_PY3" -S "$PF_SCENARIO" "$@"; }
+scenario_python() { :; }
 
 # repo_chain COUNT [FIRST]: a chain of three realistic updates FIRST..FIRST+2
 # (default 139..141; tests/fault/scenario.py trees says what each does:
@@ -1113,7 +1086,6 @@ scenario_python() {
 # each core level (for assert_root_at_core and assert_old_or_new).
 repo_chain() {
 	local count=$1 first=${2:-139} n p
-	scenario_python
 	must scenario trees "$SRC" "$count" "$first"
 	must scenario states "$SRC" "$first" $((first + 2))
 	mkdir -p "$REPO"

@@ -4,7 +4,19 @@
 #   - every unit test binary BUILD/tests/test-* (cmocka, TAP output; each
 #     test case counts; a binary that crashes counts as a failure),
 #   - every tests/e2e/*.sh with PF_BUILD=BUILD (each test_* function counts),
-# then, once, ../shared/contract/check.sh when it exists.
+# and once ../shared/contract/check.sh when it exists.
+# Each unit binary, each e2e file of each build and the contract check is a
+# job; up to PF_JOBS jobs run at the same time (default: nproc + 2; the tests
+# wait on fsync, on the network and on each other's processes more than
+# they compute). A job runs in a session of its own, writes its output to a
+# file of its own, and that output is printed whole once the job and every
+# job before it have ended, in a fixed order (build by build: the unit
+# binaries, then the e2e files; the contract last), so it reads the same
+# whatever the timing. The longest jobs start first: the times of the last
+# complete run are kept in FIRST_BUILD/test-times.
+# Every test builds its world below one folder of this run (PF_TMP, handed
+# to tests/lib.sh): Ctrl-C or TERM stops every job (each test tears its
+# world down) and the folder is swept of what is left (mounts, gpg agents).
 # The sample repository is built once (with the first BUILD's pakfire-repo)
 # and shared read-only with the tests through PF_SAMPLE.
 # The last line is "N passed, N failed"; the exit code is 1 on any failure.
@@ -14,33 +26,28 @@ cd "$(dirname "$0")/.." || exit 1
 TOP=$(pwd)
 export LC_ALL=C
 
-[ $# -gt 0 ] || set -- build
 PASSED=0
 FAILED=0
 : "${PF_UNIT_TIMEOUT:=300}"
 : "${PF_FILE_TIMEOUT:=3600}"
 : "${PF_SAMPLE_SCALE:=1}"
-export PF_SAMPLE_SCALE
+export PF_SAMPLE_SCALE PF_UNIT_TIMEOUT PF_FILE_TIMEOUT
 
 pass() { PASSED=$((PASSED + $1)); }
 failn() { FAILED=$((FAILED + $1)); }
 
-PF_SAMPLE=$(mktemp -d /tmp/pfs.XXXXXX)
-export PF_SAMPLE
-cleanup() {
-	gpgconf --homedir "$PF_SAMPLE/g" --kill all >/dev/null 2>&1
-	rm -rf "$PF_SAMPLE"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-# --- unit tests ---------------------------------------------------------------
+# --- the jobs (each runs as `run.sh --job DIR I KIND BUILD PATH`) ------------
 
 # run_unit BUILD BIN: one cmocka binary; counts its test cases from TAP.
 run_unit() {
 	local build=$1 bin=$2 name out rc=0 plan ok notok missing
 	name=unit/$(basename "$bin")
-	out=$(mktemp /tmp/pfu.XXXXXX)
+	if ! [ -f "$bin" ] || ! [ -x "$bin" ]; then
+		echo "FAIL $build $name: not built (expected $bin from tests/unit/$(basename "$bin").c)"
+		failn 1
+		return
+	fi
+	out=$JOB_DIR/$JOB_I.raw
 	CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 "$PF_UNIT_TIMEOUT" "$bin" >"$out" 2>&1 </dev/null || rc=$?
 	plan=$(grep -E '^1\.\.[0-9]+' "$out" | sed 's/^1\.\.//' | awk '{s += $1} END {print s + 0}')
 	ok=$(grep -cE '^ok [0-9]+' "$out")
@@ -64,30 +71,14 @@ run_unit() {
 	if [ "$rc" -ne 0 ]; then
 		sed 's/^/    /' "$out" | head -n 200
 	fi
-	rm -f "$out"
 }
 
-run_units() {
-	local build=$1 src bin
-	for src in tests/unit/test-*.c; do
-		[ -e "$src" ] || continue
-		bin=$build/tests/$(basename "$src" .c)
-		if ! [ -f "$bin" ] || ! [ -x "$bin" ]; then
-			echo "FAIL $build unit/$(basename "$bin"): not built (expected $bin from $src)"
-			failn 1
-			continue
-		fi
-		run_unit "$build" "$bin"
-	done
-	# binaries without a source (stale) are not run
-}
-
-# --- end-to-end tests -----------------------------------------------------------
-
+# run_e2e BUILD FILE: one e2e file; counts its "ok   " and "FAIL " lines.
 run_e2e() {
 	local build=$1 file=$2 out rc=0 ok bad
-	out=$(mktemp /tmp/pfe.XXXXXX)
-	PF_BUILD=$TOP/$build timeout -k 30 "$PF_FILE_TIMEOUT" bash "$file" 2>&1 </dev/null | tee "$out" || rc=$?
+	out=$JOB_DIR/$JOB_I.raw
+	PF_BUILD=$TOP/$build timeout -k 30 "$PF_FILE_TIMEOUT" bash "$file" >"$out" 2>&1 </dev/null || rc=$?
+	cat "$out"
 	ok=$(grep -c '^ok   ' "$out")
 	bad=$(grep -c '^FAIL ' "$out")
 	pass "$ok"
@@ -100,8 +91,246 @@ run_e2e() {
 		echo "FAIL $build e2e/$(basename "$file"): ran no test"
 		failn 1
 	fi
-	rm -f "$out"
 }
+
+# run_contract: ../shared/contract/check.sh; counts from its last line.
+run_contract() {
+	local out last
+	out=$JOB_DIR/$JOB_I.raw
+	echo "== contract (../shared/contract/check.sh)"
+	timeout -k 30 1800 bash ../shared/contract/check.sh >"$out" 2>&1 </dev/null
+	cat "$out"
+	last=$(tail -n 1 "$out")
+	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+		pass "${BASH_REMATCH[1]}"
+		failn "${BASH_REMATCH[2]}"
+	else
+		echo "FAIL contract: check.sh did not end with \"N passed, N failed\""
+		failn 1
+	fi
+}
+
+# A job: its output is its stdout (DIR/I.out); "PASSED FAILED" goes to
+# DIR/I.count at its very end, so a job without that file did not finish.
+if [ "${1:-}" = --job ]; then
+	JOB_DIR=$2 JOB_I=$3
+	case $4 in
+	unit) run_unit "$5" "$6" ;;
+	e2e) run_e2e "$5" "$6" ;;
+	contract) run_contract ;;
+	esac
+	rm -f "$JOB_DIR/$JOB_I.raw"
+	echo "$PASSED $FAILED" >"$JOB_DIR/$JOB_I.count.new"
+	mv -f "$JOB_DIR/$JOB_I.count.new" "$JOB_DIR/$JOB_I.count"
+	exit 0
+fi
+
+# --- this run's folder ---------------------------------------------------------
+
+[ $# -gt 0 ] || set -- build
+set -- "${@%/}"
+if [ -z "${PF_JOBS:-}" ]; then
+	PF_JOBS=$(($(nproc 2>/dev/null || echo 1) + 2))
+fi
+[[ $PF_JOBS =~ ^[1-9][0-9]*$ ]] || { echo "tests/run.sh: PF_JOBS must be a number of jobs, not \"$PF_JOBS\"" >&2; exit 2; }
+
+PF_TMP=$(mktemp -d /tmp/pfj.XXXXXX) || exit 1
+export PF_TMP
+PF_SAMPLE=$PF_TMP/sample
+export PF_SAMPLE
+JOB_DIR=$PF_TMP/jobs
+mkdir -p "$PF_SAMPLE" "$JOB_DIR"
+# python3 resolved once for every job (tests/lib.sh says why)
+if [ -z "${PF_PY3:-}" ]; then
+	PF_PY3=$(python3 -c 'import sys; print(sys.executable)' 2>/dev/null)
+	[ -n "$PF_PY3" ] || PF_PY3=python3
+	export PF_PY3
+fi
+
+# sweep: what the tests left below PF_TMP (a test that was killed outright
+# could not tear its world down): gpg agents (they run as daemons, outside
+# the jobs' sessions), mounts and loop devices; then the folder itself.
+sweep() {
+	local dir mnt loop
+	find "$PF_TMP" -name 'S.gpg-agent' -printf '%h\n' 2>/dev/null | sort -u | while read -r dir; do
+		gpgconf --homedir "$dir" --kill all >/dev/null 2>&1 || true
+	done
+	findmnt -rn -o TARGET 2>/dev/null | awk -v t="$PF_TMP/" 'index($0 "/", t) == 1' | sort -r |
+		while read -r mnt; do
+		for _ in 1 2 3 4; do
+			mountpoint -q "$mnt" 2>/dev/null || break
+			umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || break
+		done
+	done
+	losetup -rn -O NAME,BACK-FILE 2>/dev/null | awk -v t="$PF_TMP/" 'index($2, t) == 1 {print $1}' |
+		while read -r loop; do
+		losetup -d "$loop" 2>/dev/null || true
+	done
+	if findmnt -rn -o TARGET 2>/dev/null | awk -v t="$PF_TMP/" 'index($0 "/", t) == 1' | grep -q .; then
+		echo "warning: something is still mounted below $PF_TMP; not removing it" >&2
+	else
+		rm -rf --one-file-system "$PF_TMP"
+	fi
+}
+
+# --- the job list, in the order the output is printed ---------------------------
+
+KINDS=() BUILDS=() PATHS=() NAMES=()
+add_job() {
+	KINDS+=("$1")
+	BUILDS+=("$2")
+	PATHS+=("$3")
+	NAMES+=("$4")
+}
+for build in "$@"; do
+	for src in tests/unit/test-*.c; do
+		[ -e "$src" ] || continue
+		# binaries without a source (stale) are not run
+		add_job unit "$build" "$build/tests/$(basename "$src" .c)" "$build unit/$(basename "$src" .c)"
+	done
+	for f in tests/e2e/*.sh; do
+		[ -e "$f" ] || continue
+		add_job e2e "$build" "$f" "$build e2e/$(basename "$f")"
+	done
+done
+if [ -f ../shared/contract/check.sh ]; then
+	add_job contract - - contract
+fi
+N=${#KINDS[@]}
+
+# The order jobs start in: the longest first (the last complete run's
+# times; a job without one counts as long, so that a new file does not
+# start last), ties in print order. The contract check runs `make`: when
+# that would rebuild the programs under the other jobs' feet, it runs alone
+# after them.
+TIMES=$TOP/$1/test-times
+CONTRACT_LAST=0
+if [ -f ../shared/contract/check.sh ] && ! make -q >/dev/null 2>&1; then
+	CONTRACT_LAST=1
+fi
+mapfile -t ORDER < <(
+	for ((i = 0; i < N; i++)); do
+		t=$(awk -F'\t' -v n="${NAMES[i]}" '$2 == n {print $1; exit}' "$TIMES" 2>/dev/null)
+		[ -n "$t" ] || t=100000
+		[ "${KINDS[i]}" = contract ] && [ "$CONTRACT_LAST" = 1 ] && t=-1
+		printf '%s\t%s\n' "$t" "$i"
+	done | sort -t"$(printf '\t')" -k1,1nr -k2,2n | cut -f2
+)
+
+# --- running them ----------------------------------------------------------------
+
+PIDS=() STARTED=() ENDED=() SECS=()
+RUNNING=0
+
+start_job() {
+	local i=$1
+	# setsid: the job and everything it starts share one session, which
+	# stop_jobs can signal as a whole (timeout moves its command into a
+	# process group of its own, out of reach of a group kill)
+	setsid bash "$TOP/tests/run.sh" --job "$JOB_DIR" "$i" "${KINDS[i]}" "${BUILDS[i]}" "${PATHS[i]}" \
+		>"$JOB_DIR/$i.out" 2>&1 </dev/null &
+	PIDS[i]=$!
+	STARTED[i]=$EPOCHREALTIME
+	RUNNING=$((RUNNING + 1))
+}
+
+# session_pids SID...: the processes of the sessions, but zombies (dead
+# already, waiting for whoever reaps orphans).
+session_pids() {
+	ps -e -o pid=,sid=,stat= 2>/dev/null |
+		awk -v s=",$(IFS=,; echo "$*")," 'index(s, "," $2 ",") && $3 !~ /^Z/ {print $1}'
+}
+
+# end_job I: the job's leader has exited; whatever it left running in its
+# session is stopped, and its result is read.
+end_job() {
+	local i=$1 left
+	SECS[i]=$(awk -v a="${STARTED[i]}" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f", b - a}')
+	left=$(session_pids "${PIDS[i]}" | tr '\n' ,)
+	if [ -n "$left" ]; then
+		echo "note: ${NAMES[i]} left processes running; stopped: $(ps -o args= -p "${left%,}" 2>/dev/null | cut -c1-80 | tr '\n' ';')" \
+			>>"$JOB_DIR/$i.out"
+		kill_session "${PIDS[i]}"
+	fi
+	ENDED[i]=1
+	RUNNING=$((RUNNING - 1))
+}
+
+# kill_session SID...: TERM to every process of the sessions (each test
+# tears its world down on TERM), KILL to what is left after 40 s.
+kill_session() {
+	local sids
+	sids=$(IFS=,; echo "$*")
+	pkill -TERM -s "$sids" 2>/dev/null || true
+	for _ in $(seq 400); do
+		[ -n "$(session_pids "$@")" ] || return 0
+		sleep 0.1
+	done
+	pkill -KILL -s "$sids" 2>/dev/null || true
+}
+
+# print_ready: the outputs of the jobs that have ended, in print order, up
+# to the first one still running.
+NEXT=0
+print_ready() {
+	local c p f
+	while [ "$NEXT" -lt "$N" ] && [ -n "${ENDED[NEXT]:-}" ]; do
+		# the tests are over before the contract check's output
+		[ "${KINDS[NEXT]}" != contract ] || sample_check
+		if [ "${KINDS[NEXT]}" != contract ] && { [ "$NEXT" -eq 0 ] || [ "${BUILDS[NEXT]}" != "${BUILDS[NEXT - 1]}" ]; }; then
+			echo "== ${BUILDS[NEXT]}"
+			if [ ! -f "${BUILDS[NEXT]}/pakfire" ] || [ ! -f "${BUILDS[NEXT]}/pakfire-repo" ]; then
+				echo "note: ${BUILDS[NEXT]}/pakfire or ${BUILDS[NEXT]}/pakfire-repo is missing; the tests will say so"
+			fi
+		fi
+		cat "$JOB_DIR/$NEXT.out"
+		c=$JOB_DIR/$NEXT.count
+		if [ -f "$c" ] && read -r p f <"$c" && [[ $p =~ ^[0-9]+$ ]] && [[ $f =~ ^[0-9]+$ ]]; then
+			pass "$p"
+			failn "$f"
+		else
+			echo "FAIL ${NAMES[NEXT]}: the job ended without a result"
+			failn 1
+		fi
+		NEXT=$((NEXT + 1))
+	done
+}
+
+# sample_check: once every test has ended, the shared sample repository
+# must be as it was built.
+SAMPLE_CHECKED=0
+sample_check() {
+	local now_sum
+	[ "$SAMPLE_CHECKED" = 0 ] || return 0
+	SAMPLE_CHECKED=1
+	[ -f "$PF_SAMPLE/ok" ] || return 0
+	now_sum=$(cd "$PF_SAMPLE" && find www -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)
+	if [ "$now_sum" != "$sample_sum" ]; then
+		echo "FAIL sample: a test changed the shared sample repository in place"
+		failn 1
+	fi
+}
+
+on_signal() {
+	trap '' INT TERM HUP
+	local i sids=()
+	for ((i = 0; i < N; i++)); do
+		[ -n "${PIDS[i]:-}" ] && [ -z "${ENDED[i]:-}" ] && sids+=("${PIDS[i]}")
+	done
+	if [ "${#sids[@]}" -gt 0 ]; then
+		echo "interrupted: stopping ${#sids[@]} job(s) and tearing their worlds down" >&2
+		kill_session "${sids[@]}"
+	fi
+	exit "$1"
+}
+cleanup() {
+	gpgconf --homedir "$PF_SAMPLE/g" --kill all >/dev/null 2>&1
+	sweep
+}
+trap cleanup EXIT
+trap 'on_signal 130' INT
+trap 'on_signal 143' TERM
+trap 'on_signal 129' HUP
 
 # --- the sample repository, once ---------------------------------------------------
 
@@ -120,47 +349,62 @@ else
 	tail -n 15 "$PF_SAMPLE/build.log" | sed 's/^/    /'
 fi
 
-# --- every build ---------------------------------------------------------------------
+# --- every job ---------------------------------------------------------------------
 
-for build in "$@"; do
-	build=${build%/}
-	echo "== $build"
-	if [ ! -f "$build/pakfire" ] || [ ! -f "$build/pakfire-repo" ]; then
-		echo "note: $build/pakfire or $build/pakfire-repo is missing; the tests will say so"
+suite_start=$EPOCHREALTIME
+echo "jobs: $N, up to $PF_JOBS at a time"
+declare -A BY_PID=()
+# reap_one: wait for a job to end, and print what can be printed; false
+# when there is nothing left to wait for.
+reap_one() {
+	local pid="" rc=0
+	wait -n -p pid || rc=$?
+	if [ -z "$pid" ]; then
+		[ "$rc" -ne 127 ] || { RUNNING=0; return 1; }
+		return 0
 	fi
-	run_units "$build"
-	for f in tests/e2e/*.sh; do
-		[ -e "$f" ] || continue
-		run_e2e "$build" "$f"
+	[ -z "${BY_PID[$pid]:-}" ] || end_job "${BY_PID[$pid]}"
+	print_ready
+}
+for i in "${ORDER[@]}"; do
+	[ "${KINDS[i]}" = contract ] && [ "$CONTRACT_LAST" = 1 ] && continue
+	while [ "$RUNNING" -ge "$PF_JOBS" ]; do
+		reap_one || break
 	done
+	start_job "$i"
+	BY_PID[${PIDS[i]}]=$i
+done
+while [ "$RUNNING" -gt 0 ]; do
+	reap_one || break
 done
 
-if [ -f "$PF_SAMPLE/ok" ]; then
-	now_sum=$(cd "$PF_SAMPLE" && find www -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum)
-	if [ "$now_sum" != "$sample_sum" ]; then
-		echo "FAIL sample: a test changed the shared sample repository in place"
-		failn 1
+# the contract check alone, when its `make` has something to rebuild
+for ((i = 0; i < N; i++)); do
+	if [ "${KINDS[i]}" != contract ] || [ "$CONTRACT_LAST" != 1 ]; then
+		continue
 	fi
-fi
+	sample_check
+	start_job "$i"
+	BY_PID[${PIDS[i]}]=$i
+	reap_one
+done
+print_ready
+sample_check
+[ -f ../shared/contract/check.sh ] || echo "note: ../shared/contract/check.sh not found; contract check not run"
 
-# --- the contract check, once ---------------------------------------------------------
-
-if [ -f ../shared/contract/check.sh ]; then
-	echo "== contract (../shared/contract/check.sh)"
-	out=$(mktemp /tmp/pfc.XXXXXX)
-	timeout -k 30 1800 bash ../shared/contract/check.sh 2>&1 </dev/null | tee "$out"
-	last=$(tail -n 1 "$out")
-	if [[ $last =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-		pass "${BASH_REMATCH[1]}"
-		failn "${BASH_REMATCH[2]}"
-	else
-		echo "FAIL contract: check.sh did not end with \"N passed, N failed\""
-		failn 1
-	fi
-	rm -f "$out"
-else
-	echo "note: ../shared/contract/check.sh not found; contract check not run"
+# the times, for the order of the next run (a job this run did not have
+# keeps its time from before)
+if [ -d "$TOP/$1" ]; then
+	{
+		for ((i = 0; i < N; i++)); do
+			printf '%s\t%s\n' "${SECS[i]:-}" "${NAMES[i]}"
+		done
+		[ ! -f "$TIMES" ] || cat "$TIMES"
+	} | awk -F'\t' '!seen[$2]++' >"$TIMES.new" && mv -f "$TIMES.new" "$TIMES"
 fi
+longest=$(for ((i = 0; i < N; i++)); do printf '%s\t%s\n' "${SECS[i]}" "${NAMES[i]}"; done |
+	sort -t"$(printf '\t')" -k1,1nr | head -n 3 | awk -F'\t' '{printf "%s%s %ss", (NR > 1 ? ", " : ""), $2, $1}')
+echo "time: $(awk -v a="$suite_start" -v b="$EPOCHREALTIME" 'BEGIN {printf "%.0f", b - a}')s for $N jobs, up to $PF_JOBS at a time; the longest: $longest"
 
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

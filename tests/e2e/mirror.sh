@@ -5,7 +5,8 @@
 
 test_mirror_unreachable() {
 	make_key signer
-	MIRROR=http://127.0.0.1:$(py free_port)
+	dead_port
+	MIRROR=http://127.0.0.1:$DEAD_PORT
 	root_at_core 138 --trust signer
 	remember_state
 
@@ -41,7 +42,8 @@ test_next_mirror_when_the_first_cannot_serve() {
 	http_start
 	root_at_core 138
 	# the first mirror in the list is down; the second serves
-	local dead=http://127.0.0.1:$(py free_port)
+	dead_port
+	local dead=http://127.0.0.1:$DEAD_PORT
 	sed -i "s|^mirror = |mirror = $dead\nmirror = |" "$R/etc/pakfire/pakfire.conf"
 
 	run pakfire --root "$R" update

@@ -153,25 +153,16 @@ fi
 # could not tear its world down): gpg agents (they run as daemons, outside
 # the jobs' sessions), mounts and loop devices; then the folder itself.
 sweep() {
-	local dir mnt loop
-	find "$PF_TMP" -name 'S.gpg-agent' -printf '%h\n' 2>/dev/null | sort -u | while read -r dir; do
-		gpgconf --homedir "$dir" --kill all >/dev/null 2>&1 || true
-	done
-	findmnt -rn -o TARGET 2>/dev/null | awk -v t="$PF_TMP/" 'index($0 "/", t) == 1' | sort -r |
-		while read -r mnt; do
-		for _ in 1 2 3 4; do
-			mountpoint -q "$mnt" 2>/dev/null || break
-			umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || break
-		done
-	done
-	losetup -rn -O NAME,BACK-FILE 2>/dev/null | awk -v t="$PF_TMP/" 'index($2, t) == 1 {print $1}' |
-		while read -r loop; do
-		losetup -d "$loop" 2>/dev/null || true
-	done
-	if findmnt -rn -o TARGET 2>/dev/null | awk -v t="$PF_TMP/" 'index($0 "/", t) == 1' | grep -q .; then
-		echo "warning: something is still mounted below $PF_TMP; not removing it" >&2
-	else
+	if (
+		# shellcheck source=tests/lib.sh
+		. tests/lib.sh
+		mapfile -t mnts < <(findmnt -rn -o TARGET 2>/dev/null | awk -v t="$PF_TMP/" 'index($0 "/", t) == 1')
+		stop_agents "$PF_TMP" ${mnts[@]+"${mnts[@]}"}
+		unmount_below "$PF_TMP"
+	); then
 		rm -rf --one-file-system "$PF_TMP"
+	else
+		echo "warning: something is still mounted below $PF_TMP; not removing it" >&2
 	fi
 }
 

@@ -8,7 +8,7 @@ PACKAGES=(
 	build-essential pkg-config
 	libarchive-dev libcurl4-openssl-dev libgpgme-dev libsqlite3-dev nettle-dev
 	libcmocka-dev
-	lighttpd gnupg sqlite3 zstd python3 e2fsprogs util-linux curl strace
+	lighttpd gnupg sqlite3 zstd python3 e2fsprogs util-linux curl strace procps
 )
 
 missing=()

@@ -218,7 +218,7 @@ RUNNING=0
 start_job() {
 	local i=$1
 	# setsid: the job and everything it starts share one session, which
-	# stop_jobs can signal as a whole (timeout moves its command into a
+	# kill_session can signal as a whole (timeout moves its command into a
 	# process group of its own, out of reach of a group kill)
 	setsid bash "$TOP/tests/run.sh" --job "$JOB_DIR" "$i" "${KINDS[i]}" "${BUILDS[i]}" "${PATHS[i]}" \
 		>"$JOB_DIR/$i.out" 2>&1 </dev/null &

@@ -381,7 +381,7 @@ world_end() {
 	# a second Ctrl-C or TERM must not cut the teardown short
 	trap '' INT TERM HUP
 	[ -n "${T:-}" ] && [ -d "$T" ] || return 0
-	local pid dir mnt loop ok=1
+	local pid ok=1
 	# commands under test still running in the background: TERM to the
 	# timeout that runs each (it passes the signal on), then KILL
 	if [ -f "$T/run/bg.pids" ]; then
@@ -411,21 +411,42 @@ world_end() {
 		done <"$T/httpd/pids"
 	fi
 	# gpg agents: ours, and any that a client started in a home below $T
-	{
-		[ -n "$G" ] && echo "$G"
-		find "$T" -xdev -name 'S.gpg-agent*' -printf '%h\n' 2>/dev/null
-		# and on the file systems that mount_fs mounted (-xdev skips them)
-		[ -f "$T/mounts" ] && while read -r mnt; do
-			find "$mnt" -xdev -name 'S.gpg-agent*' -printf '%h\n' 2>/dev/null
-		done <"$T/mounts"
-	} | sort -u | while read -r dir; do
-		gpgconf --homedir "$dir" --kill all >/dev/null 2>&1 || true
-	done
+	# or on the file systems that mount_fs mounted
+	local mnts=()
+	[ ! -f "$T/mounts" ] || mapfile -t mnts <"$T/mounts"
+	[ -z "$G" ] || gpgconf --homedir "$G" --kill all >/dev/null 2>&1 || true
+	stop_agents "$T" ${mnts[@]+"${mnts[@]}"}
 	# file systems mounted below $T (and any that mount_fs mounted
-	# elsewhere), deepest first, then their loop devices
+	# elsewhere), then their loop devices
+	if ! unmount_below "$T" ${mnts[@]+"${mnts[@]}"}; then
+		echo "warning: something is still mounted below $T; not removing it" >&2
+		ok=0
+	fi
+	[ "$ok" = 1 ] && rm -rf "$T"
+	[ -n "$G" ] && rm -rf "$G"
+	return 0
+}
+
+# stop_agents DIR...: stop the gpg agent of every GnuPG home below each DIR
+# (where its sockets are), each DIR searched on its own file system.
+stop_agents() {
+	local d
+	for d in "$@"; do
+		find "$d" -xdev -name 'S.gpg-agent*' -printf '%h\n' 2>/dev/null
+	done | sort -u | while read -r d; do
+		gpgconf --homedir "$d" --kill all >/dev/null 2>&1 || true
+	done
+}
+
+# unmount_below DIR [MOUNT...]: unmount every file system mounted below DIR
+# and on each MOUNT, deepest first, then detach the loop devices of files
+# below DIR; false when something is still mounted below DIR.
+unmount_below() {
+	local d=$1 mnt loop
+	shift
 	{
-		findmnt -rn -o TARGET 2>/dev/null | awk -v t="$T/" 'index($0 "/", t) == 1'
-		[ -f "$T/mounts" ] && cat "$T/mounts"
+		findmnt -rn -o TARGET 2>/dev/null | awk -v t="$d/" 'index($0 "/", t) == 1'
+		[ $# -eq 0 ] || printf '%s\n' "$@"
 	} | sort -ru | while read -r mnt; do
 		# one point may hold more than one mount: down to the bottom one
 		for _ in 1 2 3 4; do
@@ -433,17 +454,11 @@ world_end() {
 			umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || break
 		done
 	done
-	losetup -rn -O NAME,BACK-FILE 2>/dev/null | awk -v t="$T/" 'index($2, t) == 1 {print $1}' |
+	losetup -rn -O NAME,BACK-FILE 2>/dev/null | awk -v t="$d/" 'index($2, t) == 1 {print $1}' |
 		while read -r loop; do
 		losetup -d "$loop" 2>/dev/null || true
 	done
-	if findmnt -rn -o TARGET 2>/dev/null | awk -v t="$T/" 'index($0 "/", t) == 1' | grep -q .; then
-		echo "warning: something is still mounted below $T; not removing it" >&2
-		ok=0
-	fi
-	[ "$ok" = 1 ] && rm -rf "$T"
-	[ -n "$G" ] && rm -rf "$G"
-	return 0
+	! findmnt -rn -o TARGET 2>/dev/null | awk -v t="$d/" 'index($0 "/", t) == 1' | grep -q .
 }
 
 # ---------------------------------------------------------------------------

@@ -47,14 +47,17 @@ test_old_database_and_half_applied_update_move_to_units() {
 
 	# A reader of this pakfire while another pakfire holds the lock: the
 	# schema cannot move yet, and nothing changes.
-	python3 -c 'import fcntl, sys, time
-f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX); open(sys.argv[2], "w").close(); time.sleep(60)' \
+	# a process of its own (not a shell around it) holds the lock, and
+	# says its pid once it does
+	"${PF_PY3:-python3}" -c 'import fcntl, os, sys, time
+f = open(sys.argv[1], "a"); fcntl.flock(f, fcntl.LOCK_EX)
+open(sys.argv[2], "w").write(str(os.getpid())); time.sleep(60)' \
 		"$R/var/lib/pakfire/lock" "$T/locked" &
 	local holder=$!
-	for _ in $(seq 100); do [ -e "$T/locked" ] && break; sleep 0.1; done
-	[ -e "$T/locked" ] || fail "the lock holder did not take the lock"
+	for _ in $(seq 100); do [ -s "$T/locked" ] && break; sleep 0.1; done
+	[ -s "$T/locked" ] || fail "the lock holder did not take the lock"
 	run pakfire --root "$R" status
-	kill "$holder" 2>/dev/null
+	kill "$(cat "$T/locked")" "$holder" 2>/dev/null || true
 	wait "$holder" 2>/dev/null || true
 	assert_exit 7
 	assert_stderr_contains "the database must first move to this pakfire's schema"

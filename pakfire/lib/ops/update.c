@@ -88,7 +88,7 @@ out:
 
 /* A series closed by a toolchain bump: the system cannot follow it yet,
  * and nobody should think it is up to date. */
-static void warn_successor(struct pf_ctx *ctx, const struct pf_index *idx)
+void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx)
 {
 	if (idx->successor)
 		pf_warn(ctx, "series %s is closed: its successor is series %s, and this version"
@@ -161,7 +161,7 @@ int pf_update(struct pf_session *s)
 			.signer = stored.signer, .pending = (unsigned)t->n,
 		},
 	});
-	warn_successor(ctx, idx);
+	pf_warn_successor(ctx, idx);
 	r = 0;
 out:
 	pf_transaction_free(t);

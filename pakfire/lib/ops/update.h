@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct pf_ctx;
 struct pf_index;
 struct pf_session;
 struct pf_system;
@@ -22,6 +23,10 @@ int pf_update(struct pf_session *s);
  * an index past Valid-Until (plus grace) is PF_E_VERIFY. */
 int pf_current_index(struct pf_session *s, const struct pf_system *sys,
 		     bool check_expiry, struct pf_index **out);
+
+/* Warn when IDX says its series is closed (Successor): the system cannot
+ * follow it yet, and nobody should think it is up to date. */
+void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx);
 
 /* Whether an index valid until VALID_UNTIL is past it (and GRACE seconds). */
 bool pf_index_expired(int64_t grace, time_t valid_until);

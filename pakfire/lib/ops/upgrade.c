@@ -214,10 +214,7 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 			.type = PF_EV_UPTODATE,
 			.uptodate = { .core = sys.core, .series = sys.series },
 		});
-		if (idx->successor)
-			pf_warn(ctx, "series %s is closed: its successor is series %s, and this"
-				" version of pakfire cannot move a system to another series",
-				idx->series, idx->successor);
+		pf_warn_successor(ctx, idx);
 		r = 0;
 		goto out;
 	}

@@ -1,5 +1,6 @@
 /* The core chain: see resolve.h. */
 #include <stdbool.h>
+#include <stdio.h>
 
 #include "base/context.h"
 #include "format/index.h"
@@ -81,47 +82,48 @@ int pf_resolve_upgrade(struct pf_ctx *ctx, const struct pf_index *idx,
 	return pf_resolve_supported(ctx, t);
 }
 
+/* The end of a refusal of unit I: what can be applied instead. */
+static void before_it(const struct pf_transaction *t, size_t i, char *buf, size_t size)
+{
+	if (i == 0)
+		buf[0] = '\0';
+	else
+		snprintf(buf, size, " ('pakfire upgrade --to %u' applies the updates before it)",
+			 pf_transaction_level_before(t, i));
+}
+
 int pf_resolve_supported_manifest(struct pf_ctx *ctx, const struct pf_transaction *t, size_t i)
 {
 	const struct pf_unit *u = &t->units[i];
-	char label[PF_UNIT_ID_MAX];
+	char label[PF_UNIT_ID_MAX], tail[96];
 
 	for (size_t k = 0; k < u->m->n; k++) {
 		const struct pf_entry *e = &u->m->entries[k];
 
 		if (e->type != PF_ENTRY_HOOK)
 			continue;
-		pf_unit_label(u, label);
-		if (i == 0)
-			return pf_fail(ctx, PF_E_OTHER,
-				       "%s ships a hook (%s), which this version of pakfire cannot run;"
-				       " nothing was changed", label, e->path);
+		before_it(t, i, tail, sizeof(tail));
 		return pf_fail(ctx, PF_E_OTHER,
 			       "%s ships a hook (%s), which this version of pakfire cannot run;"
-			       " nothing was changed ('pakfire upgrade --to %u' applies the updates"
-			       " before it)", label, e->path, pf_transaction_level_before(t, i));
+			       " nothing was changed%s", pf_unit_label(u, label), e->path, tail);
 	}
 	return 0;
 }
 
 int pf_resolve_supported(struct pf_ctx *ctx, const struct pf_transaction *t)
 {
+	char label[PF_UNIT_ID_MAX], tail[96];
+
 	for (size_t i = 0; i < t->n; i++) {
 		const struct pf_unit *u = &t->units[i];
-		unsigned before = pf_transaction_level_before(t, i);
 
 		if (!u->entry->series_switch)
 			continue;
-		if (i == 0)
-			return pf_fail(ctx, PF_E_OTHER,
-				       "core %u moves the system to series %s (Series-Switch), and this"
-				       " version of pakfire cannot cross series; nothing was changed",
-				       u->number, u->entry->series_switch);
+		before_it(t, i, tail, sizeof(tail));
 		return pf_fail(ctx, PF_E_OTHER,
-			       "core %u moves the system to series %s (Series-Switch), and this"
-			       " version of pakfire cannot cross series; nothing was changed"
-			       " ('pakfire upgrade --to %u' applies the updates before it)",
-			       u->number, u->entry->series_switch, before);
+			       "%s moves the system to series %s (Series-Switch), and this version of"
+			       " pakfire cannot cross series; nothing was changed%s",
+			       pf_unit_label(u, label), u->entry->series_switch, tail);
 	}
 	return 0;
 }

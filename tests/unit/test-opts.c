@@ -28,6 +28,12 @@ struct hist {
 	struct pf_opt_number id;
 };
 
+struct inst {
+	struct pf_opt_list names;
+	struct pf_opt_list keys;
+	bool deps;
+};
+
 static int parse_even(const char *arg, void *dst)
 {
 	int *v = dst;
@@ -78,6 +84,18 @@ static const struct pf_opt id = {
 static const struct pf_cmd_spec up = {
 	.name = "upgrade", .opts = up_opts, .opts_size = sizeof(struct up),
 };
+static const struct pf_opt inst_opts[] = {
+	{ .name = "key", .kind = PF_OPT_LIST, .arg = "K", .offset = offsetof(struct inst, keys) },
+	{ .name = "deps", .kind = PF_OPT_FLAG, .offset = offsetof(struct inst, deps) },
+	{ NULL },
+};
+static const struct pf_opt names = {
+	.name = "NAME", .kind = PF_OPT_LIST, .arg = "NAME", .required = true,
+	.offset = offsetof(struct inst, names),
+};
+static const struct pf_cmd_spec install = {
+	.name = "install", .opts = inst_opts, .opts_size = sizeof(struct inst), .operand = &names,
+};
 static const struct pf_cmd_spec init = {
 	.name = "init", .opts = init_opts, .opts_size = sizeof(struct init),
 };
@@ -86,9 +104,9 @@ static const struct pf_cmd_spec history = {
 };
 static const struct pf_cmd_spec status = { .name = "status" };
 static const struct pf_cmd_spec bump = { .name = "bump", .planned = true };
-static const struct pf_cmd_spec *const cmds[] = { &up, &init, &history, &status, &bump };
+static const struct pf_cmd_spec *const cmds[] = { &up, &init, &history, &status, &bump, &install };
 static const struct pf_cli_table table = {
-	.program = "prog", .globals = globals, .cmds = cmds, .n_cmds = 5,
+	.program = "prog", .globals = globals, .cmds = cmds, .n_cmds = 6,
 };
 
 /* Parses the words of LINE (split on blanks; "_" stands for an empty word).
@@ -227,6 +245,42 @@ static void operands(void **state)
 	refused(ctx, "history -- -1", "'-1' is not a transaction number");
 }
 
+/* Several values: an operand list (install NAME...) and a repeatable
+ * option (--key A --key B), every value kept in order, never the last
+ * one only. */
+static void lists(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct pf_cli_args a;
+	struct inst *o;
+	struct g g;
+	char syn[128];
+
+	assert_int_equal(parse_line(ctx, "install foo --key A -y bar --deps --key=B baz", &g, &a), 0);
+	o = a.opts;
+	assert_int_equal(o->names.n, 3);
+	assert_string_equal(o->names.v[0], "foo");
+	assert_string_equal(o->names.v[1], "bar");
+	assert_string_equal(o->names.v[2], "baz");
+	assert_int_equal(o->keys.n, 2);
+	assert_string_equal(o->keys.v[0], "A");
+	assert_string_equal(o->keys.v[1], "B");
+	assert_true(o->deps);
+	assert_true(g.yes);
+	free(a.opts);
+	assert_int_equal(parse_line(ctx, "install -- -x", &g, &a), 0);
+	o = a.opts;
+	assert_int_equal(o->names.n, 1);
+	assert_string_equal(o->names.v[0], "-x");
+	assert_int_equal(o->keys.n, 0);
+	free(a.opts);
+	refused(ctx, "install", "install: NAME is required");
+	refused(ctx, "install --key A", "install: NAME is required");
+	refused(ctx, "install x --key", "option '--key' needs a value");
+	assert_string_equal(pf_opts_synopsis(&install, syn, sizeof(syn)),
+			    "install [--key K] [--deps] NAME...");
+}
+
 static void required_options(void **state)
 {
 	struct pf_ctx *ctx = *state;
@@ -288,6 +342,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(repeated_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(numbers_and_parsed_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(operands, setup, teardown),
+		cmocka_unit_test_setup_teardown(lists, setup, teardown),
 		cmocka_unit_test_setup_teardown(required_options, setup, teardown),
 		cmocka_unit_test_setup_teardown(commands_and_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(usage_lines, setup, teardown),

@@ -89,7 +89,8 @@ static const char *take_value(struct walk *w, const struct item *it)
 
 static bool takes_value(const struct pf_opt *o)
 {
-	return o->kind == PF_OPT_STRING || o->kind == PF_OPT_NUMBER || o->kind == PF_OPT_PARSE;
+	return o->kind == PF_OPT_STRING || o->kind == PF_OPT_NUMBER || o->kind == PF_OPT_PARSE ||
+	       o->kind == PF_OPT_LIST;
 }
 
 /* The option as it was written, quoted for a one-line message. */
@@ -229,18 +230,37 @@ static int parse_number(const char *s, long long min, long long max, long long *
 	return 0;
 }
 
+/* Room for the values of the lists of one command: each list gets ARGC
+ * slots (it cannot have more values than the line has words), after the
+ * option struct in the same allocation, so that freeing the struct frees
+ * them. */
+struct lists {
+	const char **next;        /* the first slot not given to a list */
+	int argc;
+};
+
 /* Store VALUE of O (an option, or the command's operand) into BASE.
  * AGAIN: O was given before. */
 static int store(struct pf_ctx *ctx, const struct pf_cli_table *t, int cmd,
 		 const struct pf_opt *o, bool operand, const char *value, void *base,
-		 bool again)
+		 bool again, struct lists *lists)
 {
 	void *dst = (char *)base + o->offset;
 	struct pf_opt_number *num = dst;
+	struct pf_opt_list *list = dst;
 	char what[96], q[256];
 	int r = 0;
 
 	switch (o->kind) {
+	case PF_OPT_LIST:
+		if (!list->v) {
+			if (!lists || !lists->next)
+				return pf_fail(ctx, PF_E_OTHER, "internal: no room for --%s", o->name);
+			list->v = lists->next;
+			lists->next += lists->argc;
+		}
+		list->v[list->n++] = value;
+		return 0;
 	case PF_OPT_FLAG:
 		*(bool *)dst = true;
 		return 0;
@@ -321,7 +341,7 @@ static int check_required(struct pf_ctx *ctx, const struct pf_cli_table *t, int 
 
 /* Pass two: every value stored and checked, operands, required options. */
 static int store_all(struct pf_ctx *ctx, const struct pf_cli_table *t, int argc,
-		     char **argv, int cmd, void *globals, void *opts)
+		     char **argv, int cmd, void *globals, void *opts, struct lists *lists)
 {
 	const struct pf_cmd_spec *c = t->cmds[cmd];
 	struct walk w = { .argc = argc, .argv = argv, .i = 1 };
@@ -341,11 +361,11 @@ static int store_all(struct pf_ctx *ctx, const struct pf_cli_table *t, int argc,
 			continue;
 		}
 		if (it.operand) {
-			if (!c->operand || operand_seen)
+			if (!c->operand || (operand_seen && c->operand->kind != PF_OPT_LIST))
 				return usage(ctx, t, cmd, "unexpected argument '%s'",
 					     quoted(it.operand, q, sizeof(q)));
 			operand_seen = true;
-			if (store(ctx, t, cmd, c->operand, true, it.operand, opts, false) < 0)
+			if (store(ctx, t, cmd, c->operand, true, it.operand, opts, false, lists) < 0)
 				return -1;
 			continue;
 		}
@@ -360,10 +380,12 @@ static int store_all(struct pf_ctx *ctx, const struct pf_cli_table *t, int argc,
 		seen = owner < 0 ? &seen_global : &seen_cmd;
 		bit = UINT64_C(1) << (o - (owner < 0 ? t->globals : c->opts));
 		if (store(ctx, t, owner < 0 ? -1 : cmd, o, false, value,
-			  owner < 0 ? globals : opts, *seen & bit) < 0)
+			  owner < 0 ? globals : opts, *seen & bit, owner < 0 ? NULL : lists) < 0)
 			return -1;
 		*seen |= bit;
 	}
+	if (c->operand && c->operand->required && !operand_seen)
+		return usage(ctx, t, cmd, "%s is required", c->operand->arg);
 	return check_required(ctx, t, cmd, seen_cmd);
 }
 
@@ -371,6 +393,8 @@ int pf_opts_parse(struct pf_ctx *ctx, const struct pf_cli_table *t, int argc,
 		  char **argv, void *globals, struct pf_cli_args *out)
 {
 	const struct pf_cmd_spec *c;
+	struct lists lists = { 0 };
+	size_t n_lists = 0, size;
 
 	*out = (struct pf_cli_args){ .cmd = -1 };
 	if (table_len(t->globals) > MAX_OPTS)
@@ -382,11 +406,18 @@ int pf_opts_parse(struct pf_ctx *ctx, const struct pf_cli_table *t, int argc,
 	if (find_command(ctx, t, argc, argv, out) < 0 || out->stop)
 		return out->stop ? 0 : -1;
 	c = t->cmds[out->cmd];
-	/* calloc(1, 0) may give NULL: every command gets a struct to point at. */
-	out->opts = calloc(1, c->opts_size ? c->opts_size : 1);
+	/* One allocation: the struct (calloc(1, 0) may give NULL: every
+	 * command gets one to point at), then the slots of its lists. */
+	for (const struct pf_opt *o = c->opts; o && o->name; o++)
+		n_lists += o->kind == PF_OPT_LIST;
+	n_lists += c->operand && c->operand->kind == PF_OPT_LIST;
+	size = (c->opts_size + sizeof(char *) - 1) / sizeof(char *) * sizeof(char *);
+	out->opts = calloc(1, (size ? size : 1) + n_lists * (size_t)argc * sizeof(char *));
 	if (!out->opts)
 		return pf_fail_errno(ctx, PF_E_OTHER, "%s", c->name);
-	if (store_all(ctx, t, argc, argv, out->cmd, globals, out->opts) < 0) {
+	lists.argc = argc;
+	lists.next = n_lists ? (const char **)((char *)out->opts + size) : NULL;
+	if (store_all(ctx, t, argc, argv, out->cmd, globals, out->opts, &lists) < 0) {
 		free(out->opts);
 		out->opts = NULL;
 		return -1;
@@ -416,8 +447,11 @@ const char *pf_opts_synopsis(const struct pf_cmd_spec *c, char *buf, size_t size
 			 o->name, o->arg ? " " : "", o->arg ? o->arg : "", o->required ? "" : "]");
 	}
 	if (c->operand) {
+		bool many = c->operand->kind == PF_OPT_LIST;
+
 		used = strlen(buf);
-		snprintf(buf + used, size - used, " [%s]", c->operand->arg);
+		snprintf(buf + used, size - used, " %s%s%s%s", c->operand->required ? "" : "[",
+			 c->operand->arg, many ? "..." : "", c->operand->required ? "" : "]");
 	}
 	return buf;
 }

@@ -18,8 +18,9 @@
  * - an option of another command is refused naming both commands;
  * - an option with a value may be given once: a second value would silently
  *   override the first (`publish --key A --key B` signed with B only). An
- *   option that needs several values will be a kind that collects them; none
- *   does yet. Flags may be repeated;
+ *   option that takes several values says so (PF_OPT_LIST) and collects
+ *   every one, in order; so may a command's operand (`install NAME...`).
+ *   Flags may be repeated;
  * - numbers are decimal digits checked against the option's range;
  * - --help and --version (PF_OPT_STOP) end the parse where they stand. */
 #ifndef PF_OPTS_H
@@ -38,11 +39,20 @@ enum pf_opt_kind {
 	PF_OPT_STRING,  /* a value, kept as given: a const char * (NULL: not given) */
 	PF_OPT_NUMBER,  /* a decimal number in [min, max]: a struct pf_opt_number */
 	PF_OPT_PARSE,   /* a value that .parse checks and stores (a date) */
+	PF_OPT_LIST,    /* a value, repeatable: every one kept, in order, in a
+			 * struct pf_opt_list */
 };
 
 struct pf_opt_number {
 	bool given;
 	long long value;
+};
+
+/* The values of a PF_OPT_LIST, as given (pointers into argv). The array
+ * lives in the same allocation as the option struct that holds it. */
+struct pf_opt_list {
+	const char **v;
+	size_t n;
 };
 
 struct pf_opt {
@@ -69,8 +79,11 @@ struct pf_cmd_spec {
 	const char *summary;          /* one line, for the usage */
 	const struct pf_opt *opts;    /* ends with { NULL }; NULL for none */
 	size_t opts_size;             /* sizeof the struct they are written to */
-	const struct pf_opt *operand; /* the one operand it may take (history
-				       * [ID]), stored like an option; NULL: none */
+	const struct pf_opt *operand; /* the operand it may take (history
+				       * [ID]), stored like an option; a
+				       * PF_OPT_LIST takes several (install
+				       * NAME...), .required at least one;
+				       * NULL: none */
 	bool planned;                 /* part of the design, not built yet:
 				       * refused as such (not as a typo), never
 				       * listed */

@@ -42,5 +42,19 @@ extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_clean;
 extern const struct cli_command cmd_history;
 extern const struct cli_command cmd_verify;
+extern const struct cli_command cmd_install;
+extern const struct cli_command cmd_remove;
+
+/* The one confirmation of a change (cli/confirm.c): --yes, or an answer
+ * on a terminal to QUESTION; never a silent yes. */
+struct confirm {
+	struct cli *cli;
+	const char *question;         /* "Apply these updates?" */
+	bool refused_noninteractive;  /* no terminal and no --yes */
+};
+bool cli_confirm(void *data);
+/* After the operation: the usage error of a change refused for want of a
+ * terminal, naming WHAT ("the updates listed above"). */
+int cli_confirm_check(const struct confirm *c, const char *what);
 
 #endif

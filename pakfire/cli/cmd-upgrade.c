@@ -24,30 +24,6 @@ static const struct pf_opt options[] = {
 	{ NULL },
 };
 
-struct confirm {
-	struct cli *cli;
-	bool refused_noninteractive;
-};
-
-/* Changing a firewall needs a yes: --yes, or an answer on a terminal. */
-static bool confirm(void *data)
-{
-	struct confirm *c = data;
-	char line[16];
-
-	if (c->cli->ctx->assume_yes)
-		return true;
-	if (c->cli->out.json || !isatty(STDIN_FILENO)) {
-		c->refused_noninteractive = true;
-		return false;
-	}
-	printf("Apply these updates? [y/N] ");
-	fflush(stdout);
-	if (!fgets(line, sizeof(line), stdin))
-		return false;
-	return line[0] == 'y' || line[0] == 'Y';
-}
-
 /* A dry run only reads: like status, it never waits for the lock (the
  * database is opened without it). */
 static bool reads_only(const void *opts)
@@ -60,23 +36,20 @@ static bool reads_only(const void *opts)
 static int run(struct cli *cli, void *opts)
 {
 	const struct upgrade_opts *o = opts;
-	struct confirm c = { .cli = cli };
+	struct confirm c = { .cli = cli, .question = "Apply these updates?" };
 	struct pf_upgrade_opts uo = {
 		.to = (unsigned)o->to.value, .dry_run = o->dry_run,
-		.confirm = confirm, .confirm_data = &c,
+		.confirm = cli_confirm, .confirm_data = &c,
 	};
 
 	if (pf_upgrade(cli->session, &uo) < 0)
 		return -1;
-	if (c.refused_noninteractive)
-		return pf_fail(cli->ctx, PF_E_USAGE,
-			       "not on a terminal: pass --yes to apply the updates listed above");
-	return 0;
+	return cli_confirm_check(&c, "the updates listed above");
 }
 
 const struct cli_command cmd_upgrade = {
 	.spec = {
-		.name = "upgrade", .summary = "apply pending core updates",
+		.name = "upgrade", .summary = "apply pending core updates (across a series switch), then upgrade add-ons",
 		.opts = options, .opts_size = sizeof(struct upgrade_opts),
 	},
 	.needs = PF_NEED_LOCK,

@@ -9,11 +9,13 @@
 
 
 /* How a unit reads in text: "core 141", or an add-on's name. */
-#define UNIT_NAME 72
+#define UNIT_NAME 200
 static char *unit_name(const struct pf_unit_ref *u, char buf[UNIT_NAME])
 {
 	if (u->number)
 		snprintf(buf, UNIT_NAME, "core %u", u->number);
+	else if (u->version)
+		snprintf(buf, UNIT_NAME, "%s %s", u->id ? u->id : "?", u->version);
 	else
 		snprintf(buf, UNIT_NAME, "%s", u->id ? u->id : "?");
 	return buf;
@@ -113,7 +115,8 @@ static void text_unit_begin(struct output *o, const struct pf_event *ev)
 	char name[UNIT_NAME];
 
 	(void)o;
-	printf("Applying %s...\n", unit_name(&ev->begin.unit, name));
+	printf("%s %s...\n", ev->begin.unit.removing ? "Removing" : "Applying",
+	       unit_name(&ev->begin.unit, name));
 }
 
 static void text_unit_done(struct output *o, const struct pf_event *ev)
@@ -122,8 +125,8 @@ static void text_unit_done(struct output *o, const struct pf_event *ev)
 	char name[UNIT_NAME];
 
 	(void)o;
-	printf("%s applied: %llu installed, %llu removed, %llu kept.\n",
-	       capitalised(unit_name(&d->unit, name)),
+	printf("%s %s: %llu installed, %llu removed, %llu kept.\n",
+	       capitalised(unit_name(&d->unit, name)), d->unit.removing ? "removed" : "applied",
 	       (unsigned long long)d->installed, (unsigned long long)d->removed,
 	       (unsigned long long)d->kept);
 }

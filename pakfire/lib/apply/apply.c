@@ -38,6 +38,7 @@
 #include "base/hash.h"
 #include "apply/hashq.h"
 #include "apply/journal.h"
+#include "format/index.h"
 #include "format/manifest.h"
 #include "format/pak.h"
 #include "base/path.h"
@@ -97,84 +98,148 @@ static int commit_names(struct stage *st)
 	return 0;
 }
 
-static void kept(struct stage *st, const struct pf_entry *e, const char *why)
+static void kept(struct stage *st, const char *path, const char *why)
 {
-	pf_emit_file_kept(st->ctx, pf_unit_ref_of(st->u), e->path, why);
+	pf_emit_file_kept(st->ctx, pf_unit_ref_of(st->u), path, why);
 }
 
-/* Decide which 'remove' entries may go: owned by an earlier update and, for
- * a file, still exactly as that update installed it. A modified file is an
- * admin's; it is kept and reported. */
-static int plan_removals(struct stage *st, char **out, size_t *n_out, uint64_t *n_kept)
+/* The removals of a unit being decided: paths that go at the commit, the
+ * ones kept, and the strings this file owns (an add-on's paths read from
+ * the database). */
+struct removals {
+	char **paths;
+	size_t n, cap;
+	uint64_t kept;
+	char **owned;
+	size_t n_owned;
+};
+
+static int add_removal(struct stage *st, struct removals *rm, char *path)
 {
-	*n_out = 0;
-	*n_kept = 0;
-	for (size_t i = 0; i < st->m->n; i++) {
-		const struct pf_entry *e = &st->m->entries[i];
-		struct pf_owned own;
-		struct stat sb;
-		const char *base;
-		int pfd, fd;
+	if (rm->n == rm->cap) {
+		size_t cap = rm->cap ? rm->cap * 2 : 64;
+		char **p = realloc(rm->paths, cap * sizeof(*p));
 
-		if (e->type != PF_ENTRY_REMOVE)
-			continue;
-		if (pf_db_owned(st->db, e->path, &own) < 0)
-			return -1;
-		if (!own.found || !pf_unit_may_remove(st->u, own.owner)) {
-			kept(st, e, "not installed by an earlier update");
-			(*n_kept)++;
-			continue;
-		}
-		pfd = pf_root_open_parent(st->ctx, e->path, &base);
-		if (pfd < 0 && errno == ENOMEM)
+		if (!p)
 			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-		if (pfd < 0 || fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-			if (pfd >= 0)
-				close(pfd);
-			/* Already gone: only the database needs to forget it. */
-			out[(*n_out)++] = e->path;
-			continue;
-		}
-		if (!strcmp(own.type, "dir")) {
-			close(pfd);
-			out[(*n_out)++] = e->path;
-			continue;
-		}
-		if (!strcmp(own.type, "file")) {
-			uint8_t sum[32];
-			uint64_t size;
-			int r;
-
-			if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != own.size) {
-				close(pfd);
-				kept(st, e, "modified since it was installed");
-				(*n_kept)++;
-				continue;
-			}
-			fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-			close(pfd);
-			if (fd < 0)
-				return pf_fail_errno(st->ctx, PF_E_OTHER, "%s", e->path);
-			r = pf_sha256_fd(st->ctx, fd, e->path, sum, &size);
-			close(fd);
-			if (r < 0)
-				return -1;
-			if (memcmp(sum, own.sha256, 32) != 0) {
-				kept(st, e, "modified since it was installed");
-				(*n_kept)++;
-				continue;
-			}
-		} else {
-			close(pfd);
-			if (!S_ISLNK(sb.st_mode)) {
-				kept(st, e, "replaced by something else since it was installed");
-				(*n_kept)++;
-				continue;
-			}
-		}
-		out[(*n_out)++] = e->path;
+		rm->paths = p;
+		rm->cap = cap;
 	}
+	rm->paths[rm->n++] = path;
 	return 0;
+}
+
+/* Whether PATH may go: owned by a unit this one may remove and, for a
+ * file, still exactly as that unit installed it. A modified file is an
+ * admin's; it is kept and reported. */
+static int decide_removal(struct stage *st, struct removals *rm, char *path)
+{
+	struct pf_owned own;
+	struct stat sb;
+	const char *base;
+	int pfd, fd;
+
+	if (pf_db_owned(st->db, path, &own) < 0)
+		return -1;
+	if (!own.found || !pf_unit_may_remove(st->u, own.owner)) {
+		kept(st, path, "not installed by an earlier update");
+		rm->kept++;
+		return 0;
+	}
+	pfd = pf_root_open_parent(st->ctx, path, &base);
+	if (pfd < 0 && errno == ENOMEM)
+		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+	if (pfd < 0 || fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (pfd >= 0)
+			close(pfd);
+		/* Already gone: only the database needs to forget it. */
+		return add_removal(st, rm, path);
+	}
+	if (!strcmp(own.type, "dir")) {
+		close(pfd);
+		return add_removal(st, rm, path);
+	}
+	if (!strcmp(own.type, "file")) {
+		uint8_t sum[32];
+		uint64_t size;
+		int r;
+
+		if (!S_ISREG(sb.st_mode) || (uint64_t)sb.st_size != own.size) {
+			close(pfd);
+			kept(st, path, "modified since it was installed");
+			rm->kept++;
+			return 0;
+		}
+		fd = openat(pfd, base, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		close(pfd);
+		if (fd < 0)
+			return pf_fail_errno(st->ctx, PF_E_OTHER, "%s", path);
+		r = pf_sha256_fd(st->ctx, fd, path, sum, &size);
+		close(fd);
+		if (r < 0)
+			return -1;
+		if (memcmp(sum, own.sha256, 32) != 0) {
+			kept(st, path, "modified since it was installed");
+			rm->kept++;
+			return 0;
+		}
+	} else {
+		close(pfd);
+		if (!S_ISLNK(sb.st_mode)) {
+			kept(st, path, "replaced by something else since it was installed");
+			rm->kept++;
+			return 0;
+		}
+	}
+	return add_removal(st, rm, path);
+}
+
+/* A path the add-on owns and its new version no longer ships. */
+static int collect_dropped(void *data, const char *path, const char *type)
+{
+	struct stage *st = data;
+	struct removals *rm = st->removals;
+	char **owned;
+
+	(void)type;
+	if (pf_manifest_find(st->m, path))
+		return 0;
+	owned = realloc(rm->owned, (rm->n_owned + 1) * sizeof(*owned));
+	if (!owned)
+		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+	rm->owned = owned;
+	if (!(rm->owned[rm->n_owned] = strdup(path)))
+		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
+	rm->n_owned++;
+	return 0;
+}
+
+/* Decide what goes at the commit: the 'remove' entries and, for an add-on
+ * upgrade, every path its earlier version installed that this one no
+ * longer ships (in reverse path order: what is in a folder first). */
+static int plan_removals(struct stage *st, struct removals *rm)
+{
+	for (size_t i = 0; i < st->m->n; i++)
+		if (st->m->entries[i].type == PF_ENTRY_REMOVE &&
+		    decide_removal(st, rm, st->m->entries[i].path) < 0)
+			return -1;
+	if (st->u->kind != PF_UNIT_ADDON || st->u->op != PF_UNIT_APPLY)
+		return 0;
+	st->removals = rm;
+	if (pf_db_unit_paths(st->db, st->u->id, collect_dropped, st) < 0)
+		return -1;
+	for (size_t i = 0; i < rm->n_owned; i++)
+		if (decide_removal(st, rm, rm->owned[i]) < 0)
+			return -1;
+	return 0;
+}
+
+static void removals_clear(struct removals *rm)
+{
+	for (size_t i = 0; i < rm->n_owned; i++)
+		free(rm->owned[i]);
+	free(rm->owned);
+	free(rm->paths);
 }
 
 int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct pf_unit *u,
@@ -188,9 +253,13 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct
 	const struct pf_unit_record rec = {
 		.id = u->id, .kind = u->kind == PF_UNIT_CORE ? "core" : "addon",
 		.number = u->number, .version = u->version, .series = u->series,
+		.series_switch = u->entry ? u->entry->series_switch : NULL,
+		.removing = u->op == PF_UNIT_REMOVE, .reason = u->reason,
+		.depends = u->entry ? u->entry->depends : NULL,
+		.summary = u->entry ? u->entry->summary : NULL,
 	};
-	char **removed = NULL, *removals = NULL;
-	size_t n_rm = 0;
+	struct removals rm = { 0 };
+	char *removals = NULL;
 	bool journaled = false;
 	int r = -1;
 
@@ -205,16 +274,16 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct
 	st.seen = calloc(m->n ? m->n : 1, sizeof(*st.seen));
 	st.fresh = malloc(m->n + 1);
 	st.buf = malloc(IO_BUF);
-	removed = calloc(m->n ? m->n : 1, sizeof(*removed));
-	if (!st.items || !st.seen || !st.fresh || !st.buf || !removed) {
+	if (!st.items || !st.seen || !st.fresh || !st.buf) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
 	memset(st.fresh, '0', m->n);
 	st.fresh[m->n] = '\0';
-	if (plan_removals(&st, removed, &n_rm, &result->kept) < 0)
+	if (plan_removals(&st, &rm) < 0)
 		goto out;
-	removals = pf_join_lines(removed, n_rm); /* as the journal keeps them */
+	result->kept = rm.kept;
+	removals = pf_join_lines(rm.paths, rm.n); /* as the journal keeps them */
 	if (!removals) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
@@ -225,7 +294,10 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct
 	    pf_db_tx_step(db, tx, u->id, "staging", NULL) < 0)
 		goto out;
 	journaled = true;
-	if (pf_stage_package(&st, pak_fd, u->manifest, u->manifest_len) < 0 || pf_stage_sync(&st) < 0)
+	/* A removal has nothing to stage: it all happens after the commit. */
+	if (u->op == PF_UNIT_APPLY &&
+	    (pf_stage_package(&st, pak_fd, u->manifest, u->manifest_len) < 0 ||
+	     pf_stage_sync(&st) < 0))
 		goto out;
 	/* Everything staged is on disk: the renames may begin. */
 	if (pf_db_journal_committing(db, u->id, st.fresh) < 0)
@@ -234,7 +306,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct
 	if (pf_db_tx_step(db, tx, u->id, "committing", NULL) < 0 ||
 	    commit_names(&st) < 0 || pf_stage_sync(&st) < 0)
 		goto out;
-	if (pf_db_commit_unit(db, tx, &rec, m, removed, n_rm) < 0) {
+	if (pf_db_commit_unit(db, tx, &rec, m, rm.paths, rm.n) < 0) {
 		/* The commit may have reached the WAL although SQLite could not
 		 * say so (a failed sync): undoing the files now could contradict
 		 * what the database replays after a crash. Leave the journal as
@@ -264,6 +336,6 @@ out:
 		pf_db_journal_done(db, u->id);
 	pf_stage_clear(&st);
 	free(removals);
-	free(removed);
+	removals_clear(&rm);
 	return r;
 }

@@ -17,6 +17,7 @@ struct pf_ctx;
 struct pf_db;
 struct pf_entry;
 struct pf_manifest;
+struct removals;
 
 #define IO_BUF PF_HASHQ_BLOCK
 
@@ -47,6 +48,7 @@ struct stage {
 	struct pf_hashq *hq;    /* hashes file contents beside the writes */
 	char *buf;
 	bool as_root;
+	struct removals *removals; /* apply.c's, while it decides them */
 };
 
 /* Stream the package PAK_FD: every member checked against the manifest

@@ -20,6 +20,9 @@ struct pf_ctx;
 struct pf_unit_ref {
 	const char *id;        /* "core-141", or an add-on's name */
 	unsigned number;       /* core: its number, 0 for an add-on */
+	const char *version;   /* add-on: Version-Release, or NULL */
+	const char *series;    /* the series it comes from, or NULL */
+	bool removing;         /* the unit takes an add-on away */
 };
 
 enum pf_event_type {

@@ -23,10 +23,11 @@ const char *pf_fetch_unit_pak_name(const struct pf_unit *u)
 	return pf_basename(u->entry->package);
 }
 
-int pf_fetch_cache_dir(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
-		       char *out, size_t size)
+int pf_fetch_unit_cache_dir(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+			    const struct pf_unit *u, char *out, size_t size)
 {
-	int n = snprintf(out, size, "%s/%s/%s/core", cache + 1, t->series, t->arch);
+	int n = snprintf(out, size, "%s/%s/%s/%s", cache + 1, u->series, t->arch,
+			 u->kind == PF_UNIT_CORE ? "core" : "addons");
 
 	return n < 0 || (size_t)n >= size ? pf_fail(ctx, PF_E_USAGE, "cache path too long") : 0;
 }
@@ -110,7 +111,7 @@ int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
 		return got < 0 ? -1 : 0;
 	if (!f)
 		return -1; /* the downloader could not be made: the error is set */
-	return pf_fetch_mirrors(f, t->series, t->arch, u->entry->manifest, try_manifest, u);
+	return pf_fetch_mirrors(f, u->series, t->arch, u->entry->manifest, try_manifest, u);
 }
 
 uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u)
@@ -150,7 +151,7 @@ int pf_fetch_unit_package(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
 		*fd = u->pak_fd;
 		return 0;
 	}
-	if (!f || pf_fetch_mirrors(f, t->series, t->arch, u->entry->package, try_package, &pf) < 0)
+	if (!f || pf_fetch_mirrors(f, u->series, t->arch, u->entry->package, try_package, &pf) < 0)
 		return -1;
 	*fd = openat(cache_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
 	if (*fd < 0)

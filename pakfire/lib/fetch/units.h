@@ -14,10 +14,11 @@ struct pf_fetch;
 struct pf_transaction;
 struct pf_unit;
 
-/* The download cache folder of T's series/arch, relative to the root
- * (CACHE: the configured cache, absolute). */
-int pf_fetch_cache_dir(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
-		       char *out, size_t size);
+/* The download cache folder of unit U, relative to the root (CACHE: the
+ * configured cache, absolute): <cache>/<series>/<arch>/core or addons, the
+ * series being the one whose index lists U, as on the mirrors. */
+int pf_fetch_unit_cache_dir(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+			    const struct pf_unit *u, char *out, size_t size);
 
 /* Open the cache folder DIR, creating it unless PEEK (then -1 if missing,
  * without an error). */

@@ -86,55 +86,67 @@ out:
 	return r;
 }
 
-/* A series closed by a toolchain bump: the system cannot follow it yet,
- * and nobody should think it is up to date. */
-void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx)
+void pf_warn_series_config(struct pf_session *s, const struct pf_system *sys)
 {
-	if (idx->successor)
-		pf_warn(ctx, "series %s is closed: its successor is series %s, and this version"
-			" of pakfire cannot move a system to another series", idx->series,
-			idx->successor);
+	if (s->config->series && strcmp(s->config->series, sys->series))
+		pf_warn(s->ctx, "pakfire.conf says series %s, but this system is on series %s"
+			" (the database says so: set by 'pakfire init', moved only by an update"
+			" that switches series); pakfire follows the database, and the series"
+			" key of pakfire.conf is only what 'pakfire init' starts from",
+			s->config->series, sys->series);
 }
 
-int pf_update(struct pf_session *s)
+void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx, bool switch_pending)
+{
+	if (!idx->successor || switch_pending)
+		return;
+	pf_warn(ctx, "series %s is closed: its successor is series %s, and no update in the"
+		" index of %s moves this system there yet; this system gets no more updates"
+		" until one does: run 'pakfire update' again later, and tell the maintainers"
+		" if it stays so", idx->series, idx->successor, idx->series);
+}
+
+int pf_index_refresh(struct pf_session *s, const char *series, const char *arch,
+		     struct pf_index **out, char signer[128])
 {
 	struct pf_ctx *ctx = s->ctx;
-	struct pf_transaction *t = NULL;
-	struct pf_system sys;
 	struct pf_index *idx = NULL;
-	struct pf_stored_index stored = { 0 };
+	struct pf_stored_index stored = { 0 }, seen = { 0 };
 	struct signed_index si = { 0 };
 	struct pf_fetch *f;
 	uint8_t sum[32];
-	int64_t tx = 0;
+	bool found;
 	int r = -1;
 
-	if (pf_db_get_system(s->db, &sys) < 0 || pf_db_tx_begin(s->db, "update", &tx) < 0)
-		return -1;
+	*out = NULL;
 	/* The first mirror that serves an index and its signature is the one
 	 * we verify. */
 	f = pf_session_fetch(s);
-	if (!f || pf_fetch_mirrors(f, sys.series, sys.arch, "index", try_index, &si) < 0)
+	if (!f || pf_fetch_mirrors(f, series, arch, "index", try_index, &si) < 0)
 		goto out;
 	/* Nothing of the index is parsed before its signature checks out. */
-	if (pf_verify_signature(ctx, s->config->keys, si.url, si.body, si.len, si.sig, si.sig_len, stored.signer) < 0 ||
+	if (pf_verify_signature(ctx, s->config->keys, si.url, si.body, si.len, si.sig, si.sig_len,
+				stored.signer) < 0 ||
 	    pf_index_parse(ctx, si.url, si.body, si.len, &idx) < 0)
 		goto out;
-	if (strcmp(idx->series, sys.series) || strcmp(idx->arch, sys.arch)) {
+	if (strcmp(idx->series, series) || strcmp(idx->arch, arch)) {
 		pf_fail(ctx, PF_E_VERIFY, "%s is for series %s/%s, but this system is %s/%s", si.url,
-			idx->series, idx->arch, sys.series, sys.arch);
+			idx->series, idx->arch, series, arch);
 		goto out;
 	}
 	pf_sha256_buf(si.body, si.len, sum);
 	pf_hex(sum, stored.sha256);
-	if (idx->revision < sys.revision) {
+	/* Revisions are counted per series: each series has its own. */
+	if (pf_db_load_index(s->db, series, arch, &seen, &found) < 0)
+		goto out;
+	if (found && idx->revision < seen.revision) {
 		pf_fail(ctx, PF_E_VERIFY,
 			"%s: Revision %llu is lower than Revision %llu already seen: refusing"
 			" a rolled-back index", si.url, (unsigned long long)idx->revision,
-			(unsigned long long)sys.revision);
+			(unsigned long long)seen.revision);
 		goto out;
 	}
-	if (idx->revision == sys.revision && strcmp(stored.sha256, sys.index_sha256)) {
+	if (found && idx->revision == seen.revision && strcmp(stored.sha256, seen.sha256)) {
 		pf_fail(ctx, PF_E_VERIFY,
 			"%s: Revision %llu was seen before with other content: refusing it",
 			si.url, (unsigned long long)idx->revision);
@@ -148,7 +160,46 @@ int pf_update(struct pf_session *s)
 	stored.fetched_at = now();
 	stored.body = si.body;
 	stored.body_len = si.len;
-	if (pf_db_store_index(s->db, sys.series, sys.arch, &stored, si.sig, si.sig_len) < 0)
+	if (pf_db_store_index(s->db, series, arch, &stored, si.sig, si.sig_len) < 0)
+		goto out;
+	if (signer)
+		snprintf(signer, 128, "%s", stored.signer);
+	*out = idx;
+	idx = NULL;
+	r = 0;
+out:
+	pf_stored_index_clear(&seen);
+	pf_index_free(idx);
+	free(si.url);
+	free(si.body);
+	free(si.sig);
+	return r;
+}
+
+/* Whether the chain T holds an update that moves the system to another
+ * series. */
+static bool switch_pending(const struct pf_transaction *t)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (t->units[i].entry && t->units[i].entry->series_switch)
+			return true;
+	return false;
+}
+
+int pf_update(struct pf_session *s)
+{
+	struct pf_ctx *ctx = s->ctx;
+	struct pf_transaction *t = NULL;
+	struct pf_system sys;
+	struct pf_index *idx = NULL;
+	char signer[128];
+	int64_t tx = 0;
+	int r = -1;
+
+	if (pf_db_get_system(s->db, &sys) < 0 || pf_db_tx_begin(s->db, "update", &tx) < 0)
+		return -1;
+	pf_warn_series_config(s, &sys);
+	if (pf_index_refresh(s, sys.series, sys.arch, &idx, signer) < 0)
 		goto out;
 	t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);
 	if (!t || pf_resolve_core_chain(ctx, idx, t, 0) < 0)
@@ -158,18 +209,15 @@ int pf_update(struct pf_session *s)
 		.index = {
 			.series = idx->series, .revision = idx->revision,
 			.date = idx->date, .valid_until = idx->valid_until,
-			.signer = stored.signer, .pending = (unsigned)t->n,
+			.signer = signer, .pending = (unsigned)t->n,
 		},
 	});
-	pf_warn_successor(ctx, idx);
+	pf_warn_successor(ctx, idx, switch_pending(t));
 	r = 0;
 out:
 	pf_transaction_free(t);
 	pf_db_tx_end(s->db, tx);
 	pf_index_free(idx);
-	free(si.url);
-	free(si.body);
-	free(si.sig);
 	return r;
 }
 

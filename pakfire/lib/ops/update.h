@@ -24,9 +24,22 @@ int pf_update(struct pf_session *s);
 int pf_current_index(struct pf_session *s, const struct pf_system *sys,
 		     bool check_expiry, struct pf_index **out);
 
-/* Warn when IDX says its series is closed (Successor): the system cannot
- * follow it yet, and nobody should think it is up to date. */
-void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx);
+/* Fetch the signed index of SERIES/ARCH from the mirrors, verify it
+ * (signature by a trusted key, Series and Arch, Revision not below the one
+ * last seen for that series, the same Revision with the same bytes,
+ * Valid-Until) and keep it in the database: `update` for the system's
+ * series, the crossing for the series it moves to. *OUT: parsed. SIGNER
+ * (may be NULL): who signed it. */
+int pf_index_refresh(struct pf_session *s, const char *series, const char *arch,
+		     struct pf_index **out, char signer[128]);
+
+/* Warn when IDX says its series is closed (Successor) and no update in it
+ * moves the system on (SWITCH_PENDING false): nobody should think such a
+ * system is up to date. */
+void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx, bool switch_pending);
+
+/* Warn when pakfire.conf names another series than the database. */
+void pf_warn_series_config(struct pf_session *s, const struct pf_system *sys);
 
 /* Whether an index valid until VALID_UNTIL is past it (and GRACE seconds). */
 bool pf_index_expired(int64_t grace, time_t valid_until);

@@ -30,7 +30,7 @@ static int next_core(struct pf_ctx *ctx, const struct pf_index *idx, unsigned le
 int pf_resolve_core_chain(struct pf_ctx *ctx, const struct pf_index *idx,
 			  struct pf_transaction *t, unsigned to)
 {
-	unsigned level = t->core;
+	unsigned level = pf_transaction_level_before(t, t->n);
 
 	for (;;) {
 		const struct pf_index_entry *next;
@@ -56,30 +56,49 @@ static unsigned newest_core(const struct pf_index *idx)
 	return newest;
 }
 
+/* Whether T ends with an update that moves the system on to another
+ * series before reaching TO: the chain goes on in that series' index. */
+static bool goes_on(const struct pf_transaction *t, unsigned to)
+{
+	const struct pf_unit *last = t->n ? &t->units[t->n - 1] : NULL;
+
+	return last && last->entry && last->entry->series_switch && !(to && last->number >= to);
+}
+
+/* After the chain of IDX: was TO reached? */
+static int check_to(struct pf_ctx *ctx, const struct pf_index *idx, const struct pf_transaction *t,
+		    unsigned to)
+{
+	unsigned reached = pf_transaction_level_before(t, t->n);
+
+	if (!to || reached == to)
+		return 0;
+	if (!pf_index_find_core(idx, to))
+		return pf_fail(ctx, PF_E_USAGE,
+			       "--to %u: the index of series %s (revision %llu) has no core %u;"
+			       " the newest it offers is core %u", to, idx->series,
+			       (unsigned long long)idx->revision, to, newest_core(idx));
+	return pf_fail(ctx, PF_E_USAGE,
+		       "--to %u: the chain of updates from core %u stops at core %u;"
+		       " no update in the index requires core %u", to, t->core, reached, reached);
+}
+
 int pf_resolve_upgrade(struct pf_ctx *ctx, const struct pf_index *idx,
 		       struct pf_transaction *t, unsigned to)
 {
-	unsigned reached;
-
 	if (to && to < t->core)
 		return pf_fail(ctx, PF_E_USAGE,
 			       "--to %u: the system is at core %u already, and pakfire never goes back",
 			       to, t->core);
+	return pf_resolve_continue(ctx, idx, t, to);
+}
+
+int pf_resolve_continue(struct pf_ctx *ctx, const struct pf_index *idx,
+			struct pf_transaction *t, unsigned to)
+{
 	if (pf_resolve_core_chain(ctx, idx, t, to) < 0)
 		return -1;
-	reached = t->n ? t->units[t->n - 1].number : t->core;
-	if (to && reached != to) {
-		if (!pf_index_find_core(idx, to))
-			return pf_fail(ctx, PF_E_USAGE,
-				       "--to %u: the index of series %s (revision %llu) has no core %u;"
-				       " the newest it offers is core %u", to, idx->series,
-				       (unsigned long long)idx->revision, to, newest_core(idx));
-		return pf_fail(ctx, PF_E_USAGE,
-			       "--to %u: the chain of updates from core %u stops at core %u;"
-			       " no update in the index requires core %u", to, t->core, reached,
-			       reached);
-	}
-	return pf_resolve_supported(ctx, t);
+	return goes_on(t, to) ? 0 : check_to(ctx, idx, t, to);
 }
 
 /* The end of a refusal of unit I: what can be applied instead. */
@@ -106,24 +125,6 @@ int pf_resolve_supported_manifest(struct pf_ctx *ctx, const struct pf_transactio
 		return pf_fail(ctx, PF_E_OTHER,
 			       "%s ships a hook (%s), which this version of pakfire cannot run;"
 			       " nothing was changed%s", pf_unit_label(u, label), e->path, tail);
-	}
-	return 0;
-}
-
-int pf_resolve_supported(struct pf_ctx *ctx, const struct pf_transaction *t)
-{
-	char label[PF_UNIT_ID_MAX], tail[96];
-
-	for (size_t i = 0; i < t->n; i++) {
-		const struct pf_unit *u = &t->units[i];
-
-		if (!u->entry->series_switch)
-			continue;
-		before_it(t, i, tail, sizeof(tail));
-		return pf_fail(ctx, PF_E_OTHER,
-			       "%s moves the system to series %s (Series-Switch), and this version of"
-			       " pakfire cannot cross series; nothing was changed%s",
-			       pf_unit_label(u, label), u->entry->series_switch, tail);
 	}
 	return 0;
 }

@@ -8,7 +8,7 @@ struct pf_ctx;
 struct pf_index;
 struct pf_transaction;
 
-/* Append the pending core updates on top of T->core, in order, each one's
+/* Append the pending core updates on top of T's last unit (or T->core), in order, each one's
  * Requires the one before, up to TO (0: the newest). Two updates offered on
  * one level is a malformed index (PF_E_VERIFY). Lists what is there; says
  * nothing about whether this pakfire can apply it. */
@@ -18,17 +18,15 @@ int pf_resolve_core_chain(struct pf_ctx *ctx, const struct pf_index *idx,
 /* `upgrade [--to TO]`: the core chain, and a refusal in words when it
  * cannot be what was asked: TO older than the system (pakfire never goes
  * back) or not reachable in the index (PF_E_USAGE, naming the newest it
- * offers), or a unit this pakfire cannot honour (pf_resolve_supported). */
+ * offers). A chain that ends with an update switching series before TO is
+ * not finished: it goes on with pf_resolve_continue in the index of the
+ * series it moves to. */
 int pf_resolve_upgrade(struct pf_ctx *ctx, const struct pf_index *idx,
 		       struct pf_transaction *t, unsigned to);
+int pf_resolve_continue(struct pf_ctx *ctx, const struct pf_index *idx,
+			struct pf_transaction *t, unsigned to);
 
-/* What this pakfire cannot act on, it refuses before anything changes: a
- * core update that carries Series-Switch (the crossing to a new series is
- * not built yet) is PF_E_OTHER naming the update and what can be applied
- * before it. */
-int pf_resolve_supported(struct pf_ctx *ctx, const struct pf_transaction *t);
-
-/* The same rule for what a unit's verified manifest asks: hooks (not run
+/* What this pakfire cannot act on, it refuses before anything changes: hooks (not run
  * by this version yet) are PF_E_OTHER naming the unit, before anything of
  * the transaction changes. */
 int pf_resolve_supported_manifest(struct pf_ctx *ctx, const struct pf_transaction *t, size_t i);

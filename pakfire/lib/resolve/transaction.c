@@ -43,7 +43,10 @@ void pf_transaction_free(struct pf_transaction *t)
 
 struct pf_unit_ref pf_unit_ref_of(const struct pf_unit *u)
 {
-	return (struct pf_unit_ref){ .id = u->id, .number = u->number };
+	return (struct pf_unit_ref){
+		.id = u->id, .number = u->number, .version = u->version, .series = u->series,
+		.removing = u->op == PF_UNIT_REMOVE,
+	};
 }
 
 void pf_unit_core_id(char out[PF_UNIT_ID_MAX], unsigned number)
@@ -95,7 +98,7 @@ bool pf_unit_may_remove(const struct pf_unit *u, const char *owner)
  * not starting with a dot, and never a name another unit's staged files
  * could carry: a core unit's id, "old-..." (a backup's prefix), or digits
  * alone (the tag of a journal row left by the pakfire before units). */
-static bool addon_id_ok(const char *name)
+bool pf_addon_name_ok(const char *name)
 {
 	if (!name[0] || name[0] == '.' || !strncmp(name, "core-", 5) || !strncmp(name, "old-", 4) ||
 	    strspn(name, "0123456789") == strlen(name))
@@ -126,13 +129,44 @@ int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 	} else {
 		u->kind = PF_UNIT_ADDON;
 		u->version = e->version;
-		if (!e->name || !addon_id_ok(e->name))
+		if (!e->name || !pf_addon_name_ok(e->name))
 			return pf_fail(ctx, PF_E_VERIFY, "index: add-on name '%s' is not a valid name",
 				       e->name ? e->name : "");
 		snprintf(u->id, sizeof(u->id), "%s", e->name);
+		snprintf(u->version_buf, sizeof(u->version_buf), "%s-%s", e->version ? e->version : "",
+			 e->release ? e->release : "");
+		u->version = u->version_buf;
+		u->reason = "explicit";
 	}
 	t->n++;
 	return 0;
+}
+
+int pf_transaction_add_removal(struct pf_ctx *ctx, struct pf_transaction *t, const char *name,
+			       const char *version, const char *series)
+{
+	struct pf_unit *units = realloc(t->units, (t->n + 1) * sizeof(*units)), *u;
+
+	if (!units)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	t->units = units;
+	u = &units[t->n];
+	pf_unit_from_id(u, name);
+	if (u->kind != PF_UNIT_ADDON || !pf_addon_name_ok(name))
+		return pf_fail(ctx, PF_E_USAGE, "'%s' is not the name of an add-on", name);
+	u->op = PF_UNIT_REMOVE;
+	u->version = version;
+	u->series = series;
+	t->n++;
+	return 0;
+}
+
+struct pf_unit *pf_transaction_find(const struct pf_transaction *t, const char *id)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (!strcmp(t->units[i].id, id))
+			return &t->units[i];
+	return NULL;
 }
 
 unsigned pf_transaction_level_before(const struct pf_transaction *t, size_t i)

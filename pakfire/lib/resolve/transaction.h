@@ -21,6 +21,10 @@ struct pf_manifest;
 
 enum pf_unit_kind { PF_UNIT_CORE, PF_UNIT_ADDON };
 
+/* What a unit does: installs (or upgrades, or reinstalls) what its index
+ * stanza describes, or takes an installed add-on away. */
+enum pf_unit_op { PF_UNIT_APPLY, PF_UNIT_REMOVE };
+
 /* "core-141": ids are at most this long, NUL included. */
 #define PF_UNIT_ID_MAX 64
 
@@ -29,10 +33,15 @@ struct pf_unit {
 	/* Owns files, names staged files, keys steps, space checks, events
 	 * and the journal: "core-141", or an add-on's name. */
 	char id[PF_UNIT_ID_MAX];
+	enum pf_unit_op op;
 	unsigned number;          /* core: its number; add-on: 0 */
 	const char *version;      /* add-on: Version-Release; NULL for core */
-	const char *series;       /* the series whose signed index lists it */
-	const struct pf_index_entry *entry; /* that index's stanza */
+	const char *series;       /* the series whose signed index lists it (a
+				   * removal: the one it was installed from) */
+	const struct pf_index_entry *entry; /* that index's stanza (NULL for a
+					     * removal) */
+	const char *reason;       /* add-on: "explicit" or "dependency" */
+	char version_buf[128];    /* Version-Release, when made from an entry */
 
 	/* Filled by fetch: the manifest bytes whose size and hash the index
 	 * signs, parsed; the package when it is already verified in the
@@ -58,6 +67,18 @@ void pf_transaction_free(struct pf_transaction *t);
 /* Append a core update or an add-on from a verified index stanza. */
 int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 		       const struct pf_index_entry *e, const char *series);
+
+/* Append the removal of installed add-on NAME (VERSION, from SERIES: the
+ * strings must outlive T). Its manifest (a `remove` entry per path it
+ * owns) is the operation's to fill. */
+int pf_transaction_add_removal(struct pf_ctx *ctx, struct pf_transaction *t, const char *name,
+			       const char *version, const char *series);
+
+/* The unit with this id, or NULL. */
+struct pf_unit *pf_transaction_find(const struct pf_transaction *t, const char *id);
+
+/* Whether NAME is a name an add-on may have (it names staged files). */
+bool pf_addon_name_ok(const char *name);
 
 /* The core level the system is at before unit I is applied. */
 unsigned pf_transaction_level_before(const struct pf_transaction *t, size_t i);

@@ -186,6 +186,15 @@ const char *const pf_schema_migrations[] = {
 	"  transaction_id, state, series, manifest, fresh, removals, started, updated FROM journal;"
 	"DROP TABLE journal;"
 	"ALTER TABLE journal_v4 RENAME TO journal;",
+	/* 5: add-ons. Why one was installed (asked for, or pulled in as a
+	 * dependency), what it needs (so that `remove` can refuse while an
+	 * installed add-on depends on it, even when the index no longer lists
+	 * it) and its summary. An add-on removed keeps its row, outcome
+	 * 'removed', for the history. */
+	"ALTER TABLE units ADD COLUMN reason TEXT;"        /* add-on: explicit | dependency */
+	"ALTER TABLE units ADD COLUMN depends TEXT;"       /* add-on: Depends, as the index said */
+	"ALTER TABLE units ADD COLUMN summary TEXT;"
+	"CREATE INDEX units_by_kind ON units(kind, outcome);",
 };
 
 const size_t pf_schema_count = sizeof(pf_schema_migrations) / sizeof(pf_schema_migrations[0]);

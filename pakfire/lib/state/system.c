@@ -14,7 +14,7 @@ static const struct pf_sql SYSTEM_COUNT = { PF_SQL_SYSTEM_COUNT, "read system",
 static const struct pf_sql SYSTEM_GET = { PF_SQL_SYSTEM_GET, "read system",
 	"SELECT series, arch, core, revision, index_sha256 FROM system WHERE id = 1" };
 static const struct pf_sql SYSTEM_SET_INDEX = { PF_SQL_SYSTEM_SET_INDEX, "store index",
-	"UPDATE system SET revision = ?1, index_sha256 = ?2 WHERE id = 1" };
+	"UPDATE system SET revision = ?1, index_sha256 = ?2 WHERE id = 1 AND series = ?3" };
 static const struct pf_sql INDEX_STORE = { PF_SQL_INDEX_STORE, "store index",
 	"INSERT OR REPLACE INTO indexes (series, arch, revision, sha256, date, valid_until,"
 	" fetched_at, signer, body, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" };
@@ -75,7 +75,7 @@ int pf_db_store_index(struct pf_db *db, const char *series, const char *arch,
 				A_INT(idx->fetched_at), A_TEXT(idx->signer),
 				A_BLOB(idx->body, idx->body_len), A_BLOB(sig, sig_len))) < 0 ||
 	    pf_sql_exec(db, &SYSTEM_SET_INDEX,
-			PF_ARGS(A_INT(idx->revision), A_TEXT(idx->sha256))) < 0 ||
+			PF_ARGS(A_INT(idx->revision), A_TEXT(idx->sha256), A_TEXT(series))) < 0 ||
 	    pf_db_commit(db) < 0)
 		return pf_db_rollback(db);
 	return 0;

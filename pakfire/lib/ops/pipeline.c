@@ -1,0 +1,300 @@
+/* The pipeline over one transaction: see pipeline.h. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "apply/apply.h"
+#include "base/context.h"
+#include "fetch/units.h"
+#include "format/config.h"
+#include "format/index.h"
+#include "format/manifest.h"
+#include "ops/pipeline.h"
+#include "ops/session.h"
+#include "plan/conflicts.h"
+#include "plan/space.h"
+#include "resolve/resolve.h"
+#include "resolve/transaction.h"
+#include "state/history.h"
+
+/* What the pipeline carries besides the transaction. */
+struct run {
+	struct pf_session *s;
+	struct pf_transaction *t;
+	struct pf_plan_input *in;  /* one per unit */
+	char (*labels)[PF_UNIT_ID_MAX];
+	int *cache_fds;            /* one per unit: its cache folder, or -1 */
+	char (*cache_dirs)[4096];
+	int64_t tx;
+};
+
+static const char *summary_of(const struct pf_unit *u)
+{
+	if (u->op == PF_UNIT_REMOVE)
+		return "removal";
+	return u->entry ? u->entry->summary : NULL;
+}
+
+static void announce(struct pf_ctx *ctx, const struct pf_unit *u)
+{
+	uint64_t files = 0, bytes = 0, removes = 0;
+
+	for (size_t i = 0; i < u->m->n; i++) {
+		const struct pf_entry *e = &u->m->entries[i];
+
+		files += e->type == PF_ENTRY_FILE || e->type == PF_ENTRY_DIR ||
+			 e->type == PF_ENTRY_SYMLINK;
+		bytes += e->type == PF_ENTRY_FILE ? e->size : 0;
+		removes += e->type == PF_ENTRY_REMOVE;
+	}
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_UNIT_PENDING,
+		.pending = {
+			.unit = pf_unit_ref_of(u), .summary = summary_of(u),
+			.entries = files, .bytes = bytes, .removals = removes,
+			.reboot = u->entry && u->entry->reboot,
+		},
+	});
+}
+
+/* The package of unit I, verified: from the cache, or downloaded now. */
+static int package_of(struct run *run, size_t i, int *fd)
+{
+	struct pf_unit *u = &run->t->units[i];
+	bool cached = u->pak_fd >= 0;
+	struct pf_db *db = run->s->db;
+
+	if (cached) {
+		if (pf_db_tx_step(db, run->tx, u->id, "verified", "already in the cache") < 0)
+			return -1;
+	} else if (pf_db_tx_step(db, run->tx, u->id, "downloading", u->entry->package) < 0) {
+		return -1;
+	}
+	if (pf_fetch_unit_package(run->s->ctx, cached ? NULL : pf_session_fetch(run->s),
+				  run->cache_fds[i], run->t, u, fd) < 0 ||
+	    (!cached && pf_db_tx_step(db, run->tx, u->id, "verified", NULL) < 0))
+		return -1;
+	return 0;
+}
+
+/* Download (unless cached), verify and apply unit I; the core level moves
+ * on success. A removal has no package. */
+static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
+{
+	struct pf_ctx *ctx = run->s->ctx;
+	struct pf_unit *u = &run->t->units[i];
+	const char *name = u->op == PF_UNIT_APPLY ? pf_fetch_unit_pak_name(u) : NULL;
+	int fd = -1, r;
+
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_UNIT_BEGIN,
+		.begin = { .unit = pf_unit_ref_of(u), .summary = summary_of(u) },
+	});
+	if (u->op == PF_UNIT_APPLY && package_of(run, i, &fd) < 0)
+		return -1;
+	r = pf_apply_unit(ctx, run->s->db, run->tx, u, fd, name, res);
+	if (fd >= 0 && fd != u->pak_fd)
+		close(fd);
+	if (r < 0) {
+		/* A package that failed its checks is no use to keep. */
+		if (name && pf_error_class(ctx) == PF_E_VERIFY)
+			unlinkat(run->cache_fds[i], name, 0);
+		return -1;
+	}
+	/* Applied: the package is no use any more, and the plan counted on
+	 * its room coming back. */
+	if (name && unlinkat(run->cache_fds[i], name, 0) < 0)
+		pf_warn(ctx, "could not delete %s from the cache: %s", name, strerror(errno));
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_UNIT_DONE,
+		.done = {
+			.unit = pf_unit_ref_of(u), .installed = res->files,
+			.removed = res->removed, .kept = res->kept,
+			.reboot = u->entry && u->entry->reboot,
+		},
+	});
+	return 0;
+}
+
+/* The space check right before unit I is applied, on fresh numbers: it is
+ * recorded, and refused when it does not fit. */
+static int check_next(struct run *run, struct pf_space_check *sc, size_t i)
+{
+	struct pf_ctx *ctx = run->s->ctx;
+	struct pf_plan *p = NULL;
+	int r = -1;
+
+	if (pf_space_plan(ctx, sc, &run->in[i], 1, &p) < 0 ||
+	    pf_space_record(run->s->db, run->tx, p, 0) < 0)
+		goto out;
+	if (!p->updates[0].fits) {
+		pf_space_emit(ctx, p, 0, true);
+		pf_space_refuse(ctx, p, 0, pf_transaction_level_before(run->t, i), false);
+		goto out;
+	}
+	r = 0;
+out:
+	pf_plan_free(p);
+	return r;
+}
+
+/* The plan of the whole transaction, shown before anything is downloaded. */
+static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run)
+{
+	struct pf_ctx *ctx = run->s->ctx;
+	const struct pf_transaction *t = run->t;
+	struct pf_plan *p = NULL;
+	int r = -1;
+
+	if (pf_space_plan(ctx, sc, run->in, t->n, &p) < 0)
+		return -1;
+	for (size_t i = 0; i < t->n && p->updates[i].reached; i++)
+		pf_space_emit(ctx, p, i, false);
+	if (p->first_refused < t->n) {
+		size_t k = p->first_refused;
+
+		/* Add-ons are all or nothing: what the admin asked for fits,
+		 * or nothing changes. Core updates before one that does not
+		 * fit are applied (they may free the room it needs). */
+		if (dry_run || t->units[k].kind == PF_UNIT_ADDON || k == 0) {
+			pf_space_refuse(ctx, p, k, pf_transaction_level_before(t, k), dry_run);
+			goto out;
+		}
+		pf_warn(ctx, "%s will not fit: the updates before it will be applied,"
+			" %s and later will not", run->labels[k], run->labels[k]);
+	}
+	r = 0;
+out:
+	pf_plan_free(p);
+	return r;
+}
+
+/* Every manifest, the checks on them, and the plan: everything before a
+ * change. */
+static int prepare(struct run *run, const char *cache, struct pf_space_check *sc, bool dry_run)
+{
+	struct pf_session *s = run->s;
+	struct pf_transaction *t = run->t;
+
+	run->in = calloc(t->n, sizeof(*run->in));
+	run->labels = calloc(t->n, sizeof(*run->labels));
+	run->cache_fds = malloc(t->n * sizeof(*run->cache_fds));
+	run->cache_dirs = calloc(t->n, sizeof(*run->cache_dirs));
+	if (!run->in || !run->labels || !run->cache_fds || !run->cache_dirs)
+		return pf_fail(s->ctx, PF_E_OTHER, "out of memory");
+	for (size_t i = 0; i < t->n; i++)
+		run->cache_fds[i] = -1;
+	for (size_t i = 0; i < t->n; i++) {
+		struct pf_unit *u = &t->units[i];
+
+		if (u->op == PF_UNIT_APPLY) {
+			if (pf_fetch_unit_cache_dir(s->ctx, s->config->cache, t, u, run->cache_dirs[i],
+						    sizeof(run->cache_dirs[i])) < 0)
+				return -1;
+			run->cache_fds[i] = pf_fetch_open_cache(s->ctx, run->cache_dirs[i], true);
+			if ((!u->m && pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s),
+							     run->cache_fds[i], t, u, dry_run) < 0) ||
+			    pf_resolve_supported_manifest(s->ctx, t, i) < 0)
+				return -1;
+		}
+		announce(s->ctx, u);
+		run->in[i] = (struct pf_plan_input){
+			.number = u->number, .unit = u->id, .label = pf_unit_label(u, run->labels[i]),
+			.m = u->m, .package_size = u->op == PF_UNIT_APPLY ?
+				pf_fetch_unit_need(run->cache_fds[i], u) : 0,
+		};
+	}
+	if (pf_plan_conflicts(s->ctx, s->db, t) < 0 ||
+	    pf_space_open(s->ctx, sc, s->db, cache, s->config->reserves, s->config->n_reserves) < 0)
+		return -1;
+	return plan_all(run, sc, dry_run);
+}
+
+int pf_pipeline_fetch_manifest(struct pf_session *s, struct pf_transaction *t, size_t i)
+{
+	struct pf_unit *u = &t->units[i];
+	char dir[4096];
+	int fd, r;
+
+	if (u->m)
+		return 0;
+	if (pf_fetch_unit_cache_dir(s->ctx, s->config->cache, t, u, dir, sizeof(dir)) < 0)
+		return -1;
+	fd = pf_fetch_open_cache(s->ctx, dir, true);
+	/* As a dry run would: nothing in the cache is touched yet. */
+	r = pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s), fd, t, u, true);
+	if (fd >= 0)
+		close(fd);
+	return r;
+}
+
+/* Unit I's cache folder, made now that something will be written. */
+static int open_cache(struct run *run, size_t i)
+{
+	if (run->t->units[i].op != PF_UNIT_APPLY || run->cache_fds[i] >= 0)
+		return 0;
+	run->cache_fds[i] = pf_fetch_open_cache(run->s->ctx, run->cache_dirs[i], false);
+	return run->cache_fds[i] < 0 ? -1 : 0;
+}
+
+int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
+		    const struct pf_pipeline_opts *opts, size_t *applied)
+{
+	struct pf_ctx *ctx = s->ctx;
+	struct run run = { .s = s, .t = t, .tx = tx };
+	struct pf_space_check sc = { 0 };
+	char cache[4096];
+	int r = -1;
+
+	*applied = 0;
+	if ((size_t)snprintf(cache, sizeof(cache), "%s", s->config->cache + 1) >= sizeof(cache)) {
+		pf_fail(ctx, PF_E_USAGE, "cache path too long");
+		goto out;
+	}
+	if (prepare(&run, cache, &sc, opts->dry_run) < 0)
+		goto out;
+	if (opts->dry_run || (opts->confirm && !opts->confirm(opts->confirm_data))) {
+		if (!opts->dry_run)
+			pf_info(ctx, "nothing was changed");
+		r = 0;
+		goto out;
+	}
+	for (size_t i = 0; i < t->n; i++) {
+		unsigned level = pf_transaction_level_before(t, i);
+		struct pf_apply_result res = { 0 };
+
+		if (pf_interrupted(ctx)) {
+			pf_fail(ctx, PF_E_OTHER, "interrupted by %s; the system stays at core %u",
+				strsignal(pf_interrupted(ctx)), level);
+			goto out;
+		}
+		if (open_cache(&run, i) < 0)
+			goto out;
+		if (t->units[i].op == PF_UNIT_APPLY)
+			run.in[i].package_size = pf_fetch_unit_need(run.cache_fds[i], &t->units[i]);
+		if (check_next(&run, &sc, i) < 0)
+			goto out;
+		if (apply_one(&run, i, &res) < 0) {
+			if (res.committed)
+				pf_fail_wrap(ctx, "%s was applied, but cleaning up after it failed;"
+					     " the next run of pakfire finishes it", run.labels[i]);
+			else if (!res.undecided)
+				pf_fail_wrap(ctx, "%s not applied, system stays at core %u",
+					     run.labels[i], level);
+			goto out;
+		}
+		(*applied)++;
+	}
+	r = 0;
+out:
+	pf_space_close(&sc);
+	for (size_t i = 0; run.cache_fds && i < t->n; i++)
+		if (run.cache_fds[i] >= 0)
+			close(run.cache_fds[i]);
+	free(run.cache_fds);
+	free(run.cache_dirs);
+	free(run.in);
+	free(run.labels);
+	return r;
+}

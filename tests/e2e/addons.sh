@@ -1,0 +1,324 @@
+#!/usr/bin/env bash
+# Add-ons and the toolchain bump (issue 13): install pulls dependencies,
+# remove refuses while something depends on it, file conflicts and space
+# are refused before anything changes, and a system with add-ons crosses
+# from series 2.23 to 2.25 in one upgrade: the switching core update, the
+# new series' core updates, and every add-on reinstalled from the new
+# series; killed anywhere in the crossing, the next upgrade finishes it.
+# The repositories are written by tests/lib/series.py straight from the
+# formats (real keys, a real server).
+# shellcheck source=tests/lib.sh disable=SC2034
+. "$(dirname "$0")/../lib.sh"
+
+SERIES=2.23
+
+# series_world [EXTRA23 [EXTRA25]]: 2.23 with core 139 and 140 (switching
+# to 2.25, closed by it) and add-ons foo (needs bar), bar, baz (a file under
+# var/); 2.25 with core 141 and the three rebuilt (baz 2.25 no longer ships
+# one of its files). EXTRA: more JSON items for the add-on lists.
+series_world() {
+	local extra23=${1:-} extra25=${2:-}
+	ensure_key signer
+	mkdir -p "$WWW$MIRROR_PATH" "$T/spec"
+	cat >"$T/spec/23.json" <<-EOF
+	{"series": "2.23", "revision": 20, "successor": "2.25", "gnupghome": "$G", "keys": ["$KEY_FPR"],
+	 "core": [{"number": 139, "files": {"usr/bin/tool": 5000, "etc/system-release": "2.23 core 139\n"}},
+	          {"number": 140, "switch": "2.25", "files": {"usr/lib/libc.so.6": 20000}}],
+	 "addons": [{"name": "foo", "version": "1.0", "release": 1, "depends": ["bar"],
+	             "files": {"usr/bin/foo": 3000, "etc/foo.conf": "setting = 1\n"}},
+	            {"name": "bar", "version": "2.0", "release": 1, "files": {"usr/lib/libbar.so.2": 9000}},
+	            {"name": "baz", "version": "0.9", "release": 3,
+	             "files": {"var/lib/baz/data.db": 40000, "var/lib/baz/old.dat": 1000, "usr/bin/baz": 2000}}
+	            $extra23]}
+	EOF
+	cat >"$T/spec/25.json" <<-EOF
+	{"series": "2.25", "revision": 1, "gnupghome": "$G", "keys": ["$KEY_FPR"],
+	 "core": [{"number": 141, "files": {"usr/lib/libc.so.6": 24000, "etc/system-release": "2.25 core 141\n"}}],
+	 "addons": [{"name": "foo", "version": "1.0", "release": 2, "depends": ["bar"],
+	             "files": {"usr/bin/foo": 3100, "etc/foo.conf": "setting = 1\n"}},
+	            {"name": "bar", "version": "2.0", "release": 2, "files": {"usr/lib/libbar.so.2": 9100}},
+	            {"name": "baz", "version": "0.9", "release": 4,
+	             "files": {"var/lib/baz/data.db": 41000, "usr/bin/baz": 2100}}
+	            $extra25]}
+	EOF
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/25.json" "$WWW$MIRROR_PATH"
+	BUILD=$WWW$MIRROR_PATH/build
+	TRUST=("$T/keys/signer.asc")
+}
+
+# same_as SERIES UNIT PATH...: each file of the root is that build's, byte for byte.
+same_as() {
+	local s=$1 u=$2 p
+	shift 2
+	for p in "$@"; do
+		cmp -s "$R/$p" "$BUILD/$s/$u/$p" || fail "/$p is not the $s build of $u"
+	done
+}
+
+# addon_row NAME: version|series|reason|outcome of its units row.
+addon_row() { db_query "SELECT version, series, reason, outcome FROM units WHERE id = '$1'"; }
+
+test_install_pulls_its_dependency() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+
+	run pakfire --root "$R" --yes install foo
+	assert_exit 0
+	assert_output_contains "Applying bar 2.0-1..."
+	same_as 2.23 foo usr/bin/foo etc/foo.conf
+	same_as 2.23 bar usr/lib/libbar.so.2
+	[ "$(addon_row foo)" = "1.0-1|2.23|explicit|applied" ] || fail "foo: $(addon_row foo)"
+	[ "$(addon_row bar)" = "2.0-1|2.23|dependency|applied" ] || fail "bar: $(addon_row bar)"
+	assert_db "SELECT owner FROM files WHERE path = 'usr/lib/libbar.so.2'" "bar"
+	# the dependency was installed before what needs it
+	assert_db "SELECT group_concat(unit, ' ') FROM (SELECT unit FROM steps WHERE step = 'committed' ORDER BY id)" "bar foo"
+	run pakfire --root "$R" verify
+	assert_exit 0
+
+	# asked for again: nothing to do, nothing changed
+	remember_state
+	run pakfire --root "$R" --yes install foo
+	assert_exit 0
+	assert_output_contains "nothing to do"
+	assert_root_unchanged
+}
+
+test_remove_is_refused_while_depended_on() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo
+	remember_state
+
+	run pakfire --root "$R" --yes remove bar
+	assert_refused 2 "bar is needed by foo, which is installed; nothing was changed"
+	assert_stderr_contains "pakfire remove --with-dependents bar"
+	assert_nothing_changed
+
+	run pakfire --root "$R" --yes remove --with-dependents bar
+	assert_exit 0
+	[ ! -e "$R/usr/bin/foo" ] && [ ! -e "$R/usr/lib/libbar.so.2" ] || fail "files of foo or bar are still there"
+	assert_db "SELECT count(*) FROM files WHERE owner IN ('foo', 'bar')" "0"
+	[ "$(addon_row foo)" = "1.0-1|2.23|explicit|removed" ] || fail "foo: $(addon_row foo)"
+	# foo went before what it needs
+	assert_db "SELECT group_concat(unit, ' ') FROM (SELECT unit FROM steps WHERE step = 'committed' AND transaction_id = (SELECT max(id) FROM transactions) ORDER BY id)" "foo bar"
+	assert_no_temporaries
+}
+
+test_remove_keeps_a_changed_config_file() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo
+	echo "setting = 2" >"$R/etc/foo.conf"
+
+	run pakfire --root "$R" --yes remove foo
+	assert_exit 0
+	assert_stderr_contains "kept /etc/foo.conf: modified since it was installed"
+	[ "$(cat "$R/etc/foo.conf")" = "setting = 2" ] || fail "the changed config file was not kept as it was"
+	[ ! -e "$R/usr/bin/foo" ] || fail "usr/bin/foo is still there"
+	# bar was not asked for: it stays
+	same_as 2.23 bar usr/lib/libbar.so.2
+	assert_db "SELECT count(*) FROM files WHERE owner = 'foo'" "0"
+}
+
+test_unknown_and_uninstalled_names_are_usage_errors() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	remember_state
+	run pakfire --root "$R" --yes install nosuch
+	assert_refused 2 "offers no add-on 'nosuch'"
+	run pakfire --root "$R" --yes remove foo
+	assert_refused 2 "add-on 'foo' is not installed"
+	run pakfire --root "$R" --yes install
+	assert_refused 2 "NAME is required"
+}
+
+test_file_conflict_with_the_core_is_refused() {
+	series_world ', {"name": "clash", "version": "1", "release": 1, "files": {"usr/bin/tool": 10}}'
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes upgrade --to 139
+	remember_state
+
+	run pakfire --root "$R" --yes install clash
+	assert_refused 1 "clash: $R/usr/bin/tool is owned by core-139: a file conflict; nothing was changed"
+	assert_nothing_changed
+}
+
+test_file_on_the_system_that_nobody_installed_is_a_conflict() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	mkdir -p "$R/usr/bin"
+	echo "the admin's own" >"$R/usr/bin/baz"
+	remember_state
+
+	run pakfire --root "$R" --yes install baz
+	assert_refused 1 "usr/bin/baz exists on the system and no update installed it"
+	assert_nothing_changed
+}
+
+test_addon_that_does_not_fit_is_refused_with_the_table() {
+	[ "$(id -u)" = 0 ] || fail "this test mounts a file system: run it as root (CI does)"
+	series_world
+	http_start
+	mount_fs "$R" 64M
+	mount_fs "$R/var/lib/baz" 1M
+	root_at_core 138 --reserve "/var/lib/baz=1M"
+	must_update
+	remember_state
+
+	run pakfire --root "$R" --yes install baz
+	assert_exit 3
+	assert_stderr_contains "/var/lib/baz"
+	assert_nothing_changed
+}
+
+test_crossing_with_addons_reaches_the_new_series() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo baz
+	echo "from the admin" >"$R/var/lib/baz/old.dat.note"
+
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_db "SELECT series, core FROM system" "2.25|141"
+	same_as 2.23 core-139 usr/bin/tool
+	same_as 2.25 core-141 usr/lib/libc.so.6 etc/system-release
+	same_as 2.25 foo usr/bin/foo etc/foo.conf
+	same_as 2.25 bar usr/lib/libbar.so.2
+	same_as 2.25 baz var/lib/baz/data.db usr/bin/baz
+	# what the 2.25 build of baz no longer ships went with the upgrade
+	[ ! -e "$R/var/lib/baz/old.dat" ] || fail "var/lib/baz/old.dat, dropped by baz 0.9-4, is still there"
+	[ "$(addon_row foo)" = "1.0-2|2.25|explicit|applied" ] || fail "foo: $(addon_row foo)"
+	[ "$(addon_row bar)" = "2.0-2|2.25|dependency|applied" ] || fail "bar: $(addon_row bar)"
+	[ "$(addon_row baz)" = "0.9-4|2.25|explicit|applied" ] || fail "baz: $(addon_row baz)"
+	# core updates first, then the add-ons, all from the index of 2.25
+	assert_db "SELECT group_concat(unit, ' ') FROM (SELECT unit FROM steps WHERE step = 'committed' AND transaction_id = (SELECT max(id) FROM transactions WHERE command = 'upgrade') ORDER BY id)" "core-139 core-140 core-141 bar baz foo"
+	assert_db "SELECT series || ':' || revision FROM indexes ORDER BY series" "2.23:20
+2.25:1"
+	run pakfire --root "$R" status
+	assert_exit 0
+	assert_output_contains "2.25"
+	run pakfire --root "$R" --json status
+	assert_exit 0
+	assert_json series "2.25"
+	run pakfire --root "$R" verify
+	assert_exit 0
+	assert_no_temporaries
+
+	# pakfire.conf still says 2.23: the database is the truth, and it is said
+	run pakfire --root "$R" update
+	assert_exit 0
+	assert_stderr_contains "pakfire.conf says series 2.23, but this system is on series 2.25"
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_output_contains "up to date"
+}
+
+test_an_addon_is_only_installed_from_the_series_the_system_is_on() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes upgrade
+
+	# on 2.25 now: foo comes from 2.25, never from 2.23
+	run pakfire --root "$R" --yes install foo
+	assert_exit 0
+	same_as 2.25 foo usr/bin/foo
+	[ "$(addon_row foo)" = "1.0-2|2.25|explicit|applied" ] || fail "foo: $(addon_row foo)"
+}
+
+test_dry_run_of_the_crossing_changes_nothing() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo
+	remember_state
+	run pakfire --root "$R" upgrade --dry-run
+	assert_exit 0
+	assert_output_contains "core 141"
+	assert_output_contains "foo 1.0-2"
+	assert_root_unchanged
+	assert_db "SELECT series, core FROM system" "2.23|138"
+}
+
+# kill_at_rename N: run upgrade and SIGKILL it on its Nth renameat.
+kill_at_rename() {
+	run pakfire_traced -e trace=renameat,renameat2 -e inject="renameat,renameat2:signal=KILL:when=$1" -- --root "$R" upgrade --yes
+	[ "$RUN_RC" = 137 ] || fail "pakfire was to be killed at its rename $1, but it exited $RUN_RC"
+}
+
+# old_or_new: every file of the crossing is its 2.23 build, its 2.25 build,
+# or (not installed yet) absent.
+old_or_new() {
+	local u p
+	for u in core-139:usr/bin/tool core-140:usr/lib/libc.so.6 core-141:usr/lib/libc.so.6 \
+		foo:usr/bin/foo bar:usr/lib/libbar.so.2 baz:var/lib/baz/data.db; do
+		p=${u#*:}
+		[ -e "$R/$p" ] || continue
+		cmp -s "$R/$p" "$BUILD/2.23/${u%%:*}/$p" || cmp -s "$R/$p" "$BUILD/2.25/${u%%:*}/$p" ||
+			cmp -s "$R/$p" "$BUILD/2.23/core-140/$p" || cmp -s "$R/$p" "$BUILD/2.25/core-141/$p" ||
+			fail "after the kill at rename $1, /$p is neither an old nor a new build"
+	done
+}
+
+test_killed_during_the_crossing_the_next_upgrade_finishes_it() {
+	series_world
+	http_start
+	local n
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo baz
+	cp -a "$R" "$T/start"
+	# The crossing renames 11 files (core 139: 2, 140: 1, 141: 2, bar: 1,
+	# baz: 2, foo: 2) and more for the database's own files: kills inside
+	# the switching update, right after its commit, in core 141 and in the
+	# add-on reinstall.
+	for n in 2 4 5 7 9 11; do
+		rm -rf "$R"
+		cp -a "$T/start" "$R"
+		kill_at_rename "$n"
+		old_or_new "$n"
+		run pakfire --root "$R" --yes upgrade
+		assert_exit 0
+		assert_db "SELECT series, core FROM system" "2.25|141"
+		same_as 2.25 foo usr/bin/foo
+		same_as 2.25 bar usr/lib/libbar.so.2
+		same_as 2.25 baz var/lib/baz/data.db
+		same_as 2.25 core-141 usr/lib/libc.so.6
+		assert_db "SELECT count(*) FROM units WHERE kind = 'addon' AND series = '2.25' AND outcome = 'applied'" "3"
+		assert_no_temporaries
+		run pakfire --root "$R" verify
+		assert_exit 0
+	done
+}
+
+test_switch_to_a_series_the_mirror_does_not_have_changes_nothing() {
+	series_world
+	rm -rf "$WWW$MIRROR_PATH/2.25"
+	http_start
+	root_at_core 138
+	must_update
+	remember_state
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 5
+	assert_stderr_contains "core 140 moves the system to series 2.25, whose index could not be fetched; nothing was changed"
+	assert_nothing_changed
+}
+
+run_tests "$@"

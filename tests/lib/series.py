@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""A repository of one series with core updates and add-ons, written straight
+from the formats (docs/formats.md), for the tests of add-ons and series
+crossings. pakfire-repo builds the sample distribution; this builds small,
+exact worlds a test can reason about, and is independent of pakfire-repo so
+that a bug shared by both cannot hide.
+
+usage: series.py SPEC.json OUTDIR
+SPEC: {"series", "arch", "revision", "successor"?, "gnupghome", "keys": [fpr...],
+       "valid_days"?,
+       "core": [{"number", "requires"?, "switch"?, "files": {path: text-or-size},
+                 "modes"?: {path: "0755"}, "removes"?: [...]}],
+       "addons": [{"name", "version", "release", "depends"?: [...],
+                   "files": {path: text-or-size}, "dirs"?: [...]}]}
+A file given as a number gets that many bytes derived from its path, the
+series and the build (so two builds differ). Writes OUTDIR/<series>/<arch>/
+and the payload trees OUTDIR/build/<series>/<core-N|NAME>/ for comparisons.
+"""
+import datetime, hashlib, io, json, os, subprocess, sys, tarfile
+
+
+def content(spec, path, salt):
+    if isinstance(spec, str):
+        return spec.encode()
+    seed = hashlib.sha256((salt + "/" + path).encode()).digest()
+    return (seed * (spec // 32 + 1))[:spec]
+
+
+def package(unit, salt, build):
+    lines = ["pakfire-manifest\t1"]
+    members = []
+    for d in unit.get("dirs", []):
+        lines.append(f"dir\t0755\t0\t0\t{d}")
+        ti = tarfile.TarInfo(d); ti.type = tarfile.DIRTYPE; ti.mode = 0o755
+        members.append((ti, None))
+    for path, spec in sorted(unit.get("files", {}).items()):
+        data = content(spec, path, salt)
+        mode = unit.get("modes", {}).get(path, "0644")
+        lines.append(f"file\t{mode}\t0\t0\t{len(data)}\t{hashlib.sha256(data).hexdigest()}\t{path}")
+        ti = tarfile.TarInfo(path); ti.size = len(data); ti.mode = int(mode, 8)
+        members.append((ti, data))
+        out = os.path.join(build, path)
+        os.makedirs(os.path.dirname(out), exist_ok=True)
+        with open(out, "wb") as f:
+            f.write(data)
+    for r in unit.get("removes", []):
+        lines.append(f"remove\t{r}")
+    manifest = ("\n".join(lines) + "\n").encode()
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
+        ti = tarfile.TarInfo(".pakfire/manifest"); ti.size = len(manifest); ti.mode = 0o644
+        tf.addfile(ti, io.BytesIO(manifest))
+        for ti, data in members:
+            ti.uid = ti.gid = 0; ti.uname = ti.gname = "root"; ti.mtime = 0
+            tf.addfile(ti, io.BytesIO(data) if data is not None else None)
+    pak = subprocess.run(["zstd", "-q", "-c", "-3"], input=buf.getvalue(),
+                         stdout=subprocess.PIPE, check=True).stdout
+    return manifest, pak
+
+
+def files_lines(base, rel, manifest, pak):
+    for ext, data in ((".manifest", manifest), (".pak", pak)):
+        os.makedirs(os.path.dirname(os.path.join(base, rel)), exist_ok=True)
+        with open(os.path.join(base, rel + ext), "wb") as f:
+            f.write(data)
+    sha = lambda b: hashlib.sha256(b).hexdigest()
+    return [f"Manifest: {rel}.manifest", f"Manifest-Size: {len(manifest)}",
+            f"Manifest-SHA256: {sha(manifest)}", f"Package: {rel}.pak",
+            f"Package-Size: {len(pak)}", f"Package-SHA256: {sha(pak)}"]
+
+
+def main():
+    spec = json.load(open(sys.argv[1]))
+    out = sys.argv[2]
+    series, arch = spec["series"], spec.get("arch", "x86_64")
+    base = os.path.join(out, series, arch)
+    os.makedirs(base, exist_ok=True)
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    fmt = lambda d: d.strftime("%Y-%m-%dT%H:%M:%SZ")
+    head = ["Format: 1", f"Series: {series}", f"Arch: {arch}", f"Revision: {spec['revision']}",
+            f"Date: {fmt(now)}",
+            f"Valid-Until: {fmt(now + datetime.timedelta(days=spec.get('valid_days', 7)))}"]
+    if spec.get("successor"):
+        head.append(f"Successor: {spec['successor']}")
+    stanzas = ["\n".join(head)]
+    for u in spec.get("core", []):
+        n = u["number"]
+        m, p = package(u, f"{series}/core-{n}", os.path.join(out, "build", series, f"core-{n}"))
+        st = ["Type: core", f"Number: {n}", f"Requires: {u.get('requires', n - 1)}"]
+        if u.get("switch"):
+            st.append(f"Series-Switch: {u['switch']}")
+        st += [f"Summary: Core Update {n}", "Reboot: no"]
+        st += files_lines(base, f"core/core-{n}", m, p)
+        stanzas.append("\n".join(st))
+    for a in spec.get("addons", []):
+        name, ver, rel = a["name"], a["version"], a.get("release", 1)
+        m, p = package(a, f"{series}/{name}-{ver}-{rel}", os.path.join(out, "build", series, name))
+        st = ["Type: addon", f"Name: {name}", f"Version: {ver}", f"Release: {rel}"]
+        if a.get("depends"):
+            st.append("Depends: " + ", ".join(a["depends"]))
+        st.append(f"Summary: add-on {name}")
+        st += files_lines(base, f"addons/{name}-{ver}-{rel}", m, p)
+        stanzas.append("\n".join(st))
+    index = os.path.join(base, "index")
+    with open(index, "w") as f:
+        f.write("\n\n".join(stanzas) + "\n")
+    cmd = ["gpg", "--batch", "--yes", "--homedir", spec["gnupghome"]]
+    for k in spec["keys"]:
+        cmd += ["--local-user", k]
+    subprocess.run(cmd + ["--output", index + ".sig", "--detach-sign", index], check=True,
+                   stderr=subprocess.DEVNULL)
+
+
+if __name__ == "__main__":
+    main()

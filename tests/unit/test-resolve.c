@@ -157,30 +157,38 @@ static void two_updates_on_one_level_is_malformed(void **state)
 	pf_index_free(idx);
 }
 
-static void series_switch_is_refused_naming_the_update(void **state)
+/* A chain that ends with a switch is not finished: it goes on in the
+ * next series' index (pf_resolve_continue), and --to there is not judged
+ * by the old series' index. */
+static void series_switch_ends_the_chain_of_its_series(void **state)
 {
 	static const struct core_spec sw[] = { { 139, 138, NULL }, { 140, 139, "2.27" } };
-	struct pf_index *idx = make_index(sw, 2);
+	static const struct core_spec next[] = { { 141, 140, NULL }, { 142, 141, NULL } };
+	struct pf_index *idx = make_index(sw, 2), *nidx = make_index(next, 2);
 	int r;
-	struct pf_transaction *t = resolve(*state, idx, 138, 0, &r);
+	struct pf_transaction *t = resolve(*state, idx, 138, 142, &r);
 
-	expect_error(*state, r, PF_E_OTHER,
-		     "core 140 moves the system to series 2.27 (Series-Switch), and this version"
-		     " of pakfire cannot cross series; nothing was changed"
-		     " ('pakfire upgrade --to 139' applies the updates before it)");
-	pf_transaction_free(t);
-	/* Up to the update before it, nothing is refused. */
-	pf_clear_error(*state);
-	t = resolve(*state, idx, 138, 139, &r);
 	assert_int_equal(r, 0);
-	assert_int_equal(t->n, 1);
+	assert_int_equal(t->n, 2);
+	assert_string_equal(t->units[1].entry->series_switch, "2.27");
+	assert_int_equal(pf_resolve_continue(*state, nidx, t, 142), 0);
+	assert_int_equal(t->n, 4);
+	assert_int_equal(t->units[3].number, 142);
+	assert_int_equal(pf_transaction_level_before(t, 4), 142);
 	pf_transaction_free(t);
-	/* The chain alone (status) lists it. */
-	t = pf_transaction_new(*state, "2.25", "x86_64", 138);
-	assert_int_equal(pf_resolve_core_chain(*state, idx, t, 0), 0);
+	/* Stopping at the switch itself is a chain of its own. */
+	t = resolve(*state, idx, 138, 140, &r);
+	assert_int_equal(r, 0);
 	assert_int_equal(t->n, 2);
 	pf_transaction_free(t);
+	/* --to beyond what the next series offers names it. */
+	t = resolve(*state, idx, 138, 150, &r);
+	assert_int_equal(r, 0);
+	expect_error(*state, pf_resolve_continue(*state, nidx, t, 150), PF_E_USAGE,
+		     "has no core 150; the newest it offers is core 142");
+	pf_transaction_free(t);
 	pf_index_free(idx);
+	pf_index_free(nidx);
 }
 
 static void unit_ids_round_trip(void **state)
@@ -237,7 +245,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(to_not_in_the_index_names_the_newest, setup, teardown),
 		cmocka_unit_test_setup_teardown(to_unreachable_says_where_the_chain_stops, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_updates_on_one_level_is_malformed, setup, teardown),
-		cmocka_unit_test_setup_teardown(series_switch_is_refused_naming_the_update, setup, teardown),
+		cmocka_unit_test_setup_teardown(series_switch_ends_the_chain_of_its_series, setup, teardown),
 		cmocka_unit_test_setup_teardown(unit_ids_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(addon_names_that_would_escape_are_refused, setup, teardown),
 	};

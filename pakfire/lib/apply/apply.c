@@ -129,6 +129,38 @@ static int add_removal(struct stage *st, struct removals *rm, char *path)
 	return 0;
 }
 
+/* A core update may revoke a trusted key that no update installed (the
+ * installer put it there): a `remove` of a *.asc right inside the keys
+ * folder is how maintainers retire a key (docs/key-rotation.md). */
+static bool revokes_key(const struct stage *st, const char *path)
+{
+	size_t len = st->keys ? strlen(st->keys + 1) : 0;
+	size_t plen = strlen(path);
+
+	return st->u->kind == PF_UNIT_CORE && len && !strncmp(path, st->keys + 1, len) &&
+	       path[len] == '/' && !strchr(path + len + 1, '/') && plen > len + 5 &&
+	       !strcmp(path + plen - 4, ".asc");
+}
+
+static int revoke_key(struct stage *st, struct removals *rm, char *path)
+{
+	const char *base;
+	struct stat sb;
+	int pfd = pf_root_open_parent(st->ctx, path, &base);
+	bool regular;
+
+	if (pfd < 0)
+		return errno == ENOMEM ? pf_fail(st->ctx, PF_E_OTHER, "out of memory") : 0;
+	regular = fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(sb.st_mode);
+	close(pfd);
+	if (!regular) {
+		kept(st, path, "not a key file");
+		rm->kept++;
+		return 0;
+	}
+	return add_removal(st, rm, path);
+}
+
 /* Whether PATH may go: owned by a unit this one may remove and, for a
  * file, still exactly as that unit installed it. A modified file is an
  * admin's; it is kept and reported. */
@@ -141,6 +173,8 @@ static int decide_removal(struct stage *st, struct removals *rm, char *path)
 
 	if (pf_db_owned(st->db, path, &own) < 0)
 		return -1;
+	if (!own.found && revokes_key(st, path))
+		return revoke_key(st, rm, path);
 	if (!own.found || !pf_unit_may_remove(st->u, own.owner)) {
 		kept(st, path, "not installed by an earlier update");
 		rm->kept++;
@@ -242,13 +276,14 @@ static void removals_clear(struct removals *rm)
 	free(rm->paths);
 }
 
-int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct pf_unit *u,
-		  int pak_fd, const char *pak_name, struct pf_apply_result *result)
+int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
+		  const struct pf_transaction *t, const struct pf_unit *u, int pak_fd,
+		  const char *pak_name, struct pf_apply_result *result)
 {
 	const struct pf_manifest *m = u->m;
 	struct stage st = {
 		.ctx = ctx, .db = db, .tx = tx, .u = u, .m = m, .pak = pak_name,
-		.parent_fd = -1, .as_root = geteuid() == 0,
+		.parent_fd = -1, .as_root = geteuid() == 0, .keys = t->keys,
 	};
 	const struct pf_unit_record rec = {
 		.id = u->id, .kind = u->kind == PF_UNIT_CORE ? "core" : "addon",

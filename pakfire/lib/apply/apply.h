@@ -11,6 +11,7 @@
 
 struct pf_ctx;
 struct pf_db;
+struct pf_transaction;
 struct pf_unit;
 
 struct pf_apply_result {
@@ -30,7 +31,8 @@ struct pf_apply_result {
  * as it was. On success the unit is recorded as applied in DB (a core unit
  * moves the core level to its number); TX is the transaction record the
  * steps go to. */
-int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx, const struct pf_unit *u,
-		  int pak_fd, const char *pak_name, struct pf_apply_result *result);
+int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
+		  const struct pf_transaction *t, const struct pf_unit *u, int pak_fd,
+		  const char *pak_name, struct pf_apply_result *result);
 
 #endif

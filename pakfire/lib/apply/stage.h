@@ -49,6 +49,7 @@ struct stage {
 	char *buf;
 	bool as_root;
 	struct removals *removals; /* apply.c's, while it decides them */
+	const char *keys;       /* the keys folder (absolute), or NULL */
 };
 
 /* Stream the package PAK_FD: every member checked against the manifest

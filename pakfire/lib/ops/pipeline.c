@@ -93,7 +93,7 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 	});
 	if (u->op == PF_UNIT_APPLY && package_of(run, i, &fd) < 0)
 		return -1;
-	r = pf_apply_unit(ctx, run->s->db, run->tx, u, fd, name, res);
+	r = pf_apply_unit(ctx, run->s->db, run->tx, run->t, u, fd, name, res);
 	if (fd >= 0 && fd != u->pak_fd)
 		close(fd);
 	if (r < 0) {
@@ -248,6 +248,7 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	int r = -1;
 
 	*applied = 0;
+	t->keys = s->config->keys;
 	if ((size_t)snprintf(cache, sizeof(cache), "%s", s->config->cache + 1) >= sizeof(cache)) {
 		pf_fail(ctx, PF_E_USAGE, "cache path too long");
 		goto out;

@@ -56,6 +56,9 @@ struct pf_transaction {
 	const char *series;       /* the system's series and arch */
 	const char *arch;
 	unsigned core;            /* the core level before the transaction */
+	const char *keys;         /* the trusted keys folder (absolute, as
+				   * configured): a core update may revoke a
+				   * key there that the installer put */
 	struct pf_unit *units;    /* in the order they are applied */
 	size_t n;
 };

@@ -28,6 +28,11 @@ struct hist {
 	struct pf_opt_number id;
 };
 
+struct sign {
+	struct pf_opt_list key;
+	struct pf_opt_list tag;
+};
+
 static int parse_even(const char *arg, void *dst)
 {
 	int *v = dst;
@@ -70,6 +75,14 @@ static const struct pf_opt init_opts[] = {
 	{ NULL },
 };
 
+static const struct pf_opt sign_opts[] = {
+	{ .name = "key", .kind = PF_OPT_LIST, .arg = "K", .required = true,
+	  .offset = offsetof(struct sign, key) },
+	{ .name = "tag", .kind = PF_OPT_LIST, .arg = "T", .max = 2,
+	  .offset = offsetof(struct sign, tag) },
+	{ NULL },
+};
+
 static const struct pf_opt id = {
 	.name = "ID", .kind = PF_OPT_NUMBER, .arg = "ID", .min = 1, .max = INT64_MAX,
 	.offset = offsetof(struct hist, id), .what = "a transaction number",
@@ -86,9 +99,12 @@ static const struct pf_cmd_spec history = {
 };
 static const struct pf_cmd_spec status = { .name = "status" };
 static const struct pf_cmd_spec bump = { .name = "bump", .planned = true };
-static const struct pf_cmd_spec *const cmds[] = { &up, &init, &history, &status, &bump };
+static const struct pf_cmd_spec sign = {
+	.name = "sign", .opts = sign_opts, .opts_size = sizeof(struct sign),
+};
+static const struct pf_cmd_spec *const cmds[] = { &up, &init, &history, &status, &bump, &sign };
 static const struct pf_cli_table table = {
-	.program = "prog", .globals = globals, .cmds = cmds, .n_cmds = 5,
+	.program = "prog", .globals = globals, .cmds = cmds, .n_cmds = 6,
 };
 
 /* Parses the words of LINE (split on blanks; "_" stands for an empty word).
@@ -187,6 +203,31 @@ static void repeated_values(void **state)
 	free(a.opts);
 }
 
+/* A list option keeps every value, in order; the same value twice, or more
+ * than its maximum, is refused. */
+static void repeated_list_values(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct pf_cli_args a;
+	struct sign *s;
+	struct g g;
+
+	assert_int_equal(parse_line(ctx, "sign --key A --key=B -y --key C", &g, &a), 0);
+	s = a.opts;
+	assert_int_equal(s->key.n, 3);
+	assert_string_equal(s->key.v[0], "A");
+	assert_string_equal(s->key.v[1], "B");
+	assert_string_equal(s->key.v[2], "C");
+	assert_int_equal(s->tag.n, 0);
+	free(a.opts);
+	refused(ctx, "sign", "sign: --key is required");
+	refused(ctx, "sign --key A --key B --key A", "sign: --key 'A' is given twice");
+	refused(ctx, "sign --key A --tag 1 --tag 2 --tag 3", "sign: --tag is given more than 2 times");
+	refused(ctx, "sign --key", "option '--key' needs a value");
+	refused(ctx, "sign --key 1 --key 2 --key 3 --key 4 --key 5 --key 6 --key 7 --key 8 --key 9",
+		"--key is given more than 8 times");
+}
+
 static void numbers_and_parsed_values(void **state)
 {
 	struct pf_ctx *ctx = *state;
@@ -274,6 +315,7 @@ static void usage_lines(void **state)
 			    "upgrade [--dry-run] [--to N] [--days D] [--tag T] [--even E]");
 	assert_string_equal(pf_opts_synopsis(&init, buf, sizeof(buf)), "init --series S --core N");
 	assert_string_equal(pf_opts_synopsis(&history, buf, sizeof(buf)), "history [ID]");
+	assert_string_equal(pf_opts_synopsis(&sign, buf, sizeof(buf)), "sign --key K... [--tag T]...");
 	assert_string_equal(pf_opt_form(&globals[1], buf, sizeof(buf)), "-y, --yes");
 	assert_string_equal(pf_opt_form(&up_opts[1], buf, sizeof(buf)), "--to N");
 	/* cut, never overrun */
@@ -286,6 +328,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(globals_before_and_after_the_command, setup, teardown),
 		cmocka_unit_test_setup_teardown(options_of_other_commands, setup, teardown),
 		cmocka_unit_test_setup_teardown(repeated_values, setup, teardown),
+		cmocka_unit_test_setup_teardown(repeated_list_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(numbers_and_parsed_values, setup, teardown),
 		cmocka_unit_test_setup_teardown(operands, setup, teardown),
 		cmocka_unit_test_setup_teardown(required_options, setup, teardown),

@@ -89,7 +89,8 @@ static const char *take_value(struct walk *w, const struct item *it)
 
 static bool takes_value(const struct pf_opt *o)
 {
-	return o->kind == PF_OPT_STRING || o->kind == PF_OPT_NUMBER || o->kind == PF_OPT_PARSE;
+	return o->kind == PF_OPT_STRING || o->kind == PF_OPT_NUMBER || o->kind == PF_OPT_PARSE ||
+	       o->kind == PF_OPT_LIST;
 }
 
 /* The option as it was written, quoted for a one-line message. */
@@ -229,6 +230,24 @@ static int parse_number(const char *s, long long min, long long max, long long *
 	return 0;
 }
 
+/* One more value of a PF_OPT_LIST option. The same value twice is refused:
+ * for signing keys it is a typo, and it would not add a second signature. */
+static int store_list(struct pf_ctx *ctx, const struct pf_cli_table *t, int cmd,
+		      const struct pf_opt *o, const char *value, struct pf_opt_list *l)
+{
+	size_t max = o->max > 0 && o->max < PF_OPT_LIST_MAX ? (size_t)o->max : PF_OPT_LIST_MAX;
+	char q[256];
+
+	for (size_t i = 0; i < l->n; i++)
+		if (strcmp(l->v[i], value) == 0)
+			return usage(ctx, t, cmd, "--%s '%s' is given twice", o->name,
+				     quoted(value, q, sizeof(q)));
+	if (l->n == max)
+		return usage(ctx, t, cmd, "--%s is given more than %zu times", o->name, max);
+	l->v[l->n++] = value;
+	return 0;
+}
+
 /* Store VALUE of O (an option, or the command's operand) into BASE.
  * AGAIN: O was given before. */
 static int store(struct pf_ctx *ctx, const struct pf_cli_table *t, int cmd,
@@ -249,6 +268,8 @@ static int store(struct pf_ctx *ctx, const struct pf_cli_table *t, int cmd,
 		return 0;
 	case PF_OPT_STOP:
 		return 0;
+	case PF_OPT_LIST:
+		return store_list(ctx, t, cmd, o, value, dst);
 	case PF_OPT_STRING:
 	case PF_OPT_NUMBER:
 	case PF_OPT_PARSE:
@@ -412,8 +433,9 @@ const char *pf_opts_synopsis(const struct pf_cmd_spec *c, char *buf, size_t size
 	snprintf(buf, size, "%s", c->name);
 	for (const struct pf_opt *o = c->opts; o && o->name; o++) {
 		used = strlen(buf);
-		snprintf(buf + used, size - used, " %s--%s%s%s%s", o->required ? "" : "[",
-			 o->name, o->arg ? " " : "", o->arg ? o->arg : "", o->required ? "" : "]");
+		snprintf(buf + used, size - used, " %s--%s%s%s%s%s", o->required ? "" : "[",
+			 o->name, o->arg ? " " : "", o->arg ? o->arg : "", o->required ? "" : "]",
+			 o->kind == PF_OPT_LIST ? "..." : "");
 	}
 	if (c->operand) {
 		used = strlen(buf);

@@ -18,8 +18,9 @@
  * - an option of another command is refused naming both commands;
  * - an option with a value may be given once: a second value would silently
  *   override the first (`publish --key A --key B` signed with B only). An
- *   option that needs several values will be a kind that collects them; none
- *   does yet. Flags may be repeated;
+ *   option that takes several values is of the kind that collects them
+ *   (PF_OPT_LIST: every value kept, in order; the same value twice is
+ *   refused). Flags may be repeated;
  * - numbers are decimal digits checked against the option's range;
  * - --help and --version (PF_OPT_STOP) end the parse where they stand. */
 #ifndef PF_OPTS_H
@@ -38,11 +39,23 @@ enum pf_opt_kind {
 	PF_OPT_STRING,  /* a value, kept as given: a const char * (NULL: not given) */
 	PF_OPT_NUMBER,  /* a decimal number in [min, max]: a struct pf_opt_number */
 	PF_OPT_PARSE,   /* a value that .parse checks and stores (a date) */
+	PF_OPT_LIST,    /* a value, repeatable: each kept as given, in order, in
+			 * a struct pf_opt_list (at most .max values, or
+			 * PF_OPT_LIST_MAX when .max is 0) */
 };
 
 struct pf_opt_number {
 	bool given;
 	long long value;
+};
+
+/* PF_OPT_LIST: the values point into argv, so the option struct stays one
+ * allocation that the caller frees whole. Eight signing keys is more than
+ * any key rotation needs. */
+#define PF_OPT_LIST_MAX 8
+struct pf_opt_list {
+	size_t n;
+	const char *v[PF_OPT_LIST_MAX];
 };
 
 struct pf_opt {
@@ -54,7 +67,8 @@ struct pf_opt {
 	const char *arg;       /* the value's name in usage lines: "N", "DIR" */
 	const char *what;      /* what a value must be, in the error
 				* "--to 'x' is not WHAT": "a core update number" */
-	long long min, max;    /* PF_OPT_NUMBER: the range accepted */
+	long long min, max;    /* PF_OPT_NUMBER: the range accepted;
+				* PF_OPT_LIST: max is the most values */
 	int value;             /* PF_OPT_SET: what it stores; PF_OPT_STOP: which
 				* stop it is, for the front end */
 	int (*parse)(const char *arg, void *dst); /* PF_OPT_PARSE: 0, or -1 */
@@ -101,7 +115,7 @@ int pf_opts_parse(struct pf_ctx *ctx, const struct pf_cli_table *t, int argc,
 		  char **argv, void *globals, struct pf_cli_args *out);
 
 /* "upgrade [--dry-run] [--to N]": the command, its options (required ones
- * bare, others in brackets) and its operand. Cut to fit SIZE; returns BUF. */
+ * bare, others in brackets, "..." after one that repeats) and its operand. Cut to fit SIZE; returns BUF. */
 const char *pf_opts_synopsis(const struct pf_cmd_spec *c, char *buf, size_t size);
 
 /* "-y, --yes", "--to N": an option as a help line shows it. Returns BUF. */

@@ -57,10 +57,17 @@ $(BUILD)/libpakfire-cli.a: $(CLI_PARTS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libpakfire-cli.a $(BUILD)/libpakfire.a
+# The same for pakfire-repo (tests include "repo/addon-conf.h").
+REPO_PARTS := $(filter-out $(BUILD)/obj/pakfire/repo/main.o,$(REPO_OBJ))
+$(BUILD)/libpakfire-repo.a: $(REPO_PARTS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libpakfire-cli.a $(BUILD)/libpakfire-repo.a \
+		$(BUILD)/libpakfire.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_ALL) -Itests/unit -Ipakfire $(LDFLAGS) -o $@ $< $(BUILD)/libpakfire-cli.a \
-		$(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
+		$(BUILD)/libpakfire-repo.a $(BUILD)/libpakfire.a $(PKG_LIBS) -lcmocka
 
 unit: all $(UNIT_BIN)
 

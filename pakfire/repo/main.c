@@ -15,7 +15,6 @@
 #include "repo.h"
 
 /* Part of the design, not of this tool yet: refused as such, not as a typo. */
-static const struct repo_command cmd_bump = { .spec = { .name = "bump", .planned = true } };
 static const struct repo_command cmd_check = { .spec = { .name = "check", .planned = true } };
 
 static const struct repo_command *const commands[] = {

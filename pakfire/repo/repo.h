@@ -21,10 +21,16 @@ struct repo_command {
 
 extern const struct repo_command cmd_build;
 extern const struct repo_command cmd_publish;
+extern const struct repo_command cmd_bump;
 
 /* A series or arch name: 1..64 bytes of [A-Za-z0-9._-] (as the index allows), not starting with
  * '.' or '-' (it becomes a directory name on the mirrors). */
 bool repo_name_valid(const char *s);
+
+/* PATH and every missing folder above it, 0755 (mkdir -p): a new series'
+ * tree on the mirror. An existing folder is fine; anything else in the way
+ * fails when the caller opens it. */
+int repo_mkdirs(struct pf_ctx *ctx, const char *path);
 
 /* "156.2 MB" (decimal units, like the line that build prints). */
 void repo_format_size(uint64_t bytes, char buf[static 16]);

@@ -1,5 +1,6 @@
 /* Signing the index with GPGME: see sign.h. */
 #include <gpgme.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -84,26 +85,36 @@ static bool key_has_fpr(gpgme_key_t key, const char *fpr)
 	return false;
 }
 
-/* Exactly one signature, made by KEY (its primary key or a signing subkey),
- * detached: anything else is not what the clients will verify. */
-static int check_result(struct pf_ctx *ctx, gpgme_ctx_t g, gpgme_key_t key)
+/* Exactly one detached signature by each of the N KEYS (its primary key or
+ * a signing subkey) and nothing else: anything else is not what the
+ * clients will verify. */
+static int check_result(struct pf_ctx *ctx, gpgme_ctx_t g, gpgme_key_t *keys, size_t n)
 {
 	gpgme_sign_result_t res = gpgme_op_sign_result(g);
-	gpgme_new_signature_t s;
+	size_t count = 0;
 
 	if (!res)
 		return pf_fail(ctx, PF_E_OTHER, "gpgme: no signing result");
 	if (res->invalid_signers)
 		return pf_fail(ctx, PF_E_OTHER, "gpgme: key %s could not sign: %s",
-			       res->invalid_signers->fpr ? res->invalid_signers->fpr : key->fpr,
+			       res->invalid_signers->fpr ? res->invalid_signers->fpr : "(unknown)",
 			       gpgme_strerror(res->invalid_signers->reason));
-	s = res->signatures;
-	if (!s || s->next)
-		return pf_fail(ctx, PF_E_OTHER, "gpgme: expected exactly one signature");
-	if (s->type != GPGME_SIG_MODE_DETACH || !s->fpr || !key_has_fpr(key, s->fpr))
-		return pf_fail(ctx, PF_E_OTHER,
-			       "gpgme: the signature is not a detached one by %s",
-			       key->fpr);
+	for (gpgme_new_signature_t s = res->signatures; s; s = s->next)
+		count++;
+	if (count != n)
+		return pf_fail(ctx, PF_E_OTHER, "gpgme: expected %zu signature%s, got %zu",
+			       n, n == 1 ? "" : "s", count);
+	for (size_t k = 0; k < n; k++) {
+		size_t by_key = 0;
+
+		for (gpgme_new_signature_t s = res->signatures; s; s = s->next)
+			by_key += s->type == GPGME_SIG_MODE_DETACH && s->fpr &&
+				  key_has_fpr(keys[k], s->fpr);
+		if (by_key != 1)
+			return pf_fail(ctx, PF_E_OTHER,
+				       "gpgme: the signature holds %zu detached signatures by %s, not one",
+				       by_key, keys[k]->fpr);
+	}
 	return 0;
 }
 
@@ -129,26 +140,65 @@ static int take_output(struct pf_ctx *ctx, gpgme_data_t out, char **sig,
 	return 0;
 }
 
-int sign_detached(struct pf_ctx *ctx, const char *gnupghome, const char *fpr,
-		  const char *buf, size_t len, char **sig, size_t *sig_len,
-		  char **signer)
+/* "FPR1, FPR2": the primary fingerprints of the N KEYS. */
+static char *signer_list(gpgme_key_t *keys, size_t n)
+{
+	char *list = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&list, &size);
+
+	if (!f)
+		return NULL;
+	for (size_t k = 0; k < n; k++)
+		fprintf(f, "%s%s", k ? ", " : "", keys[k]->fpr);
+	if (fclose(f) != 0) {
+		free(list);
+		return NULL;
+	}
+	return list;
+}
+
+/* The N keys, each a usable primary key, no key twice (two spellings of one
+ * fingerprint would make one signature, not two), each added as a signer. */
+static int add_signers(struct pf_ctx *ctx, gpgme_ctx_t g, const char *home,
+		       const char *const *fprs, size_t n, gpgme_key_t *keys)
+{
+	gpgme_error_t err;
+
+	for (size_t k = 0; k < n; k++) {
+		if (find_key(ctx, g, home, fprs[k], &keys[k]) < 0)
+			return -1;
+		for (size_t j = 0; j < k; j++)
+			if (strcasecmp(keys[j]->fpr, keys[k]->fpr) == 0)
+				return pf_fail(ctx, PF_E_USAGE, "key %s is given twice",
+					       keys[k]->fpr);
+		if ((err = gpgme_signers_add(g, keys[k])))
+			return gpg_fail(ctx, err, "adding a signer");
+	}
+	return 0;
+}
+
+int sign_detached(struct pf_ctx *ctx, const char *gnupghome,
+		  const char *const *fprs, size_t n, const char *buf, size_t len,
+		  char **sig, size_t *sig_len, char **signers)
 {
 	gpgme_ctx_t g = NULL;
-	gpgme_key_t key = NULL;
+	gpgme_key_t *keys = NULL;
 	gpgme_data_t in = NULL, out = NULL;
 	gpgme_error_t err;
 	int r = -1;
 
 	*sig = NULL;
-	*signer = NULL;
+	*signers = NULL;
+	if (n == 0)
+		return pf_fail(ctx, PF_E_USAGE, "no signing key given");
+	keys = calloc(n, sizeof(*keys));
+	if (!keys)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	if (open_gpg(ctx, gnupghome, &g) < 0)
-		return -1;
-	if (find_key(ctx, g, gnupghome, fpr, &key) < 0)
 		goto out;
-	if ((err = gpgme_signers_add(g, key))) {
-		gpg_fail(ctx, err, "adding the signer");
+	if (add_signers(ctx, g, gnupghome, fprs, n, keys) < 0)
 		goto out;
-	}
 	if ((err = gpgme_data_new_from_mem(&in, buf, len, 0)) ||
 	    (err = gpgme_data_new(&out))) {
 		gpg_fail(ctx, err, "data buffer");
@@ -158,13 +208,13 @@ int sign_detached(struct pf_ctx *ctx, const char *gnupghome, const char *fpr,
 		gpg_fail(ctx, err, "signing the index");
 		goto out;
 	}
-	if (check_result(ctx, g, key) < 0)
+	if (check_result(ctx, g, keys, n) < 0)
 		goto out;
 	r = take_output(ctx, out, sig, sig_len);
 	out = NULL; /* released by take_output */
 	if (r == 0) {
-		*signer = strdup(key->fpr);
-		if (!*signer) {
+		*signers = signer_list(keys, n);
+		if (!*signers) {
 			free(*sig);
 			*sig = NULL;
 			r = pf_fail(ctx, PF_E_OTHER, "out of memory");
@@ -175,8 +225,11 @@ out:
 		gpgme_data_release(in);
 	if (out)
 		gpgme_data_release(out);
-	if (key)
-		gpgme_key_unref(key);
-	gpgme_release(g);
+	for (size_t k = 0; keys && k < n; k++)
+		if (keys[k])
+			gpgme_key_unref(keys[k]);
+	free(keys);
+	if (g)
+		gpgme_release(g);
 	return r;
 }

@@ -11,13 +11,17 @@ struct pf_ctx;
  * could pick another key than the one the clients pin. */
 bool sign_fpr_valid(const char *fpr);
 
-/* Sign BUF with the secret key FPR from GNUPGHOME: a binary detached
- * signature in *sig (malloc'd, *sig_len bytes), checked to be exactly one
- * signature by that key. *signer gets the key's primary fingerprint
- * (malloc'd) for the report. No passphrase is asked for: a protected key
- * fails instead of waiting for a pinentry. */
-int sign_detached(struct pf_ctx *ctx, const char *gnupghome, const char *fpr,
-		  const char *buf, size_t len, char **sig, size_t *sig_len,
-		  char **signer);
+/* Sign BUF with each of the N secret keys FPRS from GNUPGHOME: one binary
+ * detached signature in *sig (malloc'd, *sig_len bytes) holding one
+ * signature packet per key (what `gpg --detach-sign` makes with several
+ * --local-user), checked to be exactly one signature by each key and no
+ * other: during a key rotation old and new clients each find the key they
+ * trust. Two fingerprints of one key are refused. *signers gets the keys'
+ * primary fingerprints, ", "-separated in the order given (malloc'd), for
+ * the report. No passphrase is asked for: a protected key fails instead of
+ * waiting for a pinentry. */
+int sign_detached(struct pf_ctx *ctx, const char *gnupghome,
+		  const char *const *fprs, size_t n, const char *buf, size_t len,
+		  char **sig, size_t *sig_len, char **signers);
 
 #endif

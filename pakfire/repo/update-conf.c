@@ -1,7 +1,5 @@
 /* update.conf: see update-conf.h. The syntax is pf_kv_parse's (shared with
  * pakfire.conf); this file only gives the keys their meaning. */
-#include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,31 +8,16 @@
 #include "base/context.h"
 #include "base/error.h"
 #include "base/numbers.h"
+#include "conf-util.h"
 #include "format/kv.h"
-#include "base/path.h"
 #include "repo.h"
 #include "update-conf.h"
-
-/* update.conf is a handful of lines; anything this big is not one. */
-#define UPDATE_CONF_MAX (1024 * 1024)
 
 struct conf_state {
 	struct update_conf *uc;
 	unsigned line_number, line_series, line_summary, line_reboot,
-		line_requires;
+		line_requires, line_switch;
 };
-
-/* Single-valued keys may appear once: a second value would silently win. */
-static int once(struct pf_ctx *ctx, const char *name, unsigned line,
-		const char *key, unsigned *seen)
-{
-	if (*seen)
-		return pf_fail(ctx, PF_E_VERIFY,
-			       "%s line %u: '%s' given twice (first on line %u)",
-			       name, line, key, *seen);
-	*seen = line;
-	return 0;
-}
 
 static int set_number(struct pf_ctx *ctx, const char *name, unsigned line,
 		      const char *key, const char *value, unsigned *out)
@@ -49,40 +32,15 @@ static int set_number(struct pf_ctx *ctx, const char *name, unsigned line,
 	return 0;
 }
 
-static int set_string(struct pf_ctx *ctx, char **out, const char *value)
+/* A series name (it becomes a folder on the mirrors). */
+static int set_series(struct pf_ctx *ctx, const char *name, unsigned line,
+		      const char *key, const char *value, char **out)
 {
-	char *s = strdup(value);
-
-	if (!s)
-		return pf_fail_errno(ctx, PF_E_OTHER, "update.conf");
-	free(*out);
-	*out = s;
-	return 0;
-}
-
-static int add_remove(struct pf_ctx *ctx, const char *name, unsigned line,
-		      struct update_conf *uc, const char *value)
-{
-	const char *why = NULL;
-	char **grown;
-
-	if (!pf_path_valid(value, strlen(value), &why))
-		return pf_fail(ctx, PF_E_VERIFY, "%s line %u: remove '%s': %s",
-			       name, line, value, why ? why : "invalid path");
-	for (size_t i = 0; i < uc->n_removes; i++)
-		if (strcmp(uc->removes[i], value) == 0)
-			return pf_fail(ctx, PF_E_VERIFY,
-				       "%s line %u: remove '%s' given twice",
-				       name, line, value);
-	grown = realloc(uc->removes, (uc->n_removes + 1) * sizeof(*grown));
-	if (!grown)
-		return pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
-	uc->removes = grown;
-	uc->removes[uc->n_removes] = strdup(value);
-	if (!uc->removes[uc->n_removes])
-		return pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
-	uc->n_removes++;
-	return 0;
+	if (!repo_name_valid(value))
+		return pf_fail(ctx, PF_E_VERIFY,
+			       "%s line %u: %s '%s' is not a valid series name",
+			       name, line, key, value);
+	return conf_set_string(ctx, name, out, value);
 }
 
 static int on_key(struct pf_ctx *ctx, const char *name, unsigned line,
@@ -92,48 +50,41 @@ static int on_key(struct pf_ctx *ctx, const char *name, unsigned line,
 	struct update_conf *uc = st->uc;
 
 	if (strcmp(key, "number") == 0) {
-		if (once(ctx, name, line, key, &st->line_number) < 0)
+		if (conf_once(ctx, name, line, key, &st->line_number) < 0)
 			return -1;
 		return set_number(ctx, name, line, key, value, &uc->number);
 	}
 	if (strcmp(key, "requires") == 0) {
-		if (once(ctx, name, line, key, &st->line_requires) < 0)
+		if (conf_once(ctx, name, line, key, &st->line_requires) < 0)
 			return -1;
 		return set_number(ctx, name, line, key, value, &uc->requires);
 	}
 	if (strcmp(key, "series") == 0) {
-		if (once(ctx, name, line, key, &st->line_series) < 0)
+		if (conf_once(ctx, name, line, key, &st->line_series) < 0)
 			return -1;
-		if (!repo_name_valid(value))
-			return pf_fail(ctx, PF_E_VERIFY,
-				       "%s line %u: series '%s' is not a valid series name",
-				       name, line, value);
-		return set_string(ctx, &uc->series, value);
+		return set_series(ctx, name, line, key, value, &uc->series);
+	}
+	if (strcmp(key, "series-switch") == 0) {
+		if (conf_once(ctx, name, line, key, &st->line_switch) < 0)
+			return -1;
+		return set_series(ctx, name, line, key, value, &uc->series_switch);
 	}
 	if (strcmp(key, "summary") == 0) {
-		if (once(ctx, name, line, key, &st->line_summary) < 0)
+		if (conf_once(ctx, name, line, key, &st->line_summary) < 0)
 			return -1;
-		if (value[0] == '\0')
-			return pf_fail(ctx, PF_E_VERIFY, "%s line %u: empty summary",
-				       name, line);
-		return set_string(ctx, &uc->summary, value);
+		return conf_set_string(ctx, name, &uc->summary, value);
 	}
 	if (strcmp(key, "reboot") == 0) {
-		if (once(ctx, name, line, key, &st->line_reboot) < 0)
+		if (conf_once(ctx, name, line, key, &st->line_reboot) < 0)
 			return -1;
-		if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
-			return pf_fail(ctx, PF_E_VERIFY,
-				       "%s line %u: reboot must be yes or no, not '%s'",
-				       name, line, value);
-		uc->reboot = strcmp(value, "yes") == 0;
-		return 0;
+		return conf_set_bool(ctx, name, line, key, value, &uc->reboot);
 	}
 	if (strcmp(key, "remove") == 0)
-		return add_remove(ctx, name, line, uc, value);
+		return conf_add_remove(ctx, name, line, &uc->removes, &uc->n_removes, value);
 	/* Known to the format, not yet to this tool: refuse loudly, because a
-	 * package built without its hook or series switch would look fine and
-	 * do the wrong thing on every appliance. */
-	if (strcmp(key, "hook") == 0 || strcmp(key, "series-switch") == 0)
+	 * package built without its hook would look fine and do the wrong
+	 * thing on every appliance. */
+	if (strcmp(key, "hook") == 0)
 		return pf_fail(ctx, PF_E_VERIFY,
 			       "%s line %u: '%s' is not supported yet by this pakfire-repo",
 			       name, line, key);
@@ -160,27 +111,24 @@ static int check_required(struct pf_ctx *ctx, const struct conf_state *st)
 		return pf_fail(ctx, PF_E_VERIFY,
 			       "%s line %u: requires %u is not below number %u",
 			       uc->file, st->line_requires, uc->requires, uc->number);
+	/* A switch to the series the update is in would move nothing, and a
+	 * client would fetch the same index again as "the next series". */
+	if (uc->series_switch && strcmp(uc->series_switch, uc->series) == 0)
+		return pf_fail(ctx, PF_E_VERIFY,
+			       "%s line %u: series-switch %s is the update's own series",
+			       uc->file, st->line_switch, uc->series_switch);
 	return 0;
 }
 
-int update_conf_load(struct pf_ctx *ctx, const char *dir,
-		     struct update_conf **out)
+int update_conf_parse(struct pf_ctx *ctx, const char *file, const char *buf,
+		      size_t len, struct update_conf **out)
 {
 	struct update_conf *uc = calloc(1, sizeof(*uc));
 	struct conf_state st = { .uc = uc };
-	char *buf = NULL;
-	size_t len = 0;
 	int r = -1;
 
-	if (!uc)
-		return pf_fail_errno(ctx, PF_E_OTHER, "%s/update.conf", dir);
-	if (asprintf(&uc->file, "%s/update.conf", dir) < 0) {
-		uc->file = NULL;
-		pf_fail_errno(ctx, PF_E_OTHER, "%s/update.conf", dir);
-		goto out;
-	}
-	if (pf_read_file_at(AT_FDCWD, uc->file, UPDATE_CONF_MAX, &buf, &len) < 0) {
-		pf_fail_errno(ctx, PF_E_OTHER, "%s", uc->file);
+	if (!uc || !(uc->file = strdup(file))) {
+		pf_fail_errno(ctx, PF_E_OTHER, "%s", file);
 		goto out;
 	}
 	if (pf_kv_parse(ctx, uc->file, buf, len, on_key, &st) < 0)
@@ -193,8 +141,21 @@ int update_conf_load(struct pf_ctx *ctx, const char *dir,
 	uc = NULL;
 	r = 0;
 out:
-	free(buf);
 	update_conf_free(uc);
+	return r;
+}
+
+int update_conf_load(struct pf_ctx *ctx, const char *dir,
+		     struct update_conf **out)
+{
+	char *file = NULL, *buf = NULL;
+	size_t len = 0;
+	int r = -1;
+
+	if (conf_read(ctx, dir, "update.conf", &file, &buf, &len) == 0)
+		r = update_conf_parse(ctx, file, buf, len, out);
+	free(buf);
+	free(file);
 	return r;
 }
 
@@ -206,6 +167,7 @@ void update_conf_free(struct update_conf *uc)
 		free(uc->removes[i]);
 	free(uc->removes);
 	free(uc->series);
+	free(uc->series_switch);
 	free(uc->summary);
 	free(uc->file);
 	free(uc);

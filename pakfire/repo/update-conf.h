@@ -6,10 +6,12 @@
  *   reboot = yes|no         default no
  *   requires = 140          default number - 1
  *   remove = usr/lib/x.so   repeatable: cleanup entries of the manifest
+ *   series-switch = 2.25    applying it moves a system to that series (not
+ *                           the update's own); Series-Switch in the index
  *
  * Any other key is malformed input (PF_E_VERIFY) naming file and line.
- * 'hook' and 'series-switch' are part of the format but this pakfire-repo
- * cannot build them yet, so it refuses them rather than drop them. */
+ * 'hook' is part of the format but this pakfire-repo cannot build hooks
+ * yet, so it refuses them rather than drop them. */
 #ifndef PF_REPO_UPDATE_CONF_H
 #define PF_REPO_UPDATE_CONF_H
 
@@ -23,6 +25,7 @@ struct update_conf {
 	unsigned number;
 	unsigned requires;
 	char *series;
+	char *series_switch; /* or NULL */
 	char *summary;
 	bool reboot;
 	char **removes;    /* in file order */
@@ -32,6 +35,10 @@ struct update_conf {
 /* Read and check DIR/update.conf. On success *out is owned by the caller. */
 int update_conf_load(struct pf_ctx *ctx, const char *dir,
 		     struct update_conf **out);
+
+/* The same for the LEN bytes of BUF, named FILE in messages. */
+int update_conf_parse(struct pf_ctx *ctx, const char *file, const char *buf,
+		      size_t len, struct update_conf **out);
 void update_conf_free(struct update_conf *uc);
 
 #endif

@@ -275,6 +275,8 @@ static void lists(void **state)
 	assert_int_equal(o->keys.n, 0);
 	free(a.opts);
 	refused(ctx, "install", "install: NAME is required");
+	refused(ctx, "install a --key K b --key K", "install: --key 'K' is given twice");
+	refused(ctx, "install a b a", "install: 'a' is given twice");
 	refused(ctx, "install --key A", "install: NAME is required");
 	refused(ctx, "install x --key", "option '--key' needs a value");
 	assert_string_equal(pf_opts_synopsis(&install, syn, sizeof(syn)),

@@ -253,6 +253,14 @@ static int store(struct pf_ctx *ctx, const struct pf_cli_table *t, int cmd,
 
 	switch (o->kind) {
 	case PF_OPT_LIST:
+		/* The same value twice is a typo: a key that would not add a
+		 * second signature, an add-on named twice. */
+		for (size_t i = 0; i < list->n; i++)
+			if (!strcmp(list->v[i], value))
+				return operand ? usage(ctx, t, cmd, "'%s' is given twice",
+						       quoted(value, q, sizeof(q)))
+					       : usage(ctx, t, cmd, "--%s '%s' is given twice", o->name,
+						       quoted(value, q, sizeof(q)));
 		if (!list->v) {
 			if (!lists || !lists->next)
 				return pf_fail(ctx, PF_E_OTHER, "internal: no room for --%s", o->name);

@@ -19,7 +19,8 @@
  * - an option with a value may be given once: a second value would silently
  *   override the first (`publish --key A --key B` signed with B only). An
  *   option that takes several values says so (PF_OPT_LIST) and collects
- *   every one, in order; so may a command's operand (`install NAME...`).
+ *   every one, in order (the same value twice is refused); so may a
+ *   command's operand (`install NAME...`).
  *   Flags may be repeated;
  * - numbers are decimal digits checked against the option's range;
  * - --help and --version (PF_OPT_STOP) end the parse where they stand. */

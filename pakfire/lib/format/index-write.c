@@ -12,8 +12,10 @@
 #include "base/context.h"
 #include "base/error.h"
 #include "base/hash.h"
+#include "base/path.h"
 #include "base/time.h"
 #include "format/index.h"
+#include "format/names.h"
 
 /* A value the writer may emit: present, no control character, no blank at
  * either end (the parser trims), so it reads back unchanged. */
@@ -43,7 +45,13 @@ static int value_ok(struct pf_ctx *ctx, size_t stanza, const char *key,
 static int entry_values_ok(struct pf_ctx *ctx, size_t st, const struct pf_index_entry *e)
 {
 	bool addon = e->type == PF_STANZA_ADDON;
+	const char *why;
+	char q[96];
 
+	/* The parser reads any token; the client's resolver refuses more. */
+	if (addon && e->name && (why = pf_addon_name_problem(e->name)))
+		return pf_fail(ctx, PF_E_VERIFY, "index stanza %zu: Name: add-on name '%s' %s",
+			       st, pf_quote(e->name, strlen(e->name), q, sizeof(q)), why);
 	return value_ok(ctx, st, "Series-Switch", e->series_switch, false) < 0 ||
 	       value_ok(ctx, st, "Name", e->name, addon) < 0 ||
 	       value_ok(ctx, st, "Version", e->version, addon) < 0 ||

@@ -1,0 +1,87 @@
+/* The shared checks of update.conf and addon.conf: see conf-util.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/context.h"
+#include "base/error.h"
+#include "base/path.h"
+#include "conf-util.h"
+
+/* These files are a handful of lines; anything this big is not one. */
+#define CONF_MAX (1024 * 1024)
+
+int conf_once(struct pf_ctx *ctx, const char *name, unsigned line,
+	      const char *key, unsigned *seen)
+{
+	if (*seen)
+		return pf_fail(ctx, PF_E_VERIFY,
+			       "%s line %u: '%s' given twice (first on line %u)",
+			       name, line, key, *seen);
+	*seen = line;
+	return 0;
+}
+
+int conf_set_string(struct pf_ctx *ctx, const char *name, char **out,
+		    const char *value)
+{
+	char *s = strdup(value);
+
+	if (!s)
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
+	free(*out);
+	*out = s;
+	return 0;
+}
+
+int conf_set_bool(struct pf_ctx *ctx, const char *name, unsigned line,
+		  const char *key, const char *value, bool *out)
+{
+	if (strcmp(value, "yes") != 0 && strcmp(value, "no") != 0)
+		return pf_fail(ctx, PF_E_VERIFY,
+			       "%s line %u: %s must be yes or no, not '%s'",
+			       name, line, key, value);
+	*out = strcmp(value, "yes") == 0;
+	return 0;
+}
+
+int conf_add_remove(struct pf_ctx *ctx, const char *name, unsigned line,
+		    char ***removes, size_t *n, const char *value)
+{
+	const char *why = NULL;
+	char **grown;
+
+	if (!pf_path_valid(value, strlen(value), &why))
+		return pf_fail(ctx, PF_E_VERIFY, "%s line %u: remove '%s': %s",
+			       name, line, value, why ? why : "invalid path");
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*removes)[i], value) == 0)
+			return pf_fail(ctx, PF_E_VERIFY,
+				       "%s line %u: remove '%s' given twice",
+				       name, line, value);
+	grown = realloc(*removes, (*n + 1) * sizeof(*grown));
+	if (!grown)
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
+	*removes = grown;
+	grown[*n] = strdup(value);
+	if (!grown[*n])
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
+	(*n)++;
+	return 0;
+}
+
+int conf_read(struct pf_ctx *ctx, const char *dir, const char *base,
+	      char **file, char **buf, size_t *len)
+{
+	*buf = NULL;
+	*len = 0;
+	if (asprintf(file, "%s/%s", dir, base) < 0) {
+		*file = NULL;
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s/%s", dir, base);
+	}
+	if (pf_read_file_at(AT_FDCWD, *file, CONF_MAX, buf, len) < 0)
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s", *file);
+	return 0;
+}

@@ -1,0 +1,36 @@
+/* Inside publish (publish.c, publish-core.c, publish-addons.c,
+ * publish-files.c): the stanzas of the index, each kind found on disk in its
+ * own folder and described from its sources. */
+#ifndef PF_REPO_PUBLISH_PARTS_H
+#define PF_REPO_PUBLISH_PARTS_H
+
+#include "publish.h"
+
+struct pf_index;
+struct pf_index_entry;
+
+/* A new zeroed entry at the end of IDX (a hand-built index: its strings
+ * malloc'd one by one, freed by pf_index_free); NULL after pf_fail. */
+struct pf_index_entry *publish_add_entry(struct pf_ctx *ctx, struct pf_index *idx);
+
+/* Manifest-Size/-SHA256 of DIRFD/MNAME, which must parse (a malformed
+ * manifest would be refused by every client after download), and
+ * Package-Size/-SHA256 of DIRFD/PNAME, streamed. DIR names the folder in
+ * messages. */
+int publish_describe_files(struct pf_ctx *ctx, int dirfd, const char *dir,
+			   const char *mname, const char *pname,
+			   struct pf_index_entry *e);
+
+/* One stanza per REPO/core/core-N.manifest, ascending, from
+ * UPDATES/N/update.conf. A switching update (Series-Switch) must be the
+ * last; with p->switch_to, there must be one, switching there. */
+int publish_core(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
+		 struct pf_index *idx);
+
+/* One stanza per REPO/addons/NAME-VERSION-RELEASE.manifest, sorted by
+ * name, each from the source UPDATES/addons/NAME/addon.conf that builds
+ * that version and release for the series. */
+int publish_addons(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
+		   struct pf_index *idx);
+
+#endif

@@ -308,6 +308,44 @@ test_killed_during_the_crossing_the_next_upgrade_finishes_it() {
 	done
 }
 
+# The new series is signed by a key that only the switching update brings:
+# its index cannot be trusted before that update commits, so the plan
+# covers the chain up to it, says so, and the rest follows in the same run.
+test_new_series_signed_by_a_key_the_switching_update_ships() {
+	ensure_key next
+	local next_fpr=$KEY_FPR key_text
+	key_text=$("$PF_PY3" -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$T/keys/next.asc")
+	series_world
+	# 140 ships the key; 2.25 is signed by it alone
+	"$PF_PY3" - "$T/spec/23.json" "$key_text" <<-'PY'
+	import json, sys
+	spec = json.load(open(sys.argv[1]))
+	spec["core"][1]["files"]["etc/pakfire/keys/next.asc"] = json.loads(sys.argv[2])
+	json.dump(spec, open(sys.argv[1], "w"))
+	PY
+	"$PF_PY3" - "$T/spec/25.json" "$next_fpr" <<-'PY'
+	import json, sys
+	spec = json.load(open(sys.argv[1]))
+	spec["keys"] = [sys.argv[2]]
+	json.dump(spec, open(sys.argv[1], "w"))
+	PY
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/25.json" "$WWW$MIRROR_PATH"
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo
+
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_output_contains "the index of series 2.25 is signed by a key that core 140 brings"
+	assert_output_contains "the rest of the crossing after it commits"
+	assert_db "SELECT series, core FROM system" "2.25|141"
+	same_as 2.25 foo usr/bin/foo
+	same_as 2.25 bar usr/lib/libbar.so.2
+	assert_db "SELECT signer FROM indexes WHERE series = '2.25'" "$next_fpr"
+}
+
 test_switch_to_a_series_the_mirror_does_not_have_changes_nothing() {
 	series_world
 	rm -rf "$WWW$MIRROR_PATH/2.25"

@@ -89,6 +89,26 @@ static int next_index(struct pf_session *s, const struct pf_transaction *t, cons
 	return 0;
 }
 
+/* The index of the system's series: the one `update` kept; fetched now
+ * when there is none yet and the run may write (the system has just
+ * crossed into a series whose index it could not trust before, or a run
+ * was killed right after the switch). */
+static int system_index(struct pf_session *s, const struct pf_system *sys, bool may_fetch,
+			struct pf_index **out)
+{
+	struct pf_stored_index stored;
+	bool found = true;
+
+	if (may_fetch) {
+		if (pf_db_load_index(s->db, sys->series, sys->arch, &stored, &found) < 0)
+			return -1;
+		pf_stored_index_clear(&stored);
+	}
+	if (!found)
+		return pf_index_refresh(s, sys->series, sys->arch, out, NULL);
+	return pf_current_index(s, sys, true, out);
+}
+
 /* The transaction of one round: core chains across series switches, then
  * the add-ons of the series the system ends on. */
 static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opts,
@@ -99,7 +119,7 @@ static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opt
 	const char *next;
 	struct pf_index *idx;
 
-	if (pf_current_index(s, sys, true, &idx) < 0)
+	if (system_index(s, sys, !opts->dry_run, &idx) < 0)
 		return -1;
 	r->idx[r->n_idx++] = idx;
 	if (pf_resolve_upgrade(ctx, idx, t, opts->to) < 0)

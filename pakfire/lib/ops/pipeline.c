@@ -156,8 +156,10 @@ static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run)
 
 		/* Add-ons are all or nothing: what the admin asked for fits,
 		 * or nothing changes. Core updates before one that does not
-		 * fit are applied (they may free the room it needs). */
-		if (dry_run || t->units[k].kind == PF_UNIT_ADDON || k == 0) {
+		 * fit are applied (a cleanup among them may free the room it
+		 * needs); the one that does not fit is refused on fresh
+		 * numbers when its turn comes. */
+		if (dry_run || t->units[k].kind == PF_UNIT_ADDON) {
 			pf_space_refuse(ctx, p, k, pf_transaction_level_before(t, k), dry_run);
 			goto out;
 		}

@@ -206,10 +206,10 @@ test_one_addon_source_two_series_with_their_releases() {
 	[ "$(field "$M/2.23/$ARCH/index" Name=foo Release)" = 1 ] || fail "2.23 does not list foo 1.0-1"
 	[ "$(field "$M/2.25/$ARCH/index" Name=foo Release)" = 2 ] || fail "2.25 does not list foo 1.0-2"
 	[ "$(field "$M/2.25/$ARCH/index" Name=foo Package)" = addons/foo-1.0-2.pak ] || fail "2.25's Package"
-	[ -f "$M/2.23/$ARCH/addons/foo-1.0-1.pak" ] && [ ! -e "$M/2.23/$ARCH/addons/foo-1.0-2.pak" ] ||
-		fail "2.23 holds other files than foo-1.0-1"
-	[ -f "$M/2.25/$ARCH/addons/foo-1.0-2.pak" ] && [ ! -e "$M/2.25/$ARCH/addons/foo-1.0-1.pak" ] ||
-		fail "2.25 holds other files than foo-1.0-2"
+	[ "$(find "$M/2.23/$ARCH/addons" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = \
+		"foo-1.0-1.manifest foo-1.0-1.pak " ] || fail "2.23 holds other files than foo-1.0-1"
+	[ "$(find "$M/2.25/$ARCH/addons" -mindepth 1 -printf '%f\n' | sort | tr '\n' ' ')" = \
+		"foo-1.0-2.manifest foo-1.0-2.pak " ] || fail "2.25 holds other files than foo-1.0-2"
 	assert_index_matches_files "$M/2.23/$ARCH"
 	assert_index_matches_files "$M/2.25/$ARCH"
 	cmp -s "$M/2.23/$ARCH/addons/foo-1.0-1.pak" "$M/2.25/$ARCH/addons/foo-1.0-2.pak" &&
@@ -262,18 +262,22 @@ test_series_switch_goes_into_the_index() {
 }
 
 test_publish_signs_with_every_key() {
+	local old new other
 	mirror
-	make_key old
-	make_key new
-	make_key other
+	ensure_key old
+	old=$KEY_FPR
+	ensure_key new
+	new=$KEY_FPR
+	ensure_key other
+	other=$KEY_FPR
 	src_update 139 2.23
 	build_core 139 2.23
 	run pakfire_repo publish --repo "$M/2.23/$ARCH" --updates "$SRC/updates" --series 2.23 \
-		--arch "$ARCH" --key "$FPR_old" --gnupghome "$G" --key "$FPR_new"
+		--arch "$ARCH" --key "$old" --gnupghome "$G" --key "$new"
 	assert_exit 0
-	assert_output_contains "signed by $FPR_old, $FPR_new"
+	assert_output_contains "signed by $old, $new"
 	local want
-	want=$(printf '%s\n' "$FPR_old" "$FPR_new" | sort | tr '\n' ' ')
+	want=$(printf '%s\n' "$old" "$new" | sort | tr '\n' ' ')
 	# one detached signature holding a good signature by each key
 	gpg_verify "$M/2.23/$ARCH/index" "$M/2.23/$ARCH/index.sig" old new
 	[ "$GOODSIG" = "$want" ] || fail "good signatures by: $GOODSIG; expected $want"
@@ -281,19 +285,19 @@ test_publish_signs_with_every_key() {
 	[ "$(grep -c '^\[GNUPG:\] NEWSIG' "$T/state/verify")" = 2 ] || fail "not exactly two signatures"
 	# a client that knows only one of the keys finds its signature
 	gpg_verify "$M/2.23/$ARCH/index" "$M/2.23/$ARCH/index.sig" new
-	[ "$GOODSIG" = "$FPR_new " ] || fail "with the new key alone: $GOODSIG"
+	[ "$GOODSIG" = "$new " ] || fail "with the new key alone: $GOODSIG"
 	# a key given twice is refused, and so is a key without its secret
 	remember_mirror
 	run pakfire_repo publish --repo "$M/2.23/$ARCH" --updates "$SRC/updates" --series 2.23 \
-		--arch "$ARCH" --key "$FPR_old" --gnupghome "$G" --key "$FPR_old"
+		--arch "$ARCH" --key "$old" --gnupghome "$G" --key "$old"
 	assert_exit 2
-	assert_repo_error "--key '$FPR_old' is given twice"
-	gpg --homedir "$G" --batch --yes --delete-secret-keys "$FPR_other" 2>/dev/null ||
+	assert_repo_error "--key '$old' is given twice"
+	gpg --homedir "$G" --batch --yes --delete-secret-keys "$other" 2>/dev/null ||
 		fail "could not delete the secret key of 'other'"
 	run pakfire_repo publish --repo "$M/2.23/$ARCH" --updates "$SRC/updates" --series 2.23 \
-		--arch "$ARCH" --key "$FPR_old" --gnupghome "$G" --key "$FPR_other"
+		--arch "$ARCH" --key "$old" --gnupghome "$G" --key "$other"
 	assert_exit 1
-	assert_repo_error "no secret key $FPR_other"
+	assert_repo_error "no secret key $other"
 	assert_mirror_unchanged
 }
 
@@ -310,8 +314,8 @@ test_publish_into_a_folder_that_does_not_exist() {
 		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G"
 	assert_exit 0
 	assert_stderr_contains "has no core-N.manifest"
-	[ -s "$M/new/series/2.23/$ARCH/index" ] && [ -s "$M/new/series/2.23/$ARCH/index.sig" ] ||
-		fail "no index and index.sig in the new folder"
+	[ -s "$M/new/series/2.23/$ARCH/index" ] || fail "no index in the new folder"
+	[ -s "$M/new/series/2.23/$ARCH/index.sig" ] || fail "no index.sig in the new folder"
 	gpg_verify "$M/new/series/2.23/$ARCH/index" "$M/new/series/2.23/$ARCH/index.sig" signer
 	[ "$GOODSIG" = "$KEY_FPR " ] || fail "the new index's signature: $GOODSIG"
 	[ "$(field "$M/new/series/2.23/$ARCH/index" - Revision)" = 1 ] || fail "the first revision is not 1"
@@ -351,7 +355,8 @@ test_bump_closes_the_series_once_it_holds_the_switching_update() {
 	assert_index_matches_files "$M/2.23/$ARCH"
 	gpg_verify "$idx" "$idx.sig" signer
 	[ "$GOODSIG" = "$KEY_FPR " ] || fail "2.23's new index is not signed: $GOODSIG"
-	[ -d "$M/2.25/$ARCH/core" ] && [ -d "$M/2.25/$ARCH/addons" ] || fail "2.25's tree was not made"
+	[ -d "$M/2.25/$ARCH/core" ] || fail "2.25's core folder was not made"
+	[ -d "$M/2.25/$ARCH/addons" ] || fail "2.25's addons folder was not made"
 	# the new series is built and published into that tree
 	src_update 141 2.25 "requires = 140"
 	build_core 141 2.25

@@ -154,7 +154,7 @@ out:
 const struct repo_command cmd_bump = {
 	.spec = {
 		.name = "bump",
-		.summary = "close a series (Successor, signed) once it holds the switching update, and make the new one's tree",
+		.summary = "close a series for a toolchain bump (Successor), make the new one's tree",
 		.opts = options, .opts_size = sizeof(struct bump_opts),
 	},
 	.run = run,

@@ -8,6 +8,7 @@
 #include "base/context.h"
 #include "format/index.h"
 #include "format/manifest.h"
+#include "format/names.h"
 #include "resolve/transaction.h"
 
 struct pf_transaction *pf_transaction_new(struct pf_ctx *ctx, const char *series,
@@ -93,20 +94,11 @@ bool pf_unit_may_remove(const struct pf_unit *u, const char *owner)
 	return !strcmp(owner, u->id);
 }
 
-/* An add-on's name becomes part of file names beside its targets
- * (".pakfire-NAME-I", ".pakfire-old-NAME-I"): nothing but [A-Za-z0-9._+-],
- * not starting with a dot, and never a name another unit's staged files
- * could carry: a core unit's id, "old-..." (a backup's prefix), or digits
- * alone (the tag of a journal row left by the pakfire before units). */
+/* An add-on's name becomes part of file names beside its targets: the
+ * rule is the one pakfire-repo publishes by (format/names.h). */
 bool pf_addon_name_ok(const char *name)
 {
-	if (!name[0] || name[0] == '.' || !strncmp(name, "core-", 5) || !strncmp(name, "old-", 4) ||
-	    strspn(name, "0123456789") == strlen(name))
-		return false;
-	for (const char *p = name; *p; p++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", *p))
-			return false;
-	return strlen(name) < PF_UNIT_ID_MAX;
+	return !pf_addon_name_problem(name);
 }
 
 int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,

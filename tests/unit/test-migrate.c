@@ -237,7 +237,7 @@ static void v3_database_moves_to_units(void **state)
 	/* Under the lock, it is migrated. */
 	assert_int_equal(pf_db_open(f->ctx, "/pakfire.db", PF_DB_MIGRATE, &db), 0);
 	assert_false(pf_db_outdated(db));
-	scalar(db, path, "PRAGMA user_version", "4");
+	scalar(db, path, "PRAGMA user_version", "5");
 	assert_int_equal(pf_db_get_system(db, &sys), 0);
 	assert_int_equal(sys.core, 139);
 	/* Owned files: by the unit now, everything else as it was. */

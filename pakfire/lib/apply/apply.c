@@ -287,7 +287,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 	};
 	const struct pf_unit_record rec = {
 		.id = u->id, .kind = u->kind == PF_UNIT_CORE ? "core" : "addon",
-		.number = u->number, .version = u->version, .series = u->series,
+		.number = u->number, .version = u->version[0] ? u->version : NULL, .series = u->series,
 		.series_switch = u->entry ? u->entry->series_switch : NULL,
 		.removing = u->op == PF_UNIT_REMOVE, .reason = u->reason,
 		.depends = u->entry ? u->entry->depends : NULL,

@@ -45,7 +45,7 @@ void pf_transaction_free(struct pf_transaction *t)
 struct pf_unit_ref pf_unit_ref_of(const struct pf_unit *u)
 {
 	return (struct pf_unit_ref){
-		.id = u->id, .number = u->number, .version = u->version, .series = u->series,
+		.id = u->id, .number = u->number, .version = u->version[0] ? u->version : NULL, .series = u->series,
 		.removing = u->op == PF_UNIT_REMOVE,
 	};
 }
@@ -120,14 +120,12 @@ int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 		pf_unit_core_id(u->id, e->number);
 	} else {
 		u->kind = PF_UNIT_ADDON;
-		u->version = e->version;
 		if (!e->name || !pf_addon_name_ok(e->name))
 			return pf_fail(ctx, PF_E_VERIFY, "index: add-on name '%s' is not a valid name",
 				       e->name ? e->name : "");
 		snprintf(u->id, sizeof(u->id), "%s", e->name);
-		snprintf(u->version_buf, sizeof(u->version_buf), "%s-%s", e->version ? e->version : "",
+		snprintf(u->version, sizeof(u->version), "%s-%s", e->version ? e->version : "",
 			 e->release ? e->release : "");
-		u->version = u->version_buf;
 		u->reason = "explicit";
 	}
 	t->n++;
@@ -147,7 +145,7 @@ int pf_transaction_add_removal(struct pf_ctx *ctx, struct pf_transaction *t, con
 	if (u->kind != PF_UNIT_ADDON || !pf_addon_name_ok(name))
 		return pf_fail(ctx, PF_E_USAGE, "'%s' is not the name of an add-on", name);
 	u->op = PF_UNIT_REMOVE;
-	u->version = version;
+	snprintf(u->version, sizeof(u->version), "%s", version);
 	u->series = series;
 	t->n++;
 	return 0;

@@ -35,13 +35,13 @@ struct pf_unit {
 	char id[PF_UNIT_ID_MAX];
 	enum pf_unit_op op;
 	unsigned number;          /* core: its number; add-on: 0 */
-	const char *version;      /* add-on: Version-Release; NULL for core */
+	char version[128];        /* add-on: Version-Release; "" for core (a
+				   * copy: the units array moves as it grows) */
 	const char *series;       /* the series whose signed index lists it (a
 				   * removal: the one it was installed from) */
 	const struct pf_index_entry *entry; /* that index's stanza (NULL for a
 					     * removal) */
 	const char *reason;       /* add-on: "explicit" or "dependency" */
-	char version_buf[128];    /* Version-Release, when made from an entry */
 
 	/* Filled by fetch: the manifest bytes whose size and hash the index
 	 * signs, parsed; the package when it is already verified in the
@@ -71,8 +71,8 @@ void pf_transaction_free(struct pf_transaction *t);
 int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 		       const struct pf_index_entry *e, const char *series);
 
-/* Append the removal of installed add-on NAME (VERSION, from SERIES: the
- * strings must outlive T). Its manifest (a `remove` entry per path it
+/* Append the removal of installed add-on NAME (VERSION, from SERIES: that
+ * string must outlive T). Its manifest (a `remove` entry per path it
  * owns) is the operation's to fill. */
 int pf_transaction_add_removal(struct pf_ctx *ctx, struct pf_transaction *t, const char *name,
 			       const char *version, const char *series);

@@ -364,6 +364,8 @@ static int store_all(struct pf_ctx *ctx, const struct pf_cli_table *t, int argc,
 			return -1;
 		*seen |= bit;
 	}
+	if (c->operand && c->operand->required && !operand_seen)
+		return usage(ctx, t, cmd, "%s is required", c->operand->arg);
 	return check_required(ctx, t, cmd, seen_cmd);
 }
 
@@ -417,7 +419,8 @@ const char *pf_opts_synopsis(const struct pf_cmd_spec *c, char *buf, size_t size
 	}
 	if (c->operand) {
 		used = strlen(buf);
-		snprintf(buf + used, size - used, " [%s]", c->operand->arg);
+		snprintf(buf + used, size - used, c->operand->required ? " %s" : " [%s]",
+			 c->operand->arg);
 	}
 	return buf;
 }

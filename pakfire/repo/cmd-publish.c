@@ -25,6 +25,7 @@
 #include "format/manifest.h"
 #include "outfile.h"
 #include "base/path.h"
+#include "check.h"
 #include "repo.h"
 #include "sign.h"
 #include "update-conf.h"
@@ -494,6 +495,7 @@ static int run(struct pf_ctx *ctx, void *opts)
 	    open_dirs(ctx, o, &repofd, &corefd, &coredir) < 0 ||
 	    make_index(ctx, o, repofd, corefd, coredir, &idx) < 0 ||
 	    pf_index_write(ctx, idx, &buf, &len) < 0 || /* parses it back too */
+	    repo_check_before_signing(ctx, o->repo, repofd, idx) < 0 || /* check.h */
 	    sign_detached(ctx, o->gnupghome, o->key, buf, len, &sig, &sig_len,
 			  &signer) < 0 ||
 	    write_index(ctx, repofd, o->repo, buf, len, sig, sig_len) < 0)

@@ -16,7 +16,6 @@
 
 /* Part of the design, not of this tool yet: refused as such, not as a typo. */
 static const struct repo_command cmd_bump = { .spec = { .name = "bump", .planned = true } };
-static const struct repo_command cmd_check = { .spec = { .name = "check", .planned = true } };
 
 static const struct repo_command *const commands[] = {
 	&cmd_build, &cmd_publish, &cmd_bump, &cmd_check,

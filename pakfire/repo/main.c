@@ -93,7 +93,7 @@ static void usage(FILE *f)
 		pf_opts_synopsis(c, syn, sizeof(syn));
 		print_wrapped(f, first, 10, syn + strlen(c->name));
 	}
-	fputs("\nexit status: 0 ok, 1 error, 2 usage, 4 malformed input.\n"
+	fputs("\nexit status: 0 ok, 1 error, 2 usage, 4 malformed input or a failed check.\n"
 	      "'pakfire-repo COMMAND --help' lists a command's options; see pakfire-repo(1).\n", f);
 }
 

@@ -6,10 +6,12 @@
  * reverse) would be worse than none. It works in a root: the keys folder
  * and the private GnuPG home live inside it. So the keys given are copied
  * into a throwaway root (a folder of its own under $TMPDIR, made with
- * mkdtemp and removed afterwards), whose home then holds exactly them. */
+ * mkdtemp and removed afterwards), whose home then holds exactly them.
+ * Then every signature is looked at in that home (check_each). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <gpgme.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,9 @@
 #include "verify/signature.h"
 
 #define KEY_MAX (1024 * 1024)
+/* Where the client keeps its private GnuPG home inside a root (DESIGN.md,
+ * docs/formats.md). */
+#define HOME_IN_ROOT "var/lib/pakfire/gnupg"
 
 /* Copy the key file NAME of DIRFD (named LABEL in messages) into the
  * keys folder KEYSFD as AS. */
@@ -131,11 +136,61 @@ out:
 	return r;
 }
 
+/* Every signature of SIG, judged in the home that the client's check has
+ * just built (it holds exactly the keys given, trusted). The client needs
+ * one good signature by a trusted key; a maintainer wants no other to be
+ * wrong: a signature that does not match the index is an error whoever
+ * made it. One by a key that was not given cannot be judged here (during
+ * a key rotation, give both keys): a warning. */
+static int check_each(struct repo_check *c, const char *home, const char *what,
+		      const char *data, size_t len, const char *sig, size_t sig_len)
+{
+	gpgme_ctx_t g = NULL;
+	gpgme_data_t dsig = NULL, dtext = NULL;
+	gpgme_verify_result_t res;
+	gpgme_error_t err;
+	int r = -1;
+
+	gpgme_check_version(NULL);
+	err = gpgme_new(&g);
+	if (!err)
+		err = gpgme_set_protocol(g, GPGME_PROTOCOL_OpenPGP);
+	if (!err)
+		err = gpgme_ctx_set_engine_info(g, GPGME_PROTOCOL_OpenPGP, NULL, home);
+	if (!err)
+		err = gpgme_data_new_from_mem(&dsig, sig, sig_len, 0);
+	if (!err)
+		err = gpgme_data_new_from_mem(&dtext, data, len, 0);
+	if (!err)
+		err = gpgme_op_verify(g, dsig, dtext, NULL);
+	if (err) {
+		pf_fail(c->ctx, PF_E_OTHER, "GnuPG: %s.sig: %s", what, gpgme_strerror(err));
+		goto out;
+	}
+	res = gpgme_op_verify_result(g);
+	for (gpgme_signature_t s = res ? res->signatures : NULL; s; s = s->next) {
+		const char *by = s->fpr ? s->fpr : "an unknown key";
+
+		if (gpgme_err_code(s->status) == GPG_ERR_NO_PUBKEY)
+			check_warning(c, "%s.sig: the signature by %s, a key not given, was not checked",
+				      what, by);
+		else if (gpgme_err_code(s->status) != GPG_ERR_NO_ERROR)
+			check_error(c, "%s.sig: the signature by %s is not good (%s)", what, by,
+				    gpgme_strerror(s->status));
+	}
+	r = 0;
+out:
+	gpgme_data_release(dsig);
+	gpgme_data_release(dtext);
+	gpgme_release(g);
+	return r;
+}
+
 int check_signature(struct repo_check *c, const struct check_keys *keys,
 		    const char *data, size_t len, const char *sig, size_t sig_len)
 {
 	const char *base = getenv("TMPDIR");
-	char tmp[PATH_MAX / 2], what[PATH_MAX], signer[PF_FPR_MAX];
+	char tmp[PATH_MAX / 2], what[PATH_MAX], signer[PF_FPR_MAX], home[PATH_MAX];
 	struct pf_ctx *vctx = pf_ctx_new();
 	int r = -1;
 
@@ -156,7 +211,8 @@ int check_signature(struct repo_check *c, const struct check_keys *keys,
 	snprintf(what, sizeof(what), "%s/index", c->repo);
 	if (pf_verify_signature(vctx, "/keys", what, data, len, sig, sig_len, signer) == 0) {
 		pf_debug(c->ctx, "%s: signed by %s", what, signer);
-		r = 0;
+		snprintf(home, sizeof(home), "%s/%s", tmp, HOME_IN_ROOT);
+		r = check_each(c, home, what, data, len, sig, sig_len);
 	} else if (pf_error_class(vctx) == PF_E_VERIFY) {
 		check_error(c, "%s", pf_error_message(vctx));
 		r = 0;

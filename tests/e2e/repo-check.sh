@@ -243,6 +243,43 @@ test_signature_by_an_unknown_key() {
 	assert_clean
 }
 
+# sign_with NAME FILE OUT: a binary detached signature of FILE by key NAME.
+sign_with() {
+	ensure_key "$1"
+	must gpg --homedir "$G" --batch --yes --local-user "$KEY_FPR" --detach-sign --output "$3" "$2"
+}
+
+test_every_signature_must_be_good() {
+	# a good signature by the signer, and one by "other" over other bytes:
+	# a client accepts the first and would not look further; check
+	# refuses the index whoever made the bad one
+	repo_mini 139
+	make_key other
+	printf 'other bytes\n' >"$T/other"
+	sign_with other "$T/other" "$T/other.sig"
+	cat "$T/other.sig" >>"$REPO/index.sig"
+	run pakfire_repo check "$REPO" --keys "$T/keys"
+	assert_failed "$REPO"
+	assert_error "$REPO/index.sig: the signature by" "is not good (Bad signature)"
+	assert_errors 1
+}
+
+test_signature_by_a_key_not_given_beside_a_good_one() {
+	# the overlap of a key rotation: signed by the old and the new key,
+	# checked with the old one only
+	repo_mini 139
+	sign_with newkey "$REPO/index" "$T/new.sig"
+	cat "$T/new.sig" >>"$REPO/index.sig"
+	check "$REPO"
+	assert_exit 0
+	assert_output_contains "warning: $REPO/index.sig: the signature by"
+	assert_output_contains "a key not given, was not checked"
+	assert_output_contains "no errors, 1 warning"
+	run pakfire_repo check "$REPO" --keys "$T/keys"
+	assert_clean
+	assert_output_contains "no errors, 0 warnings"
+}
+
 # --- time and series --------------------------------------------------------
 
 test_valid_until_near_is_a_warning_passed_an_error() {

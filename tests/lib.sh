@@ -836,15 +836,52 @@ repo_publish() {
 
 # hostile_pak N [craft-pak options]: replace $REPO/core/core-N.pak by one that
 # tests/craft-pak.py builds from the published manifest and $SRC/buildroot-N
-# with the given changes, then republish with the trusted key, so that the
-# index's size and hash match the hostile package.
+# with the given changes, then sign an index whose sizes and hashes match
+# the hostile package and its manifest (index_resign: pakfire-repo publish
+# refuses to sign a package that is not what its manifest says).
 hostile_pak() {
 	local n=$1
 	shift
 	must python3 "$CRAFT_PAK" --manifest "$REPO/core/core-$n.manifest" \
 		--root "$SRC/buildroot-$n" --out "$SRC/core-$n.pak" "$@"
 	mv -f "$SRC/core-$n.pak" "$REPO/core/core-$n.pak"
-	repo_publish
+	index_resign "core/core-$n.manifest" "core/core-$n.pak"
+}
+
+# index_resign FILE...: $REPO/index as a careless maintainer's own tool
+# would write it: the Size and SHA256 lines of each FILE (a path of the
+# index, e.g. core/core-140.pak) taken from the file as it is now, the
+# Revision one up (REPO_REVISION), signed by $REPO_KEY with gpg. No check
+# is made: for repositories that pakfire-repo publish would refuse.
+index_resign() {
+	local revision=$((${REPO_REVISION:-9} + 1))
+	ensure_key "${REPO_KEY:-signer}"
+	must python3 - "$REPO" "$revision" "$@" <<-'EOF'
+		import hashlib, os, re, sys
+		repo, revision, files = sys.argv[1], sys.argv[2], sys.argv[3:]
+		path = os.path.join(repo, "index")
+		stanzas = open(path).read().rstrip("\n").split("\n\n")
+		stanzas[0] = re.sub(r"(?m)^Revision: .*$", "Revision: " + revision, stanzas[0])
+		for rel in files:
+		    data = open(os.path.join(repo, rel), "rb").read()
+		    hits = 0
+		    for i, st in enumerate(stanzas):
+		        for key in ("Manifest", "Package"):
+		            if re.search(r"(?m)^%s: %s$" % (key, re.escape(rel)), st):
+		                st = re.sub(r"(?m)^%s-Size: .*$" % key, "%s-Size: %d" % (key, len(data)), st)
+		                st = re.sub(r"(?m)^%s-SHA256: .*$" % key,
+		                            "%s-SHA256: %s" % (key, hashlib.sha256(data).hexdigest()), st)
+		                hits += 1
+		        stanzas[i] = st
+		    if hits != 1:
+		        sys.exit("index_resign: %s is listed %d times in %s" % (rel, hits, path))
+		open(path + ".new", "w").write("\n\n".join(stanzas) + "\n")
+		os.rename(path + ".new", path)
+	EOF
+	rm -f "$REPO/index.sig"
+	must gpg --homedir "$G" --batch --yes --local-user "$KEY_FPR" --detach-sign \
+		--output "$REPO/index.sig" "$REPO/index"
+	REPO_REVISION=$revision
 }
 
 # flip_byte FILE: replace FILE by a copy with its middle byte inverted.

@@ -15,7 +15,6 @@
 #include "repo.h"
 
 /* Part of the design, not of this tool yet: refused as such, not as a typo. */
-static const struct repo_command cmd_check = { .spec = { .name = "check", .planned = true } };
 
 static const struct repo_command *const commands[] = {
 	&cmd_build, &cmd_publish, &cmd_bump, &cmd_check,
@@ -93,7 +92,7 @@ static void usage(FILE *f)
 		pf_opts_synopsis(c, syn, sizeof(syn));
 		print_wrapped(f, first, 10, syn + strlen(c->name));
 	}
-	fputs("\nexit status: 0 ok, 1 error, 2 usage, 4 malformed input.\n"
+	fputs("\nexit status: 0 ok, 1 error, 2 usage, 4 malformed input or a failed check.\n"
 	      "'pakfire-repo COMMAND --help' lists a command's options; see pakfire-repo(1).\n", f);
 }
 

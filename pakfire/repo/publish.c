@@ -16,6 +16,7 @@
 #include "base/event.h"
 #include "base/path.h"
 #include "format/index.h"
+#include "check.h"
 #include "outfile.h"
 #include "publish-parts.h"
 #include "repo.h"
@@ -242,9 +243,10 @@ int publish_series(struct pf_ctx *ctx, const struct publish_params *p)
 	    pf_index_write(ctx, idx, &buf, &len) < 0) /* parses it back too */
 		goto out;
 	/* What is about to be signed is complete here (idx, and the files
-	 * under p->repo it describes): the place for the checks of a whole
-	 * repository that refuse to sign a broken one (`pakfire-repo check`). */
-	if (sign_detached(ctx, p->gnupghome, p->keys->v, p->keys->n, buf, len, &sig,
+	 * under p->repo it describes): the checks of `pakfire-repo check`
+	 * refuse to sign a broken repository (publish and bump alike). */
+	if (repo_check_before_signing(ctx, p->repo, repofd, idx) < 0 ||
+	    sign_detached(ctx, p->gnupghome, p->keys->v, p->keys->n, buf, len, &sig,
 			  &sig_len, &signers) < 0 ||
 	    write_index(ctx, repofd, p->repo, buf, len, sig, sig_len) < 0)
 		goto out;

@@ -22,6 +22,7 @@ struct repo_command {
 extern const struct repo_command cmd_build;
 extern const struct repo_command cmd_publish;
 extern const struct repo_command cmd_bump;
+extern const struct repo_command cmd_check;
 
 /* A series or arch name: 1..64 bytes of [A-Za-z0-9._-] (as the index allows), not starting with
  * '.' or '-' (it becomes a directory name on the mirrors). */

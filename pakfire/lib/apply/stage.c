@@ -330,91 +330,17 @@ static int stage_dir(struct stage *st, const struct pf_entry *e)
 /* Check one archive header against the manifest; stage what it carries. */
 static int stage_member(struct stage *st, struct archive *a, struct archive_entry *ae)
 {
-	const char *name = archive_entry_pathname(ae);
-	mode_t type = archive_entry_filetype(ae);
-	const struct pf_entry *e;
+	const struct pf_entry *e = pf_pak_member(st->ctx, st->pak, st->m, ae, st->seen);
 	struct staged *it;
-	char dir[PATH_MAX];
-	size_t idx, len;
 
-	if (!name)
-		return pf_fail(st->ctx, PF_E_VERIFY, "%s: a member without a name", st->pak);
-	/* tar writes directories as "name/"; the manifest says "name". */
-	len = strlen(name);
-	if (type == AE_IFDIR && len > 1 && len < sizeof(dir) && name[len - 1] == '/') {
-		memcpy(dir, name, len - 1);
-		dir[len - 1] = '\0';
-		name = dir;
-	}
-	e = pf_manifest_find(st->m, name);
 	if (!e)
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "is not in the manifest");
-	idx = (size_t)(e - st->m->entries);
-	if (st->seen[idx])
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "appears twice");
-	st->seen[idx] = true;
-	if (archive_entry_hardlink(ae))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name, "is a hard link");
-	if ((e->type == PF_ENTRY_FILE && type != AE_IFREG) ||
-	    (e->type == PF_ENTRY_DIR && type != AE_IFDIR) ||
-	    (e->type == PF_ENTRY_SYMLINK && type != AE_IFLNK))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   e->type == PF_ENTRY_FILE ? "is not a regular file as its manifest says" :
-				   e->type == PF_ENTRY_DIR ? "is not a directory as its manifest says" :
-				   "is not a symlink as its manifest says");
-	if (e->type != PF_ENTRY_SYMLINK &&
-	    (mode_t)(archive_entry_perm(ae) & 07777) != e->mode)
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   "has another mode than its manifest says");
-	if (e->type != PF_ENTRY_SYMLINK &&
-	    (archive_entry_uid(ae) != (la_int64_t)e->uid || archive_entry_gid(ae) != (la_int64_t)e->gid))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   "has another owner than its manifest says");
-	if (e->type == PF_ENTRY_FILE &&
-	    (!archive_entry_size_is_set(ae) || (uint64_t)archive_entry_size(ae) != e->size))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   "has another size than its manifest says");
-	if (e->type == PF_ENTRY_SYMLINK &&
-	    (!archive_entry_symlink(ae) || strcmp(archive_entry_symlink(ae), e->target)))
-		return quoted_fail(st->ctx, PF_E_VERIFY, st->pak, name,
-				   "points elsewhere than its manifest says");
-
+		return -1;
 	if (e->type == PF_ENTRY_DIR)
 		return stage_dir(st, e);
 	it = &st->items[st->n_items++];
 	it->e = e;
-	return e->type == PF_ENTRY_FILE ? stage_file(st, a, it, idx) : stage_symlink(st, it, idx);
-}
-
-/* The first member must be the manifest, byte for byte the verified one. */
-static int check_manifest_member(struct stage *st, struct archive *a, struct archive_entry *ae,
-				 const char *manifest, size_t len)
-{
-	const char *name = archive_entry_pathname(ae);
-	size_t got = 0;
-
-	if (!name || strcmp(name, PF_PAK_MANIFEST) || archive_entry_filetype(ae) != AE_IFREG)
-		return pf_fail(st->ctx, PF_E_VERIFY, "%s: first member is not %s", st->pak,
-			       PF_PAK_MANIFEST);
-	if (!archive_entry_size_is_set(ae) || (uint64_t)archive_entry_size(ae) != len)
-		return pf_fail(st->ctx, PF_E_VERIFY,
-			       "%s: %s differs from the published manifest (size)", st->pak,
-			       PF_PAK_MANIFEST);
-	for (;;) {
-		la_ssize_t n = archive_read_data(a, st->buf, IO_BUF);
-
-		if (n == 0)
-			break;
-		if (n < 0)
-			return pf_fail(st->ctx, PF_E_VERIFY, "%s: %s", st->pak, archive_error_string(a));
-		if ((size_t)n > len - got || memcmp(st->buf, manifest + got, (size_t)n))
-			return pf_fail(st->ctx, PF_E_VERIFY,
-				       "%s: %s differs from the published manifest", st->pak,
-				       PF_PAK_MANIFEST);
-		got += (size_t)n;
-	}
-	return got == len ? 0 : pf_fail(st->ctx, PF_E_VERIFY,
-					 "%s: %s is truncated", st->pak, PF_PAK_MANIFEST);
+	return e->type == PF_ENTRY_FILE ? stage_file(st, a, it, (size_t)(e - st->m->entries))
+					: stage_symlink(st, it, (size_t)(e - st->m->entries));
 }
 
 int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t len)
@@ -437,7 +363,8 @@ int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t 
 				strsignal(pf_interrupted(st->ctx)), st->label);
 			goto out;
 		}
-		if (first ? check_manifest_member(st, a, ae, manifest, len) < 0
+		if (first ? pf_pak_check_manifest(st->ctx, st->pak, a, ae, manifest, len,
+						  st->buf, IO_BUF) < 0
 			  : stage_member(st, a, ae) < 0)
 			goto out;
 		first = false;
@@ -451,15 +378,8 @@ int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t 
 		pf_fail(st->ctx, PF_E_VERIFY, "%s: empty package", st->pak);
 		goto out;
 	}
-	for (size_t i = 0; i < st->m->n; i++) {
-		enum pf_entry_type t = st->m->entries[i].type;
-
-		if ((t == PF_ENTRY_FILE || t == PF_ENTRY_DIR || t == PF_ENTRY_SYMLINK) && !st->seen[i]) {
-			quoted_fail(st->ctx, PF_E_VERIFY, st->pak, st->m->entries[i].path,
-				    "is in the manifest but missing from the package");
-			goto out;
-		}
-	}
+	if (pf_pak_complete(st->ctx, st->pak, st->m, st->seen) < 0)
+		goto out;
 	if (pf_hashq_finish(st->ctx, st->hq, &bad) < 0)
 		goto out;
 	if (bad != PF_HASHQ_NONE) {

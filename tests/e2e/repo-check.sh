@@ -1,0 +1,364 @@
+#!/usr/bin/env bash
+# pakfire-repo check: the lint of a published series folder finds, one line
+# each, what clients would refuse or what cannot hold (a wrong hash, a missing
+# file, a gap in the core chain, a Depends that names nothing, a path shipped
+# by two packages, a package swapped for another update's, a bad or foreign
+# signature, an index about to expire or expired, a Successor pointing
+# nowhere), and passes on good repositories: published by pakfire-repo, or
+# crafted by another program from the formats (../shared/contract/craft.py).
+# publish runs the same checks before signing and refuses a broken folder.
+# shellcheck source=tests/lib.sh disable=SC2034
+. "$(dirname "$0")/../lib.sh"
+
+CRAFT=$PF_TOP/../shared/contract/craft.py
+
+# check DIR [OPTIONS]: pakfire-repo check of DIR against the signer's key.
+check() {
+	local dir=$1
+	shift
+	run pakfire_repo check "$dir" --key "$T/keys/signer.asc" "$@"
+}
+
+# assert_errors N: the last check printed N error lines.
+assert_errors() {
+	local n
+	n=$(grep -c '^error: ' "$RUN_OUT" || true)
+	[ "$n" = "$1" ] || fail "expected $1 error line(s), got $n: $RUN_CMD"
+}
+
+# assert_error TEXT...: one error line holds every TEXT (fixed strings).
+assert_error() {
+	local lines k
+	lines=$(grep '^error: ' "$RUN_OUT" || true)
+	for k in "$@"; do
+		lines=$(grep -F -- "$k" <<<"$lines" || true)
+	done
+	[ -n "$lines" ] || fail "no error line mentions: $*: $RUN_CMD"
+}
+
+# assert_failed: exit 4 and the summary on stderr, after error lines.
+assert_failed() {
+	assert_exit 4
+	assert_stderr_contains "pakfire-repo: error: $1: "
+	grep -q '^error: ' "$RUN_OUT" || fail "no error line on stdout: $RUN_CMD"
+}
+
+assert_clean() {
+	assert_exit 0
+	assert_output_contains "no errors"
+	! grep -q '^error: ' "$RUN_OUT" || fail "an error line on a clean check: $RUN_CMD"
+}
+
+# craft NAME JSON [SERIES]: craft.py writes the repository of the spec
+# (@G@ and @FPR@: the GnuPG home and the key "signer") into $T/c; CRAFTED
+# is its folder of SERIES (default 2.23).
+craft() {
+	ensure_key signer
+	printf '%s\n' "$2" | sed "s|@G@|$G|g; s|@FPR@|$FPR_signer|g" >"$T/$1.json"
+	must python3 "$CRAFT" "$T/$1.json" "$T/c"
+	CRAFTED=$T/c/repo/${3:-2.23}/x86_64
+}
+
+# The two series of the contract: 2.23 closed by core 140 switching to 2.25,
+# foo depending on bar in both, rebuilt in 2.25.
+S23='{"gnupghome":"@G@","key":"@FPR@","series":"2.23","revision":20,"successor":"2.25","updates":[
+ {"number":139,"requires":138,"files":[{"path":"usr/bin/tool","size":5000,"mode":"0755"}],
+  "dirs":[{"path":"usr/share/doc"}],"symlinks":[{"path":"usr/bin/t","target":"tool"}]},
+ {"number":140,"requires":139,"series_switch":"2.25","files":[{"path":"usr/lib/libc.so.6","size":20000}]}],
+ "addons":[{"name":"foo","version":"1.0","release":1,"depends":["bar"],"salt":"a","dirs":[{"path":"usr/share/doc"}],
+            "files":[{"path":"usr/bin/foo","size":3000,"mode":"0755"}]},
+           {"name":"bar","version":"2.0","release":1,"salt":"a","files":[{"path":"usr/lib/libbar.so.2","size":9000}]}]}'
+S25='{"gnupghome":"@G@","key":"@FPR@","series":"2.25","revision":1,"updates":[
+ {"number":141,"requires":140,"files":[{"path":"usr/lib/libnew.so","size":7000}]}],
+ "addons":[{"name":"foo","version":"1.0","release":2,"depends":["bar"],"salt":"b","files":[{"path":"usr/bin/foo","size":3100,"mode":"0755"}]},
+           {"name":"bar","version":"2.0","release":2,"salt":"b","files":[{"path":"usr/lib/libbar.so.2","size":9100}]}]}'
+
+# --- good repositories ------------------------------------------------------
+
+test_passes_on_what_publish_wrote() {
+	# 139 and 140 both ship usr/bin/mini: core updates replacing each
+	# other's files is what updates do, not a finding
+	repo_mini 139
+	repo_mini 140 --file boot/vmlinuz-140=100K
+	check "$REPO"
+	assert_clean
+	assert_output_contains "$REPO: revision 11, 2 core updates, 0 add-ons: no errors, 0 warnings"
+	assert_stderr_empty
+	# the same with a keys folder, as a client's
+	run pakfire_repo check --keys "$T/keys" "$REPO"
+	assert_clean
+}
+
+test_passes_on_two_series_crafted_from_the_formats() {
+	craft s23 "$S23"
+	craft s25 "$S25" 2.25
+	check "$T/c/repo/2.23/x86_64"
+	assert_clean
+	assert_output_contains "2 core updates, 2 add-ons: no errors"
+	check "$T/c/repo/2.25/x86_64"
+	assert_clean
+	assert_output_contains "1 core update, 2 add-ons: no errors"
+}
+
+# --- files against the index ------------------------------------------------
+
+test_wrong_hash() {
+	repo_mini 139
+	repo_mini 140
+	flip_byte "$REPO/core/core-140.pak"
+	flip_byte "$REPO/core/core-139.manifest"
+	check "$REPO"
+	assert_failed "$REPO"
+	assert_error "$REPO/core/core-140.pak: SHA-256" "does not match the signed index"
+	assert_error "$REPO/core/core-139.manifest: SHA-256" "does not match the signed index"
+	# a manifest that does not match is not parsed, nor its package read
+	assert_errors 2
+	assert_stderr_contains "2 errors, 0 warnings"
+	append_bytes "$REPO/core/core-140.manifest" 10
+	check "$REPO"
+	assert_error "$REPO/core/core-140.manifest: " "bytes, but the signed index says its size is"
+}
+
+test_missing_file() {
+	repo_mini 139
+	repo_mini 140
+	rm "$REPO/core/core-140.manifest"
+	check "$REPO"
+	assert_failed "$REPO"
+	assert_error "$REPO/core/core-140.manifest: missing (listed by $REPO/index stanza 3 (core 140))"
+	assert_errors 1
+	rm "$REPO/index.sig"
+	check "$REPO"
+	assert_error "$REPO/index.sig: missing"
+}
+
+test_package_swapped_for_another_updates_payload() {
+	# the incident: core-140.pak replaced by core 139's, and an index
+	# signed over what was on disk
+	repo_mini 139
+	repo_mini 140
+	cp "$REPO/core/core-139.pak" "$REPO/core/core-140.pak"
+	index_resign core/core-140.pak
+	check "$REPO"
+	assert_failed "$REPO"
+	assert_error "$REPO/core/core-140.pak: .pakfire/manifest differs from the published manifest"
+	assert_errors 1
+}
+
+test_payload_that_is_not_its_manifest() {
+	# the right manifest as first member, but other bytes in a file
+	repo_mini 139
+	hostile_pak 139 --content "etc/mini-release=Evil Linux - core139"$'\n'
+	check "$REPO"
+	assert_failed "$REPO"
+	assert_error "$REPO/core/core-139.pak: member 'etc/mini-release'"
+	assert_errors 1
+	hostile_pak 139 --omit usr/lib/libmini.so.139
+	check "$REPO"
+	assert_error "member 'usr/lib/libmini.so.139' is in the manifest but missing from the package"
+	hostile_pak 139 --extra usr/bin/intruder
+	check "$REPO"
+	assert_error "member 'usr/bin/intruder' is not in the manifest"
+}
+
+# --- the index's own rules --------------------------------------------------
+
+test_gap_in_core_numbers() {
+	craft gap '{"gnupghome":"@G@","key":"@FPR@","updates":[
+	 {"number":139,"requires":138,"files":[{"path":"usr/bin/a","size":10}]},
+	 {"number":141,"requires":140,"files":[{"path":"usr/bin/b","size":10}]},
+	 {"number":142,"requires":139,"files":[{"path":"usr/bin/c","size":10}]}]}'
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index: core 140 is missing: core 139 is followed by core 141"
+	assert_error "$CRAFTED/index stanza 4 (core 142): Requires: 139, but the core update before it is 141"
+	assert_errors 2
+}
+
+test_two_stanzas_with_one_number() {
+	craft twice '{"gnupghome":"@G@","key":"@FPR@","updates":[
+	 {"number":139,"requires":138,"files":[{"path":"usr/bin/a","size":10}]},
+	 {"number":139,"requires":137,"files":[{"path":"usr/bin/b","size":10}]}]}'
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 3 (core 139): Number: core 139 is listed twice (first in stanza 2)"
+	assert_errors 1
+}
+
+test_unresolvable_dependency() {
+	craft deps '{"gnupghome":"@G@","key":"@FPR@","updates":[
+	 {"number":139,"requires":138,"files":[{"path":"usr/bin/a","size":10}]}],
+	 "addons":[{"name":"foo","version":"1","depends":["bar","baz"],"files":[{"path":"usr/bin/foo","size":10}]},
+	           {"name":"bar","version":"1","depends":["bar"],"files":[{"path":"usr/bin/bar","size":10}]}]}'
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 3 (addon foo): Depends: baz is not an add-on of this index"
+	assert_error "$CRAFTED/index stanza 4 (addon bar): Depends: the add-on depends on itself"
+	assert_errors 2
+}
+
+test_file_owned_by_two_packages() {
+	craft owners '{"gnupghome":"@G@","key":"@FPR@","updates":[
+	 {"number":139,"requires":138,"files":[{"path":"usr/bin/tool","size":10}],"dirs":[{"path":"usr/share/foo"}]},
+	 {"number":140,"requires":139,"files":[{"path":"usr/bin/tool","size":20}]}],
+	 "addons":[{"name":"foo","version":"1","files":[{"path":"usr/bin/tool","size":30},{"path":"usr/share/foo/a","size":1}],
+	            "dirs":[{"path":"usr/share/foo"}]},
+	           {"name":"bar","version":"1","symlinks":[{"path":"usr/bin/foo-link","target":"tool"}],
+	            "files":[{"path":"usr/share/foo/a","size":2}]}]}'
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	# the add-on against each core update that ships it; 139 against 140
+	# is an update replacing a file: no finding
+	assert_error "$CRAFTED/addons/foo-1-1.manifest: usr/bin/tool is also shipped by core 139 ($CRAFTED/core/core-139.manifest)"
+	assert_error "$CRAFTED/addons/foo-1-1.manifest: usr/bin/tool is also shipped by core 140"
+	assert_error "$CRAFTED/addons/foo-1-1.manifest: usr/share/foo/a is also shipped by addon bar"
+	assert_errors 3
+}
+
+# --- the signature ----------------------------------------------------------
+
+test_bad_signature() {
+	repo_mini 139
+	# a byte of the index changed after signing
+	sed -i 's/^Summary: Mini core update 139$/Summary: Mini core update 666/' "$REPO/index"
+	check "$REPO"
+	assert_failed "$REPO"
+	assert_error "$REPO/index" "bad signature"
+	assert_errors 1
+	# not a signature at all
+	printf 'junk' >"$REPO/index.sig"
+	check "$REPO"
+	assert_error "$REPO/index.sig is not a valid detached signature"
+}
+
+test_signature_by_an_unknown_key() {
+	ensure_key signer
+	repo_mini 139 --key stranger
+	check "$REPO"
+	assert_failed "$REPO"
+	assert_error "$REPO/index: signed by" "which is not a trusted key"
+	assert_errors 1
+	# the stranger's key given: fine
+	run pakfire_repo check "$REPO" --key "$T/keys/stranger.asc"
+	assert_clean
+}
+
+# sign_with NAME FILE OUT: a binary detached signature of FILE by key NAME.
+sign_with() {
+	ensure_key "$1"
+	must gpg --homedir "$G" --batch --yes --local-user "$KEY_FPR" --detach-sign --output "$3" "$2"
+}
+
+test_every_signature_must_be_good() {
+	# a good signature by the signer, and one by "other" over other bytes:
+	# a client accepts the first and would not look further; check
+	# refuses the index whoever made the bad one
+	repo_mini 139
+	make_key other
+	printf 'other bytes\n' >"$T/other"
+	sign_with other "$T/other" "$T/other.sig"
+	cat "$T/other.sig" >>"$REPO/index.sig"
+	run pakfire_repo check "$REPO" --keys "$T/keys"
+	assert_failed "$REPO"
+	assert_error "$REPO/index.sig: the signature by" "is not good (Bad signature)"
+	assert_errors 1
+}
+
+test_signature_by_a_key_not_given_beside_a_good_one() {
+	# the overlap of a key rotation: signed by the old and the new key,
+	# checked with the old one only
+	repo_mini 139
+	sign_with newkey "$REPO/index" "$T/new.sig"
+	cat "$T/new.sig" >>"$REPO/index.sig"
+	check "$REPO"
+	assert_exit 0
+	assert_output_contains "warning: $REPO/index.sig: the signature by"
+	assert_output_contains "a key not given, was not checked"
+	assert_output_contains "no errors, 1 warning"
+	run pakfire_repo check "$REPO" --keys "$T/keys"
+	assert_clean
+	assert_output_contains "no errors, 0 warnings"
+}
+
+# --- time and series --------------------------------------------------------
+
+test_valid_until_near_is_a_warning_passed_an_error() {
+	repo_mini 139 --valid-days 2
+	check "$REPO"
+	assert_exit 0
+	assert_output_contains "warning: $REPO/index: Valid-Until"
+	assert_output_contains "less than 3: publish it again before then"
+	assert_output_contains "no errors, 1 warning"
+	check "$REPO" --warn-days 1
+	assert_clean
+	assert_output_contains "no errors, 0 warnings"
+	repo_mini 139 --valid-days -1
+	check "$REPO"
+	assert_failed "$REPO"
+	assert_error "$REPO/index: Valid-Until" "has passed: clients refuse this index"
+	assert_errors 1
+}
+
+test_successor_and_series_switch_pointing_nowhere() {
+	craft s23 "$S23"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index: Successor: 2.25, but there is no series 2.25 beside this one (no $T/c/repo/2.25/x86_64/index)"
+	assert_error "$CRAFTED/index stanza 3 (core 140): Series-Switch: 2.25, but there is no series 2.25"
+	assert_errors 2
+	# publish refuses to close a series into nothing
+	repo_mini 139
+	cp "$REPO/index" "$T/index.before"
+	run pakfire_repo publish --repo "$REPO" --updates "$SRC/updates" --series "$SERIES" \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --successor 2.27
+	assert_exit 4
+	assert_error "$REPO/index: Successor: 2.27, but there is no series 2.27 beside this one"
+	cmp -s "$REPO/index" "$T/index.before" || fail "publish changed the index"
+}
+
+# --- publish ----------------------------------------------------------------
+
+test_publish_refuses_to_sign_a_swapped_package() {
+	repo_mini 139
+	repo_mini 140
+	cp "$REPO/index" "$T/index.before"
+	cp "$REPO/index.sig" "$T/index.sig.before"
+	cp "$REPO/core/core-139.pak" "$REPO/core/core-140.pak"
+	run pakfire_repo publish --repo "$REPO" --updates "$SRC/updates" --series "$SERIES" \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G"
+	assert_exit 4
+	assert_error "$REPO/core/core-140.pak: .pakfire/manifest differs from the published manifest"
+	assert_errors 1
+	assert_stderr_contains "pakfire-repo: error: $REPO: 1 error found (one line each): nothing was signed, the index and index.sig are as they were"
+	cmp -s "$REPO/index" "$T/index.before" || fail "publish changed the index"
+	cmp -s "$REPO/index.sig" "$T/index.sig.before" || fail "publish changed index.sig"
+	[ -z "$(find "$REPO" -name '.pakfire-repo.*')" ] || fail "publish left a temporary file"
+	# put right, it publishes
+	rm -f "$REPO/core/core-140.pak"
+	must pakfire_repo build --update "$SRC/updates/140" --filelist "$SRC/manifests/core-140.filelist" \
+		--root "$SRC/buildroot-140" --out "$REPO"
+	run pakfire_repo publish --repo "$REPO" --updates "$SRC/updates" --series "$SERIES" \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G"
+	assert_exit 0
+	check "$REPO"
+	assert_clean
+}
+
+test_usage() {
+	repo_mini 139
+	run pakfire_repo check --key "$T/keys/signer.asc"
+	assert_exit 2
+	assert_stderr_contains "REPO is required"
+	run pakfire_repo check "$REPO"
+	assert_exit 2
+	assert_stderr_contains "--keys DIR or --key FILE"
+	run pakfire_repo check "$T/nowhere" --key "$T/keys/signer.asc"
+	assert_exit 2
+	assert_stderr_contains "$T/nowhere"
+	mkdir "$T/nokeys"
+	run pakfire_repo check "$REPO" --keys "$T/nokeys"
+	assert_exit 2
+	assert_stderr_contains "holds no *.asc"
+}
+
+run_tests "$@"

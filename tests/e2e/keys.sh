@@ -159,6 +159,73 @@ test_only_unknown_signers_are_all_named() {
 	assert_nothing_changed
 }
 
+# A key file replaced by the same key with its revocation: the key's
+# signatures no longer count, and refuse nothing beside a good one.
+test_revoked_key_no_longer_counts() {
+	local rev
+	make_key old
+	make_key new
+	repo_mini 139 --key old
+	http_start
+	root_at_core 138 --trust old --trust new
+	must_update
+	assert_db "SELECT signer FROM indexes" "$FPR_old"
+	# signed before the key is revoked (nobody signs with a revoked key)
+	REPO_KEY=new
+	publish_signed old new
+	rev=$REPO_REVISION
+	cp "$REPO/index" "$T/index.both"
+	cp "$REPO/index.sig" "$T/index.sig.both"
+	publish_signed old
+
+	# gpg made a revocation certificate with the key; the key file is
+	# replaced by the key with it
+	sed 's/^:-----BEGIN/-----BEGIN/' "$G/openpgp-revocs.d/$FPR_old.rev" >"$T/old.rev"
+	must gpg --homedir "$G" --batch --import "$T/old.rev"
+	gpg --homedir "$G" --armor --export "$FPR_old" >"$R/etc/pakfire/keys/old.asc"
+
+	# the index signed by OLD only
+	remember_state
+	run pakfire --root "$R" update
+	assert_exit 4
+	assert_error_line "signed by $FPR_old, with a revoked key"
+	assert_nothing_changed
+
+	# OLD's signature beside NEW's refuses nothing
+	cp "$T/index.both" "$REPO/index"
+	cp "$T/index.sig.both" "$REPO/index.sig"
+	run pakfire --root "$R" update
+	assert_exit 0
+	assert_db "SELECT revision, signer FROM indexes" "$rev|$FPR_new"
+}
+
+# An appliance that missed the whole overlap: the index is signed by NEW only
+# before it applied the update that ships NEW. The administrator installs the
+# key by hand; the update that ships the same file then applies as usual.
+test_appliance_that_missed_the_overlap() {
+	make_key old
+	make_key new
+	repo_mini 139 --key old --copy "etc/pakfire/keys/new.asc=$T/keys/new.asc"
+	http_start
+	root_at_core 138 --trust old
+	must_update
+	repo_mini 140 --key old
+	sign_index new
+	remember_state
+	run pakfire --root "$R" update
+	assert_untrusted "$FPR_new"
+
+	cp "$T/keys/new.asc" "$R/etc/pakfire/keys/new.asc"
+	run pakfire --root "$R" update
+	assert_accepted_from new
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_db "SELECT core FROM system" "140"
+	cmp -s "$R/etc/pakfire/keys/new.asc" "$T/keys/new.asc" || fail "new.asc changed"
+	run pakfire --root "$R" update
+	assert_accepted_from new
+}
+
 # --- a bad signature refuses the index, whoever made it ----------------------
 
 test_bad_signature_beside_a_good_one_is_refused() {

@@ -7,7 +7,8 @@
 # The indexes are signed here with gpg directly (one index.sig holding the
 # signatures of every key named), as `pakfire-repo publish --key A --key B`
 # does.
-# shellcheck source=tests/lib.sh disable=SC2034
+# (FPR_<name> is set by make_key.)
+# shellcheck source=tests/lib.sh disable=SC2034,SC2154
 . "$(dirname "$0")/../lib.sh"
 
 # sign_index NAME...: replace $REPO/index.sig by one signature file holding a
@@ -48,6 +49,23 @@ flip_at() {
 	mv -f "$1.new" "$1"
 }
 
+# keys_world TRUST... [-- OPTION...]: keys "old" and "new"; core 139 signed by
+# old (repo_mini 139 with the OPTIONs); the server; a root at core 138 whose
+# keys folder holds the keys TRUST...
+keys_world() {
+	local trust=() opts=()
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do
+		trust+=(--trust "$1")
+		shift
+	done
+	[ $# -eq 0 ] || { shift; opts=("$@"); }
+	make_key old
+	make_key new
+	repo_mini 139 --key old ${opts[@]+"${opts[@]}"}
+	http_start
+	root_at_core 138 "${trust[@]}"
+}
+
 # assert_accepted_from NAME: the last update verified the index published last,
 # signed by key NAME: said so, and kept it in the database.
 assert_accepted_from() {
@@ -71,12 +89,8 @@ assert_untrusted() {
 # --- the overlap: one index, two signatures --------------------------------
 
 test_overlap_accepted_when_only_old_is_trusted() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old
+	keys_world old
 	sign_index old new
-	http_start
-	root_at_core 138 --trust old
 
 	run pakfire --root "$R" update
 	assert_accepted_from old
@@ -84,12 +98,8 @@ test_overlap_accepted_when_only_old_is_trusted() {
 }
 
 test_overlap_accepted_when_only_new_is_trusted() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old
+	keys_world new
 	sign_index old new
-	http_start
-	root_at_core 138 --trust new
 
 	run pakfire --root "$R" update
 	assert_accepted_from new
@@ -99,11 +109,7 @@ test_overlap_accepted_when_only_new_is_trusted() {
 # --- a key not (yet) trusted, then trusted; a key removed ---------------------
 
 test_new_key_refused_until_its_file_is_in_the_keys_folder() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old
-	http_start
-	root_at_core 138 --trust old
+	keys_world old
 	must_update
 	publish_signed new
 	remember_state
@@ -119,11 +125,7 @@ test_new_key_refused_until_its_file_is_in_the_keys_folder() {
 }
 
 test_key_removed_from_the_folder_is_no_longer_trusted() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old
-	http_start
-	root_at_core 138 --trust old --trust new
+	keys_world old new
 	must_update
 	# the kept home knows both keys now
 	grep -qi "$FPR_old" "$R/var/lib/pakfire/gnupg/pakfire-keys" || fail "the stamp does not name the old key"
@@ -163,11 +165,7 @@ test_only_unknown_signers_are_all_named() {
 # signatures no longer count, and refuse nothing beside a good one.
 test_revoked_key_no_longer_counts() {
 	local rev
-	make_key old
-	make_key new
-	repo_mini 139 --key old
-	http_start
-	root_at_core 138 --trust old --trust new
+	keys_world old new
 	must_update
 	assert_db "SELECT signer FROM indexes" "$FPR_old"
 	# signed before the key is revoked (nobody signs with a revoked key)
@@ -203,11 +201,7 @@ test_revoked_key_no_longer_counts() {
 # before it applied the update that ships NEW. The administrator installs the
 # key by hand; the update that ships the same file then applies as usual.
 test_appliance_that_missed_the_overlap() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old --copy "etc/pakfire/keys/new.asc=$T/keys/new.asc"
-	http_start
-	root_at_core 138 --trust old
+	keys_world old -- --copy "etc/pakfire/keys/new.asc=$T/keys/new.asc"
 	must_update
 	repo_mini 140 --key old
 	sign_index new
@@ -229,11 +223,7 @@ test_appliance_that_missed_the_overlap() {
 # --- a bad signature refuses the index, whoever made it ----------------------
 
 test_bad_signature_beside_a_good_one_is_refused() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old
-	http_start
-	root_at_core 138 --trust old --trust new
+	keys_world old new
 	must_update
 	# OLD signs the index, NEW signs other bytes: the packets spliced into
 	# one index.sig
@@ -257,11 +247,7 @@ test_bad_signature_beside_a_good_one_is_refused() {
 
 test_damaged_signature_packet_is_refused() {
 	local p
-	make_key old
-	make_key new
-	repo_mini 139 --key old
-	http_start
-	root_at_core 138 --trust old --trust new
+	keys_world old new
 	must_update
 	publish_signed old new
 	remember_state
@@ -298,15 +284,11 @@ test_damaged_signature_packet_is_refused() {
 }
 
 test_armored_signature_with_two_keys() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old
+	keys_world new
 	rm -f "$REPO/index.sig"
 	must gpg --homedir "$G" --batch --yes --armor --local-user "$FPR_old" \
 		--local-user "$FPR_new" --detach-sign --output "$REPO/index.sig" "$REPO/index"
 	head -n 1 "$REPO/index.sig" | grep -q "BEGIN PGP SIGNATURE" || fail "gpg did not armor"
-	http_start
-	root_at_core 138 --trust new
 
 	run pakfire --root "$R" update
 	assert_accepted_from new
@@ -344,13 +326,9 @@ test_signing_subkey_of_a_trusted_primary() {
 # --- through core updates -----------------------------------------------------
 
 test_core_update_ships_the_new_key() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old --copy "etc/pakfire/keys/new.asc=$T/keys/new.asc"
+	keys_world old -- --copy "etc/pakfire/keys/new.asc=$T/keys/new.asc"
 	grep -q "etc/pakfire/keys/new.asc" "$REPO/core/core-139.manifest" ||
 		fail "core 139 does not list the key file"
-	http_start
-	root_at_core 138 --trust old
 	must_update
 	# a later index, signed by NEW only, before core 139 is applied
 	publish_signed new
@@ -368,11 +346,7 @@ test_core_update_ships_the_new_key() {
 # The lead's rule in apply lets a core update remove a *.asc of the keys
 # folder even when the installer put it there (no earlier update owns it).
 test_core_update_removes_the_old_key() {
-	make_key old
-	make_key new
-	repo_mini 139 --key old --remove etc/pakfire/keys/old.asc
-	http_start
-	root_at_core 138 --trust old --trust new
+	keys_world old new -- --remove etc/pakfire/keys/old.asc
 	must_update
 	assert_db "SELECT signer FROM indexes" "$FPR_old"
 

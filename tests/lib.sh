@@ -741,6 +741,7 @@ assert_root_is_sample() {
 
 # repo_mini N [--key NAME] [--revision N] [--valid-days D] [--requires N]
 #           [--remove PATH]... [--file PATH=SIZE]... [--files DIR=COUNT]...
+#           [--copy PATH=FILE]...
 # A small update N: a build root of a few files made on the fly under
 # $SRC/buildroot-N, its file list and update.conf, built and published into
 # $REPO with pakfire-repo, signed by key NAME (default "signer", made if
@@ -751,7 +752,7 @@ assert_root_is_sample() {
 # Sets TRUST to the signing key, REPO_KEY, REPO_REVISION.
 repo_mini() {
 	local n=$1 key=signer revision=${REPO_REVISION:-9} days=7 requires removes=()
-	local files=() many=() f p size count i
+	local files=() many=() copies=() f p size count i
 	shift
 	requires=$((n - 1))
 	revision=$((revision + 1))
@@ -764,6 +765,7 @@ repo_mini() {
 		--remove) removes+=("$2"); shift 2 ;;
 		--file) files+=("$2"); shift 2 ;;
 		--files) many+=("$2"); shift 2 ;;
+		--copy) copies+=("$2"); shift 2 ;;
 		*) fail "repo_mini: unknown option $1" ;;
 		esac
 	done
@@ -784,6 +786,13 @@ repo_mini() {
 		for ((i = 1; i <= count; i++)); do
 			printf '%s\n' "$i" >"$b/$p/f$i"
 		done
+	done
+	for f in ${copies[@]+"${copies[@]}"}; do
+		p=${f%%=*}
+		{ [ -n "$p" ] && [ "$p" != "$f" ] && [ -f "${f#*=}" ]; } ||
+			fail "repo_mini --copy $f: expected PATH=FILE, FILE an existing file"
+		mkdir -p "$(dirname "$b/$p")"
+		cp "${f#*=}" "$b/$p"
 	done
 	mkdir -p "$b/etc" "$b/usr/bin" "$b/usr/lib" "$b/usr/share/mini" "$SRC/updates/$n" "$SRC/manifests"
 	printf 'Mini Linux - core%s\n' "$n" >"$b/etc/mini-release"

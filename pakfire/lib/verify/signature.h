@@ -10,10 +10,15 @@ struct pf_ctx;
 #define PF_FPR_MAX 128
 
 /* Verify the detached signature SIG over DATA. WHAT names the signed file in
- * messages (its URL). Succeeds only for a good and valid signature
- * (GPGME_SIGSUM_VALID) whose key's primary fingerprint is one of the keys in
- * the configured folder; SIGNER receives that fingerprint. Anything else,
- * including an empty or malformed signature, is PF_E_VERIFY. The private home
+ * messages (its URL). SIG may hold several signatures (a key rotation's
+ * overlap). Succeeds when at least one is good and valid
+ * (GPGME_SIGSUM_VALID) and made by a key whose primary fingerprint is one of
+ * the keys in the configured folder (the primary or a signing subkey), and
+ * none is bad; signatures by keys not in the folder are ignored (the rule
+ * and its reasons: signature.c). SIGNER receives the primary fingerprint of
+ * the first good one. Anything else, including an empty or malformed
+ * signature, is PF_E_VERIFY; a refusal for want of a trusted signer names
+ * every signer and says how a key becomes trusted. The private home
  * is <root>/var/lib/pakfire/gnupg. It is kept between calls with a stamp of
  * the keys folder's contents (the SHA-256 of every *.asc's name and bytes)
  * and rebuilt from the folder whenever the folder hashes otherwise (a key

@@ -202,7 +202,7 @@ test_info_of_an_addon() {
 	assert_exit 0
 	assert_output_contains "Summary:     bar library"
 	assert_output_contains "Installed:   2.0-1 from series 2.23, pulled in as a dependency"
-	assert_output_contains "Files:       2 (9.9 KiB) in 3 paths owned"
+	assert_output_contains "Files:       2 (8.9 KiB) in 2 paths owned"
 	run pakfire --root "$R" info foo
 	assert_exit 0
 	assert_output_contains "Depends:     bar"
@@ -279,7 +279,7 @@ test_unknown_names_exit_2() {
 	assert_exit 2
 	assert_valid_json
 	assert_json_eval 'doc["ok"]' 'false'
-	assert_json_eval 'doc["error_class"]' '"usage"'
+	assert_json_eval 'doc["error_class"]' '"usage or configuration error"'
 	assert_nothing_changed
 }
 

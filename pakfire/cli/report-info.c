@@ -53,14 +53,16 @@ static void info_json(struct output *o, const struct pf_info *i)
 		o->failed = true;
 }
 
-/* "Files:       12 (3.4 MiB), 15 paths": what the files table holds of it. */
+/* "Files:       12 files (3.4 MiB), 15 paths owned in all": what the
+ * files table holds of it. */
 static void files_line(const struct pf_info *i)
 {
 	char size[32];
 
 	pf_format_size(i->bytes, size);
-	printf("Files:       %llu (%s) in %llu paths owned\n", (unsigned long long)i->files, size,
-	       (unsigned long long)i->paths);
+	printf("Files:       %llu file%s (%s), %llu path%s owned in all\n",
+	       (unsigned long long)i->files, i->files == 1 ? "" : "s", size,
+	       (unsigned long long)i->paths, i->paths == 1 ? "" : "s");
 }
 
 static void addon_text(const struct pf_info *i)
@@ -121,7 +123,8 @@ static void core_text(const struct pf_info *i)
 	} else {
 		printf("Applied:     no, and not in the chain from core %u\n", i->core);
 	}
-	if (c->applied)
+	/* what the installer put there is owned by no update */
+	if (i->recorded)
 		files_line(i);
 }
 

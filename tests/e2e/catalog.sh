@@ -202,7 +202,7 @@ test_info_of_an_addon() {
 	assert_exit 0
 	assert_output_contains "Summary:     bar library"
 	assert_output_contains "Installed:   2.0-1 from series 2.23, pulled in as a dependency"
-	assert_output_contains "Files:       2 (8.9 KiB) in 2 paths owned"
+	assert_output_contains "Files:       2 files (8.9 KiB), 2 paths owned in all"
 	run pakfire --root "$R" info foo
 	assert_exit 0
 	assert_output_contains "Depends:     bar"
@@ -246,6 +246,8 @@ test_info_of_a_core_update() {
 	run pakfire --root "$R" info core-138
 	assert_exit 0
 	assert_output_contains "Applied:     yes (the system was installed at core 138 or later)"
+	# what the installer put there is owned by no update
+	! grep -q "^Files:" "$RUN_OUT" || fail "info core-138 counts files no update owns"
 
 	run pakfire --root "$R" --yes upgrade --to 139
 	assert_exit 0
@@ -253,7 +255,7 @@ test_info_of_a_core_update() {
 	assert_exit 0
 	assert_output_contains "Applied:     yes, on"
 	assert_output_contains "from series 2.23"
-	assert_output_contains "Files:       1 (4.9 KiB)"
+	assert_output_contains "Files:       1 file (4.9 KiB), 1 path owned in all"
 	run pakfire --root "$R" --json info core-139
 	assert_json_eval 'doc["info"]["update"]["applied"]' 'true'
 	assert_json_eval 'doc["info"]["files_size"]' '5000'

@@ -38,8 +38,8 @@ static void info_json(struct output *o, const struct pf_info *i)
 	jobj *what = core ? json_core(&i->update) : report_addon_json(&i->addon);
 
 	if (!r || jv_string(r, "kind", core ? "core" : "addon") < 0 ||
-	    jv_string(r, "series", i->series) < 0 || jv_uint(r, "core", i->core) < 0 ||
-	    report_index_json(r, &i->index) < 0) {
+	    jv_string(r, "series", i->at.series) < 0 || jv_uint(r, "core", i->at.core) < 0 ||
+	    report_index_json(r, &i->at.index) < 0) {
 		json_object_put(what);
 		o->failed = true;
 		return;
@@ -74,9 +74,9 @@ static void addon_text(const struct pf_info *i)
 	if (v->offered) {
 		pf_format_size(v->package_size, a);
 		printf("Version:     %s, offered by series %s (package %s)\n", v->version,
-		       i->series, a);
+		       i->at.series, a);
 	} else {
-		printf("Version:     none offered by series %s\n", i->series);
+		printf("Version:     none offered by series %s\n", i->at.series);
 	}
 	printf("Summary:     %s\n", v->summary);
 	printf("Depends:     %s\n", v->depends[0] ? v->depends : "nothing");
@@ -84,7 +84,7 @@ static void addon_text(const struct pf_info *i)
 		printf("Installed:   no ('pakfire install %s' installs it)\n", v->name);
 		return;
 	}
-	report_addon_state(v, i->index.have ? i->series : NULL, state, sizeof(state));
+	report_addon_state(v, i->at.index.have ? i->at.series : NULL, state, sizeof(state));
 	format_time(i->applied_at, a);
 	printf("Installed:   %s from series %s, %s, on %s\n", v->installed_version,
 	       v->installed_series, !strcmp(v->reason, "dependency") ?
@@ -104,14 +104,14 @@ static void core_text(const struct pf_info *i)
 		printf("Requires:    core %u\n", c->requires);
 		if (c->series_switch[0])
 			printf("Series:      moves the system from series %s to series %s\n",
-			       i->series, c->series_switch);
+			       i->at.series, c->series_switch);
 		printf("Reboot:      %s\n", c->reboot ? "yes" : "no");
 		pf_format_size(c->manifest_size, a);
 		pf_format_size(c->package_size, b);
 		printf("Sizes:       manifest %s, package %s\n", a, b);
 	} else {
 		printf("Index:       the index of series %s does not list it (any more)\n",
-		       i->series);
+		       i->at.series);
 	}
 	if (c->applied && i->recorded) {
 		format_time(i->applied_at, a);
@@ -121,7 +121,7 @@ static void core_text(const struct pf_info *i)
 	} else if (c->pending) {
 		printf("Applied:     no: pending, 'pakfire upgrade' applies it\n");
 	} else {
-		printf("Applied:     no, and not in the chain from core %u\n", i->core);
+		printf("Applied:     no, and not in the chain from core %u\n", i->at.core);
 	}
 	/* what the installer put there is owned by no update */
 	if (i->recorded)

@@ -18,9 +18,9 @@ static void list_json(struct output *o, const struct pf_catalog *c)
 {
 	jobj *r = output_report(o), *list = json_object_new_array();
 
-	if (!r || !list || jv_string(r, "series", c->series) < 0 ||
-	    jv_string(r, "arch", c->arch) < 0 || jv_uint(r, "core", c->core) < 0 ||
-	    report_index_json(r, &c->index) < 0 ||
+	if (!r || !list || jv_string(r, "series", c->at.series) < 0 ||
+	    jv_string(r, "arch", c->at.arch) < 0 || jv_uint(r, "core", c->at.core) < 0 ||
+	    report_index_json(r, &c->at.index) < 0 ||
 	    jv_string(r, "filter", FILTER_NAMES[c->filter]) < 0 ||
 	    jv_uint(r, "installed", c->n_installed) < 0 ||
 	    jv_uint(r, "upgradable", c->n_upgradable) < 0)
@@ -47,25 +47,25 @@ static void say_none(const struct pf_catalog *c)
 	switch (c->filter) {
 	case PF_CATALOG_INSTALLED:
 		printf("No add-ons installed ('pakfire list --available' shows what series %s"
-		       " offers).\n", c->series);
+		       " offers).\n", c->at.series);
 		break;
 	case PF_CATALOG_AVAILABLE:
 		printf("No add-ons to install: series %s offers none that is not installed.\n",
-		       c->series);
+		       c->at.series);
 		break;
 	case PF_CATALOG_UPGRADABLE:
 		printf("No add-on upgradable: every installed add-on is at the build that"
-		       " series %s offers.\n", c->series);
+		       " series %s offers.\n", c->at.series);
 		break;
 	case PF_CATALOG_ALL:
-		printf("Series %s offers no add-ons, and none is installed.\n", c->series);
+		printf("Series %s offers no add-ons, and none is installed.\n", c->at.series);
 		break;
 	}
 }
 
 void output_list(struct output *o, const struct pf_catalog *c)
 {
-	const char *series = c->index.have ? c->series : NULL;
+	const char *series = c->at.index.have ? c->at.series : NULL;
 	int wn = (int)strlen("NAME"), wv = (int)strlen("VERSION"), ws = (int)strlen("STATE");
 	char state[256];
 
@@ -96,9 +96,9 @@ void output_list(struct output *o, const struct pf_catalog *c)
 		printf("%-*s  %-*s  %-*s  %s\n", wn, v->name, wv,
 		       v->offered ? v->version : v->installed_version, ws, state, v->summary);
 	}
-	if (!c->index.have)
+	if (!c->at.index.have)
 		printf("No index yet: 'pakfire update' fetches the one of series %s, which says"
-		       " what is offered and upgradable.\n", c->series);
+		       " what is offered and upgradable.\n", c->at.series);
 	else if (c->n_upgradable && c->filter != PF_CATALOG_AVAILABLE)
 		printf("%zu add-on%s upgradable: run 'pakfire upgrade'.\n", c->n_upgradable,
 		       c->n_upgradable == 1 ? "" : "s");

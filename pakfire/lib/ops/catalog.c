@@ -112,17 +112,22 @@ int pf_addon_views(struct pf_ctx *ctx, const struct pf_index *idx, const struct 
 	return 0;
 }
 
-int pf_index_for_reading(struct pf_session *s, const struct pf_system *sys,
-			 struct pf_index **idx, struct pf_index_view *view)
+int pf_reading_open(struct pf_session *s, struct pf_system *sys, struct pf_index **idx,
+		    struct pf_reading *at)
 {
+	struct pf_index_view *view = &at->index;
 	struct pf_stored_index stored;
 	bool found;
 	char when[21];
 
 	*idx = NULL;
-	memset(view, 0, sizeof(*view));
-	if (pf_db_load_index(s->db, sys->series, sys->arch, &stored, &found) < 0)
+	memset(at, 0, sizeof(*at));
+	if (pf_db_get_system(s->db, sys) < 0 ||
+	    pf_db_load_index(s->db, sys->series, sys->arch, &stored, &found) < 0)
 		return -1;
+	snprintf(at->series, sizeof(at->series), "%s", sys->series);
+	snprintf(at->arch, sizeof(at->arch), "%s", sys->arch);
+	at->core = sys->core;
 	if (!found)
 		return 0;
 	view->have = true;
@@ -148,12 +153,7 @@ int pf_catalog(struct pf_session *s, enum pf_catalog_filter filter, struct pf_ca
 
 	memset(out, 0, sizeof(*out));
 	out->filter = filter;
-	if (pf_db_get_system(s->db, &sys) < 0 || pf_addons_load(s->db, &inst) < 0)
-		return -1;
-	snprintf(out->series, sizeof(out->series), "%s", sys.series);
-	snprintf(out->arch, sizeof(out->arch), "%s", sys.arch);
-	out->core = sys.core;
-	if (pf_index_for_reading(s, &sys, &idx, &out->index) < 0)
+	if (pf_reading_open(s, &sys, &idx, &out->at) < 0 || pf_addons_load(s->db, &inst) < 0)
 		goto out;
 	/* What is installed is known without an index; what is offered,
 	 * and so what is upgradable, is not. */

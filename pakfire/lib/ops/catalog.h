@@ -52,11 +52,16 @@ struct pf_index_view {
 	bool expired;           /* past Valid-Until (and the grace) */
 };
 
-struct pf_catalog {
+/* What list and info read from: the system and the index of its series. */
+struct pf_reading {
 	char series[64];
 	char arch[64];
 	unsigned core;
 	struct pf_index_view index;
+};
+
+struct pf_catalog {
+	struct pf_reading at;
 	enum pf_catalog_filter filter;
 	struct pf_addon_view *addons; /* malloc'd, by name */
 	size_t n;
@@ -76,11 +81,12 @@ int pf_addon_views(struct pf_ctx *ctx, const struct pf_index *idx, const struct 
 		   enum pf_catalog_filter filter, struct pf_addon_view **out, size_t *n,
 		   size_t *n_upgradable);
 
-/* The index kept for SYS's series, for a command that only reads: *IDX
- * NULL (and VIEW->have false) when there is none yet; past Valid-Until it
- * is read all the same, with a warning that says so and what to run. */
-int pf_index_for_reading(struct pf_session *s, const struct pf_system *sys,
-			 struct pf_index **idx, struct pf_index_view *view);
+/* The system row (*SYS) and the index kept for its series (*IDX), for a
+ * command that only reads, and AT, what they say: *IDX NULL (and
+ * AT->index.have false) when there is none yet; past Valid-Until it is
+ * read all the same, with a warning that says so and what to run. */
+int pf_reading_open(struct pf_session *s, struct pf_system *sys, struct pf_index **idx,
+		    struct pf_reading *at);
 
 /* `pakfire list`. Without an index only PF_CATALOG_INSTALLED can answer;
  * the others fail as pf_current_index does (run 'pakfire update'). */

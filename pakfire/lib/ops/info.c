@@ -103,12 +103,7 @@ int pf_info_of(struct pf_session *s, const char *what, struct pf_info *out)
 	int r = -1;
 
 	memset(out, 0, sizeof(*out));
-	if (pf_db_get_system(s->db, &sys) < 0)
-		return -1;
-	snprintf(out->series, sizeof(out->series), "%s", sys.series);
-	snprintf(out->arch, sizeof(out->arch), "%s", sys.arch);
-	out->core = sys.core;
-	if (pf_index_for_reading(s, &sys, &idx, &out->index) < 0)
+	if (pf_reading_open(s, &sys, &idx, &out->at) < 0)
 		goto out;
 	if (!strncmp(what, "core-", 5) ? core_info(s, &sys, idx, what, out) < 0 :
 					 addon_info(s, &sys, idx, what, out) < 0)

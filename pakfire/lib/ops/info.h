@@ -30,10 +30,7 @@ enum pf_info_kind { PF_INFO_ADDON, PF_INFO_CORE };
 
 struct pf_info {
 	enum pf_info_kind kind;
-	char series[64];
-	char arch[64];
-	unsigned core;
-	struct pf_index_view index;
+	struct pf_reading at;
 	struct pf_addon_view addon;   /* PF_INFO_ADDON */
 	struct pf_core_view update;   /* PF_INFO_CORE */
 	/* What the database records of the unit (both kinds): */

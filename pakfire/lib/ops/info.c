@@ -10,7 +10,6 @@
 #include "ops/addons.h"
 #include "ops/info.h"
 #include "ops/session.h"
-#include "resolve/addons.h"
 #include "resolve/resolve.h"
 #include "resolve/transaction.h"
 #include "state/system.h"

@@ -16,6 +16,8 @@ struct json_object;
 struct pf_event;
 struct pf_ctx;
 struct pf_status;
+struct pf_catalog;
+struct pf_info;
 struct pf_history;
 struct pf_finding;
 struct pf_verify_summary;
@@ -45,6 +47,12 @@ void output_event(const struct pf_event *ev, void *data);
 
 /* Status is a report, not a stream of events. */
 void output_status(struct output *o, const struct pf_status *st);
+
+/* List: the add-ons as a table, or the "list" object. */
+void output_list(struct output *o, const struct pf_catalog *c);
+
+/* Info: one add-on or one core update, or the "info" object. */
+void output_info(struct output *o, const struct pf_info *i);
 
 /* History: a list, or one run in detail (DETAIL). */
 void output_history(struct output *o, const struct pf_history *h, bool detail);

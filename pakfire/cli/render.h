@@ -2,6 +2,7 @@
 #ifndef PF_CLI_RENDER_H
 #define PF_CLI_RENDER_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -19,6 +20,18 @@ void render_text_end_progress(struct output *o);
 /* --json: the command's report (an object), made on first use; NULL, with
  * o->failed set, when out of memory. */
 struct json_object *output_report(struct output *o);
+
+/* An add-on (ops/catalog.h) as list, info and status write it
+ * (report-addon.c): one JSON object (NULL when out of memory); the
+ * "index" they read (null when none) added to R; and its state in words
+ * ("available", "installed, dependency", "upgradable from 1.0-1"), SERIES
+ * being the index's (NULL: no index, so nothing is known as offered). */
+struct pf_addon_view;
+struct pf_index_view;
+struct json_object *report_addon_json(const struct pf_addon_view *v);
+int report_index_json(struct json_object *r, const struct pf_index_view *iv);
+void report_addon_state(const struct pf_addon_view *v, const char *series, char *buf,
+			size_t size);
 
 /* "2026-11-25T10:00:00Z", or "never" for 0. */
 void format_time(time_t t, char buf[32]);

@@ -1,6 +1,8 @@
 /* The status report (ops/status.h's view): text, or the "status" object of
  * the --json document. */
+#include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "jsonc.h"
 #include "ops/status.h"
@@ -39,6 +41,7 @@ static int json_pending(jobj *r, const struct pf_status *st)
 		if (!e || jv_string(e, "unit", u->unit) < 0 || jv_uint(e, "core", u->number) < 0 ||
 		    jv_string(e, "summary", u->summary) < 0 || jv_bool(e, "reboot", u->reboot) < 0 ||
 		    jv_uint(e, "package_size", u->package_size) < 0 ||
+		    jv_string(e, "series_switch", u->series_switch[0] ? u->series_switch : NULL) < 0 ||
 		    json_object_array_add(list, e) < 0) {
 			json_object_put(e);
 			json_object_put(list);
@@ -66,15 +69,105 @@ static int json_last(jobj *r, const struct pf_status *st)
 	return jv_add(r, "last_transaction", last);
 }
 
+/* The pending update that moves the system to another series, or null. */
+static int json_switch(jobj *r, const struct pf_status *st)
+{
+	const struct pf_status_update *u;
+	jobj *sw;
+
+	if (st->switch_at == SIZE_MAX)
+		return jv_string(r, "switching_update", NULL);
+	u = &st->pending[st->switch_at];
+	sw = json_object_new_object();
+	if (!sw || jv_string(sw, "unit", u->unit) < 0 || jv_uint(sw, "core", u->number) < 0 ||
+	    jv_string(sw, "series", u->series_switch) < 0) {
+		json_object_put(sw);
+		return -1;
+	}
+	return jv_add(r, "switching_update", sw);
+}
+
+static int json_addons(jobj *r, const struct pf_status *st)
+{
+	jobj *list = json_object_new_array();
+
+	if (!list)
+		return -1;
+	for (size_t i = 0; i < st->n_addons; i++) {
+		jobj *e = report_addon_json(&st->addons[i]);
+
+		if (!e || json_object_array_add(list, e) < 0) {
+			json_object_put(e);
+			json_object_put(list);
+			return -1;
+		}
+	}
+	return jv_add(r, "addons", list) < 0 ||
+	       jv_uint(r, "addons_upgradable", st->n_upgradable) < 0 ? -1 : 0;
+}
+
 static void status_json(struct output *o, const struct pf_status *st)
 {
 	jobj *r = output_report(o);
 
 	if (!r || jv_string(r, "series", st->series) < 0 || jv_string(r, "arch", st->arch) < 0 ||
-	    jv_uint(r, "core", st->core) < 0 || json_index(r, st) < 0 ||
+	    jv_uint(r, "core", st->core) < 0 ||
+	    jv_string(r, "config_series", st->config_series[0] ? st->config_series : NULL) < 0 ||
+	    json_index(r, st) < 0 ||
 	    jv_string(r, "successor", st->successor[0] ? st->successor : NULL) < 0 ||
-	    json_pending(r, st) < 0 || json_last(r, st) < 0)
+	    json_switch(r, st) < 0 || json_pending(r, st) < 0 || json_addons(r, st) < 0 ||
+	    json_last(r, st) < 0)
 		o->failed = true;
+}
+
+/* A closed series: either an update of the pending chain carries the
+ * system over, or none does yet and the admin should know what to do. */
+static void closed_line(const struct pf_status *st)
+{
+	const struct pf_status_update *u;
+
+	if (!st->successor[0])
+		return;
+	if (st->switch_at == SIZE_MAX) {
+		printf("Closed:      series %s is closed; its successor is series %s, and no update"
+		       " of the index moves this system there yet: run 'pakfire update' again"
+		       " later, and tell the maintainers if it stays so\n", st->series,
+		       st->successor);
+		return;
+	}
+	u = &st->pending[st->switch_at];
+	printf("Closed:      series %s is closed; core %u, pending, moves this system to series"
+	       " %s: run 'pakfire upgrade'\n", st->series, u->number, u->series_switch);
+}
+
+/* The installed add-ons, in aligned columns. */
+static void addons_text(const struct pf_status *st)
+{
+	const char *series = st->have_index ? st->series : NULL;
+	int wn = 0, wv = 0, ws = 0;
+	char state[256];
+
+	if (st->n_addons == 0) {
+		printf("Add-ons:     none installed\n");
+		return;
+	}
+	printf("Add-ons:     %zu installed, %zu upgradable%s\n", st->n_addons, st->n_upgradable,
+	       st->n_upgradable ? " (run 'pakfire upgrade')" : "");
+	for (size_t i = 0; i < st->n_addons; i++) {
+		int n = (int)strlen(st->addons[i].name), v = (int)strlen(st->addons[i].installed_version);
+		int s = (int)strlen(st->addons[i].installed_series);
+
+		wn = n > wn ? n : wn;
+		wv = v > wv ? v : wv;
+		ws = s > ws ? s : ws;
+	}
+	for (size_t i = 0; i < st->n_addons; i++) {
+		const struct pf_addon_view *a = &st->addons[i];
+
+		report_addon_state(a, series, state, sizeof(state));
+		printf("  %-*s  %-*s  %-*s  %s\n", wn, a->name, wv, a->installed_version, ws,
+		       a->installed_series, state);
+	}
 }
 
 void output_status(struct output *o, const struct pf_status *st)
@@ -87,6 +180,11 @@ void output_status(struct output *o, const struct pf_status *st)
 	}
 	printf("Series:      %s (%s)\n", st->series, st->arch);
 	printf("Core level:  %u\n", st->core);
+	if (st->config_series[0])
+		printf("Config:      pakfire.conf says series %s, but the database says this system"
+		       " is on series %s; pakfire follows the database (set by 'pakfire init',"
+		       " moved only by an update that switches series)\n",
+		       st->config_series, st->series);
 	if (st->have_index) {
 		format_time(st->index_date, a);
 		format_time(st->index_fetched_at, b);
@@ -96,19 +194,20 @@ void output_status(struct output *o, const struct pf_status *st)
 	} else {
 		printf("Index:       none yet (run 'pakfire update')\n");
 	}
-	if (st->successor[0])
-		printf("Closed:      series %s is closed; its successor is series %s, which this"
-		       " version of pakfire cannot move to\n", st->series, st->successor);
+	closed_line(st);
 	if (st->n_pending == 0) {
 		printf("Pending:     none\n");
 	} else {
 		printf("Pending:     %zu core update%s\n", st->n_pending, st->n_pending == 1 ? "" : "s");
 		for (size_t i = 0; i < st->n_pending; i++) {
 			pf_format_size(st->pending[i].package_size, a);
-			printf("  core %-5u %10s%s  %s\n", st->pending[i].number, a,
-			       st->pending[i].reboot ? ", reboot" : "", st->pending[i].summary);
+			printf("  core %-5u %10s%s  %s%s%s\n", st->pending[i].number, a,
+			       st->pending[i].reboot ? ", reboot" : "", st->pending[i].summary,
+			       st->pending[i].series_switch[0] ? "; moves to series " : "",
+			       st->pending[i].series_switch);
 		}
 	}
+	addons_text(st);
 	if (st->have_last) {
 		format_time(st->last.started, a);
 		printf("Last run:    #%lld %s at %s: %s%s%s\n", (long long)st->last.id,

@@ -1,4 +1,5 @@
 /* Status: see status.h. Reads only; never needs the write lock. */
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,8 @@
 #include "format/config.h"
 #include "base/context.h"
 #include "format/index.h"
+#include "ops/addons.h"
+#include "ops/catalog.h"
 #include "ops/status.h"
 #include "ops/session.h"
 #include "ops/update.h"
@@ -14,37 +17,15 @@
 #include "resolve/transaction.h"
 #include "state/system.h"
 
-int pf_status(struct pf_session *s, struct pf_status *out)
+/* The pending core updates of IDX on top of SYS, as the view lists them. */
+static int pending(struct pf_ctx *ctx, const struct pf_system *sys, const struct pf_index *idx,
+		   struct pf_status *out)
 {
-	struct pf_ctx *ctx = s->ctx;
-	struct pf_transaction *t = NULL;
-	struct pf_stored_index stored;
-	struct pf_system sys;
-	struct pf_index *idx = NULL;
-	bool found;
+	struct pf_transaction *t = pf_transaction_new(ctx, sys->series, sys->arch, sys->core);
 	int r = -1;
 
-	memset(out, 0, sizeof(*out));
-	if (pf_db_get_system(s->db, &sys) < 0 || pf_last_run(s->db, &out->last, &out->have_last) < 0 ||
-	    pf_db_load_index(s->db, sys.series, sys.arch, &stored, &found) < 0)
-		return -1;
-	snprintf(out->series, sizeof(out->series), "%s", sys.series);
-	snprintf(out->arch, sizeof(out->arch), "%s", sys.arch);
-	out->core = sys.core;
-	if (!found)
-		return 0;
-	out->have_index = true;
-	out->index_revision = stored.revision;
-	out->index_date = stored.date;
-	out->index_valid_until = stored.valid_until;
-	out->index_fetched_at = stored.fetched_at;
-	out->index_expired = pf_index_expired(s->config->valid_until_grace, stored.valid_until);
-	pf_stored_index_clear(&stored);
-	t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);
-	if (!t || pf_current_index(s, &sys, false, &idx) < 0 ||
-	    pf_resolve_core_chain(ctx, idx, t, 0) < 0)
+	if (!t || pf_resolve_core_chain(ctx, idx, t, 0) < 0)
 		goto out;
-	snprintf(out->successor, sizeof(out->successor), "%s", idx->successor ? idx->successor : "");
 	out->pending = calloc(t->n ? t->n : 1, sizeof(*out->pending));
 	if (!out->pending) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
@@ -59,11 +40,61 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 		snprintf(u->summary, sizeof(u->summary), "%s", e->summary ? e->summary : "");
 		u->reboot = e->reboot;
 		u->package_size = e->package_size;
+		snprintf(u->series_switch, sizeof(u->series_switch), "%s",
+			 e->series_switch ? e->series_switch : "");
+		if (e->series_switch && out->switch_at == SIZE_MAX)
+			out->switch_at = i;
 	}
 	out->n_pending = t->n;
 	r = 0;
 out:
 	pf_transaction_free(t);
+	return r;
+}
+
+int pf_status(struct pf_session *s, struct pf_status *out)
+{
+	struct pf_ctx *ctx = s->ctx;
+	struct pf_addons inst = { 0 };
+	struct pf_stored_index stored;
+	struct pf_system sys;
+	struct pf_index *idx = NULL;
+	bool found;
+	int r = -1;
+
+	memset(out, 0, sizeof(*out));
+	out->switch_at = SIZE_MAX;
+	if (pf_db_get_system(s->db, &sys) < 0 || pf_last_run(s->db, &out->last, &out->have_last) < 0 ||
+	    pf_db_load_index(s->db, sys.series, sys.arch, &stored, &found) < 0)
+		return -1;
+	snprintf(out->series, sizeof(out->series), "%s", sys.series);
+	snprintf(out->arch, sizeof(out->arch), "%s", sys.arch);
+	out->core = sys.core;
+	if (s->config->series && strcmp(s->config->series, sys.series))
+		snprintf(out->config_series, sizeof(out->config_series), "%s", s->config->series);
+	if (found) {
+		out->have_index = true;
+		out->index_revision = stored.revision;
+		out->index_date = stored.date;
+		out->index_valid_until = stored.valid_until;
+		out->index_fetched_at = stored.fetched_at;
+		out->index_expired = pf_index_expired(s->config->valid_until_grace,
+						      stored.valid_until);
+		pf_stored_index_clear(&stored);
+		if (pf_current_index(s, &sys, false, &idx) < 0 || pending(ctx, &sys, idx, out) < 0)
+			goto out;
+		snprintf(out->successor, sizeof(out->successor), "%s",
+			 idx->successor ? idx->successor : "");
+	}
+	/* Installed add-ons are known without an index; whether one is
+	 * upgradable needs it. */
+	if (pf_addons_load(s->db, &inst) < 0 ||
+	    pf_addon_views(ctx, idx, &inst, PF_CATALOG_INSTALLED, &out->addons, &out->n_addons,
+			   &out->n_upgradable) < 0)
+		goto out;
+	r = 0;
+out:
+	pf_addons_clear(&inst);
 	pf_index_free(idx);
 	return r;
 }
@@ -71,6 +102,9 @@ out:
 void pf_status_clear(struct pf_status *st)
 {
 	free(st->pending);
+	free(st->addons);
 	st->pending = NULL;
+	st->addons = NULL;
 	st->n_pending = 0;
+	st->n_addons = 0;
 }

@@ -1343,19 +1343,15 @@ reference_trace() {
 # ---------------------------------------------------------------------------
 # Repositories crafted from the formats alone (issue 13: add-ons, series)
 
-# The contract check's own tool (../shared/contract/craft.py): it writes a
-# repository with add-ons and several series straight from DESIGN.md's
-# formats, independently of pakfire-repo.
-: "${PF_CRAFT:=$PF_TOP/../shared/contract/craft.py}"
-
-# repo_craft SPEC OUT [--key NAME]: craft.py's repository for SPEC (its JSON
-# spec: series, revision, successor, updates, addons, ...; see craft.py's
-# header), signed by key NAME (default "signer", made if needed: repo_craft
-# fills in gnupghome and key). OUT keeps the payload trees (OUT/build-N of
-# core update N, OUT/build-NAME of add-on NAME, for byte comparisons); the
-# repository is served at $WWW$MIRROR_PATH/SERIES/ARCH, replacing what was
-# there for that series (call it once per series, with the same OUT).
-# Sets TRUST to the signing key and REPO_KEY.
+# repo_craft SPEC OUT [--key NAME]: the repository of one series written by
+# tests/lib/series.py straight from the formats (its header: core updates
+# and add-ons; the spec form of the contract's craft.py is read too), signed
+# by key NAME (default "signer", made if needed: repo_craft fills in
+# gnupghome and keys). OUT keeps the payload trees (OUT/build/SERIES/core-N,
+# OUT/build/SERIES/NAME, for byte comparisons); the repository is served at
+# $WWW$MIRROR_PATH/SERIES/ARCH, replacing what was there for that series
+# (call it once per series, with the same OUT). Sets TRUST to the signing
+# key and REPO_KEY.
 repo_craft() {
 	local spec=$1 out=$2 key=signer full series arch
 	shift 2
@@ -1365,22 +1361,21 @@ repo_craft() {
 		*) fail "repo_craft: unknown option $1" ;;
 		esac
 	done
-	[ -f "$PF_CRAFT" ] ||
-		fail "repo_craft: no $PF_CRAFT (the contract's craft.py; set PF_CRAFT to it)"
 	[ -f "$spec" ] || fail "repo_craft: no spec $spec"
 	ensure_key "$key"
 	mkdir -p "$out"
 	full=$out/spec-$RANDOM.json
-	must python3 -c '
+	must "$PF_PY3" -c '
 import json, sys
 s = json.load(open(sys.argv[1]))
-s["gnupghome"], s["key"] = sys.argv[2], sys.argv[3]
+s["gnupghome"], s["keys"] = sys.argv[2], [sys.argv[3]]
+s.setdefault("series", "2.23")
 json.dump(s, open(sys.argv[4], "w"))
-print(s.get("series", "2.23"), s.get("arch", "x86_64"), file=open(sys.argv[4] + ".where", "w"))
+print(s["series"], s.get("arch", "x86_64"), file=open(sys.argv[4] + ".where", "w"))
 ' "$spec" "$G" "$KEY_FPR" "$full"
 	read -r series arch <"$full.where"
 	rm -rf "$out/repo/$series/$arch"
-	must python3 "$PF_CRAFT" "$full" "$out"
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$full" "$out/repo"
 	rm -rf "$WWW$MIRROR_PATH/$series/$arch"
 	mkdir -p "$WWW$MIRROR_PATH/$series"
 	cp -a "$out/repo/$series/$arch" "$WWW$MIRROR_PATH/$series/"

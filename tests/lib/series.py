@@ -6,7 +6,8 @@ exact worlds a test can reason about, and is independent of pakfire-repo so
 that a bug shared by both cannot hide.
 
 usage: series.py SPEC.json OUTDIR
-SPEC: {"series", "arch", "revision", "successor"?, "gnupghome", "keys": [fpr...],
+SPEC (or the form of the contract's craft.py: "updates" and file lists):
+      {"series", "arch", "revision", "successor"?, "gnupghome", "keys": [fpr...],
        "valid_days"?,
        "core": [{"number", "requires"?, "switch"?, "files": {path: text-or-size},
                  "modes"?: {path: "0755"}, "removes"?: [...]}],
@@ -69,8 +70,38 @@ def files_lines(base, rel, manifest, pak):
             f"Package-Size: {len(pak)}", f"Package-SHA256: {sha(pak)}"]
 
 
+def from_contract(spec):
+    """The spec of the contract's craft.py (updates/addons with files as
+    lists), as this script reads it: the tests may use either form."""
+    def files(u):
+        out, modes = {}, {}
+        for f in u.get("files", []):
+            out[f["path"]] = f["content"] if "content" in f else f["size"]
+            if "mode" in f:
+                modes[f["path"]] = f["mode"]
+        return out, modes
+    core = []
+    for u in spec.pop("updates", []):
+        fs, modes = files(u)
+        core.append({"number": u["number"], "requires": u.get("requires", u["number"] - 1),
+                     "switch": u.get("series_switch"), "files": fs, "modes": modes,
+                     "removes": u.get("removes", []), "salt": u.get("salt", "")})
+    addons = []
+    for a in spec.get("addons", []):
+        fs, modes = files(a)
+        b = dict(a)
+        b["files"], b["modes"] = fs, modes
+        addons.append(b)
+    spec["core"], spec["addons"] = core, addons
+    if "key" in spec and "keys" not in spec:
+        spec["keys"] = [spec["key"]]
+    return spec
+
+
 def main():
     spec = json.load(open(sys.argv[1]))
+    if "updates" in spec or any(isinstance(a.get("files"), list) for a in spec.get("addons", [])):
+        spec = from_contract(spec)
     out = sys.argv[2]
     series, arch = spec["series"], spec.get("arch", "x86_64")
     base = os.path.join(out, series, arch)
@@ -85,7 +116,8 @@ def main():
     stanzas = ["\n".join(head)]
     for u in spec.get("core", []):
         n = u["number"]
-        m, p = package(u, f"{series}/core-{n}", os.path.join(out, "build", series, f"core-{n}"))
+        m, p = package(u, f"{series}/core-{n}{u.get('salt', '')}",
+                       os.path.join(out, "build", series, f"core-{n}"))
         st = ["Type: core", f"Number: {n}", f"Requires: {u.get('requires', n - 1)}"]
         if u.get("switch"):
             st.append(f"Series-Switch: {u['switch']}")
@@ -94,11 +126,12 @@ def main():
         stanzas.append("\n".join(st))
     for a in spec.get("addons", []):
         name, ver, rel = a["name"], a["version"], a.get("release", 1)
-        m, p = package(a, f"{series}/{name}-{ver}-{rel}", os.path.join(out, "build", series, name))
+        m, p = package(a, f"{series}/{name}-{ver}-{rel}{a.get('salt', '')}",
+                       os.path.join(out, "build", series, name))
         st = ["Type: addon", f"Name: {name}", f"Version: {ver}", f"Release: {rel}"]
         if a.get("depends"):
             st.append("Depends: " + ", ".join(a["depends"]))
-        st.append(f"Summary: add-on {name}")
+        st.append(f"Summary: {a.get('summary', 'add-on ' + name)}")
         st += files_lines(base, f"addons/{name}-{ver}-{rel}", m, p)
         stanzas.append("\n".join(st))
     index = os.path.join(base, "index")

@@ -119,11 +119,32 @@ out:
 	return r;
 }
 
+/* Undo make_new_tree when it made DIR: its two folders, DIR, and the
+ * series folder above it when that is empty now (rmdir leaves anything
+ * that holds more). */
+static void remove_new_tree(char *dir)
+{
+	char path[4096];
+	char *slash;
+
+	snprintf(path, sizeof(path), "%s/core", dir);
+	rmdir(path);
+	snprintf(path, sizeof(path), "%s/addons", dir);
+	rmdir(path);
+	rmdir(dir);
+	snprintf(path, sizeof(path), "%s", dir);
+	slash = strrchr(path, '/');
+	if (slash) {
+		*slash = '\0';
+		rmdir(path);
+	}
+}
+
 static int run(struct pf_ctx *ctx, void *opts)
 {
 	const struct bump_opts *o = opts;
 	char *old = NULL, *new = NULL;
-	bool done = false;
+	bool done = false, made;
 	int r = -1;
 
 	if (!repo_name_valid(o->from) || !repo_name_valid(o->to) || !repo_name_valid(o->arch))
@@ -133,6 +154,12 @@ static int run(struct pf_ctx *ctx, void *opts)
 	if (!(old = series_dir(ctx, o, o->from)) || !(new = series_dir(ctx, o, o->to)) ||
 	    check_old(ctx, o, old, &done) < 0)
 		goto out;
+	/* The new tree first: the checks before signing want the series that
+	 * Successor and Series-Switch name to exist (its index comes when the
+	 * maintainers publish it). A refusal takes it away again. */
+	made = access(new, F_OK) < 0;
+	if (make_new_tree(ctx, o, new) < 0)
+		goto out;
 	if (!done) {
 		const struct publish_params p = {
 			.command = "bump", .repo = old, .updates = o->updates,
@@ -141,10 +168,13 @@ static int run(struct pf_ctx *ctx, void *opts)
 			.switch_to = o->to,
 		};
 
-		if (publish_series(ctx, &p) < 0)
+		if (publish_series(ctx, &p) < 0) {
+			if (made)
+				remove_new_tree(new);
 			goto out;
+		}
 	}
-	r = make_new_tree(ctx, o, new);
+	r = 0;
 out:
 	free(new);
 	free(old);

@@ -232,6 +232,14 @@ test_series_switch_goes_into_the_index() {
 	src_update 140 2.23 "series-switch = 2.25"
 	build_core 139 2.23
 	build_core 140 2.23
+	# publish checks that the series it switches to is there (bump makes
+	# its tree; here by hand)
+	ensure_key signer
+	run pakfire_repo publish --repo "$M/2.23/$ARCH" --updates "$SRC/updates" --series 2.23 \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G"
+	assert_exit 4
+	assert_output_contains "Series-Switch: 2.25, but there is no series 2.25 beside this one"
+	mkdir -p "$M/2.25/$ARCH"
 	publish_series 2.23
 	[ "$(field "$M/2.23/$ARCH/index" Number=140 Series-Switch)" = 2.25 ] || fail "no Series-Switch: 2.25"
 	[ -z "$(field "$M/2.23/$ARCH/index" Number=139 Series-Switch)" ] || fail "core 139 switches"
@@ -503,6 +511,31 @@ test_the_man_page_bump_procedure_runs() {
 	[ "$(field "$M/2.23/$ARCH/index" Name=foo Release)" = 1 ] || fail "2.23 lost foo 1.0-1"
 	assert_index_matches_files "$M/2.23/$ARCH"
 	assert_index_matches_files "$M/2.25/$ARCH"
+
+	# what the maintainers published passes their own check ...
+	run pakfire_repo check --key "$T/keys/signer.asc" "$M/2.23/$ARCH"
+	assert_exit 0
+	run pakfire_repo check --key "$T/keys/signer.asc" "$M/2.25/$ARCH"
+	assert_exit 0
+	# ... and an appliance with add-ons crosses it: 2.23 at core 138 with
+	# bar (foo pulled in), one upgrade to the end of 2.25
+	mkdir -p "$WWW"
+	ln -s "$M" "$WWW${MIRROR_PATH}"
+	http_start
+	SERIES=2.23
+	root_at_core 138 --trust signer
+	must_update
+	run pakfire --root "$R" --yes install bar
+	assert_exit 0
+	assert_db "SELECT group_concat(id || ' ' || version || ' ' || series || ' ' || reason, ', ') FROM (SELECT * FROM units WHERE kind = 'addon' ORDER BY id)" \
+		"bar 1.0-1 2.23 explicit, foo 1.0-1 2.23 dependency"
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_db "SELECT series, core FROM system" "2.25|141"
+	assert_db "SELECT group_concat(id || ' ' || version || ' ' || series, ', ') FROM (SELECT * FROM units WHERE kind = 'addon' ORDER BY id)" \
+		"bar 1.0-2 2.25, foo 1.0-2 2.25"
+	run pakfire --root "$R" verify
+	assert_exit 0
 }
 
 run_tests "$@"

@@ -293,6 +293,7 @@ db_query() {
 db_state() {
 	db_query "SELECT * FROM system;
 		SELECT * FROM updates ORDER BY number;
+		SELECT id, kind, version, series, reason, outcome FROM units ORDER BY id;
 		SELECT * FROM files ORDER BY path;
 		SELECT series, arch, revision, sha256 FROM indexes ORDER BY series, arch;"
 }

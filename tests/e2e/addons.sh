@@ -214,7 +214,8 @@ test_crossing_with_addons_reaches_the_new_series() {
 	assert_output_contains "2.25"
 	run pakfire --root "$R" --json status
 	assert_exit 0
-	assert_json status series "2.25"
+	[ "$("$PF_PY3" -c 'import json,sys; print(json.load(open(sys.argv[1]))["status"]["series"])' "$RUN_OUT")" = 2.25 ] ||
+		fail "status --json does not say series 2.25"
 	run pakfire --root "$R" verify
 	assert_exit 0
 	assert_no_temporaries
@@ -253,8 +254,15 @@ test_dry_run_of_the_crossing_changes_nothing() {
 	assert_exit 0
 	assert_output_contains "core 141"
 	assert_output_contains "foo 1.0-2"
-	assert_root_unchanged
+	# nothing written, the index of 2.25 neither (a dry run holds no lock)
+	assert_nothing_changed
 	assert_db "SELECT series, core FROM system" "2.23|138"
+
+	# declined (no terminal, no --yes): nothing changes either
+	run pakfire --root "$R" install baz
+	assert_exit 2
+	assert_stderr_contains "pass --yes"
+	assert_nothing_changed
 }
 
 # kill_at_rename N: run upgrade and SIGKILL it on its Nth renameat.
@@ -284,12 +292,14 @@ test_killed_during_the_crossing_the_next_upgrade_finishes_it() {
 	root_at_core 138
 	must_update
 	must pakfire --root "$R" --yes install foo baz
+	echo "from the admin" >"$R/var/lib/baz/old.dat.note"
 	cp -a "$R" "$T/start"
-	# The crossing renames 11 files (core 139: 2, 140: 1, 141: 2, bar: 1,
-	# baz: 2, foo: 2) and more for the database's own files: kills inside
-	# the switching update, right after its commit, in core 141 and in the
-	# add-on reinstall.
-	for n in 2 4 5 7 9 11; do
+	# Each unit renames its download into the cache, then its files: core
+	# 139 (renames 1-3), 140, the switch (4-5), 141 (6-8), bar (9-10), baz
+	# (11-13), foo (14-16): kills inside core 139, at 140's download, in
+	# the switch, inside 141 (after the switch committed), and inside each
+	# add-on's reinstall.
+	for n in 2 4 5 7 10 13 16; do
 		rm -rf "$R"
 		cp -a "$T/start" "$R"
 		kill_at_rename "$n"
@@ -301,6 +311,8 @@ test_killed_during_the_crossing_the_next_upgrade_finishes_it() {
 		same_as 2.25 bar usr/lib/libbar.so.2
 		same_as 2.25 baz var/lib/baz/data.db
 		same_as 2.25 core-141 usr/lib/libc.so.6
+		[ ! -e "$R/var/lib/baz/old.dat" ] || fail "after the kill at rename $n, old.dat (dropped by baz 0.9-4) stayed"
+		[ -f "$R/var/lib/baz/old.dat.note" ] || fail "the admin's file went away"
 		assert_db "SELECT count(*) FROM units WHERE kind = 'addon' AND series = '2.25' AND outcome = 'applied'" "3"
 		assert_no_temporaries
 		run pakfire --root "$R" verify
@@ -338,7 +350,7 @@ test_new_series_signed_by_a_key_the_switching_update_ships() {
 
 	run pakfire --root "$R" --yes upgrade
 	assert_exit 0
-	assert_output_contains "the index of series 2.25 is signed by a key that core 140 brings"
+	assert_output_contains "the index of series 2.25 is signed by $next_fpr, a key that core 140 brings"
 	assert_output_contains "the rest of the crossing after it commits"
 	assert_db "SELECT series, core FROM system" "2.25|141"
 	same_as 2.25 foo usr/bin/foo
@@ -357,6 +369,135 @@ test_switch_to_a_series_the_mirror_does_not_have_changes_nothing() {
 	assert_exit 5
 	assert_stderr_contains "core 140 moves the system to series 2.25, whose index could not be fetched; nothing was changed"
 	assert_nothing_changed
+}
+
+# --to the switching update: the system moves to 2.25 at core 140, and the
+# add-ons wait for 2.25's builds; the old series' newer build of foo is
+# never installed on the new series.
+test_to_the_switch_leaves_addons_for_the_new_series() {
+	series_world ', {"name": "qux", "version": "1", "release": 1, "files": {"usr/bin/qux": 10}}'
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo
+	# 2.23 republished with a newer foo
+	sed -i 's/"release": 1, "depends": \["bar"\]/"release": 3, "depends": ["bar"]/' "$T/spec/23.json"
+	sed -i 's/"revision": 20/"revision": 21/' "$T/spec/23.json"
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
+	must_update
+
+	run pakfire --root "$R" --yes upgrade --to 140
+	assert_exit 0
+	assert_db "SELECT series, core FROM system" "2.25|140"
+	[ "$(addon_row foo)" = "1.0-1|2.23|explicit|applied" ] || fail "foo: $(addon_row foo)"
+	if grep -q "no update in the index of 2.23 moves this system there" "$RUN_ERR"; then
+		fail "a closed-series warning although core 140 moved the system on"
+	fi
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_db "SELECT series, core FROM system" "2.25|141"
+	[ "$(addon_row foo)" = "1.0-2|2.25|explicit|applied" ] || fail "foo: $(addon_row foo)"
+}
+
+# --to before the switch: no warning that nothing moves the system on.
+test_to_before_the_switch_does_not_say_the_series_is_a_dead_end() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	run pakfire --root "$R" --yes upgrade --to 139
+	assert_exit 0
+	if grep -q "no update in the index" "$RUN_ERR"; then
+		fail "told that no update moves the system on, but core 140 does"
+	fi
+}
+
+# The next series' index fails for another reason than an unknown key
+# (expired): even with a switching update that ships a key, nothing
+# changes.
+test_next_index_expired_refuses_the_crossing_before_anything_changes() {
+	series_world
+	"$PF_PY3" - "$T/spec/23.json" "$(cat "$T/keys/signer.asc" | "$PF_PY3" -c 'import json,sys; print(json.dumps(sys.stdin.read()))')" <<-'PY'
+	import json, sys
+	spec = json.load(open(sys.argv[1]))
+	spec["core"][1]["files"]["etc/pakfire/keys/copy.asc"] = json.loads(sys.argv[2])
+	json.dump(spec, open(sys.argv[1], "w"))
+	PY
+	"$PF_PY3" - "$T/spec/25.json" <<-'PY'
+	import json, sys
+	spec = json.load(open(sys.argv[1]))
+	spec["valid_days"] = -1
+	json.dump(spec, open(sys.argv[1], "w"))
+	PY
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/25.json" "$WWW$MIRROR_PATH"
+	http_start
+	root_at_core 138
+	must_update
+	remember_state
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 4
+	assert_stderr_contains "Valid-Until"
+	assert_stderr_contains "nothing was changed"
+	assert_nothing_changed
+}
+
+# A file moves between units: from foo to its dependency bar, and from the
+# core (removed by core 141) to an add-on: a handover, not a conflict.
+test_a_file_may_move_between_units() {
+	series_world
+	"$PF_PY3" - "$T/spec/25.json" <<-'PY'
+	import json, sys
+	spec = json.load(open(sys.argv[1]))
+	core, addons = spec["core"][0], {a["name"]: a for a in spec["addons"]}
+	del addons["foo"]["files"]["etc/foo.conf"]
+	addons["bar"]["files"]["etc/foo.conf"] = "setting = 1\n"
+	core["removes"] = ["usr/bin/tool"]
+	addons["baz"]["files"]["usr/bin/tool"] = 4000
+	json.dump(spec, open(sys.argv[1], "w"))
+	PY
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/25.json" "$WWW$MIRROR_PATH"
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo baz
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_db "SELECT owner FROM files WHERE path = 'etc/foo.conf'" "bar"
+	assert_db "SELECT owner FROM files WHERE path = 'usr/bin/tool'" "baz"
+	same_as 2.25 bar etc/foo.conf
+	same_as 2.25 baz usr/bin/tool
+	run pakfire --root "$R" verify
+	assert_exit 0
+}
+
+# An add-on may not write into the trusted keys (it would widen trust) nor
+# into pakfire's own folders.
+test_an_addon_may_not_add_trusted_keys() {
+	series_world ', {"name": "sneaky", "version": "1", "release": 1, "files": {"etc/pakfire/keys/evil.asc": "x"}}'
+	http_start
+	root_at_core 138
+	must_update
+	remember_state
+	run pakfire --root "$R" --yes install sneaky
+	assert_refused 1 "etc/pakfire/keys/evil.asc is inside a folder pakfire keeps for itself"
+	assert_nothing_changed
+}
+
+# A system left at the switching update by a pakfire that could not cross
+# series (its database still says 2.23): the next upgrade moves it.
+test_a_switch_applied_by_an_older_pakfire_is_finished() {
+	series_world
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes upgrade --to 140
+	must_update
+	db_query "UPDATE system SET series = '2.23'" >/dev/null
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_stderr_contains "core 140, applied by a pakfire that could not cross series, moves this system to series 2.25"
+	assert_db "SELECT series, core FROM system" "2.25|141"
 }
 
 run_tests "$@"

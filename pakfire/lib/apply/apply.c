@@ -191,6 +191,11 @@ static int decide_removal(struct stage *st, struct removals *rm, char *path)
 	}
 	if (!strcmp(own.type, "dir")) {
 		close(pfd);
+		if (!S_ISDIR(sb.st_mode)) {
+			kept(st, path, "replaced by something else since it was installed");
+			rm->kept++;
+			return 0;
+		}
 		return add_removal(st, rm, path);
 	}
 	if (!strcmp(own.type, "file")) {

@@ -31,3 +31,18 @@ char *pf_join_lines(char *const *lines, size_t n)
 	buf[at] = '\0';
 	return buf;
 }
+
+bool pf_path_inside(const char *path, const char *folder, bool direct)
+{
+	size_t len;
+
+	if (!folder)
+		return false;
+	folder += strspn(folder, "/");
+	len = strlen(folder);
+	while (len && folder[len - 1] == '/')
+		len--;
+	if (!len || strncmp(path, folder, len) || path[len] != '/' || !path[len + 1])
+		return false;
+	return !direct || !strchr(path + len + 1, '/');
+}

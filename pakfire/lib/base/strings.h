@@ -2,6 +2,7 @@
 #ifndef PF_STRINGS_H
 #define PF_STRINGS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The last component of a '/'-separated name (a path or a URL): what
@@ -12,5 +13,10 @@ const char *pf_basename(const char *name);
 /* LINES[0..N) as one malloc'd string, each line followed by "\n" ("" when
  * N is 0). NULL only when out of memory. */
 char *pf_join_lines(char *const *lines, size_t n);
+
+/* Whether PATH (relative to the root, as manifests write it) lies inside
+ * FOLDER (absolute, as pakfire.conf writes it: "/etc/pakfire/keys"): right
+ * inside it when DIRECT, else at any depth. */
+bool pf_path_inside(const char *path, const char *folder, bool direct);
 
 #endif

@@ -47,9 +47,9 @@ void pf_addons_clear(struct pf_addons *a)
 }
 
 /* Run T as command COMMAND ("install", "remove"), or say there is nothing
- * to do. */
+ * to do. *DONE: every unit was applied (nothing to do counts). */
 static int run(struct pf_session *s, const char *command, struct pf_transaction *t,
-	       const struct pf_addons_opts *opts, const struct pf_system *sys)
+	       const struct pf_addons_opts *opts, bool *done)
 {
 	struct pf_pipeline_opts po = {
 		.dry_run = opts->dry_run, .confirm = opts->confirm, .confirm_data = opts->confirm_data,
@@ -58,16 +58,17 @@ static int run(struct pf_session *s, const char *command, struct pf_transaction 
 	size_t applied;
 	int r;
 
+	*done = t->n == 0;
 	if (t->n == 0) {
 		pf_info(s->ctx, "nothing to do: %s", !strcmp(command, "install") ?
 			"every add-on named is installed already, at the build the index offers" :
 			"nothing named is installed");
-		(void)sys;
 		return 0;
 	}
 	if (!opts->dry_run && pf_db_tx_begin(s->db, command, &tx) < 0)
 		return -1;
 	r = pf_pipeline_run(s, t, tx, &po, &applied);
+	*done = r == 0 && applied == t->n;
 	pf_db_tx_end(s->db, tx);
 	return r;
 }
@@ -95,6 +96,7 @@ int pf_install(struct pf_session *s, const struct pf_addons_opts *opts)
 	struct pf_transaction *t = NULL;
 	struct pf_index *idx = NULL;
 	struct pf_system sys;
+	bool done = false;
 	int r = -1;
 
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_addons_load(s->db, &inst) < 0)
@@ -104,7 +106,7 @@ int pf_install(struct pf_session *s, const struct pf_addons_opts *opts)
 		goto out;
 	t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);
 	if (!t || pf_resolve_install(ctx, idx, &inst.set, opts->names, opts->n, t) < 0 ||
-	    run(s, "install", t, opts, &sys) < 0 || mark_asked(s, &inst, opts) < 0)
+	    run(s, "install", t, opts, &done) < 0 || (done && mark_asked(s, &inst, opts) < 0))
 		goto out;
 	r = 0;
 out:
@@ -127,7 +129,7 @@ static int add_line(void *data, const char *path, const char *type)
 	struct removal_manifest *rm = data;
 
 	(void)type;
-	return fprintf(rm->f, "remove\t%s\n", path) < 0 ? -1 : 0;
+	return fprintf(rm->f, "remove\t%s\n", path) < 0 ? 1 : 0; /* 1: out of memory */
 }
 
 static int removal_manifest(struct pf_session *s, struct pf_unit *u)
@@ -157,6 +159,7 @@ int pf_remove(struct pf_session *s, const struct pf_addons_opts *opts)
 	struct pf_addons inst = { 0 };
 	struct pf_transaction *t = NULL;
 	struct pf_system sys;
+	bool done;
 	int r = -1;
 
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_addons_load(s->db, &inst) < 0)
@@ -168,7 +171,7 @@ int pf_remove(struct pf_session *s, const struct pf_addons_opts *opts)
 	for (size_t i = 0; i < t->n; i++)
 		if (removal_manifest(s, &t->units[i]) < 0)
 			goto out;
-	if (run(s, "remove", t, opts, &sys) < 0)
+	if (run(s, "remove", t, opts, &done) < 0)
 		goto out;
 	r = 0;
 out:

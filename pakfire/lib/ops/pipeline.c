@@ -159,7 +159,14 @@ static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run)
 		 * fit are applied (a cleanup among them may free the room it
 		 * needs); the one that does not fit is refused on fresh
 		 * numbers when its turn comes. */
-		if (dry_run || t->units[k].kind == PF_UNIT_ADDON) {
+		bool crossing = false;
+
+		/* Nor is a crossing started that cannot finish: applying the
+		 * switch and stopping after it would leave the system on the
+		 * new series with the add-ons of the old one. */
+		for (size_t j = 0; j < k; j++)
+			crossing |= t->units[j].entry && t->units[j].entry->series_switch;
+		if (dry_run || crossing || t->units[k].kind == PF_UNIT_ADDON) {
 			pf_space_refuse(ctx, p, k, pf_transaction_level_before(t, k), dry_run);
 			goto out;
 		}
@@ -246,11 +253,20 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	struct pf_ctx *ctx = s->ctx;
 	struct run run = { .s = s, .t = t, .tx = tx };
 	struct pf_space_check sc = { 0 };
-	char cache[4096];
+	char cache[4096], dbdir[4096];
 	int r = -1;
 
 	*applied = 0;
 	t->keys = s->config->keys;
+	t->own[0] = s->config->keys;
+	t->own[1] = s->config->cache;
+	if ((size_t)snprintf(dbdir, sizeof(dbdir), "%s", s->config->database) >= sizeof(dbdir)) {
+		pf_fail(ctx, PF_E_USAGE, "database path too long");
+		goto out;
+	}
+	if (strrchr(dbdir, '/'))
+		*strrchr(dbdir, '/') = '\0';
+	t->own[2] = dbdir;
 	if ((size_t)snprintf(cache, sizeof(cache), "%s", s->config->cache + 1) >= sizeof(cache)) {
 		pf_fail(ctx, PF_E_USAGE, "cache path too long");
 		goto out;
@@ -282,6 +298,9 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 			if (res.committed)
 				pf_fail_wrap(ctx, "%s was applied, but cleaning up after it failed;"
 					     " the next run of pakfire finishes it", run.labels[i]);
+			else if (!res.undecided && t->units[i].op == PF_UNIT_REMOVE)
+				pf_fail_wrap(ctx, "%s not removed: its files are as they were",
+					     run.labels[i]);
 			else if (!res.undecided)
 				pf_fail_wrap(ctx, "%s not applied, system stays at core %u",
 					     run.labels[i], level);
@@ -291,6 +310,7 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	}
 	r = 0;
 out:
+	t->own[2] = NULL; /* dbdir ends here */
 	pf_space_close(&sc);
 	for (size_t i = 0; run.cache_fds && i < t->n; i++)
 		if (run.cache_fds[i] >= 0)

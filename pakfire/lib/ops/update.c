@@ -106,7 +106,7 @@ void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx, bool swit
 		" if it stays so", idx->series, idx->successor, idx->series);
 }
 
-int pf_index_refresh(struct pf_session *s, const char *series, const char *arch,
+int pf_index_refresh(struct pf_session *s, const char *series, const char *arch, bool store,
 		     struct pf_index **out, char signer[128])
 {
 	struct pf_ctx *ctx = s->ctx;
@@ -126,12 +126,17 @@ int pf_index_refresh(struct pf_session *s, const char *series, const char *arch,
 		goto out;
 	/* Nothing of the index is parsed before its signature checks out. */
 	if (pf_verify_signature(ctx, s->config->keys, si.url, si.body, si.len, si.sig, si.sig_len,
-				stored.signer) < 0 ||
-	    pf_index_parse(ctx, si.url, si.body, si.len, &idx) < 0)
+				stored.signer) < 0) {
+		/* Who signed it, when it is only a key not trusted yet. */
+		if (signer)
+			snprintf(signer, 128, "%s", stored.signer);
+		goto out;
+	}
+	if (pf_index_parse(ctx, si.url, si.body, si.len, &idx) < 0)
 		goto out;
 	if (strcmp(idx->series, series) || strcmp(idx->arch, arch)) {
-		pf_fail(ctx, PF_E_VERIFY, "%s is for series %s/%s, but this system is %s/%s", si.url,
-			idx->series, idx->arch, series, arch);
+		pf_fail(ctx, PF_E_VERIFY, "%s is for series %s/%s, but it was fetched as the index"
+			" of %s/%s", si.url, idx->series, idx->arch, series, arch);
 		goto out;
 	}
 	pf_sha256_buf(si.body, si.len, sum);
@@ -160,7 +165,9 @@ int pf_index_refresh(struct pf_session *s, const char *series, const char *arch,
 	stored.fetched_at = now();
 	stored.body = si.body;
 	stored.body_len = si.len;
-	if (pf_db_store_index(s->db, series, arch, &stored, si.sig, si.sig_len) < 0)
+	/* A dry run verifies the index of the next series, and keeps it only
+	 * when it may write. */
+	if (store && pf_db_store_index(s->db, series, arch, &stored, si.sig, si.sig_len) < 0)
 		goto out;
 	if (signer)
 		snprintf(signer, 128, "%s", stored.signer);
@@ -176,16 +183,6 @@ out:
 	return r;
 }
 
-/* Whether the chain T holds an update that moves the system to another
- * series. */
-static bool switch_pending(const struct pf_transaction *t)
-{
-	for (size_t i = 0; i < t->n; i++)
-		if (t->units[i].entry && t->units[i].entry->series_switch)
-			return true;
-	return false;
-}
-
 int pf_update(struct pf_session *s)
 {
 	struct pf_ctx *ctx = s->ctx;
@@ -199,7 +196,7 @@ int pf_update(struct pf_session *s)
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_db_tx_begin(s->db, "update", &tx) < 0)
 		return -1;
 	pf_warn_series_config(s, &sys);
-	if (pf_index_refresh(s, sys.series, sys.arch, &idx, signer) < 0)
+	if (pf_index_refresh(s, sys.series, sys.arch, true, &idx, signer) < 0)
 		goto out;
 	t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);
 	if (!t || pf_resolve_core_chain(ctx, idx, t, 0) < 0)
@@ -212,7 +209,7 @@ int pf_update(struct pf_session *s)
 			.signer = signer, .pending = (unsigned)t->n,
 		},
 	});
-	pf_warn_successor(ctx, idx, switch_pending(t));
+	pf_warn_successor(ctx, idx, pf_resolve_switch_above(idx, sys.core) != NULL);
 	r = 0;
 out:
 	pf_transaction_free(t);

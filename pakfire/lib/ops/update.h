@@ -27,10 +27,11 @@ int pf_current_index(struct pf_session *s, const struct pf_system *sys,
 /* Fetch the signed index of SERIES/ARCH from the mirrors, verify it
  * (signature by a trusted key, Series and Arch, Revision not below the one
  * last seen for that series, the same Revision with the same bytes,
- * Valid-Until) and keep it in the database: `update` for the system's
- * series, the crossing for the series it moves to. *OUT: parsed. SIGNER
- * (may be NULL): who signed it. */
-int pf_index_refresh(struct pf_session *s, const char *series, const char *arch,
+ * Valid-Until) and, with STORE, keep it in the database: `update` for the
+ * system's series, the crossing for the series it moves to. *OUT: parsed.
+ * SIGNER (may be NULL): who signed it; after a refusal only for want of a
+ * trusted signer, that signer (pf_verify_signature), else "". */
+int pf_index_refresh(struct pf_session *s, const char *series, const char *arch, bool store,
 		     struct pf_index **out, char signer[128]);
 
 /* Warn when IDX says its series is closed (Successor) and no update in it

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/context.h"
+#include "base/strings.h"
 #include "format/config.h"
 #include "format/index.h"
 #include "format/manifest.h"
@@ -21,6 +22,7 @@
 #include "resolve/transaction.h"
 #include "state/history.h"
 #include "state/system.h"
+#include "state/units.h"
 
 /* A crossing follows at most this many switches in one run. */
 #define MAX_SERIES 8
@@ -31,6 +33,7 @@ struct round {
 	struct pf_index *idx[MAX_SERIES];
 	size_t n_idx;
 	bool deferred;          /* stops at a switch whose next index is not trusted yet */
+	bool again;             /* the series moved: resolve again on the new one */
 };
 
 static void round_clear(struct round *r)
@@ -46,45 +49,46 @@ static const char *pending_switch(const struct pf_transaction *t)
 	return t->n && t->units[t->n - 1].entry ? t->units[t->n - 1].entry->series_switch : NULL;
 }
 
-/* Whether unit U ships a file into the keys folder KEYS (absolute). */
+/* Whether unit U ships a key file (*.asc) into the keys folder KEYS. */
 static bool ships_keys(const struct pf_unit *u, const char *keys)
 {
-	size_t len = strlen(keys + 1);
+	for (size_t i = 0; u->m && i < u->m->n; i++) {
+		const struct pf_entry *e = &u->m->entries[i];
+		size_t len = strlen(e->path);
 
-	for (size_t i = 0; u->m && i < u->m->n; i++)
-		if (!strncmp(u->m->entries[i].path, keys + 1, len) &&
-		    u->m->entries[i].path[len] == '/')
+		if (e->type == PF_ENTRY_FILE && pf_path_inside(e->path, keys, true) && len > 4 &&
+		    !strcmp(e->path + len - 4, ".asc"))
 			return true;
+	}
 	return false;
 }
 
-/* The index of the series the switching update moves to, verified now.
- * When it is signed by a key the switching update itself brings, it cannot
- * be trusted before that update commits: *DEFERRED, and the rest of the
- * crossing is planned then. */
+/* The index of the series the switching update moves to, verified now
+ * (kept unless DRY_RUN). When it is signed only by a key this system does
+ * not hold yet, and the switching update ships a key into the keys folder,
+ * it cannot be trusted before that update commits: *DEFERRED, and the rest
+ * of the crossing is planned then. Any other refusal stops everything
+ * before a change. */
 static int next_index(struct pf_session *s, const struct pf_transaction *t, const char *series,
-		      struct pf_index **out, bool *deferred)
+		      bool dry_run, struct pf_index **out, bool *deferred)
 {
 	struct pf_unit *sw = &t->units[t->n - 1];
-	char label[PF_UNIT_ID_MAX];
+	char label[PF_UNIT_ID_MAX], signer[128] = "";
 
 	*deferred = false;
-	if (pf_index_refresh(s, series, t->arch, out, NULL) == 0)
+	if (pf_index_refresh(s, series, t->arch, !dry_run, out, signer) == 0)
 		return 0;
+	pf_unit_label(sw, label);
 	if (pf_error_class(s->ctx) != PF_E_VERIFY)
 		return pf_fail_wrap(s->ctx, "%s moves the system to series %s, whose index could"
-				    " not be fetched; nothing was changed", pf_unit_label(sw, label),
-				    series);
-	/* Its manifest tells whether it brings keys: fetched (and verified)
-	 * early, as the pipeline would. */
-	if (!sw->m || !ships_keys(sw, s->config->keys))
+				    " not be fetched; nothing was changed", label, series);
+	if (!signer[0] || !ships_keys(sw, s->config->keys))
 		return pf_fail_wrap(s->ctx, "the index of series %s, where %s moves the system,"
-				    " was refused; nothing was changed", series,
-				    pf_unit_label(sw, label));
+				    " was refused; nothing was changed", series, label);
 	pf_clear_error(s->ctx);
-	pf_info(s->ctx, "the index of series %s is signed by a key that %s brings: the updates"
-		" up to %s are planned now, the rest of the crossing after it commits",
-		series, pf_unit_label(sw, label), label);
+	pf_info(s->ctx, "the index of series %s is signed by %s, a key that %s brings: the"
+		" updates up to %s are planned now, the rest of the crossing after it commits",
+		series, signer, label, label);
 	*deferred = true;
 	return 0;
 }
@@ -105,8 +109,31 @@ static int system_index(struct pf_session *s, const struct pf_system *sys, bool 
 		pf_stored_index_clear(&stored);
 	}
 	if (!found)
-		return pf_index_refresh(s, sys->series, sys->arch, out, NULL);
+		return pf_index_refresh(s, sys->series, sys->arch, true, out, NULL);
 	return pf_current_index(s, sys, true, out);
+}
+
+/* A system at a switching update whose series did not move (applied by a
+ * pakfire that could not cross series): it moves now, as the update says.
+ * *MOVED: the round must start again on the new series. */
+static int finish_switch(struct pf_session *s, const struct pf_system *sys,
+			 const struct pf_index *idx, bool dry_run, bool *moved)
+{
+	const struct pf_index_entry *e = pf_index_find_core(idx, sys->core);
+
+	*moved = false;
+	if (!e || !e->series_switch)
+		return 0;
+	if (dry_run) {
+		pf_warn(s->ctx, "core %u, applied already, moves this system to series %s, but the"
+			" pakfire that applied it did not move it; 'pakfire upgrade' does",
+			sys->core, e->series_switch);
+		return 0;
+	}
+	pf_warn(s->ctx, "core %u, applied by a pakfire that could not cross series, moves this"
+		" system to series %s: moving it now", sys->core, e->series_switch);
+	*moved = true;
+	return pf_db_set_series(s->db, e->series_switch);
 }
 
 /* The transaction of one round: core chains across series switches, then
@@ -122,6 +149,8 @@ static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opt
 	if (system_index(s, sys, !opts->dry_run, &idx) < 0)
 		return -1;
 	r->idx[r->n_idx++] = idx;
+	if (finish_switch(s, sys, idx, opts->dry_run, &r->again) < 0 || r->again)
+		return r->again ? 0 : -1;
 	if (pf_resolve_upgrade(ctx, idx, t, opts->to) < 0)
 		return -1;
 	while ((next = pending_switch(t)) && !(opts->to && t->units[t->n - 1].number >= opts->to)) {
@@ -131,7 +160,7 @@ static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opt
 			return pf_fail(ctx, PF_E_VERIFY, "more than %d series switches in a row",
 				       MAX_SERIES);
 		if (pf_pipeline_fetch_manifest(s, t, t->n - 1) < 0 ||
-		    next_index(s, t, next, &nidx, &r->deferred) < 0)
+		    next_index(s, t, next, opts->dry_run, &nidx, &r->deferred) < 0)
 			return -1;
 		if (r->deferred)
 			return 0;
@@ -140,7 +169,12 @@ static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opt
 		if (pf_resolve_continue(ctx, idx, t, opts->to) < 0)
 			return -1;
 	}
-	pf_warn_successor(ctx, idx, pending_switch(t) != NULL);
+	/* Stopped on a switch (--to): the add-ons wait for the index of the
+	 * series the system moves to; never a build of the old one on it. */
+	if (pending_switch(t))
+		return 0;
+	pf_warn_successor(ctx, idx,
+			  pf_resolve_switch_above(idx, pf_transaction_level_before(t, t->n)) != NULL);
 	return pf_resolve_addon_upgrades(ctx, idx, &inst->set, t);
 }
 
@@ -184,6 +218,10 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 		}
 		pf_transaction_free(t);
 		pf_addons_clear(&inst);
+		if (rr == 0 && rd.again) {
+			round_clear(&rd);
+			continue;
+		}
 		if (rr < 0 || !rd.deferred || opts->dry_run || applied == 0) {
 			round_clear(&rd);
 			r = rr;
@@ -193,6 +231,9 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 		/* Once asked is enough: the admin said yes to the crossing. */
 		po.confirm = NULL;
 	}
+	if (r < 0 && !pf_error_class(ctx))
+		pf_fail(ctx, PF_E_VERIFY, "more than %d rounds of series switches in one run",
+			MAX_SERIES);
 	pf_db_tx_end(s->db, tx);
 	return r;
 }

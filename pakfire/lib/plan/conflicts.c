@@ -7,6 +7,7 @@
 
 #include "base/context.h"
 #include "base/path.h"
+#include "base/strings.h"
 #include "base/strmap.h"
 #include "format/manifest.h"
 #include "plan/conflicts.h"
@@ -44,21 +45,42 @@ static int exists_on_disk(struct pf_ctx *ctx, const char *path, bool *exists)
 	return 0;
 }
 
+/* Whether unit V of T gives PATH (installed by OWNER) up: a removal, a
+ * new build of an add-on that no longer ships it, or a core update whose
+ * `remove` entry takes it away. Then another unit may take it over. */
+static bool gives_up(const struct pf_unit *v, const char *path, const char *owner)
+{
+	const struct pf_entry *e;
+
+	if (v->op == PF_UNIT_REMOVE)
+		return !strcmp(v->id, owner);
+	e = v->m ? pf_manifest_find(v->m, path) : NULL;
+	if (v->kind == PF_UNIT_ADDON && !strcmp(v->id, owner))
+		return !e || !ships(e);
+	return e && e->type == PF_ENTRY_REMOVE && pf_unit_may_remove(v, owner);
+}
+
+static bool given_up(const struct pf_transaction *t, const char *path, const char *owner)
+{
+	for (size_t i = 0; i < t->n; i++)
+		if (gives_up(&t->units[i], path, owner))
+			return true;
+	return false;
+}
+
 /* PATH of add-on U against the database and the disk. */
 static int check_owner(struct pf_ctx *ctx, struct pf_db *db, const struct pf_transaction *t,
 		       const struct pf_unit *u, const char *path)
 {
 	char why[160];
 	struct pf_owned own;
-	const struct pf_unit *owner;
 	bool exists;
 
 	if (pf_db_owned(db, path, &own) < 0)
 		return -1;
 	if (own.found) {
-		owner = pf_transaction_find(t, own.owner);
-		if (!strcmp(own.owner, u->id) || (owner && owner->op == PF_UNIT_REMOVE) ||
-		    !strcmp(own.type, "dir"))
+		if (!strcmp(own.owner, u->id) || !strcmp(own.type, "dir") ||
+		    given_up(t, path, own.owner))
 			return 0;
 		snprintf(why, sizeof(why), "is owned by %s", own.owner);
 		return conflict(ctx, u, path, why);
@@ -66,6 +88,16 @@ static int check_owner(struct pf_ctx *ctx, struct pf_db *db, const struct pf_tra
 	if (exists_on_disk(ctx, path, &exists) < 0)
 		return -1;
 	return exists ? conflict(ctx, u, path, "exists on the system and no update installed it") : 0;
+}
+
+/* What only pakfire and core updates may write: the trusted keys (an
+ * add-on must never widen trust), and pakfire's own state and cache. */
+static bool protected_path(const struct pf_transaction *t, const char *path)
+{
+	for (size_t i = 0; i < sizeof(t->own) / sizeof(t->own[0]); i++)
+		if (pf_path_inside(path, t->own[i], false))
+			return true;
+	return false;
 }
 
 int pf_plan_conflicts(struct pf_ctx *ctx, struct pf_db *db, const struct pf_transaction *t)
@@ -89,15 +121,27 @@ int pf_plan_conflicts(struct pf_ctx *ctx, struct pf_db *db, const struct pf_tran
 			void **slot;
 			char why[160];
 
+			if (e->type == PF_ENTRY_REMOVE && u->kind == PF_UNIT_CORE) {
+				/* taken away by a later core update: free again */
+				slot = pf_strmap_get(shipped, e->path, strlen(e->path));
+				if (slot && *slot && pf_unit_may_remove(u, ((const struct pf_unit *)*slot)->id))
+					*slot = NULL;
+				continue;
+			}
 			if (!ships(e))
 				continue;
+			if (u->kind == PF_UNIT_ADDON && protected_path(t, e->path)) {
+				conflict(ctx, u, e->path, "is inside a folder pakfire keeps for itself"
+					 " (trusted keys, its database, its cache)");
+				goto out;
+			}
 			slot = pf_strmap_put(shipped, e->path, strlen(e->path), &added);
 			if (!slot) {
 				pf_fail(ctx, PF_E_OTHER, "out of memory");
 				goto out;
 			}
 			other = *slot;
-			if (added || other == u) {
+			if (added || !other || other == u) {
 				*slot = (void *)u;
 				continue;
 			}

@@ -56,6 +56,20 @@ static unsigned newest_core(const struct pf_index *idx)
 	return newest;
 }
 
+const struct pf_index_entry *pf_resolve_switch_above(const struct pf_index *idx, unsigned level)
+{
+	const struct pf_index_entry *first = NULL;
+
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct pf_index_entry *e = &idx->entries[i];
+
+		if (e->type == PF_STANZA_CORE && e->number > level && e->series_switch &&
+		    (!first || e->number < first->number))
+			first = e;
+	}
+	return first;
+}
+
 /* Whether T ends with an update that moves the system on to another
  * series before reaching TO: the chain goes on in that series' index. */
 static bool goes_on(const struct pf_transaction *t, unsigned to)

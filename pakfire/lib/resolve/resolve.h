@@ -26,6 +26,10 @@ int pf_resolve_upgrade(struct pf_ctx *ctx, const struct pf_index *idx,
 int pf_resolve_continue(struct pf_ctx *ctx, const struct pf_index *idx,
 			struct pf_transaction *t, unsigned to);
 
+/* The first core update of IDX above LEVEL that switches series, or NULL:
+ * whether a system at LEVEL has a way out of a closed series. */
+const struct pf_index_entry *pf_resolve_switch_above(const struct pf_index *idx, unsigned level);
+
 /* What this pakfire cannot act on, it refuses before anything changes: hooks (not run
  * by this version yet) are PF_E_OTHER naming the unit, before anything of
  * the transaction changes. */

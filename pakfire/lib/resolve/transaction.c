@@ -9,6 +9,7 @@
 #include "format/index.h"
 #include "format/manifest.h"
 #include "format/names.h"
+#include "resolve/addons.h"
 #include "resolve/transaction.h"
 
 struct pf_transaction *pf_transaction_new(struct pf_ctx *ctx, const char *series,
@@ -124,8 +125,7 @@ int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 			return pf_fail(ctx, PF_E_VERIFY, "index: add-on name '%s' is not a valid name",
 				       e->name ? e->name : "");
 		snprintf(u->id, sizeof(u->id), "%s", e->name);
-		snprintf(u->version, sizeof(u->version), "%s-%s", e->version ? e->version : "",
-			 e->release ? e->release : "");
+		pf_addon_version(e, u->version, sizeof(u->version));
 		u->reason = "explicit";
 	}
 	t->n++;

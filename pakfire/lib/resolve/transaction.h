@@ -59,6 +59,9 @@ struct pf_transaction {
 	const char *keys;         /* the trusted keys folder (absolute, as
 				   * configured): a core update may revoke a
 				   * key there that the installer put */
+	const char *own[3];       /* folders no add-on may write into
+				   * (absolute): the keys, pakfire's database
+				   * folder, its cache */
 	struct pf_unit *units;    /* in the order they are applied */
 	size_t n;
 };

@@ -15,6 +15,8 @@ static const struct pf_sql SYSTEM_GET = { PF_SQL_SYSTEM_GET, "read system",
 	"SELECT series, arch, core, revision, index_sha256 FROM system WHERE id = 1" };
 static const struct pf_sql SYSTEM_SET_INDEX = { PF_SQL_SYSTEM_SET_INDEX, "store index",
 	"UPDATE system SET revision = ?1, index_sha256 = ?2 WHERE id = 1 AND series = ?3" };
+static const struct pf_sql SYSTEM_MOVE_SERIES = { PF_SQL_SYSTEM_MOVE_SERIES, "move to new series",
+	"UPDATE system SET series = ?1 WHERE id = 1" };
 static const struct pf_sql INDEX_STORE = { PF_SQL_INDEX_STORE, "store index",
 	"INSERT OR REPLACE INTO indexes (series, arch, revision, sha256, date, valid_until,"
 	" fetched_at, signer, body, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" };
@@ -110,4 +112,9 @@ int pf_db_load_index(struct pf_db *db, const char *series, const char *arch,
 	pf_sql_done(s);
 	*found = r == 0;
 	return r;
+}
+
+int pf_db_set_series(struct pf_db *db, const char *series)
+{
+	return pf_sql_exec(db, &SYSTEM_MOVE_SERIES, PF_ARGS(A_TEXT(series)));
 }

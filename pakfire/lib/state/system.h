@@ -22,6 +22,11 @@ struct pf_system {
 int pf_db_init_system(struct pf_db *db, const char *series, const char *arch, unsigned core);
 int pf_db_get_system(struct pf_db *db, struct pf_system *out);
 
+/* Move the system to SERIES, alone: only for a switching update applied by
+ * a pakfire that could not cross series (a switching update's own commit
+ * moves the series with it, state/units.c). */
+int pf_db_set_series(struct pf_db *db, const char *series);
+
 /* A verified index: stored whole (the bytes that were signed, and the
  * signature) so the client and support staff can always see what was
  * trusted; the system row remembers its Revision and hash. */

@@ -35,15 +35,16 @@ static const struct pf_sql SYSTEM_SET_CORE = { PF_SQL_SYSTEM_SET_CORE, "advance 
 	"UPDATE system SET core = ?1 WHERE id = 1" };
 static const struct pf_sql SYSTEM_SET_SERIES = { PF_SQL_SYSTEM_SET_SERIES, "move to new series",
 	"UPDATE system SET series = ?1 WHERE id = 1" };
-/* A directory belongs to the first unit that made it: an add-on listing
- * usr/bin must not take it from the core, and its removal must not try to
- * take it away. */
+/* A directory an add-on lists stays with the unit that had it: an add-on
+ * listing usr/bin must not take it from the core, and its removal must
+ * not try to take it away. The core takes every directory it lists. */
 static const struct pf_sql FILE_UPSERT = { PF_SQL_FILE_UPSERT, "record file",
 	"INSERT INTO files (path, type, mode, uid, gid, size, sha256, target, owner)"
 	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"
 	" ON CONFLICT (path) DO UPDATE SET type = ?2, mode = ?3, uid = ?4,"
 	" gid = ?5, size = ?6, sha256 = ?7, target = ?8,"
-	" owner = CASE WHEN type = 'dir' AND ?2 = 'dir' THEN owner ELSE ?9 END" };
+	" owner = CASE WHEN type = 'dir' AND ?2 = 'dir' AND ?9 NOT LIKE 'core-%' THEN owner"
+	" ELSE ?9 END" };
 static const struct pf_sql FILE_DELETE = { PF_SQL_FILE_DELETE, "forget removed file",
 	"DELETE FROM files WHERE path = ?1" };
 

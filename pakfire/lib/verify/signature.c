@@ -189,6 +189,14 @@ static int check_signature(struct pf_ctx *ctx, struct pf_keyring *kr, const char
 			good = i;
 	}
 	if (good == SIZE_MAX) {
+		bool all_unknown = n > 0;
+
+		for (size_t i = 0; i < n; i++)
+			all_unknown &= sigs[i].kind == SIG_UNKNOWN;
+		/* Only keys this system does not know yet: the caller may know
+		 * that one is on its way (a switching update that ships it). */
+		if (all_unknown)
+			snprintf(signer, PF_FPR_MAX, "%s", sigs[0].fpr);
 		refuse_untrusted(ctx, keys, what, sigs, n);
 		goto out;
 	}
@@ -208,6 +216,7 @@ int pf_verify_signature(struct pf_ctx *ctx, const char *keys, const char *what, 
 	struct pf_keyring *kr = NULL;
 	int r;
 
+	signer[0] = '\0';
 	if (sig_len == 0)
 		return pf_fail(ctx, PF_E_VERIFY, "%s.sig is empty: the index is not signed", what);
 	if (pf_keyring_open(ctx, keys, &kr) < 0)
@@ -219,6 +228,7 @@ int pf_verify_signature(struct pf_ctx *ctx, const char *keys, const char *what, 
 		 * one that counts (the first error is dropped, not kept beside
 		 * a success). */
 		pf_clear_error(ctx);
+		signer[0] = '\0';
 		r = pf_keyring_rebuild(kr);
 		if (r == 0)
 			r = check_signature(ctx, kr, keys, what, data, len, sig, sig_len, signer);

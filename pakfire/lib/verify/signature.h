@@ -18,7 +18,10 @@ struct pf_ctx;
  * and its reasons: signature.c). SIGNER receives the primary fingerprint of
  * the first good one. Anything else, including an empty or malformed
  * signature, is PF_E_VERIFY; a refusal for want of a trusted signer names
- * every signer and says how a key becomes trusted. The private home
+ * every signer and says how a key becomes trusted; when no signature is bad
+ * and every signer is a key the folder does not hold, SIGNER then receives
+ * the first one's fingerprint (else ""), so that a caller expecting that
+ * key (a switching update that ships it) can tell. The private home
  * is <root>/var/lib/pakfire/gnupg. It is kept between calls with a stamp of
  * the keys folder's contents (the SHA-256 of every *.asc's name and bytes)
  * and rebuilt from the folder whenever the folder hashes otherwise (a key

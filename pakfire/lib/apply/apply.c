@@ -134,12 +134,10 @@ static int add_removal(struct stage *st, struct removals *rm, char *path)
  * folder is how maintainers retire a key (docs/key-rotation.md). */
 static bool revokes_key(const struct stage *st, const char *path)
 {
-	size_t len = st->keys ? strlen(st->keys + 1) : 0;
-	size_t plen = strlen(path);
+	size_t len = strlen(path);
 
-	return st->u->kind == PF_UNIT_CORE && len && !strncmp(path, st->keys + 1, len) &&
-	       path[len] == '/' && !strchr(path + len + 1, '/') && plen > len + 5 &&
-	       !strcmp(path + plen - 4, ".asc");
+	return st->u->kind == PF_UNIT_CORE && pf_path_inside(path, st->keys, true) && len > 4 &&
+	       !strcmp(path + len - 4, ".asc");
 }
 
 static int revoke_key(struct stage *st, struct removals *rm, char *path)

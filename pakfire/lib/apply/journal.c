@@ -168,6 +168,18 @@ out:
 	return r;
 }
 
+/* Whether the journal's unit U was the removal of an add-on: its manifest
+ * (made from the database) holds nothing but `remove` entries. */
+static bool removal(const struct pf_unit *u, const struct pf_manifest *m)
+{
+	if (u->kind != PF_UNIT_ADDON)
+		return false;
+	for (size_t i = 0; i < m->n; i++)
+		if (m->entries[i].type != PF_ENTRY_REMOVE)
+			return false;
+	return true;
+}
+
 /* One interrupted update: undo or finish it, then forget it. */
 static int recover_one(struct pf_ctx *ctx, struct pf_db *db, const struct pf_journal_entry *j)
 {
@@ -188,14 +200,14 @@ static int recover_one(struct pf_ctx *ctx, struct pf_db *db, const struct pf_jou
 	if (committed) {
 		if (pf_journal_clean_up(ctx, &u, j->tag, m, j->fresh, j->removals, &removed) < 0)
 			goto out;
-		pf_warn(ctx, "%s had been applied when pakfire was interrupted;"
-			" its cleanup is now finished", label);
+		pf_warn(ctx, "%s had been %s when pakfire was interrupted;"
+			" its cleanup is now finished", label, removal(&u, m) ? "removed" : "applied");
 	} else {
 		if (pf_journal_roll_back(ctx, &u, j->tag, m, !strcmp(j->state, "committing"),
 					 j->fresh) < 0)
 			goto out;
-		pf_warn(ctx, "%s was interrupted before it was applied; it was rolled back"
-			" and every file is as it was", label);
+		pf_warn(ctx, "%s was interrupted before it was %s; it was rolled back"
+			" and every file is as it was", label, removal(&u, m) ? "removed" : "applied");
 	}
 	if (pf_db_tx_step(db, tx, j->unit, committed ? "rolled forward" : "rolled back",
 			  j->state) < 0 ||

@@ -43,12 +43,6 @@ static void round_clear(struct round *r)
 	memset(r, 0, sizeof(*r));
 }
 
-/* The switch the last unit of T makes, or NULL. */
-static const char *pending_switch(const struct pf_transaction *t)
-{
-	return t->n && t->units[t->n - 1].entry ? t->units[t->n - 1].entry->series_switch : NULL;
-}
-
 /* Whether unit U ships a key file (*.asc) into the keys folder KEYS. */
 static bool ships_keys(const struct pf_unit *u, const char *keys)
 {
@@ -153,7 +147,7 @@ static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opt
 		return r->again ? 0 : -1;
 	if (pf_resolve_upgrade(ctx, idx, t, opts->to) < 0)
 		return -1;
-	while ((next = pending_switch(t)) && !(opts->to && t->units[t->n - 1].number >= opts->to)) {
+	while ((next = pf_transaction_switch(t)) && !(opts->to && t->units[t->n - 1].number >= opts->to)) {
 		struct pf_index *nidx;
 
 		if (r->n_idx == MAX_SERIES)
@@ -171,7 +165,7 @@ static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opt
 	}
 	/* Stopped on a switch (--to): the add-ons wait for the index of the
 	 * series the system moves to; never a build of the old one on it. */
-	if (pending_switch(t))
+	if (pf_transaction_switch(t))
 		return 0;
 	pf_warn_successor(ctx, idx,
 			  pf_resolve_switch_above(idx, pf_transaction_level_before(t, t->n)) != NULL);

@@ -74,9 +74,7 @@ const struct pf_index_entry *pf_resolve_switch_above(const struct pf_index *idx,
  * series before reaching TO: the chain goes on in that series' index. */
 static bool goes_on(const struct pf_transaction *t, unsigned to)
 {
-	const struct pf_unit *last = t->n ? &t->units[t->n - 1] : NULL;
-
-	return last && last->entry && last->entry->series_switch && !(to && last->number >= to);
+	return pf_transaction_switch(t) && !(to && t->units[t->n - 1].number >= to);
 }
 
 /* After the chain of IDX: was TO reached? */

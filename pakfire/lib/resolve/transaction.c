@@ -151,6 +151,13 @@ int pf_transaction_add_removal(struct pf_ctx *ctx, struct pf_transaction *t, con
 	return 0;
 }
 
+const char *pf_transaction_switch(const struct pf_transaction *t)
+{
+	const struct pf_unit *last = t->n ? &t->units[t->n - 1] : NULL;
+
+	return last && last->entry ? last->entry->series_switch : NULL;
+}
+
 struct pf_unit *pf_transaction_find(const struct pf_transaction *t, const char *id)
 {
 	for (size_t i = 0; i < t->n; i++)

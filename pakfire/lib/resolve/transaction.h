@@ -80,6 +80,10 @@ int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 int pf_transaction_add_removal(struct pf_ctx *ctx, struct pf_transaction *t, const char *name,
 			       const char *version, const char *series);
 
+/* The series T's last unit moves the system to (Series-Switch), or NULL:
+ * the chain goes on in that series' index. */
+const char *pf_transaction_switch(const struct pf_transaction *t);
+
 /* The unit with this id, or NULL. */
 struct pf_unit *pf_transaction_find(const struct pf_transaction *t, const char *id);
 

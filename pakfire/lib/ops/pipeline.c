@@ -170,8 +170,9 @@ static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run)
 			pf_space_refuse(ctx, p, k, pf_transaction_level_before(t, k), dry_run);
 			goto out;
 		}
-		pf_warn(ctx, "%s will not fit: the updates before it will be applied,"
-			" %s and later will not", run->labels[k], run->labels[k]);
+		if (k > 0)
+			pf_warn(ctx, "%s will not fit: the updates before it will be applied,"
+				" %s and later will not", run->labels[k], run->labels[k]);
 	}
 	r = 0;
 out:

@@ -39,6 +39,7 @@ static int json_pending(jobj *r, const struct pf_status *st)
 		if (!e || jv_string(e, "unit", u->unit) < 0 || jv_uint(e, "core", u->number) < 0 ||
 		    jv_string(e, "summary", u->summary) < 0 || jv_bool(e, "reboot", u->reboot) < 0 ||
 		    jv_uint(e, "package_size", u->package_size) < 0 ||
+		    jv_string(e, "series_switch", u->series_switch[0] ? u->series_switch : NULL) < 0 ||
 		    json_object_array_add(list, e) < 0) {
 			json_object_put(e);
 			json_object_put(list);
@@ -77,6 +78,23 @@ static void status_json(struct output *o, const struct pf_status *st)
 		o->failed = true;
 }
 
+/* A closed series: whether a pending update carries the system across
+ * (then 'pakfire upgrade' does it), or nothing does yet. */
+static void print_closed(const struct pf_status *st)
+{
+	for (size_t i = 0; i < st->n_pending; i++) {
+		if (!st->pending[i].series_switch[0])
+			continue;
+		printf("Closed:      series %s is closed: core %u moves this system to series %s"
+		       " ('pakfire upgrade' crosses, add-ons included)\n", st->series,
+		       st->pending[i].number, st->pending[i].series_switch);
+		return;
+	}
+	printf("Closed:      series %s is closed; its successor is series %s, and no update"
+	       " here moves this system there yet (run 'pakfire update' later)\n",
+	       st->series, st->successor);
+}
+
 void output_status(struct output *o, const struct pf_status *st)
 {
 	char a[32], b[32];
@@ -97,8 +115,7 @@ void output_status(struct output *o, const struct pf_status *st)
 		printf("Index:       none yet (run 'pakfire update')\n");
 	}
 	if (st->successor[0])
-		printf("Closed:      series %s is closed; its successor is series %s, which this"
-		       " version of pakfire cannot move to\n", st->series, st->successor);
+		print_closed(st);
 	if (st->n_pending == 0) {
 		printf("Pending:     none\n");
 	} else {

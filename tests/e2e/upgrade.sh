@@ -13,6 +13,16 @@ test_upgrade_138_to_141() {
 
 	run pakfire --root "$R" update
 	assert_exit 0
+	# 2.23 is closed, and its last update is what moves the system on
+	run pakfire --root "$R" status
+	assert_exit 0
+	assert_output_contains "series 2.23 is closed: core 140 moves this system to series 2.25"
+	run pakfire --root "$R" --json status
+	assert_exit 0
+	assert_json status.successor 2.25
+	[ "$(python3 -c 'import json, sys
+print(" ".join("%s:%s" % (p["core"], p["series_switch"]) for p in json.load(open(sys.argv[1]))["status"]["pending"]))' "$RUN_OUT")" = "139:None 140:2.25" ] ||
+		fail "status --json: the pending updates do not say which one switches series"
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
 	assert_output_contains "Applying core 141"

@@ -59,6 +59,8 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 		snprintf(u->summary, sizeof(u->summary), "%s", e->summary ? e->summary : "");
 		u->reboot = e->reboot;
 		u->package_size = e->package_size;
+		snprintf(u->series_switch, sizeof(u->series_switch), "%s",
+			 e->series_switch ? e->series_switch : "");
 	}
 	out->n_pending = t->n;
 	r = 0;

@@ -17,6 +17,7 @@ struct pf_status_update {
 	char summary[256];
 	bool reboot;
 	uint64_t package_size;
+	char series_switch[64]; /* the series applying it moves the system to, else "" */
 };
 
 /* What the front end shows; filled from the state layer, never a row of it. */

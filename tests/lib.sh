@@ -722,7 +722,7 @@ sample_run() {
 # a system at BASE); OUT/ok when done, OUT/error saying why not.
 build_sample_repo() {
 	local out=$1 repobin=$2 scale=${3:-1} base=${4:-$SAMPLE_BASE}
-	local n s a fpr sw to repo mirror=$1/www${MIRROR_PATH} nums=() series=() addons=()
+	local n s a fpr sw to repo mirror=$1/www${MIRROR_PATH} nums=() all_series=() addons=()
 	local upd=$PF_TOP/updates mbr=$PF_TOP/updates/make-buildroot
 	sample_error() { echo "$*" >"$out/error"; echo "sample: $*" >&2; return 1; }
 	mkdir -p "$mirror" "$out/roots" "$out/g" || { sample_error "cannot create $out"; return 1; }
@@ -738,8 +738,8 @@ build_sample_repo() {
 	for n in "${nums[@]}"; do
 		s=$(sample_conf "$n" series)
 		[ -n "$s" ] || { sample_error "updates/$n/update.conf names no series"; return 1; }
-		if [ "${#series[@]}" -eq 0 ] || [ "${series[-1]}" != "$s" ]; then
-			series+=("$s")
+		if [ "${#all_series[@]}" -eq 0 ] || [ "${all_series[-1]}" != "$s" ]; then
+			all_series+=("$s")
 		fi
 	done
 	mapfile -t addons < <(find "$upd/addons" -mindepth 2 -maxdepth 2 -name addon.conf -printf '%h\n' 2>/dev/null |
@@ -750,7 +750,7 @@ build_sample_repo() {
 		{ cat "$out/gpg.log" >&2; sample_error "gpg could not make the sample key"; return 1; }
 	fpr=$(gpg --homedir "$out/g" --with-colons --list-keys 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
 	gpg --homedir "$out/g" --armor --export "$fpr" >"$out/key.asc"
-	for s in "${series[@]}"; do
+	for s in "${all_series[@]}"; do
 		repo=$mirror/$s/$ARCH
 		sw=""
 		echo "# series $s"
@@ -779,7 +779,7 @@ build_sample_repo() {
 			--key "$fpr" --gnupghome "$out/g" --revision 1 --valid-days 30 || return 1
 		[ -n "$sw" ] || continue
 		to=$(sample_conf "$sw" series-switch)
-		case " ${series[*]} " in
+		case " ${all_series[*]} " in
 		*" $to "*) ;;
 		*) sample_error "core $sw switches to series $to, to which no update after it belongs"; return 1 ;;
 		esac
@@ -793,7 +793,7 @@ build_sample_repo() {
 	done
 	gpgconf --homedir "$out/g" --kill all >/dev/null 2>&1 || true
 	printf '%s\n' "${nums[@]}" >"$out/numbers"
-	printf '%s\n' "${series[@]}" >"$out/series"
+	printf '%s\n' "${all_series[@]}" >"$out/series"
 	touch "$out/ok"
 }
 

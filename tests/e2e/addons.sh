@@ -214,7 +214,7 @@ test_crossing_with_addons_reaches_the_new_series() {
 	assert_output_contains "2.25"
 	run pakfire --root "$R" --json status
 	assert_exit 0
-	assert_json series "2.25"
+	assert_json status.series "2.25"
 	run pakfire --root "$R" verify
 	assert_exit 0
 	assert_no_temporaries

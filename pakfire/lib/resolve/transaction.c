@@ -101,6 +101,15 @@ bool pf_addon_name_ok(const char *name)
 	return !pf_addon_name_problem(name);
 }
 
+/* realloc may have moved the units: an add-on made from a stanza points
+ * its version at its own buffer, which moved with it. */
+static void units_moved(struct pf_unit *units, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (units[i].kind == PF_UNIT_ADDON && units[i].entry)
+			units[i].version = units[i].version_buf;
+}
+
 int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 		       const struct pf_index_entry *e, const char *series)
 {
@@ -109,6 +118,7 @@ int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 	if (!units)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	t->units = units;
+	units_moved(units, t->n);
 	u = &units[t->n];
 	memset(u, 0, sizeof(*u));
 	u->pak_fd = -1;
@@ -142,6 +152,7 @@ int pf_transaction_add_removal(struct pf_ctx *ctx, struct pf_transaction *t, con
 	if (!units)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	t->units = units;
+	units_moved(units, t->n);
 	u = &units[t->n];
 	pf_unit_from_id(u, name);
 	if (u->kind != PF_UNIT_ADDON || !pf_addon_name_ok(name))

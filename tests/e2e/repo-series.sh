@@ -459,6 +459,18 @@ test_bad_addon_names_and_addon_conf_are_refused() {
 	[ ! -e "$M" ] || fail "the refused builds made $M"
 }
 
+# man_example NAME DIR BR: the example of docs/pakfire-repo.1 between
+# '.\" example: NAME' and '.\" end of example' as a script that runs in
+# DIR: roff escapes undone, /srv/mirror, /tmp/g1 and /tmp/br/ put in this
+# test's world ($M, $G and BR).
+man_example() {
+	echo "cd '$2'"
+	awk -v name="$1" '$0 == ".\\\" example: " name {on = 1; next} /^\.\\" end of example$/ {on = 0} on' \
+		"$PF_TOP/docs/pakfire-repo.1" | grep -v '^\.' |
+		sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' \
+		    -e "s|/srv/mirror|$M|g" -e "s|/tmp/g1|$G|g" -e "s|/tmp/br/|$3|g"
+}
+
 # The man page's EXAMPLES of a toolchain bump, run as written (roff
 # escapes undone; /srv/mirror, /tmp/g1 and the build roots put in this
 # test's world), in a source tree laid out as updates/ and manifests/ are.
@@ -481,13 +493,7 @@ test_the_man_page_bump_procedure_runs() {
 	ensure_key signer
 	# the example's own first steps: 2.23 published with core 139, 139 and
 	# the add-ons in it
-	{
-		echo "cd '$dir'"
-		awk '/^\.\\" example: toolchain bump$/ {on = 1; next} /^\.\\" end of example$/ {on = 0} on' \
-			"$PF_TOP/docs/pakfire-repo.1" | grep -v '^\.' |
-			sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' \
-			    -e "s|/srv/mirror|$M|g" -e "s|/tmp/g1|$G|g" -e "s|/tmp/br/|$dir/br/|g"
-	} >"$script"
+	man_example "toolchain bump" "$dir" "$dir/br/" >"$script"
 	[ "$(wc -l <"$script")" -gt 1 ] || fail "no toolchain bump example in docs/pakfire-repo.1"
 	grep -q 'pakfire-repo bump' "$script" || fail "the example does not run bump"
 	cat "$script"
@@ -515,13 +521,7 @@ test_the_man_page_sample_example_runs() {
 	local script=$T/sample.sh a rel
 	# the example makes its GnuPG home itself (short: gpg-agent's socket)
 	G=$(mktemp -u "$PF_TMP/pfg.XXXXXX")
-	{
-		echo "cd '$PF_TOP'"
-		awk '/^\.\\" example: the sample$/ {on = 1; next} /^\.\\" end of example$/ {on = 0} on' \
-			"$PF_TOP/docs/pakfire-repo.1" | grep -v '^\.' |
-			sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' \
-			    -e "s|/srv/mirror|$M|g" -e "s|/tmp/g1|$G|g" -e "s|/tmp/br/|$T/br/|g"
-	} >"$script"
+	man_example "the sample" "$PF_TOP" "$T/br/" >"$script"
 	grep -q 'pakfire-repo bump' "$script" || fail "no sample example in docs/pakfire-repo.1"
 	mkdir -p "$T/bin"
 	ln -s "$PAKFIRE_REPO_BIN" "$T/bin/pakfire-repo"

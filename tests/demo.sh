@@ -1,11 +1,19 @@
 #!/usr/bin/env bash
-# tests/demo.sh BUILD: `make demo`, the story of issue 4 told by running it.
-# A maintainer builds and signs core updates 138..141 from updates/ and
-# manifests/, a mirror serves them on 127.0.0.1, and an appliance installed
-# at core 137 with the small /boot of the old installs (20 MiB, real file
-# systems: tmpfs with size=) wants them. Core 138 ships a new kernel and
-# initramfs that /boot cannot hold: pakfire refuses before it writes a byte,
-# says why and what frees space; with a bigger /boot every update applies.
+# tests/demo.sh BUILD: `make demo`, the stories of issues 4 and 13 told by
+# running them. Maintainers build and sign the sample distribution from
+# updates/ and manifests/: series 2.23 (core 138, 139 and 140, which moves
+# systems to 2.25) and series 2.25 (core 141, the new toolchain), each with
+# the add-ons of updates/addons/ built for it. A mirror serves them on
+# 127.0.0.1.
+# 1. An appliance installed at core 137 with the small /boot of the old
+#    installs (20 MiB, real file systems: tmpfs with size=) wants them. Core
+#    138 ships a new kernel and initramfs that /boot cannot hold: pakfire
+#    refuses before it writes a byte, says why and what frees space; with a
+#    bigger /boot every update applies, across the series switch.
+# 2. An appliance at core 138 on 2.23 with add-ons (tor pulls libseccomp in;
+#    tor keeps its settings on a /var of its own) crosses into 2.25 with one
+#    `pakfire upgrade`: core 139, 140 (the switch), 141, then every add-on
+#    reinstalled from 2.25.
 # Needs root (it mounts). Everything lives in a temporary folder that is
 # unmounted and removed at the end, also when interrupted.
 set -uo pipefail
@@ -73,17 +81,20 @@ world_begin
 trap world_end EXIT
 trap 'echo; echo "demo: interrupted"; exit 130' INT TERM
 
-say "The maintainers build core updates 138 to 141 from updates/ and manifests/ and sign the index"
+say "The maintainers build the sample distribution from updates/ and manifests/: series 2.23 (core 138 to 140, which moves systems to 2.25) and series 2.25 (core 141, the new toolchain), each with its builds of the add-ons, and sign the indexes"
 SAMPLE=$T/sample
 mkdir -p "$SAMPLE"
 if ! build_sample_repo "$SAMPLE" "$PAKFIRE_REPO_BIN" 1 137; then
 	echo "demo: building the sample repository failed: $(cat "$SAMPLE/error" 2>/dev/null)"
 	exit 1
 fi
+# an appliance at core 137 is on the sample's first series
+SERIES=$(head -n 1 "$SAMPLE/series")
 echo
 echo "The repository ($(du -sh "$SAMPLE/www" | cut -f1)):"
 (cd "$SAMPLE/www" && find . -type f -printf '%s %p\n' | sort -k2 |
-	awk '{ printf "  %-45s %8.1f MB\n", substr($2, 3), $1 / 1e6 }')
+	awk '{ if ($1 >= 1e6) printf "  %-52s %8.1f MB\n", substr($2, 3), $1 / 1e6
+	       else printf "  %-52s %8.1f kB\n", substr($2, 3), $1 / 1e3 }')
 echo
 echo "What core 138 puts in /boot:"
 (cd "$SAMPLE/roots/138/boot" && find . -type f -printf '%s %p\n' | sort -k2 |
@@ -93,7 +104,7 @@ say "A mirror: lighttpd serves it on 127.0.0.1"
 http_start "$SAMPLE/www"
 echo "mirror: $MIRROR$MIRROR_PATH"
 
-say "An appliance installed years ago at core 137: a 1 GiB / and the 20 MiB /boot of the old installs"
+say "An appliance installed years ago at core 137 on series $SERIES: a 1 GiB / and the 20 MiB /boot of the old installs"
 echo "(its root is $R)"
 mount_small "$R" 1G
 mount_small "$R/boot" 20M
@@ -106,11 +117,11 @@ echo "trusted keys: $(cd "$R/etc/pakfire/keys" && echo ./*.asc)"
 demo_pakfire --root "$R" init --series "$SERIES" --core 137
 step df -h "$R" "$R/boot"
 
-say "The appliance fetches and verifies the signed index: four core updates pending"
+say "The appliance fetches and verifies the signed index of $SERIES: three core updates pending, the last of which moves it to 2.25"
 demo_pakfire --root "$R" update
 demo_pakfire --root "$R" status
 
-say "The plan, before anything is downloaded: --dry-run shows what each update needs where"
+say "The plan, before anything is downloaded: --dry-run shows what each update needs where (141 from the index of 2.25)"
 demo_pakfire --expect 3 --root "$R" upgrade --dry-run
 
 say "upgrade refuses core 138: /boot is too small, and nothing is written"
@@ -135,7 +146,8 @@ say "upgrade again: every update is checked on fresh numbers right before it is 
 demo_pakfire --root "$R" upgrade --yes
 echo
 echo "(core 140 only removes files: / has more room after it than before it,"
-echo " and core 141 was planned on that room)"
+echo " and core 141 was planned on that room; 140 also moved the system to"
+echo " series 2.25, whose index brought 141)"
 demo_pakfire --root "$R" status
 step df -h "$R" "$R/boot"
 step ls -A "$R/boot"
@@ -145,7 +157,51 @@ step sqlite3 -header -column "$DB" \
 	"SELECT number, series, outcome, datetime(applied_at, 'unixepoch') AS applied_at FROM updates ORDER BY number"
 step sqlite3 -header -column "$DB" \
 	"SELECT transaction_id AS tx, unit, mount, needed, available, fits FROM space_checks ORDER BY id"
-step sqlite3 "$DB" "SELECT 'core level: ' || core FROM system"
+step sqlite3 "$DB" "SELECT 'series ' || series || ', core level ' || core FROM system"
+
+# ---------------------------------------------------------------------------
+# 2. add-ons across the toolchain bump
+
+# installed_addons: what the appliance says it has (pakfire list --installed
+# where this pakfire has it, else the database's units).
+installed_addons() {
+	if "$PAKFIRE_BIN" list --help >/dev/null 2>&1; then
+		demo_pakfire --root "$R" list --installed
+	else
+		step sqlite3 -header -column "$DB" \
+			"SELECT id AS addon, version, series, reason, outcome FROM units WHERE kind = 'addon' ORDER BY id"
+	fi
+}
+
+R=$T/root2
+DB=$R/var/lib/pakfire/pakfire.db
+say "A second appliance, at core 138 on series $SERIES, with a /var of its own: / 1 GiB, /boot 128 MiB, /var 512 MiB"
+echo "(its root is $R)"
+mount_small "$R" 1G
+mount_small "$R/boot" 128M
+mount_small "$R/var" 512M
+root_at_core 138 --no-init
+demo_pakfire --root "$R" init --series "$SERIES" --core 138
+demo_pakfire --root "$R" update
+
+say "The admin installs tor and nano from $SERIES: tor needs libseccomp, which comes first; tor's settings go to /var"
+demo_pakfire --root "$R" install --yes tor nano
+echo
+echo "(/var needs room for every package too: the download cache is on it)"
+installed_addons
+step ls -l "$R/var/ipfire/tor"
+
+say "One upgrade crosses into 2.25: core 139, 140 (which switches the series), 141 from 2.25's index, then every add-on reinstalled as 2.25 builds it"
+demo_pakfire --root "$R" upgrade --yes
+
+say "After the crossing: series 2.25, every add-on at its 2.25 build, every file as recorded"
+demo_pakfire --root "$R" status
+installed_addons
+demo_pakfire --root "$R" verify
+step sqlite3 -header -column "$DB" \
+	"SELECT id AS unit, series, outcome FROM units WHERE kind = 'core' ORDER BY id"
+step sqlite3 -header -column "$DB" \
+	"SELECT series, revision, datetime(fetched_at, 'unixepoch') AS fetched_at FROM indexes ORDER BY series"
 
 echo
 echo "demo: done (unmounting and cleaning up $T)"

@@ -40,7 +40,7 @@ PAKFIRE_BIN=$PF_BUILD/pakfire
 PAKFIRE_REPO_BIN=$PF_BUILD/pakfire-repo
 CRAFT_PAK=$PF_TOP/tests/craft-pak.py
 
-SERIES=2.25
+SERIES=2.25                     # the series of made-up repositories (repo_mini); repo_sample sets its own
 ARCH=x86_64
 MIRROR_PATH=/pakfire            # the repository lives at $MIRROR$MIRROR_PATH
 SAMPLE_BASE=138                 # the sample repository holds the updates after this
@@ -243,7 +243,8 @@ assert_no_temporaries() {
 }
 
 # JSON documents (pakfire --json): the last run's stdout.
-# json_get [KEY=VALUE...] FIELD: without filters, FIELD of the document;
+# json_get [KEY=VALUE...] FIELD: without filters, FIELD of the document
+# (a dotted FIELD, status.series, reaches into its objects);
 # with filters, FIELD of the first event whose fields match (values compared
 # as text; true, false and null as JSON spells them). Prints the value as
 # JSON (strings without quotes); fails the test when nothing matches.
@@ -649,10 +650,14 @@ signal.pause()
 # ---------------------------------------------------------------------------
 # Repositories
 
-# repo_sample: the sample repository (updates 139.. of updates/, built by
-# pakfire-repo from make-buildroot trees), hardlinked into $WWW. Files there
-# are shared with other tests: replace them, never edit them in place.
-# Sets SAMPLE_ROOTS (the build roots, one folder per update) and TRUST.
+# repo_sample: the sample repository (updates 139.. of updates/ and the
+# add-ons of updates/addons/, built by pakfire-repo from make-buildroot
+# trees, in two series: 2.23 closed by core 140, which switches to 2.25),
+# hardlinked into $WWW. Files there are shared with other tests: replace
+# them, never edit them in place. Sets SERIES to the series a system at
+# core $SAMPLE_BASE is on (the sample's first: 2.23) and REPO to its folder,
+# SAMPLE_ROOTS (the build roots: N/ per core update, addons/S/NAME/ per
+# add-on and series) and TRUST.
 repo_sample() {
 	if [ -z "${PF_SAMPLE:-}" ]; then
 		PF_SAMPLE=$T/sample
@@ -667,56 +672,129 @@ repo_sample() {
 	fi
 	mkdir -p "$WWW"
 	cp -al "$PF_SAMPLE/www/." "$WWW/"
+	SERIES=$(head -n 1 "$PF_SAMPLE/series")
+	REPO=$WWW${MIRROR_PATH}/$SERIES/$ARCH
 	SAMPLE_ROOTS=$PF_SAMPLE/roots
 	TRUST=("$PF_SAMPLE/key.asc")
 }
 
-# build_sample_repo OUT REPO_BIN SCALE [BASE]: build roots for every update
-# after BASE (default $SAMPLE_BASE) that has updates/N/update.conf and
-# manifests/core-N.filelist (updates/make-buildroot), a signing key,
-# pakfire-repo build for each, one publish. Lays out OUT/www (document root),
-# OUT/roots/N, OUT/key.asc, OUT/numbers; OUT/ok when done, OUT/error saying
-# why not.
+# sample_conf N KEY: the value of KEY in updates/N/update.conf (empty when
+# it has none).
+sample_conf() {
+	awk -v k="$2" '
+		/^[ \t]*#/ { next }
+		{ i = index($0, "="); if (!i) next
+		  key = substr($0, 1, i - 1); gsub(/[ \t]/, "", key)
+		  if (key != k) next
+		  v = substr($0, i + 1); sub(/^[ \t]+/, "", v); sub(/[ \t]+$/, "", v)
+		  print v; exit }' "$PF_TOP/updates/$1/update.conf"
+}
+
+# sample_run OUT WHY CMD...: one step of the sample's build, printed first
+# as a maintainer types it in the source tree (its paths relative to it,
+# pakfire-repo by name), under a timeout; when it fails, OUT/error says WHY.
+sample_run() {
+	local out=$1 why=$2 a shown=""
+	shift 2
+	for a in "$@"; do
+		a=${a//"$PF_TOP"\//}
+		case $a in */pakfire-repo) a=pakfire-repo ;; esac
+		shown+=" $a"
+	done
+	echo "\$$shown"
+	timeout 1200 "$@" </dev/null && return 0
+	echo "$why" >"$out/error"
+	echo "sample: $why" >&2
+	return 1
+}
+
+# build_sample_repo OUT REPO_BIN SCALE [BASE]: the sample repository as its
+# maintainers publish it, with pakfire-repo. Every core update after BASE
+# (default $SAMPLE_BASE) that has updates/N/update.conf and
+# manifests/core-N.filelist goes into the series its update.conf names, and
+# every add-on of updates/addons/ into each of those series (built for it:
+# its release there). Series by series, in the order of the updates: the
+# build roots (updates/make-buildroot), `build` of its core updates but the
+# switching one and of the add-ons, `publish`; then the switching update is
+# built and `bump` closes the series towards the one it switches to, which
+# comes next. Lays out OUT/www (the document root: <mirror path>/<series>/
+# <arch>/), OUT/roots/N and OUT/roots/addons/S/NAME (the build roots),
+# OUT/key.asc, OUT/numbers, OUT/series (in order: the first is the series of
+# a system at BASE); OUT/ok when done, OUT/error saying why not.
 build_sample_repo() {
-	local out=$1 repobin=$2 scale=${3:-1} base=${4:-$SAMPLE_BASE} n fpr nums=() repo
-	repo=$out/www${MIRROR_PATH}/$SERIES/$ARCH
+	local out=$1 repobin=$2 scale=${3:-1} base=${4:-$SAMPLE_BASE}
+	local n s a fpr sw to repo mirror=$1/www${MIRROR_PATH} nums=() all_series=() addons=()
+	local upd=$PF_TOP/updates mbr=$PF_TOP/updates/make-buildroot
 	sample_error() { echo "$*" >"$out/error"; echo "sample: $*" >&2; return 1; }
-	mkdir -p "$repo" "$out/roots" "$out/g" || { sample_error "cannot create $out"; return 1; }
+	mkdir -p "$mirror" "$out/roots" "$out/g" || { sample_error "cannot create $out"; return 1; }
 	chmod 700 "$out/g"
-	is_program "$PF_TOP/updates/make-buildroot" ||
-		{ sample_error "updates/make-buildroot is missing or not executable"; return 1; }
+	is_program "$mbr" || { sample_error "updates/make-buildroot is missing or not executable"; return 1; }
 	is_program "$repobin" || { sample_error "$repobin was not built"; return 1; }
-	for n in $(find "$PF_TOP/updates" -mindepth 2 -maxdepth 2 -name update.conf -printf '%h\n' |
+	for n in $(find "$upd" -mindepth 2 -maxdepth 2 -name update.conf -printf '%h\n' |
 		xargs -rn1 basename | grep -E '^[0-9]+$' | sort -n); do
 		[ "$n" -gt "$base" ] && [ -f "$PF_TOP/manifests/core-$n.filelist" ] && nums+=("$n")
 	done
 	[ "${#nums[@]}" -gt 0 ] ||
 		{ sample_error "no updates after $base in updates/ with a manifests/core-N.filelist"; return 1; }
+	for n in "${nums[@]}"; do
+		s=$(sample_conf "$n" series)
+		[ -n "$s" ] || { sample_error "updates/$n/update.conf names no series"; return 1; }
+		if [ "${#all_series[@]}" -eq 0 ] || [ "${all_series[-1]}" != "$s" ]; then
+			all_series+=("$s")
+		fi
+	done
+	mapfile -t addons < <(find "$upd/addons" -mindepth 2 -maxdepth 2 -name addon.conf -printf '%h\n' 2>/dev/null |
+		xargs -rn1 basename | sort)
 	gpg --homedir "$out/g" --batch --passphrase '' \
 		--quick-gen-key 'Sample Signer <sample@pakfire.test>' ed25519 sign never \
 		>"$out/gpg.log" 2>&1 ||
 		{ cat "$out/gpg.log" >&2; sample_error "gpg could not make the sample key"; return 1; }
 	fpr=$(gpg --homedir "$out/g" --with-colons --list-keys 2>/dev/null | awk -F: '/^fpr/ {print $10; exit}')
 	gpg --homedir "$out/g" --armor --export "$fpr" >"$out/key.asc"
-	for n in "${nums[@]}"; do
-		echo "\$ updates/make-buildroot --scale $scale $n $out/roots/$n"
-		timeout 1200 "$PF_TOP/updates/make-buildroot" --scale "$scale" "$n" "$out/roots/$n" ||
-			{ sample_error "updates/make-buildroot --scale $scale $n failed"; return 1; }
-		echo "\$ pakfire-repo build --update updates/$n --filelist manifests/core-$n.filelist" \
-			"--root $out/roots/$n --out $repo"
-		timeout 1200 "$repobin" build --update "$PF_TOP/updates/$n" \
-			--filelist "$PF_TOP/manifests/core-$n.filelist" \
-			--root "$out/roots/$n" --out "$repo" </dev/null ||
-			{ sample_error "pakfire-repo build of core $n failed"; return 1; }
+	for s in "${all_series[@]}"; do
+		repo=$mirror/$s/$ARCH
+		sw=""
+		echo "# series $s"
+		for n in "${nums[@]}"; do
+			[ "$(sample_conf "$n" series)" = "$s" ] || continue
+			sample_run "$out" "updates/make-buildroot --scale $scale $n failed" \
+				"$mbr" --scale "$scale" "$n" "$out/roots/$n" || return 1
+			# the update that switches series comes once the series is published
+			if [ -n "$(sample_conf "$n" series-switch)" ]; then
+				sw=$n
+				continue
+			fi
+			sample_run "$out" "pakfire-repo build of core $n failed" \
+				"$repobin" build --update "$upd/$n" --filelist "$PF_TOP/manifests/core-$n.filelist" \
+				--root "$out/roots/$n" --out "$repo" || return 1
+		done
+		for a in ${addons[@]+"${addons[@]}"}; do
+			sample_run "$out" "updates/make-buildroot --addon $a --series $s failed" \
+				"$mbr" --scale "$scale" --addon "$a" --series "$s" "$out/roots/addons/$s/$a" || return 1
+			sample_run "$out" "pakfire-repo build of add-on $a for $s failed" \
+				"$repobin" build --addon "$upd/addons/$a" --series "$s" \
+				--root "$out/roots/addons/$s/$a" --out "$repo" || return 1
+		done
+		sample_run "$out" "pakfire-repo publish of $s failed" \
+			"$repobin" publish --repo "$repo" --updates "$upd" --series "$s" --arch "$ARCH" \
+			--key "$fpr" --gnupghome "$out/g" --revision 1 --valid-days 30 || return 1
+		[ -n "$sw" ] || continue
+		to=$(sample_conf "$sw" series-switch)
+		case " ${all_series[*]} " in
+		*" $to "*) ;;
+		*) sample_error "core $sw switches to series $to, to which no update after it belongs"; return 1 ;;
+		esac
+		echo "# the last update of $s, which moves systems to $to; then $s closed"
+		sample_run "$out" "pakfire-repo build of core $sw failed" \
+			"$repobin" build --update "$upd/$sw" --filelist "$PF_TOP/manifests/core-$sw.filelist" \
+			--root "$out/roots/$sw" --out "$repo" || return 1
+		sample_run "$out" "pakfire-repo bump --from $s --to $to failed" \
+			"$repobin" bump --mirror "$mirror" --from "$s" --to "$to" --arch "$ARCH" \
+			--updates "$upd" --key "$fpr" --gnupghome "$out/g" --valid-days 30 || return 1
 	done
-	echo "\$ pakfire-repo publish --repo $repo --updates updates --series $SERIES --arch $ARCH" \
-		"--key $fpr --gnupghome $out/g --revision 1 --valid-days 30"
-	timeout 600 "$repobin" publish --repo "$repo" --updates "$PF_TOP/updates" \
-		--series "$SERIES" --arch "$ARCH" --key "$fpr" --gnupghome "$out/g" \
-		--revision 1 --valid-days 30 </dev/null ||
-		{ sample_error "pakfire-repo publish failed"; return 1; }
 	gpgconf --homedir "$out/g" --kill all >/dev/null 2>&1 || true
 	printf '%s\n' "${nums[@]}" >"$out/numbers"
+	printf '%s\n' "${all_series[@]}" >"$out/series"
 	touch "$out/ok"
 }
 
@@ -729,13 +807,19 @@ sample_removals() {
 	}' "$PF_TOP/updates/$1/update.conf"
 }
 
-# assert_root_is_sample N...: R is the overlay of the sample build roots of
-# updates N... in order, each update's removals applied before its files.
+# assert_root_is_sample UNIT...: R is the overlay of the sample build roots
+# of UNITs in order: a core update N (its removals applied before its
+# files), or an add-on as series S built it (S/NAME).
 assert_root_is_sample() {
 	local n args=()
 	for n in "$@"; do
-		sample_removals "$n" >"$T/state/removals-$n"
-		args+=(--remove "$T/state/removals-$n" "$SAMPLE_ROOTS/$n")
+		case $n in
+		*/*) args+=("$SAMPLE_ROOTS/addons/$n") ;;
+		*)
+			sample_removals "$n" >"$T/state/removals-$n"
+			args+=(--remove "$T/state/removals-$n" "$SAMPLE_ROOTS/$n")
+			;;
+		esac
 	done
 	assert_tree_equal "$R" "${args[@]}"
 }
@@ -1033,9 +1117,13 @@ def jsonq(path, args):
         sys.exit("expected one field name, got %r" % rest)
     field = rest[0]
     if not filters:
-        if field not in doc:
-            sys.exit("the document has no field %s" % field)
-        print(text(doc[field]))
+        # a dotted FIELD reaches into objects: status.series
+        v = doc
+        for k in field.split("."):
+            if not isinstance(v, dict) or k not in v:
+                sys.exit("the document has no field %s" % field)
+            v = v[k]
+        print(text(v))
         return
     for e in doc.get("events", []):
         if all(k in e and text(e[k]) == v for k, v in filters):

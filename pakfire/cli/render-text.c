@@ -105,7 +105,7 @@ static void text_unit_pending(struct output *o, const struct pf_event *ev)
 
 	(void)o;
 	pf_format_size(p->bytes, size);
-	printf("  %-10s %6llu entries, %10s, %3llu removals%s  %s\n", unit_name(&p->unit, name),
+	printf("  %-18s %6llu entries, %10s, %3llu removals%s  %s\n", unit_name(&p->unit, name),
 	       (unsigned long long)p->entries, size, (unsigned long long)p->removals,
 	       p->reboot ? ", reboot" : "", p->summary ? p->summary : "");
 }

@@ -467,6 +467,18 @@ test_bad_addon_names_and_addon_conf_are_refused() {
 	[ ! -e "$M" ] || fail "the refused builds made $M"
 }
 
+# man_example NAME DIR BR: the example of docs/pakfire-repo.1 between
+# '.\" example: NAME' and '.\" end of example' as a script that runs in
+# DIR: roff escapes undone, /srv/mirror, /tmp/g1 and /tmp/br/ put in this
+# test's world ($M, $G and BR).
+man_example() {
+	echo "cd '$2'"
+	awk -v name="$1" '$0 == ".\\\" example: " name {on = 1; next} /^\.\\" end of example$/ {on = 0} on' \
+		"$PF_TOP/docs/pakfire-repo.1" | grep -v '^\.' |
+		sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' \
+		    -e "s|/srv/mirror|$M|g" -e "s|/tmp/g1|$G|g" -e "s|/tmp/br/|$3|g"
+}
+
 # The man page's EXAMPLES of a toolchain bump, run as written (roff
 # escapes undone; /srv/mirror, /tmp/g1 and the build roots put in this
 # test's world), in a source tree laid out as updates/ and manifests/ are.
@@ -489,13 +501,7 @@ test_the_man_page_bump_procedure_runs() {
 	ensure_key signer
 	# the example's own first steps: 2.23 published with core 139, 139 and
 	# the add-ons in it
-	{
-		echo "cd '$dir'"
-		awk '/^\.\\" example: toolchain bump$/ {on = 1; next} /^\.\\" end of example$/ {on = 0} on' \
-			"$PF_TOP/docs/pakfire-repo.1" | grep -v '^\.' |
-			sed -e 's/\\-/-/g' -e 's/\\e/\\/g' -e "s/\\\\(aq/'/g" -e 's/\\(dq/"/g' \
-			    -e "s|/srv/mirror|$M|g" -e "s|/tmp/g1|$G|g" -e "s|/tmp/br/|$dir/br/|g"
-	} >"$script"
+	man_example "toolchain bump" "$dir" "$dir/br/" >"$script"
 	[ "$(wc -l <"$script")" -gt 1 ] || fail "no toolchain bump example in docs/pakfire-repo.1"
 	grep -q 'pakfire-repo bump' "$script" || fail "the example does not run bump"
 	cat "$script"
@@ -536,6 +542,53 @@ test_the_man_page_bump_procedure_runs() {
 		"bar 1.0-2 2.25, foo 1.0-2 2.25"
 	run pakfire --root "$R" verify
 	assert_exit 0
+}
+
+# The man page's first example, the sample distribution of updates/, run as
+# written from the project's top (its updates/, manifests/ and
+# make-buildroot; roff escapes undone; /srv/mirror, /tmp/g1 and /tmp/br/ put
+# in this test's world): two series, closed and opened by the bump, every
+# add-on in both with the release its addon.conf gives there.
+test_the_man_page_sample_example_runs() {
+	mirror
+	local script=$T/sample.sh a rel
+	# the example makes its GnuPG home itself (short: gpg-agent's socket)
+	G=$(mktemp -u "$PF_TMP/pfg.XXXXXX")
+	man_example "the sample" "$PF_TOP" "$T/br/" >"$script"
+	grep -q 'pakfire-repo bump' "$script" || fail "no sample example in docs/pakfire-repo.1"
+	mkdir -p "$T/bin"
+	ln -s "$PAKFIRE_REPO_BIN" "$T/bin/pakfire-repo"
+	run env PATH="$T/bin:$PATH" bash -e "$script"
+	assert_exit 0
+	local i23=$M/2.23/$ARCH/index i25=$M/2.25/$ARCH/index
+	[ "$(grep '^Number:' "$i23" | tr '\n' ' ')" = "Number: 138 Number: 139 Number: 140 " ] ||
+		fail "2.23 holds $(grep '^Number:' "$i23" | tr '\n' ' ')"
+	[ "$(field "$i23" - Successor)" = 2.25 ] || fail "2.23 is not closed towards 2.25"
+	[ "$(field "$i23" Number=140 Series-Switch)" = 2.25 ] || fail "core 140 does not switch to 2.25"
+	[ "$(grep '^Number:' "$i25" | tr '\n' ' ')" = "Number: 141 " ] || fail "2.25 does not hold core 141 alone"
+	[ "$(field "$i25" Number=141 Requires)" = 140 ] || fail "2.25 does not start on 140"
+	[ -z "$(field "$i25" - Successor)" ] || fail "2.25 is closed"
+	[ "$(field "$i23" Name=tor Depends)" = libseccomp ] || fail "tor does not depend on libseccomp in 2.23"
+	[ "$(field "$i25" Name=tor Depends)" = libseccomp ] || fail "tor does not depend on libseccomp in 2.25"
+	# every add-on of updates/addons in both series, with its release there
+	for a in "$PF_TOP"/updates/addons/*/; do
+		a=$(basename "$a")
+		rel=$(awk -F' *= *' '$1 == "release" {print $2}' "$PF_TOP/updates/addons/$a/addon.conf")
+		[ "$(field "$i23" Name="$a" Release)" = "$rel" ] || fail "2.23 does not list $a with release $rel"
+		rel=$(awk -F' *= *' '$1 == "release.2.25" {print $2}' "$PF_TOP/updates/addons/$a/addon.conf")
+		[ -n "$rel" ] || fail "updates/addons/$a/addon.conf has no release.2.25 (the bump rebuilds every add-on)"
+		[ "$(field "$i25" Name="$a" Release)" = "$rel" ] || fail "2.25 does not list $a with release $rel"
+		cmp -s "$M/2.23/$ARCH/$(field "$i23" Name="$a" Package)" "$M/2.25/$ARCH/$(field "$i25" Name="$a" Package)" &&
+			fail "$a: the 2.23 and 2.25 packages are the same"
+	done
+	[ "$(grep -c '^Type: addon' "$i25")" -ge 4 ] || fail "2.25 lists fewer than the sample's four add-ons"
+	assert_index_matches_files "$M/2.23/$ARCH"
+	assert_index_matches_files "$M/2.25/$ARCH"
+	# (the example verified 2.25's signature itself)
+	gpg --homedir "$G" --armor --export >"$T/keys/example.asc"
+	gpg_verify "$i23" "$i23.sig" example
+	[ -n "$GOODSIG" ] || fail "2.23's index is not signed by the example's key"
+	[ "$BADSIG" = 0 ] || fail "a bad signature in 2.23's index.sig"
 }
 
 run_tests "$@"

@@ -3,23 +3,43 @@
 # shellcheck source=tests/lib.sh disable=SC2034
 . "$(dirname "$0")/../lib.sh"
 
+# The sample: a system at core 138 is on series 2.23, whose last update
+# (140) moves it to 2.25, where 141 follows.
 test_upgrade_138_to_141() {
 	repo_sample
 	http_start
+	[ "$SERIES" = 2.23 ] || fail "a system at core 138 of the sample is on $SERIES, not 2.23"
 	root_at_core 138
 
 	run pakfire --root "$R" update
 	assert_exit 0
+	# 2.23 is closed, and its last update is what moves the system on
+	run pakfire --root "$R" status
+	assert_exit 0
+	assert_output_contains "series 2.23 is closed; core 140, pending, moves this system to series 2.25"
+	run pakfire --root "$R" --json status
+	assert_exit 0
+	assert_json status.successor 2.25
+	[ "$(python3 -c 'import json, sys
+print(" ".join("%s:%s" % (p["core"], p["series_switch"]) for p in json.load(open(sys.argv[1]))["status"]["pending"]))' "$RUN_OUT")" = "139:None 140:2.25" ] ||
+		fail "status --json: the pending updates do not say which one switches series"
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
+	assert_output_contains "Applying core 141"
 
 	assert_root_is_sample 139 140 141
-	assert_db "SELECT core FROM system" "141"
+	assert_db "SELECT series, core FROM system" "2.25|141"
 	assert_db "SELECT group_concat(number) FROM
 		(SELECT number FROM updates WHERE outcome = 'applied' ORDER BY number)" "139,140,141"
+	assert_db "SELECT group_concat(id || ':' || series, ' ') FROM
+		(SELECT id, series FROM units WHERE kind = 'core' ORDER BY id)" "core-139:2.23 core-140:2.23 core-141:2.25"
+	# both series' indexes verified and kept: 2.23 closed by the bump
+	assert_db "SELECT group_concat(series || ':' || revision, ' ') FROM
+		(SELECT series, revision FROM indexes ORDER BY series)" "2.23:2 2.25:1"
 	run pakfire --root "$R" status
 	assert_exit 0
 	assert_output_contains "141"
+	assert_output_contains "Series:      2.25"
 
 	remember_state
 	run pakfire --root "$R" upgrade --yes
@@ -28,8 +48,50 @@ test_upgrade_138_to_141() {
 
 	run pakfire --root "$R" --json status
 	assert_exit 0
+	assert_json status.series 2.25
+	assert_json status.core 141
 	run python3 -m json.tool "$RUN_OUT"
 	assert_exit 0
+}
+
+# addon_rows: id:version:series:reason:outcome of every add-on, by id.
+addon_rows() {
+	db_query "SELECT group_concat(id || ':' || version || ':' || series || ':' || reason || ':' || outcome, ' ')
+		FROM (SELECT * FROM units WHERE kind = 'addon' ORDER BY id)"
+}
+
+# The sample's add-ons installed on 2.23 (tor pulls libseccomp in) cross
+# with the system: after one upgrade, every file is the 2.25 build's.
+test_sample_addons_cross_to_2_25() {
+	repo_sample
+	http_start
+	root_at_core 138
+	must_update
+
+	run pakfire --root "$R" --yes install tor nano
+	assert_exit 0
+	assert_output_contains "Applying libseccomp 2.4.2-1"
+	assert_root_is_sample 2.23/libseccomp 2.23/tor 2.23/nano
+	[ "$(addon_rows)" = "libseccomp:2.4.2-1:2.23:dependency:applied nano:4.7-18:2.23:explicit:applied tor:0.4.2.5-48:2.23:explicit:applied" ] ||
+		fail "add-ons after the install: $(addon_rows)"
+
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_root_is_sample 139 140 141 2.25/libseccomp 2.25/tor 2.25/nano
+	assert_db "SELECT series, core FROM system" "2.25|141"
+	[ "$(addon_rows)" = "libseccomp:2.4.2-2:2.25:dependency:applied nano:4.7-19:2.25:explicit:applied tor:0.4.2.5-49:2.25:explicit:applied" ] ||
+		fail "add-ons after the crossing: $(addon_rows)"
+	# the core chain first, then the add-ons (a dependency before what needs it)
+	assert_db "SELECT group_concat(unit, ' ') FROM (SELECT unit FROM steps WHERE step = 'committed'
+		AND transaction_id = (SELECT max(id) FROM transactions WHERE command = 'upgrade') ORDER BY id)" \
+		"core-139 core-140 core-141 libseccomp nano tor"
+	assert_db "SELECT count(*) FROM files WHERE owner = 'tor' AND path LIKE 'var/ipfire/tor/%'" "2"
+	run pakfire --root "$R" --json status
+	assert_exit 0
+	assert_json status.series 2.25
+	run pakfire --root "$R" verify
+	assert_exit 0
+	assert_no_temporaries
 }
 
 test_upgrade_installs_one_update_exactly() {

@@ -792,6 +792,11 @@ build_sample_repo() {
 			"$repobin" bump --mirror "$mirror" --from "$s" --to "$to" --arch "$ARCH" \
 			--updates "$upd" --key "$fpr" --gnupghome "$out/g" --valid-days 30 || return 1
 	done
+	# what the maintainers published passes their own check, every series
+	for s in "${all_series[@]}"; do
+		sample_run "$out" "pakfire-repo check of series $s failed" \
+			"$repobin" check --key "$out/key.asc" "$mirror/$s/$ARCH" || return 1
+	done
 	gpgconf --homedir "$out/g" --kill all >/dev/null 2>&1 || true
 	printf '%s\n' "${nums[@]}" >"$out/numbers"
 	printf '%s\n' "${all_series[@]}" >"$out/series"

@@ -497,6 +497,10 @@ test_a_switch_applied_by_an_older_pakfire_is_finished() {
 	run pakfire --root "$R" --yes upgrade
 	assert_exit 0
 	assert_stderr_contains "core 140, applied by a pakfire that could not cross series, moves this system to series 2.25"
+	assert_output_contains "Applying core 141"
+	if grep -q "up to date" "$RUN_OUT"; then
+		fail "said up to date while it was moving the system on"
+	fi
 	assert_db "SELECT series, core FROM system" "2.25|141"
 }
 

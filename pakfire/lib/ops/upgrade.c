@@ -200,7 +200,9 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 		t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);
 		if (t && pf_addons_load(s->db, &inst) == 0 &&
 		    resolve_round(s, opts, &sys, t, &rd, &inst) == 0) {
-			if (t->n == 0) {
+			if (rd.again) {
+				rr = 0; /* the series moved: resolve again */
+			} else if (t->n == 0) {
 				pf_emit(ctx, &(struct pf_event){
 					.type = PF_EV_UPTODATE,
 					.uptodate = { .core = sys.core, .series = sys.series },

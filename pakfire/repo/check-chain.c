@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "check.h"
 #include "format/index.h"
+#include "format/names.h"
 
 struct core_at {
 	unsigned number;
@@ -71,7 +72,7 @@ int check_chain(struct repo_check *c)
 		if (!e->series_switch)
 			continue;
 		check_stanza(c, cores[k].i, stanza, sizeof(stanza));
-		check_warning(c, "%s: Series-Switch: %s, yet core %u follows it in this series: systems that apply core %u move to %s and never see it",
+		check_error(c, "%s: Series-Switch: %s, yet core %u follows it in this series: systems that apply core %u move to %s and never see it",
 			      stanza, e->series_switch, cores[k + 1].number, e->number,
 			      e->series_switch);
 	}
@@ -131,6 +132,12 @@ int check_depends(struct repo_check *c)
 
 		if (e->type != PF_STANZA_ADDON)
 			continue;
+		/* A name every client would refuse (format/names.h). */
+		if (pf_addon_name_problem(e->name)) {
+			check_stanza(c, i, stanza, sizeof(stanza));
+			check_error(c, "%s: add-on name '%s' %s: every client refuses this index",
+				    stanza, e->name, pf_addon_name_problem(e->name));
+		}
 		/* Which one would `pakfire install NAME` take? */
 		first = find_addon(idx, e->name, strlen(e->name));
 		if (first >= 0 && (size_t)first < i) {

@@ -2,6 +2,7 @@
  * <mirror>/<Series>/<Arch> (clients fetch exactly that), the series that
  * Successor and Series-Switch name are published beside it, and the index
  * is not about to expire. See check.h. */
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "base/context.h"
 #include "base/error.h"
 #include "check.h"
+#include "base/path.h"
 #include "format/index.h"
 
 #define DAY 86400
@@ -81,6 +83,38 @@ static void check_series_exists(struct repo_check *c, const struct place *pl,
 		    path);
 }
 
+/* The series that core update E switches to must go on from it: a core
+ * update in its index that requires E's number, or every system that
+ * applies E is stranded. (The maintainer's own files, read to lint them;
+ * their signature is that series' own check.) */
+static void check_series_goes_on(struct repo_check *c, const struct place *pl, const char *what,
+				 const struct pf_index_entry *e)
+{
+	char path[PATH_MAX];
+	struct pf_index *next = NULL;
+	char *buf = NULL;
+	size_t len;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "%s/%s/%s/index", pl->mirror, e->series_switch, c->idx->arch);
+	if (pf_read_file_at(AT_FDCWD, path, 16 * 1024 * 1024, &buf, &len) < 0)
+		return; /* not there: check_series_exists said so */
+	if (pf_index_parse(c->ctx, path, buf, len, &next) < 0) {
+		check_error(c, "%s: %s: %s", what, path, pf_error_message(c->ctx));
+		pf_clear_error(c->ctx);
+		free(buf);
+		return;
+	}
+	for (size_t i = 0; i < next->n; i++)
+		found |= next->entries[i].type == PF_STANZA_CORE &&
+			 next->entries[i].requires == e->number;
+	if (!found)
+		check_error(c, "%s: %s, whose index %s offers no core update that requires %u: the systems it moves there are stranded",
+			    what, e->series_switch, path, e->number);
+	pf_index_free(next);
+	free(buf);
+}
+
 int check_series(struct repo_check *c)
 {
 	const struct pf_index *idx = c->idx;
@@ -100,6 +134,7 @@ int check_series(struct repo_check *c)
 		check_stanza(c, i, stanza, sizeof(stanza));
 		snprintf(what, sizeof(what), "%s: Series-Switch", stanza);
 		check_series_exists(c, &pl, what, idx->entries[i].series_switch);
+		check_series_goes_on(c, &pl, what, &idx->entries[i]);
 	}
 	free(pl.real);
 	return 0;

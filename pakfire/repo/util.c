@@ -39,9 +39,12 @@ void repo_format_size(uint64_t bytes, char buf[static 16])
 
 int repo_mkdirs(struct pf_ctx *ctx, const char *path)
 {
-	char *p = strdup(path);
+	char *p;
 	int r = -1;
 
+	if (!*path)
+		return pf_fail(ctx, PF_E_USAGE, "an empty folder name");
+	p = strdup(path);
 	if (!p)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	/* Each prefix that ends before a '/', then the whole path. */

@@ -5,12 +5,11 @@
 # by two packages, a package swapped for another update's, a bad or foreign
 # signature, an index about to expire or expired, a Successor pointing
 # nowhere), and passes on good repositories: published by pakfire-repo, or
-# crafted by another program from the formats (../shared/contract/craft.py).
+# crafted from the formats by a program other than pakfire-repo
+# (tests/lib/series.py, which reads the contract's craft.py specs too).
 # publish runs the same checks before signing and refuses a broken folder.
 # shellcheck source=tests/lib.sh disable=SC2034
 . "$(dirname "$0")/../lib.sh"
-
-CRAFT=$PF_TOP/../shared/contract/craft.py
 
 # check DIR [OPTIONS]: pakfire-repo check of DIR against the signer's key.
 check() {
@@ -49,13 +48,13 @@ assert_clean() {
 	! grep -q '^error: ' "$RUN_OUT" || fail "an error line on a clean check: $RUN_CMD"
 }
 
-# craft NAME JSON [SERIES]: craft.py writes the repository of the spec
-# (@G@ and @FPR@: the GnuPG home and the key "signer") into $T/c; CRAFTED
-# is its folder of SERIES (default 2.23).
+# craft NAME JSON [SERIES]: tests/lib/series.py writes the repository of
+# the spec (craft.py's form; @G@ and @FPR@: the GnuPG home and the key
+# "signer") into $T/c/repo; CRAFTED is its folder of SERIES (default 2.23).
 craft() {
 	ensure_key signer
 	printf '%s\n' "$2" | sed "s|@G@|$G|g; s|@FPR@|$FPR_signer|g" >"$T/$1.json"
-	must python3 "$CRAFT" "$T/$1.json" "$T/c"
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/$1.json" "$T/c/repo"
 	CRAFTED=$T/c/repo/${3:-2.23}/x86_64
 }
 
@@ -317,6 +316,27 @@ test_successor_and_series_switch_pointing_nowhere() {
 }
 
 # --- publish ----------------------------------------------------------------
+
+test_a_switch_into_a_series_that_does_not_go_on_from_it() {
+	# 2.25 starts at 142 (Requires: 141): systems that apply 140 are stranded
+	craft s23 "$S23"
+	craft s25 "$(sed 's/"number":141,"requires":140/"number":142,"requires":141/' <<<"$S25")" 2.25
+	check "$T/c/repo/2.23/x86_64"
+	assert_failed "$T/c/repo/2.23/x86_64"
+	assert_error "Series-Switch: 2.25, whose index" "offers no core update that requires 140"
+}
+
+test_an_update_after_the_switch_and_a_name_no_client_takes() {
+	craft after '{"gnupghome":"@G@","key":"@FPR@","updates":[
+	 {"number":139,"requires":138,"series_switch":"2.25","files":[{"path":"usr/bin/a","size":10}]},
+	 {"number":140,"requires":139,"files":[{"path":"usr/bin/b","size":10}]}],
+	 "addons":[{"name":"core-7","version":"1","release":1,"files":[{"path":"usr/bin/c","size":10}]}]}'
+	mkdir -p "$T/c/repo/2.25/x86_64"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "Series-Switch: 2.25, yet core 140 follows it"
+	assert_error "add-on name 'core-7'" "every client refuses this index"
+}
 
 test_publish_refuses_to_sign_a_swapped_package() {
 	repo_mini 139

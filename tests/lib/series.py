@@ -12,7 +12,8 @@ SPEC (or the form of the contract's craft.py: "updates" and file lists):
        "core": [{"number", "requires"?, "switch"?, "files": {path: text-or-size},
                  "modes"?: {path: "0755"}, "removes"?: [...]}],
        "addons": [{"name", "version", "release", "depends"?: [...],
-                   "files": {path: text-or-size}, "dirs"?: [...]}]}
+                   "files": {path: text-or-size}, "dirs"?: [path or {path, mode}],
+                   "symlinks"?: [{path, target}]}]}
 A file given as a number gets that many bytes derived from its path, the
 series and the build (so two builds differ). Writes OUTDIR/<series>/<arch>/
 and the payload trees OUTDIR/build/<series>/<core-N|NAME>/ for comparisons.
@@ -31,8 +32,9 @@ def package(unit, salt, build):
     lines = ["pakfire-manifest\t1"]
     members = []
     for d in unit.get("dirs", []):
-        lines.append(f"dir\t0755\t0\t0\t{d}")
-        ti = tarfile.TarInfo(d); ti.type = tarfile.DIRTYPE; ti.mode = 0o755
+        path, mode = (d, "0755") if isinstance(d, str) else (d["path"], d.get("mode", "0755"))
+        lines.append(f"dir\t{mode}\t0\t0\t{path}")
+        ti = tarfile.TarInfo(path); ti.type = tarfile.DIRTYPE; ti.mode = int(mode, 8)
         members.append((ti, None))
     for path, spec in sorted(unit.get("files", {}).items()):
         data = content(spec, path, salt)
@@ -44,6 +46,11 @@ def package(unit, salt, build):
         os.makedirs(os.path.dirname(out), exist_ok=True)
         with open(out, "wb") as f:
             f.write(data)
+    for sl in unit.get("symlinks", []):
+        lines.append(f"symlink\t{sl['target']}\t{sl['path']}")
+        ti = tarfile.TarInfo(sl["path"]); ti.type = tarfile.SYMTYPE
+        ti.linkname = sl["target"]; ti.mode = 0o777
+        members.append((ti, None))
     for r in unit.get("removes", []):
         lines.append(f"remove\t{r}")
     manifest = ("\n".join(lines) + "\n").encode()
@@ -85,6 +92,7 @@ def from_contract(spec):
         fs, modes = files(u)
         core.append({"number": u["number"], "requires": u.get("requires", u["number"] - 1),
                      "switch": u.get("series_switch"), "files": fs, "modes": modes,
+                     "dirs": u.get("dirs", []), "symlinks": u.get("symlinks", []),
                      "removes": u.get("removes", []), "salt": u.get("salt", "")})
     addons = []
     for a in spec.get("addons", []):
@@ -95,6 +103,8 @@ def from_contract(spec):
     spec["core"], spec["addons"] = core, addons
     if "key" in spec and "keys" not in spec:
         spec["keys"] = [spec["key"]]
+    spec.setdefault("series", "2.23")
+    spec.setdefault("revision", 10)
     return spec
 
 

@@ -189,6 +189,21 @@ static void series_switch_ends_the_chain_of_its_series(void **state)
 	pf_transaction_free(t);
 	pf_index_free(idx);
 	pf_index_free(nidx);
+	/* What the old series lists after its switch is never for a system
+	 * that applied it: the chain stops there. */
+	{
+		static const struct core_spec more[] = {
+			{ 139, 138, NULL }, { 140, 139, "2.27" }, { 141, 140, NULL },
+		};
+		struct pf_index *m = make_index(more, 3);
+
+		t = resolve(*state, m, 138, 0, &r);
+		assert_int_equal(r, 0);
+		assert_int_equal(t->n, 2);
+		assert_int_equal(t->units[1].number, 140);
+		pf_transaction_free(t);
+		pf_index_free(m);
+	}
 }
 
 static void unit_ids_round_trip(void **state)

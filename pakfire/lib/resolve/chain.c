@@ -41,6 +41,11 @@ int pf_resolve_core_chain(struct pf_ctx *ctx, const struct pf_index *idx,
 			return 0;
 		if (pf_transaction_add(ctx, t, next, idx->series) < 0)
 			return -1;
+		/* Past a switch the system is on another series: whatever this
+		 * index offers after it is not for it (the chain goes on in the
+		 * next series' index). */
+		if (next->series_switch)
+			return 0;
 		level = next->number;
 	}
 }

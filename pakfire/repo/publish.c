@@ -2,6 +2,7 @@
  * publish-core.c and publish-addons.c; this file makes the first stanza,
  * signs the whole and puts index and index.sig in place. */
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -231,8 +232,15 @@ int publish_series(struct pf_ctx *ctx, const struct publish_params *p)
 	char *buf = NULL, *sig = NULL, *signers = NULL;
 	size_t len = 0, sig_len = 0;
 	int repofd = -1, r = -1;
+	bool made = false;
 
-	if (check_params(ctx, p) < 0 || repo_mkdirs(ctx, p->repo) < 0)
+	if (check_params(ctx, p) < 0)
+		goto out;
+	/* A folder made here and then refused goes again: a refusal leaves
+	 * the mirror as it was (an empty series folder would pass for one
+	 * being published). */
+	made = access(p->repo, F_OK) < 0;
+	if (repo_mkdirs(ctx, p->repo) < 0)
 		goto out;
 	repofd = open(p->repo, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (repofd < 0) {
@@ -255,6 +263,8 @@ int publish_series(struct pf_ctx *ctx, const struct publish_params *p)
 out:
 	if (repofd >= 0)
 		close(repofd);
+	if (r < 0 && made)
+		rmdir(p->repo);
 	free(signers);
 	free(sig);
 	free(buf);

@@ -23,6 +23,7 @@
 #include "base/error.h"
 #include "base/path.h"
 #include "check.h"
+#include "verify/keyring.h"
 #include "verify/signature.h"
 
 #define KEY_MAX (1024 * 1024)
@@ -151,14 +152,9 @@ static int check_each(struct repo_check *c, const char *home, const char *what,
 	gpgme_error_t err;
 	int r = -1;
 
-	gpgme_check_version(NULL);
-	err = gpgme_new(&g);
-	if (!err)
-		err = gpgme_set_protocol(g, GPGME_PROTOCOL_OpenPGP);
-	if (!err)
-		err = gpgme_ctx_set_engine_info(g, GPGME_PROTOCOL_OpenPGP, NULL, home);
-	if (!err)
-		err = gpgme_data_new_from_mem(&dsig, sig, sig_len, 0);
+	if (pf_gpg_context(c->ctx, home, &g) < 0)
+		return -1;
+	err = gpgme_data_new_from_mem(&dsig, sig, sig_len, 0);
 	if (!err)
 		err = gpgme_data_new_from_mem(&dtext, data, len, 0);
 	if (!err)

@@ -41,10 +41,31 @@ series_world() {
 	             "files": {"var/lib/baz/data.db": 41000, "usr/bin/baz": 2100}}
 	            $extra25]}
 	EOF
-	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
-	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/25.json" "$WWW$MIRROR_PATH"
+	publish_spec 23 25
 	BUILD=$WWW$MIRROR_PATH/build
 	TRUST=("$T/keys/signer.asc")
+}
+
+# publish_spec S...: tests/lib/series.py writes the series of $T/spec/S.json
+# (23, 25) again, into the mirror.
+publish_spec() {
+	local s
+	for s in "$@"; do
+		must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/$s.json" "$WWW$MIRROR_PATH"
+	done
+}
+
+# spec_edit S PYTHON [ARG...]: PYTHON changes `spec`, the parsed
+# $T/spec/S.json (`args` holds the ARGs), which is written back.
+spec_edit() {
+	local file=$T/spec/$1.json code=$2
+	shift 2
+	must "$PF_PY3" -c '
+import json, sys
+spec, args = json.load(open(sys.argv[1])), sys.argv[3:]
+exec(sys.argv[2])
+json.dump(spec, open(sys.argv[1], "w"))
+' "$file" "$code" "$@"
 }
 
 # same_as SERIES UNIT PATH...: each file of the root is that build's, byte for byte.
@@ -325,24 +346,13 @@ test_killed_during_the_crossing_the_next_upgrade_finishes_it() {
 # covers the chain up to it, says so, and the rest follows in the same run.
 test_new_series_signed_by_a_key_the_switching_update_ships() {
 	ensure_key next
-	local next_fpr=$KEY_FPR key_text
-	key_text=$("$PF_PY3" -c 'import json,sys; print(json.dumps(open(sys.argv[1]).read()))' "$T/keys/next.asc")
+	local next_fpr=$KEY_FPR
 	series_world
 	# 140 ships the key; 2.25 is signed by it alone
-	"$PF_PY3" - "$T/spec/23.json" "$key_text" <<-'PY'
-	import json, sys
-	spec = json.load(open(sys.argv[1]))
-	spec["core"][1]["files"]["etc/pakfire/keys/next.asc"] = json.loads(sys.argv[2])
-	json.dump(spec, open(sys.argv[1], "w"))
-	PY
-	"$PF_PY3" - "$T/spec/25.json" "$next_fpr" <<-'PY'
-	import json, sys
-	spec = json.load(open(sys.argv[1]))
-	spec["keys"] = [sys.argv[2]]
-	json.dump(spec, open(sys.argv[1], "w"))
-	PY
-	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
-	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/25.json" "$WWW$MIRROR_PATH"
+	spec_edit 23 'spec["core"][1]["files"]["etc/pakfire/keys/next.asc"] = open(args[0]).read()' \
+		"$T/keys/next.asc"
+	spec_edit 25 'spec["keys"] = [args[0]]' "$next_fpr"
+	publish_spec 23 25
 	http_start
 	root_at_core 138
 	must_update
@@ -381,9 +391,10 @@ test_to_the_switch_leaves_addons_for_the_new_series() {
 	must_update
 	must pakfire --root "$R" --yes install foo
 	# 2.23 republished with a newer foo
-	sed -i 's/"release": 1, "depends": \["bar"\]/"release": 3, "depends": ["bar"]/' "$T/spec/23.json"
-	sed -i 's/"revision": 20/"revision": 21/' "$T/spec/23.json"
-	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
+	spec_edit 23 '
+spec["revision"] = 21
+next(a for a in spec["addons"] if a["name"] == "foo")["release"] = 3'
+	publish_spec 23
 	must_update
 
 	run pakfire --root "$R" --yes upgrade --to 140
@@ -417,20 +428,10 @@ test_to_before_the_switch_does_not_say_the_series_is_a_dead_end() {
 # changes.
 test_next_index_expired_refuses_the_crossing_before_anything_changes() {
 	series_world
-	"$PF_PY3" - "$T/spec/23.json" "$(cat "$T/keys/signer.asc" | "$PF_PY3" -c 'import json,sys; print(json.dumps(sys.stdin.read()))')" <<-'PY'
-	import json, sys
-	spec = json.load(open(sys.argv[1]))
-	spec["core"][1]["files"]["etc/pakfire/keys/copy.asc"] = json.loads(sys.argv[2])
-	json.dump(spec, open(sys.argv[1], "w"))
-	PY
-	"$PF_PY3" - "$T/spec/25.json" <<-'PY'
-	import json, sys
-	spec = json.load(open(sys.argv[1]))
-	spec["valid_days"] = -1
-	json.dump(spec, open(sys.argv[1], "w"))
-	PY
-	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
-	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/25.json" "$WWW$MIRROR_PATH"
+	spec_edit 23 'spec["core"][1]["files"]["etc/pakfire/keys/copy.asc"] = open(args[0]).read()' \
+		"$T/keys/signer.asc"
+	spec_edit 25 'spec["valid_days"] = -1'
+	publish_spec 23 25
 	http_start
 	root_at_core 138
 	must_update
@@ -446,17 +447,13 @@ test_next_index_expired_refuses_the_crossing_before_anything_changes() {
 # core (removed by core 141) to an add-on: a handover, not a conflict.
 test_a_file_may_move_between_units() {
 	series_world
-	"$PF_PY3" - "$T/spec/25.json" <<-'PY'
-	import json, sys
-	spec = json.load(open(sys.argv[1]))
-	core, addons = spec["core"][0], {a["name"]: a for a in spec["addons"]}
-	del addons["foo"]["files"]["etc/foo.conf"]
-	addons["bar"]["files"]["etc/foo.conf"] = "setting = 1\n"
-	core["removes"] = ["usr/bin/tool"]
-	addons["baz"]["files"]["usr/bin/tool"] = 4000
-	json.dump(spec, open(sys.argv[1], "w"))
-	PY
-	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/25.json" "$WWW$MIRROR_PATH"
+	spec_edit 25 '
+core, addons = spec["core"][0], {a["name"]: a for a in spec["addons"]}
+del addons["foo"]["files"]["etc/foo.conf"]
+addons["bar"]["files"]["etc/foo.conf"] = "setting = 1\n"
+core["removes"] = ["usr/bin/tool"]
+addons["baz"]["files"]["usr/bin/tool"] = 4000'
+	publish_spec 25
 	http_start
 	root_at_core 138
 	must_update

@@ -45,9 +45,7 @@ static int gpg_fail(struct pf_ctx *ctx, gpgme_error_t err, const char *what)
 	return pf_fail(ctx, PF_E_OTHER, "GnuPG: %s: %s", what, gpgme_strerror(err));
 }
 
-/* A GPGME context on the home HOME (a path: gpg runs as a child process
- * that does not share our fds). */
-static int gpg_context(struct pf_ctx *ctx, const char *home, gpgme_ctx_t *out)
+int pf_gpg_context(struct pf_ctx *ctx, const char *home, gpgme_ctx_t *out)
 {
 	gpgme_ctx_t g = NULL;
 	gpgme_error_t err;
@@ -186,7 +184,7 @@ static int rebuild_home(struct pf_ctx *ctx, const char *keys, int dfd, const cha
 		pf_fail_errno(ctx, PF_E_OTHER, "%s/gpg.conf", home);
 		goto out;
 	}
-	if (gpg_context(ctx, home, &g) < 0)
+	if (pf_gpg_context(ctx, home, &g) < 0)
 		goto out;
 	for (size_t i = 0; i < ks->n; i++)
 		if (import_key(ctx, g, &ks->f[i], t) < 0)
@@ -303,5 +301,5 @@ int pf_keyring_rebuild(struct pf_keyring *kr)
 
 int pf_keyring_gpg(struct pf_keyring *kr, gpgme_ctx_t *out)
 {
-	return gpg_context(kr->ctx, kr->home, out);
+	return pf_gpg_context(kr->ctx, kr->home, out);
 }

@@ -30,6 +30,11 @@ int pf_keyring_rebuild(struct pf_keyring *kr);
 /* A GPGME context on the home (pf_fail when it cannot be made). */
 int pf_keyring_gpg(struct pf_keyring *kr, gpgme_ctx_t *out);
 
+/* A GPGME context on any GnuPG home HOME (a path: gpg runs as a child
+ * process that does not share our fds), for OpenPGP; pf_fail when it
+ * cannot be made. pakfire-repo check uses it on the home it builds. */
+int pf_gpg_context(struct pf_ctx *ctx, const char *home, gpgme_ctx_t *out);
+
 /* The primary fingerprint of the key that made a signature (FPR may name
  * a subkey, or be a short id; G is a context on the home): -1 when the
  * home does not know it. */

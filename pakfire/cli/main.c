@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "base/context.h"
+#include "format/index.h"
 #include "ops/session.h"
 
 /* In the order --help lists them. */
@@ -127,7 +128,7 @@ static int parse(struct pf_ctx *ctx, int argc, char **argv, struct globals *g,
 	if (pf_opts_parse(ctx, &table, argc, argv, g, &args) < 0)
 		return usage_error(ctx, args.cmd >= 0 ? commands[args.cmd] : NULL);
 	if (args.stop && args.stop->value == STOP_VERSION) {
-		printf("pakfire 1\n");
+		printf("pakfire 1 (client level %d)\n", PF_CLIENT_LEVEL);
 		return 0;
 	}
 	if (args.stop) {

@@ -226,6 +226,47 @@ static void test_write_built(void **state)
 	pf_index_free(back);
 }
 
+/* Client levels (docs/formats.md) are written when they say more than
+ * their default, and read back. */
+static void test_levels_round_trip(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct pf_index_entry entries[2] = {
+		{ .type = PF_STANZA_CORE, .number = 140, .requires = 139, .min_client = 1,
+		  .provides_client = 3, .series_switch = "2.27",
+		  .manifest = "core/core-140.manifest", .manifest_size = 10,
+		  .package = "core/core-140.pak", .package_size = 20 },
+		{ .type = PF_STANZA_CORE, .number = 141, .requires = 140, .min_client = 3,
+		  .optional_keys = "X-Note",
+		  .manifest = "core/core-141.manifest", .manifest_size = 10,
+		  .package = "core/core-141.pak", .package_size = 20 },
+	};
+	struct pf_index idx = {
+		.format = 1, .series = "2.25", .arch = "x86_64", .revision = 1,
+		.min_client = 2, .entries = entries, .n = 2,
+	}, *back = NULL;
+	char *out = NULL;
+	size_t len = 0;
+
+	assert_int_equal(pf_index_write(ctx, &idx, &out, &len), 0);
+	assert_non_null(strstr(out, "Valid-Until: 1970-01-01T00:00:00Z\nMin-Client: 2\n\n"));
+	assert_non_null(strstr(out, "Series-Switch: 2.27\nProvides-Client: 3\nReboot: no\n"));
+	assert_non_null(strstr(out, "Requires: 140\nMin-Client: 3\nOptional-Keys: X-Note\n"));
+	assert_int_equal(pf_index_parse(ctx, "back", out, len, &back), 0);
+	assert_int_equal(back->min_client, 2);
+	assert_int_equal(back->entries[0].min_client, 1);
+	assert_int_equal(back->entries[0].provides_client, 3);
+	assert_int_equal(back->entries[1].min_client, 3);
+	assert_string_equal(back->entries[1].optional_keys, "X-Note");
+	assert_true(pf_index_entry_honoured(&back->entries[0]));
+	assert_false(pf_index_entry_honoured(&back->entries[1]));
+	assert_ptr_equal(pf_index_find_provider(back, 141, 3), &back->entries[0]);
+	assert_null(pf_index_find_provider(back, 140, 3));
+	assert_null(pf_index_find_provider(back, 200, 4));
+	free(out);
+	pf_index_free(back);
+}
+
 static void test_write_refuses(void **state)
 {
 	struct pf_ctx *ctx = *state;
@@ -292,9 +333,10 @@ static void test_tolerated(void **state)
 		"Date: 2024-02-29T23:59:59Z\n"
 		"Valid-Until: 2024-03-01T00:00:00Z\n"
 		"X-Future-Key: whatever: it is\n"
+		"Optional-Keys: X-Future-Key, X-Other\n"  /* listed: may be ignored */
 		"\n\n\n"
 		CORE(139, 138)
-		"X-Unknown: ignored\n"
+		"X-Unknown: an update this pakfire cannot honour\n"
 		"Name: ignored for core\n"
 		"\n"
 		"Type: core\n"
@@ -314,6 +356,12 @@ static void test_tolerated(void **state)
 	assert_int_equal(idx->date + 1, idx->valid_until);
 	assert_int_equal(idx->n, 2);
 	assert_null(idx->entries[0].name);
+	/* Kept, not ignored: the resolver stops before it. */
+	assert_string_equal(idx->entries[0].unknown_key, "X-Unknown");
+	assert_false(pf_index_entry_honoured(&idx->entries[0]));
+	assert_true(pf_index_entry_honoured(&idx->entries[1]));
+	assert_int_equal(idx->entries[1].min_client, 1);
+	assert_int_equal(idx->entries[1].provides_client, 0);
 	assert_false(idx->entries[1].reboot); /* absent: no */
 	assert_null(idx->entries[1].summary);
 	pf_index_free(idx);
@@ -388,7 +436,18 @@ static const struct {
 	  "Valid-Until: missing" },
 	{ "Format: 2\nSeries: 2.25\nArch: x86_64\nRevision: 1\nDate: 2026-11-25T10:00:00Z\n"
 	  "Valid-Until: 2026-12-09T10:00:00Z\n",
-	  "index stanza 1 (repository): Format: unsupported format '2' (this pakfire reads 1)" },
+	  "index stanza 1 (repository): Format: unsupported format '2' (this pakfire reads 1;"
+	  " a newer format needs a newer pakfire)" },
+	{ REPO "Min-Client: 3\n",
+	  "index stanza 1 (repository): Min-Client: the index of series 2.25 needs pakfire client"
+	  " level 3 or newer (this one is 2)" },
+	{ REPO "Min-Client: 0\n", "index stanza 1 (repository): Min-Client: client levels start at 1" },
+	{ REPO "Mirror-List: mirrors\n",
+	  "index stanza 1 (repository): Mirror-List: a key this pakfire (client level 2) does not"
+	  " know, and Optional-Keys does not list it: the index of series 2.25 needs a newer pakfire" },
+	{ REPO "Mirror-List: mirrors\nOptional-Keys: Mirror-Lists\n", "Mirror-List: a key this pakfire" },
+	{ REPO "\n" CORE(141, 140) "Provides-Client: two\n",
+	  "index stanza 2 (core 141): Provides-Client: 'two' is not a decimal number" },
 	{ "Series: 2.25\nArch: x86_64\nRevision: 1\n", "Format: missing" },
 	{ REPO "Revision: 1043\n", "index stanza 1 (repository): Revision: given twice (lines 4 and 7)" },
 	{ REPO "revision: 1043\n", "revision: given twice (lines 4 and 7)" },
@@ -548,6 +607,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_built, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_write_refuses, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_levels_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tolerated, setup, teardown),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),

@@ -28,6 +28,8 @@ static void entry_clear(struct pf_index_entry *e)
 	free(e->summary);
 	free(e->manifest);
 	free(e->package);
+	free(e->optional_keys);
+	free(e->unknown_key);
 	memset(e, 0, sizeof(*e));
 }
 
@@ -46,6 +48,7 @@ void pf_index_free(struct pf_index *idx)
 	free(idx->series);
 	free(idx->arch);
 	free(idx->successor);
+	free(idx->optional_keys);
 	for (size_t i = 0; i < idx->n; i++)
 		entry_clear(&idx->entries[i]);
 	free(idx->entries);
@@ -56,12 +59,14 @@ static int parse_repository(const struct stanza *s, struct pf_index *idx)
 {
 	char q[QUOTE_MAX];
 	const char *v = pf_stanza_req(s, K_FORMAT);
+	char *unknown = NULL;
 	uint64_t format;
 
 	if (!v)
 		return -1;
 	if (pf_parse_u64(v, strlen(v), &format) < 0 || format != 1)
-		return pf_stanza_fail(s, "Format", "unsupported format '%s' (this pakfire reads 1)",
+		return pf_stanza_fail(s, "Format", "unsupported format '%s' (this pakfire reads 1;"
+				      " a newer format needs a newer pakfire)",
 				      pf_stanza_quote(v, q));
 	idx->format = 1;
 	if (pf_stanza_str(s, K_SERIES, true, C_TOKEN, "a series name ([A-Za-z0-9._-])",
@@ -72,8 +77,23 @@ static int parse_repository(const struct stanza *s, struct pf_index *idx)
 	    pf_stanza_time(s, K_DATE, &idx->date) < 0 ||
 	    pf_stanza_time(s, K_VALID_UNTIL, &idx->valid_until) < 0 ||
 	    pf_stanza_str(s, K_SUCCESSOR, false, C_TOKEN, "a series name ([A-Za-z0-9._-])",
-		    &idx->successor) < 0)
+		    &idx->successor) < 0 ||
+	    pf_stanza_str(s, K_OPTIONAL_KEYS, false, 0, NULL, &idx->optional_keys) < 0 ||
+	    pf_stanza_level(s, K_MIN_CLIENT, 1, &idx->min_client) < 0 ||
+	    pf_stanza_unknown(s, &unknown) < 0)
 		return -1;
+	/* The repository stanza says how to read all the others: an index
+	 * read without understanding it is not read at all. */
+	if (idx->min_client > PF_CLIENT_LEVEL)
+		return pf_stanza_fail(s, "Min-Client",
+				      "the index of series %s needs pakfire client level %u or newer"
+				      " (this one is %u)", idx->series, idx->min_client,
+				      PF_CLIENT_LEVEL);
+	if (unknown)
+		return pf_stanza_fail(s, unknown,
+				      "a key this pakfire (client level %u) does not know, and"
+				      " Optional-Keys does not list it: the index of series %s"
+				      " needs a newer pakfire", PF_CLIENT_LEVEL, idx->series);
 	return 0;
 }
 
@@ -125,7 +145,11 @@ static int parse_update(const struct stanza *s, struct pf_index_entry *e)
 	    pf_stanza_sha256(s, K_MANIFEST_SHA256, e->manifest_sha256) < 0 ||
 	    pf_stanza_repo_path(s, K_PACKAGE, &e->package) < 0 ||
 	    pf_stanza_size(s, K_PACKAGE_SIZE, PACKAGE_SIZE_MAX, &e->package_size) < 0 ||
-	    pf_stanza_sha256(s, K_PACKAGE_SHA256, e->package_sha256) < 0)
+	    pf_stanza_sha256(s, K_PACKAGE_SHA256, e->package_sha256) < 0 ||
+	    pf_stanza_level(s, K_MIN_CLIENT, 1, &e->min_client) < 0 ||
+	    pf_stanza_level(s, K_PROVIDES_CLIENT, 0, &e->provides_client) < 0 ||
+	    pf_stanza_str(s, K_OPTIONAL_KEYS, false, 0, NULL, &e->optional_keys) < 0 ||
+	    pf_stanza_unknown(s, &e->unknown_key) < 0)
 		return -1;
 	return 0;
 }
@@ -377,6 +401,26 @@ out:
 	free(text);
 	pf_index_free(idx);
 	return r;
+}
+
+bool pf_index_entry_honoured(const struct pf_index_entry *e)
+{
+	return e->min_client <= PF_CLIENT_LEVEL && !e->unknown_key;
+}
+
+const struct pf_index_entry *pf_index_find_provider(const struct pf_index *idx,
+						      unsigned before, unsigned level)
+{
+	const struct pf_index_entry *first = NULL;
+
+	for (size_t i = 0; i < idx->n; i++) {
+		const struct pf_index_entry *e = &idx->entries[i];
+
+		if (e->type == PF_STANZA_CORE && e->number < before &&
+		    e->provides_client >= level && (!first || e->number < first->number))
+			first = e;
+	}
+	return first;
 }
 
 const struct pf_index_entry *pf_index_find_core(const struct pf_index *idx,

@@ -1,7 +1,8 @@
 /* The index's stanzas: deb822, strictly. "Key: value" lines, no
  * continuation lines, no key twice in a stanza; keys are matched without
- * regard to case, as in deb822, and unknown keys are kept (the parser
- * ignores them, for forward compatibility). Then the typed getters that
+ * regard to case, as in deb822, and unknown keys are kept: a stanza with
+ * one that its Optional-Keys does not list is one this pakfire cannot
+ * honour (docs/formats.md, "Client levels"). Then the typed getters that
  * index-parse.c builds an index with. See index-stanza.h. */
 #include <inttypes.h>
 #include <limits.h>
@@ -32,7 +33,8 @@ static const struct {
 	KEY(K_SUMMARY, "Summary"), KEY(K_REBOOT, "Reboot"), KEY(K_MANIFEST, "Manifest"),
 	KEY(K_MANIFEST_SIZE, "Manifest-Size"), KEY(K_MANIFEST_SHA256, "Manifest-SHA256"),
 	KEY(K_PACKAGE, "Package"), KEY(K_PACKAGE_SIZE, "Package-Size"),
-	KEY(K_PACKAGE_SHA256, "Package-SHA256"),
+	KEY(K_PACKAGE_SHA256, "Package-SHA256"), KEY(K_MIN_CLIENT, "Min-Client"),
+	KEY(K_PROVIDES_CLIENT, "Provides-Client"), KEY(K_OPTIONAL_KEYS, "Optional-Keys"),
 #undef KEY
 };
 
@@ -156,6 +158,50 @@ int pf_stanza_size(const struct stanza *s, enum key key, uint64_t max, uint64_t 
 		return -1;
 	if (*out == 0)
 		return KFAIL(s, key, "0 bytes");
+	return 0;
+}
+
+int pf_stanza_level(const struct stanza *s, enum key key, unsigned def, unsigned *out)
+{
+	if (!pf_stanza_get(s, key)) {
+		*out = def;
+		return 0;
+	}
+	if (pf_stanza_uint(s, key, out) < 0)
+		return -1;
+	if (*out == 0)
+		return KFAIL(s, key, "client levels start at 1");
+	return 0;
+}
+
+/* Whether the list LIST (names separated by commas or blanks) holds KEY,
+ * without regard to case. */
+static bool listed(const char *list, const char *key)
+{
+	size_t n = strlen(key);
+
+	while (list && *list) {
+		size_t len = strcspn(list, ", \t");
+
+		if (len == n && strncasecmp(list, key, n) == 0)
+			return true;
+		list += len;
+		list += strspn(list, ", \t");
+	}
+	return false;
+}
+
+int pf_stanza_unknown(const struct stanza *s, char **out)
+{
+	const struct field *opt = pf_stanza_get(s, K_OPTIONAL_KEYS);
+
+	*out = NULL;
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->f[i].id == K_UNKNOWN && !listed(opt ? opt->value : NULL, s->f[i].key)) {
+			*out = keep(s, s->f[i].key);
+			return *out ? 0 : -1;
+		}
+	}
 	return 0;
 }
 

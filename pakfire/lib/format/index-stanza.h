@@ -21,7 +21,8 @@ enum key {
 	K_FORMAT, K_SERIES, K_ARCH, K_REVISION, K_DATE, K_VALID_UNTIL, K_SUCCESSOR,
 	K_TYPE, K_NUMBER, K_REQUIRES, K_SERIES_SWITCH, K_NAME, K_VERSION, K_RELEASE,
 	K_DEPENDS, K_SUMMARY, K_REBOOT, K_MANIFEST, K_MANIFEST_SIZE, K_MANIFEST_SHA256,
-	K_PACKAGE, K_PACKAGE_SIZE, K_PACKAGE_SHA256, K__COUNT,
+	K_PACKAGE, K_PACKAGE_SIZE, K_PACKAGE_SHA256, K_MIN_CLIENT, K_PROVIDES_CLIENT,
+	K_OPTIONAL_KEYS, K__COUNT,
 	K_UNKNOWN = K__COUNT
 };
 
@@ -67,6 +68,15 @@ const char *pf_stanza_quote(const char *v, char q[QUOTE_MAX]);
 
 /* The field KEY, or NULL when absent. */
 const struct field *pf_stanza_get(const struct stanza *s, enum key key);
+
+/* The first key of the stanza that this pakfire does not know and that
+ * its Optional-Keys does not list (docs/formats.md, "Client levels"),
+ * copied into the index's block; NULL in *out if none. */
+int pf_stanza_unknown(const struct stanza *s, char **out);
+
+/* A client level (Min-Client, Provides-Client): absent, DEF; else a
+ * number from 1 (-1 after pf_stanza_fail). */
+int pf_stanza_level(const struct stanza *s, enum key key, unsigned def, unsigned *out);
 
 /* The value of a required key, or NULL after pf_stanza_fail. */
 const char *pf_stanza_req(const struct stanza *s, enum key key);

@@ -58,8 +58,21 @@ static int entry_values_ok(struct pf_ctx *ctx, size_t st, const struct pf_index_
 	       value_ok(ctx, st, "Release", e->release, addon) < 0 ||
 	       value_ok(ctx, st, "Depends", e->depends, false) < 0 ||
 	       value_ok(ctx, st, "Summary", e->summary, false) < 0 ||
+	       value_ok(ctx, st, "Optional-Keys", e->optional_keys, false) < 0 ||
 	       value_ok(ctx, st, "Manifest", e->manifest, true) < 0 ||
 	       value_ok(ctx, st, "Package", e->package, true) < 0 ? -1 : 0;
+}
+
+/* The keys of docs/formats.md's "Client levels", when they say more than
+ * their default. */
+static void write_levels(FILE *f, unsigned min_client, unsigned provides, const char *optional)
+{
+	if (min_client > 1)
+		fprintf(f, "Min-Client: %u\n", min_client);
+	if (provides)
+		fprintf(f, "Provides-Client: %u\n", provides);
+	if (optional)
+		fprintf(f, "Optional-Keys: %s\n", optional);
 }
 
 int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
@@ -74,7 +87,8 @@ int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
 	*len = 0;
 	if (value_ok(ctx, 1, "Series", idx->series, true) < 0 ||
 	    value_ok(ctx, 1, "Arch", idx->arch, true) < 0 ||
-	    value_ok(ctx, 1, "Successor", idx->successor, false) < 0)
+	    value_ok(ctx, 1, "Successor", idx->successor, false) < 0 ||
+	    value_ok(ctx, 1, "Optional-Keys", idx->optional_keys, false) < 0)
 		return -1;
 	for (size_t i = 0; i < idx->n; i++)
 		if (entry_values_ok(ctx, i + 2, &idx->entries[i]) < 0)
@@ -90,6 +104,7 @@ int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
 		idx->format, idx->series, idx->arch, idx->revision, date, until);
 	if (idx->successor)
 		fprintf(f, "Successor: %s\n", idx->successor);
+	write_levels(f, idx->min_client, 0, idx->optional_keys);
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct pf_index_entry *e = &idx->entries[i];
 
@@ -104,6 +119,7 @@ int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
 			if (e->depends)
 				fprintf(f, "Depends: %s\n", e->depends);
 		}
+		write_levels(f, e->min_client, e->provides_client, e->optional_keys);
 		if (e->summary)
 			fprintf(f, "Summary: %s\n", e->summary);
 		fprintf(f, "Reboot: %s\n", e->reboot ? "yes" : "no");

@@ -14,6 +14,11 @@
 
 struct pf_ctx;
 
+/* The client level of this pakfire (docs/formats.md, "Client levels"): it
+ * grows whenever a release learns to honour something new in the
+ * repository. 1 was the release before it (b8473da). */
+#define PF_CLIENT_LEVEL 2
+
 enum pf_stanza_type { PF_STANZA_CORE, PF_STANZA_ADDON };
 
 struct pf_index_entry {
@@ -33,6 +38,14 @@ struct pf_index_entry {
 	char *package;          /* relative path in the repository */
 	uint64_t package_size;
 	uint8_t package_sha256[32];
+	unsigned min_client;    /* Min-Client (1 when absent) */
+	unsigned provides_client; /* core: Provides-Client, 0 when absent */
+	char *optional_keys;    /* Optional-Keys (raw, may be NULL) */
+	/* The first key this pakfire does not know and Optional-Keys does
+	 * not list, or NULL: with it, or a Min-Client above PF_CLIENT_LEVEL,
+	 * the update is one this pakfire cannot honour
+	 * (pf_index_entry_honoured). */
+	char *unknown_key;
 };
 
 struct pf_index {
@@ -43,6 +56,8 @@ struct pf_index {
 	time_t date;            /* Date, UTC */
 	time_t valid_until;     /* Valid-Until, UTC */
 	char *successor;        /* Successor, or NULL */
+	unsigned min_client;    /* Min-Client: the oldest client that may read it (1 when absent) */
+	char *optional_keys;    /* Optional-Keys (raw, may be NULL) */
 	struct pf_index_entry *entries;
 	size_t n;
 	/* A parsed index keeps its entries and strings in this one mapping
@@ -55,8 +70,11 @@ struct pf_index {
 /* Parse (LEN bytes, need not be NUL-terminated). Missing required keys,
  * duplicate keys, bad numbers, bad hashes, bad dates, bad relative paths
  * (absolute, "..", characters outside [A-Za-z0-9._+/-]), two core stanzas
- * with one Number: PF_E_VERIFY naming the stanza and key. Unknown keys are
- * ignored (forward compatibility). *out is owned by the caller; its strings
+ * with one Number: PF_E_VERIFY naming the stanza and key. So is an index
+ * this pakfire cannot read: Min-Client above PF_CLIENT_LEVEL, or a key of
+ * the repository stanza it does not know that Optional-Keys does not list.
+ * An update stanza with such a key is kept (unknown_key), for the resolver
+ * to stop before it. *out is owned by the caller; its strings
  * live in idx->block and are not to be freed or replaced one by one. */
 int pf_index_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 		   size_t len, struct pf_index **out);
@@ -64,6 +82,17 @@ int pf_index_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 /* Serialise (pakfire-repo publish): the exact bytes that get signed. */
 int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
 		   char **buf, size_t *len);
+
+/* Whether this pakfire can honour update E: its Min-Client is at most
+ * PF_CLIENT_LEVEL and it has no key this pakfire does not know (unless
+ * Optional-Keys lists it). */
+bool pf_index_entry_honoured(const struct pf_index_entry *e);
+
+/* The first core update of IDX's chain below BEFORE (by Number) that
+ * provides a client of level LEVEL or newer (Provides-Client), or NULL:
+ * the update that brings a pakfire able to go on. */
+const struct pf_index_entry *pf_index_find_provider(const struct pf_index *idx,
+						      unsigned before, unsigned level);
 
 /* The core stanza with this Number, or NULL. */
 const struct pf_index_entry *pf_index_find_core(const struct pf_index *idx,

@@ -138,8 +138,8 @@ unsigned pf_resolve_why_not(const struct pf_index_entry *e, const char *label, c
 	return PF_CLIENT_LEVEL + 1;
 }
 
-int pf_resolve_blocked(struct pf_ctx *ctx, const struct pf_transaction *t, unsigned level,
-		       bool changed)
+void pf_resolve_blocked_text(const struct pf_transaction *t, unsigned level, char *buf,
+			     size_t size)
 {
 	const struct pf_index_entry *e = t->blocked, *by;
 	char label[32], why[320], how[256];
@@ -157,7 +157,16 @@ int pf_resolve_blocked(struct pf_ctx *ctx, const struct pf_transaction *t, unsig
 			 " it installed to go on", by->number);
 	else
 		snprintf(how, sizeof(how), "; core %u brings it", by->number);
-	return pf_fail(ctx, PF_E_OTHER, "%s%s; %s", why, how,
+	snprintf(buf, size, "%s%s", why, how);
+}
+
+int pf_resolve_blocked(struct pf_ctx *ctx, const struct pf_transaction *t, unsigned level,
+		       bool changed)
+{
+	char text[768];
+
+	pf_resolve_blocked_text(t, level, text, sizeof(text));
+	return pf_fail(ctx, PF_E_OTHER, "%s; %s", text,
 		       changed ? "the updates before it were applied" : "nothing was changed");
 }
 

@@ -42,6 +42,9 @@ unsigned pf_resolve_why_not(const struct pf_index_entry *e, const char *label, c
  * whether the updates before it were applied. */
 int pf_resolve_blocked(struct pf_ctx *ctx, const struct pf_transaction *t, unsigned level,
 		       bool changed);
+/* The same words, without the end, for a warning (update, status). */
+void pf_resolve_blocked_text(const struct pf_transaction *t, unsigned level, char *buf,
+			     size_t size);
 
 /* The first core update of IDX above LEVEL that switches series, or NULL:
  * whether a system at LEVEL has a way out of a closed series. */

@@ -1,5 +1,6 @@
 /* The pipeline over one transaction: see pipeline.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -195,9 +196,15 @@ static int mark_self_updates(struct run *run)
 	for (size_t i = 0; i < run->t->n; i++) {
 		const struct pf_unit *u = &run->t->units[i];
 
-		if (u->op == PF_UNIT_APPLY)
-			pf_self_replaced_by(run->s->ctx, &self, u->m, run->replaces_self[i],
-					    sizeof(run->replaces_self[i]));
+		if (u->op != PF_UNIT_APPLY)
+			continue;
+		/* An update that says it brings a newer pakfire does, wherever
+		 * that pakfire lies. */
+		if (!pf_self_replaced_by(run->s->ctx, &self, u->m, run->replaces_self[i],
+					 sizeof(run->replaces_self[i])) &&
+		    u->entry && u->entry->provides_client > PF_CLIENT_LEVEL)
+			snprintf(run->replaces_self[i], sizeof(run->replaces_self[i]),
+				 "a pakfire of client level %u", u->entry->provides_client);
 	}
 	pf_self_clear(&self);
 	return 0;

@@ -146,10 +146,12 @@ static int restart(char **argv, const char *exe, int64_t tx)
 	snprintf(id, sizeof(id), "%lld", (long long)tx);
 	fflush(stdout);
 	fflush(stderr);
-	if (setenv(REEXEC_ENV, id, 1) == 0)
+	errno = ENOENT;
+	if (exe[0] && setenv(REEXEC_ENV, id, 1) == 0)
 		execv(exe, argv);
-	fprintf(stderr, "pakfire: error: could not restart %s: %s; the updates applied so far"
-		" are complete: run the same command again to go on\n", exe, strerror(errno));
+	fprintf(stderr, "pakfire: error: could not restart pakfire (%s): %s; the updates applied"
+		" so far are complete: run the same command again to go on\n",
+		exe[0] ? exe : "the path it was started from is unknown", strerror(errno));
 	return 1;
 }
 
@@ -225,8 +227,15 @@ int main(int argc, char **argv)
 	pf_ctx_watch_signals(cli.ctx);
 	/* libcurl is not set up here: fetch/transfer.c loads it with the first
 	 * download. */
-	if (pf_error_class(cli.ctx) == PF_E_OK && pf_self_exe(cli.ctx, exe, sizeof(exe)) == 0 &&
-	    open_session(&cli, &g, cmd, opts, resume_tx) == 0)
+	/* Where this pakfire was started from, read before any update can
+	 * replace it: what a restart runs. Without /proc it stays unknown,
+	 * and only a restart would need it (the pipeline refuses to change
+	 * anything when it cannot tell what pakfire runs from). */
+	if (pf_error_class(cli.ctx) == PF_E_OK && pf_self_exe(cli.ctx, exe, sizeof(exe)) < 0) {
+		exe[0] = '\0';
+		pf_clear_error(cli.ctx);
+	}
+	if (pf_error_class(cli.ctx) == PF_E_OK && open_session(&cli, &g, cmd, opts, resume_tx) == 0)
 		cmd->run(&cli, opts);
 	again = cli.session && cli.session->restart && pf_error_class(cli.ctx) == PF_E_OK;
 	tx = cli.session ? cli.session->restart_tx : 0;

@@ -3,14 +3,19 @@
  * command needs; parses the command line with the generic parser
  * (base/opts.h), runs one command and maps its outcome to the exit codes of
  * DESIGN.md. The only exit is here. */
+#include <errno.h>
+#include <limits.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "base/context.h"
 #include "format/index.h"
+#include "ops/self.h"
 #include "ops/session.h"
 
 /* In the order --help lists them. */
@@ -19,6 +24,10 @@ static const struct cli_command *const commands[] = {
 	&cmd_status, &cmd_clean, &cmd_history, &cmd_verify,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
+
+/* How a pakfire that restarted itself learns the transaction it goes on
+ * with (docs/formats.md, "Self-update and re-exec"). */
+#define REEXEC_ENV "PAKFIRE_REEXEC"
 
 struct globals {
 	const char *root;
@@ -93,15 +102,55 @@ static void command_usage(const struct cli_command *cmd)
  * the configuration, the lock, the database, the recovery of an interrupted
  * run. Commands never open these themselves. */
 static int open_session(struct cli *cli, const struct globals *g,
-			const struct cli_command *cmd, void *opts)
+			const struct cli_command *cmd, void *opts, int64_t resume_tx)
 {
 	unsigned needs = cmd->needs;
 
 	if (cmd->reads_only && cmd->reads_only(opts) && (needs & PF_NEED_LOCK))
 		needs = (needs & ~(unsigned)PF_NEED_LOCK) | PF_NEED_DB;
-	if (pf_ctx_set_root(cli->ctx, g->root ? g->root : "/") < 0)
+	if (pf_ctx_set_root(cli->ctx, g->root ? g->root : "/") < 0 ||
+	    pf_session_open(cli->ctx, g->config, PF_NEED_CONFIG, &cli->session) < 0)
 		return -1;
-	return pf_session_open(cli->ctx, g->config, needs | PF_NEED_CONFIG, &cli->session);
+	/* Known before the lock's recovery, which closes every transaction
+	 * left open but this one. */
+	cli->session->resume_tx = resume_tx;
+	return pf_session_need(cli->session, g->config, needs);
+}
+
+/* The transaction a pakfire that restarted itself began (PAKFIRE_REEXEC),
+ * or 0. Taken out of the environment at once: what this process starts
+ * (gpg) never sees it, and a restart sets it again. */
+static int64_t take_resume_tx(void)
+{
+	const char *v = getenv(REEXEC_ENV);
+	char *end;
+	long long id = 0;
+
+	if (v) {
+		errno = 0;
+		id = strtoll(v, &end, 10);
+		if (errno || end == v || *end || id <= 0)
+			id = 0;
+		unsetenv(REEXEC_ENV);
+	}
+	return id;
+}
+
+/* After a unit replaced what pakfire runs from (ops/self.h): the same
+ * command again, from the path this process was started from (now the new
+ * binary), going on with transaction TX. Returns only on failure. */
+static int restart(char **argv, const char *exe, int64_t tx)
+{
+	char id[32];
+
+	snprintf(id, sizeof(id), "%lld", (long long)tx);
+	fflush(stdout);
+	fflush(stderr);
+	if (setenv(REEXEC_ENV, id, 1) == 0)
+		execv(exe, argv);
+	fprintf(stderr, "pakfire: error: could not restart %s: %s; the updates applied so far"
+		" are complete: run the same command again to go on\n", exe, strerror(errno));
+	return 1;
 }
 
 /* A usage error, before anything is opened or rendered. */
@@ -149,6 +198,9 @@ int main(int argc, char **argv)
 	struct globals g = { 0 };
 	const struct cli_command *cmd = NULL;
 	void *opts = NULL;
+	char exe[PATH_MAX];
+	int64_t resume_tx = take_resume_tx(), tx;
+	bool again;
 	int code;
 
 	cli.ctx = pf_ctx_new();
@@ -173,13 +225,19 @@ int main(int argc, char **argv)
 	pf_ctx_watch_signals(cli.ctx);
 	/* libcurl is not set up here: fetch/transfer.c loads it with the first
 	 * download. */
-	if (pf_error_class(cli.ctx) == PF_E_OK && open_session(&cli, &g, cmd, opts) == 0)
+	if (pf_error_class(cli.ctx) == PF_E_OK && pf_self_exe(cli.ctx, exe, sizeof(exe)) == 0 &&
+	    open_session(&cli, &g, cmd, opts, resume_tx) == 0)
 		cmd->run(&cli, opts);
+	again = cli.session && cli.session->restart && pf_error_class(cli.ctx) == PF_E_OK;
+	tx = cli.session ? cli.session->restart_tx : 0;
 	/* In reverse of opening; the lock goes before the last words. */
 	pf_session_close(cli.session);
+	cli.out.restarting = again;
 	code = output_finish(&cli.out, cli.ctx, cmd->spec.name);
 	output_close(&cli.out);
 	free(opts);
 	pf_ctx_free(cli.ctx);
+	if (again && code == 0)
+		return restart(argv, exe, tx);
 	return code;
 }

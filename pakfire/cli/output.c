@@ -69,6 +69,7 @@ static int print_document(struct output *o, struct pf_ctx *ctx, const char *comm
 	    jv_string(doc, "error_class", ok ? NULL : pf_errclass_name(cls)) < 0 ||
 	    jv_string(doc, "error", ok ? NULL : pf_error_message(ctx)) < 0 ||
 	    jv_bool(doc, "reboot_needed", o->reboot_needed) < 0 ||
+	    (o->restarting && jv_bool(doc, "restarting", true) < 0) ||
 	    jv_add(doc, "events", json_object_get(o->events)) < 0 ||
 	    (o->report && jv_add(doc, command, json_object_get(o->report)) < 0))
 		goto out;

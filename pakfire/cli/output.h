@@ -27,6 +27,10 @@ struct output {
 	bool tty;              /* stderr is a terminal: progress bars */
 	int verbosity;         /* -1 quiet, 0, 1 verbose */
 	bool reboot_needed;
+	/* The run ends to restart pakfire, which goes on (docs/formats.md,
+	 * "Self-update and re-exec"): with --json, each process prints its
+	 * document, and all but the last say "restarting": true. */
+	bool restarting;
 	/* text */
 	bool progress_shown;   /* a progress line waits for its newline */
 	char plan_unit[64];    /* the unit whose plan rows are being printed */

@@ -250,6 +250,52 @@ static void addon_names_that_would_escape_are_refused(void **state)
 	pf_transaction_free(t);
 }
 
+/* Client levels (docs/formats.md): the chain stops before an update this
+ * pakfire cannot honour, and says which update brings one that can. */
+static void chain_stops_before_an_update_for_a_newer_client(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	static const struct core_spec four[] = {
+		{ 139, 138, NULL }, { 140, 139, NULL }, { 141, 140, NULL }, { 142, 141, NULL },
+	};
+	struct pf_index *idx = make_index(four, 4);
+	struct pf_transaction *t;
+	int r;
+
+	idx->entries[1].provides_client = 3;   /* core 140 brings level 3 */
+	idx->entries[2].min_client = 3;        /* core 141 needs it */
+	t = resolve(ctx, idx, 138, 0, &r);
+	assert_int_equal(r, 0);
+	assert_int_equal(t->n, 2);
+	assert_int_equal(t->units[1].number, 140);
+	assert_ptr_equal(t->blocked, &idx->entries[2]);
+	expect_error(ctx, pf_resolve_blocked(ctx, t, 138, false), PF_E_OTHER,
+		     "core 141 needs pakfire client level 3 or newer (this one is 2); core 140"
+		     " brings it; nothing was changed");
+	pf_transaction_free(t);
+
+	/* --to past it: the block is the explanation, not a usage error. */
+	t = resolve(ctx, idx, 140, 142, &r);
+	assert_int_equal(r, 0);
+	assert_int_equal(t->n, 0);
+	expect_error(ctx, pf_resolve_blocked(ctx, t, 140, false), PF_E_OTHER,
+		     "core 140, which brings it, is applied: run the pakfire it installed to go on");
+	pf_transaction_free(t);
+
+	/* A key it does not know, and nothing that brings a newer client. */
+	idx->entries[2].min_client = 0;
+	idx->entries[0].unknown_key = strdup("Hook-Order");
+	t = resolve(ctx, idx, 138, 0, &r);
+	assert_int_equal(r, 0);
+	assert_int_equal(t->n, 0);
+	expect_error(ctx, pf_resolve_blocked(ctx, t, 138, false), PF_E_OTHER,
+		     "core 139 has a key this pakfire does not know (Hook-Order): it needs a newer"
+		     " pakfire (this one is client level 2); no update before it in the index of"
+		     " series 2.25 brings one");
+	pf_transaction_free(t);
+	pf_index_free(idx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -262,6 +308,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(two_updates_on_one_level_is_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(series_switch_ends_the_chain_of_its_series, setup, teardown),
 		cmocka_unit_test_setup_teardown(unit_ids_round_trip, setup, teardown),
+		cmocka_unit_test_setup_teardown(chain_stops_before_an_update_for_a_newer_client, setup, teardown),
 		cmocka_unit_test_setup_teardown(addon_names_that_would_escape_are_refused, setup, teardown),
 	};
 

@@ -221,7 +221,7 @@ out:
 	return r;
 }
 
-int pf_recover(struct pf_ctx *ctx, struct pf_db *db)
+int pf_recover(struct pf_ctx *ctx, struct pf_db *db, int64_t keep)
 {
 	for (;;) {
 		struct pf_journal_entry j;
@@ -231,7 +231,7 @@ int pf_recover(struct pf_ctx *ctx, struct pf_db *db)
 		if (pf_db_journal_first(db, &j, &found) < 0)
 			return -1;
 		if (!found)
-			return pf_db_close_stale_transactions(db);
+			return pf_db_close_stale_transactions(db, keep);
 		r = recover_one(ctx, db, &j);
 		pf_journal_entry_clear(&j);
 		if (r < 0)

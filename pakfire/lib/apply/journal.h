@@ -41,7 +41,9 @@ int pf_journal_clean_up(struct pf_ctx *ctx, const struct pf_unit *u, const char 
 			uint64_t *removed);
 
 /* Run by every command that takes the lock, before it does anything else:
- * finish or undo what an interrupted run left in the journal. */
-int pf_recover(struct pf_ctx *ctx, struct pf_db *db);
+ * finish or undo what an interrupted run left in the journal, and close
+ * the transactions left open, but KEEP (0: none), the one a pakfire that
+ * restarted itself goes on with. */
+int pf_recover(struct pf_ctx *ctx, struct pf_db *db, int64_t keep);
 
 #endif

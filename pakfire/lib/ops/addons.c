@@ -65,11 +65,14 @@ static int run(struct pf_session *s, const char *command, struct pf_transaction 
 			"nothing named is installed");
 		return 0;
 	}
-	if (!opts->dry_run && pf_db_tx_begin(s->db, command, &tx) < 0)
+	if (!opts->dry_run && pf_session_tx_begin(s, command, &tx) < 0)
 		return -1;
+	/* Restarted to go on: the admin said yes already. */
+	if (s->resumed)
+		po.confirm = NULL;
 	r = pf_pipeline_run(s, t, tx, &po, &applied);
 	*done = r == 0 && applied == t->n;
-	pf_db_tx_end(s->db, tx);
+	pf_session_tx_end(s, tx);
 	return r;
 }
 

@@ -1,5 +1,6 @@
 /* The pipeline over one transaction: see pipeline.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -11,6 +12,7 @@
 #include "format/index.h"
 #include "format/manifest.h"
 #include "ops/pipeline.h"
+#include "ops/self.h"
 #include "ops/session.h"
 #include "plan/conflicts.h"
 #include "plan/space.h"
@@ -27,6 +29,9 @@ struct run {
 	int *cache_fds;            /* one per unit: its cache folder, or -1 */
 	char (*cache_dirs)[4096];
 	int64_t tx;
+	/* One per unit: what of the running pakfire it replaces ("" for
+	 * nothing): it ends its segment (ops/self.h). */
+	char (*replaces_self)[256];
 };
 
 static const char *summary_of(const struct pf_unit *u)
@@ -180,6 +185,44 @@ out:
 	return r;
 }
 
+/* The units that replace what this pakfire runs from, found before
+ * anything changed (the files are still the ones the process maps). */
+static int mark_self_updates(struct run *run)
+{
+	struct pf_self self;
+
+	if (pf_self_load(run->s->ctx, &self) < 0)
+		return -1;
+	for (size_t i = 0; i < run->t->n; i++) {
+		const struct pf_unit *u = &run->t->units[i];
+
+		if (u->op != PF_UNIT_APPLY)
+			continue;
+		/* An update that says it brings a newer pakfire does, wherever
+		 * that pakfire lies. */
+		if (!pf_self_replaced_by(run->s->ctx, &self, u->m, run->replaces_self[i],
+					 sizeof(run->replaces_self[i])) &&
+		    u->entry && u->entry->provides_client > PF_CLIENT_LEVEL)
+			snprintf(run->replaces_self[i], sizeof(run->replaces_self[i]),
+				 "a pakfire of client level %u", u->entry->provides_client);
+	}
+	pf_self_clear(&self);
+	return 0;
+}
+
+/* Whether the run stops after unit I to restart pakfire: I replaced what
+ * it runs from, and there is more to do (units after it, or an update the
+ * chain stopped before that I brings a client for). */
+static bool restart_after(const struct run *run, size_t i)
+{
+	const struct pf_transaction *t = run->t;
+	const struct pf_unit *u = &t->units[i];
+
+	if (!run->replaces_self[i][0])
+		return false;
+	return i + 1 < t->n || (t->blocked && u->entry && u->entry->provides_client > PF_CLIENT_LEVEL);
+}
+
 /* Every manifest, the checks on them, and the plan: everything before a
  * change. */
 static int prepare(struct run *run, const char *cache, struct pf_space_check *sc, bool dry_run)
@@ -191,7 +234,8 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 	run->labels = calloc(t->n, sizeof(*run->labels));
 	run->cache_fds = malloc(t->n * sizeof(*run->cache_fds));
 	run->cache_dirs = calloc(t->n, sizeof(*run->cache_dirs));
-	if (!run->in || !run->labels || !run->cache_fds || !run->cache_dirs)
+	run->replaces_self = calloc(t->n, sizeof(*run->replaces_self));
+	if (!run->in || !run->labels || !run->cache_fds || !run->cache_dirs || !run->replaces_self)
 		return pf_fail(s->ctx, PF_E_OTHER, "out of memory");
 	for (size_t i = 0; i < t->n; i++)
 		run->cache_fds[i] = -1;
@@ -215,6 +259,8 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 				pf_fetch_unit_need(run->cache_fds[i], u) : 0,
 		};
 	}
+	if (!dry_run && mark_self_updates(run) < 0)
+		return -1;
 	if (pf_plan_conflicts(s->ctx, s->db, t) < 0 ||
 	    pf_space_open(s->ctx, sc, s->db, cache, s->config->reserves, s->config->n_reserves) < 0)
 		return -1;
@@ -308,6 +354,16 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 			goto out;
 		}
 		(*applied)++;
+		if (restart_after(&run, i)) {
+			pf_info(ctx, "%s replaced what pakfire runs from (%s): restarting pakfire to"
+				" go on", run.labels[i], run.replaces_self[i]);
+			if (pf_db_tx_step(s->db, tx, t->units[i].id, "restarting",
+					  run.replaces_self[i]) < 0)
+				goto out;
+			s->restart = true;
+			s->restart_tx = tx;
+			break;
+		}
 	}
 	r = 0;
 out:
@@ -318,6 +374,7 @@ out:
 			close(run.cache_fds[i]);
 	free(run.cache_fds);
 	free(run.cache_dirs);
+	free(run.replaces_self);
 	free(run.in);
 	free(run.labels);
 	return r;

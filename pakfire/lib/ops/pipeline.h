@@ -27,7 +27,11 @@ struct pf_pipeline_opts {
 
 /* Run transaction T (at least one unit) of history record TX (0 for a dry
  * run). Returns 0, or -1 with the error on the context and the system at
- * the last unit that committed. *APPLIED: how many units were applied. */
+ * the last unit that committed. *APPLIED: how many units were applied.
+ * A unit that replaces what this pakfire runs from ends the run when more
+ * is to be done: it returns 0 with S->restart set, and the caller ends so
+ * that pakfire restarts itself (docs/formats.md, "Self-update and
+ * re-exec"). */
 int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		    const struct pf_pipeline_opts *opts, size_t *applied);
 

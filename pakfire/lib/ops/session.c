@@ -11,6 +11,7 @@
 #include "ops/lock.h"
 #include "ops/session.h"
 #include "state/db.h"
+#include "state/history.h"
 
 /* Upper bound for pakfire.conf: it is a handful of lines. */
 #define CONFIG_MAX (64 * 1024)
@@ -90,7 +91,7 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
 	/* Under the lock, before anything else: finish or undo what an
 	 * interrupted run left. */
 	if ((needs & PF_NEED_LOCK) && !s->recovered) {
-		if (pf_recover(ctx, s->db) < 0)
+		if (pf_recover(ctx, s->db, s->resume_tx) < 0)
 			return -1;
 		s->recovered = true;
 	}
@@ -128,6 +129,30 @@ int pf_session_create_db(struct pf_session *s)
 			       "%s%s already exists: this system is initialised; refusing to overwrite it",
 			       pf_ctx_root_prefix(ctx), s->config->database);
 	return pf_db_open(ctx, s->config->database, PF_DB_CREATE | PF_DB_MIGRATE, &s->db);
+}
+
+int pf_session_tx_begin(struct pf_session *s, const char *command, int64_t *tx)
+{
+	bool open = false;
+
+	if (s->resume_tx > 0 && pf_db_tx_is_open(s->db, s->resume_tx, command, &open) < 0)
+		return -1;
+	if (open) {
+		*tx = s->resume_tx;
+		s->resumed = true;
+		return pf_db_tx_step(s->db, *tx, NULL, "restarted", "the new pakfire goes on");
+	}
+	if (s->resume_tx > 0)
+		pf_warn(s->ctx, "the %s that pakfire restarted itself to go on with (transaction %lld)"
+			" was closed meanwhile: this is a new one", command, (long long)s->resume_tx);
+	return pf_db_tx_begin(s->db, command, tx);
+}
+
+void pf_session_tx_end(struct pf_session *s, int64_t tx)
+{
+	if (s->restart && pf_error_class(s->ctx) == PF_E_OK)
+		return; /* the restarted pakfire goes on with it */
+	pf_db_tx_end(s->db, tx);
 }
 
 struct pf_fetch *pf_session_fetch(struct pf_session *s)

@@ -7,6 +7,7 @@
 #define PF_SESSION_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct pf_config;
 struct pf_ctx;
@@ -26,6 +27,14 @@ struct pf_session {
 	struct pf_db *db;
 	struct pf_fetch *fetch;   /* made by pf_session_fetch() on the first download */
 	bool recovered;           /* the journal was checked under this lock */
+	/* Set before the lock is taken: the transaction the pakfire before
+	 * a restart began (PAKFIRE_REEXEC), which this one goes on with. */
+	int64_t resume_tx;
+	bool resumed;             /* it did: what was confirmed is not asked again */
+	/* Set by the pipeline: a unit replaced what this pakfire runs from,
+	 * and the rest is for a restarted pakfire (ops/self.h). */
+	bool restart;
+	int64_t restart_tx;       /* the transaction it goes on with */
 };
 
 /* Open what NEEDS says, in order: configuration (FILE as given on the
@@ -42,6 +51,12 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
  * (making it loads nothing: libcurl comes with the first transfer). NULL
  * after pf_fail. */
 struct pf_fetch *pf_session_fetch(struct pf_session *s);
+
+/* The history record of a changing command: the one a restarted pakfire
+ * goes on with (resume_tx, still open), else a new one. */
+int pf_session_tx_begin(struct pf_session *s, const char *command, int64_t *tx);
+/* Its end; left open when the run ends to restart itself. */
+void pf_session_tx_end(struct pf_session *s, int64_t tx);
 
 /* `init`: take the lock and create the database, which must not exist. */
 int pf_session_create_db(struct pf_session *s);

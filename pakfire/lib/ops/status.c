@@ -46,6 +46,12 @@ static int pending(struct pf_ctx *ctx, const struct pf_system *sys, const struct
 			out->switch_at = i;
 	}
 	out->n_pending = t->n;
+	if (t->blocked) {
+		char text[768];
+
+		pf_resolve_blocked_text(t, sys->core, text, sizeof(text));
+		pf_warn(ctx, "%s: 'pakfire upgrade' stops before it", text);
+	}
 	r = 0;
 out:
 	pf_transaction_free(t);

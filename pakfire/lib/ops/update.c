@@ -209,6 +209,12 @@ int pf_update(struct pf_session *s)
 			.signer = signer, .pending = (unsigned)t->n,
 		},
 	});
+	if (t->blocked) {
+		char text[768];
+
+		pf_resolve_blocked_text(t, sys.core, text, sizeof(text));
+		pf_warn(ctx, "%s: 'pakfire upgrade' stops before it", text);
+	}
 	pf_warn_successor(ctx, idx, pf_resolve_switch_above(idx, sys.core) != NULL);
 	r = 0;
 out:

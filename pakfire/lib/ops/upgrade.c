@@ -4,6 +4,7 @@
  * verified first; then every installed add-on whose build differs in the
  * index of the series the system ends on. The rest is the pipeline
  * (pipeline.c), as for every transaction. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -167,6 +168,13 @@ static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opt
 	 * series the system moves to; never a build of the old one on it. */
 	if (pf_transaction_switch(t))
 		return 0;
+	if (t->blocked && t->n > 0) {
+		char label[32], why[320];
+
+		snprintf(label, sizeof(label), "core %u", t->blocked->number);
+		pf_resolve_why_not(t->blocked, label, why, sizeof(why));
+		pf_warn(ctx, "%s: the updates before it are applied, and pakfire stops there", why);
+	}
 	pf_warn_successor(ctx, idx,
 			  pf_resolve_switch_above(idx, pf_transaction_level_before(t, t->n)) != NULL);
 	return pf_resolve_addon_upgrades(ctx, idx, &inst->set, t);
@@ -181,8 +189,11 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 	int64_t tx = 0;
 	int r = -1;
 
-	if (!opts->dry_run && pf_db_tx_begin(s->db, "upgrade", &tx) < 0)
+	if (!opts->dry_run && pf_session_tx_begin(s, "upgrade", &tx) < 0)
 		return -1;
+	/* Restarted to go on: the admin said yes to this upgrade already. */
+	if (s->resumed)
+		po.confirm = NULL;
 	/* One round, or two when the index of the next series can only be
 	 * trusted once the switching update brought its key. */
 	for (int round_no = 0; round_no < MAX_SERIES; round_no++) {
@@ -202,6 +213,8 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 		    resolve_round(s, opts, &sys, t, &rd, &inst) == 0) {
 			if (rd.again) {
 				rr = 0; /* the series moved: resolve again */
+			} else if (t->n == 0 && t->blocked) {
+				rr = pf_resolve_blocked(ctx, t, sys.core, s->resumed || round_no > 0);
 			} else if (t->n == 0) {
 				pf_emit(ctx, &(struct pf_event){
 					.type = PF_EV_UPTODATE,
@@ -210,6 +223,9 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 				rr = 0;
 			} else {
 				rr = pf_pipeline_run(s, t, tx, &po, &applied);
+				if (rr == 0 && !s->restart && t->blocked && applied == t->n &&
+				    pf_db_get_system(s->db, &sys) == 0)
+					rr = pf_resolve_blocked(ctx, t, sys.core, true);
 			}
 		}
 		pf_transaction_free(t);
@@ -218,7 +234,7 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 			round_clear(&rd);
 			continue;
 		}
-		if (rr < 0 || !rd.deferred || opts->dry_run || applied == 0) {
+		if (rr < 0 || s->restart || !rd.deferred || opts->dry_run || applied == 0) {
 			round_clear(&rd);
 			r = rr;
 			break;
@@ -230,6 +246,6 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 	if (r < 0 && !pf_error_class(ctx))
 		pf_fail(ctx, PF_E_VERIFY, "more than %d rounds of series switches in one run",
 			MAX_SERIES);
-	pf_db_tx_end(s->db, tx);
+	pf_session_tx_end(s, tx);
 	return r;
 }

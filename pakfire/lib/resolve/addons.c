@@ -6,6 +6,7 @@
 #include "base/context.h"
 #include "format/index.h"
 #include "resolve/addons.h"
+#include "resolve/resolve.h"
 #include "resolve/transaction.h"
 
 /* Deeper than this, dependencies go round in a circle. */
@@ -101,6 +102,14 @@ static int add_one(struct adding *a, const char *name, const char *reason, bool 
 		return pf_fail(a->ctx, PF_E_OTHER,
 			       "index of series %s: the dependencies of %s go round in a circle;"
 			       " nothing was changed", a->idx->series, name);
+	if (!pf_index_entry_honoured(e)) {
+		char label[256], why[640];
+
+		snprintf(label, sizeof(label), "add-on %s", name);
+		pf_resolve_why_not(e, label, why, sizeof(why));
+		return pf_fail(a->ctx, PF_E_OTHER, "%s; nothing was changed (a core update brings a"
+			       " newer pakfire: 'pakfire upgrade')", why);
+	}
 	deps.needed_by = name;
 	deps.depth = a->depth + 1;
 	if (pf_depends_each(e->depends, add_dependency, &deps) < 0)
@@ -149,6 +158,14 @@ int pf_resolve_addon_upgrades(struct pf_ctx *ctx, const struct pf_index *idx,
 		pf_addon_version(e, version, sizeof(version));
 		if (!strcmp(row->version, version) && !strcmp(row->series, idx->series))
 			continue;
+		if (!pf_index_entry_honoured(e)) {
+			char label[256], why[640];
+
+			snprintf(label, sizeof(label), "the build %s of add-on %s", version, row->name);
+			pf_resolve_why_not(e, label, why, sizeof(why));
+			pf_warn(ctx, "%s: %s stays at %s", why, row->name, row->version);
+			continue;
+		}
 		if (add_one(&a, row->name, row->reason, false) < 0)
 			return -1;
 	}

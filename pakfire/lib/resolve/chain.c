@@ -39,6 +39,13 @@ int pf_resolve_core_chain(struct pf_ctx *ctx, const struct pf_index *idx,
 			return -1;
 		if (!next || (to && next->number > to))
 			return 0;
+		/* An update this pakfire cannot honour: the chain stops
+		 * before it, never past it (pf_resolve_blocked says why). */
+		if (!pf_index_entry_honoured(next)) {
+			t->blocked = next;
+			t->blocked_idx = idx;
+			return 0;
+		}
 		if (pf_transaction_add(ctx, t, next, idx->series) < 0)
 			return -1;
 		/* Past a switch the system is on another series: whatever this
@@ -115,7 +122,52 @@ int pf_resolve_continue(struct pf_ctx *ctx, const struct pf_index *idx,
 {
 	if (pf_resolve_core_chain(ctx, idx, t, to) < 0)
 		return -1;
-	return goes_on(t, to) ? 0 : check_to(ctx, idx, t, to);
+	return goes_on(t, to) || t->blocked ? 0 : check_to(ctx, idx, t, to);
+}
+
+unsigned pf_resolve_why_not(const struct pf_index_entry *e, const char *label, char *buf,
+			    size_t size)
+{
+	if (e->min_client > PF_CLIENT_LEVEL) {
+		snprintf(buf, size, "%s needs pakfire client level %u or newer (this one is %d)",
+			 label, e->min_client, PF_CLIENT_LEVEL);
+		return e->min_client;
+	}
+	snprintf(buf, size, "%s has a key this pakfire does not know (%s): it needs a newer"
+		 " pakfire (this one is client level %d)", label, e->unknown_key, PF_CLIENT_LEVEL);
+	return PF_CLIENT_LEVEL + 1;
+}
+
+void pf_resolve_blocked_text(const struct pf_transaction *t, unsigned level, char *buf,
+			     size_t size)
+{
+	const struct pf_index_entry *e = t->blocked, *by;
+	char label[32], why[320], how[256];
+	unsigned need;
+
+	snprintf(label, sizeof(label), "core %u", e->number);
+	need = pf_resolve_why_not(e, label, why, sizeof(why));
+	by = pf_index_find_provider(t->blocked_idx, e->number, need);
+	if (!by)
+		snprintf(how, sizeof(how), "; no update before it in the index of series %s brings"
+			 " one (Provides-Client): the distributor must publish it",
+			 t->blocked_idx->series);
+	else if (by->number <= level)
+		snprintf(how, sizeof(how), "; core %u, which brings it, is applied: run the pakfire"
+			 " it installed to go on", by->number);
+	else
+		snprintf(how, sizeof(how), "; core %u brings it", by->number);
+	snprintf(buf, size, "%s%s", why, how);
+}
+
+int pf_resolve_blocked(struct pf_ctx *ctx, const struct pf_transaction *t, unsigned level,
+		       bool changed)
+{
+	char text[768];
+
+	pf_resolve_blocked_text(t, level, text, sizeof(text));
+	return pf_fail(ctx, PF_E_OTHER, "%s; %s", text,
+		       changed ? "the updates before it were applied" : "nothing was changed");
 }
 
 /* The end of a refusal of unit I: what can be applied instead. */

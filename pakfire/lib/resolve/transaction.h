@@ -64,6 +64,11 @@ struct pf_transaction {
 				   * folder, its cache */
 	struct pf_unit *units;    /* in the order they are applied */
 	size_t n;
+	/* The core update the chain stopped before because this pakfire
+	 * cannot honour it (docs/formats.md, "Client levels"), and the index
+	 * listing it; NULL when the chain ran to its end. */
+	const struct pf_index_entry *blocked;
+	const struct pf_index *blocked_idx;
 };
 
 struct pf_transaction *pf_transaction_new(struct pf_ctx *ctx, const char *series,

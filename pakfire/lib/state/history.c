@@ -20,7 +20,11 @@ static const struct pf_sql TX_INTERRUPTED = { PF_SQL_TX_INTERRUPTED, "mark inter
 static const struct pf_sql TX_CLOSE_STALE = { PF_SQL_TX_CLOSE_STALE, "close stale transactions",
 	"UPDATE transactions SET outcome = 'interrupted', ended = ?1,"
 	" error = coalesce(error, 'did not finish: the process was killed, the power"
-	" failed, or the disk was too full to record the outcome') WHERE ended IS NULL" };
+	" failed, or the disk was too full to record the outcome') WHERE ended IS NULL"
+	" AND id IS NOT ?2" };
+/* A transaction that a pakfire began before it restarted itself. */
+static const struct pf_sql TX_OPEN = { PF_SQL_TX_OPEN, "read transactions",
+	"SELECT 1 FROM transactions WHERE id = ?1 AND command = ?2 AND ended IS NULL" };
 static const struct pf_sql TX_LAST = { PF_SQL_TX_LAST, "read transactions",
 	"SELECT id, command, started, ended, outcome, exit_code, error"
 	" FROM transactions ORDER BY id DESC LIMIT 1" };
@@ -75,9 +79,25 @@ void pf_db_tx_end(struct pf_db *db, int64_t id)
 				 A_TEXT(cls == PF_E_OK ? NULL : pf_error_message(ctx))));
 }
 
-int pf_db_close_stale_transactions(struct pf_db *db)
+int pf_db_close_stale_transactions(struct pf_db *db, int64_t keep)
 {
-	return pf_sql_exec(db, &TX_CLOSE_STALE, PF_ARGS(A_INT(time(NULL))));
+	return pf_sql_exec(db, &TX_CLOSE_STALE, PF_ARGS(A_INT(time(NULL)), A_INT(keep)));
+}
+
+int pf_db_tx_is_open(struct pf_db *db, int64_t id, const char *command, bool *open)
+{
+	sqlite3_stmt *s = pf_sql_query(db, &TX_OPEN, PF_ARGS(A_INT(id), A_TEXT(command)));
+	int rc;
+
+	*open = false;
+	if (!s)
+		return -1;
+	rc = pf_sql_next(db, s, TX_OPEN.what);
+	if (rc > 0) {
+		*open = true;
+		pf_sql_done(s);
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 int pf_db_tx_interrupted(struct pf_db *db, int64_t id)

@@ -23,8 +23,13 @@ void pf_db_tx_end(struct pf_db *db, int64_t id);
  * "interrupted" by the recovery that cleaned up after it. */
 int pf_db_tx_interrupted(struct pf_db *db, int64_t id);
 /* Under the lock, before anything else: every transaction still open is
- * from a process that is gone; mark them all interrupted. */
-int pf_db_close_stale_transactions(struct pf_db *db);
+ * from a process that is gone; mark them all interrupted, but KEEP (0:
+ * none), which this process goes on with after a restart. */
+int pf_db_close_stale_transactions(struct pf_db *db, int64_t keep);
+
+/* Whether transaction ID of COMMAND is still open (a pakfire that
+ * restarted itself began it). */
+int pf_db_tx_is_open(struct pf_db *db, int64_t id, const char *command, bool *open);
 
 struct pf_tx_info {
 	bool found;

@@ -1449,8 +1449,9 @@ reference_trace() {
 # tests/lib/series.py straight from the formats (its header: core updates
 # and add-ons; the spec form of the contract's craft.py is read too), signed
 # by key NAME (default "signer", made if needed: repo_craft fills in
-# gnupghome and keys). OUT keeps the payload trees (OUT/build/SERIES/core-N,
-# OUT/build/SERIES/NAME, for byte comparisons); the repository is served at
+# gnupghome and keys). OUT keeps the payload trees (OUT/repo/build/SERIES/
+# core-N, OUT/repo/build/SERIES/NAME, for byte comparisons); the repository
+# is served at
 # $WWW$MIRROR_PATH/SERIES/ARCH, replacing what was there for that series
 # (call it once per series, with the same OUT). Sets TRUST to the signing
 # key and REPO_KEY.

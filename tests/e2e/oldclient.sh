@@ -116,7 +116,7 @@ levels_repo() {
 	           "files": {"usr/lib/liblevel.so.152": 3500, "etc/level-release": "core 152\n"}}]}
 	EOF
 	repo_craft "$T/craft/levels.json" "$T/craft"
-	B=$T/craft/build/2.25
+	B=$T/craft/repo/build/2.25
 }
 
 # levels_world CORE151 CORE152: levels_repo of revision 10 served, and a
@@ -130,10 +130,15 @@ levels_world() {
 
 test_level_2_stops_before_an_update_that_needs_level_3() {
 	levels_world '{"Provides-Client": "3"}' '{"Min-Client": "3"}'
+	# update tells it in advance
+	assert_stderr_contains "core 152 needs pakfire client level 3 or newer (this one is 2); core 151 brings it"
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 1
-	assert_stderr_contains "core 152 needs pakfire client level 3 or newer (this one is 2)"
-	assert_stderr_contains "core 151 brings it"
+	# 151 brings a pakfire of level 3: it ends its segment, pakfire
+	# restarts, and the restarted one stops before 152
+	assert_output_contains "restarting pakfire"
+	assert_error_line "core 152 needs pakfire client level 3 or newer (this one is 2)" \
+		"core 151, which brings it, is applied" "the updates before it were applied"
 	assert_db "SELECT core FROM system" "151"
 	assert_db "SELECT group_concat(number || ':' || outcome, ' ') FROM
 		(SELECT number, outcome FROM updates ORDER BY number)" "151:applied"
@@ -147,8 +152,8 @@ test_level_2_stops_before_an_update_that_needs_level_3() {
 	remember_state
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 1
-	assert_stderr_contains "core 152 needs pakfire client level 3 or newer (this one is 2)"
-	assert_stderr_contains "core 151"
+	assert_error_line "core 152 needs pakfire client level 3 or newer (this one is 2)" \
+		"core 151, which brings it, is applied" "nothing was changed"
 	assert_nothing_changed
 	assert_no_temporaries
 }
@@ -159,7 +164,8 @@ test_level_2_changes_nothing_when_the_first_update_needs_level_3() {
 	remember_state
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 1
-	assert_stderr_contains "core 151 needs pakfire client level 3 or newer (this one is 2)"
+	assert_error_line "core 151 needs pakfire client level 3 or newer (this one is 2)" \
+		"nothing was changed"
 	assert_nothing_changed
 	assert_no_temporaries
 }
@@ -171,7 +177,8 @@ test_unknown_key_stops_the_chain_and_optional_keys_lets_it_through() {
 	levels_world '{}' '{"Hook-Order": "x"}'
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 1
-	assert_stderr_contains "core 152 has a key this pakfire does not know (Hook-Order)"
+	assert_error_line "core 152 has a key this pakfire does not know (Hook-Order)" \
+		"the updates before it were applied"
 	assert_db "SELECT core FROM system" "151"
 	assert_db "SELECT count(*) FROM journal" "0"
 	assert_no_temporaries
@@ -180,7 +187,8 @@ test_unknown_key_stops_the_chain_and_optional_keys_lets_it_through() {
 	remember_state
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 1
-	assert_stderr_contains "has a key this pakfire does not know (Hook-Order)"
+	assert_error_line "core 152 has a key this pakfire does not know (Hook-Order)" \
+		"nothing was changed"
 	assert_nothing_changed
 
 	levels_repo 11 '{}' '{"Hook-Order": "x", "Optional-Keys": "Hook-Order"}'

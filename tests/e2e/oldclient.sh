@@ -83,6 +83,8 @@ test_previous_release_is_steered_through_the_new_pakfire() {
 	assert_db "SELECT count(*) FROM journal" "0"
 	assert_no_temporaries
 	assert_root_is_sample 139 140 141
+	# the files table the old release left, migrated, says what is on disk
+	assert_files_table_agrees
 	run inroot --root "$R" --json status
 	assert_exit 0
 	assert_json status.series 2.25
@@ -146,6 +148,7 @@ test_level_2_stops_before_an_update_that_needs_level_3() {
 	assert_no_temporaries
 	# 151 whole, nothing of 152
 	assert_tree_equal "$R" "$B/core-151"
+	assert_files_table_agrees
 	[ ! -e "$R/usr/lib/liblevel.so.152" ] || fail "a file of core 152 is there"
 
 	# From 151 the same command changes nothing and says the same.

@@ -721,15 +721,21 @@ sample_run() {
 # <arch>/), OUT/roots/N and OUT/roots/addons/S/NAME (the build roots),
 # OUT/key.asc, OUT/numbers, OUT/series (in order: the first is the series of
 # a system at BASE); OUT/ok when done, OUT/error saying why not.
+# A core update whose file list has usr/sbin/pakfire (core 140, which
+# carries systems across) ships the pakfire beside REPO_BIN, the build
+# under test (make-buildroot --pakfire): an appliance that applies it runs
+# that pakfire from then on (OUT/roots/N/usr/sbin/pakfire is the copy).
 build_sample_repo() {
 	local out=$1 repobin=$2 scale=${3:-1} base=${4:-$SAMPLE_BASE}
 	local n s a fpr sw to repo mirror=$1/www${MIRROR_PATH} nums=() all_series=() addons=()
-	local upd=$PF_TOP/updates mbr=$PF_TOP/updates/make-buildroot
+	local upd=$PF_TOP/updates mbr=$PF_TOP/updates/make-buildroot client ship=()
 	sample_error() { echo "$*" >"$out/error"; echo "sample: $*" >&2; return 1; }
 	mkdir -p "$mirror" "$out/roots" "$out/g" || { sample_error "cannot create $out"; return 1; }
 	chmod 700 "$out/g"
 	is_program "$mbr" || { sample_error "updates/make-buildroot is missing or not executable"; return 1; }
 	is_program "$repobin" || { sample_error "$repobin was not built"; return 1; }
+	client=$(dirname "$repobin")/pakfire
+	is_program "$client" || { sample_error "$client (the pakfire core updates ship) was not built"; return 1; }
 	for n in $(find "$upd" -mindepth 2 -maxdepth 2 -name update.conf -printf '%h\n' |
 		xargs -rn1 basename | grep -E '^[0-9]+$' | sort -n); do
 		[ "$n" -gt "$base" ] && [ -f "$PF_TOP/manifests/core-$n.filelist" ] && nums+=("$n")
@@ -757,8 +763,10 @@ build_sample_repo() {
 		echo "# series $s"
 		for n in "${nums[@]}"; do
 			[ "$(sample_conf "$n" series)" = "$s" ] || continue
+			ship=()
+			grep -qx 'usr/sbin/pakfire' "$PF_TOP/manifests/core-$n.filelist" && ship=(--pakfire "$client")
 			sample_run "$out" "updates/make-buildroot --scale $scale $n failed" \
-				"$mbr" --scale "$scale" "$n" "$out/roots/$n" || return 1
+				"$mbr" --scale "$scale" ${ship[@]+"${ship[@]}"} "$n" "$out/roots/$n" || return 1
 			# the update that switches series comes once the series is published
 			if [ -n "$(sample_conf "$n" series-switch)" ]; then
 				sw=$n
@@ -1441,8 +1449,9 @@ reference_trace() {
 # tests/lib/series.py straight from the formats (its header: core updates
 # and add-ons; the spec form of the contract's craft.py is read too), signed
 # by key NAME (default "signer", made if needed: repo_craft fills in
-# gnupghome and keys). OUT keeps the payload trees (OUT/build/SERIES/core-N,
-# OUT/build/SERIES/NAME, for byte comparisons); the repository is served at
+# gnupghome and keys). OUT keeps the payload trees (OUT/repo/build/SERIES/
+# core-N, OUT/repo/build/SERIES/NAME, for byte comparisons); the repository
+# is served at
 # $WWW$MIRROR_PATH/SERIES/ARCH, replacing what was there for that series
 # (call it once per series, with the same OUT). Sets TRUST to the signing
 # key and REPO_KEY.
@@ -1476,3 +1485,26 @@ print(s["series"], s.get("arch", "x86_64"), file=open(sys.argv[4] + ".where", "w
 	REPO_KEY=$key
 	TRUST=("$(key_file "$key")")
 }
+
+# ---------------------------------------------------------------------------
+# The previous release (issue 14: tests/e2e/migrate.sh, oldclient.sh)
+
+# The release before units and client levels (schema 3, client level 1):
+# what appliances in the field run.
+OLD_RELEASE=b8473da
+
+# old_pakfire: build the previous release from the repository's history
+# into $T/old (once per test); OLD is its pakfire, `old` runs it as
+# `pakfire` runs the build under test.
+old_pakfire() {
+	git -C "$PF_TOP" cat-file -e "$OLD_RELEASE^{commit}" 2>/dev/null ||
+		fail "commit $OLD_RELEASE is not in the history of $PF_TOP: this test needs a clone of main with its history (not --depth)"
+	mkdir -p "$T/old"
+	git -C "$PF_TOP" archive "$OLD_RELEASE" | tar -x -C "$T/old" ||
+		fail "could not unpack $OLD_RELEASE"
+	make -s -C "$T/old" BUILD=build OPT=-O1 all >"$T/old/build.log" 2>&1 ||
+		fail "the release $OLD_RELEASE does not build: $(tail -n 5 "$T/old/build.log")"
+	OLD=$T/old/build/pakfire
+}
+
+old() { timeout -k 5 "$PF_CLIENT_TIMEOUT" "$OLD" "$@" </dev/null; }

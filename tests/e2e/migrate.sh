@@ -7,21 +7,7 @@
 # shellcheck source=tests/lib.sh disable=SC2034
 . "$(dirname "$0")/../lib.sh"
 
-OLD_RELEASE=b8473da
-
-# old_pakfire: build the release before units into $T/old (once per test).
-old_pakfire() {
-	git -C "$PF_TOP" cat-file -e "$OLD_RELEASE^{commit}" 2>/dev/null ||
-		fail "commit $OLD_RELEASE is not in the history of $PF_TOP: this test needs a clone of main with its history (not --depth)"
-	mkdir -p "$T/old"
-	git -C "$PF_TOP" archive "$OLD_RELEASE" | tar -x -C "$T/old" ||
-		fail "could not unpack $OLD_RELEASE"
-	make -s -C "$T/old" BUILD=build OPT=-O1 all >"$T/old/build.log" 2>&1 ||
-		fail "the release $OLD_RELEASE does not build: $(tail -n 5 "$T/old/build.log")"
-	OLD=$T/old/build/pakfire
-}
-
-old() { timeout -k 5 "$PF_CLIENT_TIMEOUT" "$OLD" "$@" </dev/null; }
+# old_pakfire, old: tests/lib.sh (the previous release, built from git).
 
 test_old_database_and_half_applied_update_move_to_units() {
 	old_pakfire

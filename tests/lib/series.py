@@ -8,12 +8,15 @@ that a bug shared by both cannot hide.
 usage: series.py SPEC.json OUTDIR
 SPEC (or the form of the contract's craft.py: "updates" and file lists):
       {"series", "arch", "revision", "successor"?, "gnupghome", "keys": [fpr...],
-       "valid_days"?,
+       "valid_days"?, "extra"?: {key: value},
        "core": [{"number", "requires"?, "switch"?, "files": {path: text-or-size},
-                 "modes"?: {path: "0755"}, "removes"?: [...]}],
+                 "modes"?: {path: "0755"}, "removes"?: [...], "extra"?: {...}}],
        "addons": [{"name", "version", "release", "depends"?: [...],
                    "files": {path: text-or-size}, "dirs"?: [path or {path, mode}],
-                   "symlinks"?: [{path, target}]}]}
+                   "symlinks"?: [{path, target}], "extra"?: {...}}]}
+"extra" adds its `Key: value` lines, as given, to the repository stanza, a
+core stanza or an add-on stanza (client levels: Min-Client, Provides-Client,
+Optional-Keys, keys no client knows).
 A file given as a number gets that many bytes derived from its path, the
 series and the build (so two builds differ). Writes OUTDIR/<series>/<arch>/
 and the payload trees OUTDIR/build/<series>/<core-N|NAME>/ for comparisons.
@@ -93,7 +96,8 @@ def from_contract(spec):
         core.append({"number": u["number"], "requires": u.get("requires", u["number"] - 1),
                      "switch": u.get("series_switch"), "files": fs, "modes": modes,
                      "dirs": u.get("dirs", []), "symlinks": u.get("symlinks", []),
-                     "removes": u.get("removes", []), "salt": u.get("salt", "")})
+                     "removes": u.get("removes", []), "salt": u.get("salt", ""),
+                     "extra": u.get("extra", {})})
     addons = []
     for a in spec.get("addons", []):
         fs, modes = files(a)
@@ -106,6 +110,10 @@ def from_contract(spec):
     spec.setdefault("series", "2.23")
     spec.setdefault("revision", 10)
     return spec
+
+
+def extra(stanza):
+    return [f"{k}: {v}" for k, v in stanza.get("extra", {}).items()]
 
 
 def main():
@@ -123,6 +131,7 @@ def main():
             f"Valid-Until: {fmt(now + datetime.timedelta(days=spec.get('valid_days', 7)))}"]
     if spec.get("successor"):
         head.append(f"Successor: {spec['successor']}")
+    head += extra(spec)
     stanzas = ["\n".join(head)]
     for u in spec.get("core", []):
         n = u["number"]
@@ -131,6 +140,7 @@ def main():
         st = ["Type: core", f"Number: {n}", f"Requires: {u.get('requires', n - 1)}"]
         if u.get("switch"):
             st.append(f"Series-Switch: {u['switch']}")
+        st += extra(u)
         st += [f"Summary: Core Update {n}", "Reboot: no"]
         st += files_lines(base, f"core/core-{n}", m, p)
         stanzas.append("\n".join(st))
@@ -141,6 +151,7 @@ def main():
         st = ["Type: addon", f"Name: {name}", f"Version: {ver}", f"Release: {rel}"]
         if a.get("depends"):
             st.append("Depends: " + ", ".join(a["depends"]))
+        st += extra(a)
         st.append(f"Summary: {a.get('summary', 'add-on ' + name)}")
         st += files_lines(base, f"addons/{name}-{ver}-{rel}", m, p)
         stanzas.append("\n".join(st))

@@ -717,7 +717,8 @@ sample_run() {
 # build roots (updates/make-buildroot), `build` of its core updates but the
 # switching one and of the add-ons, `publish`; then the switching update is
 # built and `bump` closes the series towards the one it switches to, which
-# comes next. Lays out OUT/www (the document root: <mirror path>/<series>/
+# comes next (its first publish gives it Min-Client: 2, as a series reached
+# through a switch: docs/formats.md, "Client levels"). Lays out OUT/www (the document root: <mirror path>/<series>/
 # <arch>/), OUT/roots/N and OUT/roots/addons/S/NAME (the build roots),
 # OUT/key.asc, OUT/numbers, OUT/series (in order: the first is the series of
 # a system at BASE); OUT/ok when done, OUT/error saying why not.

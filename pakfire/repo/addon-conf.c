@@ -17,7 +17,8 @@
 
 struct conf_state {
 	struct addon_conf *ac;
-	unsigned line_name, line_version, line_release, line_summary, line_reboot;
+	unsigned line_name, line_version, line_release, line_summary, line_reboot,
+		line_min_client;
 };
 
 /* A version or release: it becomes part of file names and URLs. */
@@ -36,10 +37,25 @@ static int set_version(struct pf_ctx *ctx, const char *name, unsigned line,
 	return conf_set_string(ctx, name, out, value);
 }
 
-/* version.SERIES / release.SERIES: once per series. */
+/* A client level, kept as its text (min-client.SERIES). */
+static int set_level(struct pf_ctx *ctx, const char *name, unsigned line,
+		     const char *key, const char *value, char **out)
+{
+	unsigned level;
+
+	if (conf_set_level(ctx, name, line, key, value, &level) < 0)
+		return -1;
+	return conf_set_string(ctx, name, out, value);
+}
+
+typedef int set_fn(struct pf_ctx *ctx, const char *name, unsigned line,
+		   const char *key, const char *value, char **out);
+
+/* version.SERIES / release.SERIES / min-client.SERIES: once per series,
+ * the value checked by SET. */
 static int add_override(struct pf_ctx *ctx, const char *name, unsigned line,
 			const char *key, const char *series, const char *value,
-			struct addon_override **list, size_t *n)
+			set_fn *set, struct addon_override **list, size_t *n)
 {
 	struct addon_override *grown, *o;
 
@@ -62,7 +78,7 @@ static int add_override(struct pf_ctx *ctx, const char *name, unsigned line,
 	if (!o->series)
 		return pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
 	(*n)++; /* owned by the list from here, for addon_conf_free */
-	return set_version(ctx, name, line, key, value, &o->value);
+	return set(ctx, name, line, key, value, &o->value);
 }
 
 static int dep_cmp(const void *a, const void *b)
@@ -131,11 +147,19 @@ static int on_key(struct pf_ctx *ctx, const char *name, unsigned line,
 		return conf_once(ctx, name, line, key, &st->line_release) < 0 ? -1 :
 		       set_version(ctx, name, line, key, value, &ac->release);
 	if (strncmp(key, "version.", 8) == 0)
-		return add_override(ctx, name, line, key, key + 8, value,
+		return add_override(ctx, name, line, key, key + 8, value, set_version,
 				    &ac->versions, &ac->n_versions);
 	if (strncmp(key, "release.", 8) == 0)
-		return add_override(ctx, name, line, key, key + 8, value,
+		return add_override(ctx, name, line, key, key + 8, value, set_version,
 				    &ac->releases, &ac->n_releases);
+	/* docs/formats.md, "Client levels"; a rebuild for a new series may
+	 * use what an older client cannot honour. */
+	if (strcmp(key, "min-client") == 0)
+		return conf_once(ctx, name, line, key, &st->line_min_client) < 0 ? -1 :
+		       conf_set_level(ctx, name, line, key, value, &ac->min_client);
+	if (strncmp(key, "min-client.", 11) == 0)
+		return add_override(ctx, name, line, key, key + 11, value, set_level,
+				    &ac->min_clients, &ac->n_min_clients);
 	if (strcmp(key, "summary") == 0)
 		return conf_once(ctx, name, line, key, &st->line_summary) < 0 ? -1 :
 		       conf_set_string(ctx, name, &ac->summary, value);
@@ -181,6 +205,7 @@ int addon_conf_parse(struct pf_ctx *ctx, const char *file, const char *buf,
 		pf_fail_errno(ctx, PF_E_OTHER, "%s", file);
 		goto out;
 	}
+	ac->min_client = 1;
 	if (pf_kv_parse(ctx, ac->file, buf, len, on_key, &st) < 0 ||
 	    check_required(ctx, &st) < 0)
 		goto out;
@@ -246,6 +271,7 @@ void addon_conf_free(struct addon_conf *ac)
 	free(ac->removes);
 	free_overrides(ac->versions, ac->n_versions);
 	free_overrides(ac->releases, ac->n_releases);
+	free_overrides(ac->min_clients, ac->n_min_clients);
 	free(ac->file);
 	free(ac->name);
 	free(ac->version);
@@ -271,6 +297,14 @@ const char *addon_conf_version(const struct addon_conf *ac, const char *series)
 const char *addon_conf_release(const struct addon_conf *ac, const char *series)
 {
 	return for_series(ac->releases, ac->n_releases, series, ac->release);
+}
+
+unsigned addon_conf_min_client(const struct addon_conf *ac, const char *series)
+{
+	const char *v = for_series(ac->min_clients, ac->n_min_clients, series, NULL);
+
+	/* checked by set_level: digits, from 1, at most UINT_MAX */
+	return v ? (unsigned)strtoul(v, NULL, 10) : ac->min_client;
 }
 
 char *addon_conf_stem(struct pf_ctx *ctx, const struct addon_conf *ac,

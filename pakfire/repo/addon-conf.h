@@ -17,6 +17,9 @@
  *   reboot = yes|no         default no
  *   remove = usr/lib/x.so   repeatable: paths an earlier version of this
  *                           add-on installed
+ *   min-client = 2          the oldest client level that honours the build
+ *                           (Min-Client in the index; default 1)
+ *   min-client.2.25 = 3     the same in series 2.25 (once per series)
  *
  * Versions and releases are 1 to 64 bytes of [A-Za-z0-9._+], starting with
  * a letter or digit: no '-', so that NAME-VERSION-RELEASE, the name of its
@@ -31,7 +34,7 @@
 
 struct pf_ctx;
 
-/* version.SERIES or release.SERIES */
+/* version.SERIES, release.SERIES or min-client.SERIES */
 struct addon_override {
 	char *series;
 	char *value;
@@ -51,6 +54,9 @@ struct addon_conf {
 	size_t n_removes;
 	struct addon_override *versions, *releases;
 	size_t n_versions, n_releases;
+	unsigned min_client;  /* the default: see addon_conf_min_client */
+	struct addon_override *min_clients;
+	size_t n_min_clients;
 };
 
 /* Parse the LEN bytes of BUF, named FILE in messages. */
@@ -67,6 +73,9 @@ void addon_conf_free(struct addon_conf *ac);
 /* The version and the release of the add-on built for SERIES. */
 const char *addon_conf_version(const struct addon_conf *ac, const char *series);
 const char *addon_conf_release(const struct addon_conf *ac, const char *series);
+
+/* Its Min-Client in SERIES: min-client.SERIES, else min-client, else 1. */
+unsigned addon_conf_min_client(const struct addon_conf *ac, const char *series);
 
 /* "NAME-VERSION-RELEASE" of the build for SERIES: the name of its files in
  * REPODIR/addons/ (without .manifest or .pak). Malloc'd; NULL after

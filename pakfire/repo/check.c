@@ -96,9 +96,9 @@ int repo_check_run(struct repo_check *c, const struct pf_index *idx, bool publis
 	if (!c->mbuf || !c->mlen || !c->m)
 		return pf_fail(c->ctx, PF_E_OTHER, "out of memory");
 	/* The index's own rules first: they need no file. The files then,
-	 * whose manifests the owners check needs. */
+	 * whose manifests the owners and levels checks need. */
 	if (check_series(c) < 0 || check_chain(c) < 0 || check_depends(c) < 0 ||
-	    check_files(c) < 0 || check_owners(c) < 0)
+	    check_files(c) < 0 || check_owners(c) < 0 || check_levels(c) < 0)
 		return -1;
 	return 0;
 }

@@ -78,6 +78,17 @@ int check_depends(struct repo_check *c);
  * update or by another add-on of the index. */
 int check_owners(struct repo_check *c);
 
+/* check-levels.c: the client levels (docs/formats.md, "Client levels"),
+ * once the manifests are read (their hook entries count): every update
+ * declares a Min-Client at least the level of what it uses (Declared);
+ * a client that stops before an update finds, earlier in the chain, the
+ * core update that brings a client able to go on (Reachable); in an index
+ * with Min-Client 1, every core update is one level 1 honours, but for a
+ * switch that a pakfire of level 2 installed by then completes (Level 1
+ * reads everything); no key that pakfire-repo does not know but those
+ * Optional-Keys lists (Known); no Provides-Client on an add-on. */
+int check_levels(struct repo_check *c);
+
 /* check-series.c: the folder is <mirror>/<Series>/<Arch>, and Successor and
  * every Series-Switch name a series published beside it
  * (<mirror>/S/<Arch>/index); with WARN_DAYS >= 0, Valid-Until has not
@@ -95,7 +106,7 @@ int check_signature(struct repo_check *c, const struct check_keys *keys,
  * yet. Then the checks that do not need the signature, on IDX (parsed from
  * the folder, or built by publish in memory; it must outlive C) and the
  * files of the folder: series, chain, dependencies, files and packages,
- * owners. repo_check_clear frees what C holds (not REPOFD, not IDX). */
+ * owners, client levels. repo_check_clear frees what C holds (not REPOFD, not IDX). */
 void repo_check_init(struct repo_check *c, struct pf_ctx *ctx, const char *repo, int repofd);
 int repo_check_run(struct repo_check *c, const struct pf_index *idx, bool publishing);
 void repo_check_clear(struct repo_check *c);

@@ -3,13 +3,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "format/index.h"
 #include "publish.h"
 #include "repo.h"
+
+#define LEVEL_TEXT_(n) #n
+#define LEVEL_TEXT(n) LEVEL_TEXT_(n)
 
 struct publish_opts {
 	const char *repo, *updates, *series, *arch, *gnupghome, *successor;
 	struct pf_opt_list keys;
 	struct index_opts io;
+	struct pf_opt_number min_client;
 };
 
 #define REQUIRED(n, field, a, h) \
@@ -28,6 +33,12 @@ static const struct pf_opt options[] = {
 	{ .name = "successor", .kind = PF_OPT_STRING, .arg = "S",
 	  .offset = offsetof(struct publish_opts, successor),
 	  .help = "the Successor series: this one is closed by a toolchain bump" },
+	/* An index this pakfire-repo could not read back (nor check, nor
+	 * publish again) is refused as a usage error. */
+	{ .name = "min-client", .kind = PF_OPT_NUMBER, .arg = "N", .min = 1, .max = PF_CLIENT_LEVEL,
+	  .offset = offsetof(struct publish_opts, min_client),
+	  .what = "a client level from 1 to " LEVEL_TEXT(PF_CLIENT_LEVEL) " (this pakfire-repo's)",
+	  .help = "the Min-Client of the index: the oldest client level that may read it (default: the current index's; for a new series, 2 when another series moves systems to it, else 1)" },
 	{ NULL },
 };
 
@@ -38,6 +49,7 @@ static int run(struct pf_ctx *ctx, void *opts)
 		.command = "publish", .repo = o->repo, .updates = o->updates,
 		.series = o->series, .arch = o->arch, .successor = o->successor,
 		.keys = &o->keys, .gnupghome = o->gnupghome, .io = &o->io,
+		.min_client = o->min_client.given ? (unsigned)o->min_client.value : 0,
 	};
 
 	return publish_series(ctx, &p);

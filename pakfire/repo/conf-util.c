@@ -1,12 +1,14 @@
 /* The shared checks of update.conf and addon.conf: see conf-util.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/context.h"
 #include "base/error.h"
+#include "base/numbers.h"
 #include "base/path.h"
 #include "conf-util.h"
 
@@ -44,6 +46,20 @@ int conf_set_bool(struct pf_ctx *ctx, const char *name, unsigned line,
 			       "%s line %u: %s must be yes or no, not '%s'",
 			       name, line, key, value);
 	*out = strcmp(value, "yes") == 0;
+	return 0;
+}
+
+int conf_set_level(struct pf_ctx *ctx, const char *name, unsigned line,
+		   const char *key, const char *value, unsigned *out)
+{
+	uint64_t v;
+
+	/* The index's own limits (format/index-stanza.c, pf_stanza_level). */
+	if (pf_parse_uint(value, UINT_MAX, &v) < 0 || v == 0)
+		return pf_fail(ctx, PF_E_VERIFY,
+			       "%s line %u: %s '%s' is not a client level (a number from 1)",
+			       name, line, key, value);
+	*out = (unsigned)v;
 	return 0;
 }
 

@@ -22,6 +22,11 @@ int conf_set_string(struct pf_ctx *ctx, const char *name, char **out,
 int conf_set_bool(struct pf_ctx *ctx, const char *name, unsigned line,
 		  const char *key, const char *value, bool *out);
 
+/* A client level (docs/formats.md, "Client levels"): a decimal number
+ * from 1, into *OUT. */
+int conf_set_level(struct pf_ctx *ctx, const char *name, unsigned line,
+		   const char *key, const char *value, unsigned *out);
+
 /* One more `remove = PATH`: a valid relative path, not given before. */
 int conf_add_remove(struct pf_ctx *ctx, const char *name, unsigned line,
 		    char ***removes, size_t *n, const char *value);

@@ -143,6 +143,7 @@ static int describe_addon(struct pf_ctx *ctx, const struct publish_params *p,
 	snprintf(pname, sizeof(pname), "%s.pak", s->stem);
 	e->type = PF_STANZA_ADDON;
 	e->reboot = ac->reboot;
+	e->min_client = addon_conf_min_client(ac, p->series);
 	if (!(e->name = strdup(ac->name)) ||
 	    !(e->version = strdup(addon_conf_version(ac, p->series))) ||
 	    !(e->release = strdup(addon_conf_release(ac, p->series))) ||

@@ -1,7 +1,7 @@
 /* The core stanzas of an index: see publish-parts.h. Everything the index
  * says about an update is taken from core/core-N.manifest and .pak as they
  * are on disk and from UPDATES/N/update.conf (Requires, Summary, Reboot,
- * Series-Switch). */
+ * Series-Switch, Min-Client, Provides-Client). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -110,7 +110,8 @@ out:
 	return r;
 }
 
-/* Requires, Summary, Reboot and Series-Switch from UPDATESDIR/N/update.conf,
+/* Requires, Summary, Reboot, Series-Switch, Min-Client and Provides-Client
+ * from UPDATESDIR/N/update.conf,
  * which must belong to this update and this series. */
 static int describe_update(struct pf_ctx *ctx, const struct publish_params *p,
 			   unsigned number, struct pf_index_entry *e)
@@ -137,6 +138,8 @@ static int describe_update(struct pf_ctx *ctx, const struct publish_params *p,
 	}
 	e->requires = uc->requires;
 	e->reboot = uc->reboot;
+	e->min_client = uc->min_client;
+	e->provides_client = uc->provides_client;
 	/* moved into the index entry */
 	e->summary = uc->summary;
 	uc->summary = NULL;

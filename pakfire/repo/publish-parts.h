@@ -33,4 +33,14 @@ int publish_core(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
 int publish_addons(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
 		   struct pf_index *idx);
 
+/* The Min-Client of the index (publish-levels.c; docs/formats.md, "Client
+ * levels"): p->min_client (--min-client) when given; else that of CUR, the
+ * current index (NULL: none), so that a later publish never lowers it by
+ * accident; else, for the first index of a series, 2 when another series
+ * of the mirror (p->repo is <mirror>/<series>/<arch>) moves systems to it,
+ * by its Successor (which bump writes) or a Series-Switch: a series reached
+ * only through a switch, which level-1 clients never make; else 1. */
+int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
+		       const struct pf_index *cur, unsigned *out);
+
 #endif

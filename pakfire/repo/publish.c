@@ -47,6 +47,7 @@ struct pf_index_entry *publish_add_entry(struct pf_ctx *ctx, struct pf_index *id
 	}
 	idx->entries = grown;
 	memset(&grown[idx->n], 0, sizeof(*grown));
+	grown[idx->n].min_client = 1; /* as the parser reads an absent Min-Client */
 	return &grown[idx->n++];
 }
 
@@ -100,37 +101,47 @@ int publish_read_index(struct pf_ctx *ctx, int dirfd, const char *repo,
 	return r;
 }
 
+/* The current index, for what publish carries on from it (its Revision,
+ * its Min-Client); NULL in *cur when there is none, or when the options
+ * say both and it is not read. An index of another series or arch in the
+ * folder is a wrong --repo, unless --revision says to start anew. */
+static int read_current(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
+			struct pf_index **cur)
+{
+	*cur = NULL;
+	if (p->io->revision.given && p->min_client)
+		return 0;
+	if (publish_read_index(ctx, repofd, p->repo, cur) < 0)
+		return pf_fail_wrap(ctx, "%s", p->io->revision.given ?
+				    "to keep its Min-Client (or give --min-client)" :
+				    "to continue its revisions (or give --revision)");
+	if (!*cur || (strcmp((*cur)->series, p->series) == 0 &&
+		      strcmp((*cur)->arch, p->arch) == 0))
+		return 0;
+	if (!p->io->revision.given)
+		pf_fail(ctx, PF_E_USAGE, "%s/index is for %s/%s, not %s/%s: wrong --repo?",
+			p->repo, (*cur)->series, (*cur)->arch, p->series, p->arch);
+	pf_index_free(*cur);
+	*cur = NULL;
+	return p->io->revision.given ? 0 : -1;
+}
+
 /* --revision, else the current index's Revision + 1, else 1. */
 static int next_revision(struct pf_ctx *ctx, const struct publish_params *p,
-			 int repofd, uint64_t *out)
+			 const struct pf_index *cur, uint64_t *out)
 {
-	struct pf_index *cur = NULL;
-	int r = -1;
-
 	if (p->io->revision.given) {
 		*out = (uint64_t)p->io->revision.value;
 		return 0;
 	}
-	if (publish_read_index(ctx, repofd, p->repo, &cur) < 0)
-		return pf_fail_wrap(ctx, "to continue its revisions (or give --revision)");
 	if (!cur) {
 		*out = 1;
 		return 0;
 	}
-	if (strcmp(cur->series, p->series) != 0 || strcmp(cur->arch, p->arch) != 0) {
-		pf_fail(ctx, PF_E_USAGE, "%s/index is for %s/%s, not %s/%s: wrong --repo?",
-			p->repo, cur->series, cur->arch, p->series, p->arch);
-		goto out;
-	}
-	if (cur->revision >= (uint64_t)INT64_MAX) {
-		pf_fail(ctx, PF_E_VERIFY, "%s/index: revision cannot grow any more", p->repo);
-		goto out;
-	}
+	if (cur->revision >= (uint64_t)INT64_MAX)
+		return pf_fail(ctx, PF_E_VERIFY, "%s/index: revision cannot grow any more", p->repo);
 	*out = cur->revision + 1;
-	r = 0;
-out:
-	pf_index_free(cur);
-	return r;
+	return 0;
 }
 
 static void set_dates(struct pf_ctx *ctx, const struct index_opts *io, struct pf_index *idx)
@@ -150,12 +161,13 @@ static void set_dates(struct pf_ctx *ctx, const struct index_opts *io, struct pf
 	}
 }
 
-/* The index as pf_index_write serialises it: the repository stanza, the
- * core updates found in REPO/core, the add-ons found in REPO/addons. */
+/* The index as pf_index_write serialises it: the repository stanza (its
+ * Revision and Min-Client carried on from the current index), the core
+ * updates found in REPO/core, the add-ons found in REPO/addons. */
 static int make_index(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
 		      struct pf_index **out)
 {
-	struct pf_index *idx = calloc(1, sizeof(*idx));
+	struct pf_index *idx = calloc(1, sizeof(*idx)), *cur = NULL;
 	int r = -1;
 
 	if (!idx)
@@ -168,7 +180,9 @@ static int make_index(struct pf_ctx *ctx, const struct publish_params *p, int re
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
-	if (next_revision(ctx, p, repofd, &idx->revision) < 0)
+	if (read_current(ctx, p, repofd, &cur) < 0 ||
+	    next_revision(ctx, p, cur, &idx->revision) < 0 ||
+	    publish_min_client(ctx, p, cur, &idx->min_client) < 0)
 		goto out;
 	set_dates(ctx, p->io, idx);
 	if (publish_core(ctx, p, repofd, idx) < 0 ||
@@ -178,6 +192,7 @@ static int make_index(struct pf_ctx *ctx, const struct publish_params *p, int re
 	idx = NULL;
 	r = 0;
 out:
+	pf_index_free(cur);
 	pf_index_free(idx);
 	return r;
 }

@@ -68,6 +68,8 @@ struct publish_params {
 	const struct index_opts *io;
 	const char *switch_to;   /* bump: the last core update must move
 				  * systems to this series; NULL otherwise */
+	unsigned min_client;     /* --min-client, 0 when not given
+				  * (publish_min_client) */
 };
 
 /* Check the options, derive the index, sign it with every key, write index

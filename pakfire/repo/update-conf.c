@@ -16,7 +16,7 @@
 struct conf_state {
 	struct update_conf *uc;
 	unsigned line_number, line_series, line_summary, line_reboot,
-		line_requires, line_switch;
+		line_requires, line_switch, line_min_client, line_provides;
 };
 
 static int set_number(struct pf_ctx *ctx, const char *name, unsigned line,
@@ -69,6 +69,14 @@ static int on_key(struct pf_ctx *ctx, const char *name, unsigned line,
 			return -1;
 		return set_series(ctx, name, line, key, value, &uc->series_switch);
 	}
+	/* docs/formats.md, "Client levels": what pakfire-repo check and
+	 * publish hold against what the update uses and the chain offers. */
+	if (strcmp(key, "min-client") == 0)
+		return conf_once(ctx, name, line, key, &st->line_min_client) < 0 ? -1 :
+		       conf_set_level(ctx, name, line, key, value, &uc->min_client);
+	if (strcmp(key, "provides-client") == 0)
+		return conf_once(ctx, name, line, key, &st->line_provides) < 0 ? -1 :
+		       conf_set_level(ctx, name, line, key, value, &uc->provides_client);
 	if (strcmp(key, "summary") == 0) {
 		if (conf_once(ctx, name, line, key, &st->line_summary) < 0)
 			return -1;
@@ -131,6 +139,7 @@ int update_conf_parse(struct pf_ctx *ctx, const char *file, const char *buf,
 		pf_fail_errno(ctx, PF_E_OTHER, "%s", file);
 		goto out;
 	}
+	uc->min_client = 1;
 	if (pf_kv_parse(ctx, uc->file, buf, len, on_key, &st) < 0)
 		goto out;
 	if (!st.line_requires && st.line_number)

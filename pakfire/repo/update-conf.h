@@ -8,6 +8,10 @@
  *   remove = usr/lib/x.so   repeatable: cleanup entries of the manifest
  *   series-switch = 2.25    applying it moves a system to that series (not
  *                           the update's own); Series-Switch in the index
+ *   min-client = 2          the oldest client level that honours it
+ *                           (Min-Client in the index; default 1)
+ *   provides-client = 2     applying it installs a pakfire of that client
+ *                           level (Provides-Client; core updates only)
  *
  * Any other key is malformed input (PF_E_VERIFY) naming file and line.
  * 'hook' is part of the format but this pakfire-repo cannot build hooks
@@ -26,6 +30,8 @@ struct update_conf {
 	unsigned requires;
 	char *series;
 	char *series_switch; /* or NULL */
+	unsigned min_client;      /* 1 when not given */
+	unsigned provides_client; /* 0 when not given */
 	char *summary;
 	bool reboot;
 	char **removes;    /* in file order */

@@ -58,16 +58,19 @@ craft() {
 	CRAFTED=$T/c/repo/${3:-2.23}/x86_64
 }
 
-# The two series of the contract: 2.23 closed by core 140 switching to 2.25,
-# foo depending on bar in both, rebuilt in 2.25.
+# The two series of the contract: 2.23 closed by core 140 switching to 2.25
+# (and shipping the pakfire of client level 2 that completes the switch),
+# foo depending on bar in both, rebuilt in 2.25, whose index only clients
+# of level 2 read (docs/formats.md, "Client levels").
 S23='{"gnupghome":"@G@","key":"@FPR@","series":"2.23","revision":20,"successor":"2.25","updates":[
  {"number":139,"requires":138,"files":[{"path":"usr/bin/tool","size":5000,"mode":"0755"}],
   "dirs":[{"path":"usr/share/doc"}],"symlinks":[{"path":"usr/bin/t","target":"tool"}]},
- {"number":140,"requires":139,"series_switch":"2.25","files":[{"path":"usr/lib/libc.so.6","size":20000}]}],
+ {"number":140,"requires":139,"series_switch":"2.25","keys":{"Provides-Client":2},
+  "files":[{"path":"usr/lib/libc.so.6","size":20000}]}],
  "addons":[{"name":"foo","version":"1.0","release":1,"depends":["bar"],"salt":"a","dirs":[{"path":"usr/share/doc"}],
             "files":[{"path":"usr/bin/foo","size":3000,"mode":"0755"}]},
            {"name":"bar","version":"2.0","release":1,"salt":"a","files":[{"path":"usr/lib/libbar.so.2","size":9000}]}]}'
-S25='{"gnupghome":"@G@","key":"@FPR@","series":"2.25","revision":1,"updates":[
+S25='{"gnupghome":"@G@","key":"@FPR@","series":"2.25","revision":1,"index_keys":{"Min-Client":2},"updates":[
  {"number":141,"requires":140,"files":[{"path":"usr/lib/libnew.so","size":7000}]}],
  "addons":[{"name":"foo","version":"1.0","release":2,"depends":["bar"],"salt":"b","files":[{"path":"usr/bin/foo","size":3100,"mode":"0755"}]},
            {"name":"bar","version":"2.0","release":2,"salt":"b","files":[{"path":"usr/lib/libbar.so.2","size":9100}]}]}'
@@ -362,6 +365,137 @@ test_publish_refuses_to_sign_a_swapped_package() {
 	assert_exit 0
 	check "$REPO"
 	assert_clean
+}
+
+# --- client levels (docs/formats.md, "Client levels") ----------------------
+
+# lv SERIES INDEX-KEYS UPDATES [ADDONS]: craft series SERIES (its folder is
+# CRAFTED) whose repository stanza has the keys INDEX-KEYS (JSON members),
+# with the UPDATES and ADDONS (JSON objects, as u and a write them).
+lv() {
+	craft "lv-$1" "{\"gnupghome\":\"@G@\",\"key\":\"@FPR@\",\"series\":\"$1\",\"index_keys\":{$2},
+		\"updates\":[$3],\"addons\":[${4-}]}" "$1"
+}
+# u N [KEYS] [MORE]: core update N (Requires N-1), one file of its own, the
+# stanza keys KEYS and MORE members (a switch, hooks).
+u() {
+	printf '{"number":%s,"requires":%s,"files":[{"path":"usr/lib/l%s","size":100}],"keys":{%s}%s}' \
+		"$1" "$(($1 - 1))" "$1" "${2-}" "${3-}"
+}
+# a NAME [KEYS] [MORE]: add-on NAME, as u.
+a() {
+	printf '{"name":"%s","version":"1","files":[{"path":"usr/share/%s/a","size":10}],"keys":{%s}%s}' \
+		"$1" "$1" "${2-}" "${3-}"
+}
+HOOK=',"hooks":[{"phase":"post","name":"setup","content":"#!/bin/sh\ntrue\n"}]'
+
+test_levels_the_sample_passes() {
+	# core 140 switches to 2.25 and ships the pakfire that completes the
+	# switch: readable by level 1 in 2.23, whose index level 1 reads; 2.25,
+	# reached only through the switch, is read by level 2 on
+	repo_sample
+	local m=$WWW$MIRROR_PATH
+	run pakfire_repo check "$m/2.23/$ARCH" --key "${TRUST[0]}"
+	assert_clean
+	run pakfire_repo check "$m/2.25/$ARCH" --key "${TRUST[0]}"
+	assert_clean
+	grep -q '^Min-Client' <(sed '/^$/q' "$m/2.23/$ARCH/index") && fail "2.23's index has a Min-Client"
+	[ "$(sed '/^$/q' "$m/2.25/$ARCH/index" | grep '^Min-Client:')" = "Min-Client: 2" ] ||
+		fail "2.25's index does not say Min-Client: 2"
+	awk -v RS= '/\nNumber: 140\n/' "$m/2.23/$ARCH/index" | grep -qx 'Provides-Client: 2' ||
+		fail "core 140 does not say Provides-Client: 2"
+	awk -v RS= '/\nNumber: 140\n/' "$m/2.23/$ARCH/index" | grep -q '^Min-Client' &&
+		fail "core 140 has a Min-Client: level 1 must apply it"
+	true
+}
+
+test_levels_good_forms() {
+	# an index that only clients of level 2 read: 141 brings level 3,
+	# after which updates and add-ons may need it (hooks, declared); keys
+	# that Optional-Keys lists, in an update and in the repository stanza
+	lv 2.25 '"Min-Client":2,"X-Mirror-Note":"hi","Optional-Keys":"X-Mirror-Note"' \
+		"$(u 141 '"Provides-Client":3'),$(u 142 '"Min-Client":3' "$HOOK"),$(u 143 '"X-Note":"a note","Optional-Keys":"X-Note, X-Other"')" \
+		"$(a foo '"Min-Client":3' "$HOOK")"
+	check "$CRAFTED"
+	assert_clean
+	assert_output_contains "revision 10, 3 core updates, 1 add-on: no errors, 0 warnings"
+	# in an index that level-1 clients read: 138 ships the pakfire of level
+	# 2, so the switch may need it, and so may an add-on (level 1 installs
+	# none)
+	lv 2.25 '"Min-Client":2' "$(u 141)"
+	lv 2.23 '' "$(u 138 '"Provides-Client":2'),$(u 139),$(u 140 '"Min-Client":2' ',"series_switch":"2.25"')" \
+		"$(a foo '"Min-Client":2')"
+	check "$CRAFTED"
+	assert_clean
+}
+
+test_levels_an_update_using_what_it_does_not_declare() {
+	# hooks (level 3) in an update and an add-on that do not say so
+	lv 2.25 '"Min-Client":2' "$(u 141 '"Provides-Client":3'),$(u 142 '' "$HOOK")" \
+		"$(a foo '"Min-Client":2' "$HOOK")"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 3 (core 142): its manifest has hook entries, which need client level 3, but Min-Client is 1: clients below level 3 would not stop before it (declare min-client = 3 in its update.conf)"
+	assert_error "$CRAFTED/index stanza 4 (addon foo): its manifest has hook entries, which need client level 3, but Min-Client is 2" "in its addon.conf"
+	assert_errors 2
+	# a switch that declares nothing, in an index of level 2
+	lv 2.29 '"Min-Client":2' "$(u 151)"
+	lv 2.27 '"Min-Client":2' "$(u 150 '' ',"series_switch":"2.29"')"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 2 (core 150): Series-Switch: 2.29 needs client level 2, but Min-Client is 1" "or provides-client = 2 when it ships the pakfire that completes the switch"
+	assert_errors 1
+	# and in an index that level-1 clients read, with neither Min-Client 2
+	# nor Provides-Client 2: they would apply it and stay behind
+	lv 2.25 '"Min-Client":2' "$(u 141)"
+	lv 2.23 '' "$(u 139),$(u 140 '' ',"series_switch":"2.25"')"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 3 (core 140): Series-Switch: 2.25, in an index that level-1 clients read, but neither this update nor one before it provides client level 2 (Provides-Client): a level-1 client would apply it, stay on 2.23 and have no pakfire able to finish the crossing"
+	assert_errors 1
+	# Min-Client 2 alone does not do: level 1 ignores it
+	lv 2.23 '' "$(u 139),$(u 140 '"Min-Client":2' ',"series_switch":"2.25"')"
+	check "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 3 (core 140): Series-Switch: 2.25, in an index that level-1 clients read, but neither"
+	assert_errors 1
+}
+
+test_levels_a_min_client_that_no_earlier_update_provides() {
+	# 143 provides level 3, but after 142, which needs it
+	lv 2.25 '"Min-Client":2' "$(u 141),$(u 142 '"Min-Client":3'),$(u 143 '"Provides-Client":3')" \
+		"$(a foo '"Min-Client":4')"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 3 (core 142): Min-Client 3, but no core update before it provides client level 3 (Provides-Client): clients of level 2 would stop there for good"
+	assert_error "$CRAFTED/index stanza 5 (addon foo): Min-Client 4, but no core update of the chain provides client level 4 (Provides-Client): clients of level 3 could never install it"
+	assert_errors 2
+}
+
+test_levels_level_one_reads_every_core_update() {
+	# 138 ships a pakfire of level 2, but level-1 clients apply 139 in the
+	# same run, with the old code: only a switch may need level 2
+	lv 2.25 '"Min-Client":2' "$(u 141)"
+	lv 2.23 '' "$(u 138 '"Provides-Client":2'),$(u 139 '"Min-Client":2'),$(u 140 '"Min-Client":2' ',"series_switch":"2.25"')"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 3 (core 139): Min-Client 2, in an index that level-1 clients read (its Min-Client is 1): they ignore Min-Client and would apply it anyway; publish it in a series whose index says Min-Client: 2, one that systems reach only through a switch"
+	assert_errors 1
+}
+
+test_levels_unknown_keys_and_provides_client_on_an_addon() {
+	lv 2.25 '"Min-Client":2' "$(u 141 '"X-Colour":"blue","Optional-Keys":"X-Other"')" \
+		"$(a foo '"Provides-Client":2')"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 2 (core 141): X-Colour is not a key that pakfire-repo (client level 2) knows, and Optional-Keys does not list it: clients of level 2 would refuse the update (list it in Optional-Keys if clients may ignore it)"
+	assert_error "$CRAFTED/index stanza 3 (addon foo): Provides-Client 2 on an add-on: only a core update can bring a new pakfire"
+	assert_errors 2
+	# in the repository stanza, it makes every client refuse the index
+	lv 2.25 '"Min-Client":2,"X-Colour":"blue"' "$(u 141)"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "X-Colour" "does not know, and Optional-Keys does not list it"
+	assert_errors 1
 }
 
 test_usage() {

@@ -229,7 +229,7 @@ test_one_addon_source_two_series_with_their_releases() {
 test_series_switch_goes_into_the_index() {
 	mirror
 	src_update 139 2.23
-	src_update 140 2.23 "series-switch = 2.25"
+	src_update 140 2.23 "series-switch = 2.25" "provides-client = 2"
 	build_core 139 2.23
 	build_core 140 2.23
 	# publish checks that the series it switches to is there (bump makes
@@ -350,7 +350,7 @@ bump() {
 
 test_bump_closes_the_series_once_it_holds_the_switching_update() {
 	series_2_23
-	src_update 140 2.23 "series-switch = 2.25"
+	src_update 140 2.23 "series-switch = 2.25" "provides-client = 2"
 	build_core 140 2.23
 	bump --valid-days 30
 	assert_exit 0
@@ -467,6 +467,134 @@ test_bad_addon_names_and_addon_conf_are_refused() {
 	[ ! -e "$M" ] || fail "the refused builds made $M"
 }
 
+# --- client levels (docs/formats.md, "Client levels") ----------------------
+
+test_client_levels_go_into_the_index() {
+	local i23 i25
+	mirror
+	src_update 139 2.23 "provides-client = 2"
+	src_update 140 2.23 "series-switch = 2.25" "min-client = 2"
+	src_addon foo "min-client = 2" "min-client.2.25 = 3" "release.2.25 = 2"
+	build_core 139 2.23
+	build_addon foo 2.23
+	publish_series 2.23
+	i23=$M/2.23/$ARCH/index
+	[ "$(field "$i23" Number=139 Provides-Client)" = 2 ] || fail "core 139 does not say Provides-Client: 2"
+	[ -z "$(field "$i23" Number=139 Min-Client)" ] || fail "core 139 has a Min-Client (1 is not written)"
+	[ "$(field "$i23" Name=foo Min-Client)" = 2 ] || fail "foo does not say Min-Client: 2 in 2.23"
+	[ -z "$(field "$i23" - Min-Client)" ] || fail "2.23's index has a Min-Client"
+	# bump keeps 2.23 readable by level 1; the switch needs level 2, which
+	# 139 brings
+	build_core 140 2.23
+	bump --valid-days 30
+	assert_exit 0
+	[ "$(field "$i23" Number=140 Min-Client)" = 2 ] || fail "core 140 does not say Min-Client: 2"
+	[ -z "$(field "$i23" - Min-Client)" ] || fail "bump gave 2.23's index a Min-Client"
+	# 2.25, reached only through the switch, starts at Min-Client 2:
+	# 141 brings level 3, which 142 and foo's 2.25 build need
+	src_update 141 2.25 "requires = 140" "provides-client = 3"
+	src_update 142 2.25 "min-client = 3"
+	build_core 141 2.25
+	build_core 142 2.25
+	build_addon foo 2.25
+	run pakfire_repo publish --repo "$M/2.25/$ARCH" --updates "$SRC/updates" --series 2.25 \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G"
+	assert_exit 0
+	assert_output_contains "$M/2.25/$ARCH: Min-Client 2, as series 2.23 moves systems to 2.25 (give --min-client to say otherwise)"
+	i25=$M/2.25/$ARCH/index
+	[ "$(field "$i25" - Min-Client)" = 2 ] || fail "2.25's index does not say Min-Client: 2"
+	[ "$(field "$i25" Number=141 Provides-Client)" = 3 ] || fail "core 141 does not say Provides-Client: 3"
+	[ "$(field "$i25" Number=142 Min-Client)" = 3 ] || fail "core 142 does not say Min-Client: 3"
+	[ "$(field "$i25" Name=foo Min-Client)" = 3 ] || fail "foo does not say Min-Client: 3 in 2.25"
+	run pakfire_repo check --key "$T/keys/signer.asc" "$M/2.23/$ARCH"
+	assert_exit 0
+	run pakfire_repo check --key "$T/keys/signer.asc" "$M/2.25/$ARCH"
+	assert_exit 0
+	# published again, it keeps its Min-Client ...
+	publish_series 2.25
+	[ "$(field "$i25" - Min-Client)" = 2 ] || fail "publish lowered 2.25's Min-Client"
+	[ "$(field "$i25" - Revision)" = 2 ] || fail "2.25's revision is $(field "$i25" - Revision), not 2"
+	# ... unless told otherwise, and then the rules hold: 142 needs level
+	# 3, which level-1 clients, who would read the index, ignore
+	remember_mirror
+	run pakfire_repo publish --repo "$M/2.25/$ARCH" --updates "$SRC/updates" --series 2.25 \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --min-client 1
+	assert_exit 4
+	assert_repo_error "1 error found" "nothing was signed"
+	assert_stderr_contains "pakfire-repo: warning: $M/2.25/$ARCH: Min-Client lowered from 2 to 1, as --min-client says"
+	assert_output_contains "error: $M/2.25/$ARCH/index stanza 3 (core 142): Min-Client 3, in an index that level-1 clients read"
+	assert_mirror_unchanged
+	# a level this pakfire-repo could not read back is a usage error
+	run pakfire_repo publish --repo "$M/2.25/$ARCH" --updates "$SRC/updates" --series 2.25 \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --min-client 3
+	assert_exit 2
+	assert_repo_error "--min-client '3' is not a client level from 1 to 2"
+	assert_mirror_unchanged
+}
+
+# refused_publish SERIES TEXT [publish options]: publish refuses to sign,
+# with one error line holding TEXT, and leaves the mirror as it was.
+refused_publish() {
+	local series=$1 text=$2
+	shift 2
+	remember_mirror
+	run pakfire_repo publish --repo "$M/$series/$ARCH" --updates "$SRC/updates" --series "$series" \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" "$@"
+	assert_exit 4
+	assert_repo_error "1 error found (one line each): nothing was signed"
+	[ "$(grep -c '^error: ' "$RUN_OUT")" = 1 ] || fail "not one error line: $(cat "$RUN_OUT")"
+	assert_output_contains "error: $text"
+	assert_mirror_unchanged
+}
+
+test_publish_refuses_what_a_client_would_misread() {
+	mirror
+	src_update 139 2.23
+	src_addon foo
+	build_core 139 2.23
+	build_addon foo 2.23
+	publish_series 2.23
+	# a core update that needs level 2, in an index that level 1 reads
+	echo "min-client = 2" >>"$SRC/updates/139/update.conf"
+	refused_publish 2.23 "$M/2.23/$ARCH/index stanza 2 (core 139): Min-Client 2, in an index that level-1 clients read (its Min-Client is 1)"
+	src_update 139 2.23
+	# an add-on that needs a level no core update brings
+	echo "min-client = 3" >>"$SRC/updates/addons/foo/addon.conf"
+	refused_publish 2.23 "$M/2.23/$ARCH/index stanza 3 (addon foo): Min-Client 3, but no core update of the chain provides client level 3 (Provides-Client): clients of level 2 could never install it"
+	src_addon foo
+	# a switch that level-1 clients would apply and stay behind: bump
+	# refuses to close the series with it, and takes 2.25's tree away again
+	src_update 140 2.23 "series-switch = 2.25"
+	build_core 140 2.23
+	remember_mirror
+	bump
+	assert_exit 4
+	assert_output_contains "error: $M/2.23/$ARCH/index stanza 3 (core 140): Series-Switch: 2.25, in an index that level-1 clients read, but neither this update nor one before it provides client level 2 (Provides-Client)"
+	assert_repo_error "1 error found (one line each): nothing was signed"
+	assert_mirror_unchanged
+	[ ! -e "$M/2.25" ] || fail "bump left 2.25's tree"
+	# in a series of level 2, an update that needs level 3 before any
+	# update brings it
+	src_update 141 2.25 "requires = 140" "min-client = 3"
+	build_core 141 2.25
+	refused_publish 2.25 "$M/2.25/$ARCH/index stanza 2 (core 141): Min-Client 3, but no core update before it provides client level 3 (Provides-Client): clients of level 2 would stop there for good" \
+		--min-client 2
+	[ ! -e "$M/2.25/$ARCH/index" ] || fail "2.25 has an index"
+	# what is not a client level, or not a key of the file, is refused
+	# when the package is built, naming file and line
+	src_update 142 2.25 "min-client = 0"
+	run pakfire_repo build --update "$SRC/updates/142" --filelist "$SRC/manifests/core-142.filelist" \
+		--root "$SRC/br-142" --out "$M/2.25/$ARCH"
+	assert_exit 4
+	assert_repo_error "142/update.conf line 4: min-client '0' is not a client level (a number from 1)"
+	src_addon bar "provides-client = 2"
+	run pakfire_repo build --addon "$SRC/updates/addons/bar" --series 2.25 --root "$SRC/br-addons" \
+		--out "$M/2.25/$ARCH"
+	assert_exit 4
+	assert_repo_error "addons/bar/addon.conf line 5: unknown key 'provides-client'"
+	[ ! -e "$M/2.25/$ARCH/addons/bar-1.0-1.pak" ] || fail "bar was built"
+}
+
 # man_example NAME DIR BR: the example of docs/pakfire-repo.1 between
 # '.\" example: NAME' and '.\" end of example' as a script that runs in
 # DIR: roff escapes undone, /srv/mirror, /tmp/g1 and /tmp/br/ put in this
@@ -488,7 +616,7 @@ test_the_man_page_bump_procedure_runs() {
 	mkdir -p "$dir"
 	SRC=$dir
 	src_update 139 2.23
-	src_update 140 2.23 "series-switch = 2.25"
+	src_update 140 2.23 "series-switch = 2.25" "provides-client = 2"
 	src_update 141 2.25 "requires = 140"
 	src_addon foo "release.2.25 = 2"
 	src_addon bar "release.2.25 = 2" "depends = foo"
@@ -568,6 +696,8 @@ test_the_man_page_sample_example_runs() {
 	[ "$(grep '^Number:' "$i25" | tr '\n' ' ')" = "Number: 141 " ] || fail "2.25 does not hold core 141 alone"
 	[ "$(field "$i25" Number=141 Requires)" = 140 ] || fail "2.25 does not start on 140"
 	[ -z "$(field "$i25" - Successor)" ] || fail "2.25 is closed"
+	[ "$(field "$i25" - Min-Client)" = 2 ] || fail "2.25's index does not say Min-Client: 2"
+	[ "$(field "$i23" Number=140 Provides-Client)" = 2 ] || fail "core 140 does not say Provides-Client: 2"
 	[ "$(field "$i23" Name=tor Depends)" = libseccomp ] || fail "tor does not depend on libseccomp in 2.23"
 	[ "$(field "$i25" Name=tor Depends)" = libseccomp ] || fail "tor does not depend on libseccomp in 2.25"
 	# every add-on of updates/addons in both series, with its release there

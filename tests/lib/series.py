@@ -8,17 +8,24 @@ that a bug shared by both cannot hide.
 usage: series.py SPEC.json OUTDIR
 SPEC (or the form of the contract's craft.py: "updates" and file lists):
       {"series", "arch", "revision", "successor"?, "gnupghome", "keys": [fpr...],
-       "valid_days"?, "extra"?: {key: value},
+       "valid_days"?, "extra"?: {key: value}, "index_keys"?: {key: value},
        "core": [{"number", "requires"?, "switch"?, "files": {path: text-or-size},
-                 "modes"?: {path: "0755"}, "removes"?: [...], "extra"?: {...}}],
+                 "modes"?: {path: "0755"}, "removes"?: [...], "extra"?: {...},
+                 "keys"?: {key: value},
+                 "hooks"?: [{"phase": "pre"|"post", "name", "content"}]}],
        "addons": [{"name", "version", "release", "depends"?: [...],
                    "files": {path: text-or-size}, "dirs"?: [path or {path, mode}],
-                   "symlinks"?: [{path, target}], "extra"?: {...}}]}
+                   "symlinks"?: [{path, target}], "extra"?: {...}, "keys"?: {...},
+                   "hooks"?: [...]}]}
 "extra" adds its `Key: value` lines, as given, to the repository stanza, a
-core stanza or an add-on stanza (client levels: Min-Client, Provides-Client,
-Optional-Keys, keys no client knows).
+core stanza or an add-on stanza, right after the keys that name it (client
+levels: Min-Client, Provides-Client, Optional-Keys, keys no client knows).
 A file given as a number gets that many bytes derived from its path, the
-series and the build (so two builds differ). Writes OUTDIR/<series>/<arch>/
+series and the build (so two builds differ). "keys" and "index_keys" are
+written as they are at the end of the stanza (or of the repository stanza):
+any key, known or not (Min-Client, Provides-Client, Optional-Keys, X-Foo);
+"hooks" become hook entries of the manifest and .pakfire/hooks/NAME members
+of the package, right after the manifest. Writes OUTDIR/<series>/<arch>/
 and the payload trees OUTDIR/build/<series>/<core-N|NAME>/ for comparisons.
 """
 import datetime, hashlib, io, json, os, subprocess, sys, tarfile
@@ -56,12 +63,18 @@ def package(unit, salt, build):
         members.append((ti, None))
     for r in unit.get("removes", []):
         lines.append(f"remove\t{r}")
+    hooks = []
+    for h in unit.get("hooks", []):
+        data = h.get("content", "#!/bin/sh\n").encode()
+        lines.append(f"hook\t{h['phase']}\t{hashlib.sha256(data).hexdigest()}\t{h['name']}")
+        ti = tarfile.TarInfo(".pakfire/hooks/" + h["name"]); ti.size = len(data); ti.mode = 0o755
+        hooks.append((ti, data))
     manifest = ("\n".join(lines) + "\n").encode()
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as tf:
         ti = tarfile.TarInfo(".pakfire/manifest"); ti.size = len(manifest); ti.mode = 0o644
         tf.addfile(ti, io.BytesIO(manifest))
-        for ti, data in members:
+        for ti, data in hooks + members:
             ti.uid = ti.gid = 0; ti.uname = ti.gname = "root"; ti.mtime = 0
             tf.addfile(ti, io.BytesIO(data) if data is not None else None)
     pak = subprocess.run(["zstd", "-q", "-c", "-3"], input=buf.getvalue(),
@@ -97,7 +110,8 @@ def from_contract(spec):
                      "switch": u.get("series_switch"), "files": fs, "modes": modes,
                      "dirs": u.get("dirs", []), "symlinks": u.get("symlinks", []),
                      "removes": u.get("removes", []), "salt": u.get("salt", ""),
-                     "extra": u.get("extra", {})})
+                     "extra": u.get("extra", {}),
+                     "keys": u.get("keys", {}), "hooks": u.get("hooks", [])})
     addons = []
     for a in spec.get("addons", []):
         fs, modes = files(a)
@@ -132,6 +146,7 @@ def main():
     if spec.get("successor"):
         head.append(f"Successor: {spec['successor']}")
     head += extra(spec)
+    head += [f"{k}: {v}" for k, v in spec.get("index_keys", {}).items()]
     stanzas = ["\n".join(head)]
     for u in spec.get("core", []):
         n = u["number"]
@@ -143,6 +158,7 @@ def main():
         st += extra(u)
         st += [f"Summary: Core Update {n}", "Reboot: no"]
         st += files_lines(base, f"core/core-{n}", m, p)
+        st += [f"{k}: {v}" for k, v in u.get("keys", {}).items()]
         stanzas.append("\n".join(st))
     for a in spec.get("addons", []):
         name, ver, rel = a["name"], a["version"], a.get("release", 1)
@@ -154,6 +170,7 @@ def main():
         st += extra(a)
         st.append(f"Summary: {a.get('summary', 'add-on ' + name)}")
         st += files_lines(base, f"addons/{name}-{ver}-{rel}", m, p)
+        st += [f"{k}: {v}" for k, v in a.get("keys", {}).items()]
         stanzas.append("\n".join(st))
     index = os.path.join(base, "index")
     with open(index, "w") as f:

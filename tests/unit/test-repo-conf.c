@@ -1,6 +1,6 @@
 /* pakfire-repo's sources: addon.conf (repo/addon-conf.c), update.conf's
- * series-switch (repo/update-conf.c), and the add-on name rule the client
- * shares (format/names.c). */
+ * series-switch and client levels (repo/update-conf.c), and the add-on name
+ * rule the client shares (format/names.c). */
 #include <stdlib.h>
 #include <string.h>
 #include "unit.h"
@@ -133,6 +133,62 @@ static void update_series_switch(void **state)
 		     "line 4: 'hook' is not supported yet");
 }
 
+static void update_client_levels(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct update_conf *uc = NULL;
+
+	assert_int_equal(update(ctx, UC "min-client = 2\nprovides-client = 3\n", &uc), 0);
+	assert_int_equal(uc->min_client, 2);
+	assert_int_equal(uc->provides_client, 3);
+	update_conf_free(uc);
+	/* as the index reads them when absent */
+	assert_int_equal(update(ctx, UC, &uc), 0);
+	assert_int_equal(uc->min_client, 1);
+	assert_int_equal(uc->provides_client, 0);
+	update_conf_free(uc);
+
+	expect_error(ctx, update(ctx, UC "min-client = 0\n", &uc), PF_E_VERIFY,
+		     "140/update.conf line 4: min-client '0' is not a client level (a number from 1)");
+	expect_error(ctx, update(ctx, UC "provides-client = two\n", &uc), PF_E_VERIFY,
+		     "line 4: provides-client 'two' is not a client level");
+	expect_error(ctx, update(ctx, UC "min-client = 02\n", &uc), PF_E_VERIFY,
+		     "min-client '02' is not a client level");
+	expect_error(ctx, update(ctx, UC "min-client = 4294967296\n", &uc), PF_E_VERIFY,
+		     "min-client '4294967296' is not a client level");
+	expect_error(ctx, update(ctx, UC "min-client = 2\nmin-client = 3\n", &uc),
+		     PF_E_VERIFY, "line 5: 'min-client' given twice (first on line 4)");
+	expect_error(ctx, update(ctx, UC "provides-client = 2\nprovides-client = 2\n", &uc),
+		     PF_E_VERIFY, "line 5: 'provides-client' given twice");
+}
+
+static void addon_client_levels(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct addon_conf *ac = NULL;
+
+	assert_int_equal(addon(ctx, AC "min-client = 2\nmin-client.2.25 = 3\n", &ac), 0);
+	assert_int_equal(addon_conf_min_client(ac, "2.23"), 2);
+	assert_int_equal(addon_conf_min_client(ac, "2.25"), 3);
+	addon_conf_free(ac);
+	assert_int_equal(addon(ctx, AC "min-client.2.25 = 2\n", &ac), 0);
+	assert_int_equal(addon_conf_min_client(ac, "2.23"), 1);
+	assert_int_equal(addon_conf_min_client(ac, "2.25"), 2);
+	addon_conf_free(ac);
+
+	expect_error(ctx, addon(ctx, AC "min-client = 0\n", &ac), PF_E_VERIFY,
+		     "foo/addon.conf line 5: min-client '0' is not a client level");
+	expect_error(ctx, addon(ctx, AC "min-client.2.25 = x\n", &ac), PF_E_VERIFY,
+		     "line 5: min-client.2.25 'x' is not a client level");
+	expect_error(ctx, addon(ctx, AC "min-client.2.25 = 2\nmin-client.2.25 = 3\n", &ac),
+		     PF_E_VERIFY, "line 6: 'min-client.2.25' given twice (first on line 5)");
+	expect_error(ctx, addon(ctx, AC "min-client..x = 2\n", &ac), PF_E_VERIFY,
+		     "'min-client..x': '.x' is not a valid series name");
+	/* only a core update brings a new pakfire */
+	expect_error(ctx, addon(ctx, AC "provides-client = 2\n", &ac), PF_E_VERIFY,
+		     "line 5: unknown key 'provides-client'");
+}
+
 static void addon_names(void **state)
 {
 	char longest[PF_ADDON_NAME_MAX + 2];
@@ -164,6 +220,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(addon_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(addon_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(update_series_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(update_client_levels, setup, teardown),
+		cmocka_unit_test_setup_teardown(addon_client_levels, setup, teardown),
 		cmocka_unit_test(addon_names),
 	};
 

@@ -1,0 +1,134 @@
+/* The Min-Client of the repository stanza that publish writes: see
+ * publish-parts.h and docs/formats.md, "Client levels". */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/context.h"
+#include "base/error.h"
+#include "base/event.h"
+#include "base/path.h"
+#include "base/strings.h"
+#include "format/index.h"
+#include "publish-parts.h"
+#include "repo.h"
+
+#define INDEX_MAX (16 * 1024 * 1024)
+/* The first client level that acts on a Series-Switch. */
+#define LEVEL_SWITCH 2
+
+/* Whether the index of series NAME beside this one, <mirror>/NAME/<arch>/
+ * index, moves systems to p->series: its Successor (what bump writes), or
+ * a core update's Series-Switch. An index that cannot be read says
+ * nothing: it is that series' own publish and check that refuse it. */
+static bool moves_here(struct pf_ctx *ctx, const struct publish_params *p, int mirrorfd,
+		       const char *name)
+{
+	struct pf_index *idx = NULL;
+	char path[PATH_MAX], *buf = NULL;
+	size_t len = 0;
+	bool found = false;
+
+	snprintf(path, sizeof(path), "%s/%s/index", name, p->arch);
+	if (pf_read_file_at(mirrorfd, path, INDEX_MAX, &buf, &len) < 0)
+		return false;
+	if (pf_index_parse(ctx, path, buf, len, &idx) < 0) {
+		pf_debug(ctx, "%s (beside %s): %s", path, p->repo, pf_error_message(ctx));
+		pf_clear_error(ctx);
+		free(buf);
+		return false;
+	}
+	found = idx->successor && strcmp(idx->successor, p->series) == 0;
+	for (size_t i = 0; i < idx->n && !found; i++)
+		found = idx->entries[i].series_switch &&
+			strcmp(idx->entries[i].series_switch, p->series) == 0;
+	pf_index_free(idx);
+	free(buf);
+	return found;
+}
+
+/* The series of the mirror that moves systems to p->series, into FROM
+ * (empty when none, or when p->repo is not <mirror>/<series>/<arch>). */
+static int reached_from(struct pf_ctx *ctx, const struct publish_params *p,
+			char *from, size_t size)
+{
+	char *real = realpath(p->repo, NULL), *slash;
+	struct dirent *de;
+	DIR *d = NULL;
+	int r = -1;
+
+	from[0] = '\0';
+	if (!real)
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s", p->repo);
+	/* <mirror>/<series>/<arch>: cut the arch, then the series */
+	slash = strrchr(real, '/');
+	if (!slash || strcmp(slash + 1, p->arch) != 0)
+		goto none;
+	*slash = '\0';
+	slash = strrchr(real, '/');
+	if (!slash || strcmp(slash + 1, p->series) != 0)
+		goto none;
+	*slash = '\0';
+	d = opendir(*real ? real : "/");
+	if (!d) {
+		pf_fail_errno(ctx, PF_E_OTHER, "%s", *real ? real : "/");
+		goto out;
+	}
+	for (;;) {
+		errno = 0;
+		if (!(de = readdir(d))) {
+			if (errno) {
+				pf_fail_errno(ctx, PF_E_OTHER, "%s: readdir", real);
+				goto out;
+			}
+			break;
+		}
+		if (!repo_name_valid(de->d_name) || strcmp(de->d_name, p->series) == 0)
+			continue;
+		if (moves_here(ctx, p, dirfd(d), de->d_name)) {
+			snprintf(from, size, "%s", de->d_name);
+			break;
+		}
+	}
+none:
+	r = 0;
+out:
+	if (d)
+		closedir(d);
+	free(real);
+	return r;
+}
+
+int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
+		       const struct pf_index *cur, unsigned *out)
+{
+	char from[NAME_MAX + 1];
+
+	if (p->min_client) {
+		if (cur && cur->min_client > p->min_client)
+			pf_warn(ctx, "%s: Min-Client lowered from %u to %u, as --min-client says",
+				p->repo, cur->min_client, p->min_client);
+		*out = p->min_client;
+		return 0;
+	}
+	if (cur) {
+		*out = cur->min_client;
+		return 0;
+	}
+	if (reached_from(ctx, p, from, sizeof(from)) < 0)
+		return -1;
+	*out = 1;
+	if (from[0]) {
+		/* Reached only through a switch, which level-1 clients never
+		 * make: what needs a newer client can go here. */
+		*out = LEVEL_SWITCH;
+		pf_info(ctx, "%s: Min-Client %u, as series %s moves systems to %s (give --min-client to say otherwise)",
+			p->repo, *out, from, p->series);
+	}
+	return 0;
+}

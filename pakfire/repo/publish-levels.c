@@ -110,6 +110,15 @@ int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
 	char from[NAME_MAX + 1];
 
 	if (p->min_client) {
+		/* A client below the new level that is on this series already
+		 * would be refused every index from now on: stranded. */
+		if (cur && p->min_client > cur->min_client)
+			return pf_fail(ctx, PF_E_USAGE,
+				       "%s: Min-Client %u is above the %u of the index published now:"
+				       " clients of level %u already on series %s would refuse every"
+				       " index from now on; publish what needs level %u in a series"
+				       " they reach through a switch", p->repo, p->min_client,
+				       cur->min_client, cur->min_client, p->series, p->min_client);
 		if (cur && cur->min_client > p->min_client)
 			pf_warn(ctx, "%s: Min-Client lowered from %u to %u, as --min-client says",
 				p->repo, cur->min_client, p->min_client);

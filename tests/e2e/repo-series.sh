@@ -530,6 +530,13 @@ test_client_levels_go_into_the_index() {
 	assert_exit 2
 	assert_repo_error "--min-client '3' is not a client level from 1 to 2"
 	assert_mirror_unchanged
+	# raised on a series clients are on already, it would strand those
+	# below the new level: refused
+	run pakfire_repo publish --repo "$M/2.23/$ARCH" --updates "$SRC/updates" --series 2.23 \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --min-client 2
+	assert_exit 2
+	assert_repo_error "Min-Client 2 is above the 1 of the index published now: clients of level 1 already on series 2.23 would refuse every index from now on"
+	assert_mirror_unchanged
 }
 
 # refused_publish SERIES TEXT [publish options]: publish refuses to sign,

@@ -207,6 +207,29 @@ test_killed_just_after_the_reexec_the_next_run_completes() {
 
 # still_runs: after a kill, the root's pakfire runs (on the root's C
 # library, whichever version of each is there).
+# With --json, each process prints its document: the one that restarts says
+# "restarting": true and names the update it applied, the last one the rest
+# and the outcome; the restarted pakfire asks nothing again (no --yes is
+# needed for what was confirmed: here --yes is given once, in the argv).
+test_json_output_of_a_restarted_run() {
+	reexec_world
+	run rpf --json --root "$R" upgrade --yes
+	assert_exit 0
+	[ "$(wc -l <"$RUN_OUT")" = 2 ] || fail "expected two JSON documents (one per process), got $(wc -l <"$RUN_OUT") lines"
+	"$PF_PY3" - "$RUN_OUT" <<-'EOF' || fail "the two documents are not what a restarted run prints"
+		import json, sys
+		docs = [json.loads(l) for l in open(sys.argv[1])]
+		first, last = docs
+		assert first["ok"] and first.get("restarting") is True, first
+		assert "restarting" not in last and last["ok"] and last["exit_code"] == 0, last
+		def applied(d):
+		    return [e["unit"] for e in d["events"] if e["event"] == "update-applied"]
+		assert applied(first) == ["core-140"], applied(first)
+		assert applied(last) == ["core-141"], applied(last)
+	EOF
+	assert_final 141
+}
+
 still_runs() {
 	run rpf --version
 	assert_exit 0

@@ -6,6 +6,7 @@
  * See check.h. */
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "check.h"
 #include "format/index.h"
@@ -14,6 +15,10 @@
 /* The level of what an update may use (the table of docs/formats.md). */
 #define LEVEL_SWITCH 2          /* Series-Switch acted on */
 #define LEVEL_HOOKS 3           /* hook entries in a manifest */
+#define LEVEL_REVOKE 2          /* removing a key the installer put (key-rotation.md) */
+/* The keys folder of DESIGN.md, where a core update may revoke a key. */
+#define KEYS_FOLDER "etc/pakfire/keys/"
+
 /* The first level that reads Min-Client. Level 1 ignores it and applies
  * whatever the index lists: what protects it is "Level 1 reads
  * everything", not a Min-Client it would stop at. */
@@ -43,6 +48,45 @@ static bool has_hooks(const struct pf_manifest *m)
 	return false;
 }
 
+/* Whether an earlier core update of the index (by Number, below E's)
+ * installs PATH. */
+static bool installed_before(const struct repo_check *c, const struct pf_index_entry *e,
+			     const char *path)
+{
+	for (size_t k = 0; k < c->idx->n; k++) {
+		const struct pf_index_entry *o = &c->idx->entries[k];
+
+		const struct pf_entry *f;
+
+		if (o->type != PF_STANZA_CORE || o->number >= e->number || !c->m[k])
+			continue;
+		f = pf_manifest_find(c->m[k], path);
+		if (f && f->type == PF_ENTRY_FILE)
+			return true;
+	}
+	return false;
+}
+
+/* The key file of the keys folder that update I removes although no update
+ * before it installed it (the installer put it there: key-rotation.md), or
+ * NULL. A client of level 1 keeps such a file, and goes on trusting it. */
+static const char *revoked_key(const struct repo_check *c, size_t i)
+{
+	const struct pf_manifest *m = c->m[i];
+	const struct pf_index_entry *e = &c->idx->entries[i];
+
+	for (size_t k = 0; m && e->type == PF_STANZA_CORE && k < m->n; k++) {
+		const char *p = m->entries[k].path;
+		size_t len = strlen(p);
+
+		if (m->entries[k].type == PF_ENTRY_REMOVE &&
+		    !strncmp(p, KEYS_FOLDER, strlen(KEYS_FOLDER)) && len > 4 &&
+		    !strcmp(p + len - 4, ".asc") && !installed_before(c, e, p))
+			return p;
+	}
+	return NULL;
+}
+
 static const char *conf_of(const struct pf_index_entry *e)
 {
 	return e->type == PF_STANZA_CORE ? "update.conf" : "addon.conf";
@@ -58,7 +102,13 @@ static bool check_level_one(struct repo_check *c, size_t i, const char *stanza)
 {
 	const struct pf_index_entry *e = &c->idx->entries[i];
 	unsigned allowed = e->series_switch ? LEVEL_SWITCH : 1;
+	const char *key = revoked_key(c, i);
 
+	if (key) {
+		check_error(c, "%s: removes %s, a key the installer put there, in an index that level-1 clients read (its Min-Client is 1): they keep such a file and go on trusting the key; revoke it in a series whose index says Min-Client: %u",
+			    stanza, key, LEVEL_REVOKE);
+		return true;
+	}
 	if (e->min_client > allowed) {
 		check_error(c, "%s: Min-Client %u, in an index that level-1 clients read (its Min-Client is 1): they ignore Min-Client and would apply it anyway; publish it in a series whose index says Min-Client: %u, one that systems reach only through a switch",
 			    stanza, e->min_client, e->min_client);
@@ -73,24 +123,20 @@ static bool check_level_one(struct repo_check *c, size_t i, const char *stanza)
 	return false;
 }
 
-/* Declared: a Min-Client at least the level of everything update I uses.
- * A switching update that itself provides level 2 may say less: a level-1
- * client applies it and ignores the switch, and the pakfire it installed
- * completes the crossing. */
-static void check_declared(struct repo_check *c, size_t i, const char *stanza,
-			   bool switch_told)
+/* Declared: a Min-Client (or the index's own) at least the level of
+ * everything update I uses. Series-Switch and a revoked key are level 2:
+ * in an index read from level 2 on, that always holds, and in one that
+ * level-1 clients read, check_level_one has the rule (a switch there is
+ * allowed when it ships the pakfire that completes it). */
+static void check_declared(struct repo_check *c, size_t i, const char *stanza)
 {
 	const struct pf_index_entry *e = &c->idx->entries[i];
+	/* No client below the index's own Min-Client reads the update. */
+	unsigned min = e->min_client > c->idx->min_client ? e->min_client : c->idx->min_client;
 
-	if (has_hooks(c->m[i]) && e->min_client < LEVEL_HOOKS)
+	if (has_hooks(c->m[i]) && min < LEVEL_HOOKS)
 		check_error(c, "%s: its manifest has hook entries, which need client level %u, but Min-Client is %u: clients below level %u would not stop before it (declare min-client = %u in its %s)",
-			    stanza, LEVEL_HOOKS, e->min_client, LEVEL_HOOKS, LEVEL_HOOKS,
-			    conf_of(e));
-	if (e->series_switch && !switch_told && e->min_client < LEVEL_SWITCH &&
-	    e->provides_client < LEVEL_SWITCH)
-		check_error(c, "%s: Series-Switch: %s needs client level %u, but Min-Client is %u: clients below level %u would not stop before it (declare min-client = %u in its update.conf, or provides-client = %u when it ships the pakfire that completes the switch)",
-			    stanza, e->series_switch, LEVEL_SWITCH, e->min_client, LEVEL_SWITCH,
-			    LEVEL_SWITCH, LEVEL_SWITCH);
+			    stanza, LEVEL_HOOKS, min, LEVEL_HOOKS, LEVEL_HOOKS, conf_of(e));
 }
 
 /* Reachable: a client that stops before update I (its level is below the
@@ -136,7 +182,7 @@ int check_levels(struct repo_check *c)
 				    stanza, e->provides_client);
 		if (e->type == PF_STANZA_CORE && idx->min_client == 1)
 			told = check_level_one(c, i, stanza);
-		check_declared(c, i, stanza, told);
+		check_declared(c, i, stanza);
 		if (!told)
 			check_reachable(c, i, stanza);
 	}

@@ -115,10 +115,12 @@ int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
 		if (cur && p->min_client > cur->min_client)
 			return pf_fail(ctx, PF_E_USAGE,
 				       "%s: Min-Client %u is above the %u of the index published now:"
-				       " clients of level %u already on series %s would refuse every"
-				       " index from now on; publish what needs level %u in a series"
-				       " they reach through a switch", p->repo, p->min_client,
-				       cur->min_client, cur->min_client, p->series, p->min_client);
+				       " clients below level %u already on series %s would be stranded"
+				       " (from level 2 on they refuse every index from now on; level 1"
+				       " ignores Min-Client and would misread it); publish what needs"
+				       " level %u in a series they reach through a switch", p->repo,
+				       p->min_client, cur->min_client, p->min_client, p->series,
+				       p->min_client);
 		if (cur && cur->min_client > p->min_client)
 			pf_warn(ctx, "%s: Min-Client lowered from %u to %u, as --min-client says",
 				p->repo, cur->min_client, p->min_client);

@@ -102,19 +102,25 @@ int publish_read_index(struct pf_ctx *ctx, int dirfd, const char *repo,
 }
 
 /* The current index, for what publish carries on from it (its Revision,
- * its Min-Client); NULL in *cur when there is none, or when the options
- * say both and it is not read. An index of another series or arch in the
- * folder is a wrong --repo, unless --revision says to start anew. */
+ * its Min-Client, which must never rise); NULL in *cur when there is none,
+ * or when it cannot be read and the options say both. An index of another
+ * series or arch in the folder is a wrong --repo, unless --revision says to
+ * start anew. */
 static int read_current(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
 			struct pf_index **cur)
 {
 	*cur = NULL;
-	if (p->io->revision.given && p->min_client)
-		return 0;
-	if (publish_read_index(ctx, repofd, p->repo, cur) < 0)
+	if (publish_read_index(ctx, repofd, p->repo, cur) < 0) {
+		/* Both given: what it carried on is given, and no client
+		 * reads an index that cannot be read. */
+		if (p->io->revision.given && p->min_client) {
+			pf_clear_error(ctx);
+			return 0;
+		}
 		return pf_fail_wrap(ctx, "%s", p->io->revision.given ?
 				    "to keep its Min-Client (or give --min-client)" :
 				    "to continue its revisions (or give --revision)");
+	}
 	if (!*cur || (strcmp((*cur)->series, p->series) == 0 &&
 		      strcmp((*cur)->arch, p->arch) == 0))
 		return 0;

@@ -535,7 +535,13 @@ test_client_levels_go_into_the_index() {
 	run pakfire_repo publish --repo "$M/2.23/$ARCH" --updates "$SRC/updates" --series 2.23 \
 		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --min-client 2
 	assert_exit 2
-	assert_repo_error "Min-Client 2 is above the 1 of the index published now: clients of level 1 already on series 2.23 would refuse every index from now on"
+	assert_repo_error "Min-Client 2 is above the 1 of the index published now: clients below level 2 already on series 2.23 would be stranded"
+	assert_mirror_unchanged
+	# ... with --revision too
+	run pakfire_repo publish --repo "$M/2.23/$ARCH" --updates "$SRC/updates" --series 2.23 \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --min-client 2 --revision 9
+	assert_exit 2
+	assert_repo_error "Min-Client 2 is above the 1 of the index published now"
 	assert_mirror_unchanged
 }
 

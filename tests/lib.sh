@@ -922,7 +922,8 @@ repo_mini() {
 
 # repo_publish [--revision N] [other publish options]: (re)publish $REPO from
 # what is in $REPO/core now, signed by $REPO_KEY; the revision goes up by one
-# unless given.
+# unless given; the index's Min-Client is $REPO_MIN_CLIENT when set (a
+# series that level-1 clients do not read: docs/formats.md).
 repo_publish() {
 	local revision=$((${REPO_REVISION:-9} + 1)) opts=()
 	while [ $# -gt 0 ]; do
@@ -935,6 +936,7 @@ repo_publish() {
 	*" --valid-days "*|*" --valid-until "*) ;;
 	*) opts+=(--valid-days "${REPO_DAYS:-7}") ;;
 	esac
+	[ -z "${REPO_MIN_CLIENT:-}" ] || opts+=(--min-client "$REPO_MIN_CLIENT")
 	ensure_key "${REPO_KEY:-signer}"
 	must pakfire_repo publish --repo "$REPO" --updates "$SRC/updates" \
 		--series "$SERIES" --arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" \

@@ -263,6 +263,23 @@ static void test_levels_round_trip(void **state)
 	assert_ptr_equal(pf_index_find_provider(back, 141, 3), &back->entries[0]);
 	assert_null(pf_index_find_provider(back, 140, 3));
 	assert_null(pf_index_find_provider(back, 200, 4));
+	pf_index_free(back);
+	free(out);
+	out = NULL;
+
+	/* A known key in a stanza of another kind is one this pakfire does
+	 * not know there: never ignored. */
+	{
+		const char text[] = REPO "\n" CORE(141, 140) "Depends: foo\n\n"
+			"Type: addon\nName: foo\nVersion: 1\nRelease: 1\nSeries-Switch: 2.27\n"
+			"Manifest: addons/foo-1-1.manifest\nManifest-Size: 1\nManifest-SHA256: " HA "\n"
+			"Package: addons/foo-1-1.pak\nPackage-Size: 1\nPackage-SHA256: " HE "\n";
+
+		assert_int_equal(pf_index_parse(ctx, "index", text, strlen(text), &back), 0);
+		assert_string_equal(back->entries[0].unknown_key, "Depends");
+		assert_string_equal(back->entries[1].unknown_key, "Series-Switch");
+		assert_false(pf_index_entry_honoured(&back->entries[1]));
+	}
 	free(out);
 	pf_index_free(back);
 }
@@ -446,6 +463,8 @@ static const struct {
 	  "index stanza 1 (repository): Mirror-List: a key this pakfire (client level 2) does not"
 	  " know, and Optional-Keys does not list it: the index of series 2.25 needs a newer pakfire" },
 	{ REPO "Mirror-List: mirrors\nOptional-Keys: Mirror-Lists\n", "Mirror-List: a key this pakfire" },
+	{ REPO "Number: 141\n",
+	  "index stanza 1 (repository): Number: a key this pakfire (client level 2) does not know" },
 	{ REPO "\n" CORE(141, 140) "Provides-Client: two\n",
 	  "index stanza 2 (core 141): Provides-Client: 'two' is not a decimal number" },
 	{ "Series: 2.25\nArch: x86_64\nRevision: 1\n", "Format: missing" },

@@ -80,7 +80,7 @@ static int parse_repository(const struct stanza *s, struct pf_index *idx)
 		    &idx->successor) < 0 ||
 	    pf_stanza_str(s, K_OPTIONAL_KEYS, false, 0, NULL, &idx->optional_keys) < 0 ||
 	    pf_stanza_level(s, K_MIN_CLIENT, 1, &idx->min_client) < 0 ||
-	    pf_stanza_unknown(s, &unknown) < 0)
+	    pf_stanza_unknown(s, S_REPO, &unknown) < 0)
 		return -1;
 	/* The repository stanza says how to read all the others: an index
 	 * read without understanding it is not read at all. */
@@ -149,7 +149,8 @@ static int parse_update(const struct stanza *s, struct pf_index_entry *e)
 	    pf_stanza_level(s, K_MIN_CLIENT, 1, &e->min_client) < 0 ||
 	    pf_stanza_level(s, K_PROVIDES_CLIENT, 0, &e->provides_client) < 0 ||
 	    pf_stanza_str(s, K_OPTIONAL_KEYS, false, 0, NULL, &e->optional_keys) < 0 ||
-	    pf_stanza_unknown(s, &e->unknown_key) < 0)
+	    pf_stanza_unknown(s, e->type == PF_STANZA_CORE ? S_CORE : S_ADDON,
+			      &e->unknown_key) < 0)
 		return -1;
 	return 0;
 }

@@ -20,21 +20,30 @@
 #include "base/time.h"
 #include "format/index-stanza.h"
 
+/* Each key, and the stanzas it belongs in: a known key in a stanza of
+ * another kind is one this version does not know there. */
 static const struct {
 	const char *name;
 	size_t len;
+	unsigned where;
 } keys[K__COUNT] = {
-#define KEY(id, s) [id] = { s, sizeof(s) - 1 }
-	KEY(K_FORMAT, "Format"), KEY(K_SERIES, "Series"), KEY(K_ARCH, "Arch"),
-	KEY(K_REVISION, "Revision"), KEY(K_DATE, "Date"), KEY(K_VALID_UNTIL, "Valid-Until"),
-	KEY(K_SUCCESSOR, "Successor"), KEY(K_TYPE, "Type"), KEY(K_NUMBER, "Number"),
-	KEY(K_REQUIRES, "Requires"), KEY(K_SERIES_SWITCH, "Series-Switch"), KEY(K_NAME, "Name"),
-	KEY(K_VERSION, "Version"), KEY(K_RELEASE, "Release"), KEY(K_DEPENDS, "Depends"),
-	KEY(K_SUMMARY, "Summary"), KEY(K_REBOOT, "Reboot"), KEY(K_MANIFEST, "Manifest"),
-	KEY(K_MANIFEST_SIZE, "Manifest-Size"), KEY(K_MANIFEST_SHA256, "Manifest-SHA256"),
-	KEY(K_PACKAGE, "Package"), KEY(K_PACKAGE_SIZE, "Package-Size"),
-	KEY(K_PACKAGE_SHA256, "Package-SHA256"), KEY(K_MIN_CLIENT, "Min-Client"),
-	KEY(K_PROVIDES_CLIENT, "Provides-Client"), KEY(K_OPTIONAL_KEYS, "Optional-Keys"),
+#define KEY(id, s, w) [id] = { s, sizeof(s) - 1, w }
+#define U (S_CORE | S_ADDON)
+	KEY(K_FORMAT, "Format", S_REPO), KEY(K_SERIES, "Series", S_REPO),
+	KEY(K_ARCH, "Arch", S_REPO), KEY(K_REVISION, "Revision", S_REPO),
+	KEY(K_DATE, "Date", S_REPO), KEY(K_VALID_UNTIL, "Valid-Until", S_REPO),
+	KEY(K_SUCCESSOR, "Successor", S_REPO), KEY(K_TYPE, "Type", U),
+	KEY(K_NUMBER, "Number", S_CORE), KEY(K_REQUIRES, "Requires", S_CORE),
+	KEY(K_SERIES_SWITCH, "Series-Switch", S_CORE), KEY(K_NAME, "Name", S_ADDON),
+	KEY(K_VERSION, "Version", S_ADDON), KEY(K_RELEASE, "Release", S_ADDON),
+	KEY(K_DEPENDS, "Depends", S_ADDON), KEY(K_SUMMARY, "Summary", U),
+	KEY(K_REBOOT, "Reboot", U), KEY(K_MANIFEST, "Manifest", U),
+	KEY(K_MANIFEST_SIZE, "Manifest-Size", U), KEY(K_MANIFEST_SHA256, "Manifest-SHA256", U),
+	KEY(K_PACKAGE, "Package", U), KEY(K_PACKAGE_SIZE, "Package-Size", U),
+	KEY(K_PACKAGE_SHA256, "Package-SHA256", U), KEY(K_MIN_CLIENT, "Min-Client", S_REPO | U),
+	KEY(K_PROVIDES_CLIENT, "Provides-Client", S_CORE),
+	KEY(K_OPTIONAL_KEYS, "Optional-Keys", S_REPO | U),
+#undef U
 #undef KEY
 };
 
@@ -191,13 +200,16 @@ static bool listed(const char *list, const char *key)
 	return false;
 }
 
-int pf_stanza_unknown(const struct stanza *s, char **out)
+int pf_stanza_unknown(const struct stanza *s, unsigned where, char **out)
 {
 	const struct field *opt = pf_stanza_get(s, K_OPTIONAL_KEYS);
 
 	*out = NULL;
 	for (size_t i = 0; i < s->n; i++) {
-		if (s->f[i].id == K_UNKNOWN && !listed(opt ? opt->value : NULL, s->f[i].key)) {
+		const struct field *f = &s->f[i];
+
+		if ((f->id == K_UNKNOWN || !(keys[f->id].where & where)) &&
+		    !listed(opt ? opt->value : NULL, f->key)) {
 			*out = keep(s, s->f[i].key);
 			return *out ? 0 : -1;
 		}

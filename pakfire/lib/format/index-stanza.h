@@ -69,10 +69,14 @@ const char *pf_stanza_quote(const char *v, char q[QUOTE_MAX]);
 /* The field KEY, or NULL when absent. */
 const struct field *pf_stanza_get(const struct stanza *s, enum key key);
 
-/* The first key of the stanza that this pakfire does not know and that
+/* The kinds of stanza, for where a key belongs. */
+enum { S_REPO = 1, S_CORE = 2, S_ADDON = 4 };
+
+/* The first key of the stanza (of kind WHERE) that this pakfire does not
+ * know there (an unknown key, or a key of another kind of stanza) and that
  * its Optional-Keys does not list (docs/formats.md, "Client levels"),
  * copied into the index's block; NULL in *out if none. */
-int pf_stanza_unknown(const struct stanza *s, char **out);
+int pf_stanza_unknown(const struct stanza *s, unsigned where, char **out);
 
 /* A client level (Min-Client, Provides-Client): absent, DEF; else a
  * number from 1 (-1 after pf_stanza_fail). */

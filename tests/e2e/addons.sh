@@ -368,6 +368,34 @@ test_new_series_signed_by_a_key_the_switching_update_ships() {
 	assert_db "SELECT signer FROM indexes WHERE series = '2.25'" "$next_fpr"
 }
 
+# The same, when the switching update also brings a newer pakfire
+# (Provides-Client above this one's level): the second round is the new
+# pakfire's, so the run restarts after 140 commits, and the restarted
+# pakfire goes on with the same transaction.
+test_deferred_crossing_after_an_update_of_pakfire_restarts_first() {
+	ensure_key next
+	local next_fpr=$KEY_FPR
+	series_world
+	spec_edit 23 '
+spec["core"][1]["files"]["etc/pakfire/keys/next.asc"] = open(args[0]).read()
+spec["core"][1].setdefault("extra", {})["Provides-Client"] = "3"' "$T/keys/next.asc"
+	spec_edit 25 'spec["keys"] = [args[0]]' "$next_fpr"
+	publish_spec 23 25
+	http_start
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes install foo
+
+	run pakfire --root "$R" --yes upgrade
+	assert_exit 0
+	assert_output_contains "core 140 replaced what pakfire runs from (a pakfire of client level 3): restarting pakfire to go on"
+	assert_db "SELECT series, core FROM system" "2.25|141"
+	same_as 2.25 foo usr/bin/foo
+	assert_db "SELECT count(*) FROM transactions WHERE command = 'upgrade'" "1"
+	assert_db "SELECT group_concat(step, ' ') FROM steps WHERE step IN ('restarting', 'restarted')
+		AND transaction_id = (SELECT max(id) FROM transactions)" "restarting restarted"
+}
+
 test_switch_to_a_series_the_mirror_does_not_have_changes_nothing() {
 	series_world
 	rm -rf "$WWW$MIRROR_PATH/2.25"

@@ -29,9 +29,12 @@ struct run {
 	int *cache_fds;            /* one per unit: its cache folder, or -1 */
 	char (*cache_dirs)[4096];
 	int64_t tx;
-	/* One per unit: what of the running pakfire it replaces ("" for
-	 * nothing): it ends its segment (ops/self.h). */
+	/* What the running pakfire runs from (read before anything changed),
+	 * and one per unit: what of it the unit replaces ("" for nothing): it
+	 * ends its segment (ops/self.h). */
+	struct pf_self self;
 	char (*replaces_self)[256];
+	bool more_follows;         /* opts->more_follows */
 };
 
 static const char *summary_of(const struct pf_unit *u)
@@ -187,12 +190,8 @@ out:
 
 /* The units that replace what this pakfire runs from, found before
  * anything changed (the files are still the ones the process maps). */
-static int mark_self_updates(struct run *run)
+static void mark_self_updates(struct run *run)
 {
-	struct pf_self self;
-
-	if (pf_self_load(run->s->ctx, &self) < 0)
-		return -1;
 	for (size_t i = 0; i < run->t->n; i++) {
 		const struct pf_unit *u = &run->t->units[i];
 
@@ -200,14 +199,12 @@ static int mark_self_updates(struct run *run)
 			continue;
 		/* An update that says it brings a newer pakfire does, wherever
 		 * that pakfire lies. */
-		if (!pf_self_replaced_by(run->s->ctx, &self, u->m, run->replaces_self[i],
+		if (!pf_self_replaced_by(run->s->ctx, &run->self, u->m, run->replaces_self[i],
 					 sizeof(run->replaces_self[i])) &&
 		    u->entry && u->entry->provides_client > PF_CLIENT_LEVEL)
 			snprintf(run->replaces_self[i], sizeof(run->replaces_self[i]),
 				 "a pakfire of client level %u", u->entry->provides_client);
 	}
-	pf_self_clear(&self);
-	return 0;
 }
 
 /* Whether the run stops after unit I to restart pakfire: I replaced what
@@ -220,7 +217,8 @@ static bool restart_after(const struct run *run, size_t i)
 
 	if (!run->replaces_self[i][0])
 		return false;
-	return i + 1 < t->n || (t->blocked && u->entry && u->entry->provides_client > PF_CLIENT_LEVEL);
+	return i + 1 < t->n || run->more_follows ||
+	       (t->blocked && u->entry && u->entry->provides_client > PF_CLIENT_LEVEL);
 }
 
 /* Every manifest, the checks on them, and the plan: everything before a
@@ -259,8 +257,8 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 				pf_fetch_unit_need(run->cache_fds[i], u) : 0,
 		};
 	}
-	if (!dry_run && mark_self_updates(run) < 0)
-		return -1;
+	if (!dry_run)
+		mark_self_updates(run);
 	if (pf_plan_conflicts(s->ctx, s->db, t) < 0 ||
 	    pf_space_open(s->ctx, sc, s->db, cache, s->config->reserves, s->config->n_reserves) < 0)
 		return -1;
@@ -298,7 +296,7 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		    const struct pf_pipeline_opts *opts, size_t *applied)
 {
 	struct pf_ctx *ctx = s->ctx;
-	struct run run = { .s = s, .t = t, .tx = tx };
+	struct run run = { .s = s, .t = t, .tx = tx, .more_follows = opts->more_follows };
 	struct pf_space_check sc = { 0 };
 	char cache[4096], dbdir[4096];
 	int r = -1;
@@ -314,6 +312,23 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	if (strrchr(dbdir, '/'))
 		*strrchr(dbdir, '/') = '\0';
 	t->own[2] = dbdir;
+	/* What this pakfire runs from, before anything changes; replaced
+	 * already (a recovery finished an update of pakfire), the old image
+	 * changes nothing more: the new one goes on. */
+	if (!opts->dry_run) {
+		if (pf_self_load(ctx, &run.self) < 0)
+			goto out;
+		if (run.self.stale[0]) {
+			pf_info(ctx, "%s was replaced since this pakfire started: restarting pakfire"
+				" to go on", run.self.stale);
+			if (tx > 0 && pf_db_tx_step(s->db, tx, NULL, "restarting", run.self.stale) < 0)
+				goto out;
+			s->restart = true;
+			s->restart_tx = tx;
+			r = 0;
+			goto out;
+		}
+	}
 	if ((size_t)snprintf(cache, sizeof(cache), "%s", s->config->cache + 1) >= sizeof(cache)) {
 		pf_fail(ctx, PF_E_USAGE, "cache path too long");
 		goto out;
@@ -375,6 +390,7 @@ out:
 	free(run.cache_fds);
 	free(run.cache_dirs);
 	free(run.replaces_self);
+	pf_self_clear(&run.self);
 	free(run.in);
 	free(run.labels);
 	return r;

@@ -23,6 +23,10 @@ struct pf_pipeline_opts {
 	 * anything. NULL: yes. */
 	bool (*confirm)(void *data);
 	void *confirm_data;
+	/* The caller runs another transaction after this one in the same
+	 * run (a crossing's second round): a unit that replaces what pakfire
+	 * runs from ends the run even when it is the last. */
+	bool more_follows;
 };
 
 /* Run transaction T (at least one unit) of history record TX (0 for a dry

@@ -54,9 +54,26 @@ static int add_file(struct pf_ctx *ctx, struct pf_self *self, const char *path, 
 	return 0;
 }
 
+/* The executable: the file the process runs (/proc/self/exe, even when
+ * replaced since) must still be the one at its path. */
+static int add_exe(struct pf_ctx *ctx, struct pf_self *self, size_t *cap)
+{
+	char exe[PATH_MAX];
+	struct stat running, now;
+
+	if (pf_self_exe(ctx, exe, sizeof(exe)) < 0)
+		return -1;
+	if (stat("/proc/self/exe", &running) < 0)
+		return pf_fail_errno(ctx, PF_E_OTHER, "cannot read /proc/self/exe");
+	if (stat(exe, &now) < 0 || now.st_dev != running.st_dev || now.st_ino != running.st_ino)
+		snprintf(self->stale, sizeof(self->stale), "%.250s", exe);
+	return add_file(ctx, self, exe, cap);
+}
+
 int pf_self_load(struct pf_ctx *ctx, struct pf_self *self)
 {
-	char exe[PATH_MAX], line[PATH_MAX + 256];
+	static const char deleted[] = " (deleted)";
+	char line[PATH_MAX + 256];
 	struct stat root, slash;
 	size_t cap = 0;
 	FILE *maps;
@@ -65,11 +82,12 @@ int pf_self_load(struct pf_ctx *ctx, struct pf_self *self)
 	memset(self, 0, sizeof(*self));
 	self->live_root = fstat(ctx->root_fd, &root) == 0 && stat("/", &slash) == 0 &&
 			  root.st_dev == slash.st_dev && root.st_ino == slash.st_ino;
-	if (pf_self_exe(ctx, exe, sizeof(exe)) < 0 || add_file(ctx, self, exe, &cap) < 0)
-		return -1;
+	if (add_exe(ctx, self, &cap) < 0)
+		return pf_fail_wrap(ctx, "pakfire needs /proc to tell what it runs from");
 	maps = fopen("/proc/self/maps", "re");
 	if (!maps)
-		return pf_fail_errno(ctx, PF_E_OTHER, "cannot read /proc/self/maps");
+		return pf_fail_errno(ctx, PF_E_OTHER, "cannot read /proc/self/maps (pakfire needs"
+				     " /proc to tell what it runs from)");
 	/* "start-end perms offset dev inode   path": the path is the sixth
 	 * field, from the first '/' on. */
 	while (r == 0 && fgets(line, sizeof(line), maps)) {
@@ -80,6 +98,13 @@ int pf_self_load(struct pf_ctx *ctx, struct pf_self *self)
 		nl = strchr(path, '\n');
 		if (nl)
 			*nl = '\0';
+		/* A library replaced since it was loaded. */
+		if (strlen(path) > strlen(deleted) &&
+		    !strcmp(path + strlen(path) - strlen(deleted), deleted)) {
+			if (!self->stale[0])
+				snprintf(self->stale, sizeof(self->stale), "%.250s", path);
+			continue;
+		}
 		r = add_file(ctx, self, path, &cap);
 	}
 	if (r == 0 && ferror(maps))
@@ -103,8 +128,8 @@ void pf_self_clear(struct pf_self *self)
 static bool loaded_later(const char *path)
 {
 	static const char *const prefixes[] = {
-		"ld-linux", "ld-", "libc.so", "libc-", "libnss_", "libresolv", "libcurl",
-		"libgcc_s", "libpthread", "libdl",
+		"ld-linux", "ld-2.", "libc.so", "libc-2.", "libnss_", "libresolv", "libcurl",
+		"libgcc_s", "libpthread", "libdl.", "libdl-",
 	};
 	const char *base = strrchr(path, '/');
 
@@ -128,15 +153,20 @@ bool pf_self_replaced_by(struct pf_ctx *ctx, const struct pf_self *self,
 	for (size_t i = 0; i < m->n; i++) {
 		const struct pf_entry *e = &m->entries[i];
 		struct stat st;
-		bool hit;
+		bool hit = false;
+		int fd;
 
 		if (e->type != PF_ENTRY_FILE && e->type != PF_ENTRY_SYMLINK)
 			continue;
-		/* The file now at the path (a symlink too: the loader may
-		 * reach a library through it, and the update replaces the
-		 * link, so the target it reached is what matters). */
-		hit = (fstatat(ctx->root_fd, e->path, &st, 0) == 0 && known(self, st.st_dev, st.st_ino)) ||
-		      (self->live_root && loaded_later(e->path));
+		/* The file now at the path, symlinks followed inside the root
+		 * (the loader may reach a library through a link the update
+		 * replaces: the target it reached is what matters). */
+		fd = pf_root_open(ctx, e->path, O_PATH | O_CLOEXEC, 0);
+		if (fd >= 0) {
+			hit = fstat(fd, &st) == 0 && known(self, st.st_dev, st.st_ino);
+			close(fd);
+		}
+		hit = hit || (self->live_root && loaded_later(e->path));
 		if (!hit)
 			continue;
 		any = true;

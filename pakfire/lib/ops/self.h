@@ -27,13 +27,18 @@ struct pf_self {
 	/* The root is the running system ('/'): libraries loaded later
 	 * (NSS modules, libcurl, the C library) come from it. */
 	bool live_root;
+	/* What the process runs from was replaced after it started (a
+	 * recovery finished an update of pakfire): it must restart before
+	 * it changes anything. STALE names it. */
+	char stale[256];
 };
 
 /* The path the running pakfire was started from (what a restart runs):
  * /proc/self/exe, resolved. */
 int pf_self_exe(struct pf_ctx *ctx, char *buf, size_t size);
 
-/* Read what the process runs from (the context's root decides live_root). */
+/* Read what the process runs from (the context's root decides live_root),
+ * and whether any of it was replaced since it was loaded. */
 int pf_self_load(struct pf_ctx *ctx, struct pf_self *self);
 void pf_self_clear(struct pf_self *self);
 

@@ -222,6 +222,9 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 				});
 				rr = 0;
 			} else {
+				/* A second round follows: an update of pakfire at
+				 * the end of this one restarts it first. */
+				po.more_follows = rd.deferred;
 				rr = pf_pipeline_run(s, t, tx, &po, &applied);
 				if (rr == 0 && !s->restart && t->blocked && applied == t->n &&
 				    pf_db_get_system(s->db, &sys) == 0)

@@ -206,8 +206,6 @@ test_killed_just_after_the_reexec_the_next_run_completes() {
 	assert_final 141
 }
 
-# still_runs: after a kill, the root's pakfire runs (on the root's C
-# library, whichever version of each is there).
 # PAKFIRE_REEXEC is the caller's environment: one that names an open
 # transaction without the token of its 'restarting' step adopts nothing.
 # The run is a new one: it asks as any run does (no terminal, no --yes:
@@ -254,6 +252,8 @@ test_json_output_of_a_restarted_run() {
 	assert_final 141
 }
 
+# still_runs: after a kill, the root's pakfire runs (on the root's C
+# library, whichever version of each is there).
 still_runs() {
 	run rpf --version
 	assert_exit 0

@@ -41,7 +41,8 @@ static const struct {
 	KEY(K_MANIFEST_SIZE, "Manifest-Size", U), KEY(K_MANIFEST_SHA256, "Manifest-SHA256", U),
 	KEY(K_PACKAGE, "Package", U), KEY(K_PACKAGE_SIZE, "Package-Size", U),
 	KEY(K_PACKAGE_SHA256, "Package-SHA256", U), KEY(K_MIN_CLIENT, "Min-Client", S_REPO | U),
-	KEY(K_PROVIDES_CLIENT, "Provides-Client", S_CORE),
+	/* on an add-on too: pakfire-repo check says why it is wrong there */
+	KEY(K_PROVIDES_CLIENT, "Provides-Client", U),
 	KEY(K_OPTIONAL_KEYS, "Optional-Keys", S_REPO | U),
 #undef U
 #undef KEY

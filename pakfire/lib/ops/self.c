@@ -13,6 +13,10 @@
 #include "format/manifest.h"
 #include "ops/self.h"
 
+/* What /proc/self/exe and /proc/self/maps add to a file replaced since
+ * it was mapped. */
+#define DELETED " (deleted)"
+
 int pf_self_exe(struct pf_ctx *ctx, char *buf, size_t size)
 {
 	ssize_t n = readlink("/proc/self/exe", buf, size);
@@ -22,6 +26,10 @@ int pf_self_exe(struct pf_ctx *ctx, char *buf, size_t size)
 	if ((size_t)n >= size)
 		return pf_fail(ctx, PF_E_OTHER, "/proc/self/exe: path too long");
 	buf[n] = '\0';
+	/* Replaced since it started (the kernel adds the suffix): the path
+	 * it was started from is still the path. */
+	if ((size_t)n > strlen(DELETED) && !strcmp(buf + n - strlen(DELETED), DELETED))
+		buf[n - strlen(DELETED)] = '\0';
 	return 0;
 }
 
@@ -72,7 +80,6 @@ static int add_exe(struct pf_ctx *ctx, struct pf_self *self, size_t *cap)
 
 int pf_self_load(struct pf_ctx *ctx, struct pf_self *self)
 {
-	static const char deleted[] = " (deleted)";
 	char line[PATH_MAX + 256];
 	struct stat root, slash;
 	size_t cap = 0;
@@ -99,8 +106,8 @@ int pf_self_load(struct pf_ctx *ctx, struct pf_self *self)
 		if (nl)
 			*nl = '\0';
 		/* A library replaced since it was loaded. */
-		if (strlen(path) > strlen(deleted) &&
-		    !strcmp(path + strlen(path) - strlen(deleted), deleted)) {
+		if (strlen(path) > strlen(DELETED) &&
+		    !strcmp(path + strlen(path) - strlen(DELETED), DELETED)) {
 			if (!self->stale[0])
 				snprintf(self->stale, sizeof(self->stale), "%.250s", path);
 			continue;

@@ -4,6 +4,7 @@
  * (base/opts.h), runs one command and maps its outcome to the exit codes of
  * DESIGN.md. The only exit is here. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,9 +26,19 @@ static const struct cli_command *const commands[] = {
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
-/* How a pakfire that restarted itself learns the transaction it goes on
- * with (docs/formats.md, "Self-update and re-exec"). */
+/* How a pakfire that restarted itself learns what it goes on with
+ * (docs/formats.md, "Self-update and re-exec"): "TX:TOKEN:LOCKFD:REBOOT",
+ * the transaction, the token of its 'restarting' step, the lock's file
+ * descriptor (held across the exec) and whether a reboot is needed for
+ * what was applied before. */
 #define REEXEC_ENV "PAKFIRE_REEXEC"
+
+struct resume {
+	int64_t tx;               /* 0: not a restart */
+	char token[17];
+	int lock_fd;
+	bool reboot;
+};
 
 struct globals {
 	const char *root;
@@ -102,7 +113,7 @@ static void command_usage(const struct cli_command *cmd)
  * the configuration, the lock, the database, the recovery of an interrupted
  * run. Commands never open these themselves. */
 static int open_session(struct cli *cli, const struct globals *g,
-			const struct cli_command *cmd, void *opts, int64_t resume_tx)
+			const struct cli_command *cmd, void *opts, struct resume *rs)
 {
 	unsigned needs = cmd->needs;
 
@@ -113,41 +124,51 @@ static int open_session(struct cli *cli, const struct globals *g,
 		return -1;
 	/* Known before the lock's recovery, which closes every transaction
 	 * left open but this one. */
-	cli->session->resume_tx = resume_tx;
+	cli->session->resume_tx = rs->tx;
+	snprintf(cli->session->resume_token, sizeof(cli->session->resume_token), "%s", rs->token);
+	cli->session->inherited_lock = rs->lock_fd;
+	rs->lock_fd = -1; /* the session's now */
 	return pf_session_need(cli->session, g->config, needs);
 }
 
-/* The transaction a pakfire that restarted itself began (PAKFIRE_REEXEC),
- * or 0. Taken out of the environment at once: what this process starts
- * (gpg) never sees it, and a restart sets it again. */
-static int64_t take_resume_tx(void)
+/* What a pakfire that restarted itself passed on (PAKFIRE_REEXEC), or
+ * nothing (tx 0). Taken out of the environment at once: what this process
+ * starts (gpg) never sees it, and a restart sets it again. Anything
+ * malformed is no restart; the session checks the rest (the transaction
+ * open with that token, the fd an open file of the lock). */
+static void take_resume(struct resume *rs)
 {
 	const char *v = getenv(REEXEC_ENV);
-	char *end;
-	long long id = 0;
+	long long tx = 0, fd = -1;
+	int reboot = 0, n = 0;
+	char token[17] = "";
 
-	if (v) {
-		errno = 0;
-		id = strtoll(v, &end, 10);
-		if (errno || end == v || *end || id <= 0)
-			id = 0;
-		unsetenv(REEXEC_ENV);
+	*rs = (struct resume){ .lock_fd = -1 };
+	if (!v)
+		return;
+	if (sscanf(v, "%lld:%16[0-9a-f]:%lld:%d%n", &tx, token, &fd, &reboot, &n) == 4 &&
+	    v[n] == '\0' && tx > 0 && strlen(token) == 16 && fd >= 3 && fd < INT_MAX &&
+	    (reboot == 0 || reboot == 1)) {
+		*rs = (struct resume){ .tx = tx, .lock_fd = (int)fd, .reboot = reboot };
+		snprintf(rs->token, sizeof(rs->token), "%s", token);
 	}
-	return id;
+	unsetenv(REEXEC_ENV);
 }
 
 /* After a unit replaced what pakfire runs from (ops/self.h): the same
  * command again, from the path this process was started from (now the new
- * binary), going on with transaction TX. Returns only on failure. */
-static int restart(char **argv, const char *exe, int64_t tx)
+ * binary), going on with RS (its lock, held across the exec). Returns only
+ * on failure. */
+static int restart(char **argv, const char *exe, const struct resume *rs)
 {
-	char id[32];
+	char v[96];
 
-	snprintf(id, sizeof(id), "%lld", (long long)tx);
+	snprintf(v, sizeof(v), "%lld:%s:%d:%d", (long long)rs->tx, rs->token, rs->lock_fd,
+		 rs->reboot);
 	fflush(stdout);
 	fflush(stderr);
 	errno = ENOENT;
-	if (exe[0] && setenv(REEXEC_ENV, id, 1) == 0)
+	if (exe[0] && fcntl(rs->lock_fd, F_SETFD, 0) == 0 && setenv(REEXEC_ENV, v, 1) == 0)
 		execv(exe, argv);
 	fprintf(stderr, "pakfire: error: could not restart pakfire (%s): %s; the updates applied"
 		" so far are complete: run the same command again to go on\n",
@@ -201,9 +222,11 @@ int main(int argc, char **argv)
 	const struct cli_command *cmd = NULL;
 	void *opts = NULL;
 	char exe[PATH_MAX];
-	int64_t resume_tx = take_resume_tx(), tx;
+	struct resume rs, next = { .lock_fd = -1 };
 	bool again;
 	int code;
+
+	take_resume(&rs);
 
 	cli.ctx = pf_ctx_new();
 	if (!cli.ctx) {
@@ -223,6 +246,9 @@ int main(int argc, char **argv)
 		pf_ctx_free(cli.ctx);
 		return 1;
 	}
+	/* A reboot needed for what the pakfire before the restart applied is
+	 * needed still. */
+	cli.out.reboot_needed = rs.reboot;
 	pf_ctx_set_event_sink(cli.ctx, output_event, &cli.out);
 	pf_ctx_watch_signals(cli.ctx);
 	/* libcurl is not set up here: fetch/transfer.c loads it with the first
@@ -235,10 +261,20 @@ int main(int argc, char **argv)
 		exe[0] = '\0';
 		pf_clear_error(cli.ctx);
 	}
-	if (pf_error_class(cli.ctx) == PF_E_OK && open_session(&cli, &g, cmd, opts, resume_tx) == 0)
+	if (pf_error_class(cli.ctx) == PF_E_OK && open_session(&cli, &g, cmd, opts, &rs) == 0)
 		cmd->run(&cli, opts);
-	again = cli.session && cli.session->restart && pf_error_class(cli.ctx) == PF_E_OK;
-	tx = cli.session ? cli.session->restart_tx : 0;
+	if (rs.lock_fd >= 0)
+		close(rs.lock_fd); /* never handed to a session */
+	again = cli.session && cli.session->restart && pf_error_class(cli.ctx) == PF_E_OK &&
+		cli.session->lock_fd >= 0;
+	if (again) {
+		/* The lock stays held across the exec: no other pakfire gets
+		 * in between. */
+		next.tx = cli.session->restart_tx;
+		snprintf(next.token, sizeof(next.token), "%s", cli.session->restart_token);
+		next.lock_fd = cli.session->lock_fd;
+		cli.session->lock_fd = -1;
+	}
 	/* In reverse of opening; the lock goes before the last words. */
 	pf_session_close(cli.session);
 	cli.out.restarting = again;
@@ -246,7 +282,10 @@ int main(int argc, char **argv)
 	output_close(&cli.out);
 	free(opts);
 	pf_ctx_free(cli.ctx);
+	next.reboot = cli.out.reboot_needed;
 	if (again && code == 0)
-		return restart(argv, exe, tx);
+		return restart(argv, exe, &next);
+	if (next.lock_fd >= 0)
+		close(next.lock_fd);
 	return code;
 }

@@ -103,7 +103,7 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 			if (code == 0)
 				code = 1;
 		}
-	} else if (cls == PF_E_OK && o->reboot_needed && o->verbosity >= 0) {
+	} else if (cls == PF_E_OK && o->reboot_needed && o->verbosity >= 0 && !o->restarting) {
 		printf("A reboot is needed to complete the upgrade.\n");
 	}
 	if (fflush(stdout) != 0 && code == 0)

@@ -176,6 +176,42 @@ test_level_2_changes_nothing_when_the_first_update_needs_level_3() {
 # A key this pakfire does not know changes what an update does, as far as it
 # can tell: it stops before that update; listed in Optional-Keys, the key is
 # informative and the update applies.
+# An add-on's new build that needs an add-on this pakfire cannot honour
+# stays at its build, with a warning; the core chain goes on (it brings
+# the pakfire that can).
+test_addon_needing_a_newer_client_never_holds_up_the_core_chain() {
+	mkdir -p "$T/craft"
+	cat >"$T/craft/a.json" <<-EOF
+	{"series": "2.25", "revision": 10, "extra": {"Min-Client": "2"},
+	 "core": [{"number": 151, "files": {"etc/level-release": "core 151\n"}}],
+	 "addons": [{"name": "foo", "version": "1", "release": 1, "files": {"usr/bin/foo": 100}}]}
+	EOF
+	repo_craft "$T/craft/a.json" "$T/craft"
+	http_start
+	root_at_core 150
+	must_update
+	must pakfire --root "$R" --yes install foo
+	cat >"$T/craft/a.json" <<-EOF
+	{"series": "2.25", "revision": 11, "extra": {"Min-Client": "2"},
+	 "core": [{"number": 151, "extra": {"Provides-Client": "3"},
+	           "files": {"etc/level-release": "core 151\n"}},
+	          {"number": 152, "files": {"etc/level-release": "core 152\n"}}],
+	 "addons": [{"name": "foo", "version": "1", "release": 2, "depends": ["qux"],
+	             "files": {"usr/bin/foo": 120}},
+	            {"name": "qux", "version": "1", "release": 1, "extra": {"Min-Client": "3"},
+	             "files": {"usr/bin/qux": 100}}]}
+	EOF
+	repo_craft "$T/craft/a.json" "$T/craft"
+	must_update
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_stderr_contains "foo stays at 1-1: add-on qux needs pakfire client level 3 or newer (this one is 2); core 151 brings one"
+	assert_db "SELECT core FROM system" "152"
+	assert_db "SELECT version FROM units WHERE id = 'foo'" "1-1"
+	assert_db "SELECT count(*) FROM units WHERE id = 'qux'" "0"
+	[ ! -e "$R/usr/bin/qux" ] || fail "qux was installed"
+}
+
 test_unknown_key_stops_the_chain_and_optional_keys_lets_it_through() {
 	levels_world '{}' '{"Hook-Order": "x"}'
 	run pakfire --root "$R" upgrade --yes

@@ -1,5 +1,3 @@
-#!/usr/bin/env bash
-# Self-update and re-exec (issue 14; docs/formats.md, "Self-update and
 # re-exec"). The pakfire inside a root, running on the root's own C library,
 # applies an update that replaces both: that update ends its segment, and
 # once it commits pakfire re-executes itself and goes on with the next.
@@ -122,6 +120,9 @@ test_an_update_of_pakfire_and_its_c_library_restarts_it() {
 		awk '{printf "%s", ($2 ~ /^execve/) ? "E" : "L"}')
 	[ "$seq" = ELEL ] ||
 		fail "the two images of pakfire (pid $pid) did not each load $R/$LIBDIR/libc.so.6 (execve/load: $seq)"
+	# the lock is held across the exec: only the first image opens it
+	[ "$(grep -cE "^$pid +openat\([0-9]+, \"lock\"" "$T/exec.log")" = 1 ] ||
+		fail "the lock file was not opened exactly once (the restarted pakfire must adopt the lock it inherits)"
 }
 
 test_killed_just_before_the_reexec_the_next_run_completes() {
@@ -207,8 +208,29 @@ test_killed_just_after_the_reexec_the_next_run_completes() {
 	assert_final 141
 }
 
-# still_runs: after a kill, the root's pakfire runs (on the root's C
-# library, whichever version of each is there).
+# PAKFIRE_REEXEC is the caller's environment: one that names an open
+# transaction without the token of its 'restarting' step adopts nothing.
+# The run is a new one: it asks as any run does (no terminal, no --yes:
+# refused), and the killed run's transaction is told as interrupted.
+test_a_made_up_reexec_variable_adopts_nothing() {
+	reexec_world
+	TRACE_LOG=$T/kill.log run rpf_traced -e trace=execve -e inject=execve:signal=KILL:when=1 -- \
+		--root "$R" upgrade --yes
+	[ "$RUN_RC" = 137 ] || fail "pakfire was to be killed at its re-exec, but it exited $RUN_RC"
+	local tx
+	tx=$(db_query "SELECT id FROM transactions WHERE ended IS NULL")
+	[ -n "$tx" ] || fail "the killed run left no open transaction"
+	assert_db "SELECT step FROM steps WHERE transaction_id = $tx ORDER BY id DESC LIMIT 1" "restarting"
+	run env "PAKFIRE_REEXEC=$tx:0123456789abcdef:3:0" "LD_LIBRARY_PATH=$R/$LIBDIR" \
+		timeout -k 5 "$PF_CLIENT_TIMEOUT" "$R/usr/sbin/pakfire" --root "$R" upgrade </dev/null
+	assert_exit 2
+	assert_stderr_contains "--yes"
+	assert_stderr_contains "PAKFIRE_REEXEC names transaction $tx, which no restart of pakfire left open: this run is a new one"
+	assert_db "SELECT outcome FROM transactions WHERE id = $tx" "interrupted"
+	assert_db "SELECT count(*) FROM steps WHERE step = 'restarted'" "0"
+	assert_db "SELECT core FROM system" "140"
+}
+
 # With --json, each process prints its document: the one that restarts says
 # "restarting": true and names the update it applied, the last one the rest
 # and the outcome; the restarted pakfire asks nothing again (no --yes is
@@ -232,6 +254,8 @@ test_json_output_of_a_restarted_run() {
 	assert_final 141
 }
 
+# still_runs: after a kill, the root's pakfire runs (on the root's C
+# library, whichever version of each is there).
 still_runs() {
 	run rpf --version
 	assert_exit 0

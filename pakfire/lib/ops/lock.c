@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdbool.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/context.h"
@@ -24,6 +26,31 @@ static long holder(int dfd)
 		pid = strtol(buf, NULL, 10);
 	free(buf);
 	return pid;
+}
+
+int pf_lock_adopt(struct pf_ctx *ctx, int fd, int *lock_fd)
+{
+	struct stat held, lock;
+	int dfd, flags;
+	bool ours;
+
+	if (fd < 0 || (flags = fcntl(fd, F_GETFD)) < 0)
+		return 0;
+	dfd = pf_root_open(ctx, STATE_DIR, O_PATH | O_DIRECTORY, 0);
+	ours = dfd >= 0 && fstat(fd, &held) == 0 &&
+	       fstatat(dfd, LOCK_NAME, &lock, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       held.st_dev == lock.st_dev && held.st_ino == lock.st_ino &&
+	       fcntl(fd, F_SETFD, flags | FD_CLOEXEC) == 0 &&
+	       /* the same open file: held already, so this cannot wait */
+	       flock(fd, LOCK_EX | LOCK_NB) == 0;
+	if (dfd >= 0)
+		close(dfd);
+	if (!ours) {
+		close(fd);
+		return 0;
+	}
+	*lock_fd = fd;
+	return 1;
 }
 
 int pf_lock(struct pf_ctx *ctx, int *lock_fd)

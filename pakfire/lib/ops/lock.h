@@ -10,4 +10,10 @@ struct pf_ctx;
  * is held while *LOCK_FD is open (the session closes it). */
 int pf_lock(struct pf_ctx *ctx, int *lock_fd);
 
+/* The lock held across a restart (docs/formats.md, "Self-update and
+ * re-exec"): FD, inherited, is taken as *LOCK_FD when it is an open file
+ * of the lock and holds it (returns 1); else FD is closed and 0 returned,
+ * for pf_lock. */
+int pf_lock_adopt(struct pf_ctx *ctx, int fd, int *lock_fd);
+
 #endif

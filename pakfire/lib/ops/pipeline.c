@@ -321,10 +321,8 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		if (run.self.stale[0]) {
 			pf_info(ctx, "%s was replaced since this pakfire started: restarting pakfire"
 				" to go on", run.self.stale);
-			if (tx > 0 && pf_db_tx_step(s->db, tx, NULL, "restarting", run.self.stale) < 0)
+			if (pf_session_restart(s, tx, NULL, run.self.stale) < 0)
 				goto out;
-			s->restart = true;
-			s->restart_tx = tx;
 			r = 0;
 			goto out;
 		}
@@ -372,11 +370,8 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		if (restart_after(&run, i)) {
 			pf_info(ctx, "%s replaced what pakfire runs from (%s): restarting pakfire to"
 				" go on", run.labels[i], run.replaces_self[i]);
-			if (pf_db_tx_step(s->db, tx, t->units[i].id, "restarting",
-					  run.replaces_self[i]) < 0)
+			if (pf_session_restart(s, tx, t->units[i].id, run.replaces_self[i]) < 0)
 				goto out;
-			s->restart = true;
-			s->restart_tx = tx;
 			break;
 		}
 	}

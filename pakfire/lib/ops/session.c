@@ -1,6 +1,9 @@
 /* The session: see session.h. */
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
 #include <unistd.h>
 
 #include "apply/journal.h"
@@ -82,14 +85,30 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
 	if ((needs & PF_NEED_CONFIG) && !s->config && load_config(s, config_file) < 0)
 		return -1;
 	if ((needs & PF_NEED_LOCK) && s->lock_fd < 0) {
-		if (pf_lock(ctx, &s->lock_fd) < 0)
+		/* After a restart the lock was held all along: no other
+		 * pakfire got in between. */
+		if (pf_lock_adopt(ctx, s->inherited_lock, &s->lock_fd) == 0 &&
+		    pf_lock(ctx, &s->lock_fd) < 0)
 			return -1;
+		s->inherited_lock = -1;
 		s->recovered = false;
 	}
 	if ((needs & (PF_NEED_DB | PF_NEED_LOCK)) && !s->db && open_db(s) < 0)
 		return -1;
 	/* Under the lock, before anything else: finish or undo what an
-	 * interrupted run left. */
+	 * interrupted run left, and close what it left open, but the
+	 * transaction a restart goes on with, when it is one. */
+	if ((needs & PF_NEED_LOCK) && !s->recovered && s->resume_tx > 0) {
+		bool open = false;
+
+		if (pf_db_tx_is_open(s->db, s->resume_tx, NULL, s->resume_token, &open) < 0)
+			return -1;
+		if (!open) {
+			pf_warn(ctx, "PAKFIRE_REEXEC names transaction %lld, which no restart of pakfire"
+				" left open: this run is a new one", (long long)s->resume_tx);
+			s->resume_tx = 0;
+		}
+	}
 	if ((needs & PF_NEED_LOCK) && !s->recovered) {
 		if (pf_recover(ctx, s->db, s->resume_tx) < 0)
 			return -1;
@@ -108,6 +127,7 @@ int pf_session_open(struct pf_ctx *ctx, const char *config_file, unsigned needs,
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	s->ctx = ctx;
 	s->lock_fd = -1;
+	s->inherited_lock = -1;
 	if (pf_session_need(s, config_file, needs) < 0) {
 		pf_session_close(s);
 		return -1;
@@ -135,7 +155,8 @@ int pf_session_tx_begin(struct pf_session *s, const char *command, int64_t *tx)
 {
 	bool open = false;
 
-	if (s->resume_tx > 0 && pf_db_tx_is_open(s->db, s->resume_tx, command, &open) < 0)
+	if (s->resume_tx > 0 &&
+	    pf_db_tx_is_open(s->db, s->resume_tx, command, s->resume_token, &open) < 0)
 		return -1;
 	if (open) {
 		*tx = s->resume_tx;
@@ -146,6 +167,25 @@ int pf_session_tx_begin(struct pf_session *s, const char *command, int64_t *tx)
 		pf_warn(s->ctx, "the %s that pakfire restarted itself to go on with (transaction %lld)"
 			" was closed meanwhile: this is a new one", command, (long long)s->resume_tx);
 	return pf_db_tx_begin(s->db, command, tx);
+}
+
+int pf_session_restart(struct pf_session *s, int64_t tx, const char *unit, const char *what)
+{
+	unsigned char rnd[8];
+	char detail[512];
+
+	/* Without randomness the restart still works: the token only keeps
+	 * a made-up PAKFIRE_REEXEC from adopting a transaction. */
+	if (getrandom(rnd, sizeof(rnd), 0) != (ssize_t)sizeof(rnd))
+		memset(rnd, 0, sizeof(rnd));
+	for (size_t i = 0; i < sizeof(rnd); i++)
+		snprintf(s->restart_token + 2 * i, 3, "%02x", rnd[i]);
+	snprintf(detail, sizeof(detail), "%.400s (restart %s)", what, s->restart_token);
+	if (tx > 0 && pf_db_tx_step(s->db, tx, unit, "restarting", detail) < 0)
+		return -1;
+	s->restart = true;
+	s->restart_tx = tx;
+	return 0;
 }
 
 void pf_session_tx_end(struct pf_session *s, int64_t tx)

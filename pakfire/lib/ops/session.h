@@ -30,11 +30,14 @@ struct pf_session {
 	/* Set before the lock is taken: the transaction the pakfire before
 	 * a restart began (PAKFIRE_REEXEC), which this one goes on with. */
 	int64_t resume_tx;
+	char resume_token[17];    /* and the token it recorded for it */
+	int inherited_lock;       /* the lock's fd it passed on, or -1 */
 	bool resumed;             /* it did: what was confirmed is not asked again */
 	/* Set by the pipeline: a unit replaced what this pakfire runs from,
 	 * and the rest is for a restarted pakfire (ops/self.h). */
 	bool restart;
 	int64_t restart_tx;       /* the transaction it goes on with */
+	char restart_token[17];   /* recorded with the 'restarting' step */
 };
 
 /* Open what NEEDS says, in order: configuration (FILE as given on the
@@ -53,10 +56,16 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
 struct pf_fetch *pf_session_fetch(struct pf_session *s);
 
 /* The history record of a changing command: the one a restarted pakfire
- * goes on with (resume_tx, still open), else a new one. */
+ * goes on with (resume_tx, still open, its last step the 'restarting' of
+ * resume_token), else a new one. */
 int pf_session_tx_begin(struct pf_session *s, const char *command, int64_t *tx);
 /* Its end; left open when the run ends to restart itself. */
 void pf_session_tx_end(struct pf_session *s, int64_t tx);
+
+/* Record that the run ends to restart pakfire after UNIT (NULL: before
+ * anything) replaced WHAT: a 'restarting' step with a fresh token, which
+ * the restarted pakfire must show to go on with TX. */
+int pf_session_restart(struct pf_session *s, int64_t tx, const char *unit, const char *what);
 
 /* `init`: take the lock and create the database, which must not exist. */
 int pf_session_create_db(struct pf_session *s);

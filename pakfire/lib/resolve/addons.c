@@ -1,4 +1,5 @@
 /* Add-ons: see addons.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -63,6 +64,9 @@ struct adding {
 	struct pf_transaction *t;
 	const char *needed_by;   /* the add-on whose Depends is being walked */
 	int depth;
+	/* Set when an add-on on the way is one this pakfire cannot honour
+	 * (then an upgrade skips the add-on that needs it). */
+	bool *unhonoured;
 };
 
 static int add_one(struct adding *a, const char *name, const char *reason, bool asked);
@@ -103,12 +107,26 @@ static int add_one(struct adding *a, const char *name, const char *reason, bool 
 			       "index of series %s: the dependencies of %s go round in a circle;"
 			       " nothing was changed", a->idx->series, name);
 	if (!pf_index_entry_honoured(e)) {
+		const struct pf_index_entry *by;
 		char label[256], why[640];
+		unsigned need;
 
 		snprintf(label, sizeof(label), "add-on %s", name);
-		pf_resolve_why_not(e, label, why, sizeof(why));
-		return pf_fail(a->ctx, PF_E_OTHER, "%s; nothing was changed (a core update brings a"
-			       " newer pakfire: 'pakfire upgrade')", why);
+		need = pf_resolve_why_not(e, label, why, sizeof(why));
+		by = pf_index_find_provider(a->idx, UINT_MAX, need);
+		if (a->unhonoured) {
+			/* An upgrade: the caller skips the add-on that needs it. */
+			*a->unhonoured = true;
+			if (by)
+				return pf_fail(a->ctx, PF_E_OTHER, "%s; core %u brings one", why,
+					       by->number);
+			return pf_fail(a->ctx, PF_E_OTHER, "%s", why);
+		}
+		if (by)
+			return pf_fail(a->ctx, PF_E_OTHER, "%s; nothing was changed (core %u brings"
+				       " one: 'pakfire upgrade')", why, by->number);
+		return pf_fail(a->ctx, PF_E_OTHER, "%s; nothing was changed (no core update of"
+			       " series %s brings one yet)", why, a->idx->series);
 	}
 	deps.needed_by = name;
 	deps.depth = a->depth + 1;
@@ -146,7 +164,9 @@ int pf_resolve_addon_upgrades(struct pf_ctx *ctx, const struct pf_index *idx,
 	for (size_t i = 0; i < inst->n; i++) {
 		const struct pf_installed *row = &inst->v[i];
 		const struct pf_index_entry *e = pf_index_find_addon(idx, row->name);
+		bool unhonoured;
 		char version[128];
+		size_t n0;
 
 		if (!e) {
 			if (strcmp(row->series, idx->series))
@@ -166,8 +186,20 @@ int pf_resolve_addon_upgrades(struct pf_ctx *ctx, const struct pf_index *idx,
 			pf_warn(ctx, "%s: %s stays at %s", why, row->name, row->version);
 			continue;
 		}
-		if (add_one(&a, row->name, row->reason, false) < 0)
-			return -1;
+		/* An add-on whose new build needs one this pakfire cannot
+		 * honour stays as it is: the core chain (which may bring a
+		 * pakfire that can) never waits for an add-on. */
+		n0 = t->n;
+		unhonoured = false;
+		a.unhonoured = &unhonoured;
+		if (add_one(&a, row->name, row->reason, false) < 0) {
+			if (!unhonoured)
+				return -1;
+			pf_transaction_truncate(t, n0);
+			pf_warn(ctx, "%s stays at %s: %s", row->name, row->version,
+				pf_error_message(ctx));
+			pf_clear_error(ctx);
+		}
 	}
 	return 0;
 }

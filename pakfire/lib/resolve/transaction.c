@@ -27,11 +27,9 @@ struct pf_transaction *pf_transaction_new(struct pf_ctx *ctx, const char *series
 	return t;
 }
 
-void pf_transaction_free(struct pf_transaction *t)
+void pf_transaction_truncate(struct pf_transaction *t, size_t n)
 {
-	if (!t)
-		return;
-	for (size_t i = 0; i < t->n; i++) {
+	for (size_t i = n; i < t->n; i++) {
 		struct pf_unit *u = &t->units[i];
 
 		free(u->manifest);
@@ -39,6 +37,15 @@ void pf_transaction_free(struct pf_transaction *t)
 		if (u->pak_fd >= 0)
 			close(u->pak_fd);
 	}
+	if (n < t->n)
+		t->n = n;
+}
+
+void pf_transaction_free(struct pf_transaction *t)
+{
+	if (!t)
+		return;
+	pf_transaction_truncate(t, 0);
 	free(t->units);
 	free(t);
 }

@@ -79,6 +79,10 @@ void pf_transaction_free(struct pf_transaction *t);
 int pf_transaction_add(struct pf_ctx *ctx, struct pf_transaction *t,
 		       const struct pf_index_entry *e, const char *series);
 
+/* Drop the units from the Nth on (a resolver's attempt that came to
+ * nothing). */
+void pf_transaction_truncate(struct pf_transaction *t, size_t n);
+
 /* Append the removal of installed add-on NAME (VERSION, from SERIES: that
  * string must outlive T). Its manifest (a `remove` entry per path it
  * owns) is the operation's to fill. */

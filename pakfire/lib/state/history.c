@@ -24,7 +24,9 @@ static const struct pf_sql TX_CLOSE_STALE = { PF_SQL_TX_CLOSE_STALE, "close stal
 	" AND id IS NOT ?2" };
 /* A transaction that a pakfire began before it restarted itself. */
 static const struct pf_sql TX_OPEN = { PF_SQL_TX_OPEN, "read transactions",
-	"SELECT 1 FROM transactions WHERE id = ?1 AND command = ?2 AND ended IS NULL" };
+	"SELECT 1 FROM transactions t WHERE id = ?1 AND (?2 IS NULL OR command = ?2) AND ended IS NULL"
+	" AND (SELECT step = 'restarting' AND detail LIKE '%(restart ' || ?3 || ')'"
+	"      FROM steps WHERE transaction_id = t.id ORDER BY id DESC LIMIT 1)" };
 static const struct pf_sql TX_LAST = { PF_SQL_TX_LAST, "read transactions",
 	"SELECT id, command, started, ended, outcome, exit_code, error"
 	" FROM transactions ORDER BY id DESC LIMIT 1" };
@@ -84,9 +86,11 @@ int pf_db_close_stale_transactions(struct pf_db *db, int64_t keep)
 	return pf_sql_exec(db, &TX_CLOSE_STALE, PF_ARGS(A_INT(time(NULL)), A_INT(keep)));
 }
 
-int pf_db_tx_is_open(struct pf_db *db, int64_t id, const char *command, bool *open)
+int pf_db_tx_is_open(struct pf_db *db, int64_t id, const char *command, const char *token,
+		     bool *open)
 {
-	sqlite3_stmt *s = pf_sql_query(db, &TX_OPEN, PF_ARGS(A_INT(id), A_TEXT(command)));
+	sqlite3_stmt *s = pf_sql_query(db, &TX_OPEN, PF_ARGS(A_INT(id), A_TEXT(command),
+							       A_TEXT(token)));
 	int rc;
 
 	*open = false;

@@ -27,9 +27,11 @@ int pf_db_tx_interrupted(struct pf_db *db, int64_t id);
  * none), which this process goes on with after a restart. */
 int pf_db_close_stale_transactions(struct pf_db *db, int64_t keep);
 
-/* Whether transaction ID of COMMAND is still open (a pakfire that
- * restarted itself began it). */
-int pf_db_tx_is_open(struct pf_db *db, int64_t id, const char *command, bool *open);
+/* Whether transaction ID of COMMAND (NULL: any) is still open and its last
+ * step is the 'restarting' of TOKEN (a pakfire that restarted itself left
+ * it so). */
+int pf_db_tx_is_open(struct pf_db *db, int64_t id, const char *command, const char *token,
+		     bool *open);
 
 struct pf_tx_info {
 	bool found;

@@ -1,3 +1,5 @@
+#!/usr/bin/env bash
+# Self-update and re-exec (issue 14; docs/formats.md, "Self-update and
 # re-exec"). The pakfire inside a root, running on the root's own C library,
 # applies an update that replaces both: that update ends its segment, and
 # once it commits pakfire re-executes itself and goes on with the next.
@@ -326,9 +328,14 @@ test_an_image_replaced_by_the_recovery_restarts_before_it_changes_anything() {
 	# then the restart after 140; both updates committed in it
 	local steps="FROM steps WHERE transaction_id = (SELECT max(id) FROM transactions)"
 	assert_db "SELECT coalesce(unit, '-') || ':' || step $steps ORDER BY id LIMIT 1" "-:restarting"
+	# (its detail: the path, then the token the restarted pakfire adopts)
 	line=$(db_query "SELECT detail $steps ORDER BY id LIMIT 1")
-	[ "$line" = "$R/usr/sbin/pakfire" ] || [ "$line" = "$R/usr/sbin/pakfire (deleted)" ] ||
-		fail "the first 'restarting' step names \"$line\", not $R/usr/sbin/pakfire"
+	local re='^(.*) \(restart [0-9a-f]{16}\)$'
+	[[ $line =~ $re ]] || fail "the first 'restarting' step says \"$line\", not PATH (restart TOKEN)"
+	case ${BASH_REMATCH[1]} in
+	"$R/usr/sbin/pakfire" | "$R/usr/sbin/pakfire (deleted)") ;;
+	*) fail "the first 'restarting' step names ${BASH_REMATCH[1]}, not $R/usr/sbin/pakfire" ;;
+	esac
 	assert_db "SELECT group_concat(coalesce(unit, '-'), ' ') FROM (SELECT unit $steps
 		AND step = 'restarting' ORDER BY id)" "- core-140"
 	assert_db "SELECT group_concat(unit, ' ') FROM (SELECT unit $steps AND step = 'committed'

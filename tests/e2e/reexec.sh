@@ -229,6 +229,7 @@ test_a_made_up_reexec_variable_adopts_nothing() {
 	assert_stderr_contains "--yes"
 	assert_stderr_contains "PAKFIRE_REEXEC names transaction $tx, which no restart of pakfire left open: this run is a new one"
 	assert_db "SELECT outcome FROM transactions WHERE id = $tx" "interrupted"
+	assert_db "SELECT error FROM transactions WHERE id = $tx" "pakfire restarted itself to go on, and the restarted pakfire did not go on with it (killed, or it could not start: see the transactions after it)"
 	assert_db "SELECT count(*) FROM steps WHERE step = 'restarted'" "0"
 	assert_db "SELECT core FROM system" "140"
 }

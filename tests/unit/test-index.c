@@ -279,6 +279,15 @@ static void test_levels_round_trip(void **state)
 		assert_string_equal(back->entries[0].unknown_key, "Depends");
 		assert_string_equal(back->entries[1].unknown_key, "Series-Switch");
 		assert_false(pf_index_entry_honoured(&back->entries[1]));
+		pf_index_free(back);
+	}
+	/* A kind of stanza for newer clients only is skipped, as it says. */
+	{
+		const char text[] = REPO "\nType: mirrors\nMin-Client: 3\nList: m\n\n" CORE(141, 140);
+
+		assert_int_equal(pf_index_parse(ctx, "index", text, strlen(text), &back), 0);
+		assert_int_equal(back->n, 1);
+		assert_int_equal(back->entries[0].number, 141);
 	}
 	free(out);
 	pf_index_free(back);
@@ -463,6 +472,7 @@ static const struct {
 	  "index stanza 1 (repository): Mirror-List: a key this pakfire (client level 2) does not"
 	  " know, and Optional-Keys does not list it: the index of series 2.25 needs a newer pakfire" },
 	{ REPO "Mirror-List: mirrors\nOptional-Keys: Mirror-Lists\n", "Mirror-List: a key this pakfire" },
+	{ REPO "\nType: mirrors\nMin-Client: 2\n", "index stanza 2: Type: 'mirrors' is not core or addon" },
 	{ REPO "Number: 141\n",
 	  "index stanza 1 (repository): Number: a key this pakfire (client level 2) does not know" },
 	{ REPO "\n" CORE(141, 140) "Provides-Client: two\n",

@@ -97,14 +97,22 @@ static int parse_repository(const struct stanza *s, struct pf_index *idx)
 	return 0;
 }
 
+/* An update stanza into E: 0, or 1 for a stanza of a kind this pakfire
+ * does not know that says it is for newer clients (Min-Client): skipped,
+ * as it asks. */
 static int parse_update(const struct stanza *s, struct pf_index_entry *e)
 {
 	char q[QUOTE_MAX];
 	const char *type = pf_stanza_req(s, K_TYPE);
 	const struct field *reboot;
 
-	if (!type)
+	if (!type || pf_stanza_level(s, K_MIN_CLIENT, 1, &e->min_client) < 0)
 		return -1;
+	if (strcmp(type, "core") != 0 && strcmp(type, "addon") != 0 &&
+	    e->min_client > PF_CLIENT_LEVEL) {
+		memset(e, 0, sizeof(*e));
+		return 1;
+	}
 	if (strcmp(type, "core") == 0) {
 		e->type = PF_STANZA_CORE;
 		if (pf_stanza_uint(s, K_NUMBER, &e->number) < 0 ||
@@ -146,7 +154,6 @@ static int parse_update(const struct stanza *s, struct pf_index_entry *e)
 	    pf_stanza_repo_path(s, K_PACKAGE, &e->package) < 0 ||
 	    pf_stanza_size(s, K_PACKAGE_SIZE, PACKAGE_SIZE_MAX, &e->package_size) < 0 ||
 	    pf_stanza_sha256(s, K_PACKAGE_SHA256, e->package_sha256) < 0 ||
-	    pf_stanza_level(s, K_MIN_CLIENT, 1, &e->min_client) < 0 ||
 	    pf_stanza_level(s, K_PROVIDES_CLIENT, 0, &e->provides_client) < 0 ||
 	    pf_stanza_str(s, K_OPTIONAL_KEYS, false, 0, NULL, &e->optional_keys) < 0 ||
 	    pf_stanza_unknown(s, e->type == PF_STANZA_CORE ? S_CORE : S_ADDON,
@@ -194,6 +201,8 @@ static int check_duplicates(const struct stanza *s)
  * a failed stanza stay in the block, which pf_index_free unmaps whole. */
 static int stanza_done(struct stanza *s, struct pf_index *idx, size_t cap)
 {
+	int r;
+
 	make_label(s);
 	if (check_duplicates(s) < 0)
 		return -1;
@@ -202,9 +211,10 @@ static int stanza_done(struct stanza *s, struct pf_index *idx, size_t cap)
 	if (idx->n == cap)
 		return pf_fail(s->ctx, PF_E_OTHER, "%s: internal error: more stanzas than counted",
 			       s->name);
-	if (parse_update(s, &idx->entries[idx->n]) < 0)
+	r = parse_update(s, &idx->entries[idx->n]);
+	if (r < 0)
 		return -1;
-	idx->n++;
+	idx->n += r == 0;
 	return 0;
 }
 

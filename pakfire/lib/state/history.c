@@ -19,8 +19,12 @@ static const struct pf_sql TX_INTERRUPTED = { PF_SQL_TX_INTERRUPTED, "mark inter
  * that is gone. */
 static const struct pf_sql TX_CLOSE_STALE = { PF_SQL_TX_CLOSE_STALE, "close stale transactions",
 	"UPDATE transactions SET outcome = 'interrupted', ended = ?1,"
-	" error = coalesce(error, 'did not finish: the process was killed, the power"
-	" failed, or the disk was too full to record the outcome') WHERE ended IS NULL"
+	" error = coalesce(error, CASE (SELECT step FROM steps WHERE transaction_id ="
+	"   transactions.id ORDER BY id DESC LIMIT 1) WHEN 'restarting' THEN"
+	"   'pakfire restarted itself to go on, and the restarted pakfire did not go on"
+	" with it (killed, or it could not start: see the transactions after it)'"
+	"   ELSE 'did not finish: the process was killed, the power"
+	" failed, or the disk was too full to record the outcome' END) WHERE ended IS NULL"
 	" AND id IS NOT ?2" };
 /* A transaction that a pakfire began before it restarted itself. */
 static const struct pf_sql TX_OPEN = { PF_SQL_TX_OPEN, "read transactions",

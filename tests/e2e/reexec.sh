@@ -1,9 +1,13 @@
+#!/usr/bin/env bash
+# Self-update and re-exec (issue 14; docs/formats.md, "Self-update and
 # re-exec"). The pakfire inside a root, running on the root's own C library,
 # applies an update that replaces both: that update ends its segment, and
 # once it commits pakfire re-executes itself and goes on with the next.
 # SIGKILL just before the re-exec and just after it (the new image's first
 # calls): every file is entirely old or entirely new, the pakfire of the
-# root still runs, and the next run completes the upgrade.
+# root still runs, and the next run completes the upgrade. An image
+# replaced after it started (the lock's recovery rolled back an update of
+# pakfire cut short) restarts before it changes anything.
 # shellcheck source=tests/lib.sh disable=SC2034
 . "$(dirname "$0")/../lib.sh"
 
@@ -259,6 +263,85 @@ still_runs() {
 	run rpf --version
 	assert_exit 0
 	assert_output_contains "client level"
+}
+
+# A pakfire whose image was replaced after it started, before it changed
+# anything: the lock's recovery, run as the session opens, rolled back an
+# update of pakfire that a killed run left half done, putting the old
+# usr/sbin/pakfire back at the path the running (new) image came from. That
+# image changes nothing (it says so, records a 'restarting' step) and
+# re-executes; the old pakfire goes on in the same transaction, applies 140
+# (which replaces it: the usual restart) and 141.
+test_an_image_replaced_by_the_recovery_restarts_before_it_changes_anything() {
+	reexec_world
+	# Reference: the build under test from outside the root (it maps
+	# nothing of the root, so it never restarts); where it renames core
+	# 140's usr/sbin/pakfire into place, and the rename of 140 after it.
+	TRACE_LOG=$T/ref.log run pakfire_traced -y -e trace="$PF_TRACED" -- --root "$R" upgrade --yes
+	assert_exit 0
+	assert_final 141
+	local n line sbin='usr/sbin>, "pakfire")'
+	n=$(scenario find "$T/ref.log" renames:140 renameat first "$sbin") || fail "$n"
+	[ "$(scenario find "$T/ref.log" renames:140 renameat last)" -gt "$n" ] ||
+		fail "usr/sbin/pakfire is core 140's last rename in the reference trace: no rename after it to kill at"
+
+	# Killed on entering the next rename of 140: pakfire is the new file
+	# at its path, the journal says committing (140 not committed).
+	fresh_root
+	TRACE_LOG=$T/kill.log run pakfire_traced -y -e trace=renameat \
+		-e inject="renameat:signal=KILL:when=$((n + 1))" -- --root "$R" upgrade --yes
+	[ "$RUN_RC" = 137 ] || fail "pakfire was to be killed at its rename $((n + 1)), but it exited $RUN_RC"
+	if ! { tail -n 3 "$T/kill.log" | head -n 1 | grep -qF "$sbin = 0" &&
+		tail -n 2 "$T/kill.log" | head -n 1 | grep -qE '^renameat\(.*"\.pakfire-core-140-[0-9]+",.* = \?$' &&
+		[ "$(tail -n 1 "$T/kill.log")" = "+++ killed by SIGKILL +++" ]; }; then
+		tail -n 5 "$T/kill.log" | sed 's/^/  /'
+		fail "the kill did not come at the rename of 140 right after usr/sbin/pakfire's"
+	fi
+	after_kill
+	[ "$CORE/$NUMBER/$STATE" = 139/140/committing ] ||
+		fail "expected core 139 with 140 committing after the kill, got core $CORE, journal ${STATE:-empty}${NUMBER:+ of core $NUMBER}"
+	cmp -s "$R/usr/sbin/pakfire" "$T/bin/pakfire.new" || fail "after the kill, usr/sbin/pakfire is not core 140's"
+	local killed=$TX
+
+	# The root's pakfire: started from the new file, stale once the
+	# recovery rolled 140 back.
+	run rpf --root "$R" upgrade --yes
+	assert_exit 0
+	assert_stderr_contains "core 140 was interrupted before it was applied; it was rolled back"
+	# The first thing the run says. The path is /proc/self/exe's, which
+	# the kernel may mark " (deleted)" once the file is replaced.
+	line=$(head -n 1 "$RUN_OUT")
+	case $line in
+	"$R/usr/sbin/pakfire was replaced since this pakfire started: restarting pakfire to go on") ;;
+	"$R/usr/sbin/pakfire (deleted) was replaced since this pakfire started: restarting pakfire to go on") ;;
+	*) fail "the run does not begin with \"$R/usr/sbin/pakfire was replaced since this pakfire started: restarting pakfire to go on\" (got \"$line\")" ;;
+	esac
+	assert_output_contains "core 140 replaced what pakfire runs from (lib/x86_64-linux-gnu/libc.so.6, usr/sbin/pakfire): restarting pakfire to go on"
+	assert_final 141
+	cmp -s "$R/usr/sbin/pakfire" "$T/bin/pakfire.new" || fail "usr/sbin/pakfire is not core 140's"
+	cmp -s "$R/$LIBDIR/libc.so.6" "$T/bin/libc.new" || fail "$LIBDIR/libc.so.6 is not core 140's"
+	# the killed run interrupted; this one a recovery and one upgrade
+	assert_db "SELECT outcome FROM transactions WHERE id = $killed" "interrupted"
+	assert_db "SELECT group_concat(command || ':' || outcome || ':' || exit_code, ' ')
+		FROM transactions WHERE id > $killed" "recover:ok:0 upgrade:ok:0"
+	assert_db "SELECT count(*) FROM transactions WHERE ended IS NULL" "0"
+	# whose first step is the stale image's restart, before any of 140's,
+	# then the restart after 140; both updates committed in it
+	local steps="FROM steps WHERE transaction_id = (SELECT max(id) FROM transactions)"
+	assert_db "SELECT coalesce(unit, '-') || ':' || step $steps ORDER BY id LIMIT 1" "-:restarting"
+	# (its detail: the path, then the token the restarted pakfire adopts)
+	line=$(db_query "SELECT detail $steps ORDER BY id LIMIT 1")
+	local re='^(.*) \(restart [0-9a-f]{16}\)$'
+	[[ $line =~ $re ]] || fail "the first 'restarting' step says \"$line\", not PATH (restart TOKEN)"
+	case ${BASH_REMATCH[1]} in
+	"$R/usr/sbin/pakfire" | "$R/usr/sbin/pakfire (deleted)") ;;
+	*) fail "the first 'restarting' step names ${BASH_REMATCH[1]}, not $R/usr/sbin/pakfire" ;;
+	esac
+	assert_db "SELECT group_concat(coalesce(unit, '-'), ' ') FROM (SELECT unit $steps
+		AND step = 'restarting' ORDER BY id)" "- core-140"
+	assert_db "SELECT group_concat(unit, ' ') FROM (SELECT unit $steps AND step = 'committed'
+		ORDER BY id)" "core-140 core-141"
+	still_runs
 }
 
 run_tests "$@"

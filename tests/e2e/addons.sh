@@ -341,22 +341,30 @@ test_killed_during_the_crossing_the_next_upgrade_finishes_it() {
 	done
 }
 
-# The new series is signed by a key that only the switching update brings:
-# its index cannot be trusted before that update commits, so the plan
-# covers the chain up to it, says so, and the rest follows in the same run.
-test_new_series_signed_by_a_key_the_switching_update_ships() {
+# key_switch_world [PYTHON]: series_world where core 140 ships the key
+# "next" and 2.25 is signed by it alone (NEXT_FPR), PYTHON applied to 140's
+# spec (unit) too; served, a root at 138 with foo installed.
+key_switch_world() {
 	ensure_key next
-	local next_fpr=$KEY_FPR
+	NEXT_FPR=$KEY_FPR
 	series_world
-	# 140 ships the key; 2.25 is signed by it alone
-	spec_edit 23 'spec["core"][1]["files"]["etc/pakfire/keys/next.asc"] = open(args[0]).read()' \
-		"$T/keys/next.asc"
-	spec_edit 25 'spec["keys"] = [args[0]]' "$next_fpr"
+	spec_edit 23 'spec["core"][1]["files"]["etc/pakfire/keys/next.asc"] = open(args[0]).read()
+unit = spec["core"][1]
+'"${1:-}" "$T/keys/next.asc"
+	spec_edit 25 'spec["keys"] = [args[0]]' "$NEXT_FPR"
 	publish_spec 23 25
 	http_start
 	root_at_core 138
 	must_update
 	must pakfire --root "$R" --yes install foo
+}
+
+# The new series is signed by a key that only the switching update brings:
+# its index cannot be trusted before that update commits, so the plan
+# covers the chain up to it, says so, and the rest follows in the same run.
+test_new_series_signed_by_a_key_the_switching_update_ships() {
+	key_switch_world
+	local next_fpr=$NEXT_FPR
 
 	run pakfire --root "$R" --yes upgrade
 	assert_exit 0
@@ -373,18 +381,7 @@ test_new_series_signed_by_a_key_the_switching_update_ships() {
 # pakfire's, so the run restarts after 140 commits, and the restarted
 # pakfire goes on with the same transaction.
 test_deferred_crossing_after_an_update_of_pakfire_restarts_first() {
-	ensure_key next
-	local next_fpr=$KEY_FPR
-	series_world
-	spec_edit 23 '
-spec["core"][1]["files"]["etc/pakfire/keys/next.asc"] = open(args[0]).read()
-spec["core"][1].setdefault("extra", {})["Provides-Client"] = "3"' "$T/keys/next.asc"
-	spec_edit 25 'spec["keys"] = [args[0]]' "$next_fpr"
-	publish_spec 23 25
-	http_start
-	root_at_core 138
-	must_update
-	must pakfire --root "$R" --yes install foo
+	key_switch_world 'unit.setdefault("extra", {})["Provides-Client"] = "3"'
 
 	run pakfire --root "$R" --yes upgrade
 	assert_exit 0

@@ -102,6 +102,7 @@ $(BUILD)/bench/%: bench/%.c $(BUILD)/libpakfire.a
 bench: deps all $(BENCH_BIN)
 	@rc=0; for b in $(BENCH_BIN); do echo "== $$b"; $$b manifests || { [ $$rc -ne 0 ] || rc=$$?; }; done; \
 	echo "== bench/apply/run.sh"; bench/apply/run.sh --build $(BUILD) $(APPLY_ARGS) || { [ $$rc -ne 0 ] || rc=$$?; }; \
+	echo "== bench/restart/run.sh"; bench/restart/run.sh --build $(BUILD) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	exit $$rc
 
 install: all

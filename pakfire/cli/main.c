@@ -146,9 +146,12 @@ static void take_resume(struct resume *rs)
 	*rs = (struct resume){ .lock_fd = -1 };
 	if (!v)
 		return;
+	/* The lock's descriptor must be open now, before this process opens
+	 * anything: then it is the inherited one, never one of ours (the
+	 * session closes it when it is not the lock). */
 	if (sscanf(v, "%lld:%16[0-9a-f]:%lld:%d%n", &tx, token, &fd, &reboot, &n) == 4 &&
 	    v[n] == '\0' && tx > 0 && strlen(token) == 16 && fd >= 3 && fd < INT_MAX &&
-	    (reboot == 0 || reboot == 1)) {
+	    (reboot == 0 || reboot == 1) && fcntl((int)fd, F_SETFD, FD_CLOEXEC) == 0) {
 		*rs = (struct resume){ .tx = tx, .lock_fd = (int)fd, .reboot = reboot };
 		snprintf(rs->token, sizeof(rs->token), "%s", token);
 	}

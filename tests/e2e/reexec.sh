@@ -211,7 +211,8 @@ test_killed_just_after_the_reexec_the_next_run_completes() {
 }
 
 # PAKFIRE_REEXEC is the caller's environment: one that names an open
-# transaction without the token of its 'restarting' step adopts nothing.
+# transaction without the token of its 'restarting' step (and an open fd
+# that is not the lock) adopts nothing.
 # The run is a new one: it asks as any run does (no terminal, no --yes:
 # refused), and the killed run's transaction is told as interrupted.
 test_a_made_up_reexec_variable_adopts_nothing() {
@@ -224,7 +225,7 @@ test_a_made_up_reexec_variable_adopts_nothing() {
 	[ -n "$tx" ] || fail "the killed run left no open transaction"
 	assert_db "SELECT step FROM steps WHERE transaction_id = $tx ORDER BY id DESC LIMIT 1" "restarting"
 	run env "PAKFIRE_REEXEC=$tx:0123456789abcdef:3:0" "LD_LIBRARY_PATH=$R/$LIBDIR" \
-		timeout -k 5 "$PF_CLIENT_TIMEOUT" "$R/usr/sbin/pakfire" --root "$R" upgrade </dev/null
+		timeout -k 5 "$PF_CLIENT_TIMEOUT" "$R/usr/sbin/pakfire" --root "$R" upgrade </dev/null 3</dev/null
 	assert_exit 2
 	assert_stderr_contains "--yes"
 	assert_stderr_contains "PAKFIRE_REEXEC names transaction $tx, which no restart of pakfire left open: this run is a new one"

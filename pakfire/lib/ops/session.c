@@ -215,6 +215,8 @@ void pf_session_close(struct pf_session *s)
 	/* In reverse of opening. */
 	pf_fetch_free(s->fetch);
 	pf_db_close(s->db);
+	if (s->inherited_lock >= 0)
+		close(s->inherited_lock); /* passed on, never needed (no lock) */
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the lock */
 	pf_config_free(s->config);

@@ -210,6 +210,23 @@ test_addon_needing_a_newer_client_never_holds_up_the_core_chain() {
 	assert_db "SELECT version FROM units WHERE id = 'foo'" "1-1"
 	assert_db "SELECT count(*) FROM units WHERE id = 'qux'" "0"
 	[ ! -e "$R/usr/bin/qux" ] || fail "qux was installed"
+	# the same for a new build that itself needs level 3
+	cat >"$T/craft/a.json" <<-EOF
+	{"series": "2.25", "revision": 12, "extra": {"Min-Client": "2"},
+	 "core": [{"number": 151, "extra": {"Provides-Client": "3"},
+	           "files": {"etc/level-release": "core 151\n"}},
+	          {"number": 152, "files": {"etc/level-release": "core 152\n"}}],
+	 "addons": [{"name": "foo", "version": "1", "release": 3, "extra": {"Min-Client": "3"},
+	             "files": {"usr/bin/foo": 130}}]}
+	EOF
+	repo_craft "$T/craft/a.json" "$T/craft"
+	must_update
+	remember_state
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_stderr_contains "foo stays at 1-1: add-on foo needs pakfire client level 3 or newer (this one is 2); core 151 brings one"
+	assert_db "SELECT version FROM units WHERE id = 'foo'" "1-1"
+	assert_root_unchanged
 }
 
 test_unknown_key_stops_the_chain_and_optional_keys_lets_it_through() {

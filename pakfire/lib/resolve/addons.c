@@ -178,17 +178,10 @@ int pf_resolve_addon_upgrades(struct pf_ctx *ctx, const struct pf_index *idx,
 		pf_addon_version(e, version, sizeof(version));
 		if (!strcmp(row->version, version) && !strcmp(row->series, idx->series))
 			continue;
-		if (!pf_index_entry_honoured(e)) {
-			char label[256], why[640];
-
-			snprintf(label, sizeof(label), "the build %s of add-on %s", version, row->name);
-			pf_resolve_why_not(e, label, why, sizeof(why));
-			pf_warn(ctx, "%s: %s stays at %s", why, row->name, row->version);
-			continue;
-		}
-		/* An add-on whose new build needs one this pakfire cannot
-		 * honour stays as it is: the core chain (which may bring a
-		 * pakfire that can) never waits for an add-on. */
+		/* An add-on whose new build this pakfire cannot honour, or that
+		 * needs one it cannot honour, stays as it is: the core chain
+		 * (which may bring a pakfire that can) never waits for an
+		 * add-on. */
 		n0 = t->n;
 		unhonoured = false;
 		a.unhonoured = &unhonoured;

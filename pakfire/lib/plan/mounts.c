@@ -169,6 +169,19 @@ const struct pf_mount *pf_mounts_find(const struct pf_mount_table *t, const char
 	return best;
 }
 
+enum pf_fs_kind pf_fs_kind_of(const char *fstype)
+{
+	static const struct { const char *name; enum pf_fs_kind kind; } kinds[] = {
+		{ "ext2", PF_FS_EXT }, { "ext3", PF_FS_EXT }, { "ext4", PF_FS_EXT },
+		{ "tmpfs", PF_FS_TMPFS }, { "vfat", PF_FS_VFAT }, { "msdos", PF_FS_VFAT },
+	};
+
+	for (size_t i = 0; fstype && i < sizeof(kinds) / sizeof(kinds[0]); i++)
+		if (!strcmp(fstype, kinds[i].name))
+			return kinds[i].kind;
+	return PF_FS_OTHER;
+}
+
 int pf_space_of(struct pf_ctx *ctx, const struct pf_mount *m, struct pf_space *out)
 {
 	struct statvfs sv;
@@ -176,8 +189,11 @@ int pf_space_of(struct pf_ctx *ctx, const struct pf_mount *m, struct pf_space *o
 	if (statvfs(m->point, &sv) < 0)
 		return pf_fail_errno(ctx, PF_E_OTHER, "statvfs %s", m->point);
 	memset(out, 0, sizeof(*out));
+	out->kind = pf_fs_kind_of(m->fstype);
 	out->bsize = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
 	out->avail = (uint64_t)sv.f_bavail * out->bsize;
+	out->total = (uint64_t)sv.f_blocks * out->bsize;
+	out->free = (uint64_t)sv.f_bfree * out->bsize;
 	out->inodes = sv.f_favail;
 	/* Some file systems have no inode limit and report 0 files. */
 	out->inodes_unlimited = sv.f_files == 0;

@@ -35,11 +35,20 @@ void pf_mounts_free(struct pf_mount_table *t);
 const struct pf_mount *pf_mounts_find(const struct pf_mount_table *t,
 				      const char *host_path);
 
+/* The kinds of file system whose allocation the planner models
+ * (plan/fsmodel.c); any other is planned as PF_FS_OTHER (blocks rounded). */
+enum pf_fs_kind { PF_FS_OTHER, PF_FS_EXT, PF_FS_TMPFS, PF_FS_VFAT };
+enum pf_fs_kind pf_fs_kind_of(const char *fstype);
+
 /* Free space as df shows it: bytes and inodes available to unprivileged
- * users (f_bavail, f_favail), the block size used for rounding. */
+ * users (f_bavail, f_favail), the block size used for rounding; and the
+ * file system's size, for telling "full" from "too small". */
 struct pf_space {
+	enum pf_fs_kind kind;
 	uint64_t bsize;
 	uint64_t avail;
+	uint64_t total;     /* f_blocks * f_frsize: the size df shows */
+	uint64_t free;      /* f_bfree * f_frsize: with the blocks reserved for root */
 	uint64_t inodes;    /* 0 with inodes_unlimited: btrfs and friends */
 	bool inodes_unlimited;
 	bool readonly;

@@ -11,6 +11,7 @@
 
 #include "base/context.h"
 #include "format/manifest.h"
+#include "plan/fsmodel.h"
 #include "plan/plan.h"
 #include "base/strmap.h"
 
@@ -56,11 +57,6 @@ void pf_plan_free(struct pf_plan *p)
 	free(p->updates);
 	free(p->fs);
 	free(p);
-}
-
-static uint64_t round_up(uint64_t n, uint64_t bsize)
-{
-	return bsize ? (n + bsize - 1) / bsize * bsize : n;
 }
 
 /* The name a user knows a mount point by: inside the root, relative to it. */
@@ -195,7 +191,7 @@ static int state_of(struct planner *pl, const char *rel, struct state **out)
 	/* A size from the database: what it takes on the file system that
 	 * holds it (the blocks a file of that size needs, no more). */
 	if (ex.exists && ex.estimated)
-		s.alloc = round_up(ex.size, pl->plan->fs[s.fs].space.bsize);
+		s.alloc = pf_fs_file_bytes(&pl->plan->fs[s.fs].space, ex.size);
 	*out = remember(pl, rel, &s);
 	return *out ? 0 : pf_fail(pl->ctx, PF_E_OTHER, "out of memory");
 }
@@ -220,12 +216,14 @@ static int make_dir(struct planner *pl, const char *rel, struct state *s)
 {
 	const char *again;
 	size_t fs;
+	uint64_t bytes;
 
 	if (resolve(pl, rel, &again) < 0 || folder_fs(pl, &fs) < 0)
 		return -1;
-	take(pl, fs, pl->plan->fs[fs].space.bsize, 1);
+	bytes = pf_fs_dir_bytes(&pl->plan->fs[fs].space);
+	take(pl, fs, bytes, 1);
 	*s = (struct state){ .exists = true, .is_dir = true, .from_chain = true,
-			     .alloc = pl->plan->fs[fs].space.bsize, .fs = fs };
+			     .alloc = bytes, .fs = fs };
 	return 0;
 }
 
@@ -341,8 +339,8 @@ static int plan_entry(struct planner *pl, const struct pf_entry *e)
 		return s->exists ? 0 : make_dir(pl, rel, s);
 	/* A file or symlink: a new inode staged beside the old one, which is
 	 * freed only once the update commits. */
-	alloc = e->type == PF_ENTRY_FILE ? round_up(e->size, pl->plan->fs[new_fs].space.bsize) :
-		strlen(e->target) >= PF_FAST_SYMLINK ? pl->plan->fs[new_fs].space.bsize : 0;
+	alloc = e->type == PF_ENTRY_FILE ? pf_fs_file_bytes(&pl->plan->fs[new_fs].space, e->size) :
+		pf_fs_symlink_bytes(&pl->plan->fs[new_fs].space, strlen(e->target));
 	take(pl, new_fs, alloc, 1);
 	/* The file replaced is freed at the commit, unless other hard links
 	 * keep its inode (then the path just points elsewhere). */
@@ -442,7 +440,7 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 		/* The package waits in the cache while its update is staged,
 		 * and is deleted once the update commits. */
 		if (in[i].package_size) {
-			uint64_t a = round_up(in[i].package_size, pl.plan->fs[cache_fs].space.bsize);
+			uint64_t a = pf_fs_file_bytes(&pl.plan->fs[cache_fs].space, in[i].package_size);
 
 			take(&pl, cache_fs, a, 1);
 			give(&pl, cache_fs, a, 1);

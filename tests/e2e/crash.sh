@@ -172,6 +172,31 @@ test_a_hot_wal_is_recovered_by_sqlite() {
 	assert_rolled_back 139 140
 }
 
+# A rollback takes back what an update did to folders: the ones it made go,
+# an existing folder whose mode it changed gets its old mode back. Killed
+# after the renames (and the folder modes), before the database commit.
+test_a_rolled_back_update_takes_its_folders_back() {
+	chain_world 60
+	reference_trace
+	local commit
+	commit=$(scenario find "$T/ref.log" commit:140 pwrite64 first)
+	fresh_root
+	[ "$(stat -c %a "$R/etc/pf")" = 755 ] || fail "the world is wrong: etc/pf is not 0755 at core 139"
+	kill_at pwrite64 "$commit" upgrade --yes --to 140
+	after_kill
+	[ "$STATE" = committing ] || fail "killed before the commit, yet the journal says ${STATE:-nothing}"
+	[ "$(stat -c %a "$R/etc/pf")" = 750 ] && [ -d "$R/usr/share/pf140/empty" ] ||
+		fail "the test is wrong: core 140 had not yet changed its folders when it was killed"
+
+	run pakfire --root "$R" clean
+	assert_exit 0
+	assert_stderr_contains "core 140 was interrupted before it was applied; it was rolled back"
+	[ "$(stat -c %a "$R/etc/pf")" = 755 ] ||
+		fail "the rollback left etc/pf at mode $(stat -c %a "$R/etc/pf"), core 140's, not 755"
+	[ ! -e "$R/usr/share/pf140" ] || fail "the rollback left usr/share/pf140, which core 140 made"
+	assert_rolled_back 139 140
+}
+
 test_sigterm_while_staging_rolls_back() {
 	chain_world 60
 	reference_trace

@@ -9,8 +9,9 @@
         folders, soname symlinks, three big files (more than one write
         each) and a program. FIRST+1 replaces a third of them with new
         bytes, removes some, turns a file into a symlink and a symlink into
-        a file, retargets symlinks, changes a mode, and adds new files in
-        new nested folders (and one empty folder with mode 0750). FIRST+2
+        a file, retargets symlinks, changes the mode of a file and of the
+        folder etc/pf (0750), and adds new files in new nested folders (and
+        one empty folder with mode 0750). FIRST+2
         replaces files of both earlier updates, removes files of both, and
         adds a new folder. Contents are random bytes, seeded by update and
         path: deterministic, different in every update.
@@ -19,10 +20,10 @@
         OUT/states.json: for each level K in FIRST-1..LAST, what every path
         is at core K (FIRST-1: nothing), as the overlay of the build roots.
 
-    check ROOT STATES K [INFLIGHT] [--folders N]
-        Without INFLIGHT: ROOT is exactly the state at core K; with
-        --folders N, but for empty folders of core N (what a rolled-back
-        update N may leave).
+    check ROOT STATES K [INFLIGHT]
+        Without INFLIGHT: ROOT is exactly the state at core K (a rolled-back
+        update leaves none of its folders and every folder's mode as it
+        was).
         With INFLIGHT (= K + 1, the update the journal says was in flight):
         every path is entirely its version at core K or at core K+1 (a
         folder only needs to be a folder), and nothing else is there but
@@ -145,6 +146,8 @@ def trees(out, count, first=139):
         link(rb, "usr/share/pf%d/n%d/latest" % (b, k), "s%d/g%d.txt" % (k % 3, k))
     os.makedirs(os.path.join(rb, "usr/share/pf%d/empty" % b))
     os.chmod(os.path.join(rb, "usr/share/pf%d/empty" % b), 0o750)
+    # an existing folder gets a new mode (a rollback must put the old back)
+    os.chmod(os.path.join(rb, "etc/pf"), 0o750)
 
     # c: replaces files of a and b, removes files of a and b, adds a folder
     gone = set(removed_b)
@@ -169,6 +172,7 @@ def trees(out, count, first=139):
         p = "usr/lib/pf%d/h%d.so" % (c, i)
         put(rc, p, small(c, p), 0o755)
     put(rc, "etc/pf/pf.conf", b"core %d\n" % c)
+    os.chmod(os.path.join(rc, "etc/pf"), 0o750)  # as b left it
 
     for n, rm in ((a, []), (b, removed_b), (c, removed_c)):
         with open(os.path.join(out, "removals-%d" % n), "w") as f:
@@ -195,7 +199,7 @@ def states(out, first, last):
         json.dump(res, f)
 
 
-def check(root, states_file, k, inflight=None, folders=None, only=None):
+def check(root, states_file, k, inflight=None, only=None):
     """See `check` above. ONLY narrows "old or new" to one of them for the
     files and symlinks of the update in flight: "old" while it is staged
     (no rename has happened), "new" once it is committed (every rename
@@ -205,13 +209,6 @@ def check(root, states_file, k, inflight=None, folders=None, only=None):
     new = st[str(inflight)] if inflight is not None else old
     errs = []
     got = tree.snapshot(root, OWN, full=False)
-    if folders is not None:
-        # folders that a rolled-back update made may stay, empty
-        theirs = {p for p, d in st[str(folders)].items() if d.startswith("dir ")}
-        for p in sorted(theirs - set(old), key=len, reverse=True):
-            if p in got and got[p].startswith("dir ") and \
-                    not any(q.startswith(p + "/") for q in got):
-                del got[p]
     paths = set(old) | set(new)
     for p in sorted(paths):
         g, a, b = got.get(p), old.get(p), new.get(p)
@@ -440,12 +437,7 @@ def main():
     elif cmd == "states":
         states(a[0], int(a[1]), int(a[2]))
     elif cmd == "check":
-        folders = None
-        if "--folders" in a:
-            i = a.index("--folders")
-            folders = int(a[i + 1])
-            del a[i:i + 2]
-        sys.exit(check(a[0], a[1], int(a[2]), int(a[3]) if len(a) > 3 else None, folders))
+        sys.exit(check(a[0], a[1], int(a[2]), int(a[3]) if len(a) > 3 else None))
     elif cmd == "files":
         sys.exit(files(a[0], a[1]))
     elif cmd == "killed":

@@ -224,7 +224,7 @@ static void v3_database_moves_to_units(void **state)
 	struct pf_owned own;
 	struct pf_journal_entry j;
 	struct pf_history_entry *h = NULL;
-	char path[128], name[PF_NAME_MAX];
+	char path[128], name[PF_NAME_MAX], latest[16];
 	size_t n = 0;
 	bool found;
 
@@ -237,7 +237,10 @@ static void v3_database_moves_to_units(void **state)
 	/* Under the lock, it is migrated. */
 	assert_int_equal(pf_db_open(f->ctx, "/pakfire.db", PF_DB_MIGRATE, &db), 0);
 	assert_false(pf_db_outdated(db));
-	scalar(db, path, "PRAGMA user_version", "5");
+	snprintf(latest, sizeof(latest), "%d", pf_db_schema_latest());
+	scalar(db, path, "PRAGMA user_version", latest);
+	/* A journal row of an older pakfire recorded no folders. */
+	scalar(db, path, "SELECT count(*) FROM journal WHERE folders = ''", "1");
 	assert_int_equal(pf_db_get_system(db, &sys), 0);
 	assert_int_equal(sys.core, 139);
 	/* Owned files: by the unit now, everything else as it was. */

@@ -6,7 +6,7 @@
  *           and symlinks are written beside their targets as .pakfire-TAG-I
  *           (O_EXCL, never through a symlink), and each original is kept as
  *           a hard link .pakfire-old-TAG-I; missing parent directories are
- *           created and remembered. Any failure undoes what was staged:
+ *           created (the journal records which). Any failure undoes what was staged:
  *           root unchanged.
  *   commit  syncfs every file system touched (the staged data is on disk
  *           before any name points at it), journal "committing", rename each
@@ -34,6 +34,7 @@
 #include "state/history.h"
 #include "state/journal.h"
 #include "state/units.h"
+#include "apply/folders.h"
 #include "apply/fsset.h"
 #include "base/hash.h"
 #include "apply/hashq.h"
@@ -44,23 +45,13 @@
 #include "base/path.h"
 #include "base/strings.h"
 
-/* Undo what this run did: the journal's rollback (temporaries, backups),
- * then the directories we made, newest first. Returns -1 if something could
- * not be restored: then the journal stays for the next run to retry. */
-static int unstage(struct stage *st)
+/* Undo what this run did, as recovery would: temporaries, backups, the
+ * folders it made or changed. Returns -1 if something could not be
+ * restored: then the journal stays for the next run to retry. */
+static int unstage(struct stage *st, const char *folders)
 {
-	int r = pf_journal_roll_back(st->ctx, st->u, st->u->id, st->m, st->renaming, st->fresh);
-
-	for (size_t i = st->n_created; i-- > 0;) {
-		const char *base;
-		int pfd = pf_root_open_parent(st->ctx, st->created[i], &base);
-
-		if (pfd < 0)
-			continue;
-		unlinkat(pfd, base, AT_REMOVEDIR);
-		close(pfd);
-	}
-	return r;
+	return pf_journal_roll_back(st->ctx, st->u, st->u->id, st->m, st->renaming, st->fresh,
+				    folders);
 }
 
 /* Rename every staged temporary over its target; set directory modes. */
@@ -297,7 +288,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 		.summary = u->entry ? u->entry->summary : NULL,
 	};
 	struct removals rm = { 0 };
-	char *removals = NULL;
+	char *removals = NULL, *folders = NULL;
 	bool journaled = false;
 	int r = -1;
 
@@ -327,8 +318,11 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 		goto out;
 	}
 
-	/* The journal first: from here on, a crash leaves a trace to undo. */
-	if (pf_db_journal_begin(db, tx, u->id, u->id, u->series, u->manifest, u->manifest_len) < 0 ||
+	/* The journal first: from here on, a crash leaves a trace to undo,
+	 * down to the folders as they were before. */
+	if (pf_folders_before(ctx, m, &folders) < 0 ||
+	    pf_db_journal_begin(db, tx, u->id, u->id, u->series, u->manifest, u->manifest_len,
+				folders) < 0 ||
 	    pf_db_tx_step(db, tx, u->id, "staging", NULL) < 0)
 		goto out;
 	journaled = true;
@@ -370,10 +364,11 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 out:
 	/* Undone completely, the journal has nothing left to say; otherwise it
 	 * stays, and the next run finishes the rollback. */
-	if (r < 0 && journaled && unstage(&st) == 0)
+	if (r < 0 && journaled && unstage(&st, folders) == 0)
 		pf_db_journal_done(db, u->id);
 	pf_stage_clear(&st);
 	free(removals);
+	free(folders);
 	removals_clear(&rm);
 	return r;
 }

@@ -17,6 +17,7 @@
 #include "state/history.h"
 #include "state/journal.h"
 #include "base/event.h"
+#include "apply/folders.h"
 #include "apply/fsset.h"
 #include "apply/journal.h"
 #include "format/manifest.h"
@@ -70,7 +71,8 @@ static int undo(struct pf_ctx *ctx, struct pf_folder *dir, struct pf_fsset *fss,
 }
 
 int pf_journal_roll_back(struct pf_ctx *ctx, const struct pf_unit *u, const char *tag,
-			 const struct pf_manifest *m, bool renamed, const char *fresh)
+			 const struct pf_manifest *m, bool renamed, const char *fresh,
+			 const char *folders)
 {
 	char label[PF_UNIT_ID_MAX];
 	struct pf_folder dir = PF_FOLDER_INIT;
@@ -93,6 +95,9 @@ int pf_journal_roll_back(struct pf_ctx *ctx, const struct pf_unit *u, const char
 			r = -1;
 		}
 	}
+	/* The files are out of the folders this update made: those can go. */
+	if (pf_folders_roll_back(ctx, folders, &fss) < 0)
+		r = -1;
 	/* The journal may only be forgotten once the undo is on disk. */
 	if (r == 0 && pf_fsset_sync(ctx, &fss, pf_unit_label(u, label)) < 0)
 		r = -1;
@@ -204,7 +209,7 @@ static int recover_one(struct pf_ctx *ctx, struct pf_db *db, const struct pf_jou
 			" its cleanup is now finished", label, removal(&u, m) ? "removed" : "applied");
 	} else {
 		if (pf_journal_roll_back(ctx, &u, j->tag, m, !strcmp(j->state, "committing"),
-					 j->fresh) < 0)
+					 j->fresh, j->folders) < 0)
 			goto out;
 		pf_warn(ctx, "%s was interrupted before it was %s; it was rolled back"
 			" and every file is as it was", label, removal(&u, m) ? "removed" : "applied");

@@ -27,10 +27,13 @@ void pf_backup_name(char out[PF_NAME_MAX], const char *tag, size_t idx);
 /* Undo unit U, staged under TAG. Before renames (RENAMED false): remove temporaries and
  * backups; the targets are the originals. During renames: a target whose
  * temporary is gone was replaced: put the backup back, or delete it when
- * FRESH[I] == '1' (it did not exist before). Returns -1 if anything could
- * not be undone (the message names it); the caller keeps the journal then. */
+ * FRESH[I] == '1' (it did not exist before). Then the FOLDERS as they were
+ * (apply/folders.h): modes and owners back, the folders it made removed.
+ * Returns -1 if anything could not be undone (the message names it); the
+ * caller keeps the journal then. */
 int pf_journal_roll_back(struct pf_ctx *ctx, const struct pf_unit *u, const char *tag,
-			 const struct pf_manifest *m, bool renamed, const char *fresh);
+			 const struct pf_manifest *m, bool renamed, const char *fresh,
+			 const char *folders);
 
 /* After the commit point: delete the backups (none where FRESH[I] == '1':
  * the path was new; FRESH may be NULL) and the REMOVALS (one path a line; a

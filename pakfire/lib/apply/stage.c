@@ -2,7 +2,7 @@
  * with the same type, mode, owner, size and hash; files and symlinks are
  * written beside their targets as .pakfire-TAG-I (O_EXCL, never through a
  * symlink), each original kept as a hard link .pakfire-old-TAG-I, missing
- * parent folders created and remembered. */
+ * parent folders created. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -36,26 +36,8 @@ int pf_stage_sync(struct stage *st)
 	return pf_fsset_sync(st->ctx, &st->fss, st->label);
 }
 
-static int remember_created(struct stage *st, const char *path)
-{
-	if (st->n_created == st->cap_created) {
-		size_t cap = st->cap_created ? 2 * st->cap_created : 32;
-		char **p = realloc(st->created, cap * sizeof(*p));
-
-		if (!p)
-			return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-		st->created = p;
-		st->cap_created = cap;
-	}
-	st->created[st->n_created] = strdup(path);
-	if (!st->created[st->n_created])
-		return pf_fail(st->ctx, PF_E_OTHER, "out of memory");
-	st->n_created++;
-	return 0;
-}
-
-/* Open directory PATH below the root, creating what is missing (0755) and
- * remembering each directory made, so a rollback can take it away again. */
+/* Open directory PATH below the root, creating what is missing (0755); the
+ * journal's folder record (apply/folders.h) knows which, for a rollback. */
 static int open_dir(struct stage *st, const char *path)
 {
 	char *prefix = NULL;
@@ -108,10 +90,6 @@ static int open_dir(struct stage *st, const char *path)
 			goto done;
 		}
 		close(pfd);
-		if (remember_created(st, prefix) < 0) {
-			free(prefix);
-			return -1;
-		}
 		fd = pf_root_open(st->ctx, prefix, O_RDONLY | O_DIRECTORY, 0);
 		if (fd < 0)
 			goto done;
@@ -397,9 +375,6 @@ out:
 
 void pf_stage_clear(struct stage *st)
 {
-	for (size_t i = 0; i < st->n_created; i++)
-		free(st->created[i]);
-	free(st->created);
 	pf_fsset_clear(&st->fss);
 	if (st->parent_fd >= 0)
 		close(st->parent_fd);

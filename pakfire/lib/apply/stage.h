@@ -39,9 +39,6 @@ struct stage {
 	bool *seen;             /* per manifest entry */
 	char *fresh;            /* per manifest entry: '1' if the path did not exist */
 	bool renaming;          /* renames may have started: undo restores backups */
-	char **created;         /* directories this update made, in order */
-	size_t n_created;
-	size_t cap_created;
 	char *parent;           /* cached parent directory (relative path) */
 	int parent_fd;
 	struct pf_fsset fss;    /* every file system written to */

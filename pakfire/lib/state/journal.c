@@ -10,7 +10,7 @@
 
 static const struct pf_sql JOURNAL_BEGIN = { PF_SQL_JOURNAL_BEGIN, "journal",
 	"INSERT OR REPLACE INTO journal (unit, tag, transaction_id, state, series, manifest,"
-	" started, updated) VALUES (?1, ?2, ?3, 'staging', ?4, ?5, ?6, ?6)" };
+	" folders, started, updated) VALUES (?1, ?2, ?3, 'staging', ?4, ?5, ?7, ?6, ?6)" };
 static const struct pf_sql JOURNAL_COMMITTING = { PF_SQL_JOURNAL_COMMITTING, "journal",
 	"UPDATE journal SET state = 'committing', fresh = ?2, updated = ?3 WHERE unit = ?1" };
 static const struct pf_sql JOURNAL_COMMITTED = { PF_SQL_JOURNAL_COMMITTED, "journal",
@@ -18,15 +18,15 @@ static const struct pf_sql JOURNAL_COMMITTED = { PF_SQL_JOURNAL_COMMITTED, "jour
 static const struct pf_sql JOURNAL_DONE = { PF_SQL_JOURNAL_DONE, "journal",
 	"DELETE FROM journal WHERE unit = ?1" };
 static const struct pf_sql JOURNAL_FIRST = { PF_SQL_JOURNAL_FIRST, "read journal",
-	"SELECT unit, tag, transaction_id, state, series, manifest, removals, fresh"
+	"SELECT unit, tag, transaction_id, state, series, manifest, removals, fresh, folders"
 	" FROM journal ORDER BY started, unit LIMIT 1" };
 
 int pf_db_journal_begin(struct pf_db *db, int64_t tx, const char *unit, const char *tag,
-			const char *series, const char *manifest, size_t len)
+			const char *series, const char *manifest, size_t len, const char *folders)
 {
 	return pf_sql_exec(db, &JOURNAL_BEGIN,
 			   PF_ARGS(A_TEXT(unit), A_TEXT(tag), A_INT(tx), A_TEXT(series),
-				   A_BLOB(manifest, len), A_INT(time(NULL))));
+				   A_BLOB(manifest, len), A_INT(time(NULL)), A_TEXT(folders)));
 }
 
 int pf_db_journal_committing(struct pf_db *db, const char *unit, const char *fresh)
@@ -57,6 +57,7 @@ void pf_journal_entry_clear(struct pf_journal_entry *j)
 	free(j->manifest);
 	free(j->removals);
 	free(j->fresh);
+	free(j->folders);
 	memset(j, 0, sizeof(*j));
 }
 
@@ -79,7 +80,8 @@ int pf_db_journal_first(struct pf_db *db, struct pf_journal_entry *out, bool *fo
 	pf_sql_text(s, 4, out->series, sizeof(out->series));
 	if (pf_sql_dup(db, s, 5, &out->manifest, &out->manifest_len) < 0 ||
 	    pf_sql_dup(db, s, 6, &out->removals, NULL) < 0 ||
-	    pf_sql_dup(db, s, 7, &out->fresh, NULL) < 0) {
+	    pf_sql_dup(db, s, 7, &out->fresh, NULL) < 0 ||
+	    pf_sql_dup(db, s, 8, &out->folders, NULL) < 0) {
 		pf_journal_entry_clear(out);
 		goto out;
 	}

@@ -22,9 +22,10 @@ struct pf_journal_entry {
 	size_t manifest_len;
 	char *removals;        /* one path a line */
 	char *fresh;           /* per manifest entry '1': the path did not exist */
+	char *folders;         /* the folders before the unit (apply/folders.h) */
 };
 int pf_db_journal_begin(struct pf_db *db, int64_t tx, const char *unit, const char *tag,
-			const char *series, const char *manifest, size_t len);
+			const char *series, const char *manifest, size_t len, const char *folders);
 /* All staged and on disk: renames may start. FRESH: per manifest entry,
  * '1' where the path did not exist before (rollback deletes it), else '0'. */
 int pf_db_journal_committing(struct pf_db *db, const char *unit, const char *fresh);

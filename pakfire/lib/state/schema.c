@@ -195,6 +195,10 @@ const char *const pf_schema_migrations[] = {
 	"ALTER TABLE units ADD COLUMN depends TEXT;"       /* add-on: Depends, as the index said */
 	"ALTER TABLE units ADD COLUMN summary TEXT;"
 	"CREATE INDEX units_by_kind ON units(kind, outcome);",
+	/* 6: the folders of the unit being applied as they were before it
+	 * (apply/folders.h): the ones it creates and the modes and owners it
+	 * changes, so that recovery after a crash undoes them too. */
+	"ALTER TABLE journal ADD COLUMN folders TEXT NOT NULL DEFAULT '';",
 };
 
 const size_t pf_schema_count = sizeof(pf_schema_migrations) / sizeof(pf_schema_migrations[0]);

@@ -333,8 +333,14 @@ int pf_plan_vfat(struct pf_ctx *ctx, const struct pf_plan_env *env,
 		 const struct pf_transaction *t)
 {
 	struct checker ck = { .ctx = ctx, .env = env, .as_root = geteuid() == 0 };
+	bool any = false;
 	int r = -1;
 
+	/* Most systems have no vfat mount: then no path needs resolving. */
+	for (size_t i = 0; i < env->mounts->n && !any; i++)
+		any = pf_fs_kind_of(env->mounts->mounts[i].fstype) == PF_FS_VFAT;
+	if (!any)
+		return 0;
 	ck.names = pf_strmap_new(256);
 	if (!ck.names)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");

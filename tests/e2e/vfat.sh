@@ -169,6 +169,19 @@ test_killed_anywhere_on_vfat_the_next_run_completes() {
 		printf '%s\n' "${seen[@]}" | grep -qx "$want" ||
 			fail "no kill point left the journal as $want"
 	done
+
+	# killed in the middle of the renames, the rollback alone (clean takes
+	# the lock, so it recovers first) puts back every original on /boot/efi
+	# from its copy
+	fresh_efi_root
+	kill_at renameat "$(scenario find "$T/ref.log" renames:140 renameat mid /boot/efi/)"
+	after_kill
+	[ "$STATE" = committing ] || fail "expected the journal at committing, got ${STATE:-none}"
+	run pakfire --root "$R" clean
+	assert_exit 0
+	assert_stderr_contains "core 140 was interrupted before it was applied; it was rolled back"
+	assert_rolled_back 139 140
+	bytes_of 139
 }
 
 # refused KEYWORD...: the upgrade (and its dry run) is refused with exit 1

@@ -504,6 +504,46 @@ bind_mount() {
 	must mount --bind "$1" "$2"
 }
 
+# mount_fat DIR IMAGE: the FAT file system in IMAGE (made by mkfs.vfat)
+# mounted on DIR (made first) as an EFI system partition is: every file and
+# folder mode 0700, owned by root. The kernel's vfat (a loop device) where
+# the kernel has it; else fusefat, FAT in user space, for kernels built
+# without vfat (CI's). Unmounted at teardown; fat_unmount DIR unmounts it
+# earlier and returns once IMAGE is written.
+declare -A FAT_PIDS=()
+mount_fat() {
+	local dir=$1 img=$2 i
+	[ "$(id -u)" = 0 ] ||
+		fail "mount_fat $dir: mounting a file system needs root, and this test runs as $(id -un) (uid $(id -u)); run the tests as root, as CI does"
+	mkdir -p "$dir"
+	echo "$dir" >>"$T/mounts"
+	if grep -qw vfat /proc/filesystems; then
+		must mount -t vfat -o loop,fmask=0077,dmask=0077 "$img" "$dir"
+		return 0
+	fi
+	command -v fusefat >/dev/null ||
+		fail "mount_fat $dir: this kernel has no vfat, and fusefat is not installed (tests/deps.sh)"
+	# how it ends (at the unmount) is no failure of the test
+	(
+		trap - ERR
+		exec fusefat -f -o rw+ "$img" "$dir"
+	) >>"$T/fusefat.log" 2>&1 &
+	FAT_PIDS[$dir]=$!
+	for i in $(seq 100); do
+		mountpoint -q "$dir" && return 0
+		kill -0 "${FAT_PIDS[$dir]}" 2>/dev/null || break
+		sleep 0.05
+	done
+	fail "mount_fat $dir: fusefat did not mount $img: $(tail -n 3 "$T/fusefat.log")"
+}
+
+fat_unmount() {
+	local dir=$1 pid=${FAT_PIDS[$1]:-}
+	must umount "$dir"
+	[ -z "$pid" ] || wait "$pid" 2>/dev/null || true
+	unset "FAT_PIDS[$dir]"
+}
+
 # df_avail DIR: the bytes available on the file system of DIR, as df shows
 # them (f_bavail * f_frsize). df_inodes DIR: the inodes available.
 df_avail() { df -B1 --output=avail "$1" | tail -n 1 | tr -d ' '; }
@@ -1350,6 +1390,44 @@ after_kill() {
 		echo "$out" | head -n 30 | sed 's/^/  /'
 		fail "right after the kill (core $CORE, journal ${STATE:-empty}${NUMBER:+ of core $NUMBER}), the root does not agree with the database path by path"
 	fi
+}
+
+# kill_at SYSCALL N [PAKFIRE ARGS]: run pakfire (default: upgrade --yes)
+# and SIGKILL it on entering its Nth SYSCALL; it must die there.
+kill_at() {
+	local sc=$1 n=$2
+	shift 2
+	[ $# -gt 0 ] || set -- upgrade --yes
+	run pakfire_traced -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" -- --root "$R" "$@"
+	[ "$RUN_RC" = 137 ] ||
+		fail "pakfire was to be killed at its call $n of $sc, but it exited $RUN_RC (the run differs from the reference trace)"
+}
+
+# recovered_by_last_run: the run after a kill said what it did with the
+# journal (STATE of after_kill), recorded it as a transaction 'recover', and
+# marked the killed transaction interrupted; no transaction is left open.
+recovered_by_last_run() {
+	local marks="SELECT (SELECT count(*) FROM transactions WHERE ended IS NULL),
+			(SELECT outcome FROM transactions WHERE id = ${TX:-0}), step, detail
+		FROM steps WHERE transaction_id =
+			(SELECT max(id) FROM transactions WHERE command = 'recover')"
+	case $STATE in
+	staging|committing)
+		assert_stderr_contains "core $NUMBER was interrupted before it was applied; it was rolled back"
+		assert_db "$marks" "0|interrupted|rolled back|$STATE"
+		;;
+	committed)
+		assert_stderr_contains "core $NUMBER had been applied when pakfire was interrupted; its cleanup is now finished"
+		assert_db "$marks" "0|interrupted|rolled forward|committed"
+		;;
+	"")
+		if grep -qi "interrupted" "$RUN_ERR"; then
+			fail "no update was in flight, yet the run reports a recovery"
+		fi
+		assert_db "SELECT count(*) FROM transactions WHERE ended IS NULL" "0"
+		;;
+	*) fail "the journal has an unknown state \"$STATE\"" ;;
+	esac
 }
 
 # assert_rolled_back K N: update N was rolled back by a later run: R is

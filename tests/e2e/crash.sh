@@ -13,44 +13,6 @@
 # Stratified kill points; every sync call around each commit comes on top.
 : "${PF_CRASH_POINTS:=46}"
 
-# kill_at SYSCALL N [PAKFIRE ARGS]: run pakfire (default: upgrade --yes)
-# and SIGKILL it on entering its Nth SYSCALL; it must die there.
-kill_at() {
-	local sc=$1 n=$2
-	shift 2
-	[ $# -gt 0 ] || set -- upgrade --yes
-	run pakfire_traced -e trace="$sc" -e inject="$sc:signal=KILL:when=$n" -- --root "$R" "$@"
-	[ "$RUN_RC" = 137 ] ||
-		fail "pakfire was to be killed at its call $n of $sc, but it exited $RUN_RC (the run differs from the reference trace)"
-}
-
-# recovered_by_last_run: the run after a kill said what it did with the
-# journal (STATE of after_kill), recorded it as a transaction 'recover', and
-# marked the killed transaction interrupted; no transaction is left open.
-recovered_by_last_run() {
-	local marks="SELECT (SELECT count(*) FROM transactions WHERE ended IS NULL),
-			(SELECT outcome FROM transactions WHERE id = ${TX:-0}), step, detail
-		FROM steps WHERE transaction_id =
-			(SELECT max(id) FROM transactions WHERE command = 'recover')"
-	case $STATE in
-	staging|committing)
-		assert_stderr_contains "core $NUMBER was interrupted before it was applied; it was rolled back"
-		assert_db "$marks" "0|interrupted|rolled back|$STATE"
-		;;
-	committed)
-		assert_stderr_contains "core $NUMBER had been applied when pakfire was interrupted; its cleanup is now finished"
-		assert_db "$marks" "0|interrupted|rolled forward|committed"
-		;;
-	"")
-		if grep -qi "interrupted" "$RUN_ERR"; then
-			fail "no update was in flight, yet the run reports a recovery"
-		fi
-		assert_db "SELECT count(*) FROM transactions WHERE ended IS NULL" "0"
-		;;
-	*) fail "the journal has an unknown state \"$STATE\"" ;;
-	esac
-}
-
 test_killed_anywhere_the_next_run_completes_the_upgrade() {
 	chain_world 200
 	reference_trace

@@ -5,8 +5,9 @@
  *           manifest with the same type, mode, owner, size and hash; files
  *           and symlinks are written beside their targets as .pakfire-TAG-I
  *           (O_EXCL, never through a symlink), and each original is kept as
- *           a hard link .pakfire-old-TAG-I; missing parent directories are
- *           created (the journal records which). Any failure undoes what was staged:
+ *           .pakfire-old-TAG-I (keep.c: a hard link, or on vfat a copy);
+ *           missing parent directories are created (the journal records
+ *           which). Any failure undoes what was staged:
  *           root unchanged.
  *   commit  syncfs every file system touched (the staged data is on disk
  *           before any name points at it), journal "committing", rename each
@@ -75,13 +76,11 @@ static int commit_names(struct stage *st)
 		if (e->type != PF_ENTRY_DIR)
 			continue;
 		fd = pf_root_open(st->ctx, e->path, O_RDONLY | O_DIRECTORY, 0);
-		if (fd < 0 ||
-		    (st->as_root && fchown(fd, e->uid, e->gid) < 0) ||
-		    fchmod(fd, e->mode) < 0) {
-			pf_fail_errno(st->ctx, PF_E_OTHER, "%s: directory %s/%s", st->label,
-				      pf_ctx_root_prefix(st->ctx), e->path);
-			if (fd >= 0)
-				close(fd);
+		if (fd < 0)
+			return pf_fail_errno(st->ctx, PF_E_OTHER, "%s: directory %s/%s", st->label,
+					     pf_ctx_root_prefix(st->ctx), e->path);
+		if (pf_stage_owner_mode(st, fd, e) < 0) {
+			close(fd);
 			return -1;
 		}
 		close(fd);

@@ -7,6 +7,7 @@
 #include "base/context.h"
 #include "base/error.h"
 #include "apply/fsset.h"
+#include "apply/keep.h"
 
 int pf_fsset_add(struct pf_ctx *ctx, struct pf_fsset *s, int fd)
 {
@@ -30,14 +31,18 @@ int pf_fsset_add(struct pf_ctx *ctx, struct pf_fsset *s, int fd)
 	if (dfd < 0)
 		return pf_fail_errno(ctx, PF_E_OTHER, "open for syncfs");
 	s->fs[s->n].dev = sb.st_dev;
+	s->fs[s->n].flush = pf_keep_on_vfat(dfd);
 	s->fs[s->n++].fd = dfd;
 	return 0;
 }
 
 int pf_fsset_sync(struct pf_ctx *ctx, struct pf_fsset *s, const char *what)
 {
+	/* vfat has no sync_fs: syncfs writes its data, FAT and folders out but
+	 * leaves them in the device's write cache; its fsync (of any file or
+	 * folder) ends with a cache flush. */
 	for (size_t i = 0; i < s->n; i++)
-		if (syncfs(s->fs[i].fd) < 0)
+		if (syncfs(s->fs[i].fd) < 0 || (s->fs[i].flush && fsync(s->fs[i].fd) < 0))
 			return pf_fail_errno(ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
 					     "%s: syncing to disk failed", what);
 	return 0;

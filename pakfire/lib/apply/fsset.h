@@ -5,6 +5,7 @@
 #ifndef PF_FSSET_H
 #define PF_FSSET_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -17,6 +18,7 @@ struct pf_fsset {
 	struct {
 		dev_t dev;
 		int fd;         /* a directory on it, open for syncfs */
+		bool flush;     /* vfat: fsync too, for the device's cache flush */
 	} fs[PF_FSSET_MAX];
 };
 

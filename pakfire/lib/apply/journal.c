@@ -2,7 +2,7 @@
  *
  * The commit point of an update is the database transaction that records
  * it (state/units.c, pf_db_commit_unit). Before it, every original is still on disk
- * (in place, or as a hard link beside its target), so an interrupted update
+ * (in place, or kept beside its target: keep.c), so an interrupted update
  * is undone. After it, only cleaning up is left, and it is done. */
 #include <errno.h>
 #include <fcntl.h>

@@ -21,7 +21,8 @@ struct pf_unit;
  * whose journal row has TAG (its id, "core-141"; a row left by a pakfire
  * before units has the bare number, and its names are found the same way). */
 void pf_stage_name(char out[PF_NAME_MAX], const char *tag, size_t idx);
-/* ".pakfire-old-TAG-I": a hard link to the original, kept until the commit. */
+/* ".pakfire-old-TAG-I": the original (a hard link, a copy on vfat: keep.c), kept
+ * until the commit. */
 void pf_backup_name(char out[PF_NAME_MAX], const char *tag, size_t idx);
 
 /* Undo unit U, staged under TAG. Before renames (RENAMED false): remove temporaries and

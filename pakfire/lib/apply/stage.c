@@ -1,8 +1,8 @@
 /* Staging: see stage.h. Each member of the package must be in the manifest
  * with the same type, mode, owner, size and hash; files and symlinks are
  * written beside their targets as .pakfire-TAG-I (O_EXCL, never through a
- * symlink), each original kept as a hard link .pakfire-old-TAG-I, missing
- * parent folders created. */
+ * symlink), each original kept as .pakfire-old-TAG-I (keep.c: a hard link,
+ * or a copy where there are none), missing parent folders created. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apply/keep.h"
 #include "apply/stage.h"
 #include "base/context.h"
 #include "base/hash.h"
@@ -132,10 +133,11 @@ int pf_stage_parent(struct stage *st, const char *path, const char **base)
 	free(st->parent);
 	st->parent = parent;
 	st->parent_fd = fd;
+	st->parent_vfat = pf_keep_on_vfat(fd);
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t n)
+int pf_stage_write_all(int fd, const char *p, size_t n)
 {
 	while (n) {
 		ssize_t w = write(fd, p, n);
@@ -151,37 +153,33 @@ static int write_all(int fd, const char *p, size_t n)
 	return 0;
 }
 
-/* What is at the target now: nothing (the path is fresh), or an original
- * that is kept as a hard link beside it until the commit point. A directory
- * in the way of a file is not something to resolve silently. */
-static int keep_original(struct stage *st, int pfd, const char *base, const struct pf_entry *e,
-			 size_t idx)
+/* Whether FD shows the owner (when we are root) and mode of E already. */
+static bool shows(const struct stage *st, int fd, const struct pf_entry *e)
 {
-	char bak[PF_NAME_MAX];
 	struct stat sb;
-	int rc;
 
-	if (fstatat(pfd, base, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
-		if (errno != ENOENT)
-			return pf_fail_errno(st->ctx, PF_E_OTHER, "%s", e->path);
-		st->fresh[idx] = '1';
+	return fstat(fd, &sb) == 0 && (sb.st_mode & 07777) == e->mode &&
+	       (!st->as_root || (sb.st_uid == e->uid && sb.st_gid == e->gid));
+}
+
+int pf_stage_owner_mode(struct stage *st, int fd, const struct pf_entry *e)
+{
+	int err;
+
+	/* chown first: it clears set-user-ID bits that fchmod then sets. */
+	if ((!st->as_root || fchown(fd, e->uid, e->gid) == 0) && fchmod(fd, e->mode) == 0)
 		return 0;
-	}
-	if (S_ISDIR(sb.st_mode))
-		return pf_fail(st->ctx, PF_E_OTHER,
-			       "%s: %s/%s is a directory, but the update installs a %s there",
-			       st->label, pf_ctx_root_prefix(st->ctx), e->path,
-			       pf_entry_type_name(e->type));
-	pf_backup_name(bak, st->u->id, idx);
-	rc = linkat(pfd, base, pfd, bak, 0);
-	if (rc < 0 && errno == EEXIST && unlinkat(pfd, bak, 0) == 0)
-		rc = linkat(pfd, base, pfd, bak, 0); /* left by an interrupted run */
-	if (rc < 0)
-		return pf_fail_errno(st->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
-				     "%s: cannot keep the original of %s/%s as %s", st->label,
-				     pf_ctx_root_prefix(st->ctx), e->path, bak);
-	st->fresh[idx] = '0';
-	return 0;
+	err = errno;
+	/* A file system without owners and modes (vfat) presents its mount's
+	 * and refuses to change them (EPERM; its FUSE drivers ENOSYS): what
+	 * the manifest asks is fine if it is what is shown. plan/vfat.c
+	 * refused any other before anything changed. */
+	if ((err == EPERM || err == ENOSYS || err == EOPNOTSUPP) && shows(st, fd, e))
+		return 0;
+	errno = err;
+	return pf_fail_errno(st->ctx, PF_E_OTHER, "%s: cannot give %s/%s mode %04o and owner %u:%u",
+			     st->label, pf_ctx_root_prefix(st->ctx), e->path, (unsigned)e->mode,
+			     (unsigned)e->uid, (unsigned)e->gid);
 }
 
 static int open_temp(struct stage *st, int pfd, struct staged *it, size_t idx)
@@ -218,7 +216,7 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 	int pfd, fd = -1, r = -1;
 
 	pfd = pf_stage_parent(st, e->path, &base);
-	if (pfd < 0 || keep_original(st, pfd, base, e, idx) < 0)
+	if (pfd < 0 || pf_keep_original(st, pfd, base, e, idx) < 0)
 		return -1;
 	fd = open_temp(st, pfd, it, idx);
 	if (fd < 0)
@@ -242,7 +240,7 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 		/* Hashed while it is written; the block that reaches the size
 		 * the manifest gives ends the file. */
 		pf_hashq_push(st->hq, idx, (size_t)n, got == e->size, e->sha256);
-		if (write_all(fd, block, (size_t)n) < 0) {
+		if (pf_stage_write_all(fd, block, (size_t)n) < 0) {
 			pf_fail_errno(st->ctx, errno == ENOSPC || errno == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
 				      "%s: writing %s/%s", st->label,
 				      pf_ctx_root_prefix(st->ctx), e->path);
@@ -255,15 +253,8 @@ static int stage_file(struct stage *st, struct archive *a, struct staged *it, si
 		quoted_fail(st->ctx, PF_E_VERIFY, st->pak, e->path, "is shorter than its manifest says");
 		goto out;
 	}
-	/* chown first: it clears set-user-ID bits that fchmod then sets. */
-	if (st->as_root && fchown(fd, e->uid, e->gid) < 0) {
-		pf_fail_errno(st->ctx, PF_E_OTHER, "%s: chown %s", st->label, e->path);
+	if (pf_stage_owner_mode(st, fd, e) < 0)
 		goto out;
-	}
-	if (fchmod(fd, e->mode) < 0) {
-		pf_fail_errno(st->ctx, PF_E_OTHER, "%s: chmod %s", st->label, e->path);
-		goto out;
-	}
 	r = 0;
 out:
 	if (fd >= 0 && close(fd) < 0 && r == 0)
@@ -278,7 +269,7 @@ static int stage_symlink(struct stage *st, struct staged *it, size_t idx)
 	int pfd, rc;
 
 	pfd = pf_stage_parent(st, e->path, &base);
-	if (pfd < 0 || keep_original(st, pfd, base, e, idx) < 0)
+	if (pfd < 0 || pf_keep_original(st, pfd, base, e, idx) < 0)
 		return -1;
 	pf_stage_name(it->tmp, st->u->id, idx);
 	rc = symlinkat(e->target, pfd, it->tmp);

@@ -41,6 +41,7 @@ struct stage {
 	bool renaming;          /* renames may have started: undo restores backups */
 	char *parent;           /* cached parent directory (relative path) */
 	int parent_fd;
+	bool parent_vfat;       /* it is on vfat: no hard links, owners or modes */
 	struct pf_fsset fss;    /* every file system written to */
 	struct pf_hashq *hq;    /* hashes file contents beside the writes */
 	char *buf;
@@ -57,6 +58,14 @@ int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t 
 /* The parent folder of PATH, opened (cached) without following symlinks
  * that leave the root; *BASE its last component. */
 int pf_stage_parent(struct stage *st, const char *path, const char **base);
+
+/* Give FD (a staged file, or a folder) the owner (when we are root) and
+ * mode of E. Where the file system cannot change them (vfat), it is enough
+ * that FD shows them already; else PF_E_OTHER naming the path. */
+int pf_stage_owner_mode(struct stage *st, int fd, const struct pf_entry *e);
+
+/* write(2) all of P, retrying on EINTR; -1 with errno set. */
+int pf_stage_write_all(int fd, const char *p, size_t n);
 
 /* syncfs every file system the stage wrote to. */
 int pf_stage_sync(struct stage *st);

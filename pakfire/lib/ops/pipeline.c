@@ -16,6 +16,7 @@
 #include "ops/session.h"
 #include "plan/conflicts.h"
 #include "plan/space.h"
+#include "plan/vfat.h"
 #include "resolve/resolve.h"
 #include "resolve/transaction.h"
 #include "state/history.h"
@@ -260,7 +261,8 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 	if (!dry_run)
 		mark_self_updates(run);
 	if (pf_plan_conflicts(s->ctx, s->db, t) < 0 ||
-	    pf_space_open(s->ctx, sc, s->db, cache, s->config->reserves, s->config->n_reserves) < 0)
+	    pf_space_open(s->ctx, sc, s->db, cache, s->config->reserves, s->config->n_reserves) < 0 ||
+	    pf_plan_vfat(s->ctx, &sc->env, t) < 0)
 		return -1;
 	return plan_all(run, sc, dry_run);
 }

@@ -18,6 +18,7 @@ void pf_mounts_free(struct pf_mount_table *t)
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->mounts[i].point);
 		free(t->mounts[i].fstype);
+		free(t->mounts[i].options);
 	}
 	free(t->mounts);
 	free(t);
@@ -86,7 +87,8 @@ static int parse_line(struct pf_ctx *ctx, char *line, unsigned lineno, struct pf
 		return pf_fail(ctx, PF_E_OTHER, "mountinfo line %u: malformed", lineno);
 	m->point = unescape(f[4], strlen(f[4]));
 	m->fstype = strdup(f[sep + 1]);
-	if (!m->point || !m->fstype)
+	m->options = strdup(sep + 3 < n ? f[sep + 3] : "");
+	if (!m->point || !m->fstype || !m->options)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	m->readonly = has_option(f[5], "ro");
 	return 0;
@@ -174,6 +176,8 @@ enum pf_fs_kind pf_fs_kind_of(const char *fstype)
 	static const struct { const char *name; enum pf_fs_kind kind; } kinds[] = {
 		{ "ext2", PF_FS_EXT }, { "ext3", PF_FS_EXT }, { "ext4", PF_FS_EXT },
 		{ "tmpfs", PF_FS_TMPFS }, { "vfat", PF_FS_VFAT }, { "msdos", PF_FS_VFAT },
+		/* FAT in user space: the same on-disk rules (kernels without vfat) */
+		{ "fuse.fusefat", PF_FS_VFAT },
 	};
 
 	for (size_t i = 0; fstype && i < sizeof(kinds) / sizeof(kinds[0]); i++)

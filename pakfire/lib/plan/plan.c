@@ -346,6 +346,12 @@ static int plan_entry(struct planner *pl, const struct pf_entry *e)
 	 * keep its inode (then the path just points elsewhere). */
 	if (s->exists && !s->is_dir && !s->shared)
 		give(pl, s->fs, s->alloc, 1);
+	/* vfat has no hard links: the original is kept as a copy beside it
+	 * (apply/keep.c) until the commit, which deletes it. */
+	if (s->exists && !s->is_dir && pl->plan->fs[new_fs].space.kind == PF_FS_VFAT) {
+		take(pl, new_fs, s->alloc, 1);
+		give(pl, new_fs, s->alloc, 1);
+	}
 	*s = (struct state){ .exists = true, .from_chain = true, .alloc = alloc, .fs = new_fs };
 	return 0;
 }

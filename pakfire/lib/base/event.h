@@ -15,6 +15,7 @@
 #include <time.h>
 
 struct pf_ctx;
+struct pf_verdict;
 
 /* What an event about an update is about: a unit of the transaction. */
 struct pf_unit_ref {
@@ -105,6 +106,9 @@ struct pf_ev_space_row {
 	uint64_t after;        /* available once it is applied */
 	bool fits;
 	bool read_only;
+	/* SPACE_REFUSED: what the owner can do about it (plan/verdict.h), or
+	 * NULL when it could not be judged (a warning said why). */
+	const struct pf_verdict *verdict;
 };
 
 struct pf_event {

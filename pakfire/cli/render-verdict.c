@@ -47,8 +47,9 @@ static void item_name(const struct pf_freeable *it, char *buf, size_t size)
 		 it->folder ? "/" : "");
 }
 
-static void list_items(struct output *o, const struct pf_ev_space_row *s,
-		       const struct pf_verdict *v)
+/* V's items, as advice; FILES false: the cleanups only (what the owner
+ * could delete does not help a partition that is too small). */
+static void list_items(struct output *o, const char *unit, const struct pf_verdict *v, bool files)
 {
 	uint64_t unowned = 0, listed = 0;
 	size_t n_unowned = 0;
@@ -59,6 +60,8 @@ static void list_items(struct output *o, const struct pf_ev_space_row *s,
 
 		pf_format_size(it->bytes, size);
 		item_name(it, name, sizeof(name));
+		if (!files && it->kind != PF_FREEABLE_CLEANUP)
+			continue;
 		if (it->kind == PF_FREEABLE_CACHE) {
 			say(o, "  'pakfire clean' empties the download cache %s: %s\n", name, size);
 		} else if (it->kind == PF_FREEABLE_UNOWNED) {
@@ -72,19 +75,18 @@ static void list_items(struct output *o, const struct pf_ev_space_row *s,
 			    " applies it\n", name, size, it->core);
 		} else if (!it->first) {
 			say(o, "  %s, a cleanup update after %s, frees %s there once it is applied"
-			    " (updates are applied in order: it cannot go first)\n", name,
-			    s->unit.id ? s->unit.id : "it", size);
+			    " (updates are applied in order: it cannot go first)\n", name, unit, size);
 		}
 	}
 	for (size_t k = 0; k < v->n_items; k++)
 		if (v->items[k].kind == PF_FREEABLE_CACHE)
 			unowned = v->items[k].bytes;
 	unowned = v->freeable > unowned ? v->freeable - unowned : 0;
-	if (v->found > n_unowned && unowned > listed) {
+	if (files && v->found > n_unowned && unowned > listed) {
 		pf_format_size(unowned - listed, size);
 		say(o, "    ... and %zu more, %s in all\n", v->found - n_unowned, size);
 	}
-	if (v->bounded)
+	if (files && v->bounded)
 		say(o, "  (pakfire stopped looking after %d entries or %d folders deep: there may be"
 		    " more)\n", PF_VERDICT_WALK_ENTRIES, PF_VERDICT_WALK_DEPTH);
 }
@@ -101,9 +103,9 @@ void render_text_verdict(struct output *o, const struct pf_ev_space_row *s)
 		snprintf(unit, sizeof(unit), "core %u", s->unit.number);
 	else
 		snprintf(unit, sizeof(unit), "%s", s->unit.id ? s->unit.id : "the update");
-	pf_format_size(v->total, a);
+	pf_format_size_whole(v->total, a);
 	pf_format_size(v->minimum, b);
-	pf_format_size(v->advised, c);
+	pf_format_size_whole(v->advised, c);
 	pf_format_size(v->shortfall, d);
 	switch (v->kind) {
 	case PF_VERDICT_NEVER:
@@ -117,7 +119,7 @@ void render_text_verdict(struct output *o, const struct pf_ev_space_row *s)
 			    " judge, or back up the configuration and reinstall with the current"
 			    " partition layout (%s at least %s).\n", s->mount, a, unit, b, s->mount, d,
 			    f, s->mount, c);
-			list_items(o, s, v);
+			list_items(o, unit, v, true);
 			break;
 		}
 		say(o, "%s is %s in total", s->mount, a);
@@ -127,11 +129,15 @@ void render_text_verdict(struct output *o, const struct pf_ev_space_row *s)
 			pf_format_size(v->capacity, e);
 			pf_format_size(v->root_reserved, r);
 			pf_format_size(s->reserve, q);
-			say(o, " (%s of it usable: %s kept for root, %s reserve)", e, r, q);
+			say(o, " (%s of it usable: %s%s%s%s%s)", e, v->root_reserved ? r : "",
+			    v->root_reserved ? " kept for root" : "",
+			    v->root_reserved && s->reserve ? ", " : "", s->reserve ? q : "",
+			    s->reserve ? " reserve in pakfire.conf" : "");
 		}
 		say(o, "; %s needs %s there even on an empty %s. This partition can never hold it:"
 		    " back up the configuration and reinstall with the current partition layout"
 		    " (%s at least %s).\n", unit, b, s->mount, s->mount, c);
+		list_items(o, unit, v, false);
 		break;
 	case PF_VERDICT_AFTER_CLEANUP:
 		pf_format_size(v->cleanup->bytes, a);
@@ -147,7 +153,7 @@ void render_text_verdict(struct output *o, const struct pf_ev_space_row *s)
 			say(o, "%s is short by %llu inodes; %llu files (%s) can be freed there:\n",
 			    s->mount, (unsigned long long)v->inodes_short,
 			    (unsigned long long)v->freeable_inodes, a);
-		list_items(o, s, v);
+		list_items(o, unit, v, true);
 		break;
 	case PF_VERDICT_FITS:
 		break;

@@ -140,6 +140,9 @@ void pf_emit_file_kept(struct pf_ctx *ctx, struct pf_unit_ref unit, const char *
 
 /* "20.1 MiB": sizes as people read them (binary units, like df -h). */
 void pf_format_size(uint64_t bytes, char buf[32]);
+/* A size given in whole units as people write partition sizes, "128 MiB",
+ * "4 GiB"; any other as pf_format_size. */
+void pf_format_size_whole(uint64_t bytes, char buf[32]);
 
 /* Convenience: a formatted INFO / WARNING / DEBUG line. */
 void pf_info(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -148,9 +148,9 @@ static void verdict_words(const struct pf_plan_update *u, const struct pf_plan_f
 				 " name there (%s) is not enough", fs->name, a);
 			return;
 		}
-		pf_format_size(v->total, a);
+		pf_format_size_whole(v->total, a);
 		pf_format_size(v->minimum, b);
-		pf_format_size(v->advised, c);
+		pf_format_size_whole(v->advised, c);
 		snprintf(buf, size, "; %s can never hold it: it is %s in total, and %s needs %s there"
 			 " even on an empty %s: back up the configuration and reinstall with %s at"
 			 " least %s", fs->name, a, u->label, b, fs->name, fs->name, c);

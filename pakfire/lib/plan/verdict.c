@@ -471,15 +471,18 @@ static int judge_row(struct judge *j, size_t i, const struct pf_plan_row *r, str
 		     round_partition(v->minimum, fs->reserve, v->total, v->root_reserved);
 	if (freeable(j, i, r, v) < 0 || cleanups(j, i, r, v) < 0)
 		return -1;
-	if (v->minimum > v->capacity)
-		v->kind = PF_VERDICT_NEVER;
-	else if (v->cleanup)
+	/* What makes it fit in place, shown, comes first: a cleanup pakfire
+	 * applies itself (it may remove kept files: then the minimum above
+	 * is more than the update will need), then what the owner frees;
+	 * else it never fits: on an empty partition (the minimum is more than
+	 * the file system could give), or in place. */
+	if (v->cleanup)
 		v->kind = PF_VERDICT_AFTER_CLEANUP;
 	else if (v->freeable >= v->shortfall && v->freeable_inodes >= v->inodes_short)
 		v->kind = PF_VERDICT_AFTER_FREEING;
 	else {
 		v->kind = PF_VERDICT_NEVER;
-		v->in_place = true;
+		v->in_place = v->minimum <= v->capacity;
 	}
 	return 0;
 }

@@ -183,6 +183,47 @@ test_a_full_boot_fits_after_freeing_the_old_kernel() {
 	[ -f "$R/boot/vmlinuz-139" ] || fail "the owned kernel of 139 is gone"
 }
 
+test_a_boot_big_enough_that_cannot_hold_the_update_in_place() {
+	# a tmpfs /boot of 32 MiB: 139's 12 MiB kernel, which 140 replaces by
+	# one of 21 MiB (both are there until 140 commits), and 2 MiB that
+	# nobody owns: 32 MiB could hold 140, but not beside 139's kernel
+	mount_fs "$R" 128M
+	mount_fs "$R/boot" 32M
+	repo_mini 139 --file boot/vmlinuz=12M
+	repo_mini 140 --file boot/vmlinuz=21M
+	http_start
+	root_at_core 138 --cache-fs 128M
+	must_update
+	run pakfire --root "$R" upgrade --yes --to 139
+	assert_exit 0
+	head -c $((2 * MiB)) /dev/urandom >"$R/boot/memtest.bin"
+	remember_state
+
+	run pakfire --root "$R" --json upgrade --yes
+	assert_exit 3
+	assert_nothing_changed
+	local avail
+	avail=$(df_avail "$R/boot")
+	assert_json event=refused mount=/boot verdict never-fits
+	assert_json event=refused mount=/boot in_place true
+	assert_json event=refused mount=/boot available "$avail"
+	assert_json event=refused mount=/boot needed $((21 * MiB))
+	assert_json event=refused mount=/boot shortfall $((21 * MiB - avail))
+	assert_json event=refused mount=/boot total $((32 * MiB))
+	assert_json event=refused mount=/boot usable $((32 * MiB))
+	# on an empty /boot: the new kernel alone (the old one is replaced)
+	assert_json event=refused mount=/boot min_partition $((21 * MiB))
+	assert_json event=refused mount=/boot kept 0
+	assert_json event=refused mount=/boot freeable_total $((2 * MiB))
+	assert_refused_json /boot '[(i["path"], i["bytes"]) for i in e["freeable"]]' \
+		"[[\"/boot/memtest.bin\", $((2 * MiB))]]"
+
+	run pakfire --root "$R" upgrade --yes
+	assert_refused 3 "/boot cannot hold it in place"
+	assert_output_contains "/boot is 32 MiB in total and could hold core 140 (21.0 MiB there on an empty /boot), but not beside what stays there"
+	assert_output_contains "/boot/memtest.bin"
+}
+
 # cleanup_world CORE...: the updates of a series written by tests/lib/series.py
 # (CORE: the JSON items of its core updates); add-on big is 14 MiB.
 cleanup_world() {

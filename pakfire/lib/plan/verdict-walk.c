@@ -304,7 +304,7 @@ int pf_walk_folders(struct pf_walk *w, const char *rel)
 		close(fd);
 		return pf_fail_errno(w->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(w->ctx), rel);
 	}
-	while (r == 0 && (de = readdir(d))) {
+	while (r == 0 && (errno = 0, de = readdir(d))) {
 		struct sum s = { 0 };
 		struct stat st;
 		bool first;
@@ -340,6 +340,8 @@ int pf_walk_folders(struct pf_walk *w, const char *rel)
 		if (sub >= 0)
 			r = walk_dir(w, sub, path, strlen(path), 1, true, NULL);
 	}
+	if (r == 0 && !de && errno)
+		r = pf_fail_errno(w->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(w->ctx), rel);
 	closedir(d);
 	return r;
 }

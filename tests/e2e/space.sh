@@ -147,7 +147,7 @@ core-141|/boot|0"
 	assert_output_contains "/boot"
 	# a 4 MiB /boot cannot hold a 6 MiB kernel, however empty: the owner
 	# is told so (docs/space.md, "Verdicts"), not to delete kernels
-	assert_output_contains "/boot is 4.0 MiB in total; core 141 needs 6.0 MiB there even on an empty /boot"
+	assert_output_contains "/boot is 4 MiB in total; core 141 needs 6.0 MiB there even on an empty /boot"
 	assert_output_contains "This partition can never hold it"
 	assert_stderr_contains "/boot can never hold it"
 	run pakfire --root "$R" status

@@ -109,6 +109,16 @@ void render_text_verdict(struct output *o, const struct pf_ev_space_row *s)
 	pf_format_size(v->shortfall, d);
 	switch (v->kind) {
 	case PF_VERDICT_NEVER:
+		if (v->in_place && !v->shortfall) {
+			/* Room enough, but not files enough (inodes). */
+			say(o, "%s has %llu inodes too few for %s, and deleting every file pakfire can"
+			    " name there frees %llu. Free files that pakfire cannot judge, or back up the"
+			    " configuration and reinstall with more inodes on %s.\n", s->mount,
+			    (unsigned long long)v->inodes_short, unit,
+			    (unsigned long long)v->freeable_inodes, s->mount);
+			list_items(o, unit, v, true);
+			break;
+		}
 		if (v->in_place) {
 			char f[32];
 
@@ -137,6 +147,10 @@ void render_text_verdict(struct output *o, const struct pf_ev_space_row *s)
 		say(o, "; %s needs %s there even on an empty %s. This partition can never hold it:"
 		    " back up the configuration and reinstall with the current partition layout"
 		    " (%s at least %s).\n", unit, b, s->mount, s->mount, c);
+		/* Too small only for the reserve the admin asked for. */
+		if (s->reserve && v->minimum <= v->total - v->root_reserved)
+			say(o, "(Without the reserve of %s in pakfire.conf it would fit on an empty %s.)\n",
+			    s->mount, s->mount);
 		list_items(o, unit, v, false);
 		break;
 	case PF_VERDICT_AFTER_CLEANUP:

@@ -142,6 +142,12 @@ static void verdict_words(const struct pf_plan_update *u, const struct pf_plan_f
 	case PF_VERDICT_FITS:
 		return;
 	case PF_VERDICT_NEVER:
+		if (v->in_place && !v->shortfall) {
+			snprintf(buf, size, "; %s cannot hold it in place: deleting every file that"
+				 " pakfire can name there frees %llu inodes, not enough", fs->name,
+				 (unsigned long long)v->freeable_inodes);
+			return;
+		}
 		if (v->in_place) {
 			pf_format_size(v->freeable, a);
 			snprintf(buf, size, "; %s cannot hold it in place: freeing all that pakfire can"

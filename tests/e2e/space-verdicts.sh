@@ -266,6 +266,11 @@ test_an_addon_fits_after_the_pending_cleanup() {
 	must_update
 	run pakfire --root "$R" upgrade --yes --to 139
 	assert_exit 0
+	# a package left in the download cache, which lies on / here
+	mkdir -p "$R/var/cache/pakfire/stale"
+	head -c $((1 * MiB)) /dev/urandom >"$R/var/cache/pakfire/stale/core-137.pak"
+	local cached
+	cached=$(du -B1 -s "$R/var/cache/pakfire" | cut -f1)
 	remember_state
 
 	# The add-on does not fit beside 139's libraries; core 140, pending,
@@ -285,6 +290,10 @@ test_an_addon_fits_after_the_pending_cleanup() {
 		"{\"core\": 140, \"bytes\": $((10 * MiB)), \"command\": \"pakfire upgrade --to 140\"}"
 	assert_refused_json / '[(i["path"], i["bytes"], i["first"]) for i in e["freeable"] if i["kind"] == "cleanup"]' \
 		"[[\"core 140\", $((10 * MiB)), true]]"
+	# the cache, as a whole ('pakfire clean'), beside it
+	assert_refused_json / '[(i["path"], i["bytes"]) for i in e["freeable"] if i["kind"] == "cache"]' \
+		"[[\"/var/cache/pakfire\", $cached]]"
+	assert_json event=refused mount=/ freeable_total "$cached"
 	# the owned libraries are the cleanup's to remove, never the owner's
 	assert_refused_json / '[i["path"] for i in e["freeable"] if "libold" in i["path"]]' '[]'
 

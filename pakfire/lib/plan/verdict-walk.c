@@ -68,7 +68,7 @@ static bool never_listed(const struct pf_walk *w, const char *path)
 	for (size_t i = 0; i < sizeof(top) / sizeof(top[0]); i++)
 		if (below(path, top[i]))
 			return true;
-	for (size_t i = 0; i < 3; i++)
+	for (size_t i = 0; i < sizeof(w->never) / sizeof(w->never[0]); i++)
 		if (w->never[i] && below(path, w->never[i]))
 			return true;
 	if (lf && (lf == path || lf[-1] == '/') && (!lf[10] || lf[10] == '/'))

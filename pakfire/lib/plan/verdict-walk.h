@@ -22,7 +22,7 @@ struct pf_walk {
 	const struct pf_strmap *owned;   /* paths the database owns */
 	const struct pf_strmap *named;   /* paths a pending update writes or removes */
 	const char *release;             /* the running kernel, or NULL */
-	const char *never[3];            /* pakfire's folders, relative to the root */
+	const char *never[4];            /* pakfire's folders, relative to the root */
 	size_t budget;                   /* entries left */
 	bool bounded;                    /* the budget or the depth ran out */
 	struct pf_strmap *seen;          /* folders looked at ("dev:ino") */

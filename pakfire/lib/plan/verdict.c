@@ -359,6 +359,7 @@ static int freeable(struct judge *j, size_t i, const struct pf_plan_row *r, stru
 	w.release = j->release;
 	for (size_t k = 0; k < 3; k++)
 		w.never[k] = j->never[k][0] ? j->never[k] : NULL;
+	w.never[3] = sc->cache; /* counted as a whole, below */
 	/* The download cache, as a whole: `pakfire clean`. Not the package
 	 * of the refused update itself: it would be downloaded again. */
 	if (pf_walk_sum(&w, sc->cache, &here, &cache, &cache_files) < 0)

@@ -15,7 +15,7 @@
 #include "base/context.h"
 #include "base/path.h"
 #include "base/strmap.h"
-#include "plan/verdict-walk.h"
+#include "plan/verdict-parts.h"
 
 #define PATH_BUF 4096
 

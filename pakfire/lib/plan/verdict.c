@@ -6,7 +6,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/utsname.h>
 
 #include "base/context.h"
 #include "base/strmap.h"
@@ -14,10 +13,9 @@
 #include "format/manifest.h"
 #include "plan/fsmodel.h"
 #include "plan/space.h"
-#include "plan/verdict-walk.h"
-#include "state/files.h"
+#include "plan/verdict-parts.h"
 
-#define NONE ((size_t)-1)
+#define NONE PF_JUDGE_NONE
 #define CLEANUPS_LISTED 8
 
 const char *pf_verdict_name(enum pf_verdict_kind k)
@@ -41,201 +39,24 @@ const char *pf_freeable_kind_name(enum pf_freeable_kind k)
 	return "?";
 }
 
-enum kind { K_FILE, K_DIR, K_SYMLINK };
-
-/* An owned path: what the database says, and the plan's file system that
- * holds it (NONE: one the plan does not touch). */
-struct owned {
-	char *path;
-	enum kind kind;
-	uint64_t size;         /* a file's size, a symlink's target length */
-	size_t fs;
-};
-
-/* A path the pending units name: the first (in chain order: IN, then
- * LATER) that writes it, and the first that removes it; NONE when none. */
-struct named {
-	size_t write, remove;
-};
-
-struct judge {
-	struct pf_ctx *ctx;
-	const struct pf_verdict_env *env;
-	const struct pf_plan *p;
-	bool loaded;
-	struct pf_strmap *owned_map;   /* path -> index + 1 into owned */
-	struct owned *owned;
-	size_t n_owned, cap_owned;
-	struct pf_strmap *named_map;   /* path -> index + 1 into named */
-	struct named *named;
-	size_t n_named, cap_named;
-	struct pf_strmap *folders;     /* folder the units write into -> its name */
-	char release[65];              /* the running kernel, "" with --root */
-	char never[3][4096];           /* pakfire's folders, relative to the root */
-};
-
-static const struct pf_plan_input *unit_at(const struct judge *j, size_t g)
-{
-	return g < j->env->n_in ? &j->env->in[g] : &j->env->later[g - j->env->n_in];
-}
-
-static int grow(struct judge *j, void **array, size_t *cap, size_t n, size_t size)
-{
-	size_t ncap;
-	void *p;
-
-	if (n < *cap)
-		return 0;
-	ncap = *cap ? 2 * *cap : 1024;
-	p = realloc(*array, ncap * size);
-	if (!p)
-		return pf_fail(j->ctx, PF_E_OTHER, "out of memory");
-	*array = p;
-	*cap = ncap;
-	return 0;
-}
-
-static int add_owned(void *data, const char *path, const char *type, uint64_t size,
-		     uint64_t target_len)
-{
-	struct judge *j = data;
-	enum kind kind = !strcmp(type, "dir") ? K_DIR : !strcmp(type, "symlink") ? K_SYMLINK : K_FILE;
-	bool added;
-	void **v;
-
-	if (grow(j, (void **)&j->owned, &j->cap_owned, j->n_owned, sizeof(*j->owned)) < 0)
-		return -1;
-	v = pf_strmap_put(j->owned_map, path, strlen(path), &added);
-	if (!v || !(j->owned[j->n_owned].path = strdup(path)))
-		return pf_fail(j->ctx, PF_E_OTHER, "out of memory");
-	j->owned[j->n_owned].kind = kind;
-	j->owned[j->n_owned].size = kind == K_SYMLINK ? target_len : size;
-	j->owned[j->n_owned].fs = NONE;
-	*v = (void *)(uintptr_t)++j->n_owned;
-	return 0;
-}
-
-/* The plan's file system that holds HOST, or NONE. */
-static size_t fs_of_host(const struct judge *j, const char *host)
-{
-	const struct pf_mount *m = pf_mounts_find(j->env->sc->mounts, host);
-
-	for (size_t f = 0; m && f < j->p->n_fs; f++)
-		if (j->p->fs[f].mount->major == m->major && j->p->fs[f].mount->minor == m->minor)
-			return f;
-	return NONE;
-}
-
-static int add_named(struct judge *j, const char *path, size_t g, bool removes)
-{
-	bool added;
-	void **v = pf_strmap_put(j->named_map, path, strlen(path), &added);
-	struct named *n;
-
-	if (!v)
-		return pf_fail(j->ctx, PF_E_OTHER, "out of memory");
-	if (added) {
-		if (grow(j, (void **)&j->named, &j->cap_named, j->n_named, sizeof(*j->named)) < 0)
-			return -1;
-		j->named[j->n_named] = (struct named){ NONE, NONE };
-		*v = (void *)(uintptr_t)++j->n_named;
-	}
-	n = &j->named[(uintptr_t)*v - 1];
-	if (removes && n->remove == NONE)
-		n->remove = g;
-	if (!removes && n->write == NONE)
-		n->write = g;
-	return 0;
-}
-
-/* The folder of PATH, for the look at the folders the updates write to. */
-static int add_folder(struct judge *j, const char *path)
-{
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
-	bool added;
-	void **v;
-
-	if (!n)
-		return 0; /* the root itself: never walked */
-	v = pf_strmap_put(j->folders, path, n, &added);
-	if (!v || (added && !(*v = strndup(path, n))))
-		return pf_fail(j->ctx, PF_E_OTHER, "out of memory");
-	return 0;
-}
-
-/* What every row shares: who owns what (and where it lies), what the
- * pending units name, the running kernel. Read once, when a row needs it. */
-static int load(struct judge *j)
-{
-	const struct pf_space_check *sc = j->env->sc;
-	size_t units = j->env->n_in + j->env->n_later;
-	char host[4096];
-	struct utsname u;
-
-	if (j->loaded)
-		return 0;
-	j->loaded = true;
-	j->owned_map = pf_strmap_new(4096);
-	j->named_map = pf_strmap_new(4096);
-	j->folders = pf_strmap_new(256);
-	if (!j->owned_map || !j->named_map || !j->folders)
-		return pf_fail(j->ctx, PF_E_OTHER, "out of memory");
-	if (j->env->db && pf_db_each_owned(j->env->db, add_owned, j) < 0)
-		return -1;
-	for (size_t k = 0; k < j->n_owned; k++) {
-		if (sc->probe.resolve(sc->probe.data, j->owned[k].path, host, sizeof(host)) < 0)
-			return -1;
-		j->owned[k].fs = fs_of_host(j, host);
-	}
-	for (size_t g = 0; g < units; g++) {
-		const struct pf_manifest *m = unit_at(j, g)->m;
-
-		for (size_t e = 0; m && e < m->n; e++) {
-			const struct pf_entry *en = &m->entries[e];
-
-			if (en->type == PF_ENTRY_HOOK)
-				continue;
-			if (add_named(j, en->path, g, en->type == PF_ENTRY_REMOVE) < 0 ||
-			    ((en->type == PF_ENTRY_FILE || en->type == PF_ENTRY_SYMLINK) &&
-			     add_folder(j, en->path) < 0))
-				return -1;
-		}
-	}
-	/* The running kernel is the root's only when the root is "/". */
-	if (!strcmp(sc->root_host, "/") && uname(&u) == 0)
-		snprintf(j->release, sizeof(j->release), "%s", u.release);
-	for (size_t k = 0; k < 3; k++)
-		if (j->env->own[k])
-			snprintf(j->never[k], sizeof(j->never[k]), "%s", j->env->own[k] + (*j->env->own[k] == '/'));
-	return 0;
-}
-
-static const struct named *named_of(const struct judge *j, const char *path)
-{
-	void **v = pf_strmap_get(j->named_map, path, strlen(path));
-
-	return v && *v ? &j->named[(uintptr_t)*v - 1] : NULL;
-}
-
 /* The owned files on file system F that the chain up to unit I keeps:
  * neither replaced nor removed by it. */
-static uint64_t kept_on(const struct judge *j, size_t f, size_t i)
+static uint64_t kept_on(const struct pf_judge *j, size_t f, size_t i)
 {
 	const struct pf_space *sp = &j->p->fs[f].space;
 	uint64_t bytes = 0;
 
 	for (size_t k = 0; k < j->n_owned; k++) {
-		const struct owned *o = &j->owned[k];
-		const struct named *n;
+		const struct pf_owned_path *o = &j->owned[k];
+		const struct pf_named *n;
 
 		if (o->fs != f)
 			continue;
-		n = named_of(j, o->path);
+		n = pf_judge_named(j, o->path);
 		if (n && ((n->write != NONE && n->write <= i) || (n->remove != NONE && n->remove <= i)))
 			continue;
-		bytes += o->kind == K_FILE ? pf_fs_file_bytes(sp, o->size) :
-			 o->kind == K_SYMLINK ? pf_fs_symlink_bytes(sp, o->size) : pf_fs_dir_bytes(sp);
+		bytes += o->kind == PF_OWNED_FILE ? pf_fs_file_bytes(sp, o->size) :
+			 o->kind == PF_OWNED_SYMLINK ? pf_fs_symlink_bytes(sp, o->size) : pf_fs_dir_bytes(sp);
 	}
 	return bytes;
 }
@@ -273,10 +94,10 @@ static bool cleanup_only(const struct pf_manifest *m)
 /* What cleanup G frees on file system F now: its removals of owned files
  * that are on the disk as recorded (the plan's rule: apply removes only
  * those), on F, with no other name, that no unit before it writes. */
-static int cleanup_frees(struct judge *j, size_t g, size_t f, uint64_t *bytes, uint64_t *files)
+static int cleanup_frees(struct pf_judge *j, size_t g, size_t f, uint64_t *bytes, uint64_t *files)
 {
 	const struct pf_space_check *sc = j->env->sc;
-	const struct pf_manifest *m = unit_at(j, g)->m;
+	const struct pf_manifest *m = pf_judge_unit(j, g)->m;
 	const struct pf_mount *mnt = j->p->fs[f].mount;
 	char host[4096];
 
@@ -284,14 +105,14 @@ static int cleanup_frees(struct judge *j, size_t g, size_t f, uint64_t *bytes, u
 	for (size_t e = 0; e < m->n; e++) {
 		const char *path = m->entries[e].path;
 		void **v = pf_strmap_get(j->owned_map, path, strlen(path));
-		const struct named *n = named_of(j, path);
-		const struct owned *o;
+		const struct pf_named *n = pf_judge_named(j, path);
+		const struct pf_owned_path *o;
 		struct stat st;
 
 		if (!v || !*v || (n && n->write != NONE && n->write < g))
 			continue;
 		o = &j->owned[(uintptr_t)*v - 1];
-		if (o->kind != K_FILE || o->fs != f)
+		if (o->kind != PF_OWNED_FILE || o->fs != f)
 			continue;
 		if (sc->probe.resolve(sc->probe.data, path, host, sizeof(host)) < 0)
 			return -1;
@@ -319,7 +140,7 @@ static void walk_folder(void *value, void *data)
 
 /* The mount point of F relative to the root, or NULL: the root itself, or
  * a mount outside it (not ours to look at). */
-static const char *mount_rel(const struct judge *j, size_t f)
+static const char *mount_rel(const struct pf_judge *j, size_t f)
 {
 	const char *point = j->p->fs[f].mount->point, *root = j->env->sc->root_host;
 	size_t n = strcmp(root, "/") ? strlen(root) : 0;
@@ -341,7 +162,7 @@ static int add_item(struct pf_verdict *v, const struct pf_freeable *it)
 }
 
 /* What the owner can free on the file system of row R of update I. */
-static int freeable(struct judge *j, size_t i, const struct pf_plan_row *r, struct pf_verdict *v)
+static int freeable(struct pf_judge *j, size_t i, const struct pf_plan_row *r, struct pf_verdict *v)
 {
 	const struct pf_plan_fs *fs = &j->p->fs[r->fs];
 	const struct pf_space_check *sc = j->env->sc;
@@ -411,13 +232,13 @@ out:
 /* The pending cleanups after unit I that free something on R's file
  * system, and the first that pakfire can apply before I and that frees
  * enough. */
-static int cleanups(struct judge *j, size_t i, const struct pf_plan_row *r, struct pf_verdict *v)
+static int cleanups(struct pf_judge *j, size_t i, const struct pf_plan_row *r, struct pf_verdict *v)
 {
 	size_t units = j->env->n_in + j->env->n_later, listed = 0, chosen = NONE;
 	const struct pf_plan_input *refused = &j->env->in[i];
 
 	for (size_t g = i + 1; g < units && listed < CLEANUPS_LISTED; g++) {
-		const struct pf_plan_input *c = unit_at(j, g);
+		const struct pf_plan_input *c = pf_judge_unit(j, g);
 		struct pf_freeable it = { .kind = PF_FREEABLE_CLEANUP, .core = c->number };
 
 		if (!cleanup_only(c->m))
@@ -455,14 +276,14 @@ static void figures(const struct pf_plan_fs *fs, const struct pf_plan_row *r, st
 		      v->total - v->root_reserved - fs->reserve : 0;
 }
 
-static int judge_row(struct judge *j, size_t i, const struct pf_plan_row *r, struct pf_verdict *v)
+static int judge_row(struct pf_judge *j, size_t i, const struct pf_plan_row *r, struct pf_verdict *v)
 {
 	const struct pf_plan_fs *fs = &j->p->fs[r->fs];
 
 	figures(fs, r, v);
 	if (r->fits || (!v->shortfall && !v->inodes_short))
 		return 0; /* fits, as far as room goes */
-	if (load(j) < 0)
+	if (pf_judge_load(j) < 0)
 		return -1;
 	v->written = r->chain_bytes + r->package_bytes;
 	v->kept = kept_on(j, r->fs, i);
@@ -488,17 +309,11 @@ static int judge_row(struct judge *j, size_t i, const struct pf_plan_row *r, str
 	return 0;
 }
 
-static void free_value(void *value, void *data)
-{
-	(void)data;
-	free(value);
-}
-
 int pf_verdicts(struct pf_ctx *ctx, const struct pf_verdict_env *env, const struct pf_plan *p,
 		size_t i, struct pf_verdict **out)
 {
 	const struct pf_plan_update *u = &p->updates[i];
-	struct judge j = { .ctx = ctx, .env = env, .p = p };
+	struct pf_judge j = { .ctx = ctx, .env = env, .p = p };
 	struct pf_verdict *v = calloc(u->n_rows ? u->n_rows : 1, sizeof(*v));
 	int r = -1;
 
@@ -513,15 +328,7 @@ int pf_verdicts(struct pf_ctx *ctx, const struct pf_verdict_env *env, const stru
 	r = 0;
 out:
 	pf_verdicts_free(v, u->n_rows);
-	for (size_t k = 0; k < j.n_owned; k++)
-		free(j.owned[k].path);
-	free(j.owned);
-	free(j.named);
-	pf_strmap_free(j.owned_map);
-	pf_strmap_free(j.named_map);
-	if (j.folders)
-		pf_strmap_each(j.folders, free_value, NULL);
-	pf_strmap_free(j.folders);
+	pf_judge_clear(&j);
 	return r;
 }
 

@@ -215,12 +215,15 @@ test_a_boot_big_enough_that_cannot_hold_the_update_in_place() {
 	assert_json event=refused mount=/boot min_partition $((21 * MiB))
 	assert_json event=refused mount=/boot kept 0
 	assert_json event=refused mount=/boot freeable_total $((2 * MiB))
+	# to hold it in place: what stays (139's kernel) beside the new one
+	assert_json event=refused mount=/boot advised $((64 * MiB))
 	assert_refused_json /boot '[(i["path"], i["bytes"]) for i in e["freeable"]]' \
 		"[[\"/boot/memtest.bin\", $((2 * MiB))]]"
 
 	run pakfire --root "$R" upgrade --yes
 	assert_refused 3 "/boot cannot hold it in place"
 	assert_output_contains "/boot is 32 MiB in total and could hold core 140 (21.0 MiB there on an empty /boot), but not beside what stays there"
+	assert_output_contains "reinstall with the current partition layout (/boot at least 64 MiB)"
 	assert_output_contains "/boot/memtest.bin"
 }
 

@@ -78,6 +78,24 @@ static uint64_t round_partition(uint64_t minimum, uint64_t reserve, uint64_t tot
 	return size;
 }
 
+/* The "at least" for R's partition: the minimum, or in place what is
+ * used there now but the freeable, and the update's peak beside it;
+ * with the reserve and root's share, rounded up. A Min-Partition below
+ * that is stale (the distribution's updates grew past its advice): the
+ * larger of the two. */
+static uint64_t advise(const struct pf_plan_fs *fs, const struct pf_plan_row *r,
+		       const struct pf_verdict *v)
+{
+	uint64_t used = v->total > v->root_reserved + r->available ?
+			v->total - v->root_reserved - r->available : 0;
+	uint64_t need = v->minimum, size;
+
+	if (v->in_place)
+		need = used - (v->freeable < used ? v->freeable : used) + r->needed;
+	size = round_partition(need, fs->reserve, v->total, v->root_reserved);
+	return v->recommended > size ? v->recommended : size;
+}
+
 /* Whether M only removes (a cleanup update such as IPFire's core 140). */
 static bool cleanup_only(const struct pf_manifest *m)
 {
@@ -289,8 +307,6 @@ static int judge_row(struct pf_judge *j, size_t i, const struct pf_plan_row *r, 
 	v->kept = kept_on(j, r->fs, i);
 	v->minimum = v->written + v->kept;
 	v->recommended = pf_index_min_partition(j->env->idx, fs->name);
-	v->advised = v->recommended ? v->recommended :
-		     round_partition(v->minimum, fs->reserve, v->total, v->root_reserved);
 	if (freeable(j, i, r, v) < 0 || cleanups(j, i, r, v) < 0)
 		return -1;
 	/* What makes it fit in place, shown, comes first: a cleanup pakfire
@@ -306,6 +322,7 @@ static int judge_row(struct pf_judge *j, size_t i, const struct pf_plan_row *r, 
 		v->kind = PF_VERDICT_NEVER;
 		v->in_place = v->minimum <= v->capacity;
 	}
+	v->advised = advise(fs, r, v);
 	return 0;
 }
 

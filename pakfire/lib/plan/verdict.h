@@ -84,9 +84,11 @@ struct pf_verdict {
 	uint64_t written;      /* of it: the chain's files and the package */
 	uint64_t kept;         /* of it: owned files kept */
 	uint64_t recommended;  /* the index's Min-Partition for the mount, or 0 */
-	uint64_t advised;      /* "at least": recommended, else the minimum
-				* (with reserve and root's share) rounded up
-				* to a power of two */
+	uint64_t advised;      /* "at least": the minimum (in place: what
+				* stays there beside the update's peak), with
+				* the reserve and root's share, rounded up to a
+				* power of two; the recommended size when it
+				* is larger */
 	/* What the owner can free there (cache and unowned files; not the
 	 * cleanups, which pakfire applies itself or which come later). */
 	uint64_t freeable;

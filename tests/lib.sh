@@ -544,6 +544,24 @@ fat_unmount() {
 	unset "FAT_PIDS[$dir]"
 }
 
+# mount_ext4 DIR SIZE [MKFS_OPTION...]: an ext4 file system of SIZE (as
+# size_bytes reads it) made by mkfs.ext4 in an image file below $T and
+# loop-mounted on DIR (made first); unmounted and detached at teardown.
+# Needs root, as mount_fs.
+mount_ext4() {
+	local dir=$1 size=$2 img
+	shift 2
+	[ "$(id -u)" = 0 ] ||
+		fail "mount_ext4 $dir: mounting a file system needs root, and this test runs as $(id -un) (uid $(id -u)); run the tests as root, as CI does"
+	{ [ -n "${T:-}" ] && [ -d "$T" ]; } || fail "mount_ext4: no test world"
+	mkdir -p "$dir" "$T/images"
+	img=$(mktemp "$T/images/ext4.XXXXXX")
+	must truncate -s "$(size_bytes "$size")" "$img"
+	must mkfs.ext4 -q -F "$@" "$img"
+	echo "$dir" >>"$T/mounts"
+	must mount -o loop "$img" "$dir"
+}
+
 # df_avail DIR: the bytes available on the file system of DIR, as df shows
 # them (f_bavail * f_frsize). df_inodes DIR: the inodes available.
 df_avail() { df -B1 --output=avail "$1" | tail -n 1 | tr -d ' '; }

@@ -1,5 +1,6 @@
 /* The event sink and the end of a command: see output.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -26,6 +27,8 @@ void output_close(struct output *o)
 {
 	json_object_put(o->events);
 	json_object_put(o->report);
+	free(o->advice);
+	o->advice = NULL;
 	o->events = NULL;
 	o->report = NULL;
 	o->findings = NULL; /* the report held it */
@@ -89,7 +92,11 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 	int code = pf_exit_code(cls);
 
 	render_text_end_progress(o);
-	if (o->refused_rows && !o->json)
+	/* What each refused mount's verdict advises; the general hints only
+	 * when no verdict could be made. */
+	if (o->advice && !o->json)
+		fputs(o->advice, stdout);
+	else if (o->refused_rows && !o->verdicts && !o->json)
 		printf("To make room: 'pakfire clean' empties the download cache; remove kernels\n"
 		       "that are no longer booted from /boot; a cleanup update in the chain frees\n"
 		       "space once applied ('pakfire upgrade --to N' applies the updates before it).\n");

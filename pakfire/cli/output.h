@@ -36,6 +36,8 @@ struct output {
 	char plan_unit[64];    /* the unit whose plan rows are being printed */
 	char refused_unit[64]; /* the unit whose refusal rows are being printed */
 	unsigned refused_rows;
+	unsigned verdicts;     /* refused rows with a verdict (render-verdict.c) */
+	char *advice;          /* what the verdicts advise, printed at the end */
 	/* --json */
 	struct json_object *events;   /* a list (jsonc.h) */
 	struct json_object *report;   /* the command's report, NULL if none */

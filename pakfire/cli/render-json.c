@@ -106,7 +106,9 @@ static int json_space_plan(jobj *e, const struct pf_event *ev)
 
 static int json_space_refused(jobj *e, const struct pf_event *ev)
 {
-	if (space_row(e, &ev->space) < 0 || jv_uint(e, "shortfall", space_shortfall(&ev->space)) < 0)
+	if (space_row(e, &ev->space) < 0 ||
+	    jv_uint(e, "shortfall", space_shortfall(&ev->space)) < 0 ||
+	    render_json_verdict(e, ev->space.verdict) < 0)
 		return -1;
 	return 0;
 }

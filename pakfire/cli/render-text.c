@@ -188,6 +188,7 @@ static void text_space_refused(struct output *o, const struct pf_event *ev)
 	       shortfall ? lack : "-", (unsigned long long)s->inodes_needed,
 	       (unsigned long long)s->inodes_available, s->read_only ? " read-only" : "");
 	o->refused_rows++;
+	render_text_verdict(o, s);
 }
 
 /* Each type's renderer, and the verbosity from which it shows: -1 even

@@ -36,6 +36,13 @@ void report_addon_state(const struct pf_addon_view *v, const char *series, char 
 /* "2026-11-25T10:00:00Z", or "never" for 0. */
 void format_time(time_t t, char buf[32]);
 
+/* A refused row's verdict (render-verdict.c): its advice, kept for
+ * output_finish to print after the refusal table; its fields in the
+ * "refused" event (V may be NULL: "verdict": null). */
+struct pf_verdict;
+void render_text_verdict(struct output *o, const struct pf_ev_space_row *s);
+int render_json_verdict(struct json_object *e, const struct pf_verdict *v);
+
 /* What a mount lacks for a unit: needed + reserve - available, or 0. */
 uint64_t space_shortfall(const struct pf_ev_space_row *row);
 

@@ -161,11 +161,31 @@ static void check_reachable(struct repo_check *c, size_t i, const char *stanza)
 			    stanza, e->min_client, e->min_client, have);
 }
 
+/* Min-Partition (docs/formats.md, "index"): well formed, since a client
+ * ignores a malformed one (and with it the advice), and listed in
+ * Optional-Keys, since level-2 clients that came before the key refuse
+ * a whole index with a repository key they do not know. */
+static void check_min_partition(struct repo_check *c)
+{
+	const struct pf_index *idx = c->idx;
+	char why[256];
+
+	if (!idx->min_partition)
+		return;
+	if (pf_min_partition_check(idx->min_partition, why, sizeof(why)) < 0)
+		check_error(c, "%s/index stanza 1 (repository): Min-Partition: %s: clients ignore it",
+			    c->repo, why);
+	if (!pf_index_optional_lists(idx->optional_keys, "Min-Partition"))
+		check_error(c, "%s/index stanza 1 (repository): Min-Partition is not listed in Optional-Keys: clients of level %u that do not know it would refuse the whole index (list it in Optional-Keys)",
+			    c->repo, PF_CLIENT_LEVEL);
+}
+
 int check_levels(struct repo_check *c)
 {
 	const struct pf_index *idx = c->idx;
 	char stanza[256];
 
+	check_min_partition(c);
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct pf_index_entry *e = &idx->entries[i];
 		bool told = false;

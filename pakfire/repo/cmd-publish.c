@@ -11,7 +11,7 @@
 #define LEVEL_TEXT(n) LEVEL_TEXT_(n)
 
 struct publish_opts {
-	const char *repo, *updates, *series, *arch, *gnupghome, *successor;
+	const char *repo, *updates, *series, *arch, *gnupghome, *successor, *min_partition;
 	struct pf_opt_list keys;
 	struct index_opts io;
 	struct pf_opt_number min_client;
@@ -39,6 +39,9 @@ static const struct pf_opt options[] = {
 	  .offset = offsetof(struct publish_opts, min_client),
 	  .what = "a client level from 1 to " LEVEL_TEXT(PF_CLIENT_LEVEL) " (this pakfire-repo's)",
 	  .help = "the Min-Client of the index: the oldest client level that may read it (default: the current index's; for a new series, 2 when another series moves systems to it, else 1)" },
+	{ .name = "min-partition", .kind = PF_OPT_STRING, .arg = "\"MOUNT=SIZE...\"",
+	  .offset = offsetof(struct publish_opts, min_partition),
+	  .help = "the Min-Partition of the index: the partition sizes the distribution advises, as \"/boot=128M /=4G\" (default: the current index's; \"\" for none)" },
 	{ NULL },
 };
 
@@ -50,6 +53,7 @@ static int run(struct pf_ctx *ctx, void *opts)
 		.series = o->series, .arch = o->arch, .successor = o->successor,
 		.keys = &o->keys, .gnupghome = o->gnupghome, .io = &o->io,
 		.min_client = o->min_client.given ? (unsigned)o->min_client.value : 0,
+		.min_partition = o->min_partition,
 	};
 
 	return publish_series(ctx, &p);

@@ -1,5 +1,6 @@
-/* The Min-Client of the repository stanza that publish writes: see
- * publish-parts.h and docs/formats.md, "Client levels". */
+/* The Min-Client and the Min-Partition of the repository stanza that
+ * publish writes: see publish-parts.h and docs/formats.md, "Client
+ * levels" and "index". */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -141,5 +142,20 @@ int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
 		pf_info(ctx, "%s: Min-Client %u, as series %s moves systems to %s (give --min-client to say otherwise)",
 			p->repo, *out, from, p->series);
 	}
+	return 0;
+}
+
+int publish_min_partition(struct pf_ctx *ctx, const struct publish_params *p,
+			  const struct pf_index *cur, struct pf_index *idx)
+{
+	const char *v = p->min_partition ? p->min_partition : cur ? cur->min_partition : NULL;
+
+	if (!v || !*v)
+		return 0;
+	idx->min_partition = strdup(v);
+	/* The key is advice: clients that do not know it may ignore it. */
+	idx->optional_keys = strdup("Min-Partition");
+	if (!idx->min_partition || !idx->optional_keys)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	return 0;
 }

@@ -43,4 +43,14 @@ int publish_addons(struct pf_ctx *ctx, const struct publish_params *p, int repof
 int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
 		       const struct pf_index *cur, unsigned *out);
 
+/* The Min-Partition of the index (publish-levels.c; docs/formats.md):
+ * p->min_partition (--min-partition; "" for none) when given, else that of
+ * CUR (NULL: none), so that a later publish keeps the distribution's
+ * advice. IDX->min_partition is set (malloc'd) and, with it,
+ * IDX->optional_keys lists the key: clients of level 2 that came before
+ * it refuse a repository key they do not know unless Optional-Keys lists
+ * it, and advice must never cost them their updates. */
+int publish_min_partition(struct pf_ctx *ctx, const struct publish_params *p,
+			  const struct pf_index *cur, struct pf_index *idx);
+
 #endif

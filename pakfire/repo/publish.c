@@ -73,6 +73,12 @@ static int check_params(struct pf_ctx *ctx, const struct publish_params *p)
 			return pf_fail(ctx, PF_E_USAGE,
 				       "%s: --key '%s' is not a full fingerprint (40 or 64 hex digits)",
 				       p->command, p->keys->v[k]);
+	if (p->min_partition && *p->min_partition) {
+		char why[256];
+
+		if (pf_min_partition_check(p->min_partition, why, sizeof(why)) < 0)
+			return pf_fail(ctx, PF_E_USAGE, "%s: --min-partition: %s", p->command, why);
+	}
 	/* Checked before any hashing: GPGME would only say "no secret key". */
 	if (stat(p->gnupghome, &st) < 0)
 		return pf_fail_errno(ctx, PF_E_USAGE, "--gnupghome %s", p->gnupghome);
@@ -188,7 +194,8 @@ static int make_index(struct pf_ctx *ctx, const struct publish_params *p, int re
 	}
 	if (read_current(ctx, p, repofd, &cur) < 0 ||
 	    next_revision(ctx, p, cur, &idx->revision) < 0 ||
-	    publish_min_client(ctx, p, cur, &idx->min_client) < 0)
+	    publish_min_client(ctx, p, cur, &idx->min_client) < 0 ||
+	    publish_min_partition(ctx, p, cur, idx) < 0)
 		goto out;
 	set_dates(ctx, p->io, idx);
 	if (publish_core(ctx, p, repofd, idx) < 0 ||

@@ -70,6 +70,8 @@ struct publish_params {
 				  * systems to this series; NULL otherwise */
 	unsigned min_client;     /* --min-client, 0 when not given
 				  * (publish_min_client) */
+	const char *min_partition; /* --min-partition, NULL when not given
+				    * (publish_min_partition); "" for none */
 };
 
 /* Check the options, derive the index, sign it with every key, write index

@@ -497,6 +497,48 @@ test_levels_unknown_keys_and_provides_client_on_an_addon() {
 	assert_errors 1
 }
 
+test_min_partition_published_kept_and_checked() {
+	# publish writes the distribution's advice with Optional-Keys (clients
+	# of level 2 that do not know the key keep reading the index), keeps
+	# it when not given, drops it when given empty, refuses a malformed one
+	repo_mini 139
+	repo_publish --min-partition "/boot=128M /=4G"
+	[ "$(sed '/^$/q' "$REPO/index" | grep -E '^(Min-Partition|Optional-Keys):')" = \
+		"$(printf 'Min-Partition: /boot=128M /=4G\nOptional-Keys: Min-Partition')" ] ||
+		fail "the repository stanza does not carry Min-Partition with its Optional-Keys"
+	check "$REPO"
+	assert_clean
+	repo_publish
+	grep -qx "Min-Partition: /boot=128M /=4G" "$REPO/index" || fail "a later publish dropped Min-Partition"
+	check "$REPO"
+	assert_clean
+	cp "$REPO/index" "$T/index.before"
+	run pakfire_repo publish --repo "$REPO" --updates "$SRC/updates" --series "$SERIES" \
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --min-partition "/boot=lots"
+	assert_exit 2
+	assert_stderr_contains "publish: --min-partition: size 'lots' for /boot is not a size"
+	cmp -s "$REPO/index" "$T/index.before" || fail "a refused publish changed the index"
+	repo_publish --min-partition ""
+	! grep -q "^Min-Partition:\|^Optional-Keys:" "$REPO/index" ||
+		fail "--min-partition \"\" left the key in the index"
+
+	# crafted by another tool: listed and well formed passes; not listed,
+	# or malformed, is what check finds
+	lv 2.25 '"Min-Client":2,"Min-Partition":"/boot=128M","Optional-Keys":"Min-Partition"' "$(u 141)"
+	check "$CRAFTED"
+	assert_clean
+	lv 2.25 '"Min-Client":2,"Min-Partition":"/boot=128M"' "$(u 141)"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 1 (repository): Min-Partition is not listed in Optional-Keys: clients of level 2 that do not know it would refuse the whole index"
+	assert_errors 1
+	lv 2.25 '"Min-Client":2,"Min-Partition":"/boot=128M boot=1G","Optional-Keys":"Min-Partition"' "$(u 141)"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/index stanza 1 (repository): Min-Partition: mount point 'boot': not an absolute path: clients ignore it"
+	assert_errors 1
+}
+
 test_usage() {
 	repo_mini 139
 	run pakfire_repo check --key "$T/keys/signer.asc"

@@ -346,6 +346,63 @@ static void test_write_refuses(void **state)
 	free(out);
 }
 
+/* Min-Partition: read from the repository stanza, advice only (a malformed
+ * value is kept but reads as no advice), written back as given, and known
+ * only there. */
+static void test_min_partition(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct pf_index *idx = NULL, *back = NULL;
+	char *out = NULL, why[256];
+	size_t len = 0;
+
+	assert_int_equal(parse(ctx, REPO "Min-Partition: /boot=128M  /=4G /var//log/=512k\n"
+			       "Optional-Keys: Min-Partition\n", &idx), 0);
+	assert_string_equal(idx->min_partition, "/boot=128M  /=4G /var//log/=512k");
+	assert_int_equal(pf_index_min_partition(idx, "/boot"), 128ULL << 20);
+	assert_int_equal(pf_index_min_partition(idx, "/"), 4ULL << 30);
+	assert_int_equal(pf_index_min_partition(idx, "/var/log"), 512ULL << 10);
+	assert_int_equal(pf_index_min_partition(idx, "/boot/efi"), 0);
+	assert_true(pf_index_optional_lists(idx->optional_keys, "min-partition"));
+	/* Written back as given, and read back the same. */
+	assert_int_equal(pf_index_write(ctx, idx, &out, &len), 0);
+	assert_non_null(strstr(out, "\nMin-Partition: /boot=128M  /=4G /var//log/=512k\n"));
+	assert_int_equal(pf_index_parse(ctx, "index", out, len, &back), 0);
+	assert_int_equal(pf_index_min_partition(back, "/boot"), 128ULL << 20);
+	pf_index_free(back);
+	free(out);
+	pf_index_free(idx);
+
+	/* Malformed: the index is read (advice never blocks an update), the
+	 * advice is not believed, not even its well-formed items. */
+	assert_int_equal(parse(ctx, REPO "Min-Partition: /boot=128M /=lots\n", &idx), 0);
+	assert_int_equal(pf_index_min_partition(idx, "/boot"), 0);
+	assert_int_equal(pf_index_min_partition(idx, "/"), 0);
+	/* ... but nobody publishes it. */
+	expect_error(ctx, pf_index_write(ctx, idx, &out, &len), PF_E_VERIFY,
+		     "index stanza 1: Min-Partition: size 'lots' for / is not a size");
+	pf_index_free(idx);
+
+	assert_int_equal(pf_min_partition_check("/boot=128M /=4G", why, sizeof(why)), 0);
+	assert_int_equal(pf_min_partition_check("boot=128M", why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "mount point 'boot': not an absolute path"));
+	assert_int_equal(pf_min_partition_check("/boot=128M /boot/=1G", why, sizeof(why)), -1);
+	assert_string_equal(why, "mount point /boot given twice");
+	assert_int_equal(pf_min_partition_check("/boot=0", why, sizeof(why)), -1);
+	assert_int_equal(pf_min_partition_check("/boot", why, sizeof(why)), -1);
+	assert_string_equal(why, "'/boot' is not MOUNT=SIZE (like /boot=128M)");
+	assert_int_equal(pf_min_partition_check("/../x=1M", why, sizeof(why)), -1);
+	assert_int_equal(pf_min_partition_check("/boot=16E", why, sizeof(why)), -1);
+	assert_int_equal(pf_min_partition_check(" ", why, sizeof(why)), -1);
+	assert_string_equal(why, "no MOUNT=SIZE item");
+
+	/* A key of the repository stanza: on an update it is one this
+	 * pakfire does not know there. */
+	assert_int_equal(parse(ctx, REPO "\n" CORE(139, 138) "Min-Partition: /boot=1G\n", &idx), 0);
+	assert_string_equal(idx->entries[0].unknown_key, "Min-Partition");
+	pf_index_free(idx);
+}
+
 static void test_tolerated(void **state)
 {
 	struct pf_ctx *ctx = *state;
@@ -638,6 +695,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_write_refuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_levels_round_trip, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_tolerated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_min_partition, setup, teardown),
 		cmocka_unit_test(test_time),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_nul_byte, setup, teardown),

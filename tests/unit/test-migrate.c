@@ -256,6 +256,10 @@ static void v3_database_moves_to_units(void **state)
 	scalar(db, path, "SELECT number || ' ' || outcome FROM updates", "139 applied");
 	scalar(db, path, "SELECT unit || ' ' || mount || ' ' || needed FROM space_checks",
 	       "core-139 /boot 100");
+	/* Migration 6: the verdict's columns, NULL in rows recorded before. */
+	scalar(db, path, "SELECT count(*) FROM space_checks WHERE verdict IS NULL AND total IS NULL"
+	       " AND usable IS NULL AND minimum IS NULL AND recommended IS NULL"
+	       " AND freeable IS NULL AND freeable_list IS NULL", "1");
 	scalar(db, path, "PRAGMA foreign_key_check", "NULL");
 	/* Steps keep their unit (or none). */
 	assert_int_equal(pf_db_history(db, 0, &h, &n), 0);
@@ -280,6 +284,26 @@ static void v3_database_moves_to_units(void **state)
 	pf_backup_name(name, j.tag, 3);
 	assert_string_equal(name, ".pakfire-old-140-3");
 	pf_journal_entry_clear(&j);
+	/* A check recorded now carries its verdict; a row that fits has no
+	 * minimum or freeable figures. */
+	struct pf_space_record rec = {
+		.unit = "core-141", .mount = "/boot", .needed = 51275776, .available = 19922944,
+		.fits = false, .verdict = "never-fits", .total = 20971520, .usable = 20971520,
+		.judged = true, .minimum = 51275776, .recommended = 134217728, .freeable = 4096,
+		.freeable_list = "unowned\t4096\t/boot/vmlinuz-old\n",
+	};
+	if (pf_db_record_space(db, 1, &rec) < 0)
+		fail_msg("%s", pf_error_message(f->ctx));
+	rec = (struct pf_space_record){ .unit = "core-141", .mount = "/", .fits = true,
+					.verdict = "fits", .total = 1, .usable = 1 };
+	assert_int_equal(pf_db_record_space(db, 1, &rec), 0);
+	scalar(db, path, "SELECT verdict || ' ' || total || ' ' || usable || ' ' || minimum || ' ' ||"
+	       " recommended || ' ' || freeable || ' ' || freeable_list FROM space_checks"
+	       " WHERE mount = '/boot' AND unit = 'core-141'",
+	       "never-fits 20971520 20971520 51275776 134217728 4096 unowned\t4096\t/boot/vmlinuz-old\n");
+	scalar(db, path, "SELECT verdict || ' ' || total || ' ' || coalesce(minimum, 'null') || ' ' ||"
+	       " coalesce(freeable, 'null') || ' ' || coalesce(recommended, 'null') FROM space_checks"
+	       " WHERE mount = '/'", "fits 1 null null null");
 	pf_db_close(db);
 	/* Opening again changes nothing. */
 	assert_int_equal(pf_db_open(f->ctx, "/pakfire.db", PF_DB_MIGRATE, &db), 0);

@@ -647,6 +647,36 @@ static void test_chain_replaced_file_frees_chain_size(void **state)
 	expect_row(must_row(p, 1, "/usr"), 2 * MiB, 1, avail - 2 * MiB, avail - 1 * MiB, true);
 }
 
+/* What the chain leaves installed, per file system and update (the
+ * verdicts' minimum partition): a replaced file leaves it, a removed one
+ * too, a folder made stays; and where each update's package lies. */
+static void test_chain_bytes(void **state)
+{
+	struct world *w = *state;
+	struct pf_manifest *a = mf_new(w), *b = mf_new(w), *c = mf_new(w);
+	const struct pf_plan *p;
+
+	disk_add(w, "usr/lib/libz.so.1", false, 1 * MiB); /* the installer's */
+	mf_file(w, a, "usr/lib/x.so", 5 * MiB);
+	mf_file(w, a, "usr/lib/z/a", 1 * MiB);      /* and the folder z */
+	mf_done(w, a);
+	mf_file(w, b, "usr/lib/x.so", 3 * MiB);
+	mf_file(w, b, "usr/lib/libz.so.1", 2 * MiB); /* replaces what it did not install */
+	mf_done(w, b);
+	mf_rm(w, c, "usr/lib/x.so");
+	mf_file(w, c, "usr/lib/y", 1 * MiB);
+	mf_done(w, c);
+	p = plan(w, (const struct pf_plan_input[]){ { 139, a, 0 }, { 140, b, 0 },
+						    { 141, c, 1000000 } }, 3);
+	expect_fig("139's chain on /usr", must_row(p, 0, "/usr")->chain_bytes, 6 * MiB + 4096);
+	expect_fig("140's chain on /usr", must_row(p, 1, "/usr")->chain_bytes, 6 * MiB + 4096);
+	expect_fig("141's chain on /usr", must_row(p, 2, "/usr")->chain_bytes, 4 * MiB + 4096);
+	expect_fig("141's package on /usr", must_row(p, 2, "/usr")->package_bytes, 0);
+	expect_fig("141's package on /var", must_row(p, 2, "/var")->package_bytes, 245 * 4096);
+	expect_fig("141's chain on /var", must_row(p, 2, "/var")->chain_bytes, 0);
+	assert_null(row(p, 0, "/var"));
+}
+
 /* ---- removals ------------------------------------------------------- */
 
 /* A 'remove' frees a file only when the probe says an earlier update owns
@@ -1367,6 +1397,7 @@ int main(void)
 		T(test_chain_cleanup_makes_room),
 		T(test_chain_without_cleanup_is_refused),
 		T(test_chain_replaced_file_frees_chain_size),
+		T(test_chain_bytes),
 		T(test_removals),
 		T(test_remove_in_missing_folder_costs_nothing),
 		T(test_reserve),

@@ -62,6 +62,21 @@ void pf_debug(struct pf_ctx *ctx, const char *fmt, ...)
 	va_end(ap);
 }
 
+void pf_format_size_whole(uint64_t bytes, char buf[32])
+{
+	static const struct { uint64_t unit; const char *name; } whole[] = {
+		{ 1ULL << 40, "TiB" }, { 1ULL << 30, "GiB" }, { 1ULL << 20, "MiB" },
+	};
+
+	for (size_t i = 0; i < sizeof(whole) / sizeof(whole[0]); i++)
+		if (bytes >= whole[i].unit && bytes % whole[i].unit == 0) {
+			snprintf(buf, 32, "%llu %s", (unsigned long long)(bytes / whole[i].unit),
+				 whole[i].name);
+			return;
+		}
+	pf_format_size(bytes, buf);
+}
+
 void pf_format_size(uint64_t bytes, char buf[32])
 {
 	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };

@@ -15,6 +15,7 @@
 #include <time.h>
 
 struct pf_ctx;
+struct pf_verdict;
 
 /* What an event about an update is about: a unit of the transaction. */
 struct pf_unit_ref {
@@ -105,6 +106,9 @@ struct pf_ev_space_row {
 	uint64_t after;        /* available once it is applied */
 	bool fits;
 	bool read_only;
+	/* SPACE_REFUSED: what the owner can do about it (plan/verdict.h), or
+	 * NULL when it could not be judged (a warning said why). */
+	const struct pf_verdict *verdict;
 };
 
 struct pf_event {
@@ -136,6 +140,9 @@ void pf_emit_file_kept(struct pf_ctx *ctx, struct pf_unit_ref unit, const char *
 
 /* "20.1 MiB": sizes as people read them (binary units, like df -h). */
 void pf_format_size(uint64_t bytes, char buf[32]);
+/* A size given in whole units as people write partition sizes, "128 MiB",
+ * "4 GiB"; any other as pf_format_size. */
+void pf_format_size_whole(uint64_t bytes, char buf[32]);
 
 /* Convenience: a formatted INFO / WARNING / DEBUG line. */
 void pf_info(struct pf_ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

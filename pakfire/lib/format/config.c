@@ -125,6 +125,11 @@ static char *normalise_abs(const char *s, bool allow_root, const char **why)
 	return p;
 }
 
+char *pf_mount_normalise(const char *s, const char **why)
+{
+	return normalise_abs(s, true, why);
+}
+
 static int set_path(struct pf_ctx *ctx, const char *name, unsigned line,
 		    const char *key, const char *value, char **slot)
 {

@@ -40,6 +40,12 @@ int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 		    size_t len, struct pf_config **out);
 void pf_config_free(struct pf_config *cfg);
 
+/* A mount point as pakfire.conf's reserve (and the index's Min-Partition)
+ * name it: "/var//cache/" -> "/var/cache" (malloc'd); NULL with *WHY set
+ * for a relative path or "." and ".." components (WHY NULL: out of
+ * memory). */
+char *pf_mount_normalise(const char *s, const char **why);
+
 /* "4M" -> 4194304. Returns -1 on malformed input (no context: a helper). */
 int pf_parse_size(const char *s, uint64_t *out);
 

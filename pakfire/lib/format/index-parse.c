@@ -49,6 +49,7 @@ void pf_index_free(struct pf_index *idx)
 	free(idx->arch);
 	free(idx->successor);
 	free(idx->optional_keys);
+	free(idx->min_partition);
 	for (size_t i = 0; i < idx->n; i++)
 		entry_clear(&idx->entries[i]);
 	free(idx->entries);
@@ -79,6 +80,9 @@ static int parse_repository(const struct stanza *s, struct pf_index *idx)
 	    pf_stanza_str(s, K_SUCCESSOR, false, C_TOKEN, "a series name ([A-Za-z0-9._-])",
 		    &idx->successor) < 0 ||
 	    pf_stanza_str(s, K_OPTIONAL_KEYS, false, 0, NULL, &idx->optional_keys) < 0 ||
+	    /* Advice, read when it is needed (pf_index_min_partition): a
+	     * malformed one never keeps a system from its updates. */
+	    pf_stanza_str(s, K_MIN_PARTITION, false, 0, NULL, &idx->min_partition) < 0 ||
 	    pf_stanza_level(s, K_MIN_CLIENT, 1, &idx->min_client) < 0 ||
 	    pf_stanza_unknown(s, S_REPO, &unknown) < 0)
 		return -1;

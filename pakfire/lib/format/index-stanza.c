@@ -18,6 +18,7 @@
 #include "base/numbers.h"
 #include "base/path.h"
 #include "base/time.h"
+#include "format/index.h"
 #include "format/index-stanza.h"
 
 /* Each key, and the stanzas it belongs in: a known key in a stanza of
@@ -44,6 +45,7 @@ static const struct {
 	/* on an add-on too: pakfire-repo check says why it is wrong there */
 	KEY(K_PROVIDES_CLIENT, "Provides-Client", U),
 	KEY(K_OPTIONAL_KEYS, "Optional-Keys", S_REPO | U),
+	KEY(K_MIN_PARTITION, "Min-Partition", S_REPO),
 #undef U
 #undef KEY
 };
@@ -199,6 +201,11 @@ static bool listed(const char *list, const char *key)
 		list += strspn(list, ", \t");
 	}
 	return false;
+}
+
+bool pf_index_optional_lists(const char *list, const char *key)
+{
+	return listed(list, key);
 }
 
 int pf_stanza_unknown(const struct stanza *s, unsigned where, char **out)

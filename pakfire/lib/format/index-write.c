@@ -88,8 +88,16 @@ int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
 	if (value_ok(ctx, 1, "Series", idx->series, true) < 0 ||
 	    value_ok(ctx, 1, "Arch", idx->arch, true) < 0 ||
 	    value_ok(ctx, 1, "Successor", idx->successor, false) < 0 ||
-	    value_ok(ctx, 1, "Optional-Keys", idx->optional_keys, false) < 0)
+	    value_ok(ctx, 1, "Optional-Keys", idx->optional_keys, false) < 0 ||
+	    value_ok(ctx, 1, "Min-Partition", idx->min_partition, false) < 0)
 		return -1;
+	if (idx->min_partition) {
+		char why[256];
+
+		/* The client ignores a malformed one; nobody publishes it. */
+		if (pf_min_partition_check(idx->min_partition, why, sizeof(why)) < 0)
+			return pf_fail(ctx, PF_E_VERIFY, "index stanza 1: Min-Partition: %s", why);
+	}
 	for (size_t i = 0; i < idx->n; i++)
 		if (entry_values_ok(ctx, i + 2, &idx->entries[i]) < 0)
 			return -1;
@@ -104,6 +112,8 @@ int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
 		idx->format, idx->series, idx->arch, idx->revision, date, until);
 	if (idx->successor)
 		fprintf(f, "Successor: %s\n", idx->successor);
+	if (idx->min_partition)
+		fprintf(f, "Min-Partition: %s\n", idx->min_partition);
 	write_levels(f, idx->min_client, 0, idx->optional_keys);
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct pf_index_entry *e = &idx->entries[i];

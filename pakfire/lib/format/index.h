@@ -58,6 +58,9 @@ struct pf_index {
 	char *successor;        /* Successor, or NULL */
 	unsigned min_client;    /* Min-Client: the oldest client that may read it (1 when absent) */
 	char *optional_keys;    /* Optional-Keys (raw, may be NULL) */
+	/* Min-Partition (raw, may be NULL): the distribution's advice on
+	 * partition sizes, "/boot=128M /=4G" (pf_index_min_partition). */
+	char *min_partition;
 	struct pf_index_entry *entries;
 	size_t n;
 	/* A parsed index keeps its entries and strings in this one mapping
@@ -99,5 +102,19 @@ const struct pf_index_entry *pf_index_find_core(const struct pf_index *idx,
 						 unsigned number);
 
 void pf_index_free(struct pf_index *idx);
+
+/* Min-Partition (index-advice.c; docs/formats.md): blank-separated
+ * MOUNT=SIZE items, MOUNT an absolute path (normalised as pakfire.conf's
+ * reserve), SIZE as there (128M, 4G: powers of 1024) and not 0, no mount
+ * twice. It is advice: the client never refuses an index for it (a
+ * malformed value reads as absent); publish and check refuse one.
+ * 0, or -1 with WHY (SIZE bytes) saying what is wrong. */
+int pf_min_partition_check(const char *value, char *why, size_t size);
+/* The size IDX advises for MOUNT ("/boot"), or 0: none named, or the
+ * value is malformed. */
+uint64_t pf_index_min_partition(const struct pf_index *idx, const char *mount);
+
+/* Whether the Optional-Keys value LIST (may be NULL) names KEY. */
+bool pf_index_optional_lists(const char *list, const char *key);
 
 #endif

@@ -14,6 +14,7 @@
 #include "ops/pipeline.h"
 #include "ops/self.h"
 #include "ops/session.h"
+#include "ops/verdicts.h"
 #include "plan/conflicts.h"
 #include "plan/space.h"
 #include "plan/vfat.h"
@@ -134,8 +135,13 @@ static int check_next(struct run *run, struct pf_space_check *sc, size_t i)
 	struct pf_plan *p = NULL;
 	int r = -1;
 
-	if (pf_space_plan(ctx, sc, &run->in[i], 1, &p) < 0 ||
-	    pf_space_record(run->s->db, run->tx, p, 0) < 0)
+	if (pf_space_plan(ctx, sc, &run->in[i], 1, &p) < 0)
+		goto out;
+	/* What would make room is recorded with the refusal. */
+	if (!p->updates[0].fits)
+		pf_pipeline_judge(run->s, run->t, sc, &run->in[i], 1, &run->in[i + 1],
+				  run->t->n - i - 1, p, 0);
+	if (pf_space_record(run->s->db, run->tx, p, 0) < 0)
 		goto out;
 	if (!p->updates[0].fits) {
 		pf_space_emit(ctx, p, 0, true);
@@ -176,6 +182,8 @@ static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run)
 		for (size_t j = 0; j < k; j++)
 			crossing |= t->units[j].entry && t->units[j].entry->series_switch;
 		if (dry_run || crossing || t->units[k].kind == PF_UNIT_ADDON) {
+			pf_pipeline_judge(run->s, t, sc, run->in, t->n, NULL, 0, p, k);
+			pf_space_emit(ctx, p, k, true);
 			pf_space_refuse(ctx, p, k, pf_transaction_level_before(t, k), dry_run);
 			goto out;
 		}
@@ -222,6 +230,14 @@ static bool restart_after(const struct run *run, size_t i)
 	       (t->blocked && u->entry && u->entry->provides_client > PF_CLIENT_LEVEL);
 }
 
+/* IN's package_cached: U's package is in the cache already (the verdicts
+ * do not count it as freeable). */
+static void cached_size(struct pf_plan_input *in, const struct pf_unit *u)
+{
+	in->package_cached = u->op == PF_UNIT_APPLY && !in->package_size && u->entry ?
+			     u->entry->package_size : 0;
+}
+
 /* Every manifest, the checks on them, and the plan: everything before a
  * change. */
 static int prepare(struct run *run, const char *cache, struct pf_space_check *sc, bool dry_run)
@@ -257,6 +273,7 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 			.m = u->m, .package_size = u->op == PF_UNIT_APPLY ?
 				pf_fetch_unit_need(run->cache_fds[i], u) : 0,
 		};
+		cached_size(&run->in[i], u);
 	}
 	if (!dry_run)
 		mark_self_updates(run);
@@ -352,8 +369,10 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		}
 		if (open_cache(&run, i) < 0)
 			goto out;
-		if (t->units[i].op == PF_UNIT_APPLY)
+		if (t->units[i].op == PF_UNIT_APPLY) {
 			run.in[i].package_size = pf_fetch_unit_need(run.cache_fds[i], &t->units[i]);
+			cached_size(&run.in[i], &t->units[i]);
+		}
 		if (check_next(&run, &sc, i) < 0)
 			goto out;
 		if (apply_one(&run, i, &res) < 0) {

@@ -13,6 +13,7 @@
 #include "format/manifest.h"
 #include "plan/fsmodel.h"
 #include "plan/plan.h"
+#include "plan/verdict.h"
 #include "base/strmap.h"
 
 #define MAX_FS 64
@@ -33,6 +34,7 @@ struct tally {
 	uint64_t need_inodes[MAX_FS];
 	uint64_t freed[MAX_FS];
 	uint64_t freed_inodes[MAX_FS];
+	uint64_t package[MAX_FS];
 	bool touched[MAX_FS];
 };
 
@@ -45,6 +47,9 @@ struct planner {
 	size_t n_states, cap_states;
 	size_t root_len;          /* strlen of the root's host path, "/" -> 0 */
 	struct tally t;
+	/* Per file system: what the chain so far leaves installed (files,
+	 * symlinks, folders it made), for the verdicts' minimum partition. */
+	uint64_t chain[MAX_FS];
 	char host[HOST_MAX];      /* the last path resolved */
 };
 
@@ -52,8 +57,10 @@ void pf_plan_free(struct pf_plan *p)
 {
 	if (!p)
 		return;
-	for (size_t i = 0; i < p->n; i++)
+	for (size_t i = 0; i < p->n; i++) {
+		pf_verdicts_free(p->updates[i].verdicts, p->updates[i].n_rows);
 		free(p->updates[i].rows);
+	}
 	free(p->updates);
 	free(p->fs);
 	free(p);
@@ -210,6 +217,14 @@ static void give(struct planner *pl, size_t fs, uint64_t bytes, uint64_t inodes)
 	pl->t.touched[fs] = true;
 }
 
+/* S, installed by the chain, is replaced or removed: it leaves the
+ * chain's tally. */
+static void unchain(struct planner *pl, const struct state *s)
+{
+	if (s->exists && s->from_chain)
+		pl->chain[s->fs] -= s->alloc <= pl->chain[s->fs] ? s->alloc : pl->chain[s->fs];
+}
+
 /* A folder made by this update (listed, or implied by a path below it):
  * a block and an inode on the file system of the folder that holds it. */
 static int make_dir(struct planner *pl, const char *rel, struct state *s)
@@ -222,6 +237,7 @@ static int make_dir(struct planner *pl, const char *rel, struct state *s)
 		return -1;
 	bytes = pf_fs_dir_bytes(&pl->plan->fs[fs].space);
 	take(pl, fs, bytes, 1);
+	pl->chain[fs] += bytes;
 	*s = (struct state){ .exists = true, .is_dir = true, .from_chain = true,
 			     .alloc = bytes, .fs = fs };
 	return 0;
@@ -312,6 +328,7 @@ static int plan_remove(struct planner *pl, const struct pf_entry *e)
 		/* A file with other hard links loses a name, not its blocks. */
 		if (!s->shared)
 			give(pl, s->fs, s->alloc, 1);
+		unchain(pl, s);
 		s->exists = false;
 	}
 	return 0;
@@ -346,6 +363,8 @@ static int plan_entry(struct planner *pl, const struct pf_entry *e)
 	 * keep its inode (then the path just points elsewhere). */
 	if (s->exists && !s->is_dir && !s->shared)
 		give(pl, s->fs, s->alloc, 1);
+	unchain(pl, s);
+	pl->chain[new_fs] += alloc;
 	/* vfat has no hard links: the original is kept as a copy beside it
 	 * (apply/keep.c) until the commit, which deletes it. */
 	if (s->exists && !s->is_dir && pl->plan->fs[new_fs].space.kind == PF_FS_VFAT) {
@@ -386,6 +405,8 @@ static int settle(struct planner *pl, size_t i, uint64_t *avail, uint64_t *inode
 			  (!fs->space.readonly && need <= avail[f] && fs->reserve <= avail[f] - need &&
 			   (fs->space.inodes_unlimited || r->inodes_needed <= inodes[f]));
 		r->after = avail[f] + freed >= need ? avail[f] + freed - need : 0;
+		r->chain_bytes = pl->chain[f];
+		r->package_bytes = pl->t.package[f];
 		u->fits &= r->fits;
 	}
 	if (!u->fits)
@@ -450,6 +471,7 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 
 			take(&pl, cache_fs, a, 1);
 			give(&pl, cache_fs, a, 1);
+			pl.t.package[cache_fs] = a;
 		}
 		for (size_t k = 0; k < in[i].m->n; k++)
 			if (plan_entry(&pl, &in[i].m->entries[k]) < 0)

@@ -59,6 +59,10 @@ struct pf_plan_input {
 	unsigned number;         /* core: its number (the planner's order) */
 	const struct pf_manifest *m;
 	uint64_t package_size;   /* 0 when already in the cache */
+	uint64_t package_cached; /* the size of its package when it is in the
+				  * cache already (the verdicts do not count
+				  * it as freeable: it would be downloaded
+				  * again), else 0 */
 	const char *unit;        /* its id, "core-141": the space checks' key */
 	const char *label;       /* for messages: "core 141" */
 };
@@ -77,6 +81,11 @@ struct pf_plan_row {
 	uint64_t available;      /* bytes available before this update */
 	uint64_t inodes_available;
 	uint64_t after;          /* bytes available after it commits */
+	/* For the verdicts (plan/verdict.h): what the chain up to and with
+	 * this update leaves installed here (files, symlinks, folders it made,
+	 * as the plan counts them), and its package, if it lies here. */
+	uint64_t chain_bytes;
+	uint64_t package_bytes;
 	bool fits;               /* needed + reserve <= available, inodes too, writable */
 };
 
@@ -88,6 +97,9 @@ struct pf_plan_update {
 	size_t n_rows;
 	bool fits;
 	bool reached;            /* false after an update that does not fit */
+	/* One per row once pf_plan_judge judged it (plan/verdict.h), else
+	 * NULL; freed with the plan. */
+	struct pf_verdict *verdicts;
 };
 
 struct pf_plan {

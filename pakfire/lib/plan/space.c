@@ -1,11 +1,13 @@
 /* The space check: see space.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/context.h"
 #include "state/history.h"
 #include "base/event.h"
 #include "plan/space.h"
+#include "plan/verdict.h"
 
 int pf_space_open(struct pf_ctx *ctx, struct pf_space_check *sc, struct pf_db *db,
 		  const char *cache_dir, const struct pf_reserve *reserves, size_t n_reserves)
@@ -60,9 +62,34 @@ void pf_space_emit(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, bool r
 				.available = r->available, .inodes_available = r->inodes_available,
 				.reserve = fs->reserve, .after = r->after, .fits = r->fits,
 				.read_only = fs->space.readonly,
+				.verdict = refused && u->verdicts ? &u->verdicts[k] : NULL,
 			},
 		});
 	}
+}
+
+/* The freeable items of V as text for the database: a line per item,
+ * kind, bytes and path separated by tabs (malloc'd; NULL when none). */
+static char *freeable_text(const struct pf_verdict *v)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (!v->n_items)
+		return NULL;
+	f = open_memstream(&text, &len);
+	if (!f)
+		return NULL;
+	for (size_t m = 0; m < v->n_items; m++)
+		fprintf(f, "%s\t%llu\t%s%s\n", pf_freeable_kind_name(v->items[m].kind),
+			(unsigned long long)v->items[m].bytes,
+			v->items[m].kind == PF_FREEABLE_UNOWNED ? "/" : "", v->items[m].path);
+	if (fclose(f) != 0) {
+		free(text);
+		return NULL;
+	}
+	return text;
 }
 
 int pf_space_record(struct pf_db *db, int64_t tx, const struct pf_plan *p, size_t i)
@@ -71,24 +98,87 @@ int pf_space_record(struct pf_db *db, int64_t tx, const struct pf_plan *p, size_
 
 	for (size_t k = 0; k < u->n_rows; k++) {
 		const struct pf_plan_row *r = &u->rows[k];
-		const struct pf_space_record rec = {
+		const struct pf_verdict *v = u->verdicts ? &u->verdicts[k] : NULL;
+		struct pf_space_record rec = {
 			.unit = u->unit, .mount = p->fs[r->fs].name, .needed = r->needed,
 			.available = r->available, .reserve = p->fs[r->fs].reserve,
 			.inodes_needed = r->inodes_needed, .inodes_available = r->inodes_available,
 			.fits = r->fits,
 		};
+		char *list = NULL;
+		int rc;
 
-		if (pf_db_record_space(db, tx, &rec) < 0)
+		if (v) {
+			rec.verdict = pf_verdict_name(v->kind);
+			rec.total = v->total;
+			rec.usable = v->capacity;
+			/* Judged: a row that does not fit (the figures below are
+			 * computed for those only). */
+			rec.judged = v->kind != PF_VERDICT_FITS;
+			rec.minimum = v->minimum;
+			rec.recommended = v->recommended;
+			rec.freeable = v->freeable;
+			rec.freeable_list = list = freeable_text(v);
+		}
+		rc = pf_db_record_space(db, tx, &rec);
+		free(list);
+		if (rc < 0)
 			return -1;
 	}
 	return 0;
+}
+
+/* The verdict V on FS, as words for the error line ("" without one): the
+ * output beside it has the figures and the list. */
+static void verdict_words(const struct pf_plan_update *u, const struct pf_plan_fs *fs,
+			  const struct pf_verdict *v, char *buf, size_t size)
+{
+	char a[32], b[32], c[32];
+
+	buf[0] = '\0';
+	if (!v)
+		return;
+	switch (v->kind) {
+	case PF_VERDICT_FITS:
+		return;
+	case PF_VERDICT_NEVER:
+		if (v->in_place && !v->shortfall) {
+			snprintf(buf, size, "; %s cannot hold it in place: deleting every file that"
+				 " pakfire can name there frees %llu inodes, not enough", fs->name,
+				 (unsigned long long)v->freeable_inodes);
+			return;
+		}
+		if (v->in_place) {
+			pf_format_size(v->freeable, a);
+			snprintf(buf, size, "; %s cannot hold it in place: freeing all that pakfire can"
+				 " name there (%s) is not enough", fs->name, a);
+			return;
+		}
+		pf_format_size_whole(v->total, a);
+		pf_format_size(v->minimum, b);
+		pf_format_size_whole(v->advised, c);
+		snprintf(buf, size, "; %s can never hold it: it is %s in total, and %s needs %s there"
+			 " even on an empty %s: back up the configuration and reinstall with %s at"
+			 " least %s", fs->name, a, u->label, b, fs->name, fs->name, c);
+		return;
+	case PF_VERDICT_AFTER_CLEANUP:
+		pf_format_size(v->cleanup->bytes, a);
+		snprintf(buf, size, "; %s, a cleanup update, frees %s there: run 'pakfire upgrade"
+			 " --to %u' first", v->cleanup->path, a, v->cleanup->core);
+		return;
+	case PF_VERDICT_AFTER_FREEING:
+		pf_format_size(v->freeable, a);
+		snprintf(buf, size, "; it fits after freeing space there: %s can be freed (see the"
+			 " list)", a);
+		return;
+	}
 }
 
 int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsigned core,
 		    bool dry_run)
 {
 	const struct pf_plan_update *u = &p->updates[i];
-	char tail[160], need[32], res[32], avail[32], shortfall[32];
+	char tail[160], need[32], res[32], avail[32], shortfall[32], words[1536];
 
 	if (dry_run)
 		snprintf(tail, sizeof(tail), "nothing was changed (dry run)");
@@ -101,6 +191,7 @@ int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsig
 
 		if (r->fits)
 			continue;
+		verdict_words(u, fs, u->verdicts ? &u->verdicts[k] : NULL, words, sizeof(words));
 		if (fs->space.readonly)
 			return pf_fail(ctx, PF_E_SPACE, "%s %s write to %s: it is mounted read-only; %s",
 				       u->label, dry_run ? "would" : "must", fs->name, tail);
@@ -114,15 +205,15 @@ int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsig
 				snprintf(with_reserve, sizeof(with_reserve), " + %s reserve", res);
 			pf_format_size(r->needed + fs->reserve - r->available, shortfall);
 			return pf_fail(ctx, PF_E_SPACE,
-				       "%s %s on %s: needs %s%s, %s available (short by %s); %s",
+				       "%s %s on %s: needs %s%s, %s available (short by %s)%s; %s",
 				       u->label, dry_run ? "would not fit" : "does not fit", fs->name,
-				       need, with_reserve, avail, shortfall, tail);
+				       need, with_reserve, avail, shortfall, words, tail);
 		}
 		return pf_fail(ctx, PF_E_SPACE,
-			       "%s %s on %s: needs %llu inodes, %llu available; %s", u->label,
+			       "%s %s on %s: needs %llu inodes, %llu available%s; %s", u->label,
 			       dry_run ? "would not fit" : "does not fit", fs->name,
 			       (unsigned long long)r->inodes_needed,
-			       (unsigned long long)r->inodes_available, tail);
+			       (unsigned long long)r->inodes_available, words, tail);
 	}
 	return pf_fail(ctx, PF_E_SPACE, "%s does not fit; %s", u->label, tail);
 }

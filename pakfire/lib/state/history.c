@@ -43,7 +43,9 @@ static const struct pf_sql STEP_LIST = { PF_SQL_STEP_LIST, "read steps",
 	"SELECT at, unit, step, detail FROM steps WHERE transaction_id = ?1 ORDER BY id" };
 static const struct pf_sql SPACE_INSERT = { PF_SQL_SPACE_INSERT, "record space check",
 	"INSERT INTO space_checks (transaction_id, at, unit, mount, needed, available, reserve,"
-	" inodes_needed, inodes_available, fits) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" };
+	" inodes_needed, inodes_available, fits, verdict, total, usable, minimum, recommended,"
+	" freeable, freeable_list)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)" };
 
 int pf_db_tx_begin(struct pf_db *db, const char *command, int64_t *id)
 {
@@ -233,5 +235,11 @@ int pf_db_record_space(struct pf_db *db, int64_t tx, const struct pf_space_recor
 			   PF_ARGS(A_INT(tx), A_INT(time(NULL)), A_TEXT(rec->unit), A_TEXT(rec->mount),
 				   A_INT(rec->needed), A_INT(rec->available), A_INT(rec->reserve),
 				   A_INT(rec->inodes_needed), A_INT(rec->inodes_available),
-				   A_INT(rec->fits)));
+				   A_INT(rec->fits), A_TEXT(rec->verdict),
+				   rec->verdict ? A_INT(rec->total) : A_TEXT(NULL),
+				   rec->verdict ? A_INT(rec->usable) : A_TEXT(NULL),
+				   rec->judged ? A_INT(rec->minimum) : A_TEXT(NULL),
+				   rec->judged && rec->recommended ? A_INT(rec->recommended) : A_TEXT(NULL),
+				   rec->judged ? A_INT(rec->freeable) : A_TEXT(NULL),
+				   A_TEXT(rec->freeable_list)));
 }

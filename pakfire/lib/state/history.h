@@ -70,6 +70,14 @@ struct pf_space_record {
 	uint64_t needed, available, reserve;
 	uint64_t inodes_needed, inodes_available;
 	bool fits;
+	/* The verdict (migration 6), or NULL: not judged. Then the figures
+	 * it rests on; JUDGED false leaves minimum, recommended and freeable
+	 * NULL (a row that fits). FREEABLE_LIST may be NULL. */
+	const char *verdict;
+	uint64_t total, usable;
+	bool judged;
+	uint64_t minimum, recommended, freeable;
+	const char *freeable_list;
 };
 int pf_db_record_space(struct pf_db *db, int64_t tx, const struct pf_space_record *rec);
 

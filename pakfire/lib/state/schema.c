@@ -199,6 +199,17 @@ const char *const pf_schema_migrations[] = {
 	 * (apply/folders.h): the ones it creates and the modes and owners it
 	 * changes, so that recovery after a crash undoes them too. */
 	"ALTER TABLE journal ADD COLUMN folders TEXT NOT NULL DEFAULT '';",
+	/* 7: the verdict on each mount checked (docs/space.md, "Verdicts"),
+	 * with the figures it rests on, so that support staff can tell a
+	 * full partition from one that is too small. NULL in rows recorded
+	 * before, and in figures that were not judged. */
+	"ALTER TABLE space_checks ADD COLUMN verdict TEXT;"      /* fits | fits-after-freeing | fits-after-cleanup | never-fits */
+	"ALTER TABLE space_checks ADD COLUMN total INTEGER;"     /* the file system's size, as df shows it */
+	"ALTER TABLE space_checks ADD COLUMN usable INTEGER;"    /* the most it could give: total - root's blocks - reserve */
+	"ALTER TABLE space_checks ADD COLUMN minimum INTEGER;"   /* the smallest partition the plan implies */
+	"ALTER TABLE space_checks ADD COLUMN recommended INTEGER;" /* the index's Min-Partition for the mount */
+	"ALTER TABLE space_checks ADD COLUMN freeable INTEGER;"  /* bytes the owner could free there */
+	"ALTER TABLE space_checks ADD COLUMN freeable_list TEXT;", /* a line per item: kind TAB bytes TAB path */
 };
 
 const size_t pf_schema_count = sizeof(pf_schema_migrations) / sizeof(pf_schema_migrations[0]);

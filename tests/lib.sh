@@ -844,7 +844,8 @@ build_sample_repo() {
 		done
 		sample_run "$out" "pakfire-repo publish of $s failed" \
 			"$repobin" publish --repo "$repo" --updates "$upd" --series "$s" --arch "$ARCH" \
-			--key "$fpr" --gnupghome "$out/g" --revision 1 --valid-days 30 || return 1
+			--key "$fpr" --gnupghome "$out/g" --revision 1 --valid-days 30 \
+			--min-partition "$(cat "$upd/min-partition")" || return 1
 		[ -n "$sw" ] || continue
 		to=$(sample_conf "$sw" series-switch)
 		case " ${all_series[*]} " in

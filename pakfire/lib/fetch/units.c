@@ -103,11 +103,8 @@ bad:
 	return -1;
 }
 
-/* U's kept manifest (fetch/kept.h), parsed: 1 when U got it there, 0 when
- * none matches the index, -1 on error (a kept copy with the signed hash
- * that does not parse: the publication is bad). */
-static int kept_manifest(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
-			 struct pf_unit *u)
+int pf_fetch_unit_kept(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+		       struct pf_unit *u)
 {
 	char *buf;
 	size_t len;
@@ -152,7 +149,7 @@ int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
 	bool from_kept = false;
 
 	if (got == 0) {
-		got = kept_manifest(ctx, cache, t, u);
+		got = pf_fetch_unit_kept(ctx, cache, t, u);
 		from_kept = got == 1;
 	}
 	if (got < 0)

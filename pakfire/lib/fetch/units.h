@@ -35,6 +35,13 @@ int pf_fetch_open_cache(struct pf_ctx *ctx, const char *dir, bool peek);
 int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd, const char *cache,
 			   const struct pf_transaction *t, struct pf_unit *u, bool dry_run);
 
+/* Core update U's kept manifest (fetch/kept.h), verified against the index
+ * and parsed into U: 1 when it is there, 0 when none matches the index
+ * (U unchanged), -1 on error (one with the signed size and hash that does
+ * not parse: the publication is bad). Transfers nothing. */
+int pf_fetch_unit_kept(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+		       struct pf_unit *u);
+
 /* Make sure core update U's manifest is kept for status (`update`): nothing
  * when a kept copy matches the index, else fetched from the mirrors,
  * verified, parsed (a malformed one is not kept) and kept. Never reads a

@@ -62,6 +62,7 @@ static void announce(struct pf_ctx *ctx, const struct pf_unit *u)
 		.pending = {
 			.unit = pf_unit_ref_of(u), .summary = summary_of(u),
 			.entries = files, .bytes = bytes, .removals = removes,
+			.download = u->op == PF_UNIT_APPLY && u->entry ? u->entry->package_size : 0,
 			.reboot = u->entry && u->entry->reboot,
 		},
 	});

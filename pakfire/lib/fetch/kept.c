@@ -89,6 +89,17 @@ int pf_kept_read(struct pf_ctx *ctx, const char *cache, const char *arch, const 
 	return 1;
 }
 
+int pf_kept_matches(struct pf_ctx *ctx, const char *cache, const char *arch,
+		    const struct pf_unit *u)
+{
+	char *buf;
+	size_t len;
+	int got = pf_kept_read(ctx, cache, arch, u, &buf, &len);
+
+	free(buf);
+	return got;
+}
+
 int pf_kept_store(struct pf_ctx *ctx, const char *cache, const char *arch, const struct pf_unit *u)
 {
 	char name[PF_UNIT_ID_MAX + 16], tmp[PF_UNIT_ID_MAX + 48];
@@ -102,7 +113,7 @@ int pf_kept_store(struct pf_ctx *ctx, const char *cache, const char *arch, const
 		return -1;
 	if (dfd < 0) /* made a moment ago, gone already */
 		return pf_fail_errno(ctx, PF_E_OTHER, "the folder of kept manifests");
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0644);
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		pf_fail_errno(ctx, PF_E_OTHER, "kept manifest %s", tmp);
 		goto out;

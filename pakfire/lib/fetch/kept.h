@@ -39,6 +39,11 @@ int pf_kept_dir(struct pf_ctx *ctx, const char *cache, const char *series, const
 int pf_kept_read(struct pf_ctx *ctx, const char *cache, const char *arch, const struct pf_unit *u,
 		 char **buf, size_t *len);
 
+/* Whether a kept manifest of U matches U's index entry now: 1 or 0 (read
+ * and hashed, then let go), -1 only when out of memory. */
+int pf_kept_matches(struct pf_ctx *ctx, const char *cache, const char *arch,
+		    const struct pf_unit *u);
+
 /* Keep U's verified manifest (U->manifest): written under a temporary
  * name of this process and renamed, so that a reader (status, a dry run
  * beside an upgrade: neither takes the lock) sees the whole file or none.

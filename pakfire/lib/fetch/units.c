@@ -129,17 +129,9 @@ int pf_fetch_unit_kept(struct pf_ctx *ctx, const char *cache, const struct pf_tr
 static int keep(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
 		const struct pf_unit *u)
 {
-	char *buf;
-	size_t len;
-	int got;
+	int got = u->kind == PF_UNIT_CORE ? pf_kept_matches(ctx, cache, t->arch, u) : 1;
 
-	if (u->kind != PF_UNIT_CORE)
-		return 0;
-	got = pf_kept_read(ctx, cache, t->arch, u, &buf, &len);
-	free(buf);
-	if (got != 0)
-		return got < 0 ? -1 : 0;
-	return pf_kept_store(ctx, cache, t->arch, u);
+	return got == 0 ? pf_kept_store(ctx, cache, t->arch, u) : got < 0 ? -1 : 0;
 }
 
 int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd, const char *cache,
@@ -172,11 +164,8 @@ int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
 int pf_fetch_unit_keep_manifest(struct pf_ctx *ctx, struct pf_fetch *f, const char *cache,
 				const struct pf_transaction *t, struct pf_unit *u)
 {
-	char *buf;
-	size_t len;
-	int got = pf_kept_read(ctx, cache, t->arch, u, &buf, &len);
+	int got = pf_kept_matches(ctx, cache, t->arch, u);
 
-	free(buf);
 	if (got != 0)
 		return got < 0 ? -1 : 0;
 	if (!f || pf_fetch_mirrors(f, u->series, t->arch, u->entry->manifest, try_manifest, u) < 0)

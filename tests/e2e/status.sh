@@ -143,6 +143,44 @@ test_a_chain_that_does_not_fit_says_so_before_the_upgrade() {
 	assert_error_line "core 140" "/boot"
 }
 
+test_a_cleanup_in_the_chain_frees_room_for_what_follows() {
+	# 139 installs a 6 MiB library, 140 removes it, 141 installs 8 MiB:
+	# at 141's peak the chain holds 8 MiB more than now, not 14 (the
+	# packages lie on a cache file system of their own)
+	mount_fs "$R" 64M
+	repo_mini 139 --file usr/lib/libold.so=6M
+	repo_mini 140 --remove usr/lib/libold.so
+	repo_mini 141 --file usr/lib/libnew.so=8M
+	http_start
+	root_at_core 138 --cache-fs 64M
+	must_update
+
+	run pakfire --root "$R" --json status
+	assert_exit 0
+	assert_json status.space.planned true
+	local need
+	need=$(mount_field / needed)
+	[ "$need" -ge $((8 * 1024 * 1024)) ] && [ "$need" -lt $((8 * 1024 * 1024 + 256 * 1024)) ] ||
+		fail "/: the chain needs $need bytes at its peak, expected 8 MiB and a few pages"
+	[ "$(mount_field / peak_unit)" = core-141 ] || fail "/: the peak is at core 141, not $(mount_field / peak_unit)"
+	# each package lies in the cache only until its update commits: the
+	# peak there is the largest one, not their sum
+	local cache_need p139 p141
+	cache_need=$(mount_field /var/cache needed)
+	p139=$(stat -c %s "$REPO/core/core-139.pak")
+	p141=$(stat -c %s "$REPO/core/core-141.pak")
+	[ "$cache_need" -ge "$p141" ] && [ "$cache_need" -lt $((p139 + p141)) ] ||
+		fail "/var/cache: the chain needs $cache_need bytes, expected core 141's package ($p141) rounded up"
+	local avail plan_need
+	avail=$(mount_field / available)
+	run pakfire --root "$R" --json upgrade --dry-run
+	assert_exit 0
+	plan_need=$(python3 -c 'import json, sys
+rows = [e for e in json.load(open(sys.argv[1]))["events"] if e["event"] == "plan" and e["mount"] == "/"]
+print(max(e["needed"] + int(sys.argv[2]) - e["available"] for e in rows))' "$RUN_OUT" "$avail")
+	[ "$plan_need" = "$need" ] || fail "/: status says $need bytes, upgrade --dry-run plans $plan_need"
+}
+
 test_status_takes_no_lock_and_writes_nothing() {
 	boot_world
 	must_update
@@ -239,6 +277,12 @@ test_a_tampered_kept_manifest_is_treated_as_missing() {
 	ln -s "$REPO/core/core-140.manifest" "$(KEPT)/core-140.manifest"
 	run pakfire --root "$R" --json status
 	assert_json status.space.missing_manifests '["core-140"]'
+	# the upgrade does not use it either: it fetches the manifest and keeps
+	# the published one in its place
+	run pakfire --root "$R" upgrade --dry-run
+	assert_exit 0
+	{ [ ! -L "$(KEPT)/core-140.manifest" ] && cmp -s "$(KEPT)/core-140.manifest" "$REPO/core/core-140.manifest"; } ||
+		fail "upgrade --dry-run did not replace the kept manifest that does not match the index"
 
 	# a mirror that serves a tampered manifest: update keeps nothing of it,
 	# says so, and still succeeds (its job is the index)

@@ -160,9 +160,13 @@ static int plan(struct pf_session *s, struct pf_transaction *t, struct pf_status
 		struct pf_unit *u = &t->units[i];
 		int fd = -1;
 
-		if (pf_fetch_unit_cache_dir(ctx, s->config->cache, t, u, dir, sizeof(dir)) == 0)
-			fd = pf_fetch_open_cache(ctx, dir, true);
-		pf_clear_error(ctx); /* no cache folder: every package is to be downloaded */
+		if (pf_fetch_unit_cache_dir(ctx, s->config->cache, t, u, dir, sizeof(dir)) < 0) {
+			no_plan(ctx, sp);
+			r = 0;
+			goto out;
+		}
+		/* No cache folder: every package is to be downloaded. */
+		fd = pf_fetch_open_cache(ctx, dir, true);
 		in[i] = (struct pf_plan_input){
 			.number = u->number, .unit = u->id, .label = pf_unit_label(u, labels[i]),
 			.m = u->m, .package_size = pf_fetch_unit_need(fd, u),

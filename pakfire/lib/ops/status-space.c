@@ -195,6 +195,8 @@ out:
 
 int pf_status_space(struct pf_session *s, struct pf_transaction *t, struct pf_status *out)
 {
+	/* Nothing pending: nothing is needed anywhere. */
+	out->space.planned = t->n == 0;
 	if (t->n == 0)
 		return 0;
 	if (load_manifests(s, t, out) < 0)

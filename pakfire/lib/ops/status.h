@@ -42,7 +42,8 @@ struct pf_status_mount {
 /* The space the pending core chain needs, planned as the upgrade plans it
  * (plan/space.h) from the kept manifests, without the network. */
 struct pf_status_space {
-	bool planned;             /* the figures below are the plan of every pending update */
+	bool planned;             /* the figures below are the plan of every pending update
+				   * (none pending: true, no mounts) */
 	size_t n_missing;         /* pending updates whose manifest is not kept: no figures */
 	char error[512];          /* why the plan could not be made, else "" */
 	/* The first pending update that does not fit, or "": the plan stops

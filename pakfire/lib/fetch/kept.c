@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/context.h"
@@ -17,8 +16,10 @@
 
 #define KEPT_SUFFIX ".manifest"
 
-int pf_kept_dir(struct pf_ctx *ctx, const char *cache, const char *series, const char *arch,
-		char *out, size_t size)
+/* The folder of the kept manifests of SERIES/ARCH, relative to the root
+ * (CACHE: the configured cache folder, absolute). */
+static int kept_dir(struct pf_ctx *ctx, const char *cache, const char *series, const char *arch,
+		    char *out, size_t size)
 {
 	int n = snprintf(out, size, "%s/%s/%s/manifests", cache + 1, series, arch);
 
@@ -39,7 +40,7 @@ static int open_dir(struct pf_ctx *ctx, const char *cache, const char *series, c
 	char dir[4096];
 
 	*fd = -1;
-	if (pf_kept_dir(ctx, cache, series, arch, dir, sizeof(dir)) < 0 ||
+	if (kept_dir(ctx, cache, series, arch, dir, sizeof(dir)) < 0 ||
 	    (create && pf_root_mkdirs(ctx, dir) < 0))
 		return -1;
 	*fd = pf_root_open(ctx, dir, O_RDONLY | O_DIRECTORY, 0);

@@ -21,16 +21,13 @@
 #ifndef PF_FETCH_KEPT_H
 #define PF_FETCH_KEPT_H
 
-#include <stdbool.h>
 #include <stddef.h>
 
 struct pf_ctx;
 struct pf_unit;
 
-/* The folder of the kept manifests of SERIES/ARCH, relative to the root
- * (CACHE: the configured cache folder, absolute). */
-int pf_kept_dir(struct pf_ctx *ctx, const char *cache, const char *series, const char *arch,
-		char *out, size_t size);
+/* CACHE below is the configured cache folder (absolute, as in
+ * pakfire.conf); the folder is taken inside the root. */
 
 /* U's kept manifest when its size and SHA-256 are the ones U's index
  * entry gives: *BUF (malloc'd) and *LEN, and 1. 0 when there is none that

@@ -190,7 +190,7 @@ out:
  * One that cannot be fetched or kept is a warning, not a failure: the
  * index is what update is for, and the upgrade fetches the manifest again
  * (and refuses it if it is bad). */
-static void keep_manifests(struct pf_session *s, struct pf_transaction *t)
+static int keep_manifests(struct pf_session *s, struct pf_transaction *t)
 {
 	struct pf_ctx *ctx = s->ctx;
 	struct pf_fetch *f = pf_session_fetch(s);
@@ -201,6 +201,9 @@ static void keep_manifests(struct pf_session *s, struct pf_transaction *t)
 
 		if (pf_fetch_unit_keep_manifest(ctx, f, s->config->cache, t, u) == 0)
 			continue;
+		/* Asked to stop: the run ends here (the index stays kept). */
+		if (pf_interrupted(ctx))
+			return -1;
 		pf_warn(ctx, "%s: its manifest was not kept for 'pakfire status' (%s); status shows"
 			" the space the pending updates need once it is", pf_unit_label(u, label),
 			pf_error_message(ctx));
@@ -210,6 +213,7 @@ static void keep_manifests(struct pf_session *s, struct pf_transaction *t)
 		pf_warn(ctx, "%s", pf_error_message(ctx));
 		pf_clear_error(ctx);
 	}
+	return 0;
 }
 
 int pf_update(struct pf_session *s)
@@ -245,7 +249,8 @@ int pf_update(struct pf_session *s)
 		pf_warn(ctx, "%s: 'pakfire upgrade' stops before it", text);
 	}
 	pf_warn_successor(ctx, idx, pf_resolve_switch_above(idx, sys.core) != NULL);
-	keep_manifests(s, t);
+	if (keep_manifests(s, t) < 0)
+		goto out;
 	r = 0;
 out:
 	pf_transaction_free(t);

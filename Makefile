@@ -103,6 +103,7 @@ bench: deps all $(BENCH_BIN)
 	@rc=0; for b in $(BENCH_BIN); do echo "== $$b"; $$b manifests || { [ $$rc -ne 0 ] || rc=$$?; }; done; \
 	echo "== bench/apply/run.sh"; bench/apply/run.sh --build $(BUILD) $(APPLY_ARGS) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	echo "== bench/restart/run.sh"; bench/restart/run.sh --build $(BUILD) || { [ $$rc -ne 0 ] || rc=$$?; }; \
+	echo "== bench/status/run.sh"; bench/status/run.sh --build $(BUILD) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	exit $$rc
 
 install: all

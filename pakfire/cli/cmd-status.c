@@ -17,7 +17,7 @@ static int run(struct cli *cli, void *opts)
 }
 
 const struct cli_command cmd_status = {
-	.spec = { .name = "status", .summary = "series, core level, pending updates, add-ons" },
+	.spec = { .name = "status", .summary = "series, core level, pending updates and the space they need, add-ons" },
 	.needs = PF_NEED_DB,
 	.run = run,
 };

@@ -55,6 +55,8 @@ static int json_unit_pending(jobj *e, const struct pf_event *ev)
 
 	if (put_unit(e, &p->unit) < 0 || jv_string(e, "summary", p->summary) < 0 ||
 	    jv_uint(e, "entries", p->entries) < 0 || jv_uint(e, "bytes", p->bytes) < 0 ||
+	    jv_uint(e, "installed_size", p->bytes) < 0 ||
+	    jv_uint(e, "download_size", p->download) < 0 ||
 	    jv_uint(e, "removals", p->removals) < 0 || jv_bool(e, "reboot", p->reboot) < 0)
 		return -1;
 	return 0;

@@ -101,13 +101,15 @@ static void text_uptodate(struct output *o, const struct pf_event *ev)
 static void text_unit_pending(struct output *o, const struct pf_event *ev)
 {
 	const struct pf_ev_unit_pending *p = &ev->pending;
-	char size[32], name[UNIT_NAME];
+	char size[32], download[32], name[UNIT_NAME];
 
 	(void)o;
 	pf_format_size(p->bytes, size);
-	printf("  %-18s %6llu entries, %10s, %3llu removals%s  %s\n", unit_name(&p->unit, name),
-	       (unsigned long long)p->entries, size, (unsigned long long)p->removals,
-	       p->reboot ? ", reboot" : "", p->summary ? p->summary : "");
+	pf_format_size(p->download, download);
+	printf("  %-18s %6llu entries, download %10s, installed %10s, %3llu removals%s  %s\n",
+	       unit_name(&p->unit, name), (unsigned long long)p->entries, download, size,
+	       (unsigned long long)p->removals, p->reboot ? ", reboot" : "",
+	       p->summary ? p->summary : "");
 }
 
 static void text_unit_begin(struct output *o, const struct pf_event *ev)

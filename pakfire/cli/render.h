@@ -33,6 +33,12 @@ int report_index_json(struct json_object *r, const struct pf_index_view *iv);
 void report_addon_state(const struct pf_addon_view *v, const char *series, char *buf,
 			size_t size);
 
+/* The space part of the status report (report-status-space.c): the
+ * "space" object added to R, or the "Space:" lines of the text. */
+struct pf_status;
+int report_space_json(struct json_object *r, const struct pf_status *st);
+void report_space_text(const struct pf_status *st);
+
 /* "2026-11-25T10:00:00Z", or "never" for 0. */
 void format_time(time_t t, char buf[32]);
 

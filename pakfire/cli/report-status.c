@@ -28,6 +28,13 @@ static int json_index(jobj *r, const struct pf_status *st)
 	return jv_add(r, "index", idx);
 }
 
+/* "installed_size": the size of the files an update installs, known from
+ * its kept manifest only (null without: never a guess). */
+static int put_installed(jobj *e, bool known, uint64_t size)
+{
+	return known ? jv_uint(e, "installed_size", size) : jv_string(e, "installed_size", NULL);
+}
+
 static int json_pending(jobj *r, const struct pf_status *st)
 {
 	jobj *list = json_object_new_array();
@@ -41,6 +48,9 @@ static int json_pending(jobj *r, const struct pf_status *st)
 		if (!e || jv_string(e, "unit", u->unit) < 0 || jv_uint(e, "core", u->number) < 0 ||
 		    jv_string(e, "summary", u->summary) < 0 || jv_bool(e, "reboot", u->reboot) < 0 ||
 		    jv_uint(e, "package_size", u->package_size) < 0 ||
+		    jv_uint(e, "download_size", u->package_size) < 0 ||
+		    put_installed(e, u->have_manifest, u->installed_size) < 0 ||
+		    jv_bool(e, "manifest_kept", u->have_manifest) < 0 ||
 		    jv_string(e, "series_switch", u->series_switch[0] ? u->series_switch : NULL) < 0 ||
 		    json_object_array_add(list, e) < 0) {
 			json_object_put(e);
@@ -48,7 +58,15 @@ static int json_pending(jobj *r, const struct pf_status *st)
 			return -1;
 		}
 	}
-	return jv_add(r, "pending", list);
+	if (jv_add(r, "pending", list) < 0)
+		return -1;
+	list = json_object_new_object();
+	if (!list || jv_uint(list, "download_size", st->pending_download) < 0 ||
+	    put_installed(list, st->space.n_missing == 0, st->pending_installed) < 0) {
+		json_object_put(list);
+		return -1;
+	}
+	return jv_add(r, "pending_total", list);
 }
 
 static int json_last(jobj *r, const struct pf_status *st)
@@ -115,7 +133,8 @@ static void status_json(struct output *o, const struct pf_status *st)
 	    jv_string(r, "config_series", st->config_series[0] ? st->config_series : NULL) < 0 ||
 	    json_index(r, st) < 0 ||
 	    jv_string(r, "successor", st->successor[0] ? st->successor : NULL) < 0 ||
-	    json_switch(r, st) < 0 || json_pending(r, st) < 0 || json_addons(r, st) < 0 ||
+	    json_switch(r, st) < 0 || json_pending(r, st) < 0 || report_space_json(r, st) < 0 ||
+	    json_addons(r, st) < 0 ||
 	    json_last(r, st) < 0)
 		o->failed = true;
 }
@@ -170,6 +189,15 @@ static void addons_text(const struct pf_status *st)
 	}
 }
 
+/* An installed size, or "unknown" without the kept manifest. */
+static void installed_text(bool known, uint64_t size, char buf[32])
+{
+	if (known)
+		pf_format_size(size, buf);
+	else
+		snprintf(buf, 32, "unknown");
+}
+
 void output_status(struct output *o, const struct pf_status *st)
 {
 	char a[32], b[32];
@@ -200,13 +228,19 @@ void output_status(struct output *o, const struct pf_status *st)
 	} else {
 		printf("Pending:     %zu core update%s\n", st->n_pending, st->n_pending == 1 ? "" : "s");
 		for (size_t i = 0; i < st->n_pending; i++) {
-			pf_format_size(st->pending[i].package_size, a);
-			printf("  core %-5u %10s%s  %s%s%s\n", st->pending[i].number, a,
-			       st->pending[i].reboot ? ", reboot" : "", st->pending[i].summary,
-			       st->pending[i].series_switch[0] ? "; moves to series " : "",
-			       st->pending[i].series_switch);
+			const struct pf_status_update *u = &st->pending[i];
+
+			pf_format_size(u->package_size, a);
+			installed_text(u->have_manifest, u->installed_size, b);
+			printf("  core %-5u download %10s, installed %10s%s  %s%s%s\n", u->number, a, b,
+			       u->reboot ? ", reboot" : "", u->summary,
+			       u->series_switch[0] ? "; moves to series " : "", u->series_switch);
 		}
+		pf_format_size(st->pending_download, a);
+		installed_text(st->space.n_missing == 0, st->pending_installed, b);
+		printf("  %-10s download %10s, installed %10s\n", "total", a, b);
 	}
+	report_space_text(st);
 	addons_text(st);
 	if (st->have_last) {
 		format_time(st->last.started, a);

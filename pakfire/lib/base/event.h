@@ -72,7 +72,8 @@ struct pf_ev_unit_pending {
 	struct pf_unit_ref unit;
 	const char *summary;   /* from the index, NULL if none */
 	uint64_t entries;      /* files, folders and symlinks it installs */
-	uint64_t bytes;        /* the size of its files */
+	uint64_t bytes;        /* the size of its files: what it installs */
+	uint64_t download;     /* its package, the index's Package-Size (0 for a removal) */
 	uint64_t removals;     /* paths it removes */
 	bool reboot;
 };

@@ -12,6 +12,7 @@
 #include "base/path.h"
 #include "base/strings.h"
 #include "fetch/fetch.h"
+#include "fetch/kept.h"
 #include "fetch/units.h"
 #include "format/index.h"
 #include "format/manifest.h"
@@ -102,16 +103,74 @@ bad:
 	return -1;
 }
 
-int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
+int pf_fetch_unit_kept(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+		       struct pf_unit *u)
+{
+	char *buf;
+	size_t len;
+	int got;
+
+	if (u->kind != PF_UNIT_CORE)
+		return 0;
+	got = pf_kept_read(ctx, cache, t->arch, u, &buf, &len);
+	if (got <= 0)
+		return got;
+	free(u->manifest);
+	u->manifest = buf;
+	u->manifest_len = len;
+	if (pf_manifest_parse(ctx, u->entry->manifest, u->manifest, u->manifest_len, &u->m) < 0)
+		return -1;
+	pf_debug(ctx, "%s: the kept manifest, verified again", u->id);
+	return 1;
+}
+
+/* Keep U's verified manifest for status when no kept copy matches the
+ * index yet. */
+static int keep(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+		const struct pf_unit *u)
+{
+	int got = u->kind == PF_UNIT_CORE ? pf_kept_matches(ctx, cache, t->arch, u) : 1;
+
+	return got == 0 ? pf_kept_store(ctx, cache, t->arch, u) : got < 0 ? -1 : 0;
+}
+
+int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd, const char *cache,
 			   const struct pf_transaction *t, struct pf_unit *u, bool dry_run)
 {
 	int got = cached_manifest(ctx, cache_fd, u, dry_run);
+	bool from_kept = false;
+
+	if (got == 0) {
+		got = pf_fetch_unit_kept(ctx, cache, t, u);
+		from_kept = got == 1;
+	}
+	if (got < 0)
+		return -1;
+	if (got == 0) {
+		if (!f)
+			return -1; /* the downloader could not be made: the error is set */
+		if (pf_fetch_mirrors(f, u->series, t->arch, u->entry->manifest, try_manifest, u) < 0)
+			return -1;
+	}
+	/* Only for status: the upgrade goes on without it. */
+	if (!from_kept && keep(ctx, cache, t, u) < 0) {
+		pf_debug(ctx, "%s: its manifest is not kept for 'pakfire status': %s", u->id,
+			 pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
+	return 0;
+}
+
+int pf_fetch_unit_keep_manifest(struct pf_ctx *ctx, struct pf_fetch *f, const char *cache,
+				const struct pf_transaction *t, struct pf_unit *u)
+{
+	int got = pf_kept_matches(ctx, cache, t->arch, u);
 
 	if (got != 0)
 		return got < 0 ? -1 : 0;
-	if (!f)
-		return -1; /* the downloader could not be made: the error is set */
-	return pf_fetch_mirrors(f, u->series, t->arch, u->entry->manifest, try_manifest, u);
+	if (!f || pf_fetch_mirrors(f, u->series, t->arch, u->entry->manifest, try_manifest, u) < 0)
+		return -1;
+	return pf_kept_store(ctx, cache, t->arch, u);
 }
 
 uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u)

@@ -26,11 +26,28 @@ int pf_fetch_open_cache(struct pf_ctx *ctx, const char *dir, bool peek);
 
 /* U's verified, parsed manifest: from its package when a verified copy is
  * in the cache (then U->pak_fd keeps it open: no request, no second hash),
- * else from the first mirror that has it. A verified package with a bad
+ * else the kept manifest when it matches the index (fetch/kept.h), else
+ * from the first mirror that has it. A verified package with a bad
  * manifest member is deleted from the cache, unless DRY_RUN. CACHE_FD may
- * be -1 (no cache yet). */
-int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
+ * be -1 (no cache yet); CACHE is the configured cache folder. A core
+ * update's manifest is then kept for status (a dry run too: see kept.h);
+ * not being able to keep it is no error. */
+int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd, const char *cache,
 			   const struct pf_transaction *t, struct pf_unit *u, bool dry_run);
+
+/* Core update U's kept manifest (fetch/kept.h), verified against the index
+ * and parsed into U: 1 when it is there, 0 when none matches the index
+ * (U unchanged), -1 on error (one with the signed size and hash that does
+ * not parse: the publication is bad). Transfers nothing. */
+int pf_fetch_unit_kept(struct pf_ctx *ctx, const char *cache, const struct pf_transaction *t,
+		       struct pf_unit *u);
+
+/* Make sure core update U's manifest is kept for status (`update`): nothing
+ * when a kept copy matches the index, else fetched from the mirrors,
+ * verified, parsed (a malformed one is not kept) and kept. Never reads a
+ * package. */
+int pf_fetch_unit_keep_manifest(struct pf_ctx *ctx, struct pf_fetch *f, const char *cache,
+				const struct pf_transaction *t, struct pf_unit *u);
 
 /* The room U's package still needs in the cache: none when it is there. */
 uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u);

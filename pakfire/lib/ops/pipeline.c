@@ -7,6 +7,7 @@
 
 #include "apply/apply.h"
 #include "base/context.h"
+#include "fetch/kept.h"
 #include "fetch/units.h"
 #include "format/config.h"
 #include "format/index.h"
@@ -63,6 +64,7 @@ static void announce(struct pf_ctx *ctx, const struct pf_unit *u)
 		.pending = {
 			.unit = pf_unit_ref_of(u), .summary = summary_of(u),
 			.entries = files, .bytes = bytes, .removals = removes,
+			.download = u->op == PF_UNIT_APPLY && u->entry ? u->entry->package_size : 0,
 			.reboot = u->entry && u->entry->reboot,
 		},
 	});
@@ -116,6 +118,13 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 	 * its room coming back. */
 	if (name && unlinkat(run->cache_fds[i], name, 0) < 0)
 		pf_warn(ctx, "could not delete %s from the cache: %s", name, strerror(errno));
+	/* Nor is its kept manifest: status plans what is pending. */
+	if (u->kind == PF_UNIT_CORE &&
+	    pf_kept_drop(ctx, run->s->config->cache, run->t->arch, u) < 0) {
+		pf_warn(ctx, "could not delete the kept manifest of %s from the cache: %s", u->id,
+			pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
 	pf_emit(ctx, &(struct pf_event){
 		.type = PF_EV_UNIT_DONE,
 		.done = {
@@ -263,7 +272,8 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 				return -1;
 			run->cache_fds[i] = pf_fetch_open_cache(s->ctx, run->cache_dirs[i], true);
 			if ((!u->m && pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s),
-							     run->cache_fds[i], t, u, dry_run) < 0) ||
+							     run->cache_fds[i], s->config->cache, t, u,
+							     dry_run) < 0) ||
 			    pf_resolve_supported_manifest(s->ctx, t, i) < 0)
 				return -1;
 		}
@@ -296,7 +306,7 @@ int pf_pipeline_fetch_manifest(struct pf_session *s, struct pf_transaction *t, s
 		return -1;
 	fd = pf_fetch_open_cache(s->ctx, dir, true);
 	/* As a dry run would: nothing in the cache is touched yet. */
-	r = pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s), fd, t, u, true);
+	r = pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s), fd, s->config->cache, t, u, true);
 	if (fd >= 0)
 		close(fd);
 	return r;

@@ -1,4 +1,5 @@
-/* Status: see status.h. Reads only; never needs the write lock. */
+/* Status: see status.h. Reads only; never needs the write lock, and
+ * writes nothing. */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,7 @@
 #include "format/index.h"
 #include "ops/addons.h"
 #include "ops/catalog.h"
+#include "ops/status-space.h"
 #include "ops/status.h"
 #include "ops/session.h"
 #include "ops/update.h"
@@ -17,10 +19,12 @@
 #include "resolve/transaction.h"
 #include "state/system.h"
 
-/* The pending core updates of IDX on top of SYS, as the view lists them. */
-static int pending(struct pf_ctx *ctx, const struct pf_system *sys, const struct pf_index *idx,
+/* The pending core updates of IDX on top of SYS, as the view lists them,
+ * and the space they need. */
+static int pending(struct pf_session *s, const struct pf_system *sys, const struct pf_index *idx,
 		   struct pf_status *out)
 {
+	struct pf_ctx *ctx = s->ctx;
 	struct pf_transaction *t = pf_transaction_new(ctx, sys->series, sys->arch, sys->core);
 	int r = -1;
 
@@ -40,6 +44,7 @@ static int pending(struct pf_ctx *ctx, const struct pf_system *sys, const struct
 		snprintf(u->summary, sizeof(u->summary), "%s", e->summary ? e->summary : "");
 		u->reboot = e->reboot;
 		u->package_size = e->package_size;
+		out->pending_download += e->package_size;
 		snprintf(u->series_switch, sizeof(u->series_switch), "%s",
 			 e->series_switch ? e->series_switch : "");
 		if (e->series_switch && out->switch_at == SIZE_MAX)
@@ -52,7 +57,7 @@ static int pending(struct pf_ctx *ctx, const struct pf_system *sys, const struct
 		pf_resolve_blocked_text(t, sys->core, text, sizeof(text));
 		pf_warn(ctx, "%s: 'pakfire upgrade' stops before it", text);
 	}
-	r = 0;
+	r = pf_status_space(s, t, out);
 out:
 	pf_transaction_free(t);
 	return r;
@@ -87,7 +92,7 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 		out->index_expired = pf_index_expired(s->config->valid_until_grace,
 						      stored.valid_until);
 		pf_stored_index_clear(&stored);
-		if (pf_current_index(s, &sys, false, &idx) < 0 || pending(ctx, &sys, idx, out) < 0)
+		if (pf_current_index(s, &sys, false, &idx) < 0 || pending(s, &sys, idx, out) < 0)
 			goto out;
 		snprintf(out->successor, sizeof(out->successor), "%s",
 			 idx->successor ? idx->successor : "");
@@ -107,6 +112,7 @@ out:
 
 void pf_status_clear(struct pf_status *st)
 {
+	pf_status_space_clear(st);
 	free(st->pending);
 	free(st->addons);
 	st->pending = NULL;

@@ -17,8 +17,42 @@ struct pf_status_update {
 	unsigned number;
 	char summary[256];
 	bool reboot;
-	uint64_t package_size;
+	uint64_t package_size;  /* the download: the index's Package-Size */
 	char series_switch[64]; /* the series applying it moves the system to, or "" */
+	bool have_manifest;     /* its verified manifest is kept (fetch/kept.h) */
+	uint64_t installed_size; /* the size of the files it installs (if have_manifest) */
+};
+
+/* One file system that the pending chain touches. */
+struct pf_status_mount {
+	char mount[256];          /* as the user knows it: "/boot" inside --root */
+	uint64_t available;       /* free now, as df shows it (f_bavail) */
+	uint64_t needed;          /* what the chain needs there at its peak, counted from now */
+	uint64_t reserve;         /* pakfire.conf's reserve */
+	uint64_t inodes_available;
+	uint64_t inodes_needed;   /* at the chain's peak, counted from now */
+	bool inodes_unlimited;
+	bool read_only;
+	bool fits;                /* every pending update fits there, as the upgrade checks */
+	char peak_unit[64];       /* the update at whose peak NEEDED is reached */
+	char refused_unit[64];    /* the first update that does not fit there, or "" */
+	unsigned refused_core;    /* its number, or 0 */
+};
+
+/* The space the pending core chain needs, planned as the upgrade plans it
+ * (plan/space.h) from the kept manifests, without the network. */
+struct pf_status_space {
+	bool planned;             /* the figures below are the plan of every pending update
+				   * (none pending: true, no mounts) */
+	size_t n_missing;         /* pending updates whose manifest is not kept: no figures */
+	char error[512];          /* why the plan could not be made, else "" */
+	/* The first pending update that does not fit, or "": the plan stops
+	 * there, as the upgrade does, and the updates after it are not in
+	 * the figures. */
+	char refused_unit[64];
+	unsigned refused_core;
+	struct pf_status_mount *mounts; /* malloc'd; only mounts the chain touches */
+	size_t n_mounts;
 };
 
 /* What the front end shows; filled from the state layer, never a row of it. */
@@ -39,6 +73,9 @@ struct pf_status {
 	size_t switch_at;
 	struct pf_status_update *pending; /* malloc'd */
 	size_t n_pending;
+	uint64_t pending_download;  /* the pending updates' downloads, in all */
+	uint64_t pending_installed; /* their installed sizes, in all (when space.n_missing is 0) */
+	struct pf_status_space space;
 	/* pakfire.conf's series when it is not the database's, else "" (the
 	 * database is the truth: a switching update moved it). */
 	char config_series[64];

@@ -12,6 +12,8 @@
 #include "state/history.h"
 #include "state/system.h"
 #include "fetch/fetch.h"
+#include "fetch/kept.h"
+#include "fetch/units.h"
 #include "base/hash.h"
 #include "format/index.h"
 #include "ops/update.h"
@@ -183,6 +185,37 @@ out:
 	return r;
 }
 
+/* The manifests of the pending core updates, kept for status (fetch/kept.h):
+ * they are small, and they let status plan the chain without the network.
+ * One that cannot be fetched or kept is a warning, not a failure: the
+ * index is what update is for, and the upgrade fetches the manifest again
+ * (and refuses it if it is bad). */
+static int keep_manifests(struct pf_session *s, struct pf_transaction *t)
+{
+	struct pf_ctx *ctx = s->ctx;
+	struct pf_fetch *f = pf_session_fetch(s);
+	char label[PF_UNIT_ID_MAX];
+
+	for (size_t i = 0; f && i < t->n; i++) {
+		struct pf_unit *u = &t->units[i];
+
+		if (pf_fetch_unit_keep_manifest(ctx, f, s->config->cache, t, u) == 0)
+			continue;
+		/* Asked to stop: the run ends here (the index stays kept). */
+		if (pf_interrupted(ctx))
+			return -1;
+		pf_warn(ctx, "%s: its manifest was not kept for 'pakfire status' (%s); status shows"
+			" the space the pending updates need once it is", pf_unit_label(u, label),
+			pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
+	if (!f || pf_kept_prune(ctx, s->config->cache, t->series, t->arch, t->units, t->n) < 0) {
+		pf_warn(ctx, "%s", pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
+	return 0;
+}
+
 int pf_update(struct pf_session *s)
 {
 	struct pf_ctx *ctx = s->ctx;
@@ -216,6 +249,8 @@ int pf_update(struct pf_session *s)
 		pf_warn(ctx, "%s: 'pakfire upgrade' stops before it", text);
 	}
 	pf_warn_successor(ctx, idx, pf_resolve_switch_above(idx, sys.core) != NULL);
+	if (keep_manifests(s, t) < 0)
+		goto out;
 	r = 0;
 out:
 	pf_transaction_free(t);

@@ -24,6 +24,28 @@ check (tests/e2e/space-fs.sh).
         below what df shows (the unsafe side) or above it by more than 1 %
         of the planned bytes or 16 blocks, whichever is larger.
 
+    fatreplay [--mtools IMAGE SCRATCH] MANIFEST BUILDROOT ROOT PREFIX UNIT
+        Applies the entries of MANIFEST (a published core-N.manifest) below
+        PREFIX to ROOT (a FAT file system mounted on ROOT/PREFIX; with
+        --mtools, the FAT image IMAGE written by mtools, SCRATCH a folder
+        to stage files in) the way pakfire applies an update, with the names
+        it uses: each file written as .pakfire-UNIT-K beside its target
+        (K: the entry's index), the file it replaces kept as
+        .pakfire-old-UNIT-K, then every temporary renamed over its target
+        (the peak), then the backups deleted (after). vfat has no hard
+        links: the original is kept by renaming it to its backup name
+        and renaming the temporary to the target, which holds the same
+        clusters and names as a hard link would (the copy that pakfire
+        makes on vfat instead costs its clusters on top: the plan counts
+        them). Prints the bytes free on the FAT before, at the peak and
+        after (statvfs f_bfree * f_frsize; with --mtools, counted in the
+        image's FAT).
+
+    fatfree IMAGE
+        The bytes free in the FAT image IMAGE, counted in its first FAT
+        (FAT12, 16 or 32), its cluster size and its number of clusters:
+        what any FAT driver has written, read without one.
+
 The sizes and contents are make-buildroot's own (loaded from
 updates/make-buildroot), so that the sample and this check agree on what a
 realistic update is.
@@ -32,6 +54,8 @@ realistic update is.
 import importlib.machinery
 import importlib.util
 import os
+import shutil
+import subprocess
 import sys
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -82,6 +106,168 @@ def tree(listname, build, scale, out, moves, chain):
         made[top] = (n + 1, size + len(data))
     for top in sorted(made):
         print("%-6s %5d files and symlinks, %9d bytes" % (top, made[top][0], made[top][1]))
+
+
+def manifest_entries(name):
+    """(index, type, path) of each entry of a manifest (docs/formats.md)."""
+    lines = open(name, encoding="utf-8").read().split("\n")
+    if not lines[0].startswith("pakfire-manifest\t"):
+        sys.exit("%s: not a manifest" % name)
+    out = []
+    for k, line in enumerate(l for l in lines[1:] if l):
+        f = line.split("\t")
+        out.append((k, f[0], f[-1]))
+    return out
+
+
+def free_bytes(path):
+    st = os.statvfs(path)
+    return st.f_bfree * st.f_frsize
+
+
+class Direct:
+    """The FAT file system mounted at ROOT/PREFIX: plain system calls."""
+
+    def __init__(self, root, prefix):
+        self.top = os.path.join(root, prefix)
+
+    def path(self, rel):
+        return os.path.join(self.top, rel) if rel else self.top
+
+    def exists(self, rel):
+        return os.path.lexists(self.path(rel))
+
+    def mkdir(self, rel):
+        os.makedirs(self.path(rel), exist_ok=True)
+
+    def put(self, folder, files):
+        for name, src in files:
+            with open(src, "rb") as i, open(os.path.join(self.path(folder), name), "wb") as o:
+                o.write(i.read())
+
+    def rename(self, a, b):
+        os.rename(self.path(a), self.path(b))
+
+    def delete(self, rels):
+        for r in rels:
+            os.unlink(self.path(r))
+
+    def free(self):
+        os.sync()
+        return free_bytes(self.top)
+
+
+class Mtools:
+    """The FAT image IMAGE, through mtools (one call a step; the files to
+    write into one folder in one call). What is on the image is known from
+    what was written: it starts empty, and only this replays write it."""
+
+    def __init__(self, image, scratch):
+        self.image, self.scratch = image, scratch
+        os.makedirs(scratch, exist_ok=True)
+        self.env = dict(os.environ, MTOOLS_SKIP_CHECK="1")
+        self.dirs, self.files = {""}, set()
+        listing = os.path.join(scratch, "files")
+        if os.path.exists(listing):
+            self.files = set(open(listing).read().split("\n")) - {""}
+            self.dirs |= {f.rpartition("/")[0] for f in self.files}
+
+    def run(self, *args):
+        subprocess.run(args[:1] + ("-i", self.image) + args[1:], env=self.env, check=True,
+                       stdout=subprocess.DEVNULL)
+
+    def exists(self, rel):
+        return rel in self.files
+
+    def mkdir(self, rel):
+        parts = rel.split("/") if rel else []
+        for i in range(1, len(parts) + 1):
+            d = "/".join(parts[:i])
+            if d not in self.dirs:
+                self.run("mmd", "::/" + d)
+                self.dirs.add(d)
+
+    def put(self, folder, files):
+        stage = os.path.join(self.scratch, "stage")
+        shutil.rmtree(stage, ignore_errors=True)
+        os.makedirs(stage)
+        for name, src in files:
+            shutil.copyfile(src, os.path.join(stage, name))
+        self.run("mcopy", *[os.path.join(stage, n) for n, _ in files], "::/" + folder + "/")
+        self.files |= {(folder + "/" if folder else "") + n for n, _ in files}
+
+    def rename(self, a, b):
+        self.run("mren", "::/" + a, "::/" + b)
+        self.files.discard(a)
+        self.files.add(b)
+
+    def delete(self, rels):
+        for i in range(0, len(rels), 200):
+            self.run("mdel", *["::/" + r for r in rels[i:i + 200]])
+        self.files -= set(rels)
+
+    def free(self):
+        with open(os.path.join(self.scratch, "files"), "w") as f:
+            f.write("\n".join(sorted(self.files)) + "\n")
+        return fat_free(self.image)[0]
+
+
+def fatreplay(manifest, buildroot, prefix, unit, fs):
+    prefix = prefix.strip("/")
+    mine = [(k, kind, path[len(prefix) + 1:]) for k, kind, path in manifest_entries(manifest)
+            if path.startswith(prefix + "/")]
+    before = fs.free()
+    staged, batches = [], {}
+    for k, kind, rel in mine:
+        if kind == "dir":
+            fs.mkdir(rel)
+            continue
+        if kind != "file":
+            sys.exit("%s: a %s cannot be on vfat" % (rel, kind))
+        folder, _, base = rel.rpartition("/")
+        tmp, bak = ".pakfire-%s-%d" % (unit, k), ".pakfire-old-%s-%d" % (unit, k)
+        fs.mkdir(folder)
+        join = (lambda n: folder + "/" + n) if folder else (lambda n: n)
+        # the original keeps its clusters under its backup name
+        if fs.exists(rel):
+            fs.rename(rel, join(bak))
+        batches.setdefault(folder, []).append((tmp, os.path.join(buildroot, prefix, rel)))
+        staged.append((join(tmp), rel, join(bak)))
+    for folder, files in batches.items():
+        fs.put(folder, files)
+    for tmp, rel, _ in staged:
+        fs.rename(tmp, rel)
+    peak = fs.free()
+    fs.delete([bak for _, _, bak in staged if fs.exists(bak)])
+    print(before, peak, fs.free())
+
+
+def fat_free(image):
+    with open(image, "rb") as f:
+        boot = f.read(512)
+        sector = int.from_bytes(boot[11:13], "little")
+        per_cluster = boot[13]
+        reserved = int.from_bytes(boot[14:16], "little")
+        fats = boot[16]
+        root_entries = int.from_bytes(boot[17:19], "little")
+        total = int.from_bytes(boot[19:21], "little") or int.from_bytes(boot[32:36], "little")
+        fat_sectors = int.from_bytes(boot[22:24], "little") or int.from_bytes(boot[36:40], "little")
+        root_sectors = (root_entries * 32 + sector - 1) // sector
+        data = total - reserved - fats * fat_sectors - root_sectors
+        clusters = data // per_cluster
+        f.seek(reserved * sector)
+        fat = f.read(fat_sectors * sector)
+    free = 0
+    for c in range(2, clusters + 2):
+        if clusters < 4085:          # FAT12: 12 bits each
+            v = int.from_bytes(fat[c * 3 // 2:c * 3 // 2 + 2], "little")
+            v = v >> 4 if c & 1 else v & 0xFFF
+        elif clusters < 65525:       # FAT16
+            v = int.from_bytes(fat[2 * c:2 * c + 2], "little")
+        else:                        # FAT32: the high 4 bits are reserved
+            v = int.from_bytes(fat[4 * c:4 * c + 4], "little") & 0x0FFFFFFF
+        free += v == 0
+    return free * sector * per_cluster, sector * per_cluster, clusters
 
 
 def kib(n):
@@ -140,6 +326,14 @@ def main():
             chain.append(a[i + 1])
             del a[i:i + 2]
         tree(a[0], int(a[1]), float(a[2]), a[3], moves, chain)
+    elif cmd == "fatreplay":
+        if a[0] == "--mtools":
+            fs, a = Mtools(a[1], a[2]), a[3:]
+        else:
+            fs = Direct(a[2], a[3])
+        fatreplay(a[0], a[1], a[3], a[4], fs)
+    elif cmd == "fatfree":
+        print(*fat_free(a[0]))
     elif cmd == "judge":
         sys.exit(judge(a[0]))
     else:

@@ -15,6 +15,8 @@ struct folder {
 	size_t fs;
 	struct pf_fs_dir d;
 	uint64_t added;     /* bytes of the names this update makes in it */
+	uint64_t live;      /* of which stay after its commit (not temporaries
+			     * or backups) */
 	bool read;          /* asked of the disk (once per plan) */
 };
 
@@ -92,7 +94,7 @@ static struct folder *folder_of(struct pf_ctx *ctx, struct pf_dirgrowth *g, cons
 
 /* NAME (LEN bytes) is made in the folder of REL, on FS. */
 static int name_in(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct pf_plan_fs *fs_table,
-		   const char *rel, size_t fs, uint64_t alloc, const char *name, size_t len)
+		   const char *rel, size_t fs, uint64_t alloc, const char *name, size_t len, bool live)
 {
 	uint64_t bytes = pf_fs_name_bytes(&fs_table[fs].space, name, len);
 	const char *slash = strrchr(rel, '/');
@@ -115,6 +117,8 @@ static int name_in(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct pf_p
 		g->touched[g->n_touched++] = (size_t)(f - g->folders);
 	}
 	f->added += bytes;
+	if (live)
+		f->live += bytes;
 	return 0;
 }
 
@@ -135,7 +139,8 @@ int pf_dirgrowth_made(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct p
 	/* Every name in it is one the chain makes: its room is known. */
 	f->d = (struct pf_fs_dir){ .alloc = alloc, .used = 0, .used_known = true };
 	f->read = true;
-	return name_in(ctx, g, fs_table, rel, fs, parent_alloc, base_of(rel), strlen(base_of(rel)));
+	return name_in(ctx, g, fs_table, rel, fs, parent_alloc, base_of(rel), strlen(base_of(rel)),
+		       true);
 }
 
 int pf_dirgrowth_staged(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct pf_plan_fs *fs_table,
@@ -147,14 +152,15 @@ int pf_dirgrowth_staged(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct
 
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return pf_fail(ctx, PF_E_OTHER, "unit name too long: %s", unit);
-	if (name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n) < 0)
+	if (name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n, false) < 0)
 		return -1;
 	if (!replaces)
-		return name_in(ctx, g, fs_table, rel, fs, parent_alloc, base_of(rel), strlen(base_of(rel)));
+		return name_in(ctx, g, fs_table, rel, fs, parent_alloc, base_of(rel), strlen(base_of(rel)),
+			       true);
 	n = snprintf(name, sizeof(name), ".pakfire-old-%s-%zu", unit, k);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return pf_fail(ctx, PF_E_OTHER, "unit name too long: %s", unit);
-	return name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n);
+	return name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n, false);
 }
 
 int pf_dirgrowth_settle(struct pf_dirgrowth *g, const struct pf_plan_probe *probe,
@@ -173,11 +179,11 @@ int pf_dirgrowth_settle(struct pf_dirgrowth *g, const struct pf_plan_probe *prob
 		f->read = true;
 		more = pf_fs_dir_growth(s, &f->d, f->added);
 		growth[f->fs] += more;
-		/* The temporaries and backups go again, but their room is not
-		 * counted on: the next update sees every name as still there. */
+		/* The temporaries and backups go again: the next update finds
+		 * their room, as it would reading the folder (fsmodel.h). */
 		f->d.alloc += more;
-		f->d.used += f->added;
-		f->added = 0;
+		f->d.used += f->live;
+		f->added = f->live = 0;
 	}
 	g->n_touched = 0;
 	return 0;

@@ -26,8 +26,9 @@
  *   a new folder one cluster; a name 32 bytes, plus 32 for each 13
  *   characters of its long name (every name that is not an upper-case 8.3
  *   name gets one; the kernel keeps an all-lower-case 8.3 name without,
- *   which the model then counts 32 bytes too high). No symlinks (refused
- *   before the plan). */
+ *   which the model then counts 32 bytes too high); a folder that exists
+ *   is read, and the room of deleted names counted on (fsmodel.h,
+ *   pf_fs_dir_readable). No symlinks (refused before the plan). */
 #include <string.h>
 
 #include "plan/fsmodel.h"
@@ -152,7 +153,7 @@ uint64_t pf_fs_name_bytes(const struct pf_space *s, const char *name, size_t len
 
 bool pf_fs_dir_readable(const struct pf_space *s)
 {
-	return s->kind == PF_FS_EXT;
+	return s->kind == PF_FS_EXT || s->kind == PF_FS_VFAT;
 }
 
 /* The blocks of an ext4 folder whose entries take USED bytes. */

@@ -32,10 +32,14 @@ uint64_t pf_fs_dir_bytes(const struct pf_space *s);
  * folder's size does not depend on its names (tmpfs, kinds not modelled). */
 uint64_t pf_fs_name_bytes(const struct pf_space *s, const char *name, size_t len);
 /* Whether the entries a folder holds now (read with readdir) tell how much
- * room is left in it: on ext4 a deleted entry's room goes to its
- * neighbour and is found again; on vfat a deleted name leaves a hole that
- * only a name of as many slots or fewer can use, so a folder there is
- * taken as full. */
+ * room is left in it: the room of a deleted entry is found again by a
+ * later name. On ext4 it goes to the entry before it, where any name that
+ * fits uses it. On vfat it is a hole of as many slots as the name had: a
+ * name of as many slots or fewer uses it. Most holes in a folder pakfire
+ * keeps are its own temporaries' and backups' (3 slots), which the next
+ * update's temporaries and backups (3 slots) fill again; a hole too short
+ * for a later name is the one case where the plan counts too little, and
+ * a write that then meets a full disk rolls the update back. */
 bool pf_fs_dir_readable(const struct pf_space *s);
 
 /* A folder as the planner knows it. */

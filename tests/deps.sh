@@ -9,7 +9,7 @@ PACKAGES=(
 	libarchive-dev libcurl4-openssl-dev libgpgme-dev libsqlite3-dev nettle-dev
 	libjson-c-dev
 	libcmocka-dev
-	lighttpd gnupg sqlite3 zstd python3 e2fsprogs util-linux curl strace procps git
+	lighttpd gnupg sqlite3 zstd python3 e2fsprogs dosfstools mtools util-linux curl strace procps git
 )
 
 missing=()

@@ -148,8 +148,11 @@ int pf_dirgrowth_staged(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct
 			bool replaces)
 {
 	char name[256];
-	int n = snprintf(name, sizeof(name), ".pakfire-%s-%zu", unit, k);
+	int n;
 
+	if (!pf_fs_name_bytes(&fs_table[fs].space, "x", 1))
+		return 0; /* names cost nothing there (tmpfs): no need to spell them */
+	n = snprintf(name, sizeof(name), ".pakfire-%s-%zu", unit, k);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return pf_fail(ctx, PF_E_OTHER, "unit name too long: %s", unit);
 	if (name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n, false) < 0)

@@ -116,6 +116,20 @@ real_update() {
 		--root "$b" --out "$REPO"
 }
 
+# real_chain: cores 139 (IPFire's 183) and 140 (IPFire's 185) published and
+# served, the root at core 138 (its download cache on a tmpfs of its own),
+# the index fetched.
+real_chain() {
+	real_update 139 183 185
+	real_update 140 185 183
+	REPO_KEY=signer
+	repo_publish
+	TRUST=("$(key_file signer)")
+	http_start
+	root_at_core 138 --cache-fs 128M
+	must_update
+}
+
 # fs_avail DIR: bytes available on DIR's file system (f_bavail * f_frsize),
 # once what is in memory is on the disk.
 fs_avail() {
@@ -205,14 +219,7 @@ test_prediction_matches_df() {
 	# pakfire's database on a file system of its own: its writes are not
 	# the update's
 	mount_fs "$R/var/lib/pakfire" 32M
-	real_update 139 183 185
-	real_update 140 185 183
-	REPO_KEY=signer
-	repo_publish
-	TRUST=("$(key_file signer)")
-	http_start
-	root_at_core 138 --cache-fs 128M
-	must_update
+	real_chain
 
 	measure 139 "${mounts[@]}"
 	measure 140 "${mounts[@]}"
@@ -241,14 +248,7 @@ test_vfat_model() {
 	mount_fs "$R" 64M
 	mount_fat "$R/boot" 32M
 	echo "the FAT image is written by $FAT_VIA; clusters of $FAT_CLUSTER bytes"
-	real_update 139 183 185
-	real_update 140 185 183
-	REPO_KEY=signer
-	repo_publish
-	TRUST=("$(key_file signer)")
-	http_start
-	root_at_core 138 --cache-fs 128M
-	must_update
+	real_chain
 	run with_vfat pakfire --root "$R" --json upgrade --dry-run
 	assert_exit 0
 	assert_json event=plan core=139 mount=/boot fits true

@@ -11,6 +11,7 @@
 
 #include "base/context.h"
 #include "format/manifest.h"
+#include "plan/dirgrowth.h"
 #include "plan/fsmodel.h"
 #include "plan/plan.h"
 #include "plan/verdict.h"
@@ -51,6 +52,9 @@ struct planner {
 	 * symlinks, folders it made), for the verdicts' minimum partition. */
 	uint64_t chain[MAX_FS];
 	char host[HOST_MAX];      /* the last path resolved */
+	struct pf_dirgrowth *dirs; /* the folders the chain makes names in */
+	const char *unit;         /* the update planned, and its entry: the */
+	size_t k;                 /*   names of its temporaries */
 };
 
 void pf_plan_free(struct pf_plan *p)
@@ -147,11 +151,16 @@ static int folder_fs(struct planner *pl, size_t *out)
 	return r;
 }
 
-static struct state *lookup(struct planner *pl, const char *rel)
+static struct state *lookup_n(struct planner *pl, const char *rel, size_t len)
 {
-	void **v = pf_strmap_get(pl->map, rel, strlen(rel));
+	void **v = pf_strmap_get(pl->map, rel, len);
 
 	return v && *v ? &pl->states[(uintptr_t)*v - 1] : NULL;
+}
+
+static struct state *lookup(struct planner *pl, const char *rel)
+{
+	return lookup_n(pl, rel, strlen(rel));
 }
 
 static struct state *remember(struct planner *pl, const char *rel, const struct state *s)
@@ -195,10 +204,10 @@ static int state_of(struct planner *pl, const char *rel, struct state **out)
 	s.alloc = ex.alloc;
 	if (ex.exists && fs_of(pl, pl->host, &s.fs) < 0)
 		return -1;
-	/* A size from the database: what it takes on the file system that
-	 * holds it (the blocks a file of that size needs, no more). */
+	/* A size from the database: what it surely takes on the file system
+	 * that holds it (the data blocks of a file of that size, no more). */
 	if (ex.exists && ex.estimated)
-		s.alloc = pf_fs_file_bytes(&pl->plan->fs[s.fs].space, ex.size);
+		s.alloc = pf_fs_file_held(&pl->plan->fs[s.fs].space, ex.size);
 	*out = remember(pl, rel, &s);
 	return *out ? 0 : pf_fail(pl->ctx, PF_E_OTHER, "out of memory");
 }
@@ -225,8 +234,19 @@ static void unchain(struct planner *pl, const struct state *s)
 		pl->chain[s->fs] -= s->alloc <= pl->chain[s->fs] ? s->alloc : pl->chain[s->fs];
 }
 
+/* What the folder of REL (resolved) has allocated, as far as the plan
+ * knows: dirgrowth.c asks the first time the folder gains a name. */
+static uint64_t parent_alloc(struct planner *pl, const char *rel)
+{
+	const char *slash = strrchr(rel, '/');
+	const struct state *p = lookup_n(pl, rel, slash ? (size_t)(slash - rel) : 0);
+
+	return p && p->is_dir ? p->alloc : 0;
+}
+
 /* A folder made by this update (listed, or implied by a path below it):
- * a block and an inode on the file system of the folder that holds it. */
+ * a block and an inode on the file system of the folder that holds it,
+ * and its name there. */
 static int make_dir(struct planner *pl, const char *rel, struct state *s)
 {
 	const char *again;
@@ -238,6 +258,9 @@ static int make_dir(struct planner *pl, const char *rel, struct state *s)
 	bytes = pf_fs_dir_bytes(&pl->plan->fs[fs].space);
 	take(pl, fs, bytes, 1);
 	pl->chain[fs] += bytes;
+	if (pf_dirgrowth_made(pl->ctx, pl->dirs, pl->plan->fs, rel, fs, bytes,
+			      parent_alloc(pl, rel)) < 0)
+		return -1;
 	*s = (struct state){ .exists = true, .is_dir = true, .from_chain = true,
 			     .alloc = bytes, .fs = fs };
 	return 0;
@@ -359,6 +382,9 @@ static int plan_entry(struct planner *pl, const struct pf_entry *e)
 	alloc = e->type == PF_ENTRY_FILE ? pf_fs_file_bytes(&pl->plan->fs[new_fs].space, e->size) :
 		pf_fs_symlink_bytes(&pl->plan->fs[new_fs].space, strlen(e->target));
 	take(pl, new_fs, alloc, 1);
+	if (pf_dirgrowth_staged(pl->ctx, pl->dirs, pl->plan->fs, rel, new_fs, parent_alloc(pl, rel),
+				pl->unit, pl->k, s->exists && !s->is_dir) < 0)
+		return -1;
 	/* The file replaced is freed at the commit, unless other hard links
 	 * keep its inode (then the path just points elsewhere). */
 	if (s->exists && !s->is_dir && !s->shared)
@@ -425,7 +451,7 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 		  const struct pf_plan_input *in, size_t n, struct pf_plan **out)
 {
 	struct planner pl = { .ctx = ctx, .env = env };
-	uint64_t avail[MAX_FS], inodes[MAX_FS];
+	uint64_t avail[MAX_FS], inodes[MAX_FS], growth[MAX_FS];
 	char cache[HOST_MAX];
 	size_t cache_fs = 0, entries = 0, known_fs = 0;
 	const char *unused;
@@ -440,7 +466,8 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 		pl.plan->updates = calloc(n ? n : 1, sizeof(*pl.plan->updates));
 	}
 	pl.map = pf_strmap_new(entries + 256);
-	if (!pl.plan || !pl.plan->fs || !pl.plan->updates || !pl.map) {
+	pl.dirs = pf_dirgrowth_new(256);
+	if (!pl.plan || !pl.plan->fs || !pl.plan->updates || !pl.map || !pl.dirs) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
@@ -473,9 +500,17 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 			give(&pl, cache_fs, a, 1);
 			pl.t.package[cache_fs] = a;
 		}
-		for (size_t k = 0; k < in[i].m->n; k++)
-			if (plan_entry(&pl, &in[i].m->entries[k]) < 0)
+		pl.unit = in[i].unit ? in[i].unit : "update";
+		for (pl.k = 0; pl.k < in[i].m->n; pl.k++)
+			if (plan_entry(&pl, &in[i].m->entries[pl.k]) < 0)
 				goto out;
+		/* The folders that gained names grow, and stay grown. */
+		memset(growth, 0, sizeof(growth));
+		if (pf_dirgrowth_settle(pl.dirs, env->probe, pl.plan->fs, growth) < 0)
+			goto out;
+		for (size_t f = 0; f < pl.plan->n_fs; f++)
+			if (growth[f])
+				take(&pl, f, growth[f], 0);
 		/* File systems seen for the first time start from statvfs. */
 		for (; known_fs < pl.plan->n_fs; known_fs++) {
 			avail[known_fs] = pl.plan->fs[known_fs].space.avail;
@@ -491,6 +526,7 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 	r = 0;
 out:
 	pf_strmap_free(pl.map);
+	pf_dirgrowth_free(pl.dirs);
 	free(pl.states);
 	pf_plan_free(pl.plan);
 	return r;

@@ -52,6 +52,11 @@ struct pf_plan_probe {
 	int (*removable)(void *data, const char *path, struct pf_existing *now, bool *out);
 	int (*space)(void *data, const struct pf_mount *m, struct pf_space *out);
 	void *data;
+	/* Optional (NULL: a folder that exists is taken as full): the bytes of
+	 * the entries folder DIR (resolved, relative to the root) holds now, as
+	 * pf_fs_name_bytes counts them on S, and the bytes allocated to it. */
+	int (*dir_usage)(void *data, const char *dir, const struct pf_space *s, uint64_t *used,
+			 uint64_t *alloc);
 };
 
 /* One unit of the transaction, as the planner needs it. */

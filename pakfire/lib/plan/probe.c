@@ -1,4 +1,5 @@
 /* The planner's view of a real root: see plan.h. Read-only. */
+#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -12,6 +13,7 @@
 #include "base/context.h"
 #include "state/files.h"
 #include "base/path.h"
+#include "plan/fsmodel.h"
 #include "plan/plan.h"
 #include "base/strmap.h"
 
@@ -370,13 +372,53 @@ static int space(void *data, const struct pf_mount *m, struct pf_space *out)
 	return pf_space_of(rp->ctx, m, out);
 }
 
+/* The entries of folder DIR as they are, counted the way S counts them,
+ * and its blocks: one readdir, only for a folder that an update makes
+ * names in on a file system where that tells its room (plan/dirgrowth.c). */
+static int dir_usage(void *data, const char *dir, const struct pf_space *s, uint64_t *used,
+		     uint64_t *alloc)
+{
+	struct pf_root_probe *rp = data;
+	bool missing = false;
+	const char *host = dir_host(rp, dir, strlen(dir), &missing);
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int fd;
+
+	*used = *alloc = 0;
+	if (!host)
+		return -1;
+	if (missing)
+		return 0;
+	fd = open(*host ? host : "/", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &st) < 0 || !(d = fdopendir(fd))) {
+		pf_fail_errno(rp->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(rp->ctx), dir);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*alloc = (uint64_t)st.st_blocks * 512;
+	errno = 0;
+	while ((de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			*used += pf_fs_name_bytes(s, de->d_name, strlen(de->d_name));
+	if (errno) {
+		pf_fail_errno(rp->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(rp->ctx), dir);
+		closedir(d);
+		return -1;
+	}
+	closedir(d);
+	return 0;
+}
+
 int pf_root_probe_init(struct pf_root_probe *rp, struct pf_ctx *ctx, struct pf_db *db,
 		       struct pf_plan_probe *probe)
 {
 	memset(rp, 0, sizeof(*rp));
 	rp->ctx = ctx;
 	rp->db = db;
-	*probe = (struct pf_plan_probe){ resolve, existing, removable, space, rp };
+	*probe = (struct pf_plan_probe){ resolve, existing, removable, space, rp, dir_usage };
 	rp->dirs = pf_strmap_new(1024);
 	return rp->dirs ? 0 : pf_fail(ctx, PF_E_OTHER, "out of memory");
 }

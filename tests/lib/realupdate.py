@@ -30,15 +30,13 @@ check (tests/e2e/space-fs.sh).
         --mtools, the FAT image IMAGE written by mtools, SCRATCH a folder
         to stage files in) the way pakfire applies an update, with the names
         it uses: each file written as .pakfire-UNIT-K beside its target
-        (K: the entry's index), the file it replaces kept as
-        .pakfire-old-UNIT-K, then every temporary renamed over its target
-        (the peak), then the backups deleted (after). vfat has no hard
-        links: the original is kept by renaming it to its backup name
-        and renaming the temporary to the target, which holds the same
-        clusters and names as a hard link would (the copy that pakfire
-        makes on vfat instead costs its clusters on top: the plan counts
-        them). Prints the bytes free on the FAT before, at the peak and
-        after (statvfs f_bfree * f_frsize; with --mtools, counted in the
+        (K: the entry's index), the file it replaces kept as a copy
+        .pakfire-old-UNIT-K (vfat has no hard links: apply/keep.c), then
+        every temporary renamed over its target, then the backups deleted
+        (after). The peak is the least free space seen: with every
+        temporary and copy written, before the renames free the originals.
+        Prints the bytes free on the FAT before, at the peak and after
+        (statvfs f_bfree * f_frsize; with --mtools, counted in the
         image's FAT).
 
     fatfree IMAGE
@@ -148,6 +146,15 @@ class Direct:
     def rename(self, a, b):
         os.rename(self.path(a), self.path(b))
 
+    def commit(self, folder, items):
+        for tmp, base, _ in items:
+            os.rename(os.path.join(self.path(folder), tmp), os.path.join(self.path(folder), base))
+
+    def copy(self, folder, pairs):
+        for name, bak in pairs:
+            shutil.copyfile(os.path.join(self.path(folder), name),
+                            os.path.join(self.path(folder), bak))
+
     def delete(self, rels):
         for r in rels:
             os.unlink(self.path(r))
@@ -201,6 +208,41 @@ class Mtools:
         self.files.discard(a)
         self.files.add(b)
 
+    def commit(self, folder, items):
+        # The kernel's rename over an existing name rewrites the target's
+        # entry in place and deletes the temporary's (vfat_rename); mren
+        # cannot replace, so: the temporaries deleted, their bytes written
+        # over the targets (mcopy -o reuses a target's entry), a new
+        # target renamed as the kernel would add it.
+        join = (lambda n: folder + "/" + n) if folder else (lambda n: n)
+        over = [(tmp, base, src) for tmp, base, src in items if join(base) in self.files]
+        for tmp, base, src in items:
+            if join(base) not in self.files:
+                self.rename(join(tmp), join(base))
+        if not over:
+            return
+        self.delete([join(tmp) for tmp, _, _ in over])
+        stage = os.path.join(self.scratch, "stage")
+        shutil.rmtree(stage, ignore_errors=True)
+        os.makedirs(stage)
+        for _, base, src in over:
+            shutil.copyfile(src, os.path.join(stage, base))
+        self.run("mcopy", "-o", *[os.path.join(stage, b) for _, b, _ in over],
+                 "::/" + folder + "/" if folder else "::/")
+
+    def copy(self, folder, pairs):
+        # out of the image into the scratch folder, then back in under
+        # the backup names (two calls a folder)
+        old = os.path.join(self.scratch, "old")
+        shutil.rmtree(old, ignore_errors=True)
+        os.makedirs(old)
+        at = "::/" + folder + "/" if folder else "::/"
+        self.run("mcopy", *[at + n for n, _ in pairs], old + "/")
+        for name, bak in pairs:
+            os.rename(os.path.join(old, name), os.path.join(old, bak))
+        self.run("mcopy", *[os.path.join(old, b) for _, b in pairs], at)
+        self.files |= {(folder + "/" if folder else "") + b for _, b in pairs}
+
     def delete(self, rels):
         for i in range(0, len(rels), 200):
             self.run("mdel", *["::/" + r for r in rels[i:i + 200]])
@@ -217,7 +259,7 @@ def fatreplay(manifest, buildroot, prefix, unit, fs):
     mine = [(k, kind, path[len(prefix) + 1:]) for k, kind, path in manifest_entries(manifest)
             if path.startswith(prefix + "/")]
     before = fs.free()
-    staged, batches = [], {}
+    staged, batches, copies = [], {}, {}
     for k, kind, rel in mine:
         if kind == "dir":
             fs.mkdir(rel)
@@ -228,17 +270,23 @@ def fatreplay(manifest, buildroot, prefix, unit, fs):
         tmp, bak = ".pakfire-%s-%d" % (unit, k), ".pakfire-old-%s-%d" % (unit, k)
         fs.mkdir(folder)
         join = (lambda n: folder + "/" + n) if folder else (lambda n: n)
-        # the original keeps its clusters under its backup name
+        # the original is copied to its backup name
         if fs.exists(rel):
-            fs.rename(rel, join(bak))
+            copies.setdefault(folder, []).append((base, bak))
         batches.setdefault(folder, []).append((tmp, os.path.join(buildroot, prefix, rel)))
-        staged.append((join(tmp), rel, join(bak)))
+        staged.append((folder, tmp, base, join(bak), os.path.join(buildroot, prefix, rel)))
+    for folder, pairs in copies.items():
+        fs.copy(folder, pairs)
     for folder, files in batches.items():
         fs.put(folder, files)
-    for tmp, rel, _ in staged:
-        fs.rename(tmp, rel)
     peak = fs.free()
-    fs.delete([bak for _, _, bak in staged if fs.exists(bak)])
+    commits = {}
+    for folder, tmp, base, _, src in staged:
+        commits.setdefault(folder, []).append((tmp, base, src))
+    for folder, items in commits.items():
+        fs.commit(folder, items)
+    peak = min(peak, fs.free())
+    fs.delete([bak for _, _, _, bak, _ in staged if fs.exists(bak)])
     print(before, peak, fs.free())
 
 

@@ -14,13 +14,12 @@ typedef struct json_object jobj;
 /* What to run when manifests are missing (docs/space.md). */
 #define SPACE_HINT "run 'pakfire update' or 'pakfire upgrade --dry-run' to see the plan"
 
-/* VERDICT (issue 15): helper A's verdicts per mount (plan/verdict.h,
- * pf_verdict_name(): "fits", "fits-after-freeing", "fits-after-cleanup",
- * "never-fits") take this place when they are merged; until then a mount
- * fits or does not. Text and JSON both read the verdict from here only. */
+/* The verdict (plan/verdict.h: "fits", "fits-after-freeing",
+ * "fits-after-cleanup", "never-fits"); "does-not-fit" when a refused mount
+ * could not be judged. Text and JSON both read it from here only. */
 static const char *verdict_name(const struct pf_status_mount *m)
 {
-	return m->fits ? "fits" : "does-not-fit";
+	return m->fits ? "fits" : m->verdict[0] ? m->verdict : "does-not-fit";
 }
 
 /* The verdict in words, with what it rests on: "does not fit (core 139)". */
@@ -34,6 +33,20 @@ static void verdict_text(const struct pf_status_mount *m, char *buf, size_t size
 		words[i] = words[i] == '-' ? ' ' : words[i];
 	if (m->fits)
 		snprintf(buf, size, "%s", words);
+	else if (!strcmp(m->verdict, "never-fits")) {
+		char advised[32];
+
+		pf_format_size_whole(m->advised, advised);
+		snprintf(buf, size, "%s (core %u: reinstall with %s at least %s)", words,
+			 m->refused_core, m->mount, advised);
+	} else if (!strcmp(m->verdict, "fits-after-freeing")) {
+		char freeable[32];
+
+		pf_format_size(m->freeable, freeable);
+		snprintf(buf, size, "%s (core %u: %s can be freed; 'pakfire upgrade --dry-run' lists it)",
+			 words, m->refused_core, freeable);
+	} else if (!strcmp(m->verdict, "fits-after-cleanup"))
+		snprintf(buf, size, "%s (core %u: after %s)", words, m->refused_core, m->cleanup);
 	else if (m->read_only)
 		snprintf(buf, size, "%s (read-only)", words);
 	else if (m->needed + m->reserve <= m->available)
@@ -73,6 +86,11 @@ static jobj *mount_json(const struct pf_status_mount *m)
 	    jv_uint(e, "inodes_needed", m->inodes_needed) < 0 ||
 	    jv_bool(e, "read_only", m->read_only) < 0 || jv_bool(e, "fits", m->fits) < 0 ||
 	    jv_string(e, "verdict", verdict_name(m)) < 0 ||
+	    (!strcmp(m->verdict, "never-fits") ? jv_uint(e, "advised", m->advised) :
+						 jv_string(e, "advised", NULL)) < 0 ||
+	    (m->verdict[0] && !m->fits ? jv_uint(e, "freeable", m->freeable) :
+					 jv_string(e, "freeable", NULL)) < 0 ||
+	    jv_string(e, "cleanup", m->cleanup[0] ? m->cleanup : NULL) < 0 ||
 	    jv_string(e, "peak_unit", m->peak_unit[0] ? m->peak_unit : NULL) < 0 ||
 	    jv_string(e, "refused_unit", m->refused_unit[0] ? m->refused_unit : NULL) < 0) {
 		json_object_put(e);
@@ -114,7 +132,7 @@ fail:
 void report_space_text(const struct pf_status *st)
 {
 	const struct pf_status_space *sp = &st->space;
-	char avail[32], need[32], res[32], verdict[96];
+	char avail[32], need[32], res[32], verdict[512];
 	int w = 5;
 
 	if (st->n_pending == 0)

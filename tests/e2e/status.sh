@@ -125,7 +125,11 @@ test_a_chain_that_does_not_fit_says_so_before_the_upgrade() {
 	assert_json status.space.planned true
 	assert_json status.space.refused_unit core-140
 	[ "$(mount_field /boot fits)" = False ] || fail "/boot: 12 MiB of kernels fit on 8 MiB"
-	[ "$(mount_field /boot verdict)" = does-not-fit ] || fail "/boot: verdict $(mount_field /boot verdict)"
+	# 139's kernel stays beside 140's: 12 MiB on a /boot of 8 MiB
+	[ "$(mount_field /boot verdict)" = never-fits ] || fail "/boot: verdict $(mount_field /boot verdict)"
+	[ "$(mount_field /boot advised)" = $((16 * 1024 * 1024)) ] ||
+		fail "/boot: advised $(mount_field /boot advised), not the 16 MiB the upgrade advises"
+	[ "$(mount_field / advised)" = None ] || fail "/: a mount that fits advises nothing"
 	[ "$(mount_field /boot refused_unit)" = core-140 ] || fail "/boot: core 140 is the one that does not fit"
 	[ "$(mount_field /boot reserve)" = $((1024 * 1024)) ] || fail "/boot: the reserve is not shown"
 	[ "$(mount_field / verdict)" = fits ] || fail "/: verdict $(mount_field / verdict)"
@@ -135,12 +139,39 @@ test_a_chain_that_does_not_fit_says_so_before_the_upgrade() {
 	[ $((need + 1024 * 1024)) -gt "$avail" ] || fail "/boot: $need needed and 1 MiB reserve fit in $avail, yet it does not fit"
 	run pakfire --root "$R" status
 	assert_exit 0
-	grep -qE '^  /boot +[0-9.]+ MiB +12\.[0-9] MiB +1\.0 MiB +does not fit \(core 140\)$' "$RUN_OUT" ||
-		fail "no row for /boot that does not fit because of core 140"
+	grep -qE '^  /boot +[0-9.]+ MiB +12\.[0-9] MiB +1\.0 MiB +never fits \(core 140: reinstall with /boot at least 16 MiB\)$' "$RUN_OUT" ||
+		fail "no row for /boot that can never hold core 140"
 	# as the upgrade says
 	run pakfire --root "$R" upgrade --dry-run
 	assert_exit 3
-	assert_error_line "core 140" "/boot"
+	assert_error_line "core 140" "/boot" "reinstall with /boot at least 16 MiB"
+}
+
+test_a_full_boot_names_what_to_free_before_the_upgrade() {
+	mount_fs "$R" 64M
+	mount_fs "$R/boot" 16M
+	repo_mini 139 --file boot/vmlinuz-139=6M
+	repo_mini 140 --file boot/vmlinuz-140=6M
+	http_start
+	root_at_core 138
+	must_update
+	run pakfire --root "$R" upgrade --yes --to 139
+	assert_exit 0
+	# an old kernel the installer left: nobody owns it
+	head -c $((5 * 1024 * 1024)) /dev/urandom >"$R/boot/vmlinuz-5.4.0-old"
+	must_update
+
+	run pakfire --root "$R" --json status
+	assert_exit 0
+	[ "$(mount_field /boot verdict)" = fits-after-freeing ] || fail "/boot: verdict $(mount_field /boot verdict)"
+	[ "$(mount_field /boot freeable)" = $((5 * 1024 * 1024)) ] ||
+		fail "/boot: $(mount_field /boot freeable) freeable, not the old kernel's 5 MiB"
+	run pakfire --root "$R" status
+	assert_exit 0
+	assert_output_contains "fits after freeing (core 140: 5.0 MiB can be freed; 'pakfire upgrade --dry-run' lists it)"
+	run pakfire --root "$R" upgrade --dry-run
+	assert_exit 3
+	assert_output_contains "/boot/vmlinuz-5.4.0-old"
 }
 
 test_a_cleanup_in_the_chain_frees_room_for_what_follows() {

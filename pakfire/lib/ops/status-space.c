@@ -13,10 +13,13 @@
 #include "format/index.h"
 #include "format/manifest.h"
 #include "ops/session.h"
+#include "ops/update.h"
 #include "ops/status-space.h"
 #include "ops/status.h"
 #include "plan/space.h"
+#include "plan/verdict.h"
 #include "resolve/transaction.h"
+#include "state/system.h"
 
 /* Why there are no figures, kept for the report; the error is cleared:
  * status goes on with the rest. */
@@ -139,6 +142,51 @@ static int figures(struct pf_ctx *ctx, const struct pf_plan *p, struct pf_status
 	return 0;
 }
 
+/* The verdict on each mount the first refused update does not fit, as
+ * the upgrade would give it (docs/space.md, "Verdicts"); the whole chain
+ * is in the plan, so no cleanup comes after it. Best effort: without a
+ * verdict the mount still says it does not fit. */
+static void judge(struct pf_session *s, struct pf_space_check *sc, const struct pf_plan_input *in,
+		  size_t n, const struct pf_plan *p, struct pf_status_space *sp)
+{
+	struct pf_ctx *ctx = s->ctx;
+	struct pf_index *idx = NULL;
+	struct pf_verdict *v = NULL;
+	struct pf_system sys;
+	size_t k = p->first_refused;
+	const struct pf_plan_update *u = &p->updates[k];
+
+	/* The index only for its Min-Partition advice. */
+	if (pf_db_get_system(s->db, &sys) < 0 || pf_current_index(s, &sys, false, &idx) < 0)
+		pf_clear_error(ctx);
+	struct pf_verdict_env env = {
+		.sc = sc, .db = s->db, .idx = idx,
+		.own = { s->config->keys, s->config->cache, NULL }, .in = in, .n_in = n,
+	};
+	if (pf_verdicts(ctx, &env, p, k, &v) < 0) {
+		pf_clear_error(ctx);
+		goto out;
+	}
+	for (size_t j = 0; j < u->n_rows; j++) {
+		const struct pf_verdict *vj = &v[j];
+
+		for (size_t i = 0; i < sp->n_mounts; i++) {
+			struct pf_status_mount *m = &sp->mounts[i];
+
+			if (strcmp(m->mount, p->fs[u->rows[j].fs].name) || strcmp(m->refused_unit, u->unit))
+				continue;
+			snprintf(m->verdict, sizeof(m->verdict), "%s", pf_verdict_name(vj->kind));
+			m->advised = vj->advised;
+			m->freeable = vj->freeable;
+			if (vj->kind == PF_VERDICT_AFTER_CLEANUP && vj->cleanup)
+				snprintf(m->cleanup, sizeof(m->cleanup), "%s", vj->cleanup->path);
+		}
+	}
+out:
+	pf_verdicts_free(v, v ? u->n_rows : 0);
+	pf_index_free(idx);
+}
+
 /* The plan of the whole chain, as the upgrade makes it before anything is
  * downloaded: the same inputs (a package already in the cache costs
  * nothing), the same planner. */
@@ -183,6 +231,8 @@ static int plan(struct pf_session *s, struct pf_transaction *t, struct pf_status
 	}
 	if (figures(ctx, p, sp) < 0)
 		goto out;
+	if (p->first_refused < p->n)
+		judge(s, &sc, in, t->n, p, sp);
 	sp->planned = true;
 	r = 0;
 out:

@@ -37,6 +37,12 @@ struct pf_status_mount {
 	char peak_unit[64];       /* the update at whose peak NEEDED is reached */
 	char refused_unit[64];    /* the first update that does not fit there, or "" */
 	unsigned refused_core;    /* its number, or 0 */
+	/* The verdict on that update there (plan/verdict.h: pf_verdict_name),
+	 * or "" when it could not be judged; what it rests on. */
+	char verdict[24];
+	uint64_t advised;         /* never-fits: the partition size to reinstall with */
+	uint64_t freeable;        /* fits-after-freeing: what the owner can free there */
+	char cleanup[64];         /* fits-after-cleanup: the update to apply first ("core 140") */
 };
 
 /* The space the pending core chain needs, planned as the upgrade plans it

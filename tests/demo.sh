@@ -7,9 +7,12 @@
 # 127.0.0.1.
 # 1. An appliance installed at core 137 with the small /boot of the old
 #    installs (20 MiB, real file systems: tmpfs with size=) wants them. Core
-#    138 ships a new kernel and initramfs that /boot cannot hold: pakfire
-#    refuses before it writes a byte, says why and what frees space; with a
-#    bigger /boot every update applies, across the series switch.
+#    138 ships a new kernel and initramfs that /boot can never hold: status
+#    says so after `update`, before anyone runs upgrade, and upgrade
+#    refuses before it writes a byte, with the size to reinstall with; on
+#    a bigger /boot that is only full (old kernels nobody owns), pakfire
+#    names what to delete, and then every update applies, across the
+#    series switch.
 # 2. An appliance at core 138 on 2.23 with add-ons (tor pulls libseccomp in;
 #    tor keeps its settings on a /var of its own) crosses into 2.25 with one
 #    `pakfire upgrade`: core 139, 140 (the switch), 141, then every add-on
@@ -117,14 +120,14 @@ echo "trusted keys: $(cd "$R/etc/pakfire/keys" && echo ./*.asc)"
 demo_pakfire --root "$R" init --series "$SERIES" --core 137
 step df -h "$R" "$R/boot"
 
-say "The appliance fetches and verifies the signed index of $SERIES: three core updates pending, the last of which moves it to 2.25"
+say "The appliance fetches and verifies the signed index of $SERIES (three core updates pending, the last of which moves it to 2.25) and keeps their verified manifests: status shows, per mount, what the chain needs before anyone runs upgrade, and that this /boot can never hold it"
 demo_pakfire --root "$R" update
 demo_pakfire --root "$R" status
 
 say "The plan, before anything is downloaded: --dry-run shows what each update needs where (141 from the index of 2.25)"
 demo_pakfire --expect 3 --root "$R" upgrade --dry-run
 
-say "upgrade refuses core 138: /boot is too small, and nothing is written"
+say "upgrade refuses core 138: /boot is 20 MiB in total, core 138 needs more even on an empty /boot: reinstall with the /boot the distribution advises (Min-Partition in the signed index); nothing is written"
 demo_pakfire --expect 3 --root "$R" upgrade --yes
 
 say "Nothing changed: still core 137, /boot as it was, no package downloaded"
@@ -133,14 +136,24 @@ step ls -A "$R/boot"
 step df -h "$R/boot"
 step find "$R/var/cache/pakfire" -type f
 step sqlite3 -header -column "$DB" \
-	"SELECT unit, mount, needed, available, reserve, fits FROM space_checks"
+	"SELECT unit, mount, needed, available, reserve, fits, verdict, total, minimum, recommended FROM space_checks"
 step sqlite3 -header -column "$DB" \
 	"SELECT id, command, outcome, exit_code, error FROM transactions WHERE command = 'upgrade'"
 
-say "The admin gives the appliance a 128 MiB /boot"
+say "The admin moves /boot to a 64 MiB partition, and copies the old kernels of the installer along (nobody owns them): now /boot is only full"
 step umount "$R/boot"
-mount_small "$R/boot" 128M
+mount_small "$R/boot" 64M
+step dd if=/dev/urandom of="$R/boot/vmlinuz-4.14.173-ipfire" bs=1M count=12 iflag=fullblock status=none
+step dd if=/dev/urandom of="$R/boot/initramfs-4.14.173-ipfire.img" bs=1M count=9 iflag=fullblock status=none
 step df -h "$R/boot"
+demo_pakfire --root "$R" status
+
+say "upgrade refuses core 138 again, and names what to free: the old kernels, largest first, never a file an update installed"
+demo_pakfire --expect 3 --root "$R" upgrade --yes
+
+say "The admin deletes the old kernels pakfire named"
+step rm "$R/boot/vmlinuz-4.14.173-ipfire" "$R/boot/initramfs-4.14.173-ipfire.img"
+demo_pakfire --root "$R" status
 
 say "upgrade again: every update is checked on fresh numbers right before it is applied"
 demo_pakfire --root "$R" upgrade --yes

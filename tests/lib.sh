@@ -899,7 +899,7 @@ assert_root_is_sample() {
 
 # repo_mini N [--key NAME] [--revision N] [--valid-days D] [--requires N]
 #           [--remove PATH]... [--file PATH=SIZE]... [--files DIR=COUNT]...
-#           [--copy PATH=FILE]...
+#           [--copy PATH=FILE]... [--dir PATH=MODE]...
 # A small update N: a build root of a few files made on the fly under
 # $SRC/buildroot-N, its file list and update.conf, built and published into
 # $REPO with pakfire-repo, signed by key NAME (default "signer", made if
@@ -907,10 +907,11 @@ assert_root_is_sample() {
 # --file adds a file of SIZE bytes (3M, 100K: powers of 1024; or bytes) of
 # random content, which zstd cannot shrink: the package is as big as the
 # files. --files adds COUNT tiny files DIR/f1... (inodes, not bytes).
+# --dir lists folder PATH with MODE (octal) in the manifest.
 # Sets TRUST to the signing key, REPO_KEY, REPO_REVISION.
 repo_mini() {
 	local n=$1 key=signer revision=${REPO_REVISION:-9} days=7 requires removes=()
-	local files=() many=() copies=() f p size count i
+	local files=() many=() copies=() dirs=() f p size count i
 	shift
 	requires=$((n - 1))
 	revision=$((revision + 1))
@@ -924,6 +925,7 @@ repo_mini() {
 		--file) files+=("$2"); shift 2 ;;
 		--files) many+=("$2"); shift 2 ;;
 		--copy) copies+=("$2"); shift 2 ;;
+		--dir) dirs+=("$2"); shift 2 ;;
 		*) fail "repo_mini: unknown option $1" ;;
 		esac
 	done
@@ -960,7 +962,14 @@ repo_mini() {
 	ln -sfn "libmini.so.$n" "$b/usr/lib/libmini.so"
 	printf 'data of core %s\n' "$n" >"$b/usr/share/mini/data-$n.txt"
 	chmod 0600 "$b/usr/share/mini/data-$n.txt"
-	(cd "$b" && find . ! -type d | sed 's|^\./||' | sort) >"$SRC/manifests/core-$n.filelist"
+	for f in ${dirs[@]+"${dirs[@]}"}; do
+		p=${f%=*}
+		{ [ -n "$p" ] && [ "$p" != "$f" ]; } || fail "repo_mini --dir $f: expected PATH=MODE"
+		mkdir -p "$b/$p"
+		chmod "${f##*=}" "$b/$p"
+	done
+	(cd "$b" && find . ! -type d | sed 's|^\./||'
+		for f in ${dirs[@]+"${dirs[@]}"}; do echo "${f%=*}"; done) | sort >"$SRC/manifests/core-$n.filelist"
 	{
 		echo "number = $n"
 		echo "series = $SERIES"

@@ -37,8 +37,12 @@ static void verdict_text(const struct pf_status_mount *m, char *buf, size_t size
 		char advised[32];
 
 		pf_format_size_whole(m->advised, advised);
-		snprintf(buf, size, "%s (core %u: reinstall with %s at least %s)", words,
-			 m->refused_core, m->mount, advised);
+		if (m->in_place)
+			snprintf(buf, size, "%s (core %u: not beside what stays there; "
+				 "'pakfire upgrade --dry-run' says why)", words, m->refused_core);
+		else
+			snprintf(buf, size, "%s (core %u: reinstall with %s at least %s)", words,
+				 m->refused_core, m->mount, advised);
 	} else if (!strcmp(m->verdict, "fits-after-freeing")) {
 		char freeable[32];
 
@@ -88,6 +92,7 @@ static jobj *mount_json(const struct pf_status_mount *m)
 	    jv_string(e, "verdict", verdict_name(m)) < 0 ||
 	    (!strcmp(m->verdict, "never-fits") ? jv_uint(e, "advised", m->advised) :
 						 jv_string(e, "advised", NULL)) < 0 ||
+	    jv_bool(e, "in_place", m->in_place) < 0 ||
 	    (m->verdict[0] && !m->fits ? jv_uint(e, "freeable", m->freeable) :
 					 jv_string(e, "freeable", NULL)) < 0 ||
 	    jv_string(e, "cleanup", m->cleanup[0] ? m->cleanup : NULL) < 0 ||

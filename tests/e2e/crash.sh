@@ -159,6 +159,30 @@ test_a_rolled_back_update_takes_its_folders_back() {
 	assert_rolled_back 139 140
 }
 
+# A `dir` entry on a symlink inside the root sets the folder it leads to
+# (as the commit opens it); a rollback puts that folder's mode back.
+test_a_folder_set_through_a_symlink_gets_its_mode_back() {
+	mount_fs "$R" 64M
+	repo_mini 139 --dir opt/data=0700
+	http_start
+	root_at_core 138
+	mkdir -p "$R/srv/data" "$R/opt"
+	chmod 0755 "$R/srv/data"
+	ln -s ../srv/data "$R/opt/data"
+	must_update
+	remember_state
+	# the second syncfs: after the renames and the folder modes
+	run pakfire_traced -e trace=syncfs -e inject=syncfs:error=EIO:when=2 -- --root "$R" upgrade --yes
+	assert_exit 1
+	assert_stderr_contains "Input/output error"
+	[ "$(stat -c %a "$R/srv/data")" = 755 ] ||
+		fail "the rollback left srv/data (through opt/data) at mode $(stat -c %a "$R/srv/data")"
+	assert_root_unchanged
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	[ "$(stat -c %a "$R/srv/data")" = 700 ] || fail "core 139 did not set srv/data (through opt/data) to 0700"
+}
+
 test_sigterm_while_staging_rolls_back() {
 	chain_world 60
 	reference_trace

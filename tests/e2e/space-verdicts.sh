@@ -194,6 +194,38 @@ test_a_full_boot_fits_after_freeing_the_old_kernel() {
 	[ -f "$R/boot/vmlinuz-139" ] || fail "the owned kernel of 139 is gone"
 }
 
+test_what_the_system_keeps_is_never_offered() {
+	# / holds /boot; lib is a symlink to usr/lib, as on IPFire. Core 139
+	# installs a kernel and its modules (owned, spelled usr/lib/...);
+	# an initramfs made on the box for that kernel is nobody's, and so is
+	# an old kernel of the installer. Core 140 does not fit.
+	mount_fs "$R" 64M
+	repo_mini 139 --file boot/vmlinuz-6.9.1-ipfire=4M \
+		--file usr/lib/modules/6.9.1-ipfire/kernel/x.ko=1M \
+		--file usr/lib/modules/6.1-extra/kernel/y.ko=2M
+	repo_mini 140 --file usr/share/big-140=50M
+	http_start
+	root_at_core 138 --cache-fs 128M
+	mkdir -p "$R/usr/lib"
+	ln -s usr/lib "$R/lib"
+	must_update
+	run pakfire --root "$R" upgrade --yes --to 139
+	assert_exit 0
+	head -c $((5 * MiB)) /dev/urandom >"$R/boot/initramfs-6.9.1-ipfire.img"
+	head -c $((6 * MiB)) /dev/urandom >"$R/boot/vmlinuz-5.4.0-old"
+	remember_state
+
+	run pakfire --root "$R" --json upgrade --dry-run
+	assert_exit 3
+	assert_nothing_changed
+	# only the old kernel: never the kept kernel's initramfs, never the
+	# owned modules (found through lib/, recorded as usr/lib/)
+	assert_refused_json / '[(i["path"], i["kind"]) for i in e["freeable"]]' \
+		'[["/boot/vmlinuz-5.4.0-old", "unowned"]]'
+	assert_json event=refused mount=/ freeable_total "$(blocks "$R/boot/vmlinuz-5.4.0-old")"
+	assert_json event=refused mount=/ verdict fits-after-freeing
+}
+
 test_a_boot_big_enough_that_cannot_hold_the_update_in_place() {
 	# a tmpfs /boot of 32 MiB: 139's 12 MiB kernel, which 140 replaces by
 	# one of 21 MiB (both are there until 140 commits), and 2 MiB that

@@ -71,6 +71,14 @@ static int look_at(struct record *r, const char *path, size_t len, bool sets)
 		n = snprintf(line, sizeof(line), "+\t%s\n", rel);
 		return added ? append(r, line, (size_t)n) : 0;
 	}
+	/* A `dir` entry on a symlink (inside the root) sets the folder it
+	 * leads to, as the commit does: record that one's mode. */
+	if (sets && fstat(fd, &sb) == 0 && S_ISLNK(sb.st_mode)) {
+		close(fd);
+		fd = pf_root_open(r->ctx, rel, O_PATH, 0);
+		if (fd < 0)
+			return 0; /* leads nowhere: staging says why */
+	}
 	if (fstat(fd, &sb) < 0) {
 		close(fd);
 		return pf_fail_errno(r->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(r->ctx), rel);
@@ -116,23 +124,39 @@ out:
 	return rc;
 }
 
-/* Put back the mode and owner of LINE ("MODE\tUID\tGID\tPATH"). */
+/* Errors that say the path is no folder of ours any more (gone, turned
+ * into something else, a mount point): nothing to undo there. */
+static bool not_ours(int err)
+{
+	return err == ENOENT || err == ENOTDIR || err == ELOOP || err == EBUSY || err == EXDEV;
+}
+
+/* Put back the mode and owner of LINE ("MODE\tUID\tGID\tPATH"), the
+ * folder reached as the commit reached it (through a symlink inside the
+ * root too). */
 static int restore(struct pf_ctx *ctx, char *line, struct pf_fsset *fss)
 {
 	unsigned mode, uid, gid;
+	struct stat sb;
 	int off = 0, fd, r = 0;
 
 	if (sscanf(line, "%o\t%u\t%u\t%n", &mode, &uid, &gid, &off) != 3 || !off)
 		return pf_fail(ctx, PF_E_OTHER, "journal: bad folder record '%s'", line);
-	fd = pf_root_open(ctx, line + off, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0);
+	fd = pf_root_open(ctx, line + off, O_RDONLY | O_DIRECTORY, 0);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : pf_fail_errno(ctx, PF_E_OTHER, "%s/%s",
-							  pf_ctx_root_prefix(ctx), line + off);
+		return not_ours(errno) ? 0 : pf_fail_errno(ctx, PF_E_OTHER, "%s/%s",
+							   pf_ctx_root_prefix(ctx), line + off);
+	/* As it was: nothing to do (and nothing to ask of a file system
+	 * without modes, vfat, which refuses any change). */
+	if (fstat(fd, &sb) == 0 && (sb.st_mode & 07777) == mode &&
+	    (geteuid() != 0 || (sb.st_uid == uid && sb.st_gid == gid)))
+		goto out;
 	/* chown first: it clears set-group-ID bits that fchmod then sets. */
 	if ((geteuid() == 0 && fchown(fd, uid, gid) < 0) || fchmod(fd, mode) < 0 ||
 	    pf_fsset_add(ctx, fss, fd) < 0)
 		r = pf_fail_errno(ctx, PF_E_OTHER, "cannot restore the mode of %s/%s",
 				  pf_ctx_root_prefix(ctx), line + off);
+out:
 	close(fd);
 	return r;
 }
@@ -143,18 +167,19 @@ static int remove_created(struct pf_ctx *ctx, const char *path, struct pf_fsset 
 	int pfd = pf_root_open_parent(ctx, path, &base), r = 0;
 
 	if (pfd < 0)
-		return errno == ENOENT ? 0 : pf_fail_errno(ctx, PF_E_OTHER, "%s/%s",
-							  pf_ctx_root_prefix(ctx), path);
+		return not_ours(errno) ? 0 : pf_fail_errno(ctx, PF_E_OTHER, "%s/%s",
+							   pf_ctx_root_prefix(ctx), path);
 	if (unlinkat(pfd, base, AT_REMOVEDIR) == 0)
 		r = pf_fsset_add(ctx, fss, pfd);
-	else if (errno != ENOENT && errno != ENOTEMPTY && errno != EEXIST)
+	else if (!not_ours(errno) && errno != ENOTEMPTY && errno != EEXIST)
 		r = pf_fail_errno(ctx, PF_E_OTHER, "cannot remove the folder %s/%s",
 				  pf_ctx_root_prefix(ctx), path);
 	close(pfd);
 	return r;
 }
 
-int pf_folders_roll_back(struct pf_ctx *ctx, const char *record, struct pf_fsset *fss)
+int pf_folders_roll_back(struct pf_ctx *ctx, const char *record, bool modes_set,
+			 struct pf_fsset *fss)
 {
 	char *copy, **lines = NULL;
 	size_t n = 0;
@@ -176,7 +201,7 @@ int pf_folders_roll_back(struct pf_ctx *ctx, const char *record, struct pf_fsset
 		lines[n++] = l;
 	/* Modes first, then the created folders deepest first (children were
 	 * recorded after their parents). Keep going: undo all that can be. */
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; modes_set && i < n; i++)
 		if (lines[i][0] == '=' && lines[i][1] == '\t' && restore(ctx, lines[i] + 2, fss) < 0)
 			r = -1;
 	for (size_t i = n; i-- > 0;)

@@ -7,6 +7,8 @@
 #ifndef PF_APPLY_FOLDERS_H
 #define PF_APPLY_FOLDERS_H
 
+#include <stdbool.h>
+
 struct pf_ctx;
 struct pf_fsset;
 struct pf_manifest;
@@ -17,11 +19,14 @@ struct pf_manifest;
  * malloc'd ("" when nothing is recorded). */
 int pf_folders_before(struct pf_ctx *ctx, const struct pf_manifest *m, char **out);
 
-/* Undo RECORD (as made above; NULL or "" does nothing): old modes and owners
- * back, created folders removed if empty. The folders' file systems are
- * added to FSS for the caller's sync. -1 (with pf_fail) only for what could
- * not be restored; a created folder that is not empty (something else was
- * put there) is kept. */
-int pf_folders_roll_back(struct pf_ctx *ctx, const char *record, struct pf_fsset *fss);
+/* Undo RECORD (as made above; NULL or "" does nothing): with MODES_SET (the
+ * commit had begun: it sets the folders' modes after the renames) the old
+ * modes and owners back; created folders removed if empty. The folders'
+ * file systems are added to FSS for the caller's sync. -1 (with pf_fail)
+ * only for what could not be restored; a created folder that is not empty
+ * (something else was put there) is kept, and so is a path that is no
+ * folder any more. */
+int pf_folders_roll_back(struct pf_ctx *ctx, const char *record, bool modes_set,
+			 struct pf_fsset *fss);
 
 #endif

@@ -96,7 +96,7 @@ int pf_journal_roll_back(struct pf_ctx *ctx, const struct pf_unit *u, const char
 		}
 	}
 	/* The files are out of the folders this update made: those can go. */
-	if (pf_folders_roll_back(ctx, folders, &fss) < 0)
+	if (pf_folders_roll_back(ctx, folders, renamed, &fss) < 0)
 		r = -1;
 	/* The journal may only be forgotten once the undo is on disk. */
 	if (r == 0 && pf_fsset_sync(ctx, &fss, pf_unit_label(u, label)) < 0)

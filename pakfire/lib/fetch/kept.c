@@ -114,7 +114,13 @@ int pf_kept_store(struct pf_ctx *ctx, const char *cache, const char *arch, const
 		return -1;
 	if (dfd < 0) /* made a moment ago, gone already */
 		return pf_fail_errno(ctx, PF_E_OTHER, "the folder of kept manifests");
-	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600);
+	/* A new file, never one found at that name (a hard link planted
+	 * there would be written through). */
+	if (unlinkat(dfd, tmp, 0) < 0 && errno != ENOENT) {
+		pf_fail_errno(ctx, PF_E_OTHER, "kept manifest %s", tmp);
+		goto out;
+	}
+	fd = openat(dfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		pf_fail_errno(ctx, PF_E_OTHER, "kept manifest %s", tmp);
 		goto out;

@@ -239,9 +239,7 @@ static bool restart_after(const struct run *run, size_t i)
 	       (t->blocked && u->entry && u->entry->provides_client > PF_CLIENT_LEVEL);
 }
 
-/* IN's package_cached: U's package is in the cache already (the verdicts
- * do not count it as freeable). */
-static void cached_size(struct pf_plan_input *in, const struct pf_unit *u)
+void pf_pipeline_cached_size(struct pf_plan_input *in, const struct pf_unit *u)
 {
 	in->package_cached = u->op == PF_UNIT_APPLY && !in->package_size && u->entry ?
 			     u->entry->package_size : 0;
@@ -283,7 +281,7 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 			.m = u->m, .package_size = u->op == PF_UNIT_APPLY ?
 				pf_fetch_unit_need(run->cache_fds[i], u) : 0,
 		};
-		cached_size(&run->in[i], u);
+		pf_pipeline_cached_size(&run->in[i], u);
 	}
 	if (!dry_run)
 		mark_self_updates(run);
@@ -381,7 +379,7 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 			goto out;
 		if (t->units[i].op == PF_UNIT_APPLY) {
 			run.in[i].package_size = pf_fetch_unit_need(run.cache_fds[i], &t->units[i]);
-			cached_size(&run.in[i], &t->units[i]);
+			pf_pipeline_cached_size(&run.in[i], &t->units[i]);
 		}
 		if (check_next(&run, &sc, i) < 0)
 			goto out;

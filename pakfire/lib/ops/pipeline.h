@@ -39,6 +39,13 @@ struct pf_pipeline_opts {
 int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		    const struct pf_pipeline_opts *opts, size_t *applied);
 
+/* IN's package_cached, once its package_size is known (0: the package is
+ * in the cache already): what the verdicts must not count as freeable, the
+ * plan of the upgrade and of `status` alike. */
+struct pf_plan_input;
+struct pf_unit;
+void pf_pipeline_cached_size(struct pf_plan_input *in, const struct pf_unit *u);
+
 /* Unit I's manifest, fetched and verified ahead of the pipeline (the
  * crossing needs a switching update's before it trusts the next index);
  * the pipeline then uses it as it is. */

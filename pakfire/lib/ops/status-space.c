@@ -12,6 +12,7 @@
 #include "format/config.h"
 #include "format/index.h"
 #include "format/manifest.h"
+#include "ops/pipeline.h"
 #include "ops/session.h"
 #include "ops/update.h"
 #include "ops/status-space.h"
@@ -155,13 +156,18 @@ static void judge(struct pf_session *s, struct pf_space_check *sc, const struct 
 	struct pf_system sys;
 	size_t k = p->first_refused;
 	const struct pf_plan_update *u = &p->updates[k];
+	char dbdir[4096];
 
 	/* The index only for its Min-Partition advice. */
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_current_index(s, &sys, false, &idx) < 0)
 		pf_clear_error(ctx);
+	/* pakfire's folders are never listed: keys, cache, the database's. */
+	snprintf(dbdir, sizeof(dbdir), "%s", s->config->database);
+	if (strrchr(dbdir, '/'))
+		*strrchr(dbdir, '/') = '\0';
 	struct pf_verdict_env env = {
 		.sc = sc, .db = s->db, .idx = idx,
-		.own = { s->config->keys, s->config->cache, NULL }, .in = in, .n_in = n,
+		.own = { s->config->keys, s->config->cache, dbdir }, .in = in, .n_in = n,
 	};
 	if (pf_verdicts(ctx, &env, p, k, &v) < 0) {
 		pf_clear_error(ctx);
@@ -177,6 +183,7 @@ static void judge(struct pf_session *s, struct pf_space_check *sc, const struct 
 				continue;
 			snprintf(m->verdict, sizeof(m->verdict), "%s", pf_verdict_name(vj->kind));
 			m->advised = vj->advised;
+			m->in_place = vj->in_place;
 			m->freeable = vj->freeable;
 			if (vj->kind == PF_VERDICT_AFTER_CLEANUP && vj->cleanup)
 				snprintf(m->cleanup, sizeof(m->cleanup), "%s", vj->cleanup->path);
@@ -219,6 +226,7 @@ static int plan(struct pf_session *s, struct pf_transaction *t, struct pf_status
 			.number = u->number, .unit = u->id, .label = pf_unit_label(u, labels[i]),
 			.m = u->m, .package_size = pf_fetch_unit_need(fd, u),
 		};
+		pf_pipeline_cached_size(&in[i], u);
 		if (fd >= 0)
 			close(fd);
 	}

@@ -41,6 +41,7 @@ struct pf_status_mount {
 	 * or "" when it could not be judged; what it rests on. */
 	char verdict[24];
 	uint64_t advised;         /* never-fits: the partition size to reinstall with */
+	bool in_place;            /* never-fits: big enough, but not beside what stays there */
 	uint64_t freeable;        /* fits-after-freeing: what the owner can free there */
 	char cleanup[64];         /* fits-after-cleanup: the update to apply first ("core 140") */
 };

@@ -1,6 +1,7 @@
 /* What the verdicts of one plan share (verdict-parts.h): who owns what and
  * on which of the plan's file systems it lies, what the pending units
- * write and remove, the folders they write into, the running kernel. Read
+ * write and remove (each under its spelling and its resolved one), the
+ * kernels the system keeps, the running kernel. Read
  * once per pf_verdicts, when a row that does not fit needs it. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,19 +89,34 @@ static int add_named(struct pf_judge *j, const char *path, size_t g, bool remove
 	return 0;
 }
 
-/* The folder of PATH, for the look at the folders the updates write to. */
-static int add_folder(struct pf_judge *j, const char *path)
+int pf_judge_resolved(struct pf_judge *j, const char *path, char *out, size_t size)
 {
-	const char *slash = strrchr(path, '/');
-	size_t n = slash ? (size_t)(slash - path) : 0;
-	bool added;
-	void **v;
+	const struct pf_space_check *sc = j->env->sc;
+	size_t n = strcmp(sc->root_host, "/") ? strlen(sc->root_host) : 0;
+	char host[4096];
 
-	if (!n)
-		return 0; /* the root itself: never walked */
-	v = pf_strmap_put(j->folders, path, n, &added);
-	if (!v || (added && !(*v = strndup(path, n))))
-		return pf_fail(j->ctx, PF_E_OTHER, "out of memory");
+	if (sc->probe.resolve(sc->probe.data, path, host, sizeof(host)) < 0)
+		return -1;
+	if (strncmp(host, sc->root_host, n) || (host[n] != '/' && host[n]))
+		return pf_fail(j->ctx, PF_E_OTHER, "%s resolves outside the root (%s)", path, host);
+	snprintf(out, size, "%s", host[n] ? host + n + 1 : "");
+	return 0;
+}
+
+/* A kernel the system keeps (owned, or written by a pending update):
+ * its release, whose files are never listed (boot/ *-RELEASE*). */
+static int add_kernel(struct pf_judge *j, const char *path)
+{
+	const char *rel = !strncmp(path, "boot/vmlinuz-", 13) ? path + 13 : NULL;
+
+	if (!rel || !*rel || strchr(rel, '/'))
+		return 0;
+	for (size_t k = 0; k < j->n_kernels; k++)
+		if (!strcmp(j->kernels[k], rel))
+			return 0;
+	if (grow(j, (void **)&j->kernels, &j->cap_kernels, j->n_kernels, sizeof(*j->kernels)) < 0)
+		return -1;
+	snprintf(j->kernels[j->n_kernels++], sizeof(*j->kernels), "%s", rel);
 	return 0;
 }
 
@@ -110,7 +126,7 @@ int pf_judge_load(struct pf_judge *j)
 {
 	const struct pf_space_check *sc = j->env->sc;
 	size_t units = j->env->n_in + j->env->n_later;
-	char host[4096];
+	char host[4096], rel[4096];
 	struct utsname u;
 
 	if (j->loaded)
@@ -118,15 +134,25 @@ int pf_judge_load(struct pf_judge *j)
 	j->loaded = true;
 	j->owned_map = pf_strmap_new(4096);
 	j->named_map = pf_strmap_new(4096);
-	j->folders = pf_strmap_new(256);
-	if (!j->owned_map || !j->named_map || !j->folders)
+	if (!j->owned_map || !j->named_map)
 		return pf_fail(j->ctx, PF_E_OTHER, "out of memory");
 	if (j->env->db && pf_db_each_owned(j->env->db, add_owned, j) < 0)
 		return -1;
 	for (size_t k = 0; k < j->n_owned; k++) {
-		if (sc->probe.resolve(sc->probe.data, j->owned[k].path, host, sizeof(host)) < 0)
+		bool added;
+		void **v;
+
+		if (sc->probe.resolve(sc->probe.data, j->owned[k].path, host, sizeof(host)) < 0 ||
+		    pf_judge_resolved(j, j->owned[k].path, rel, sizeof(rel)) < 0 ||
+		    add_kernel(j, j->owned[k].path) < 0 || add_kernel(j, rel) < 0)
 			return -1;
 		j->owned[k].fs = fs_of_host(j, host);
+		/* Owned under the spelling the walk meets it by too. */
+		v = pf_strmap_put(j->owned_map, rel, strlen(rel), &added);
+		if (!v)
+			return pf_fail(j->ctx, PF_E_OTHER, "out of memory");
+		if (added)
+			*v = (void *)(uintptr_t)(k + 1);
 	}
 	for (size_t g = 0; g < units; g++) {
 		const struct pf_manifest *m = pf_judge_unit(j, g)->m;
@@ -136,9 +162,12 @@ int pf_judge_load(struct pf_judge *j)
 
 			if (en->type == PF_ENTRY_HOOK)
 				continue;
-			if (add_named(j, en->path, g, en->type == PF_ENTRY_REMOVE) < 0 ||
-			    ((en->type == PF_ENTRY_FILE || en->type == PF_ENTRY_SYMLINK) &&
-			     add_folder(j, en->path) < 0))
+			bool removes = en->type == PF_ENTRY_REMOVE;
+
+			if (add_named(j, en->path, g, removes) < 0 ||
+			    pf_judge_resolved(j, en->path, rel, sizeof(rel)) < 0 ||
+			    (strcmp(rel, en->path) && add_named(j, rel, g, removes) < 0) ||
+			    (!removes && (add_kernel(j, en->path) < 0 || add_kernel(j, rel) < 0)))
 				return -1;
 		}
 	}
@@ -158,12 +187,6 @@ const struct pf_named *pf_judge_named(const struct pf_judge *j, const char *path
 	return v && *v ? &j->named[(uintptr_t)*v - 1] : NULL;
 }
 
-static void free_value(void *value, void *data)
-{
-	(void)data;
-	free(value);
-}
-
 void pf_judge_clear(struct pf_judge *j)
 {
 	for (size_t k = 0; k < j->n_owned; k++)
@@ -172,8 +195,6 @@ void pf_judge_clear(struct pf_judge *j)
 	free(j->named);
 	pf_strmap_free(j->owned_map);
 	pf_strmap_free(j->named_map);
-	if (j->folders)
-		pf_strmap_each(j->folders, free_value, NULL);
-	pf_strmap_free(j->folders);
+	free(j->kernels);
 	memset(j, 0, sizeof(*j));
 }

@@ -46,7 +46,8 @@ struct pf_judge {
 	struct pf_strmap *named_map;   /* path -> index + 1 into named */
 	struct pf_named *named;
 	size_t n_named, cap_named;
-	struct pf_strmap *folders;     /* folder the units write into -> its name */
+	char (*kernels)[65];           /* releases of the kernels kept: owned, or */
+	size_t n_kernels, cap_kernels; /*   written by a pending update */
 	char release[65];              /* the running kernel, "" with --root */
 	char never[3][4096];           /* pakfire's folders, relative to the root */
 };
@@ -55,6 +56,9 @@ struct pf_judge {
 const struct pf_plan_input *pf_judge_unit(const struct pf_judge *j, size_t g);
 /* Read what the rows share, once (J->loaded); -1 after pf_fail. */
 int pf_judge_load(struct pf_judge *j);
+/* PATH as the file system sees it (symlinks of the root resolved, as the
+ * walk spells what it finds) into OUT; "" when it is the root itself. */
+int pf_judge_resolved(struct pf_judge *j, const char *path, char *out, size_t size);
 /* What the pending units do to PATH, or NULL when they do not name it. */
 const struct pf_named *pf_judge_named(const struct pf_judge *j, const char *path);
 void pf_judge_clear(struct pf_judge *j);
@@ -68,6 +72,8 @@ struct pf_walk {
 	const struct pf_strmap *owned;   /* paths the database owns */
 	const struct pf_strmap *named;   /* paths a pending update writes or removes */
 	const char *release;             /* the running kernel, or NULL */
+	const char (*kernels)[65];       /* the kernels kept (pf_judge) */
+	size_t n_kernels;
 	const char *never[4];            /* pakfire's folders, relative to the root */
 	size_t budget;                   /* entries left */
 	bool bounded;                    /* the budget or the depth ran out */

@@ -55,8 +55,10 @@ static bool below(const char *path, const char *prefix)
 
 /* Places an owner must not be told to delete from, whoever owns them:
  * the configuration and the data of the system (etc, var, root, home),
- * the boot loader, fsck's lost+found, pakfire's own folders, and the
- * running kernel. */
+ * the boot loader, fsck's lost+found, pakfire's own folders, the running
+ * kernel, and every file named for a kernel the system keeps (an
+ * initramfs made on the box is nobody's, yet the kernel cannot boot
+ * without it). */
 static bool never_listed(const struct pf_walk *w, const char *path)
 {
 	static const char *const top[] = {
@@ -73,6 +75,9 @@ static bool never_listed(const struct pf_walk *w, const char *path)
 			return true;
 	if (lf && (lf == path || lf[-1] == '/') && (!lf[10] || lf[10] == '/'))
 		return true;
+	for (size_t i = 0; i < w->n_kernels; i++)
+		if (pf_verdict_running_kernel(path, w->kernels[i]))
+			return true;
 	return pf_verdict_running_kernel(path, w->release);
 }
 

@@ -143,19 +143,6 @@ static int cleanup_frees(struct pf_judge *j, size_t g, size_t f, uint64_t *bytes
 	return 0;
 }
 
-struct walk_folders {
-	struct pf_walk *w;
-	int r;
-};
-
-static void walk_folder(void *value, void *data)
-{
-	struct walk_folders *wf = data;
-
-	if (wf->r == 0 && value)
-		wf->r = pf_walk_tree(wf->w, value, false);
-}
-
 /* The mount point of F relative to the root, or NULL: the root itself, or
  * a mount outside it (not ours to look at). */
 static const char *mount_rel(const struct pf_judge *j, size_t f)
@@ -185,7 +172,7 @@ static int freeable(struct pf_judge *j, size_t i, const struct pf_plan_row *r, s
 	const struct pf_plan_fs *fs = &j->p->fs[r->fs];
 	const struct pf_space_check *sc = j->env->sc;
 	const char *rel = mount_rel(j, r->fs);
-	struct walk_folders wf;
+	char boot[4096], modules[4096];
 	struct pf_walk w;
 	uint64_t cache = 0, cache_files = 0, ours;
 	bool here = false;
@@ -196,6 +183,8 @@ static int freeable(struct pf_judge *j, size_t i, const struct pf_plan_row *r, s
 	w.owned = j->owned_map;
 	w.named = j->named_map;
 	w.release = j->release;
+	w.kernels = (const char (*)[65])j->kernels;
+	w.n_kernels = j->n_kernels;
 	for (size_t k = 0; k < 3; k++)
 		w.never[k] = j->never[k][0] ? j->never[k] : NULL;
 	w.never[3] = sc->cache; /* counted as a whole, below */
@@ -221,14 +210,15 @@ static int freeable(struct pf_judge *j, size_t i, const struct pf_plan_row *r, s
 		}
 	}
 	/* Unowned files: a mount of its own (a /boot) as a whole; on any
-	 * mount boot/, the kernels' module folders and the folders the
-	 * pending updates write into. */
-	if ((rel && pf_walk_tree(&w, rel, true) < 0) || pf_walk_tree(&w, "boot", true) < 0 ||
-	    pf_walk_folders(&w, "lib/modules") < 0)
-		goto out;
-	wf = (struct walk_folders){ &w, 0 };
-	pf_strmap_each(j->folders, walk_folder, &wf);
-	if (wf.r < 0)
+	 * mount boot/ and the kernels' module folders, spelled as the file
+	 * system sees them (the owned paths are known by that spelling too).
+	 * Nothing else: the files an installer put in usr/ are nobody's in
+	 * the database, yet the system needs them. */
+	if (pf_judge_resolved(j, "boot", boot, sizeof(boot)) < 0 ||
+	    pf_judge_resolved(j, "lib/modules", modules, sizeof(modules)) < 0 ||
+	    (rel && pf_walk_tree(&w, rel, true) < 0) ||
+	    (boot[0] && pf_walk_tree(&w, boot, true) < 0) ||
+	    (modules[0] && pf_walk_folders(&w, modules) < 0))
 		goto out;
 	for (size_t k = 0; k < w.n_top; k++) {
 		if (add_item(v, &w.top[k]) < 0) {

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/event.h"
+#include "base/path.h"
 #include "jsonc.h"
 #include "plan/verdict.h"
 #include "render.h"
@@ -41,9 +42,14 @@ static void say(struct output *o, const char *fmt, ...)
 }
 
 /* How an item is named: an unowned path as seen inside the root. */
+/* A name found on the disk may hold any byte: quoted (pf_quote), so that
+ * no name can forge a line of advice or drive the terminal. */
 static void item_name(const struct pf_freeable *it, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s", it->kind == PF_FREEABLE_UNOWNED ? "/" : "", it->path,
+	char q[4096];
+
+	pf_quote(it->path, strlen(it->path), q, sizeof(q));
+	snprintf(buf, size, "%s%s%s", it->kind == PF_FREEABLE_UNOWNED ? "/" : "", q,
 		 it->folder ? "/" : "");
 }
 

@@ -6,6 +6,7 @@
 #include "base/context.h"
 #include "state/history.h"
 #include "base/event.h"
+#include "base/path.h"
 #include "plan/space.h"
 #include "plan/verdict.h"
 
@@ -81,10 +82,16 @@ static char *freeable_text(const struct pf_verdict *v)
 	f = open_memstream(&text, &len);
 	if (!f)
 		return NULL;
-	for (size_t m = 0; m < v->n_items; m++)
+	/* Quoted (pf_quote): a name with a tab or a newline in it cannot
+	 * break the record's lines. */
+	for (size_t m = 0; m < v->n_items; m++) {
+		char q[4096];
+
+		pf_quote(v->items[m].path, strlen(v->items[m].path), q, sizeof(q));
 		fprintf(f, "%s\t%llu\t%s%s\n", pf_freeable_kind_name(v->items[m].kind),
 			(unsigned long long)v->items[m].bytes,
-			v->items[m].kind == PF_FREEABLE_UNOWNED ? "/" : "", v->items[m].path);
+			v->items[m].kind == PF_FREEABLE_UNOWNED ? "/" : "", q);
+	}
 	if (fclose(f) != 0) {
 		free(text);
 		return NULL;

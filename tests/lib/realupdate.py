@@ -204,7 +204,17 @@ class Mtools:
         self.files |= {(folder + "/" if folder else "") + n for n, _ in files}
 
     def rename(self, a, b):
-        self.run("mren", "::/" + a, "::/" + b)
+        # The kernel's rename to a new name adds the name first (vfat_add_
+        # entry: fat_add_entries takes the first run of free or deleted
+        # slots long enough, else clusters at the end) and only then
+        # deletes the old one's slots; mren writes the new name over the
+        # old one's slots when they are enough, so a rename in a folder
+        # full to the end of its cluster would not grow it as the kernel's
+        # does. So: a copy under the new name while the old one is there
+        # (mcopy finds slots as fat_add_entries does), then the old one
+        # deleted, before the next rename, which may use its slots.
+        self.run("mcopy", "::/" + a, "::/" + b)
+        self.run("mdel", "::/" + a)
         self.files.discard(a)
         self.files.add(b)
 
@@ -212,8 +222,15 @@ class Mtools:
         # The kernel's rename over an existing name rewrites the target's
         # entry in place and deletes the temporary's (vfat_rename); mren
         # cannot replace, so: the temporaries deleted, their bytes written
-        # over the targets (mcopy -o reuses a target's entry), a new
-        # target renamed as the kernel would add it.
+        # over the targets (mcopy -o deletes a target's entry and writes it
+        # again in the first run of free slots long enough, at worst its
+        # own: as many slots as the kernel uses, maybe elsewhere in the
+        # folder), a new target renamed as the kernel would add it.
+        # mtools gives an 8.3 name in small letters ("acpi.mod") one slot,
+        # with its case in the short entry, as Windows and shortname=winnt
+        # do; the kernel's default, shortname=mixed, gives it a long name
+        # too (VFAT_SFN_CREATE_WIN95), which the plan counts: the image
+        # then holds fewer slots than the kernel's vfat would.
         join = (lambda n: folder + "/" + n) if folder else (lambda n: n)
         over = [(tmp, base, src) for tmp, base, src in items if join(base) in self.files]
         for tmp, base, src in items:

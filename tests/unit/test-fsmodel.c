@@ -99,6 +99,15 @@ static void test_names(void **state)
 		"\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4\xc3\xa4"
 		"\xc3\xa4\xc3\xa4", 26), 64);
 	expect_fig("vfat 12 + emoji", pf_fs_name_bytes(&vfat2k, "abcdefghijkl\xf0\x9f\x98\x80", 16), 96);
+	/* the fewest a name can take: an 8.3 name in small letters is one
+	 * slot under shortname=winnt and as Windows and mtools write it */
+	expect_fig("least acpi.mod", pf_fs_name_bytes_least(&vfat2k, "acpi.mod", 8), 32);
+	expect_fig("least grub", pf_fs_name_bytes_least(&vfat2k, "grub", 4), 32);
+	expect_fig("least GRUB", pf_fs_name_bytes_least(&vfat2k, "GRUB", 4), 32);
+	expect_fig("least acpi.module", pf_fs_name_bytes_least(&vfat2k, "acpi.module", 11), 64);
+	expect_fig("least temporary", pf_fs_name_bytes_least(&vfat2k, ".pakfire-core-185-123", 21), 96);
+	expect_fig("least ext4", pf_fs_name_bytes_least(&ext4k, "acpi.mod", 8), 16);
+	expect_fig("least tmpfs", pf_fs_name_bytes_least(&tmpfs, "acpi.mod", 8), 0);
 }
 
 static void test_ext4_folder_growth(void **state)
@@ -148,6 +157,14 @@ static void test_vfat_folder_growth(void **state)
 	assert_true(pf_fs_dir_readable(&vfat2k));
 	assert_true(pf_fs_dir_readable(&ext4k));
 	assert_false(pf_fs_dir_readable(&tmpfs));
+	/* what a folder surely has: its entries and "." and ".." in clusters
+	 * (vfat), or in blocks of bs bytes (ext4: "." and ".." are 24) */
+	expect_fig("least vfat, empty", pf_fs_dir_least(&vfat2k, 0), 2048);
+	expect_fig("least vfat 1984", pf_fs_dir_least(&vfat2k, 1984), 2048);
+	expect_fig("least vfat 1985", pf_fs_dir_least(&vfat2k, 1985), 4096);
+	expect_fig("least ext4 4072", pf_fs_dir_least(&ext4k, 4072), 4096);
+	expect_fig("least ext4 4073", pf_fs_dir_least(&ext4k, 4073), 8192);
+	expect_fig("least tmpfs", pf_fs_dir_least(&tmpfs, 100000), 0);
 }
 
 /* The planner on one synthetic mount, /srv/r, of the kind under test. */
@@ -199,44 +216,61 @@ static int w_space(void *data, const struct pf_mount *m, struct pf_space *out)
 	return 0;
 }
 
-static int w_dir_usage(void *data, const char *dir, const struct pf_space *s, uint64_t *used,
-		       uint64_t *alloc)
+static int w_dir_usage(void *data, const char *dir, const struct pf_space *s,
+		       struct pf_fs_dir *out)
 {
 	struct world *w = data;
 
 	(void)dir;
 	w->reads++;
-	*used = w->dir_used;
-	*alloc = s->bsize;
+	out->used = out->least = w->dir_used;
+	out->alloc = s->bsize;
 	return 0;
 }
 
-/* NEEDED and AFTER's drop on /srv/r for one update of MANIFEST TEXT. */
-static void plan_one(struct world *w, const char *text, uint64_t *needed, uint64_t *used_after)
+/* NEEDED and AFTER's drop on /srv/r for the last of the N updates (cores
+ * 139, 140, ...) of the manifests TEXTS, planned as one chain. */
+static void plan_chain(struct world *w, const char *const *texts, size_t n, uint64_t *needed,
+		       uint64_t *used_after)
 {
 	static const char mountinfo[] = "30 1 8:2 / /srv/r rw,relatime - ext4 /dev/sda2 rw\n";
 	struct pf_plan_probe probe = { w_resolve, w_existing, w_removable, w_space, w, w_dir_usage };
 	struct pf_plan_env env = { .probe = &probe, .root_host = "/srv/r", .cache = "" };
-	struct pf_manifest *m = NULL;
+	static const char *const units[] = { "core-139", "core-140" };
+	static const char *const labels[] = { "core 139", "core 140" };
+	struct pf_manifest *m[2] = { NULL, NULL };
 	struct pf_plan *p = NULL;
-	struct pf_plan_input in;
+	struct pf_plan_input in[2];
+	const struct pf_plan_row *row;
 
 	w->space.avail = 1024 * MiB;
 	w->space.inodes = 100000;
-	if (pf_mounts_parse(w->ctx, mountinfo, strlen(mountinfo), &w->mt) < 0 ||
-	    pf_manifest_parse(w->ctx, "test.manifest", text, strlen(text), &m) < 0)
+	assert_true(n >= 1 && n <= 2);
+	if (pf_mounts_parse(w->ctx, mountinfo, strlen(mountinfo), &w->mt) < 0)
 		fail_msg("%s", pf_error_message(w->ctx));
+	for (size_t i = 0; i < n; i++) {
+		if (pf_manifest_parse(w->ctx, "test.manifest", texts[i], strlen(texts[i]), &m[i]) < 0)
+			fail_msg("%s", pf_error_message(w->ctx));
+		in[i] = (struct pf_plan_input){ .number = 139 + (unsigned)i, .m = m[i],
+						.unit = units[i], .label = labels[i] };
+	}
 	env.mounts = w->mt;
-	in = (struct pf_plan_input){ .number = 139, .m = m, .unit = "core-139", .label = "core 139" };
-	if (pf_plan_chain(w->ctx, &env, &in, 1, &p) < 0)
+	if (pf_plan_chain(w->ctx, &env, in, n, &p) < 0)
 		fail_msg("pf_plan_chain: %s", pf_error_message(w->ctx));
-	assert_int_equal(p->updates[0].n_rows, 1);
-	*needed = p->updates[0].rows[0].needed;
-	*used_after = p->updates[0].rows[0].available - p->updates[0].rows[0].after;
+	assert_int_equal(p->updates[n - 1].n_rows, 1);
+	row = &p->updates[n - 1].rows[0];
+	*needed = row->needed;
+	*used_after = row->available - row->after;
 	pf_plan_free(p);
-	pf_manifest_free(m);
+	for (size_t i = 0; i < n; i++)
+		pf_manifest_free(m[i]);
 	pf_mounts_free(w->mt);
 	w->mt = NULL;
+}
+
+static void plan_one(struct world *w, const char *text, uint64_t *needed, uint64_t *used_after)
+{
+	plan_chain(w, &text, 1, needed, used_after);
 }
 
 #define SHA "0000000000000000000000000000000000000000000000000000000000000000"
@@ -288,6 +322,35 @@ static void test_plan_counts_folder_growth(void **state)
 	free(text);
 }
 
+/* A chain on vfat whose second update replaces every file of the first:
+ * it may count only on the room the folder surely has then, not on what
+ * the first was counted to take (measured: IPFire's core updates 183 and
+ * 185, grub's modules in /boot; tests/e2e/space-fs.sh). */
+static void test_chain_counts_on_sure_room(void **state)
+{
+	struct world w = { .ctx = *state, .dirs = { "", "usr" }, .dir_used = 100 };
+	char *texts[2] = { two_hundred_files(), two_hundred_files() };
+	uint64_t needed, after;
+
+	w.space = vfat2k;
+	plan_chain(&w, (const char *const *)texts, 1, &needed, &after);
+	expect_fig("core 139 needed", needed, (200 + 2 + 15) * 2048);
+	/* core 139 was counted 16 clusters for big: its 200 temporaries
+	 * and names, as if all were there at once. But the kernel puts each
+	 * name in the room of a temporary renamed before it: at its peak
+	 * big held its 200 temporaries (600 slots) and "." and "..", 10
+	 * clusters, and that is all core 140 can count on. Core 140 makes
+	 * 200 temporaries and 200 backups (3 slots each) beside the 200
+	 * names (f000: 2 slots): 1602 slots, 26 clusters, 16 more; and the
+	 * new data and a copy of each original, a cluster each */
+	plan_chain(&w, (const char *const *)texts, 2, &needed, &after);
+	expect_fig("core 140 needed", needed, (200 + 200 + 16) * 2048);
+	/* after the commit: the originals and their copies freed */
+	expect_fig("core 140 after", after, 16 * 2048);
+	free(texts[0]);
+	free(texts[1]);
+}
+
 static void test_plan_replacing_a_file(void **state)
 {
 	/* A 1 MiB file that the database knows replaced by one of 2 MiB on
@@ -318,6 +381,7 @@ int main(void)
 		cmocka_unit_test(test_vfat_folder_growth),
 		cmocka_unit_test_setup_teardown(test_plan_counts_folder_growth, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_plan_replacing_a_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_chain_counts_on_sure_room, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -17,6 +17,10 @@ struct folder {
 	uint64_t added;     /* bytes of the names this update makes in it */
 	uint64_t live;      /* of which stay after its commit (not temporaries
 			     * or backups) */
+	/* The same names counted by pf_fs_name_bytes_least: those there at
+	 * the update's peak (temporaries, backups, folders: the names of new
+	 * files come with the renames), and those that stay. */
+	uint64_t peak_least, live_least;
 	bool read;          /* asked of the disk (once per plan) */
 };
 
@@ -92,11 +96,20 @@ static struct folder *folder_of(struct pf_ctx *ctx, struct pf_dirgrowth *g, cons
 	return f;
 }
 
+/* What a name made in a folder is there for. */
+enum name_kind {
+	NAME_STAGED,  /* a temporary or a backup: there at the peak, gone after */
+	NAME_FOLDER,  /* a new folder's: made while staging, stays */
+	NAME_FILE,    /* a new file's: comes with the rename, stays */
+};
+
 /* NAME (LEN bytes) is made in the folder of REL, on FS. */
 static int name_in(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct pf_plan_fs *fs_table,
-		   const char *rel, size_t fs, uint64_t alloc, const char *name, size_t len, bool live)
+		   const char *rel, size_t fs, uint64_t alloc, const char *name, size_t len,
+		   enum name_kind kind)
 {
 	uint64_t bytes = pf_fs_name_bytes(&fs_table[fs].space, name, len);
+	uint64_t least = pf_fs_name_bytes_least(&fs_table[fs].space, name, len);
 	const char *slash = strrchr(rel, '/');
 	char dir[4096];
 	size_t n = slash ? (size_t)(slash - rel) : 0;
@@ -117,8 +130,12 @@ static int name_in(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct pf_p
 		g->touched[g->n_touched++] = (size_t)(f - g->folders);
 	}
 	f->added += bytes;
-	if (live)
+	if (kind != NAME_FILE)
+		f->peak_least += least;
+	if (kind != NAME_STAGED) {
 		f->live += bytes;
+		f->live_least += least;
+	}
 	return 0;
 }
 
@@ -137,10 +154,10 @@ int pf_dirgrowth_made(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct p
 	if (!f)
 		return -1;
 	/* Every name in it is one the chain makes: its room is known. */
-	f->d = (struct pf_fs_dir){ .alloc = alloc, .used = 0, .used_known = true };
+	f->d = (struct pf_fs_dir){ .alloc = alloc, .used = 0, .least = 0, .used_known = true };
 	f->read = true;
 	return name_in(ctx, g, fs_table, rel, fs, parent_alloc, base_of(rel), strlen(base_of(rel)),
-		       true);
+		       NAME_FOLDER);
 }
 
 int pf_dirgrowth_staged(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct pf_plan_fs *fs_table,
@@ -155,15 +172,20 @@ int pf_dirgrowth_staged(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct
 	n = snprintf(name, sizeof(name), ".pakfire-%s-%zu", unit, k);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return pf_fail(ctx, PF_E_OTHER, "unit name too long: %s", unit);
-	if (name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n, false) < 0)
+	if (name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n, NAME_STAGED) < 0)
 		return -1;
 	if (!replaces)
 		return name_in(ctx, g, fs_table, rel, fs, parent_alloc, base_of(rel), strlen(base_of(rel)),
-			       true);
+			       NAME_FILE);
 	n = snprintf(name, sizeof(name), ".pakfire-old-%s-%zu", unit, k);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return pf_fail(ctx, PF_E_OTHER, "unit name too long: %s", unit);
-	return name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n, false);
+	return name_in(ctx, g, fs_table, rel, fs, parent_alloc, name, (size_t)n, NAME_STAGED);
+}
+
+static uint64_t max_u64(uint64_t a, uint64_t b)
+{
+	return a > b ? a : b;
 }
 
 int pf_dirgrowth_settle(struct pf_dirgrowth *g, const struct pf_plan_probe *probe,
@@ -172,21 +194,30 @@ int pf_dirgrowth_settle(struct pf_dirgrowth *g, const struct pf_plan_probe *prob
 	for (size_t i = 0; i < g->n_touched; i++) {
 		struct folder *f = &g->folders[g->touched[i]];
 		const struct pf_space *s = &fs_table[f->fs].space;
-		uint64_t more;
+		uint64_t sure;
 
 		if (!f->read && probe->dir_usage && pf_fs_dir_readable(s)) {
-			if (probe->dir_usage(probe->data, f->path, s, &f->d.used, &f->d.alloc) < 0)
+			if (probe->dir_usage(probe->data, f->path, s, &f->d) < 0)
 				return -1;
 			f->d.used_known = true;
 		}
 		f->read = true;
-		more = pf_fs_dir_growth(s, &f->d, f->added);
-		growth[f->fs] += more;
-		/* The temporaries and backups go again: the next update finds
-		 * their room, as it would reading the folder (fsmodel.h). */
-		f->d.alloc += more;
+		growth[f->fs] += pf_fs_dir_growth(s, &f->d, f->added);
+		/* What the next update of the chain may count on is what the
+		 * folder surely has then, never what this one was counted to
+		 * take (the most: as if every new file's name came while all
+		 * the temporaries were there, where the kernel puts it in the
+		 * room of a temporary renamed before it). At the peak it held
+		 * its entries, the temporaries, backups and new folders; after,
+		 * its entries and the new names. The temporaries and backups
+		 * go again: the next update finds their room, as it would
+		 * reading the folder (fsmodel.h). */
+		sure = max_u64(pf_fs_dir_least(s, f->d.least + f->peak_least),
+			       pf_fs_dir_least(s, f->d.least + f->live_least));
+		f->d.alloc = max_u64(f->d.alloc, sure);
 		f->d.used += f->live;
-		f->added = f->live = 0;
+		f->d.least += f->live_least;
+		f->added = f->live = f->peak_least = f->live_least = 0;
 	}
 	g->n_touched = 0;
 	return 0;

@@ -37,7 +37,9 @@ int pf_dirgrowth_staged(struct pf_ctx *ctx, struct pf_dirgrowth *g, const struct
 
 /* The update is planned: add each folder's growth to GROWTH[fs] (zeroed by
  * the caller), reading a folder that exists on the disk once through
- * PROBE's dir_usage where that tells its room. */
+ * PROBE's dir_usage where that tells its room. The growth is the most the
+ * update can take; the next update of the chain counts only on what the
+ * folder then surely has (pf_fs_dir_least). */
 int pf_dirgrowth_settle(struct pf_dirgrowth *g, const struct pf_plan_probe *probe,
 			const struct pf_plan_fs *fs_table, uint64_t *growth);
 

@@ -25,9 +25,11 @@
  * vfat: clusters (f_frsize is the cluster size); an empty file no cluster;
  *   a new folder one cluster; a name 32 bytes, plus 32 for each 13
  *   characters of its long name (every name that is not an upper-case 8.3
- *   name gets one; the kernel keeps an all-lower-case 8.3 name without,
- *   which the model then counts 32 bytes too high); a folder that exists
- *   is read, and the room of deleted names counted on (fsmodel.h,
+ *   name gets one from the kernel's default, shortname=mixed, whose
+ *   VFAT_SFN_CREATE_WIN95 rule gives "acpi.mod" a long name too; under
+ *   shortname=winnt, and as Windows and mtools write it, an 8.3 name in
+ *   small letters takes one slot: pf_fs_name_bytes_least); a folder that
+ *   exists is read, and the room of deleted names counted on (fsmodel.h,
  *   pf_fs_dir_readable). No symlinks (refused before the plan). */
 #include <string.h>
 
@@ -100,8 +102,9 @@ uint64_t pf_fs_dir_bytes(const struct pf_space *s)
 }
 
 /* Whether NAME is an 8.3 name in capitals: the one kind vfat stores in a
- * single slot whatever the mount options. */
-static bool fat_short_upper(const char *name, size_t len)
+ * single slot whatever the mount options; with ANY_CASE, in small letters
+ * too (one slot under shortname=winnt, or written by Windows or mtools). */
+static bool fat_short(const char *name, size_t len, bool any_case)
 {
 	static const char special[] = "!#$%&'()-@^_`{}~";
 	size_t base = 0, ext = 0;
@@ -114,6 +117,8 @@ static bool fat_short_upper(const char *name, size_t len)
 			dot = true;
 			continue;
 		}
+		if (any_case && c >= 'a' && c <= 'z')
+			c = (char)(c - 'a' + 'A');
 		if (!((c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || (c && strchr(special, c))))
 			return false;
 		if (dot ? ++ext > 3 : ++base > 8)
@@ -137,18 +142,28 @@ static uint64_t utf16_units(const char *name, size_t len)
 	return n;
 }
 
-uint64_t pf_fs_name_bytes(const struct pf_space *s, const char *name, size_t len)
+static uint64_t name_bytes(const struct pf_space *s, const char *name, size_t len, bool least)
 {
 	switch (s->kind) {
 	case PF_FS_EXT:
 		return (8 + len + 3) & ~(uint64_t)3;
 	case PF_FS_VFAT:
-		if (fat_short_upper(name, len))
+		if (fat_short(name, len, least))
 			return FAT_SLOT;
 		return FAT_SLOT * (1 + div_up(utf16_units(name, len), FAT_LFN_CHARS));
 	default:
 		return 0;
 	}
+}
+
+uint64_t pf_fs_name_bytes(const struct pf_space *s, const char *name, size_t len)
+{
+	return name_bytes(s, name, len, false);
+}
+
+uint64_t pf_fs_name_bytes_least(const struct pf_space *s, const char *name, size_t len)
+{
+	return name_bytes(s, name, len, true);
 }
 
 bool pf_fs_dir_readable(const struct pf_space *s)
@@ -193,4 +208,18 @@ uint64_t pf_fs_dir_growth(const struct pf_space *s, const struct pf_fs_dir *d, u
 		return 0;
 	}
 	return need > have ? (need - have) * bs : 0;
+}
+
+uint64_t pf_fs_dir_least(const struct pf_space *s, uint64_t least)
+{
+	switch (s->kind) {
+	case PF_FS_EXT:
+		/* A block holds bs bytes of entries at most, "." and ".." among
+		 * them in the first (no checksum tail counted: it may be off). */
+		return round_up(least + EXT_DOTS, s->bsize);
+	case PF_FS_VFAT:
+		return round_up(least + 2 * FAT_SLOT, s->bsize);
+	default:
+		return 0;
+	}
 }

@@ -31,6 +31,11 @@ uint64_t pf_fs_dir_bytes(const struct pf_space *s);
 /* The bytes the entry of NAME (LEN bytes) takes in its folder; 0 where a
  * folder's size does not depend on its names (tmpfs, kinds not modelled). */
 uint64_t pf_fs_name_bytes(const struct pf_space *s, const char *name, size_t len);
+/* The fewest bytes it can take there: what a folder surely holds. Only
+ * vfat differs: an 8.3 name in small letters gets a long name from the
+ * kernel's default (shortname=mixed), one slot under shortname=winnt and
+ * from Windows or mtools, which mark its case in the short entry. */
+uint64_t pf_fs_name_bytes_least(const struct pf_space *s, const char *name, size_t len);
 /* Whether the entries a folder holds now (read with readdir) tell how much
  * room is left in it: the room of a deleted entry is found again by a
  * later name. On ext4 it goes to the entry before it, where any name that
@@ -44,8 +49,9 @@ bool pf_fs_dir_readable(const struct pf_space *s);
 
 /* A folder as the planner knows it. */
 struct pf_fs_dir {
-	uint64_t alloc;     /* bytes allocated to it now */
+	uint64_t alloc;     /* bytes allocated to it now (at least) */
 	uint64_t used;      /* bytes of the entries made in it (pf_fs_name_bytes) */
+	uint64_t least;     /* the same, counted by pf_fs_name_bytes_least */
 	bool used_known;    /* USED is known (the chain made the folder, or it
 			     * was read); else the folder is taken as full */
 };
@@ -54,5 +60,11 @@ struct pf_fs_dir {
  * (some of them deleted again: no folder shrinks, and the room of a
  * deleted entry is not counted on). */
 uint64_t pf_fs_dir_growth(const struct pf_space *s, const struct pf_fs_dir *d, uint64_t added);
+/* The bytes a folder surely has allocated while its entries take LEAST
+ * bytes (pf_fs_name_bytes_least): they fit in no fewer blocks or
+ * clusters. What an update surely leaves a folder with, for the updates
+ * after it in a chain (plan/dirgrowth.c): never the growth counted for it,
+ * which is the most it can take. */
+uint64_t pf_fs_dir_least(const struct pf_space *s, uint64_t least);
 
 #endif

@@ -18,6 +18,7 @@
 
 struct pf_strmap;
 struct pf_db;
+struct pf_fs_dir;
 
 struct pf_ctx;
 struct pf_manifest;
@@ -52,11 +53,12 @@ struct pf_plan_probe {
 	int (*removable)(void *data, const char *path, struct pf_existing *now, bool *out);
 	int (*space)(void *data, const struct pf_mount *m, struct pf_space *out);
 	void *data;
-	/* Optional (NULL: a folder that exists is taken as full): the bytes of
-	 * the entries folder DIR (resolved, relative to the root) holds now, as
-	 * pf_fs_name_bytes counts them on S, and the bytes allocated to it. */
-	int (*dir_usage)(void *data, const char *dir, const struct pf_space *s, uint64_t *used,
-			 uint64_t *alloc);
+	/* Optional (NULL: a folder that exists is taken as full): folder DIR
+	 * (resolved, relative to the root) as it is now: the bytes of its
+	 * entries, as pf_fs_name_bytes and pf_fs_name_bytes_least count them
+	 * on S, and the bytes allocated to it (used_known is the caller's). */
+	int (*dir_usage)(void *data, const char *dir, const struct pf_space *s,
+			 struct pf_fs_dir *out);
 };
 
 /* One unit of the transaction, as the planner needs it. */

@@ -375,8 +375,7 @@ static int space(void *data, const struct pf_mount *m, struct pf_space *out)
 /* The entries of folder DIR as they are, counted the way S counts them,
  * and its blocks: one readdir, only for a folder that an update makes
  * names in on a file system where that tells its room (plan/dirgrowth.c). */
-static int dir_usage(void *data, const char *dir, const struct pf_space *s, uint64_t *used,
-		     uint64_t *alloc)
+static int dir_usage(void *data, const char *dir, const struct pf_space *s, struct pf_fs_dir *out)
 {
 	struct pf_root_probe *rp = data;
 	bool missing = false;
@@ -386,7 +385,7 @@ static int dir_usage(void *data, const char *dir, const struct pf_space *s, uint
 	DIR *d;
 	int fd;
 
-	*used = *alloc = 0;
+	out->used = out->least = out->alloc = 0;
 	if (!host)
 		return -1;
 	if (missing)
@@ -398,11 +397,15 @@ static int dir_usage(void *data, const char *dir, const struct pf_space *s, uint
 			close(fd);
 		return -1;
 	}
-	*alloc = (uint64_t)st.st_blocks * 512;
+	out->alloc = (uint64_t)st.st_blocks * 512;
 	errno = 0;
 	while ((de = readdir(d)))
-		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
-			*used += pf_fs_name_bytes(s, de->d_name, strlen(de->d_name));
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..")) {
+			size_t len = strlen(de->d_name);
+
+			out->used += pf_fs_name_bytes(s, de->d_name, len);
+			out->least += pf_fs_name_bytes_least(s, de->d_name, len);
+		}
 	if (errno) {
 		pf_fail_errno(rp->ctx, PF_E_OTHER, "%s/%s", pf_ctx_root_prefix(rp->ctx), dir);
 		closedir(d);

@@ -136,9 +136,13 @@ static const struct {
 	[PF_EV_FILE_KEPT] = { "file-kept", json_file_kept, false },
 	[PF_EV_SPACE_PLAN] = { "plan", json_space_plan, false },
 	[PF_EV_SPACE_REFUSED] = { "refused", json_space_refused, false },
+	[PF_EV_HOOK_BEGIN] = { "hook-begin", render_json_hook_begin, false },
+	[PF_EV_HOOK_OUTPUT] = { NULL, NULL, false },
+	[PF_EV_HOOK_DONE] = { "hook-done", render_json_hook_done, false },
+	[PF_EV_HOOK_REFUSED] = { "hook-refused", render_json_hook_refused, false },
 };
 /* A new event type needs its line above (and in render-text.c). */
-_Static_assert(PF_EV__COUNT == 14, "an event type without a JSON renderer");
+_Static_assert(PF_EV__COUNT == 18, "an event type without a JSON renderer");
 
 void render_json(struct output *o, const struct pf_event *ev)
 {

@@ -214,9 +214,13 @@ static const struct {
 	[PF_EV_FILE_KEPT] = { text_file_kept, -1 },
 	[PF_EV_SPACE_PLAN] = { text_space_plan, 0 },
 	[PF_EV_SPACE_REFUSED] = { text_space_refused, -1 },
+	[PF_EV_HOOK_BEGIN] = { render_text_hook_begin, 1 },
+	[PF_EV_HOOK_OUTPUT] = { render_text_hook_output, 1 },
+	[PF_EV_HOOK_DONE] = { render_text_hook_done, -1 },
+	[PF_EV_HOOK_REFUSED] = { render_text_hook_refused, -1 },
 };
 /* A new event type needs its line above (and in render-json.c). */
-_Static_assert(PF_EV__COUNT == 14, "an event type without a text renderer");
+_Static_assert(PF_EV__COUNT == 18, "an event type without a text renderer");
 
 void render_text_end_progress(struct output *o)
 {

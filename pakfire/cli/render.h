@@ -49,6 +49,15 @@ struct pf_verdict;
 void render_text_verdict(struct output *o, const struct pf_ev_space_row *s);
 int render_json_verdict(struct json_object *e, const struct pf_verdict *v);
 
+/* Hook events (render-hook.c). */
+void render_text_hook_begin(struct output *o, const struct pf_event *ev);
+void render_text_hook_output(struct output *o, const struct pf_event *ev);
+void render_text_hook_done(struct output *o, const struct pf_event *ev);
+void render_text_hook_refused(struct output *o, const struct pf_event *ev);
+int render_json_hook_begin(struct json_object *e, const struct pf_event *ev);
+int render_json_hook_done(struct json_object *e, const struct pf_event *ev);
+int render_json_hook_refused(struct json_object *e, const struct pf_event *ev);
+
 /* What a mount lacks for a unit: needed + reserve - available, or 0. */
 uint64_t space_shortfall(const struct pf_ev_space_row *row);
 

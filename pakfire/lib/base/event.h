@@ -11,6 +11,7 @@
 #define PF_EVENT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -41,6 +42,10 @@ enum pf_event_type {
 	PF_EV_FILE_KEPT,        /* kept: a removal that was not done, and why */
 	PF_EV_SPACE_PLAN,       /* space: one row of the plan (a unit on a mount) */
 	PF_EV_SPACE_REFUSED,    /* space: one row of a refusal */
+	PF_EV_HOOK_BEGIN,       /* hook: a hook starts (name, phase) */
+	PF_EV_HOOK_OUTPUT,      /* hook_output: bytes it wrote (only when asked: --verbose) */
+	PF_EV_HOOK_DONE,        /* hook: it ended (outcome, exit code, duration) */
+	PF_EV_HOOK_REFUSED,     /* hook: a local hook not run, and why (reason) */
 	PF_EV__COUNT
 };
 
@@ -112,6 +117,29 @@ struct pf_ev_space_row {
 	const struct pf_verdict *verdict;
 };
 
+/* A hook of a unit (unit.id set) or a local hook (unit.id NULL). */
+struct pf_ev_hook {
+	struct pf_unit_ref unit;
+	const char *phase;     /* pre, post, pre-install, ..., pre-transaction */
+	const char *name;
+	int64_t run_id;        /* its row in hook_runs (pakfire hook rerun ID), 0 if none */
+	/* HOOK_DONE: */
+	const char *outcome;   /* ok | failed | killed | timeout | interrupted */
+	int exit_code;         /* -1 when a signal ended it */
+	int signal;
+	int64_t duration_ms;
+	const char *tail;      /* its last lines, for a failure */
+	/* HOOK_REFUSED: */
+	const char *reason;
+};
+
+struct pf_ev_hook_output {
+	struct pf_unit_ref unit;
+	const char *name;
+	const char *data;      /* not NUL-terminated */
+	size_t len;
+};
+
 struct pf_event {
 	enum pf_event_type type;
 	union {
@@ -124,6 +152,8 @@ struct pf_event {
 		struct pf_ev_unit_done done;          /* UNIT_DONE */
 		struct pf_ev_file_kept kept;          /* FILE_KEPT */
 		struct pf_ev_space_row space;         /* SPACE_PLAN, SPACE_REFUSED */
+		struct pf_ev_hook hook;               /* HOOK_BEGIN, HOOK_DONE, HOOK_REFUSED */
+		struct pf_ev_hook_output hook_output; /* HOOK_OUTPUT */
 	};
 };
 

@@ -49,7 +49,7 @@ int pf_manifest_validate_entry(struct pf_ctx *ctx, const char *name, size_t line
 			return pf_fail(ctx, PF_E_VERIFY,
 				       "%s line %zu: hook name '%s' is not made of [A-Za-z0-9._-] (at most %d)",
 				       name, line, quote(e->path, q), NAME_MAX);
-		if (e->phase != PF_HOOK_PRE && e->phase != PF_HOOK_POST)
+		if ((unsigned)e->phase >= PF_HOOK__COUNT)
 			return pf_fail(ctx, PF_E_VERIFY, "%s line %zu: hook '%s': bad phase %d",
 				       name, line, e->path, (int)e->phase);
 		return 0;

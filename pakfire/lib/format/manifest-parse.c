@@ -146,13 +146,10 @@ static int parse_entry(struct pf_ctx *ctx, const char *name, size_t line,
 	case PF_ENTRY_REMOVE:
 		break;
 	case PF_ENTRY_HOOK:
-		if (field_is(f[1], "pre"))
-			e.phase = PF_HOOK_PRE;
-		else if (field_is(f[1], "post"))
-			e.phase = PF_HOOK_POST;
-		else
+		if (pf_hook_phase_parse(f[1].s, f[1].len, &e.phase) < 0)
 			return pf_fail(ctx, PF_E_VERIFY,
-				       "%s line %zu: hook phase '%s' is not pre or post",
+				       "%s line %zu: hook phase '%s' is not pre, post, pre-install,"
+				       " post-install, pre-remove or post-remove",
 				       name, line, fquote(f[1], q));
 		if (field_hash(ctx, name, line, f[2], e.sha256) < 0)
 			return -1;

@@ -58,7 +58,7 @@ int pf_manifest_write(struct pf_ctx *ctx, const struct pf_manifest *m,
 		case PF_ENTRY_HOOK:
 			pf_hex(e->sha256, hex);
 			fprintf(f, "hook\t%s\t%s\t%s\n",
-				e->phase == PF_HOOK_PRE ? "pre" : "post", hex, e->path);
+				pf_hook_phase_name(e->phase), hex, e->path);
 			break;
 		}
 	}

@@ -23,6 +23,27 @@ const char *pf_entry_type_name(enum pf_entry_type t)
 	return "unknown";
 }
 
+static const char *const phase_names[PF_HOOK__COUNT] = {
+	[PF_HOOK_PRE] = "pre", [PF_HOOK_POST] = "post",
+	[PF_HOOK_PRE_INSTALL] = "pre-install", [PF_HOOK_POST_INSTALL] = "post-install",
+	[PF_HOOK_PRE_REMOVE] = "pre-remove", [PF_HOOK_POST_REMOVE] = "post-remove",
+};
+
+const char *pf_hook_phase_name(enum pf_hook_phase p)
+{
+	return (unsigned)p < PF_HOOK__COUNT ? phase_names[p] : "unknown";
+}
+
+int pf_hook_phase_parse(const char *name, size_t len, enum pf_hook_phase *out)
+{
+	for (unsigned i = 0; i < PF_HOOK__COUNT; i++)
+		if (strlen(phase_names[i]) == len && !memcmp(phase_names[i], name, len)) {
+			*out = (enum pf_hook_phase)i;
+			return 0;
+		}
+	return -1;
+}
+
 struct pf_manifest *pf_manifest_new(void)
 {
 	return calloc(1, sizeof(struct pf_manifest));

@@ -33,7 +33,18 @@ enum pf_entry_type {
 	PF_ENTRY_HOOK,
 };
 
-enum pf_hook_phase { PF_HOOK_PRE, PF_HOOK_POST };
+/* Core updates: pre, post. Add-ons: pre-install, post-install,
+ * pre-remove, post-remove (docs/hooks.md says in which order an upgrade
+ * of an add-on runs them). */
+enum pf_hook_phase {
+	PF_HOOK_PRE,
+	PF_HOOK_POST,
+	PF_HOOK_PRE_INSTALL,
+	PF_HOOK_POST_INSTALL,
+	PF_HOOK_PRE_REMOVE,
+	PF_HOOK_POST_REMOVE,
+	PF_HOOK__COUNT
+};
 
 struct pf_entry {
 	enum pf_entry_type type;
@@ -82,5 +93,10 @@ const struct pf_entry *pf_manifest_find(const struct pf_manifest *m,
 void pf_manifest_free(struct pf_manifest *m);
 
 const char *pf_entry_type_name(enum pf_entry_type t);
+
+/* "pre", "post", "pre-install", ...: as a manifest writes the phase. */
+const char *pf_hook_phase_name(enum pf_hook_phase p);
+/* The phase named NAME (LEN bytes); -1 if there is none. */
+int pf_hook_phase_parse(const char *name, size_t len, enum pf_hook_phase *out);
 
 #endif

@@ -899,7 +899,7 @@ assert_root_is_sample() {
 
 # repo_mini N [--key NAME] [--revision N] [--valid-days D] [--requires N]
 #           [--remove PATH]... [--file PATH=SIZE]... [--files DIR=COUNT]...
-#           [--copy PATH=FILE]... [--dir PATH=MODE]...
+#           [--copy PATH=FILE]... [--dir PATH=MODE]... [--hook PHASE=FILE[=NAME]]...
 # A small update N: a build root of a few files made on the fly under
 # $SRC/buildroot-N, its file list and update.conf, built and published into
 # $REPO with pakfire-repo, signed by key NAME (default "signer", made if
@@ -908,10 +908,12 @@ assert_root_is_sample() {
 # random content, which zstd cannot shrink: the package is as big as the
 # files. --files adds COUNT tiny files DIR/f1... (inodes, not bytes).
 # --dir lists folder PATH with MODE (octal) in the manifest.
+# --hook ships FILE (an executable) as a hook of PHASE (pre, post), named
+# NAME in the package (default: FILE's name): `hook =` in update.conf.
 # Sets TRUST to the signing key, REPO_KEY, REPO_REVISION.
 repo_mini() {
 	local n=$1 key=signer revision=${REPO_REVISION:-9} days=7 requires removes=()
-	local files=() many=() copies=() dirs=() f p size count i
+	local files=() many=() copies=() dirs=() hooks=() f p size count i
 	shift
 	requires=$((n - 1))
 	revision=$((revision + 1))
@@ -926,6 +928,7 @@ repo_mini() {
 		--files) many+=("$2"); shift 2 ;;
 		--copy) copies+=("$2"); shift 2 ;;
 		--dir) dirs+=("$2"); shift 2 ;;
+		--hook) hooks+=("$2"); shift 2 ;;
 		*) fail "repo_mini: unknown option $1" ;;
 		esac
 	done
@@ -978,6 +981,13 @@ repo_mini() {
 		echo "requires = $requires"
 		local p
 		for p in ${removes[@]+"${removes[@]}"}; do echo "remove = $p"; done
+		for p in ${hooks[@]+"${hooks[@]}"}; do
+			local phase=${p%%=*} rest=${p#*=} hfile hname=
+			[ "$phase" != "$p" ] || fail "repo_mini --hook $p: expected PHASE=FILE[=NAME]"
+			hfile=${rest%%=*}
+			[ "$hfile" = "$rest" ] || hname=${rest#*=}
+			echo "hook = $phase $hfile${hname:+ $hname}"
+		done
 	} >"$SRC/updates/$n/update.conf"
 	mkdir -p "$REPO"
 	must pakfire_repo build --update "$SRC/updates/$n" --filelist "$SRC/manifests/core-$n.filelist" \

@@ -83,7 +83,8 @@ static void usage(FILE *f)
 		fprintf(f, "  %-28s %s\n", pf_opts_synopsis(&commands[i]->spec, syn, sizeof(syn)),
 			commands[i]->spec.summary);
 	fprintf(f, "exit codes: 0 done, 1 error, 2 usage or configuration, 3 not enough space,\n"
-		   "  4 verification failed, 5 download failed, 6 hook failed, 7 locked\n"
+		   "  4 verification failed, 5 download failed, 6 hook failed, 7 locked,\n"
+		   "  130 interrupted (SIGINT), 143 terminated (SIGTERM)\n"
 		   "'pakfire COMMAND --help' lists a command's options; see pakfire(8)\n");
 }
 
@@ -184,7 +185,7 @@ static int usage_error(struct pf_ctx *ctx, const struct cli_command *cmd)
 {
 	fprintf(stderr, "pakfire: error: %s (see 'pakfire %s%s--help')\n", pf_error_message(ctx),
 		cmd ? cmd->spec.name : "", cmd ? " " : "");
-	return pf_exit_code(pf_error_class(ctx));
+	return pf_ctx_exit_code(ctx);
 }
 
 /* Returns -1 to go on with *CMD and *OPTS, or an exit code. */

@@ -89,7 +89,7 @@ out:
 int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 {
 	enum pf_errclass cls = pf_error_class(ctx);
-	int code = pf_exit_code(cls);
+	int code = pf_ctx_exit_code(ctx);
 
 	render_text_end_progress(o);
 	/* What each refused mount's verdict advises; the general hints only

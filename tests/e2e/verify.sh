@@ -344,7 +344,7 @@ test_ctrl_c_stops_a_long_verify_cleanly() {
 	# SIGINT arrives while the paths are being looked at
 	run pakfire_traced -e trace=newfstatat -e inject=newfstatat:signal=INT:when=200 -- \
 		--root "$R" verify
-	assert_exit 1
+	assert_exit 130
 	assert_error_line "interrupted by Interrupt" "nothing was changed"
 	local checked
 	checked=$(tail -n 1 "$RUN_OUT" | sed -nE 's/^verified ([0-9]+) paths .*/\1/p')

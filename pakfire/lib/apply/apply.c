@@ -29,6 +29,8 @@
 
 #include "apply/apply.h"
 #include "apply/stage.h"
+#include "apply/unit-hooks.h"
+#include "hooks/hooks.h"
 #include "base/context.h"
 #include "resolve/transaction.h"
 #include "state/files.h"
@@ -269,7 +271,7 @@ static void removals_clear(struct removals *rm)
 	free(rm->paths);
 }
 
-int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
+int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *hk, int64_t tx,
 		  const struct pf_transaction *t, const struct pf_unit *u, int pak_fd,
 		  const char *pak_name, struct pf_apply_result *result)
 {
@@ -278,7 +280,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 		.ctx = ctx, .db = db, .tx = tx, .u = u, .m = m, .pak = pak_name,
 		.parent_fd = -1, .as_root = geteuid() == 0, .keys = t->keys,
 	};
-	const struct pf_unit_record rec = {
+	struct pf_unit_record rec = {
 		.id = u->id, .kind = u->kind == PF_UNIT_CORE ? "core" : "addon",
 		.number = u->number, .version = u->version[0] ? u->version : NULL, .series = u->series,
 		.series_switch = u->entry ? u->entry->series_switch : NULL,
@@ -286,6 +288,8 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 		.depends = u->entry ? u->entry->depends : NULL,
 		.summary = u->entry ? u->entry->summary : NULL,
 	};
+	struct pf_hooks post_hk = *hk;
+	struct pf_unit_hooks uh = { 0 };
 	struct removals rm = { 0 };
 	char *removals = NULL, *folders = NULL;
 	bool journaled = false;
@@ -293,11 +297,14 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 
 	memset(result, 0, sizeof(*result));
 	pf_unit_label(u, st.label);
-	for (size_t i = 0; i < m->n; i++)
-		if (m->entries[i].type == PF_ENTRY_HOOK)
-			return pf_fail(ctx, PF_E_OTHER,
-				       "%s ships hooks, which this pakfire cannot run yet;"
-				       " nothing was changed", st.label);
+	/* The hooks are verified before anything runs or is written. */
+	if (pf_unit_hooks_load(ctx, db, u, pak_fd, pak_name, &uh) < 0)
+		goto out;
+	rec.hooks = uh.mine;
+	rec.n_hooks = uh.n_mine;
+	rec.post = uh.post;
+	rec.n_post = uh.n_post;
+	rec.post_ids = uh.post_ids;
 	st.items = calloc(m->n ? m->n : 1, sizeof(*st.items));
 	st.seen = calloc(m->n ? m->n : 1, sizeof(*st.seen));
 	st.fresh = malloc(m->n + 1);
@@ -325,6 +332,10 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 	    pf_db_tx_step(db, tx, u->id, "staging", NULL) < 0)
 		goto out;
 	journaled = true;
+	/* Before anything of the unit is written (nothing is staged yet: a
+	 * failure leaves the root as it was, but for what the hook did). */
+	if (pf_unit_hooks_pre(hk, u, &uh) < 0)
+		goto out;
 	/* A removal has nothing to stage: it all happens after the commit. */
 	if (u->op == PF_UNIT_APPLY &&
 	    (pf_stage_package(&st, pak_fd, u->manifest, u->manifest_len) < 0 ||
@@ -359,6 +370,13 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
 	    pf_db_journal_done(db, u->id) < 0 ||
 	    pf_db_tx_step(db, tx, u->id, "cleaned up", NULL) < 0)
 		goto out;
+	/* Committed: a post hook that fails leaves it so, recorded and open. */
+	if (u->kind == PF_UNIT_CORE)
+		post_hk.core = u->number;
+	if (pf_unit_hooks_post(&post_hk, u, &uh) < 0) {
+		result->hook_failed = true;
+		goto out;
+	}
 	r = 0;
 out:
 	/* Undone completely, the journal has nothing left to say; otherwise it
@@ -366,6 +384,7 @@ out:
 	if (r < 0 && journaled && unstage(&st, folders) == 0)
 		pf_db_journal_done(db, u->id);
 	pf_stage_clear(&st);
+	pf_unit_hooks_clear(&uh);
 	free(removals);
 	free(folders);
 	removals_clear(&rm);

@@ -11,6 +11,7 @@
 
 struct pf_ctx;
 struct pf_db;
+struct pf_hooks;
 struct pf_transaction;
 struct pf_unit;
 
@@ -22,6 +23,8 @@ struct pf_apply_result {
 			    * learns from the database whether it took */
 	bool committed;    /* the unit is applied (its commit point passed),
 			    * even if cleaning up after it then failed */
+	bool hook_failed;  /* committed, but a post hook did not end ok: it
+			    * is recorded and open (hooks/hooks.h) */
 };
 
 /* PAK_FD: the package of unit U, whose size and SHA-256 already matched the
@@ -30,8 +33,11 @@ struct pf_apply_result {
  * mismatch between package and manifest is PF_E_VERIFY and leaves the root
  * as it was. On success the unit is recorded as applied in DB (a core unit
  * moves the core level to its number); TX is the transaction record the
- * steps go to. */
-int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, int64_t tx,
+ * steps go to. Its hooks (docs/hooks.md) run as HK says, HK->core being
+ * the core level before the unit: the pre hooks before anything is
+ * staged (a failure undoes the unit, PF_E_HOOK), the post hooks after the
+ * commit (a failure leaves it committed: RESULT->hook_failed). */
+int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *hk, int64_t tx,
 		  const struct pf_transaction *t, const struct pf_unit *u, int pak_fd,
 		  const char *pak_name, struct pf_apply_result *result);
 

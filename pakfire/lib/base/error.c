@@ -28,6 +28,17 @@ int pf_exit_code(enum pf_errclass cls)
 	return classes[cls].exit_code;
 }
 
+int pf_ctx_exit_code(const struct pf_ctx *ctx)
+{
+	enum pf_errclass cls = pf_error_class(ctx);
+
+	/* Stopped by a signal: as shells expect (130 for SIGINT, 143 for
+	 * SIGTERM), whatever it interrupted. */
+	if (cls != PF_E_OK && ctx->stop_signal > 0)
+		return 128 + ctx->stop_signal;
+	return pf_exit_code(cls);
+}
+
 const char *pf_errclass_name(enum pf_errclass cls)
 {
 	if ((unsigned)cls >= sizeof(classes) / sizeof(classes[0]))

@@ -45,4 +45,8 @@ void pf_clear_error(struct pf_ctx *ctx);
 int pf_exit_code(enum pf_errclass cls);
 const char *pf_errclass_name(enum pf_errclass cls);
 
+/* The exit code of the command whose outcome CTX holds: its error's
+ * class, or 128 + the signal when a SIGINT, SIGTERM or SIGHUP stopped it. */
+int pf_ctx_exit_code(const struct pf_ctx *ctx);
+
 #endif

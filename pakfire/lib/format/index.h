@@ -17,7 +17,7 @@ struct pf_ctx;
 /* The client level of this pakfire (docs/formats.md, "Client levels"): it
  * grows whenever a release learns to honour something new in the
  * repository. 1 was the release before it (b8473da). */
-#define PF_CLIENT_LEVEL 2
+#define PF_CLIENT_LEVEL 3 /* 3: it runs hooks (docs/hooks.md) */
 
 enum pf_stanza_type { PF_STANZA_CORE, PF_STANZA_ADDON };
 

@@ -28,6 +28,7 @@ struct pf_hooks {
 	bool live;               /* --verbose: their output as it comes */
 	const char *series;      /* PAKFIRE_SERIES */
 	unsigned core;           /* PAKFIRE_CORE */
+	const char *units;       /* PAKFIRE_UNITS: local hooks only (local.c sets it) */
 };
 
 /* Run the hooks H (N of them, in order) of unit UNIT for PHASE, recording
@@ -39,11 +40,14 @@ struct pf_hooks {
 int pf_hooks_run(const struct pf_hooks *hk, const struct pf_unit_ref *unit, const char *phase,
 		 const struct pf_hook_body *h, size_t n, const int64_t *run_ids);
 
-/* Recovery: kill what a crash left of running hooks; mark the pre hooks
- * among them interrupted (their unit was rolled back); run again, once,
- * the post hooks left pending or running. -1 (PF_E_HOOK) when one of them
- * fails: it is then open, as any failed post hook. */
-int pf_hooks_recover(const struct pf_hooks *hk);
+/* Recovery, after pf_recover: kill what a crash left of running hooks;
+ * mark the pre hooks and local hooks among them interrupted (their unit
+ * was rolled back; local hooks run with their transactions only); run
+ * again, once, the post hooks left pending or running. One that fails
+ * again is recorded and open, as any failed post hook, and reported as a
+ * warning: the command goes on (`pakfire hook ack` must still work). -1
+ * only when pakfire itself fails. */
+int pf_hooks_recover(const struct pf_hooks *hk);  /* HK's series and core: the system's */
 
 /* `pakfire hook rerun ID`: run again the hook of run ID (an open failed
  * post hook, or any package hook run) from its kept bytes; an ok run

@@ -13,6 +13,7 @@
 #include "format/index.h"
 #include "format/manifest.h"
 #include "ops/pipeline.h"
+#include "ops/pipeline-hooks.h"
 #include "ops/self.h"
 #include "ops/session.h"
 #include "ops/verdicts.h"
@@ -38,6 +39,7 @@ struct run {
 	struct pf_self self;
 	char (*replaces_self)[256];
 	bool more_follows;         /* opts->more_follows */
+	struct pf_hooks hk;        /* what its hook runs share */
 };
 
 static const char *summary_of(const struct pf_unit *u)
@@ -97,6 +99,7 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 	struct pf_ctx *ctx = run->s->ctx;
 	struct pf_unit *u = &run->t->units[i];
 	const char *name = u->op == PF_UNIT_APPLY ? pf_fetch_unit_pak_name(u) : NULL;
+	struct pf_hooks hk = run->hk;
 	int fd = -1, r;
 
 	pf_emit(ctx, &(struct pf_event){
@@ -105,10 +108,11 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 	});
 	if (u->op == PF_UNIT_APPLY && package_of(run, i, &fd) < 0)
 		return -1;
-	r = pf_apply_unit(ctx, run->s->db, run->tx, run->t, u, fd, name, res);
+	hk.core = pf_transaction_level_before(run->t, i);
+	r = pf_apply_unit(ctx, run->s->db, &hk, run->tx, run->t, u, fd, name, res);
 	if (fd >= 0 && fd != u->pak_fd)
 		close(fd);
-	if (r < 0) {
+	if (r < 0 && !res->hook_failed) {
 		/* A package that failed its checks is no use to keep. */
 		if (name && pf_error_class(ctx) == PF_E_VERIFY)
 			unlinkat(run->cache_fds[i], name, 0);
@@ -118,8 +122,9 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 	 * its room coming back. */
 	if (name && unlinkat(run->cache_fds[i], name, 0) < 0)
 		pf_warn(ctx, "could not delete %s from the cache: %s", name, strerror(errno));
-	/* Nor is its kept manifest: status plans what is pending. */
-	if (u->kind == PF_UNIT_CORE &&
+	/* Nor is its kept manifest: status plans what is pending (after a
+	 * failed hook, the next run drops it: the hook's error stays). */
+	if (r == 0 && u->kind == PF_UNIT_CORE &&
 	    pf_kept_drop(ctx, run->s->config->cache, run->t->arch, u) < 0) {
 		pf_warn(ctx, "could not delete the kept manifest of %s from the cache: %s", u->id,
 			pf_error_message(ctx));
@@ -133,7 +138,7 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 			.reboot = u->entry && u->entry->reboot,
 		},
 	});
-	return 0;
+	return r;
 }
 
 /* The space check right before unit I is applied, on fresh numbers: it is
@@ -271,8 +276,7 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 			run->cache_fds[i] = pf_fetch_open_cache(s->ctx, run->cache_dirs[i], true);
 			if ((!u->m && pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s),
 							     run->cache_fds[i], s->config->cache, t, u,
-							     dry_run) < 0) ||
-			    pf_resolve_supported_manifest(s->ctx, t, i) < 0)
+							     dry_run) < 0))
 				return -1;
 		}
 		announce(s->ctx, u);
@@ -319,6 +323,29 @@ static int open_cache(struct run *run, size_t i)
 	return run->cache_fds[i] < 0 ? -1 : 0;
 }
 
+/* The local post-transaction hooks, told the APPLIED units. Their failure
+ * fails the command, unless it failed already (R < 0): then it is a
+ * warning, and the first error stays. */
+static int post_transaction(struct run *run, size_t applied, int r)
+{
+	struct pf_ctx *ctx = run->s->ctx;
+	char first[sizeof(ctx->err_msg)];
+	enum pf_errclass cls = pf_error_class(ctx);
+
+	snprintf(first, sizeof(first), "%s", pf_error_message(ctx));
+	pf_clear_error(ctx);
+	if (pf_pipeline_local_hooks(&run->hk, run->t, 0, applied, "post-transaction",
+				    pf_transaction_level_before(run->t, applied)) < 0 && r < 0) {
+		pf_warn(ctx, "%s", pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
+	if (r < 0)
+		pf_fail(ctx, cls, "%s", first);
+	else if (pf_error_class(ctx) != PF_E_OK)
+		r = -1;
+	return r;
+}
+
 int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		    const struct pf_pipeline_opts *opts, size_t *applied)
 {
@@ -339,6 +366,15 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	if (strrchr(dbdir, '/'))
 		*strrchr(dbdir, '/') = '\0';
 	t->own[2] = dbdir;
+	pf_pipeline_hooks_init(s, t, tx, dbdir, &run.hk);
+	/* A post hook that failed holds every change until the admin has
+	 * seen to it; a dry run changes nothing and only says so. */
+	if (pf_hooks_refuse_open(ctx, s->db) < 0) {
+		if (!opts->dry_run)
+			goto out;
+		pf_warn(ctx, "%s", pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
 	/* What this pakfire runs from, before anything changes; replaced
 	 * already (a recovery finished an update of pakfire), the old image
 	 * changes nothing more: the new one goes on. */
@@ -366,6 +402,11 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		r = 0;
 		goto out;
 	}
+	/* The admin's own hooks, before anything changes (a restarted
+	 * pakfire goes on with a transaction they saw begin). */
+	if (!s->resumed &&
+	    pf_pipeline_local_hooks(&run.hk, t, 0, t->n, "pre-transaction", t->core) < 0)
+		goto out;
 	for (size_t i = 0; i < t->n; i++) {
 		unsigned level = pf_transaction_level_before(t, i);
 		struct pf_apply_result res = { 0 };
@@ -384,7 +425,9 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		if (check_next(&run, &sc, i) < 0)
 			goto out;
 		if (apply_one(&run, i, &res) < 0) {
-			if (res.committed)
+			if (res.hook_failed)
+				pf_pipeline_hook_failed(s, run.labels[i]);
+			else if (res.committed)
 				pf_fail_wrap(ctx, "%s was applied, but cleaning up after it failed;"
 					     " the next run of pakfire finishes it", run.labels[i]);
 			else if (!res.undecided && t->units[i].op == PF_UNIT_REMOVE)
@@ -393,6 +436,8 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 			else if (!res.undecided)
 				pf_fail_wrap(ctx, "%s not applied, system stays at core %u",
 					     run.labels[i], level);
+			if (res.committed)
+				(*applied)++;
 			goto out;
 		}
 		(*applied)++;
@@ -406,6 +451,11 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	}
 	r = 0;
 out:
+	/* After it, whatever its outcome, when it changed something: told
+	 * the units that were applied. A restarting pakfire leaves that to
+	 * the one that finishes the transaction. */
+	if (*applied && !s->restart)
+		r = post_transaction(&run, *applied, r);
 	t->own[2] = NULL; /* dbdir ends here */
 	pf_space_close(&sc);
 	for (size_t i = 0; run.cache_fds && i < t->n; i++)

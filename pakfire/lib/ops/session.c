@@ -11,6 +11,7 @@
 #include "base/path.h"
 #include "fetch/fetch.h"
 #include "format/config.h"
+#include "hooks/hooks.h"
 #include "ops/lock.h"
 #include "ops/session.h"
 #include "state/db.h"
@@ -110,11 +111,28 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
 		}
 	}
 	if ((needs & PF_NEED_LOCK) && !s->recovered) {
-		if (pf_recover(ctx, s->db, s->resume_tx) < 0)
+		if (pf_recover(ctx, s->db, s->resume_tx) < 0 || recover_hooks(s) < 0)
 			return -1;
 		s->recovered = true;
 	}
 	return 0;
+}
+
+/* The hooks a crash interrupted (hooks/hooks.h), after the journal: the
+ * post hooks of units it finished run again now. */
+static int recover_hooks(struct pf_session *s)
+{
+	char dbdir[4096];
+	struct pf_hooks hk = {
+		.ctx = s->ctx, .db = s->db, .dbdir = dbdir, .timeout = s->config->hook_timeout,
+		.live = s->ctx->verbosity > 0,
+	};
+
+	if ((size_t)snprintf(dbdir, sizeof(dbdir), "%s", s->config->database) >= sizeof(dbdir))
+		return pf_fail(s->ctx, PF_E_USAGE, "database path too long");
+	if (strrchr(dbdir, '/'))
+		*strrchr(dbdir, '/') = '\0';
+	return pf_hooks_recover(&hk);
 }
 
 int pf_session_open(struct pf_ctx *ctx, const char *config_file, unsigned needs,

@@ -169,31 +169,3 @@ int pf_resolve_blocked(struct pf_ctx *ctx, const struct pf_transaction *t, unsig
 	return pf_fail(ctx, PF_E_OTHER, "%s; %s", text,
 		       changed ? "the updates before it were applied" : "nothing was changed");
 }
-
-/* The end of a refusal of unit I: what can be applied instead. */
-static void before_it(const struct pf_transaction *t, size_t i, char *buf, size_t size)
-{
-	if (i == 0)
-		buf[0] = '\0';
-	else
-		snprintf(buf, size, " ('pakfire upgrade --to %u' applies the updates before it)",
-			 pf_transaction_level_before(t, i));
-}
-
-int pf_resolve_supported_manifest(struct pf_ctx *ctx, const struct pf_transaction *t, size_t i)
-{
-	const struct pf_unit *u = &t->units[i];
-	char label[PF_UNIT_ID_MAX], tail[96];
-
-	for (size_t k = 0; k < u->m->n; k++) {
-		const struct pf_entry *e = &u->m->entries[k];
-
-		if (e->type != PF_ENTRY_HOOK)
-			continue;
-		before_it(t, i, tail, sizeof(tail));
-		return pf_fail(ctx, PF_E_OTHER,
-			       "%s ships a hook (%s), which this version of pakfire cannot run;"
-			       " nothing was changed%s", pf_unit_label(u, label), e->path, tail);
-	}
-	return 0;
-}

@@ -50,9 +50,4 @@ void pf_resolve_blocked_text(const struct pf_transaction *t, unsigned level, cha
  * whether a system at LEVEL has a way out of a closed series. */
 const struct pf_index_entry *pf_resolve_switch_above(const struct pf_index *idx, unsigned level);
 
-/* What this pakfire cannot act on, it refuses before anything changes: hooks (not run
- * by this version yet) are PF_E_OTHER naming the unit, before anything of
- * the transaction changes. */
-int pf_resolve_supported_manifest(struct pf_ctx *ctx, const struct pf_transaction *t, size_t i);
-
 #endif

@@ -83,7 +83,7 @@ void pf_db_tx_end(struct pf_db *db, int64_t id)
 	 * original error's class and adds its own words (pf_fail). */
 	pf_sql_exec(db, &TX_END, PF_ARGS(A_INT(id), A_INT(time(NULL)),
 				 A_TEXT(cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed"),
-				 A_INT(pf_exit_code(cls)),
+				 A_INT(pf_ctx_exit_code(ctx)),
 				 A_TEXT(cls == PF_E_OK ? NULL : pf_error_message(ctx))));
 }
 

@@ -9,6 +9,7 @@
 #include "state/history.h"
 #include "state/journal.h"
 #include "state/stmt.h"
+#include "state/hooks.h"
 #include "state/units.h"
 
 static const struct pf_sql UNIT_UPSERT = { PF_SQL_UNIT_UPSERT, "record unit",
@@ -102,6 +103,14 @@ int pf_db_commit_unit(struct pf_db *db, int64_t tx, const struct pf_unit_record 
 			return pf_db_rollback(db);
 	/* The level and the series move with the unit, in the same commit:
 	 * killed after it, the next run is on the new series already. */
+	/* Its hooks and its post hooks' runs with it: committed, they are
+	 * due, and a crash before they end leaves them for recovery. */
+	if (pf_db_hooks_set(db, u->id, u->hooks, u->n_hooks) < 0)
+		return pf_db_rollback(db);
+	for (size_t i = 0; i < u->n_post; i++)
+		if (pf_db_hook_run_add(db, tx, u->id, u->post[i].phase, u->post[i].name,
+				       u->post[i].sha256, "pending", 0, &u->post_ids[i]) < 0)
+			return pf_db_rollback(db);
 	if ((core && pf_sql_exec(db, &SYSTEM_SET_CORE, PF_ARGS(A_INT(u->number))) < 0) ||
 	    (core && u->series_switch &&
 	     pf_sql_exec(db, &SYSTEM_SET_SERIES, PF_ARGS(A_TEXT(u->series_switch))) < 0) ||

@@ -9,6 +9,7 @@
 
 struct pf_db;
 struct pf_manifest;
+struct pf_hook_body;
 
 /* What the database records of a unit. */
 struct pf_unit_record {
@@ -23,14 +24,23 @@ struct pf_unit_record {
 	const char *reason;     /* "explicit" | "dependency" */
 	const char *depends;    /* Depends, as the index said (NULL: none) */
 	const char *summary;
+	/* hooks (state/hooks.h): the unit's from now on (none for a
+	 * removal), and the post hooks to queue as pending runs, whose ids
+	 * go to POST_IDS */
+	const struct pf_hook_body *hooks;
+	size_t n_hooks;
+	const struct pf_hook_body *post;
+	size_t n_post;
+	int64_t *post_ids;
 };
 
 /* The commit point of a unit: in one transaction, record every entry of
  * the manifest as owned by the unit, forget the REMOVED paths, record the
  * unit applied (or, REMOVING, removed: then every path it owned is
  * forgotten, the ones kept on disk too), advance the core level and, for a
- * switching update, the series (core units), mark the journal committed
- * (with the removals still to do) and log the step. */
+ * switching update, the series (core units), keep its hooks and queue its
+ * post hooks, mark the journal committed (with the removals still to do)
+ * and log the step. */
 int pf_db_commit_unit(struct pf_db *db, int64_t tx, const struct pf_unit_record *u,
 		      const struct pf_manifest *m, char *const *removed, size_t n_removed);
 

@@ -29,7 +29,8 @@ static void test_full(void **state)
 		"reserve = /boot=4M /=64M\n"
 		"reserve = /var/=512K\t/srv=1G\n"
 		"reserve = /data=123\n"
-		"valid-until-grace = 2d\n";
+		"valid-until-grace = 2d\n"
+		"hook-timeout = 90s\n";
 
 	assert_int_equal(parse(ctx, text, &cfg), 0);
 	assert_string_equal(cfg->series, "2.25");
@@ -52,6 +53,7 @@ static void test_full(void **state)
 	assert_string_equal(cfg->reserves[4].mount, "/data");
 	assert_int_equal(cfg->reserves[4].bytes, 123);
 	assert_int_equal(cfg->valid_until_grace, 2 * 86400);
+	assert_int_equal(cfg->hook_timeout, 90);
 	pf_config_free(cfg);
 }
 
@@ -67,6 +69,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg->n_reserves, 0);
 	assert_null(cfg->reserves);
 	assert_int_equal(cfg->valid_until_grace, 0);
+	assert_int_equal(cfg->hook_timeout, 300);
 	assert_int_equal(cfg->n_mirrors, 1);
 	pf_config_free(cfg);
 	pf_config_free(NULL);
@@ -89,6 +92,27 @@ static void test_grace(void **state)
 		snprintf(text, sizeof(text), BASE "valid-until-grace = %s\n", good[i].v);
 		assert_int_equal(parse(ctx, text, &cfg), 0);
 		assert_int_equal(cfg->valid_until_grace, good[i].s);
+		pf_config_free(cfg);
+	}
+}
+
+static void test_hook_timeout(void **state)
+{
+	static const struct {
+		const char *v;
+		unsigned s;
+	} good[] = {
+		{ "1", 1 }, { "90", 90 }, { "90s", 90 }, { "5m", 300 }, { "2h", 7200 },
+		{ "24h", 86400 },
+	};
+	struct pf_ctx *ctx = *state;
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct pf_config *cfg = NULL;
+		snprintf(text, sizeof(text), BASE "hook-timeout = %s\n", good[i].v);
+		assert_int_equal(parse(ctx, text, &cfg), 0);
+		assert_int_equal(cfg->hook_timeout, good[i].s);
 		pf_config_free(cfg);
 	}
 }
@@ -166,6 +190,15 @@ static void test_malformed(void **state)
 		{ BASE "valid-until-grace = -5\n", "line 4: valid-until-grace: '-5' is not a duration" },
 		{ BASE "valid-until-grace = 3w\n", "line 4: valid-until-grace: '3w' is not a duration" },
 		{ BASE "valid-until-grace = 99999999999999999d\n", "is not a duration" },
+		{ BASE "hook-timeout = 0\n",
+		  "pakfire.conf line 4: hook-timeout: '0' is not a duration from 1s to 24h" },
+		{ BASE "hook-timeout = 0m\n", "line 4: hook-timeout: '0m' is not a duration" },
+		{ BASE "hook-timeout = 1d\n", "line 4: hook-timeout: '1d' is not a duration" },
+		{ BASE "hook-timeout = 25h\n", "line 4: hook-timeout: '25h' is not a duration" },
+		{ BASE "hook-timeout = 5 m\n", "line 4: hook-timeout: '5 m' is not a duration" },
+		{ BASE "hook-timeout = -1\n", "line 4: hook-timeout: '-1' is not a duration" },
+		{ BASE "hook-timeout = 99999999999999999999\n", "hook-timeout: '99999999999999999999'" },
+		{ BASE "hook-timeout = 5\nhook-timeout = 6\n", "line 5: 'hook-timeout' given twice (first on line 4)" },
 		{ "series = 2.25\narch = x86_64\nmirror = ftp://x/\n",
 		  "line 3: mirror: 'ftp://x/' does not start with http:// or https://" },
 		{ "series = 2.25\narch = x86_64\nmirror = mirror.example.org\n",
@@ -204,6 +237,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grace, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_hook_timeout, setup, teardown),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_in_messages, setup, teardown),

@@ -15,7 +15,8 @@ struct state {
 	struct pf_config *cfg;
 	unsigned *reserve_lines; /* line of each reserve item, for messages */
 	/* line where each single-valued key was set, 0 if not yet */
-	unsigned l_series, l_arch, l_keys, l_cache, l_database, l_grace;
+	unsigned l_series, l_arch, l_keys, l_cache, l_database, l_grace,
+		 l_hook_timeout;
 };
 
 static bool token_valid(const char *s)
@@ -65,7 +66,8 @@ int pf_parse_size(const char *s, uint64_t *out)
 	return mul_ok(v, f, out) ? 0 : -1;
 }
 
-static int parse_seconds(const char *s, int64_t *out)
+/* Seconds, or with suffix s, m, h and, when DAYS, d. */
+static int parse_seconds(const char *s, bool days, int64_t *out)
 {
 	uint64_t v, f, r;
 	size_t n = parse_digits(s, &v);
@@ -79,7 +81,7 @@ static int parse_seconds(const char *s, int64_t *out)
 	case 'd': f = 86400; break;
 	default: return -1;
 	}
-	if (s[n] != '\0' && s[n + 1] != '\0')
+	if ((s[n] != '\0' && s[n + 1] != '\0') || (s[n] == 'd' && !days))
 		return -1;
 	if (!mul_ok(v, f, &r) || r > INT64_MAX)
 		return -1;
@@ -336,10 +338,24 @@ static int on_kv(struct pf_ctx *ctx, const char *name, unsigned line,
 	if (strcmp(key, "valid-until-grace") == 0) {
 		if (once(ctx, name, line, key, &st->l_grace) < 0)
 			return -1;
-		if (parse_seconds(value, &cfg->valid_until_grace) < 0)
+		if (parse_seconds(value, true, &cfg->valid_until_grace) < 0)
 			return pf_fail(ctx, PF_E_USAGE,
 				       "%s line %u: valid-until-grace: '%s' is not a duration (seconds, or with s, m, h, d)",
 				       name, line, value);
+		return 0;
+	}
+	if (strcmp(key, "hook-timeout") == 0) {
+		int64_t t;
+
+		if (once(ctx, name, line, key, &st->l_hook_timeout) < 0)
+			return -1;
+		/* 0 would mean "no timeout" to some readers and "kill at once"
+		 * to others: neither is wanted, so it is refused. */
+		if (parse_seconds(value, false, &t) < 0 || t == 0 || t > PF_MAX_HOOK_TIMEOUT)
+			return pf_fail(ctx, PF_E_USAGE,
+				       "%s line %u: hook-timeout: '%s' is not a duration from 1s to 24h (seconds, or with s, m, h)",
+				       name, line, value);
+		cfg->hook_timeout = (unsigned)t;
 		return 0;
 	}
 	return pf_fail(ctx, PF_E_USAGE, "%s line %u: unknown key '%s'", name, line, key);
@@ -381,6 +397,8 @@ int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 			name);
 		goto out;
 	}
+	if (!st.l_hook_timeout)
+		st.cfg->hook_timeout = PF_DEFAULT_HOOK_TIMEOUT;
 	if (set_default(ctx, name, &st.cfg->keys, PF_DEFAULT_KEYS) < 0 ||
 	    set_default(ctx, name, &st.cfg->cache, PF_DEFAULT_CACHE) < 0 ||
 	    set_default(ctx, name, &st.cfg->database, PF_DEFAULT_DATABASE) < 0)

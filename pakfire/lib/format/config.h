@@ -23,17 +23,25 @@ struct pf_config {
 	struct pf_reserve *reserves;
 	size_t n_reserves;
 	int64_t valid_until_grace; /* seconds accepted past Valid-Until (>= 0) */
+	unsigned hook_timeout;     /* seconds a hook may run (> 0) */
 };
 
 /* Defaults for the optional keys. */
 #define PF_DEFAULT_KEYS     "/etc/pakfire/keys"
 #define PF_DEFAULT_CACHE    "/var/cache/pakfire"
 #define PF_DEFAULT_DATABASE "/var/lib/pakfire/pakfire.db"
+/* hook-timeout: 5 minutes. The same number as PF_HOOK_TIMEOUT_DEFAULT in
+ * hooks/run.h (format/ does not include a later stage); a hook longer than
+ * this is hung rather than slow. */
+#define PF_DEFAULT_HOOK_TIMEOUT 300
+/* Longer than a day is a typo ("300h"), not a hook. */
+#define PF_MAX_HOOK_TIMEOUT (24 * 3600)
 
 /* Parse pakfire.conf text. Unknown keys, duplicate single-valued keys,
  * missing required keys (series, arch, mirror), malformed values
  * (reserve "MOUNT=SIZE" with SIZE like 4M, 64M, 1G, 512K or bytes;
- * valid-until-grace as seconds or with suffix s, m, h, d) are PF_E_USAGE
+ * valid-until-grace as seconds or with suffix s, m, h, d; hook-timeout as
+ * seconds or with suffix s, m, h, from 1s to 24h) are PF_E_USAGE
  * errors naming file and line. Paths must be absolute (they are taken inside
  * the root). On success *out is owned by the caller. */
 int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,

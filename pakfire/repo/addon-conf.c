@@ -171,9 +171,7 @@ static int on_key(struct pf_ctx *ctx, const char *name, unsigned line,
 	if (strcmp(key, "remove") == 0)
 		return conf_add_remove(ctx, name, line, &ac->removes, &ac->n_removes, value);
 	if (strcmp(key, "hook") == 0)
-		return pf_fail(ctx, PF_E_VERIFY,
-			       "%s line %u: '%s' is not supported yet by this pakfire-repo",
-			       name, line, key);
+		return conf_add_hook(ctx, name, line, true, value, &ac->hooks, &ac->n_hooks);
 	return pf_fail(ctx, PF_E_VERIFY, "%s line %u: unknown key '%s'", name, line, key);
 }
 
@@ -272,6 +270,7 @@ void addon_conf_free(struct addon_conf *ac)
 	free_overrides(ac->versions, ac->n_versions);
 	free_overrides(ac->releases, ac->n_releases);
 	free_overrides(ac->min_clients, ac->n_min_clients);
+	conf_hooks_free(ac->hooks, ac->n_hooks);
 	free(ac->file);
 	free(ac->name);
 	free(ac->version);

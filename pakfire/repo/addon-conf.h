@@ -20,12 +20,15 @@
  *   min-client = 2          the oldest client level that honours the build
  *                           (Min-Client in the index; default 1)
  *   min-client.2.25 = 3     the same in series 2.25 (once per series)
+ *   hook = post-install hooks/ldconfig [NAME]
+ *                           repeatable: a hook (conf-util.h, conf_hook),
+ *                           phase pre-install, post-install, pre-remove or
+ *                           post-remove
  *
  * Versions and releases are 1 to 64 bytes of [A-Za-z0-9._+], starting with
  * a letter or digit: no '-', so that NAME-VERSION-RELEASE, the name of its
  * files on the mirrors, is read back unambiguously. Any other key is
- * malformed input (PF_E_VERIFY) naming file and line; 'hook' is part of the
- * format but refused by this pakfire-repo, as in update.conf. */
+ * malformed input (PF_E_VERIFY) naming file and line. */
 #ifndef PF_REPO_ADDON_CONF_H
 #define PF_REPO_ADDON_CONF_H
 
@@ -33,6 +36,7 @@
 #include <stddef.h>
 
 struct pf_ctx;
+struct conf_hook;
 
 /* version.SERIES, release.SERIES or min-client.SERIES */
 struct addon_override {
@@ -57,6 +61,8 @@ struct addon_conf {
 	unsigned min_client;  /* the default: see addon_conf_min_client */
 	struct addon_override *min_clients;
 	size_t n_min_clients;
+	struct conf_hook *hooks; /* in file order: the order they run in */
+	size_t n_hooks;
 };
 
 /* Parse the LEN bytes of BUF, named FILE in messages. */

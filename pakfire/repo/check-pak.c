@@ -1,13 +1,11 @@
 /* A package against its published manifest, member by member: see
  * check.h. The members are checked by the code the client stages with
  * (format/pak.h), so a package that passes here is one the client
- * accepts; what the client does not read yet (hooks) is checked here by
- * the formats' rules. One finding per package: after the first
- * difference, what follows says nothing more. */
+ * accepts, hooks included (their rule is pf_pak_hook_member's). One
+ * finding per package: after the first difference, what follows says
+ * nothing more. */
 #include <archive.h>
 #include <archive_entry.h>
-#include <limits.h>
-#include <stdio.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -22,7 +20,6 @@
 #include "format/pak.h"
 
 #define BUF_SIZE (256 * 1024)
-#define HOOKS_DIR ".pakfire/hooks/"
 
 struct pak_read {
 	struct pf_ctx *ctx;
@@ -71,34 +68,18 @@ out:
 	return r;
 }
 
-/* .pakfire/hooks/NAME: a regular file for a hook entry NAME of the
- * manifest, with the SHA-256 it gives, once, before the payload. */
+/* .pakfire/hooks/NAME: by the client's rule (pf_pak_hook_member), its
+ * bytes hashed here as they stream. */
 static int hook_member(struct pak_read *p, struct archive_entry *ae, const char *name)
 {
-	const char *hook = name + strlen(HOOKS_DIR);
-	const struct pf_entry *e = NULL;
+	const struct pf_entry *e = pf_pak_hook_member(p->ctx, p->label, p->m, ae, p->seen,
+						      p->payload);
 	uint8_t sha[32];
 	uint64_t size;
-	size_t i;
 
-	for (i = 0; i < p->m->n && !e; i++)
-		if (p->m->entries[i].type == PF_ENTRY_HOOK && !strcmp(p->m->entries[i].path, hook))
-			e = &p->m->entries[i];
-	if (!e)
-		return member_fail(p, name, "is not a hook of the manifest");
-	i = (size_t)(e - p->m->entries);
-	if (p->seen[i])
-		return member_fail(p, name, "appears twice");
-	p->seen[i] = true;
-	if (p->payload)
-		return member_fail(p, name, "comes after the payload (hooks come right after the manifest)");
-	if (archive_entry_filetype(ae) != AE_IFREG || archive_entry_hardlink(ae))
-		return member_fail(p, name, "is not a regular file");
-	if (hash_data(p, name, &size, sha) < 0)
+	if (!e || hash_data(p, name, &size, sha) < 0)
 		return -1;
-	if (memcmp(sha, e->sha256, 32))
-		return member_fail(p, name, "does not match the SHA-256 in its manifest");
-	return 0;
+	return pf_pak_hook_bytes_check(p->ctx, p->label, e, size, sha);
 }
 
 static int payload_member(struct pak_read *p, struct archive_entry *ae)
@@ -122,19 +103,6 @@ static int payload_member(struct pak_read *p, struct archive_entry *ae)
 	return 0;
 }
 
-/* Every hook of the manifest was shipped (payload entries: pf_pak_complete). */
-static int hooks_complete(struct pak_read *p)
-{
-	for (size_t i = 0; i < p->m->n; i++)
-		if (p->m->entries[i].type == PF_ENTRY_HOOK && !p->seen[i]) {
-			char name[PATH_MAX];
-
-			snprintf(name, sizeof(name), "%s%s", HOOKS_DIR, p->m->entries[i].path);
-			return member_fail(p, name, "is in the manifest but missing from the package");
-		}
-	return 0;
-}
-
 static int read_members(struct pak_read *p, const char *manifest, size_t len)
 {
 	struct archive_entry *ae;
@@ -148,7 +116,7 @@ static int read_members(struct pak_read *p, const char *manifest, size_t len)
 		if (first)
 			r = pf_pak_check_manifest(p->ctx, p->label, p->a, ae, manifest, len,
 						  p->buf, BUF_SIZE);
-		else if (name && !strncmp(name, HOOKS_DIR, strlen(HOOKS_DIR)))
+		else if (pf_pak_is_hook(name))
 			r = hook_member(p, ae, name);
 		else
 			r = payload_member(p, ae);
@@ -161,7 +129,7 @@ static int read_members(struct pak_read *p, const char *manifest, size_t len)
 			       archive_error_string(p->a));
 	if (first)
 		return pf_fail(p->ctx, PF_E_VERIFY, "%s: empty package", p->label);
-	if (pf_pak_complete(p->ctx, p->label, p->m, p->seen) < 0 || hooks_complete(p) < 0)
+	if (pf_pak_complete(p->ctx, p->label, p->m, p->seen) < 0 || pf_pak_hooks_complete(p->ctx, p->label, p->m, p->seen) < 0)
 		return -1;
 	return 0;
 }

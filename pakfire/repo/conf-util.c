@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/numbers.h"
 #include "base/path.h"
+#include "base/strings.h"
 #include "conf-util.h"
 
 /* These files are a handful of lines; anything this big is not one. */
@@ -86,6 +87,87 @@ int conf_add_remove(struct pf_ctx *ctx, const char *name, unsigned line,
 		return pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
 	(*n)++;
 	return 0;
+}
+
+/* The next blank-separated word of *P (advanced past it), or NULL. */
+static char *next_word(const char **p)
+{
+	const char *s = *p + strspn(*p, " \t");
+	size_t len = strcspn(s, " \t");
+
+	*p = s + len;
+	return len ? strndup(s, len) : NULL;
+}
+
+static const char *phases_of(bool addon)
+{
+	return addon ? "pre-install, post-install, pre-remove or post-remove" : "pre or post";
+}
+
+int conf_add_hook(struct pf_ctx *ctx, const char *name, unsigned line, bool addon,
+		  const char *value, struct conf_hook **hooks, size_t *n)
+{
+	const char *p = value;
+	char *phase = next_word(&p), *path = next_word(&p), *hname = next_word(&p);
+	char *extra = next_word(&p);
+	struct conf_hook h = { .line = line }, *grown;
+	bool named = hname != NULL;
+	int r = -1;
+
+	if (!phase || !path || extra) {
+		pf_fail(ctx, PF_E_USAGE, "%s line %u: hook = '%s': expected 'PHASE PATH [NAME]'",
+			name, line, value);
+		goto out;
+	}
+	if (pf_hook_phase_parse(phase, strlen(phase), &h.phase) < 0 ||
+	    pf_hook_phase_is_addon(h.phase) != addon) {
+		pf_fail(ctx, PF_E_USAGE, "%s line %u: hook phase '%s' is not one of %s (%s)",
+			name, line, phase, addon ? "an add-on's" : "a core update's", phases_of(addon));
+		goto out;
+	}
+	if (!hname && !(hname = strdup(pf_basename(path)))) {
+		pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
+		goto out;
+	}
+	if (!pf_hook_name_valid(hname)) {
+		pf_fail(ctx, PF_E_USAGE,
+			"%s line %u: hook name '%s' is not 1 to %d characters of [A-Za-z0-9._-]%s",
+			name, line, hname, NAME_MAX, named ? "" : " (give a NAME after the PATH)");
+		goto out;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*hooks)[i].name, hname)) {
+			pf_fail(ctx, PF_E_USAGE,
+				"%s line %u: hook name '%s' given twice (first on line %u): give one of them another NAME",
+				name, line, hname, (*hooks)[i].line);
+			goto out;
+		}
+	grown = realloc(*hooks, (*n + 1) * sizeof(*grown));
+	if (!grown) {
+		pf_fail_errno(ctx, PF_E_OTHER, "%s", name);
+		goto out;
+	}
+	*hooks = grown;
+	h.path = path;
+	h.name = hname;
+	path = hname = NULL;
+	grown[(*n)++] = h;
+	r = 0;
+out:
+	free(phase);
+	free(path);
+	free(hname);
+	free(extra);
+	return r;
+}
+
+void conf_hooks_free(struct conf_hook *hooks, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(hooks[i].path);
+		free(hooks[i].name);
+	}
+	free(hooks);
 }
 
 int conf_read(struct pf_ctx *ctx, const char *dir, const char *base,

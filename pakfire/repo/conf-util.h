@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "format/manifest.h"
+
 struct pf_ctx;
 
 /* A single-valued key may appear once: a second value would silently win.
@@ -30,6 +32,24 @@ int conf_set_level(struct pf_ctx *ctx, const char *name, unsigned line,
 /* One more `remove = PATH`: a valid relative path, not given before. */
 int conf_add_remove(struct pf_ctx *ctx, const char *name, unsigned line,
 		    char ***removes, size_t *n, const char *value);
+
+/* One `hook = PHASE PATH [NAME]` of update.conf or addon.conf: the
+ * script at PATH (relative to the directory pakfire-repo runs in, the
+ * project's top, unless absolute; read by build, not here) shipped as the
+ * hook NAME (default: PATH's last component) for PHASE. */
+struct conf_hook {
+	enum pf_hook_phase phase;
+	char *path;
+	char *name;
+	unsigned line;
+};
+
+/* One more hook from VALUE: PHASE one of the kind's (ADDON: pre-install,
+ * post-install, pre-remove, post-remove; else pre, post), NAME valid and
+ * not given before. PF_E_USAGE naming the file and line otherwise. */
+int conf_add_hook(struct pf_ctx *ctx, const char *name, unsigned line, bool addon,
+		  const char *value, struct conf_hook **hooks, size_t *n);
+void conf_hooks_free(struct conf_hook *hooks, size_t n);
 
 /* Read the small file DIR/BASE into *BUF (malloc'd, NUL-terminated, *LEN
  * bytes); *FILE gets its path "DIR/BASE" for messages (malloc'd, also when

@@ -89,13 +89,10 @@ static int on_key(struct pf_ctx *ctx, const char *name, unsigned line,
 	}
 	if (strcmp(key, "remove") == 0)
 		return conf_add_remove(ctx, name, line, &uc->removes, &uc->n_removes, value);
-	/* Known to the format, not yet to this tool: refuse loudly, because a
-	 * package built without its hook would look fine and do the wrong
-	 * thing on every appliance. */
+	/* The script is read by build (from where it runs), not here:
+	 * publish reads this file too. */
 	if (strcmp(key, "hook") == 0)
-		return pf_fail(ctx, PF_E_VERIFY,
-			       "%s line %u: '%s' is not supported yet by this pakfire-repo",
-			       name, line, key);
+		return conf_add_hook(ctx, name, line, false, value, &uc->hooks, &uc->n_hooks);
 	return pf_fail(ctx, PF_E_VERIFY, "%s line %u: unknown key '%s'",
 		       name, line, key);
 }
@@ -178,6 +175,7 @@ void update_conf_free(struct update_conf *uc)
 	free(uc->series);
 	free(uc->series_switch);
 	free(uc->summary);
+	conf_hooks_free(uc->hooks, uc->n_hooks);
 	free(uc->file);
 	free(uc);
 }

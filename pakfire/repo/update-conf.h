@@ -12,10 +12,11 @@
  *                           (Min-Client in the index; default 1)
  *   provides-client = 2     applying it installs a pakfire of that client
  *                           level (Provides-Client; core updates only)
+ *   hook = post hooks/ldconfig [NAME]
+ *                           repeatable: a hook (conf-util.h, conf_hook),
+ *                           phase pre or post
  *
- * Any other key is malformed input (PF_E_VERIFY) naming file and line.
- * 'hook' is part of the format but this pakfire-repo cannot build hooks
- * yet, so it refuses them rather than drop them. */
+ * Any other key is malformed input (PF_E_VERIFY) naming file and line. */
 #ifndef PF_REPO_UPDATE_CONF_H
 #define PF_REPO_UPDATE_CONF_H
 
@@ -23,6 +24,7 @@
 #include <stddef.h>
 
 struct pf_ctx;
+struct conf_hook;
 
 struct update_conf {
 	char *file;        /* "DIR/update.conf", for messages */
@@ -36,6 +38,8 @@ struct update_conf {
 	bool reboot;
 	char **removes;    /* in file order */
 	size_t n_removes;
+	struct conf_hook *hooks; /* in file order: the order they run in */
+	size_t n_hooks;
 };
 
 /* Read and check DIR/update.conf. On success *out is owned by the caller. */

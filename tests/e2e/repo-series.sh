@@ -439,8 +439,10 @@ test_bad_addon_names_and_addon_conf_are_refused() {
 	build_refused foo 4 "addons/foo/addon.conf line 5" "'old-bar' starts with 'old-'"
 	src_addon foo "release.2.25 = 2" "release.2.25 = 3"
 	build_refused foo 4 "addons/foo/addon.conf line 6" "given twice (first on line 5)"
-	src_addon foo "hook = post-install setup"
-	build_refused foo 4 "addons/foo/addon.conf line 5" "not supported yet"
+	src_addon foo "hook = post setup"
+	build_refused foo 2 "addons/foo/addon.conf line 5" "hook phase 'post' is not one of an add-on's (pre-install, post-install, pre-remove or post-remove)"
+	src_addon foo "hook = post-install $SRC/no-such-hook"
+	build_refused foo 2 "addons/foo/addon.conf line 5: hook $SRC/no-such-hook: does not exist"
 	src_addon foo
 	sed -i '/^summary/d' "$SRC/updates/addons/foo/addon.conf"
 	build_refused foo 4 "addons/foo/addon.conf" "'summary' is missing"

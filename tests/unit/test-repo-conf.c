@@ -7,6 +7,7 @@
 
 #include "format/names.h"
 #include "repo/addon-conf.h"
+#include "repo/conf-util.h"
 #include "repo/update-conf.h"
 
 static int addon(struct pf_ctx *ctx, const char *text, struct addon_conf **ac)
@@ -64,7 +65,6 @@ static void addon_refused(void **state)
 		{ "name = foo\nversion = 1\nsummary = s\n", "'release' is missing" },
 		{ "name = foo\nversion = 1\nrelease = 1\n", "'summary' is missing" },
 		{ AC "colour = blue\n", "foo/addon.conf line 5: unknown key 'colour'" },
-		{ AC "hook = post-install x\n", "line 5: 'hook' is not supported yet" },
 		{ AC "name = bar\n", "line 5: 'name' given twice (first on line 1)" },
 		{ AC "release.2.25 = 2\nrelease.2.25 = 3\n",
 		  "line 6: 'release.2.25' given twice (first on line 5)" },
@@ -129,8 +129,56 @@ static void update_series_switch(void **state)
 		     "'.25' is not a valid series name");
 	expect_error(ctx, update(ctx, UC "series-switch = 2.25\nseries-switch = 2.27\n", &uc),
 		     PF_E_VERIFY, "line 5: 'series-switch' given twice (first on line 4)");
-	expect_error(ctx, update(ctx, UC "hook = post x\n", &uc), PF_E_VERIFY,
-		     "line 4: 'hook' is not supported yet");
+}
+
+/* hook = PHASE PATH [NAME]: the phases of the kind, a valid NAME once. */
+static void hooks(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	struct update_conf *uc = NULL;
+	struct addon_conf *ac = NULL;
+
+	assert_int_equal(update(ctx, UC "hook = post hooks/ldconfig\n"
+				"hook = pre  hooks/service-stop\tservice-stop.unbound\n"
+				"hook = post /abs/hooks/service-stop service-start.x\n", &uc), 0);
+	assert_int_equal(uc->n_hooks, 3);
+	assert_int_equal(uc->hooks[0].phase, PF_HOOK_POST);
+	assert_string_equal(uc->hooks[0].path, "hooks/ldconfig");
+	assert_string_equal(uc->hooks[0].name, "ldconfig");
+	assert_int_equal(uc->hooks[0].line, 4);
+	assert_int_equal(uc->hooks[1].phase, PF_HOOK_PRE);
+	assert_string_equal(uc->hooks[1].path, "hooks/service-stop");
+	assert_string_equal(uc->hooks[1].name, "service-stop.unbound");
+	assert_string_equal(uc->hooks[2].path, "/abs/hooks/service-stop");
+	update_conf_free(uc);
+	uc = NULL;
+
+	expect_error(ctx, update(ctx, UC "hook = post-install hooks/x\n", &uc), PF_E_USAGE,
+		     "140/update.conf line 4: hook phase 'post-install' is not one of a core update's (pre or post)");
+	expect_error(ctx, update(ctx, UC "hook = later hooks/x\n", &uc), PF_E_USAGE,
+		     "line 4: hook phase 'later' is not one of a core update's");
+	expect_error(ctx, update(ctx, UC "hook = post\n", &uc), PF_E_USAGE,
+		     "line 4: hook = 'post': expected 'PHASE PATH [NAME]'");
+	expect_error(ctx, update(ctx, UC "hook = post a b c\n", &uc), PF_E_USAGE,
+		     "expected 'PHASE PATH [NAME]'");
+	expect_error(ctx, update(ctx, UC "hook = post hooks/x y/z\n", &uc), PF_E_USAGE,
+		     "line 4: hook name 'y/z' is not 1 to 255 characters of [A-Za-z0-9._-]");
+	expect_error(ctx, update(ctx, UC "hook = post hooks/a+b\n", &uc), PF_E_USAGE,
+		     "hook name 'a+b' is not 1 to 255 characters of [A-Za-z0-9._-] (give a NAME after the PATH)");
+	expect_error(ctx, update(ctx, UC "hook = post hooks/x\nhook = pre other/x\n", &uc),
+		     PF_E_USAGE, "line 5: hook name 'x' given twice (first on line 4)");
+	assert_null(uc);
+
+	assert_int_equal(addon(ctx, AC "hook = pre-remove hooks/service-stop service-stop.foo\n"
+			       "hook = post-install hooks/ldconfig\n", &ac), 0);
+	assert_int_equal(ac->n_hooks, 2);
+	assert_int_equal(ac->hooks[0].phase, PF_HOOK_PRE_REMOVE);
+	assert_int_equal(ac->hooks[1].phase, PF_HOOK_POST_INSTALL);
+	addon_conf_free(ac);
+	ac = NULL;
+	expect_error(ctx, addon(ctx, AC "hook = post x\n", &ac), PF_E_USAGE,
+		     "foo/addon.conf line 5: hook phase 'post' is not one of an add-on's (pre-install, post-install, pre-remove or post-remove)");
+	assert_null(ac);
 }
 
 static void update_client_levels(void **state)
@@ -220,6 +268,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(addon_full, setup, teardown),
 		cmocka_unit_test_setup_teardown(addon_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(update_series_switch, setup, teardown),
+		cmocka_unit_test_setup_teardown(hooks, setup, teardown),
 		cmocka_unit_test_setup_teardown(update_client_levels, setup, teardown),
 		cmocka_unit_test_setup_teardown(addon_client_levels, setup, teardown),
 		cmocka_unit_test(addon_names),

@@ -296,12 +296,20 @@ static int stage_dir(struct stage *st, const struct pf_entry *e)
 	return r;
 }
 
-/* Check one archive header against the manifest; stage what it carries. */
-static int stage_member(struct stage *st, struct archive *a, struct archive_entry *ae)
+/* Check one archive header against the manifest; stage what it carries. A
+ * hook member (read and checked before staging: pf_pak_read_hooks) is
+ * checked again by the same rule, its data skipped; *PAYLOAD says that a
+ * payload member came, after which no hook may. */
+static int stage_member(struct stage *st, struct archive *a, struct archive_entry *ae,
+			bool *payload)
 {
-	const struct pf_entry *e = pf_pak_member(st->ctx, st->pak, st->m, ae, st->seen);
+	const struct pf_entry *e;
 	struct staged *it;
 
+	if (pf_pak_is_hook(archive_entry_pathname(ae)))
+		return pf_pak_hook_member(st->ctx, st->pak, st->m, ae, st->seen, *payload) ? 0 : -1;
+	*payload = true;
+	e = pf_pak_member(st->ctx, st->pak, st->m, ae, st->seen);
 	if (!e)
 		return -1;
 	if (e->type == PF_ENTRY_DIR)
@@ -316,7 +324,7 @@ int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t 
 {
 	struct archive *a = pf_pak_open(st->ctx, pak_fd, st->pak);
 	struct archive_entry *ae;
-	bool first = true;
+	bool first = true, payload = false;
 	size_t bad;
 	int rc, r = -1;
 
@@ -334,7 +342,7 @@ int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t 
 		}
 		if (first ? pf_pak_check_manifest(st->ctx, st->pak, a, ae, manifest, len,
 						  st->buf, IO_BUF) < 0
-			  : stage_member(st, a, ae) < 0)
+			  : stage_member(st, a, ae, &payload) < 0)
 			goto out;
 		first = false;
 	}

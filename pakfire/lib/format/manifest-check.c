@@ -42,10 +42,7 @@ int pf_manifest_validate_entry(struct pf_ctx *ctx, const char *name, size_t line
 			       e->type == PF_ENTRY_HOOK ? "name" : "path");
 	n = strlen(e->path);
 	if (e->type == PF_ENTRY_HOOK) {
-		if (n == 0 || n > NAME_MAX ||
-		    strspn(e->path, "abcdefghijklmnopqrstuvwxyz"
-			   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != n ||
-		    strcmp(e->path, ".") == 0 || strcmp(e->path, "..") == 0)
+		if (!pf_hook_name_valid(e->path))
 			return pf_fail(ctx, PF_E_VERIFY,
 				       "%s line %zu: hook name '%s' is not made of [A-Za-z0-9._-] (at most %d)",
 				       name, line, quote(e->path, q), NAME_MAX);

@@ -3,6 +3,7 @@
  * manifest-parse.c, manifest-check.c and manifest-write.c (see manifest.h
  * and DESIGN.md). */
 #include <stdint.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,6 +43,19 @@ int pf_hook_phase_parse(const char *name, size_t len, enum pf_hook_phase *out)
 			return 0;
 		}
 	return -1;
+}
+
+bool pf_hook_phase_is_addon(enum pf_hook_phase p)
+{
+	return p != PF_HOOK_PRE && p != PF_HOOK_POST;
+}
+
+bool pf_hook_name_valid(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= NAME_MAX && strcmp(name, ".") && strcmp(name, "..") &&
+	       strspn(name, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") == n;
 }
 
 struct pf_manifest *pf_manifest_new(void)

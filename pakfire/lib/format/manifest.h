@@ -98,5 +98,9 @@ const char *pf_entry_type_name(enum pf_entry_type t);
 const char *pf_hook_phase_name(enum pf_hook_phase p);
 /* The phase named NAME (LEN bytes); -1 if there is none. */
 int pf_hook_phase_parse(const char *name, size_t len, enum pf_hook_phase *out);
+/* Whether P is an add-on's phase (pre-install, ...), not a core update's. */
+bool pf_hook_phase_is_addon(enum pf_hook_phase p);
+/* A hook's NAME: 1 to NAME_MAX bytes of [A-Za-z0-9._-], not "." or "..". */
+bool pf_hook_name_valid(const char *name);
 
 #endif

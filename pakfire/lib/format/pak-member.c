@@ -4,6 +4,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -131,5 +132,83 @@ int pf_pak_complete(struct pf_ctx *ctx, const char *pak, const struct pf_manifes
 			return member_fail(ctx, pak, m->entries[i].path,
 					   "is in the manifest but missing from the package");
 	}
+	return 0;
+}
+
+bool pf_pak_is_hook(const char *name)
+{
+	return name && !strncmp(name, PF_PAK_HOOKS_DIR, strlen(PF_PAK_HOOKS_DIR));
+}
+
+const struct pf_entry *pf_pak_hook_member(struct pf_ctx *ctx, const char *pak,
+					  const struct pf_manifest *m, struct archive_entry *ae,
+					  bool *seen, bool payload)
+{
+	const char *name = archive_entry_pathname(ae), *hook;
+	const struct pf_entry *e = NULL;
+	size_t i;
+
+	if (!pf_pak_is_hook(name)) {
+		pf_fail(ctx, PF_E_VERIFY, "%s: a member that is not under %s taken for a hook",
+			pak, PF_PAK_HOOKS_DIR);
+		return NULL;
+	}
+	hook = name + strlen(PF_PAK_HOOKS_DIR);
+	for (i = 0; i < m->n && !e; i++)
+		if (m->entries[i].type == PF_ENTRY_HOOK && !strcmp(m->entries[i].path, hook))
+			e = &m->entries[i];
+	if (!e) {
+		member_fail(ctx, pak, name, "is not a hook of the manifest");
+		return NULL;
+	}
+	i = (size_t)(e - m->entries);
+	if (seen[i]) {
+		member_fail(ctx, pak, name, "appears twice");
+		return NULL;
+	}
+	seen[i] = true;
+	if (payload) {
+		member_fail(ctx, pak, name,
+			    "comes after the payload (hooks come right after the manifest)");
+		return NULL;
+	}
+	if (archive_entry_filetype(ae) != AE_IFREG || archive_entry_hardlink(ae)) {
+		member_fail(ctx, pak, name, "is not a regular file");
+		return NULL;
+	}
+	/* Read whole into memory by the client: bounded before a byte is. */
+	if (!archive_entry_size_is_set(ae) || archive_entry_size(ae) < 0 ||
+	    (uint64_t)archive_entry_size(ae) > PF_PAK_HOOK_MAX) {
+		member_fail(ctx, pak, name, "is larger than a hook may be (1 MiB)");
+		return NULL;
+	}
+	return e;
+}
+
+int pf_pak_hook_bytes_check(struct pf_ctx *ctx, const char *pak, const struct pf_entry *e,
+			    uint64_t size, const uint8_t sha[32])
+{
+	char name[PATH_MAX];
+
+	snprintf(name, sizeof(name), "%s%s", PF_PAK_HOOKS_DIR, e->path);
+	if (size > PF_PAK_HOOK_MAX)
+		return member_fail(ctx, pak, name, "is larger than a hook may be (1 MiB)");
+	if (memcmp(sha, e->sha256, 32))
+		return member_fail(ctx, pak, name, "does not match the SHA-256 in its manifest");
+	return 0;
+}
+
+int pf_pak_hooks_complete(struct pf_ctx *ctx, const char *pak, const struct pf_manifest *m,
+			  const bool *seen)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->entries[i].type == PF_ENTRY_HOOK && !seen[i]) {
+			char name[PATH_MAX];
+
+			snprintf(name, sizeof(name), "%s%s", PF_PAK_HOOKS_DIR, m->entries[i].path);
+			return member_fail(ctx, pak, name,
+					   "is in the manifest but missing from the package"
+					   " (hooks come right after the manifest)");
+		}
 	return 0;
 }

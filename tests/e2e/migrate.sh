@@ -52,7 +52,7 @@ open(sys.argv[2], "w").write(str(os.getpid())); time.sleep(60)' \
 	# With the lock free, a reader migrates: the rows are the units'.
 	run pakfire --root "$R" status
 	assert_exit 0
-	assert_db "PRAGMA user_version" "7"
+	assert_db "PRAGMA user_version" "8"
 	assert_db "SELECT unit || ' ' || tag || ' ' || state FROM journal" "core-140 140 committing"
 	assert_db "SELECT id || ' ' || kind || ' ' || number FROM units" "core-139 core 139"
 	assert_db "SELECT number || ' ' || outcome FROM updates" "139 applied"

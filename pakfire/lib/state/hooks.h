@@ -99,11 +99,21 @@ int pf_db_hook_runs_of_tx(struct pf_db *db, int64_t tx, struct pf_hook_run_row *
 int pf_db_hook_runs_open(struct pf_db *db, struct pf_hook_run_row **out, size_t *n);
 /* The runs left pending or running (by a crash), oldest first. */
 int pf_db_hook_runs_unfinished(struct pf_db *db, struct pf_hook_run_row **out, size_t *n);
+/* Every run that ended other than ok (failed, killed, timeout,
+ * interrupted, refused; resolved or not), oldest first, without output:
+ * what history marks. */
+int pf_db_hook_runs_failed(struct pf_db *db, struct pf_hook_run_row **out, size_t *n);
+/* The last LIMIT runs (0: all), oldest first, without output. */
+int pf_db_hook_runs_recent(struct pf_db *db, size_t limit, struct pf_hook_run_row **out,
+			   size_t *n);
 void pf_hook_run_rows_free(struct pf_hook_run_row *rows, size_t n);
 void pf_hook_run_row_clear(struct pf_hook_run_row *r);
 
 /* Whether PHASE runs after its unit commits (post, post-install,
  * post-remove, post-transaction). */
 bool pf_hook_phase_is_post(const char *phase);
+/* Whether run R is open: a package hook's post-phase run that ended other
+ * than ok and is not resolved (what pf_db_hook_runs_open lists). */
+bool pf_hook_run_is_open(const struct pf_hook_run_row *r);
 
 #endif

@@ -210,6 +210,52 @@ const char *const pf_schema_migrations[] = {
 	"ALTER TABLE space_checks ADD COLUMN recommended INTEGER;" /* the index's Min-Partition for the mount */
 	"ALTER TABLE space_checks ADD COLUMN freeable INTEGER;"  /* bytes the owner could free there */
 	"ALTER TABLE space_checks ADD COLUMN freeable_list TEXT;", /* a line per item: kind TAB bytes TAB path */
+	/* 8: hooks (state/hooks.h). The verified bytes of every hook an
+	 * installed unit shipped, kept by their hash (so that a remove hook,
+	 * a rerun and recovery run what was verified, without the package);
+	 * which hooks each unit has; and every run of a hook, package or
+	 * local, with its outcome and bounded output. A failed post-phase
+	 * run of a package hook with `resolved` NULL blocks upgrades. */
+	"CREATE TABLE hook_bodies ("
+	"  sha256 BLOB PRIMARY KEY,"              /* 32 bytes: SHA-256 of the bytes */
+	"  bytes  BLOB NOT NULL"                  /* the hook, as verified against its manifest;
+						   * never deleted (a few KiB each), so that any
+						   * recorded run can be run again */
+	") WITHOUT ROWID;"
+	"CREATE TABLE unit_hooks ("
+	"  unit   TEXT NOT NULL,"                 /* core-141, or an add-on's name */
+	"  phase  TEXT NOT NULL,"                 /* as the manifest writes it: pre, post, pre-install, ... */
+	"  name   TEXT NOT NULL,"                 /* the hook's NAME in the manifest */
+	"  sha256 BLOB NOT NULL REFERENCES hook_bodies(sha256)," /* its bytes */
+	"  PRIMARY KEY (unit, name)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE hook_runs ("
+	"  id             INTEGER PRIMARY KEY,"   /* `pakfire hook show|rerun|ack ID` */
+	"  transaction_id INTEGER NOT NULL REFERENCES transactions(id)," /* the command it ran in */
+	"  unit           TEXT,"                  /* the unit whose hook it is; NULL: a local hook */
+	"  origin         TEXT NOT NULL CHECK (origin IN ('package', 'local')),"
+	"  phase          TEXT NOT NULL,"         /* pre, post, ..., pre-transaction, post-transaction */
+	"  name           TEXT NOT NULL,"         /* the manifest's NAME, or the file in hooks.d/ */
+	"  sha256         BLOB,"                  /* package hooks: which bytes ran; NULL for local */
+	"  state          TEXT NOT NULL,"         /* pending | running | ok | failed | killed |
+						   * timeout | interrupted | refused */
+	"  started        INTEGER,"               /* UTC seconds; NULL while pending */
+	"  ended          INTEGER,"               /* UTC seconds; NULL until it ended */
+	"  duration_ms    INTEGER,"
+	"  exit_code      INTEGER,"               /* NULL: none (a signal ended it, or it never ran) */
+	"  signal         INTEGER,"               /* the signal that ended it, else NULL */
+	"  pgid           INTEGER,"               /* running: its process group (recovery kills what is left) */
+	"  start_time     INTEGER,"               /* and its leader's start time (/proc/PID/stat field 22) */
+	"  output         BLOB,"                  /* stdout and stderr as kept: head, a dropped line, tail */
+	"  output_total   INTEGER,"               /* bytes the hook wrote */
+	"  dropped        INTEGER,"               /* bytes of them not kept */
+	"  resolved       INTEGER,"               /* a failed run: NULL open, the id of the ok run
+						   * that resolved it, or -1 acknowledged */
+	"  rerun_of       INTEGER REFERENCES hook_runs(id)," /* a rerun: the run it repeats */
+	"  acked_at       INTEGER"                /* UTC seconds of `pakfire hook ack` */
+	");"
+	"CREATE INDEX hook_runs_by_transaction ON hook_runs(transaction_id);"
+	"CREATE INDEX hook_runs_by_hook ON hook_runs(unit, phase, name);",
 };
 
 const size_t pf_schema_count = sizeof(pf_schema_migrations) / sizeof(pf_schema_migrations[0]);

@@ -381,11 +381,11 @@ test_new_series_signed_by_a_key_the_switching_update_ships() {
 # pakfire's, so the run restarts after 140 commits, and the restarted
 # pakfire goes on with the same transaction.
 test_deferred_crossing_after_an_update_of_pakfire_restarts_first() {
-	key_switch_world 'unit.setdefault("extra", {})["Provides-Client"] = "3"'
+	key_switch_world 'unit.setdefault("extra", {})["Provides-Client"] = "4"'
 
 	run pakfire --root "$R" --yes upgrade
 	assert_exit 0
-	assert_output_contains "core 140 replaced what pakfire runs from (a pakfire of client level 3): restarting pakfire to go on"
+	assert_output_contains "core 140 replaced what pakfire runs from (a pakfire of client level 4): restarting pakfire to go on"
 	assert_db "SELECT series, core FROM system" "2.25|141"
 	same_as 2.25 foo usr/bin/foo
 	assert_db "SELECT count(*) FROM transactions WHERE command = 'upgrade'" "1"

@@ -5,7 +5,7 @@
 # from core 138: it applies 139 and 140, cannot act on 140's switch, and
 # stops on 2.23 with the new pakfire (the build under test, which core 140
 # ships) installed; that pakfire then completes the crossing and the rest.
-# A pakfire of level 2 stops before an update that needs level 3, or that
+# A pakfire of level 3 stops before an update that needs level 4, or that
 # has a key it does not know, with nothing of it applied, and names the
 # update that brings a pakfire able to go on.
 # shellcheck source=tests/lib.sh disable=SC2034
@@ -70,7 +70,7 @@ test_previous_release_is_steered_through_the_new_pakfire() {
 	# completes the crossing the old one could not make.
 	run inroot --version
 	assert_exit 0
-	assert_output_contains "client level 2"
+	assert_output_contains "client level 3"
 	run inroot --root "$R" upgrade --yes
 	assert_exit 0
 	assert_stderr_contains "core 140, applied by a pakfire that could not cross series, moves this system to series 2.25"
@@ -99,12 +99,12 @@ test_previous_release_is_steered_through_the_new_pakfire() {
 }
 
 # ---------------------------------------------------------------------------
-# Level 2 meets updates it cannot honour: a repository crafted from the
+# Level 3 meets updates it cannot honour: a repository crafted from the
 # formats (tests/lib/series.py), series 2.25, a system at core 150.
 
 # levels_repo REVISION CORE151 CORE152 [REPO]: the index of revision
 # REVISION with core 151 and 152, whose stanzas get the extra keys of the
-# JSON objects CORE151 and CORE152 (e.g. {"Min-Client": "3"}), and the
+# JSON objects CORE151 and CORE152 (e.g. {"Min-Client": "4"}), and the
 # repository stanza those of REPO (default {"Min-Client": "2"}: a series
 # that level-1 clients never read). The payload trees are $B/core-N.
 levels_repo() {
@@ -130,16 +130,16 @@ levels_world() {
 	must_update
 }
 
-test_level_2_stops_before_an_update_that_needs_level_3() {
-	levels_world '{"Provides-Client": "3"}' '{"Min-Client": "3"}'
+test_level_3_stops_before_an_update_that_needs_level_4() {
+	levels_world '{"Provides-Client": "4"}' '{"Min-Client": "4"}'
 	# update tells it in advance
-	assert_stderr_contains "core 152 needs pakfire client level 3 or newer (this one is 2); core 151 brings it"
+	assert_stderr_contains "core 152 needs pakfire client level 4 or newer (this one is 3); core 151 brings it"
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 1
-	# 151 brings a pakfire of level 3: it ends its segment, pakfire
+	# 151 brings a pakfire of level 4: it ends its segment, pakfire
 	# restarts, and the restarted one stops before 152
 	assert_output_contains "restarting pakfire"
-	assert_error_line "core 152 needs pakfire client level 3 or newer (this one is 2)" \
+	assert_error_line "core 152 needs pakfire client level 4 or newer (this one is 3)" \
 		"core 151, which brings it, is applied" "the updates before it were applied"
 	assert_db "SELECT core FROM system" "151"
 	assert_db "SELECT group_concat(number || ':' || outcome, ' ') FROM
@@ -155,19 +155,19 @@ test_level_2_stops_before_an_update_that_needs_level_3() {
 	remember_state
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 1
-	assert_error_line "core 152 needs pakfire client level 3 or newer (this one is 2)" \
+	assert_error_line "core 152 needs pakfire client level 4 or newer (this one is 3)" \
 		"core 151, which brings it, is applied" "nothing was changed"
 	assert_nothing_changed
 	assert_no_temporaries
 }
 
 # The first pending update is the one it cannot honour: nothing changes.
-test_level_2_changes_nothing_when_the_first_update_needs_level_3() {
-	levels_world '{"Min-Client": "3"}' '{}'
+test_level_3_changes_nothing_when_the_first_update_needs_level_4() {
+	levels_world '{"Min-Client": "4"}' '{}'
 	remember_state
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 1
-	assert_error_line "core 151 needs pakfire client level 3 or newer (this one is 2)" \
+	assert_error_line "core 151 needs pakfire client level 4 or newer (this one is 3)" \
 		"nothing was changed"
 	assert_nothing_changed
 	assert_no_temporaries
@@ -193,30 +193,30 @@ test_addon_needing_a_newer_client_never_holds_up_the_core_chain() {
 	must pakfire --root "$R" --yes install foo
 	cat >"$T/craft/a.json" <<-EOF
 	{"series": "2.25", "revision": 11, "extra": {"Min-Client": "2"},
-	 "core": [{"number": 151, "extra": {"Provides-Client": "3"},
+	 "core": [{"number": 151, "extra": {"Provides-Client": "4"},
 	           "files": {"etc/level-release": "core 151\n"}},
 	          {"number": 152, "files": {"etc/level-release": "core 152\n"}}],
 	 "addons": [{"name": "foo", "version": "1", "release": 2, "depends": ["qux"],
 	             "files": {"usr/bin/foo": 120}},
-	            {"name": "qux", "version": "1", "release": 1, "extra": {"Min-Client": "3"},
+	            {"name": "qux", "version": "1", "release": 1, "extra": {"Min-Client": "4"},
 	             "files": {"usr/bin/qux": 100}}]}
 	EOF
 	repo_craft "$T/craft/a.json" "$T/craft"
 	must_update
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
-	assert_stderr_contains "foo stays at 1-1: add-on qux needs pakfire client level 3 or newer (this one is 2); core 151 brings one"
+	assert_stderr_contains "foo stays at 1-1: add-on qux needs pakfire client level 4 or newer (this one is 3); core 151 brings one"
 	assert_db "SELECT core FROM system" "152"
 	assert_db "SELECT version FROM units WHERE id = 'foo'" "1-1"
 	assert_db "SELECT count(*) FROM units WHERE id = 'qux'" "0"
 	[ ! -e "$R/usr/bin/qux" ] || fail "qux was installed"
-	# the same for a new build that itself needs level 3
+	# the same for a new build that itself needs level 4
 	cat >"$T/craft/a.json" <<-EOF
 	{"series": "2.25", "revision": 12, "extra": {"Min-Client": "2"},
-	 "core": [{"number": 151, "extra": {"Provides-Client": "3"},
+	 "core": [{"number": 151, "extra": {"Provides-Client": "4"},
 	           "files": {"etc/level-release": "core 151\n"}},
 	          {"number": 152, "files": {"etc/level-release": "core 152\n"}}],
-	 "addons": [{"name": "foo", "version": "1", "release": 3, "extra": {"Min-Client": "3"},
+	 "addons": [{"name": "foo", "version": "1", "release": 3, "extra": {"Min-Client": "4"},
 	             "files": {"usr/bin/foo": 130}}]}
 	EOF
 	repo_craft "$T/craft/a.json" "$T/craft"
@@ -224,7 +224,7 @@ test_addon_needing_a_newer_client_never_holds_up_the_core_chain() {
 	remember_state
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
-	assert_stderr_contains "foo stays at 1-1: add-on foo needs pakfire client level 3 or newer (this one is 2); core 151 brings one"
+	assert_stderr_contains "foo stays at 1-1: add-on foo needs pakfire client level 4 or newer (this one is 3); core 151 brings one"
 	assert_db "SELECT version FROM units WHERE id = 'foo'" "1-1"
 	assert_root_unchanged
 }
@@ -256,14 +256,14 @@ test_unknown_key_stops_the_chain_and_optional_keys_lets_it_through() {
 	assert_tree_equal "$R" "$B/core-151" "$B/core-152"
 }
 
-# A repository stanza that says Min-Client 3: the index is not read at all,
+# A repository stanza that says Min-Client 4: the index is not read at all,
 # and the one stored before stays.
-test_index_that_needs_level_3_is_refused_whole() {
+test_index_that_needs_level_4_is_refused_whole() {
 	levels_world '{}' '{}'
-	levels_repo 11 '{}' '{}' '{"Min-Client": "3"}'
+	levels_repo 11 '{}' '{}' '{"Min-Client": "4"}'
 	remember_state
 	run pakfire --root "$R" update
-	assert_refused 4 "needs pakfire client level 3 or newer (this one is 2)"
+	assert_refused 4 "needs pakfire client level 4 or newer (this one is 3)"
 	assert_db "SELECT revision FROM indexes WHERE series = '2.25'" "10"
 }
 

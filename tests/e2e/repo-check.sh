@@ -486,7 +486,7 @@ test_levels_unknown_keys_and_provides_client_on_an_addon() {
 		"$(a foo '"Provides-Client":2')"
 	check "$CRAFTED"
 	assert_failed "$CRAFTED"
-	assert_error "$CRAFTED/index stanza 2 (core 141): X-Colour is not a key that pakfire-repo (client level 2) knows, and Optional-Keys does not list it: clients of level 2 would refuse the update (list it in Optional-Keys if clients may ignore it)"
+	assert_error "$CRAFTED/index stanza 2 (core 141): X-Colour is not a key that pakfire-repo (client level 3) knows, and Optional-Keys does not list it: clients of level 3 would refuse the update (list it in Optional-Keys if clients may ignore it)"
 	assert_error "$CRAFTED/index stanza 3 (addon foo): Provides-Client 2 on an add-on: only a core update can bring a new pakfire"
 	assert_errors 2
 	# in the repository stanza, it makes every client refuse the index

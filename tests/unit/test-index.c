@@ -233,10 +233,10 @@ static void test_levels_round_trip(void **state)
 	struct pf_ctx *ctx = *state;
 	struct pf_index_entry entries[2] = {
 		{ .type = PF_STANZA_CORE, .number = 140, .requires = 139, .min_client = 1,
-		  .provides_client = 3, .series_switch = "2.27",
+		  .provides_client = 4, .series_switch = "2.27",
 		  .manifest = "core/core-140.manifest", .manifest_size = 10,
 		  .package = "core/core-140.pak", .package_size = 20 },
-		{ .type = PF_STANZA_CORE, .number = 141, .requires = 140, .min_client = 3,
+		{ .type = PF_STANZA_CORE, .number = 141, .requires = 140, .min_client = 4,
 		  .optional_keys = "X-Note",
 		  .manifest = "core/core-141.manifest", .manifest_size = 10,
 		  .package = "core/core-141.pak", .package_size = 20 },
@@ -250,19 +250,19 @@ static void test_levels_round_trip(void **state)
 
 	assert_int_equal(pf_index_write(ctx, &idx, &out, &len), 0);
 	assert_non_null(strstr(out, "Valid-Until: 1970-01-01T00:00:00Z\nMin-Client: 2\n\n"));
-	assert_non_null(strstr(out, "Series-Switch: 2.27\nProvides-Client: 3\nReboot: no\n"));
-	assert_non_null(strstr(out, "Requires: 140\nMin-Client: 3\nOptional-Keys: X-Note\n"));
+	assert_non_null(strstr(out, "Series-Switch: 2.27\nProvides-Client: 4\nReboot: no\n"));
+	assert_non_null(strstr(out, "Requires: 140\nMin-Client: 4\nOptional-Keys: X-Note\n"));
 	assert_int_equal(pf_index_parse(ctx, "back", out, len, &back), 0);
 	assert_int_equal(back->min_client, 2);
 	assert_int_equal(back->entries[0].min_client, 1);
-	assert_int_equal(back->entries[0].provides_client, 3);
-	assert_int_equal(back->entries[1].min_client, 3);
+	assert_int_equal(back->entries[0].provides_client, 4);
+	assert_int_equal(back->entries[1].min_client, 4);
 	assert_string_equal(back->entries[1].optional_keys, "X-Note");
 	assert_true(pf_index_entry_honoured(&back->entries[0]));
 	assert_false(pf_index_entry_honoured(&back->entries[1]));
-	assert_ptr_equal(pf_index_find_provider(back, 141, 3), &back->entries[0]);
-	assert_null(pf_index_find_provider(back, 140, 3));
-	assert_null(pf_index_find_provider(back, 200, 4));
+	assert_ptr_equal(pf_index_find_provider(back, 141, 4), &back->entries[0]);
+	assert_null(pf_index_find_provider(back, 140, 4));
+	assert_null(pf_index_find_provider(back, 200, 5));
 	pf_index_free(back);
 	free(out);
 	out = NULL;
@@ -283,7 +283,7 @@ static void test_levels_round_trip(void **state)
 	}
 	/* A kind of stanza for newer clients only is skipped, as it says. */
 	{
-		const char text[] = REPO "\nType: mirrors\nMin-Client: 3\nList: m\n\n" CORE(141, 140);
+		const char text[] = REPO "\nType: mirrors\nMin-Client: 4\nList: m\n\n" CORE(141, 140);
 
 		assert_int_equal(pf_index_parse(ctx, "index", text, strlen(text), &back), 0);
 		assert_int_equal(back->n, 1);
@@ -521,17 +521,17 @@ static const struct {
 	  "Valid-Until: 2026-12-09T10:00:00Z\n",
 	  "index stanza 1 (repository): Format: unsupported format '2' (this pakfire reads 1;"
 	  " a newer format needs a newer pakfire)" },
-	{ REPO "Min-Client: 3\n",
+	{ REPO "Min-Client: 4\n",
 	  "index stanza 1 (repository): Min-Client: the index of series 2.25 needs pakfire client"
-	  " level 3 or newer (this one is 2)" },
+	  " level 4 or newer (this one is 3)" },
 	{ REPO "Min-Client: 0\n", "index stanza 1 (repository): Min-Client: client levels start at 1" },
 	{ REPO "Mirror-List: mirrors\n",
-	  "index stanza 1 (repository): Mirror-List: a key this pakfire (client level 2) does not"
+	  "index stanza 1 (repository): Mirror-List: a key this pakfire (client level 3) does not"
 	  " know, and Optional-Keys does not list it: the index of series 2.25 needs a newer pakfire" },
 	{ REPO "Mirror-List: mirrors\nOptional-Keys: Mirror-Lists\n", "Mirror-List: a key this pakfire" },
 	{ REPO "\nType: mirrors\nMin-Client: 2\n", "index stanza 2: Type: 'mirrors' is not core or addon" },
 	{ REPO "Number: 141\n",
-	  "index stanza 1 (repository): Number: a key this pakfire (client level 2) does not know" },
+	  "index stanza 1 (repository): Number: a key this pakfire (client level 3) does not know" },
 	{ REPO "\n" CORE(141, 140) "Provides-Client: two\n",
 	  "index stanza 2 (core 141): Provides-Client: 'two' is not a decimal number" },
 	{ "Series: 2.25\nArch: x86_64\nRevision: 1\n", "Format: missing" },

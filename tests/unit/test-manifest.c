@@ -430,7 +430,7 @@ static const struct {
 	{ "hook\tpre\t" HA "\tx\nhook\tpost\t" HA "\tx\n",
 	  "line 3: hook 'x' is listed twice (first on line 2)" },
 	/* hooks */
-	{ "hook\tmid\t" HA "\tx\n", "line 2: hook phase 'mid' is not pre or post" },
+	{ "hook\tmid\t" HA "\tx\n", "line 2: hook phase 'mid' is not pre, post, pre-install" },
 	{ "hook\tPRE\t" HA "\tx\n", "line 2: hook phase 'PRE'" },
 	{ "hook\tpre\t" HA "\t../x\n", "line 2: hook name '../x' is not made of" },
 	{ "hook\tpre\t" HA "\t..\n", "line 2: hook name '..'" },

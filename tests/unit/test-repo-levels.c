@@ -247,7 +247,7 @@ static void known_keys_and_addons(void **state)
 	e = addon(&w, "foo", 1);
 	e->provides_client = 2;
 	assert_int_equal(run(&w), 2);
-	expect(&w, "R/index stanza 2 (core 141): X-Colour is not a key that pakfire-repo (client level 2) knows, and Optional-Keys does not list it");
+	expect(&w, "R/index stanza 2 (core 141): X-Colour is not a key that pakfire-repo (client level 3) knows, and Optional-Keys does not list it");
 	expect(&w, "R/index stanza 3 (addon foo): Provides-Client 2 on an add-on: only a core update can bring a new pakfire");
 	pf_ctx_set_event_sink(*state, NULL, NULL);
 }

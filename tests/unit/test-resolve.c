@@ -262,15 +262,15 @@ static void chain_stops_before_an_update_for_a_newer_client(void **state)
 	struct pf_transaction *t;
 	int r;
 
-	idx->entries[1].provides_client = 3;   /* core 140 brings level 3 */
-	idx->entries[2].min_client = 3;        /* core 141 needs it */
+	idx->entries[1].provides_client = 4;   /* core 140 brings level 4 */
+	idx->entries[2].min_client = 4;        /* core 141 needs it */
 	t = resolve(ctx, idx, 138, 0, &r);
 	assert_int_equal(r, 0);
 	assert_int_equal(t->n, 2);
 	assert_int_equal(t->units[1].number, 140);
 	assert_ptr_equal(t->blocked, &idx->entries[2]);
 	expect_error(ctx, pf_resolve_blocked(ctx, t, 138, false), PF_E_OTHER,
-		     "core 141 needs pakfire client level 3 or newer (this one is 2); core 140"
+		     "core 141 needs pakfire client level 4 or newer (this one is 3); core 140"
 		     " brings it; nothing was changed");
 	pf_transaction_free(t);
 
@@ -290,7 +290,7 @@ static void chain_stops_before_an_update_for_a_newer_client(void **state)
 	assert_int_equal(t->n, 0);
 	expect_error(ctx, pf_resolve_blocked(ctx, t, 138, false), PF_E_OTHER,
 		     "core 139 has a key this pakfire does not know (Hook-Order): it needs a newer"
-		     " pakfire (this one is client level 2); no update before it in the index of"
+		     " pakfire (this one is client level 3); no update before it in the index of"
 		     " series 2.25 brings one");
 	pf_transaction_free(t);
 	pf_index_free(idx);

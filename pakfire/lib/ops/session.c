@@ -54,6 +54,23 @@ out:
 	return r;
 }
 
+/* The hooks a crash interrupted (hooks/hooks.h), after the journal: the
+ * post hooks of units it finished run again now. */
+static int recover_hooks(struct pf_session *s)
+{
+	char dbdir[4096];
+	struct pf_hooks hk = {
+		.ctx = s->ctx, .db = s->db, .dbdir = dbdir, .timeout = s->config->hook_timeout,
+		.live = s->ctx->verbosity > 0,
+	};
+
+	if ((size_t)snprintf(dbdir, sizeof(dbdir), "%s", s->config->database) >= sizeof(dbdir))
+		return pf_fail(s->ctx, PF_E_USAGE, "database path too long");
+	if (strrchr(dbdir, '/'))
+		*strrchr(dbdir, '/') = '\0';
+	return pf_hooks_recover(&hk);
+}
+
 /* The database. Under the lock it is migrated to this pakfire's schema; a
  * reader that finds an older schema takes the lock just for the migration,
  * without waiting (a pakfire at work, maybe an older one, keeps its tables
@@ -116,23 +133,6 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
 		s->recovered = true;
 	}
 	return 0;
-}
-
-/* The hooks a crash interrupted (hooks/hooks.h), after the journal: the
- * post hooks of units it finished run again now. */
-static int recover_hooks(struct pf_session *s)
-{
-	char dbdir[4096];
-	struct pf_hooks hk = {
-		.ctx = s->ctx, .db = s->db, .dbdir = dbdir, .timeout = s->config->hook_timeout,
-		.live = s->ctx->verbosity > 0,
-	};
-
-	if ((size_t)snprintf(dbdir, sizeof(dbdir), "%s", s->config->database) >= sizeof(dbdir))
-		return pf_fail(s->ctx, PF_E_USAGE, "database path too long");
-	if (strrchr(dbdir, '/'))
-		*strrchr(dbdir, '/') = '\0';
-	return pf_hooks_recover(&hk);
 }
 
 int pf_session_open(struct pf_ctx *ctx, const char *config_file, unsigned needs,

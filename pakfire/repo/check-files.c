@@ -66,6 +66,25 @@ bad:
 	return -1;
 }
 
+/* The hooks of a core update run in its phases (pre, post), an add-on's in
+ * its own (pre-install, ...): a client would never run one of the other
+ * kind's. */
+static void check_hook_phases(struct repo_check *c, size_t i, const char *label)
+{
+	bool addon = c->idx->entries[i].type == PF_STANZA_ADDON;
+
+	for (size_t k = 0; k < c->m[i]->n; k++) {
+		const struct pf_entry *h = &c->m[i]->entries[k];
+
+		if (h->type == PF_ENTRY_HOOK && pf_hook_phase_is_addon(h->phase) != addon)
+			check_error(c, "%s: hook %s runs in phase %s, which is not one of %s (%s)",
+				    label, h->path, pf_hook_phase_name(h->phase),
+				    addon ? "an add-on's" : "a core update's",
+				    addon ? "pre-install, post-install, pre-remove, post-remove"
+					  : "pre, post");
+	}
+}
+
 /* The manifest of entry I: size, hash, then the client's parser. */
 static int check_manifest(struct repo_check *c, size_t i)
 {
@@ -106,6 +125,7 @@ static int check_manifest(struct repo_check *c, size_t i)
 	c->mbuf[i] = buf;
 	c->mlen[i] = size;
 	buf = NULL;
+	check_hook_phases(c, i, label);
 out:
 	free(buf);
 	close(fd);

@@ -11,10 +11,11 @@
 #include "check.h"
 #include "format/index.h"
 #include "format/manifest.h"
+#include "repo.h"
 
 /* The level of what an update may use (the table of docs/formats.md). */
 #define LEVEL_SWITCH 2          /* Series-Switch acted on */
-#define LEVEL_HOOKS 3           /* hook entries in a manifest */
+#define LEVEL_HOOKS REPO_LEVEL_HOOKS /* hook entries in a manifest */
 #define LEVEL_REVOKE 2          /* removing a key the installer put (key-rotation.md) */
 /* The keys folder of DESIGN.md, where a core update may revoke a key. */
 #define KEYS_FOLDER "etc/pakfire/keys/"

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "addon-conf.h"
+#include "build-hooks.h"
 #include "base/context.h"
 #include "base/error.h"
 #include "base/event.h"
@@ -30,6 +32,7 @@
 #include "manifest-scan.h"
 #include "outfile.h"
 #include "pak-write.h"
+#include "previous.h"
 #include "repo.h"
 #include "update-conf.h"
 
@@ -39,6 +42,7 @@ struct build_opts {
 	const char *series;   /* the series an add-on is built for */
 	const char *filelist; /* manifests/core-N.filelist */
 	const char *root;     /* the built root tree */
+	const char *previous; /* the previous build root (core updates) */
 	const char *out;      /* the repository (series/arch) folder */
 };
 
@@ -58,6 +62,9 @@ static const struct pf_opt options[] = {
 	{ .name = "root", .kind = PF_OPT_STRING, .arg = "BUILDROOT", .required = true,
 	  .offset = offsetof(struct build_opts, root),
 	  .help = "the built root tree the paths are taken from" },
+	{ .name = "previous", .kind = PF_OPT_STRING, .arg = "OLD_BUILDROOT",
+	  .offset = offsetof(struct build_opts, previous),
+	  .help = "a core update: remove the shared libraries (lib*.so.*, ELF) OLD_BUILDROOT has and BUILDROOT no longer has" },
 	{ .name = "out", .kind = PF_OPT_STRING, .arg = "REPODIR", .required = true,
 	  .offset = offsetof(struct build_opts, out),
 	  .help = "the repository folder of the series and architecture (made if missing)" },
@@ -72,6 +79,12 @@ struct package {
 	struct scan_input scan;
 	struct update_conf *uc;  /* one of these two */
 	struct addon_conf *ac;
+	struct build_hooks hooks;
+	char **removes;          /* the conf's and --previous's (scan.removes;
+				  * the strings are uc's and found's) */
+	size_t n_removes;
+	char **found;            /* --previous: malloc'd, sorted */
+	size_t n_found;
 };
 
 /* SOURCE_DATE_EPOCH (reproducible-builds.org) or 0: the one mtime of every
@@ -123,6 +136,10 @@ static int check_options(struct pf_ctx *ctx, const struct build_opts *o)
 	if (o->addon && !o->series)
 		return pf_fail(ctx, PF_E_USAGE,
 			       "build: --addon needs --series: the series it is built for");
+	if (o->previous && !o->update)
+		return pf_fail(ctx, PF_E_USAGE,
+			       "build: --previous is for core updates (--update): an add-on's"
+			       " earlier files are removed by the client already");
 	if (o->series && !repo_name_valid(o->series))
 		return pf_fail(ctx, PF_E_USAGE,
 			       "build: --series '%s' is not a series name ([A-Za-z0-9._-])", o->series);
@@ -143,7 +160,36 @@ static int load_core(struct pf_ctx *ctx, const struct build_opts *o, struct pack
 	p->scan.conf = p->uc->file;
 	p->scan.removes = p->uc->removes;
 	p->scan.n_removes = p->uc->n_removes;
-	return p->filelist ? 0 : pf_fail(ctx, PF_E_OTHER, "out of memory");
+	if (!p->filelist)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	return build_hooks_load(ctx, p->uc->file, p->uc->hooks, p->uc->n_hooks, &p->hooks);
+}
+
+/* --previous: its libraries merged into update.conf's removals, each once. */
+static int add_previous(struct pf_ctx *ctx, const char *old, struct package *p)
+{
+	size_t n;
+
+	if (previous_removes(ctx, old, &p->found, &p->n_found) < 0)
+		return -1;
+	p->removes = malloc((p->uc->n_removes + p->n_found + 1) * sizeof(*p->removes));
+	if (!p->removes)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	memcpy(p->removes, p->uc->removes, p->uc->n_removes * sizeof(*p->removes));
+	n = p->uc->n_removes;
+	for (size_t i = 0; i < p->n_found; i++) {
+		bool given = false;
+
+		for (size_t k = 0; k < p->uc->n_removes && !given; k++)
+			given = !strcmp(p->uc->removes[k], p->found[i]);
+		if (!given)
+			p->removes[n++] = p->found[i];
+	}
+	pf_info(ctx, "--previous %s: %zu shared libraries it has are gone from %s (%zu of them not"
+		" in %s already)", old, p->n_found, ctx->root, n - p->uc->n_removes, p->uc->file);
+	p->scan.removes = p->removes;
+	p->scan.n_removes = n;
+	return 0;
 }
 
 static int load_addon(struct pf_ctx *ctx, const struct build_opts *o, struct package *p)
@@ -163,7 +209,9 @@ static int load_addon(struct pf_ctx *ctx, const struct build_opts *o, struct pac
 	p->scan.conf = p->ac->file;
 	p->scan.removes = p->ac->removes;
 	p->scan.n_removes = p->ac->n_removes;
-	return p->filelist ? 0 : pf_fail(ctx, PF_E_OTHER, "out of memory");
+	if (!p->filelist)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	return build_hooks_load(ctx, p->ac->file, p->ac->hooks, p->ac->n_hooks, &p->hooks);
 }
 
 /* REPODIR/SUBDIR, made if missing, REPODIR with its parents (mkdir -p): a
@@ -193,15 +241,16 @@ struct artefacts {
  * package. */
 static int write_artefacts(struct pf_ctx *ctx, int dirfd, const char *dir,
 			   const char *stem, const struct pf_manifest *m,
-			   const char *mbuf, size_t mlen, time_t mtime,
-			   struct artefacts *art)
+			   const char *mbuf, size_t mlen, const struct build_hooks *hooks,
+			   time_t mtime, struct artefacts *art)
 {
 	char pname[300], mname[300];
 
 	snprintf(pname, sizeof(pname), "%s.pak", stem);
 	snprintf(mname, sizeof(mname), "%s.manifest", stem);
 	if (outfile_open(ctx, &art->pak, dirfd, dir, pname) < 0 ||
-	    pak_write(ctx, pname, m, mbuf, mlen, mtime, art->pak.fd, &art->stats) < 0 ||
+	    pak_write(ctx, pname, m, mbuf, mlen, hooks->pak, hooks->n, mtime, art->pak.fd,
+		      &art->stats) < 0 ||
 	    outfile_finish(ctx, &art->pak) < 0)
 		return -1;
 	if (outfile_open(ctx, &art->manifest, dirfd, dir, mname) < 0 ||
@@ -226,9 +275,9 @@ static void report(struct pf_ctx *ctx, const char *stem,
 	repo_format_size(mlen, msize);
 	repo_format_size(st->bytes_in, in);
 	repo_format_size(st->bytes_out, out);
-	pf_info(ctx, "%s.manifest: %zu entries (%zu files, %zu dirs, %zu symlinks, %zu removes), %s",
+	pf_info(ctx, "%s.manifest: %zu entries (%zu files, %zu dirs, %zu symlinks, %zu removes, %zu hooks), %s",
 		stem, m->n, count[PF_ENTRY_FILE], count[PF_ENTRY_DIR],
-		count[PF_ENTRY_SYMLINK], count[PF_ENTRY_REMOVE], msize);
+		count[PF_ENTRY_SYMLINK], count[PF_ENTRY_REMOVE], count[PF_ENTRY_HOOK], msize);
 	pf_info(ctx, "%s.pak: %llu entries, %s in, %s out", stem,
 		(unsigned long long)st->members, in, out);
 }
@@ -246,15 +295,19 @@ static int run(struct pf_ctx *ctx, void *opts)
 
 	if (check_options(ctx, o) < 0 || member_mtime(ctx, &mtime) < 0 ||
 	    (o->update ? load_core(ctx, o, &p) : load_addon(ctx, o, &p)) < 0 ||
-	    pf_ctx_set_root(ctx, o->root) < 0)
+	    pf_ctx_set_root(ctx, o->root) < 0 ||
+	    (o->previous && add_previous(ctx, o->previous, &p) < 0))
 		goto out;
+	p.scan.hooks = p.hooks.entries;
+	p.scan.n_hooks = p.hooks.n;
 	snprintf(mname, sizeof(mname), "%s.manifest", p.stem);
 	p.scan.filelist = p.filelist;
 	p.scan.mname = mname;
 	if (scan_manifest(ctx, &p.scan, &m) < 0 ||
 	    pf_manifest_write(ctx, m, &mbuf, &mlen) < 0 ||
 	    open_out_dir(ctx, o->out, p.subdir, &dirname, &dirfd) < 0 ||
-	    write_artefacts(ctx, dirfd, dirname, p.stem, m, mbuf, mlen, mtime, &art) < 0)
+	    write_artefacts(ctx, dirfd, dirname, p.stem, m, mbuf, mlen, &p.hooks, mtime,
+			    &art) < 0)
 		goto out;
 	report(ctx, p.stem, m, mlen, &art.stats);
 	r = 0;
@@ -267,6 +320,11 @@ out:
 	free(mbuf);
 	pf_manifest_free(m);
 	free(p.filelist);
+	build_hooks_clear(&p.hooks);
+	free(p.removes);
+	for (size_t i = 0; i < p.n_found; i++)
+		free(p.found[i]);
+	free(p.found);
 	update_conf_free(p.uc);
 	addon_conf_free(p.ac);
 	return r;

@@ -283,8 +283,12 @@ int scan_manifest(struct pf_ctx *ctx, const struct scan_input *in,
 		    pf_manifest_add(ctx, m, &e) < 0)
 			goto out;
 	}
-	if (add_removes(ctx, in, items, n, m) < 0 ||
-	    pf_manifest_check(ctx, mname, m) < 0)
+	if (add_removes(ctx, in, items, n, m) < 0)
+		goto out;
+	for (size_t i = 0; i < in->n_hooks; i++)
+		if (pf_manifest_add(ctx, m, &in->hooks[i]) < 0)
+			goto out;
+	if (pf_manifest_check(ctx, mname, m) < 0)
 		goto out;
 	pf_debug(ctx, "%s: %zu paths from %s found in %s, %zu removals",
 		 mname, n, in->filelist, ctx->root, in->n_removes);

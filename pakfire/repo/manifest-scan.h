@@ -2,7 +2,8 @@
  * file list and a built root tree (the context's root): every listed path
  * lstat()ed and hashed below the build root (its parent directories
  * resolved inside it, its last component never followed), then the
- * removals, sorted after everything shipped. The result is checked against
+ * removals, sorted after everything shipped, then the hook entries in the
+ * order given (the order they run in). The result is checked against
  * every rule of the format (pf_manifest_check) before anything is written. */
 #ifndef PF_REPO_MANIFEST_SCAN_H
 #define PF_REPO_MANIFEST_SCAN_H
@@ -10,6 +11,7 @@
 #include <stddef.h>
 
 struct pf_ctx;
+struct pf_entry;
 struct pf_manifest;
 
 struct scan_input {
@@ -17,6 +19,8 @@ struct scan_input {
 	const char *conf;         /* the file the removals come from, for messages */
 	char *const *removes;     /* paths the package deletes (any order) */
 	size_t n_removes;
+	const struct pf_entry *hooks; /* hook entries, or NULL */
+	size_t n_hooks;
 	const char *mname;        /* "core-141.manifest", for messages */
 };
 

@@ -3,6 +3,8 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -12,6 +14,7 @@
 #include "base/error.h"
 #include "base/hash.h"
 #include "format/manifest.h"
+#include "format/pak.h"
 #include "pak-write.h"
 #include "base/path.h"
 
@@ -248,11 +251,7 @@ static int write_member(struct pf_ctx *ctx, struct archive *a,
 	case PF_ENTRY_REMOVE:
 		return 0; /* nothing to ship */
 	case PF_ENTRY_HOOK:
-		/* Hooks need their scripts as .pakfire/hooks/ members; this
-		 * pakfire-repo does not build them yet (update.conf refuses
-		 * the key), so a hook here is a bug, not something to skip. */
-		return pf_fail(ctx, PF_E_OTHER, "%s: hook entries are not supported yet",
-			       name);
+		return 0; /* written right after the manifest: write_hooks */
 	}
 	if (write_header(ctx, a, ae, name, e->path) < 0)
 		return -1;
@@ -260,9 +259,37 @@ static int write_member(struct pf_ctx *ctx, struct archive *a,
 	return 0;
 }
 
+/* .pakfire/hooks/NAME for each hook entry of M, in manifest order. */
+static int write_hooks(struct pf_ctx *ctx, struct archive *a, struct archive_entry *ae,
+		       const char *name, const struct pf_manifest *m,
+		       const struct pf_pak_hook *hooks, size_t n, time_t mtime)
+{
+	char member[PATH_MAX];
+
+	for (size_t i = 0; i < m->n; i++) {
+		const struct pf_entry *e = &m->entries[i];
+		const struct pf_pak_hook *h = NULL;
+
+		if (e->type != PF_ENTRY_HOOK)
+			continue;
+		for (size_t k = 0; k < n && !h; k++)
+			if (!strcmp(hooks[k].e->path, e->path))
+				h = &hooks[k];
+		if (!h || memcmp(h->e->sha256, e->sha256, 32))
+			return pf_fail(ctx, PF_E_OTHER, "%s: no script for hook %s", name, e->path);
+		snprintf(member, sizeof(member), "%s%s", PF_PAK_HOOKS_DIR, e->path);
+		member_init(ae, member, AE_IFREG, 0755, mtime);
+		archive_entry_set_size(ae, (la_int64_t)h->len);
+		if (write_header(ctx, a, ae, name, member) < 0 ||
+		    write_data(ctx, a, name, h->bytes, h->len) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 int pak_write(struct pf_ctx *ctx, const char *name, const struct pf_manifest *m,
-	      const char *mbuf, size_t mlen, time_t mtime, int fd,
-	      struct pak_stats *stats)
+	      const char *mbuf, size_t mlen, const struct pf_pak_hook *hooks,
+	      size_t n_hooks, time_t mtime, int fd, struct pak_stats *stats)
 {
 	struct sink sink = { .fd = fd };
 	struct archive *a = NULL;
@@ -283,7 +310,8 @@ int pak_write(struct pf_ctx *ctx, const char *name, const struct pf_manifest *m,
 	member_init(ae, ".pakfire/manifest", AE_IFREG, 0644, mtime);
 	archive_entry_set_size(ae, (la_int64_t)mlen);
 	if (write_header(ctx, a, ae, name, ".pakfire/manifest") < 0 ||
-	    write_data(ctx, a, name, mbuf, mlen) < 0)
+	    write_data(ctx, a, name, mbuf, mlen) < 0 ||
+	    write_hooks(ctx, a, ae, name, m, hooks, n_hooks, mtime) < 0)
 		goto out;
 	for (size_t i = 0; i < m->n; i++)
 		if (write_member(ctx, a, ae, name, &m->entries[i], mtime, buf,

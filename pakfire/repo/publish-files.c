@@ -15,6 +15,7 @@
 #include "format/index.h"
 #include "format/manifest.h"
 #include "publish-parts.h"
+#include "repo.h"
 
 /* Manifests are fetched before anything else; the client caps them too. */
 #define MANIFEST_MAX (64 * 1024 * 1024)
@@ -33,6 +34,14 @@ static int describe_manifest(struct pf_ctx *ctx, int dirfd, const char *dir,
 		free(buf);
 		return -1;
 	}
+	/* Hooks need a client of level 3 (docs/formats.md, "Client levels"):
+	 * older ones must stop before the update, not meet its hooks. */
+	for (size_t i = 0; i < m->n; i++)
+		if (m->entries[i].type == PF_ENTRY_HOOK && e->min_client < REPO_LEVEL_HOOKS) {
+			pf_info(ctx, "%s: Min-Client %u, as its manifest has hooks (it said %u)",
+				label, REPO_LEVEL_HOOKS, e->min_client);
+			e->min_client = REPO_LEVEL_HOOKS;
+		}
 	pf_manifest_free(m);
 	pf_sha256_buf(buf, len, e->manifest_sha256);
 	e->manifest_size = len;

@@ -9,6 +9,11 @@
 
 #include "base/opts.h"
 
+/* The client level that honours hook entries in a manifest (docs/formats.md,
+ * "Client levels"): publish gives such an update at least this Min-Client,
+ * check requires it. */
+#define REPO_LEVEL_HOOKS 3
+
 struct pf_ctx;
 
 /* A command: its name, options and operands for the generic parser

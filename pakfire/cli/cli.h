@@ -46,6 +46,7 @@ extern const struct cli_command cmd_install;
 extern const struct cli_command cmd_remove;
 extern const struct cli_command cmd_list;
 extern const struct cli_command cmd_info;
+extern const struct cli_command cmd_hook;
 
 /* The one confirmation of a change (cli/confirm.c): --yes, or an answer
  * on a terminal to QUESTION; never a silent yes. */

@@ -22,7 +22,7 @@
 /* In the order --help lists them. */
 static const struct cli_command *const commands[] = {
 	&cmd_init, &cmd_update, &cmd_upgrade, &cmd_install, &cmd_remove, &cmd_list, &cmd_info,
-	&cmd_status, &cmd_clean, &cmd_history, &cmd_verify,
+	&cmd_status, &cmd_clean, &cmd_history, &cmd_hook, &cmd_verify,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 

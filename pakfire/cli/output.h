@@ -63,6 +63,13 @@ void output_info(struct output *o, const struct pf_info *i);
 /* History: a list, or one run in detail (DETAIL). */
 void output_history(struct output *o, const struct pf_history *h, bool detail);
 
+/* `hook list`: the open runs and the recent ones; `hook show|ack|rerun`:
+ * one run (ACTION "show", "ack" or "rerun" in the JSON report). */
+struct pf_hook_list;
+struct pf_hook_run_view;
+void output_hook_list(struct output *o, const struct pf_hook_list *l);
+void output_hook_run(struct output *o, const struct pf_hook_run_view *v, const char *action);
+
 /* Verify: each finding as it is found (a pf_finding_fn), then the summary
  * (also after a stop, as far as it got). */
 void output_verify_finding(const struct pf_finding *f, void *data);

@@ -58,6 +58,21 @@ int render_json_hook_begin(struct json_object *e, const struct pf_event *ev);
 int render_json_hook_done(struct json_object *e, const struct pf_event *ev);
 int render_json_hook_refused(struct json_object *e, const struct pf_event *ev);
 
+/* Hook runs (report-hook.c, ops/hook.h's views): how one ended in words
+ * ("failed (exit 1)", "killed (signal 9)", "timed out"); its kept output,
+ * each line quoted and indented with INDENT (TAIL: only the last TAIL lines,
+ * with a pointer to `pakfire hook show`; 0: all); one as a JSON object
+ * (NULL when out of memory), N of them as the array KEY of R; the status
+ * line of an open one. */
+struct pf_hook_run_view;
+void report_hook_outcome(const struct pf_hook_run_view *v, char *buf, size_t size);
+void report_hook_output_text(const struct pf_hook_run_view *v, const char *indent,
+			     unsigned tail);
+struct json_object *report_hook_json(const struct pf_hook_run_view *v);
+int report_hooks_json(struct json_object *r, const char *key, const struct pf_hook_run_view *v,
+		      size_t n);
+void report_hook_held_text(const struct pf_hook_run_view *v);
+
 /* What a mount lacks for a unit: needed + reserve - available, or 0. */
 uint64_t space_shortfall(const struct pf_ev_space_row *row);
 

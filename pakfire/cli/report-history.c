@@ -4,6 +4,7 @@
 
 #include "jsonc.h"
 #include "ops/history.h"
+#include "ops/hook.h"
 #include "render.h"
 
 typedef struct json_object jobj;
@@ -33,7 +34,10 @@ static jobj *json_run(const struct pf_history_run *h)
 	    jv_string(e, "outcome", t->outcome[0] ? t->outcome : NULL) < 0 ||
 	    (t->has_exit_code ? jv_int(e, "exit_code", t->exit_code) :
 				jv_string(e, "exit_code", NULL)) < 0 ||
-	    jv_string(e, "error", t->error[0] ? t->error : NULL) < 0)
+	    jv_string(e, "error", t->error[0] ? t->error : NULL) < 0 ||
+	    jv_uint(e, "hooks_failed", h->hooks_failed) < 0 ||
+	    jv_bool(e, "hook_open", h->hook_open) < 0 ||
+	    (h->hooks && report_hooks_json(e, "hooks", h->hooks, h->n_hooks) < 0))
 		goto fail;
 	for (size_t k = 0; k < h->n_steps; k++) {
 		jobj *s = json_step(&h->steps[k]);
@@ -73,6 +77,33 @@ out:
 	json_object_put(list);
 }
 
+/* The hook runs of one run: how each ended, and the last lines of its
+ * output (the whole: `pakfire hook show ID`). */
+static void hooks_text(const struct pf_history_run *hr)
+{
+	char outcome[64], res[80];
+
+	for (size_t k = 0; k < hr->n_hooks; k++) {
+		const struct pf_hook_run_view *v = &hr->hooks[k];
+
+		report_hook_outcome(v, outcome, sizeof(outcome));
+		res[0] = '\0';
+		if (v->open)
+			snprintf(res, sizeof(res), "; open: upgrades are held");
+		else if (v->acknowledged)
+			snprintf(res, sizeof(res), "; acknowledged");
+		else if (v->resolved_by)
+			snprintf(res, sizeof(res), "; resolved by hook run %lld",
+				 (long long)v->resolved_by);
+		printf("       hook run %lld: %s %s hook %s: %s", (long long)v->id, v->label,
+		       v->phase, v->name, outcome);
+		if (v->ended)
+			printf(" after %.3f s", (double)v->duration_ms / 1000.0);
+		printf("%s\n", res);
+		report_hook_output_text(v, "         | ", 20);
+	}
+}
+
 void output_history(struct output *o, const struct pf_history *h, bool detail)
 {
 	char a[32], b[32];
@@ -92,6 +123,8 @@ void output_history(struct output *o, const struct pf_history *h, bool detail)
 		       t->outcome[0] ? t->outcome : "running");
 		if (last && !detail)
 			printf("  %s %s", last->label, last->step);
+		if (hr->hooks_failed)
+			printf("  [hook failed%s]", hr->hook_open ? ", open: see 'pakfire hook list'" : "");
 		if (t->error[0])
 			printf("  %s", t->error);
 		printf("\n");
@@ -108,5 +141,6 @@ void output_history(struct output *o, const struct pf_history *h, bool detail)
 			format_time(s->at, a);
 			printf("       %s  %-10s %-14s %s\n", a, s->label, s->step, s->detail);
 		}
+		hooks_text(hr);
 	}
 }

@@ -5,9 +5,11 @@
 
 #include "base/context.h"
 #include "ops/history.h"
+#include "ops/hook.h"
 #include "ops/session.h"
 #include "resolve/transaction.h"
 #include "state/history.h"
+#include "state/hooks.h"
 
 static void run_of(const struct pf_tx_info *t, struct pf_run *r)
 {
@@ -20,6 +22,30 @@ static void run_of(const struct pf_tx_info *t, struct pf_run *r)
 	r->has_exit_code = t->has_exit_code;
 	r->exit_code = t->exit_code;
 	snprintf(r->error, sizeof(r->error), "%s", t->error);
+}
+
+/* The hook runs that did not end ok, counted on the run they belong to;
+ * for one run (ID > 0), its hook runs too. */
+static int add_hooks(struct pf_session *s, int64_t id, struct pf_history *out)
+{
+	struct pf_hook_run_row *rows = NULL;
+	size_t n = 0, k = 0;
+
+	if (pf_db_hook_runs_failed(s->db, &rows, &n) < 0)
+		return -1;
+	/* both in order of id */
+	for (size_t i = 0; i < n; i++) {
+		while (k < out->n && out->runs[k].run.id < rows[i].tx)
+			k++;
+		if (k < out->n && out->runs[k].run.id == rows[i].tx) {
+			out->runs[k].hooks_failed++;
+			out->runs[k].hook_open |= pf_hook_run_is_open(&rows[i]);
+		}
+	}
+	pf_hook_run_rows_free(rows, n);
+	if (id > 0 && out->n == 1)
+		return pf_hook_runs_of_tx(s, id, &out->runs[0].hooks, &out->runs[0].n_hooks);
+	return 0;
 }
 
 int pf_history(struct pf_session *s, int64_t id, struct pf_history *out)
@@ -64,6 +90,8 @@ int pf_history(struct pf_session *s, int64_t id, struct pf_history *out)
 		}
 		v->n_steps = h[i].n_steps;
 	}
+	if (add_hooks(s, id, out) < 0)
+		goto out;
 	r = 0;
 out:
 	if (r < 0)
@@ -74,8 +102,10 @@ out:
 
 void pf_history_clear(struct pf_history *h)
 {
-	for (size_t i = 0; h->runs && i < h->n; i++)
+	for (size_t i = 0; h->runs && i < h->n; i++) {
 		free(h->runs[i].steps);
+		pf_hook_run_views_free(h->runs[i].hooks, h->runs[i].n_hooks);
+	}
 	free(h->runs);
 	h->runs = NULL;
 	h->n = 0;

@@ -36,10 +36,17 @@ struct pf_run_step {
 	char detail[256];      /* "" if none */
 };
 
+struct pf_hook_run_view;
+
 struct pf_history_run {
 	struct pf_run run;
 	struct pf_run_step *steps; /* malloc'd */
 	size_t n_steps;
+	unsigned hooks_failed;     /* its hook runs that did not end ok */
+	bool hook_open;            /* one of them holds upgrades still */
+	/* One run (ID > 0): its hook runs with their output (ops/hook.h). */
+	struct pf_hook_run_view *hooks; /* malloc'd */
+	size_t n_hooks;
 };
 
 struct pf_history {

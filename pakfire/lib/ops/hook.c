@@ -99,7 +99,9 @@ int pf_hook_open_runs(struct pf_session *s, struct pf_hook_run_view **out, size_
 	struct pf_hook_run_row *rows = NULL;
 	size_t k = 0;
 
-	return views(s, pf_db_hook_runs_open(s->db, &rows, &k), rows, k, out, n);
+	int rc = pf_db_hook_runs_open(s->db, &rows, &k);
+
+	return views(s, rc, rows, k, out, n);
 }
 
 int pf_hook_runs_of_tx(struct pf_session *s, int64_t tx, struct pf_hook_run_view **out,
@@ -108,19 +110,24 @@ int pf_hook_runs_of_tx(struct pf_session *s, int64_t tx, struct pf_hook_run_view
 	struct pf_hook_run_row *rows = NULL;
 	size_t k = 0;
 
-	return views(s, pf_db_hook_runs_of_tx(s->db, tx, &rows, &k), rows, k, out, n);
+	int rc = pf_db_hook_runs_of_tx(s->db, tx, &rows, &k);
+
+	return views(s, rc, rows, k, out, n);
 }
 
 int pf_hook_list(struct pf_session *s, bool all, struct pf_hook_list *out)
 {
 	struct pf_hook_run_row *rows = NULL;
 	size_t k = 0;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->all = all;
-	if (pf_hook_open_runs(s, &out->open, &out->n_open) < 0 ||
-	    views(s, pf_db_hook_runs_recent(s->db, all ? 0 : PF_HOOK_LIST_RECENT, &rows, &k),
-		  rows, k, &out->recent, &out->n_recent) < 0) {
+	if (pf_hook_open_runs(s, &out->open, &out->n_open) < 0)
+		return -1;
+	/* the rows exist once the call returned: then they are handed on */
+	rc = pf_db_hook_runs_recent(s->db, all ? 0 : PF_HOOK_LIST_RECENT, &rows, &k);
+	if (views(s, rc, rows, k, &out->recent, &out->n_recent) < 0) {
 		pf_hook_list_clear(out);
 		return -1;
 	}

@@ -30,12 +30,13 @@ void render_text_hook_begin(struct output *o, const struct pf_event *ev)
 	printf("Running %s.\n", title);
 }
 
+/* As it comes, on stdout with the rest of the command's story (stderr
+ * stays for the error and warnings). */
 void render_text_hook_output(struct output *o, const struct pf_event *ev)
 {
 	(void)o;
+	fwrite(ev->hook_output.data, 1, ev->hook_output.len, stdout);
 	fflush(stdout);
-	fwrite(ev->hook_output.data, 1, ev->hook_output.len, stderr);
-	fflush(stderr);
 }
 
 void render_text_hook_done(struct output *o, const struct pf_event *ev)
@@ -50,16 +51,16 @@ void render_text_hook_done(struct output *o, const struct pf_event *ev)
 			printf("The %s ran (%.1f s).\n", title, (double)h->duration_ms / 1000.0);
 		return;
 	}
-	fflush(stdout);
+	/* The story on stdout (the error line follows on stderr). */
 	if (h->signal)
-		fprintf(stderr, "pakfire: the %s: %s (signal %d) after %.1f s", title,
-			h->outcome, h->signal, (double)h->duration_ms / 1000.0);
+		printf("The %s: %s (signal %d) after %.1f s", title, h->outcome, h->signal,
+		       (double)h->duration_ms / 1000.0);
 	else
-		fprintf(stderr, "pakfire: the %s: %s (exit %d) after %.1f s", title, h->outcome,
-			h->exit_code, (double)h->duration_ms / 1000.0);
+		printf("The %s: %s (exit %d) after %.1f s", title, h->outcome, h->exit_code,
+		       (double)h->duration_ms / 1000.0);
 	if (h->run_id)
-		fprintf(stderr, "; recorded as hook run %lld", (long long)h->run_id);
-	fprintf(stderr, "\n");
+		printf("; recorded as hook run %lld", (long long)h->run_id);
+	printf("%s\n", h->tail && h->tail[0] ? ". Its last lines:" : ".");
 	if (h->tail && h->tail[0]) {
 		const char *p = h->tail;
 
@@ -67,7 +68,7 @@ void render_text_hook_done(struct output *o, const struct pf_event *ev)
 			const char *nl = strchr(p, '\n');
 			int len = nl ? (int)(nl - p) : (int)strlen(p);
 
-			fprintf(stderr, "  | %.*s\n", len, p);
+			printf("  | %.*s\n", len, p);
 			p += len + (nl != NULL);
 		}
 	}

@@ -1211,9 +1211,13 @@ def jsonq(path, args):
         sys.exit("expected one field name, got %r" % rest)
     field = rest[0]
     if not filters:
-        # a dotted FIELD reaches into objects: status.series
+        # a dotted FIELD reaches into objects: status.series; a number
+        # into arrays: hook.runs.0.id
         v = doc
         for k in field.split("."):
+            if isinstance(v, list) and k.isdigit() and int(k) < len(v):
+                v = v[int(k)]
+                continue
             if not isinstance(v, dict) or k not in v:
                 sys.exit("the document has no field %s" % field)
             v = v[k]

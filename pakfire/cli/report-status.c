@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jsonc.h"
+#include "ops/hook.h"
 #include "ops/status.h"
 #include "render.h"
 
@@ -135,7 +136,8 @@ static void status_json(struct output *o, const struct pf_status *st)
 	    jv_string(r, "successor", st->successor[0] ? st->successor : NULL) < 0 ||
 	    json_switch(r, st) < 0 || json_pending(r, st) < 0 || report_space_json(r, st) < 0 ||
 	    json_addons(r, st) < 0 ||
-	    json_last(r, st) < 0)
+	    json_last(r, st) < 0 ||
+	    report_hooks_json(r, "hooks_failed", st->hooks_open, st->n_hooks_open) < 0)
 		o->failed = true;
 }
 
@@ -208,6 +210,8 @@ void output_status(struct output *o, const struct pf_status *st)
 	}
 	printf("Series:      %s (%s)\n", st->series, st->arch);
 	printf("Core level:  %u\n", st->core);
+	for (size_t i = 0; i < st->n_hooks_open; i++)
+		report_hook_held_text(&st->hooks_open[i]);
 	if (st->config_series[0])
 		printf("Config:      pakfire.conf says series %s, but the database says this system"
 		       " is on series %s; pakfire follows the database (set by 'pakfire init',"

@@ -15,6 +15,7 @@
 #include "ops/session.h"
 #include "ops/update.h"
 #include "ops/history.h"
+#include "ops/hook.h"
 #include "resolve/resolve.h"
 #include "resolve/transaction.h"
 #include "state/system.h"
@@ -76,6 +77,7 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 	memset(out, 0, sizeof(*out));
 	out->switch_at = SIZE_MAX;
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_last_run(s->db, &out->last, &out->have_last) < 0 ||
+	    pf_hook_open_runs(s, &out->hooks_open, &out->n_hooks_open) < 0 ||
 	    pf_db_load_index(s->db, sys.series, sys.arch, &stored, &found) < 0)
 		return -1;
 	snprintf(out->series, sizeof(out->series), "%s", sys.series);
@@ -115,6 +117,9 @@ void pf_status_clear(struct pf_status *st)
 	pf_status_space_clear(st);
 	free(st->pending);
 	free(st->addons);
+	pf_hook_run_views_free(st->hooks_open, st->n_hooks_open);
+	st->hooks_open = NULL;
+	st->n_hooks_open = 0;
 	st->pending = NULL;
 	st->addons = NULL;
 	st->n_pending = 0;

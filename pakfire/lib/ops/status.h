@@ -91,6 +91,9 @@ struct pf_status {
 	size_t n_upgradable;
 	bool have_last;
 	struct pf_run last;    /* the newest run of a command, if have_last */
+	/* The failed post hooks that hold upgrades (ops/hook.h), oldest first. */
+	struct pf_hook_run_view *hooks_open; /* malloc'd */
+	size_t n_hooks_open;
 };
 
 int pf_status(struct pf_session *s, struct pf_status *out);

@@ -223,10 +223,9 @@ int pf_hook_rerun(struct pf_session *s, int64_t id, struct pf_hook_run_view *out
 	    pf_session_tx_begin(s, "hook rerun", &tx) < 0)
 		return -1;
 	{
-		/* hook-timeout (pakfire.conf): 0 here takes the default
-		 * until the runner's key is wired in */
 		const struct pf_hooks hk = {
-			.ctx = s->ctx, .db = s->db, .tx = tx, .dbdir = dir, .timeout = 0,
+			.ctx = s->ctx, .db = s->db, .tx = tx, .dbdir = dir,
+			.timeout = s->config->hook_timeout,
 			.live = s->ctx->verbosity > 0, .series = sys.series, .core = sys.core,
 		};
 

@@ -120,6 +120,8 @@ int pf_hook_watch(struct pf_hook_running *r, int64_t start)
 		wait_ms = !r->term_sent ? deadline - now : r->kill_sent ? 1000 : r->kill_at - now;
 		if (r->pidfd < 0 && wait_ms > POLL_FALLBACK_MS)
 			wait_ms = POLL_FALLBACK_MS;
+		if (wait_ms > 60000)
+			wait_ms = 60000; /* a timeout of days must not overflow poll's int */
 		if (r->out_fd >= 0) {
 			i_out = n;
 			p[n++] = (struct pollfd){ .fd = r->out_fd, .events = POLLIN };

@@ -179,15 +179,16 @@ static void test_timeout(void **state)
 	script(t, "hang", "sleep 1000 & echo $! > pid\necho started\nsleep 1000\n");
 	job = job_for(t, "hang");
 	job.timeout = 1;
-	job.grace = 2;
+	job.grace = 3;
 	assert_int_equal(pf_hook_run(t->ctx, &job, &res), 0);
 	assert_int_equal(res.outcome, PF_HOOK_TIMEOUT);
 	assert_string_equal(pf_hook_outcome_name(res.outcome), "timeout");
 	assert_int_equal(res.exit_code, -1);
 	assert_int_equal(res.signal, SIGTERM);
 	assert_int_equal(res.stop_signal, 0);
-	/* The timeout, not the grace: TERM was obeyed. */
-	assert_true(res.duration_ms >= 1000 && res.duration_ms < 2000);
+	/* The timeout, not the grace: TERM was obeyed (KILL would be at 4 s;
+	 * the rest is room for a loaded machine). */
+	assert_true(res.duration_ms >= 1000 && res.duration_ms < 3500);
 	assert_string_equal(res.output, "started\n");
 	grandchild = read_pid(t, "pid");
 	assert_true(gone(grandchild));
@@ -208,7 +209,7 @@ static void test_timeout_kill(void **state)
 	assert_int_equal(pf_hook_run(t->ctx, &job, &res), 0);
 	assert_int_equal(res.outcome, PF_HOOK_TIMEOUT);
 	assert_int_equal(res.signal, SIGKILL);
-	assert_true(res.duration_ms >= 2000 && res.duration_ms < 3000);
+	assert_true(res.duration_ms >= 2000 && res.duration_ms < 4000);
 	assert_true(gone(read_pid(t, "pid")));
 	pf_hook_result_clear(&res);
 }
@@ -225,7 +226,7 @@ static void test_leftover(void **state)
 	job = job_for(t, "leave");
 	assert_int_equal(pf_hook_run(t->ctx, &job, &res), 0);
 	assert_int_equal(res.outcome, PF_HOOK_OK);
-	assert_true(res.duration_ms < 1000);
+	assert_true(res.duration_ms < 1800); /* not the 2 s of a drain */
 	assert_true(gone(read_pid(t, "pid")));
 	pf_hook_result_clear(&res);
 }
@@ -247,7 +248,7 @@ static void test_escaped(void **state)
 	escaped = read_pid(t, "pid");
 	assert_int_equal(kill(escaped, SIGKILL), 0);
 	assert_int_equal(res.outcome, PF_HOOK_OK);
-	if (res.duration_ms < 1900 || res.duration_ms >= 3500)
+	if (res.duration_ms < 1900 || res.duration_ms >= 4500)
 		fail_msg("took %lld ms: %s", (long long)res.duration_ms, res.output);
 	assert_string_equal(res.output, "done\npakfire: output no longer read: a process that left the "
 			    "hook's process group still holds it open\n");
@@ -357,7 +358,7 @@ static void test_stdin(void **state)
 	assert_int_equal(pf_hook_run(t->ctx, &job, &res), 0);
 	assert_int_equal(res.outcome, PF_HOOK_OK);
 	assert_string_equal(res.output, "eof\n");
-	assert_true(res.duration_ms < 1000);
+	assert_true(res.duration_ms < 2500); /* not the 3 s timeout */
 	pf_hook_result_clear(&res);
 }
 
@@ -698,7 +699,7 @@ static void test_interrupt(void **state)
 	assert_int_equal(res.stop_signal, SIGTERM);
 	assert_int_equal(t->ctx->stop_signal, SIGTERM);
 	assert_int_equal(res.signal, SIGTERM);
-	assert_true(res.duration_ms < 2000);
+	assert_true(res.duration_ms < 2900); /* TERM obeyed: no KILL after the 3 s grace */
 	assert_true(gone(read_pid(t, "pid")));
 	assert_true(gone(s.pgid));
 	pf_hook_result_clear(&res);

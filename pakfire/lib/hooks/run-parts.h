@@ -1,9 +1,11 @@
-/* Inside the runner (run.c, capture.c, env.c, child.c, proc.c): the
- * bounded record of a hook's output, its environment, the child's side of
- * the fork and what /proc says of a process. Not for use elsewhere. */
+/* Inside the runner (run.c, watch.c, capture.c, env.c, child.c, proc.c):
+ * the bounded record of a hook's output, its environment, the child's side
+ * of the fork, the loop while it runs and what /proc says of a process.
+ * Not for use elsewhere (tests excepted). */
 #ifndef PF_HOOKS_RUN_PARTS_H
 #define PF_HOOKS_RUN_PARTS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -73,6 +75,32 @@ struct pf_child_args {
 __attribute__((noreturn)) void pf_hook_child(const struct pf_child_args *a);
 /* "start the session", "execute", ...: for the parent's note. */
 const char *pf_child_step_name(int step);
+
+#define PF_HOOK_CHUNK (64 * 1024) /* one read of the output */
+
+/* One run: what run.c and the loop in watch.c share. */
+struct pf_hook_running {
+	struct pf_ctx *ctx;
+	const struct pf_hook_job *job;
+	struct pf_capture cap;
+	char *chunk;
+	pid_t pid;            /* the leader; also the group's id */
+	int out_fd;           /* the pipe's read end, -1 at EOF */
+	int pidfd;            /* -1: look with waitid at short intervals */
+	enum pf_hook_outcome why; /* TIMEOUT or INTERRUPTED once stopped */
+	int stop_signal;
+	bool term_sent, kill_sent, leader_done;
+	int64_t kill_at;
+};
+
+/* watch.c: until the leader ends (not reaped: while it is a zombie its id
+ * cannot go to another process, so its group can still be killed), then
+ * the rest of the output. -1 after pf_fail. */
+int pf_hook_watch(struct pf_hook_running *r, int64_t start);
+int pf_hook_drain(struct pf_hook_running *r);
+/* SIG to the group PGID; nobody left (ESRCH) is fine. */
+void pf_hook_kill_group(pid_t pgid, int sig);
+int64_t pf_hook_now_ms(void); /* CLOCK_MONOTONIC */
 
 /* proc.c: the process group and the start time (field 22 of
  * /proc/PID/stat, in clock ticks since boot) of process PID. -1 with

@@ -194,7 +194,7 @@ test_sigterm_while_staging_rolls_back() {
 	remember_state
 	run pakfire_traced -e trace=write -e inject=write:signal=TERM:when=$((first + 40)) -- \
 		--root "$R" upgrade --yes
-	assert_exit 1
+	assert_exit 143
 	assert_error_line "interrupted by Terminated while core 140 was staged" "rolled back" \
 		"nothing of it was written"
 	local message=$ERROR_LINE

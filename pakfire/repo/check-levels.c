@@ -195,8 +195,9 @@ int check_levels(struct repo_check *c)
 	unsigned arrived = 0;
 
 	check_min_partition(c);
-	if (repo_reached_from(c->ctx, c->repo, idx->series, idx->arch, from, sizeof(from),
-			      &arrived) < 0)
+	/* A folder on disk (not an index alone): the series beside it. */
+	if (c->repofd >= 0 && repo_reached_from(c->ctx, c->repo, idx->series, idx->arch, from,
+						sizeof(from), &arrived) < 0)
 		return -1;
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct pf_index_entry *e = &idx->entries[i];

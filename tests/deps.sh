@@ -10,7 +10,7 @@ PACKAGES=(
 	libjson-c-dev
 	libcmocka-dev
 	lighttpd gnupg sqlite3 zstd python3 e2fsprogs util-linux curl strace procps git
-	dosfstools fusefat mtools
+	dosfstools fusefat mtools shellcheck
 )
 
 missing=()

@@ -766,6 +766,34 @@ sample_run() {
 	return 1
 }
 
+# sample_build_core OUT REPO_BIN N REPO PREV: pakfire-repo build of core N
+# of the sample into REPO, run in the source tree as its maintainers do
+# (update.conf's hooks are paths from there). With updates/N/dropped and
+# the build root of the update before it (PREV), it is built as the
+# distribution builds it, from the whole system, with --previous: OUT/
+# systems/N is PREV's build root with N's on top, without the paths that N's
+# build no longer makes (updates/N/dropped), and --previous OUT/roots/PREV
+# adds the removals of the libraries that went away.
+sample_build_core() {
+	local out=$1 repobin=$2 n=$3 repo=$4 prev=$5 root=$1/roots/$3 previous=() p
+	if [ -f "$PF_TOP/updates/$n/dropped" ] && [ -n "$prev" ]; then
+		root=$out/systems/$n
+		rm -rf "$root"
+		mkdir -p "$root" &&
+			cp -a --link "$out/roots/$prev/." "$root/" &&
+			cp -a --link --remove-destination "$out/roots/$n/." "$root/" ||
+			{ sample_error "cannot make $root"; return 1; }
+		while read -r p; do
+			case $p in '' | '#'*) continue ;; esac
+			rm -f "$root/$p" || { sample_error "cannot drop $p from $root"; return 1; }
+		done <"$PF_TOP/updates/$n/dropped"
+		previous=(--previous "$out/roots/$prev")
+	fi
+	(cd "$PF_TOP" && sample_run "$out" "pakfire-repo build of core $n failed" \
+		"$repobin" build --update "updates/$n" --filelist "manifests/core-$n.filelist" \
+		--root "$root" ${previous[@]+"${previous[@]}"} --out "$repo")
+}
+
 # build_sample_repo OUT REPO_BIN SCALE [BASE]: the sample repository as its
 # maintainers publish it, with pakfire-repo. Every core update after BASE
 # (default $SAMPLE_BASE) that has updates/N/update.conf and
@@ -786,10 +814,14 @@ sample_run() {
 # that pakfire from then on (OUT/roots/N/usr/sbin/pakfire is the copy).
 build_sample_repo() {
 	local out=$1 repobin=$2 scale=${3:-1} base=${4:-$SAMPLE_BASE}
-	local n s a fpr sw to repo mirror=$1/www${MIRROR_PATH} nums=() all_series=() addons=()
+	local n s a fpr sw to repo mirror nums=() all_series=() addons=() prev="" prev_of_sw=""
 	local upd=$PF_TOP/updates mbr=$PF_TOP/updates/make-buildroot client ship=()
 	sample_error() { echo "$*" >"$out/error"; echo "sample: $*" >&2; return 1; }
-	mkdir -p "$mirror" "$out/roots" "$out/g" || { sample_error "cannot create $out"; return 1; }
+	mkdir -p "$out/roots" "$out/g" || { sample_error "cannot create $out"; return 1; }
+	# absolute: the builds run in the source tree (sample_build_core)
+	out=$(cd "$out" && pwd) || { sample_error "cannot enter $1"; return 1; }
+	mirror=$out/www${MIRROR_PATH}
+	mkdir -p "$mirror" || { sample_error "cannot create $mirror"; return 1; }
 	chmod 700 "$out/g"
 	is_program "$mbr" || { sample_error "updates/make-buildroot is missing or not executable"; return 1; }
 	is_program "$repobin" || { sample_error "$repobin was not built"; return 1; }
@@ -829,11 +861,12 @@ build_sample_repo() {
 			# the update that switches series comes once the series is published
 			if [ -n "$(sample_conf "$n" series-switch)" ]; then
 				sw=$n
+				prev_of_sw=$prev
+				prev=$n
 				continue
 			fi
-			sample_run "$out" "pakfire-repo build of core $n failed" \
-				"$repobin" build --update "$upd/$n" --filelist "$PF_TOP/manifests/core-$n.filelist" \
-				--root "$out/roots/$n" --out "$repo" || return 1
+			sample_build_core "$out" "$repobin" "$n" "$repo" "$prev" || return 1
+			prev=$n
 		done
 		for a in ${addons[@]+"${addons[@]}"}; do
 			sample_run "$out" "updates/make-buildroot --addon $a --series $s failed" \
@@ -853,9 +886,7 @@ build_sample_repo() {
 		*) sample_error "core $sw switches to series $to, to which no update after it belongs"; return 1 ;;
 		esac
 		echo "# the last update of $s, which moves systems to $to; then $s closed"
-		sample_run "$out" "pakfire-repo build of core $sw failed" \
-			"$repobin" build --update "$upd/$sw" --filelist "$PF_TOP/manifests/core-$sw.filelist" \
-			--root "$out/roots/$sw" --out "$repo" || return 1
+		sample_build_core "$out" "$repobin" "$sw" "$repo" "$prev_of_sw" || return 1
 		sample_run "$out" "pakfire-repo bump --from $s --to $to failed" \
 			"$repobin" bump --mirror "$mirror" --from "$s" --to "$to" --arch "$ARCH" \
 			--updates "$upd" --key "$fpr" --gnupghome "$out/g" --valid-days 30 || return 1
@@ -871,13 +902,14 @@ build_sample_repo() {
 	touch "$out/ok"
 }
 
-# The paths that updates/N/update.conf removes, one a line (for the overlay).
+# The paths that core N of the sample removes, one a line (for the
+# overlay): the remove entries of its published manifest (update.conf's and
+# those build --previous found).
 sample_removals() {
-	awk '/^[ \t]*remove[ \t]*=/ {
-		sub(/^[^=]*=[ \t]*/, "")
-		n = split($0, a, /[ \t]+/)
-		for (i = 1; i <= n; i++) if (a[i] != "") { sub(/^\/+/, "", a[i]); print a[i] }
-	}' "$PF_TOP/updates/$1/update.conf"
+	local m
+	m=$(find "${SAMPLE_ROOTS%/roots}/www" -name "core-$1.manifest" -print -quit)
+	[ -n "$m" ] || fail "the sample has no core-$1.manifest"
+	awk -F '\t' '$1 == "remove" { print $2 }' "$m"
 }
 
 # assert_root_is_sample UNIT...: R is the overlay of the sample build roots

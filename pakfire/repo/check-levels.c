@@ -4,6 +4,7 @@
  * level, either honours an update or stops before it, and then finds, in
  * a stanza it reads, the core update that brings a pakfire able to go on.
  * See check.h. */
+#include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
@@ -144,11 +145,17 @@ static void check_declared(struct repo_check *c, size_t i, const char *stanza)
  * Min-Client) finds, before it in the chain, the update that brings a
  * client able to go on. The clients that stop are those from the index's
  * own Min-Client on, and never below level 2. */
-static void check_reachable(struct repo_check *c, size_t i, const char *stanza)
+static void check_reachable(struct repo_check *c, size_t i, const char *stanza,
+			    unsigned arrived)
 {
 	const struct pf_index_entry *e = &c->idx->entries[i];
 	unsigned floor = c->idx->min_client > LEVEL_READS_MIN ? c->idx->min_client : LEVEL_READS_MIN;
 	unsigned have = provided_before(c->idx, e);
+
+	/* A series reached through a switch: the chain went through the
+	 * switching update, and every system came with its pakfire. */
+	if (have < arrived)
+		have = arrived;
 
 	if (have < floor)
 		have = floor;
@@ -184,9 +191,14 @@ static void check_min_partition(struct repo_check *c)
 int check_levels(struct repo_check *c)
 {
 	const struct pf_index *idx = c->idx;
-	char stanza[256];
+	char stanza[256], from[NAME_MAX + 1];
+	unsigned arrived = 0;
 
 	check_min_partition(c);
+	/* A folder on disk (not an index alone): the series beside it. */
+	if (c->repofd >= 0 && repo_reached_from(c->ctx, c->repo, idx->series, idx->arch, from,
+						sizeof(from), &arrived) < 0)
+		return -1;
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct pf_index_entry *e = &idx->entries[i];
 		bool told = false;
@@ -205,7 +217,7 @@ int check_levels(struct repo_check *c)
 			told = check_level_one(c, i, stanza);
 		check_declared(c, i, stanza);
 		if (!told)
-			check_reachable(c, i, stanza);
+			check_reachable(c, i, stanza, arrived);
 	}
 	return 0;
 }

@@ -275,9 +275,13 @@ static void report(struct pf_ctx *ctx, const char *stem,
 	repo_format_size(mlen, msize);
 	repo_format_size(st->bytes_in, in);
 	repo_format_size(st->bytes_out, out);
-	pf_info(ctx, "%s.manifest: %zu entries (%zu files, %zu dirs, %zu symlinks, %zu removes, %zu hooks), %s",
+	char hooks[32] = "";
+
+	if (count[PF_ENTRY_HOOK])
+		snprintf(hooks, sizeof(hooks), ", %zu hooks", count[PF_ENTRY_HOOK]);
+	pf_info(ctx, "%s.manifest: %zu entries (%zu files, %zu dirs, %zu symlinks, %zu removes%s), %s",
 		stem, m->n, count[PF_ENTRY_FILE], count[PF_ENTRY_DIR],
-		count[PF_ENTRY_SYMLINK], count[PF_ENTRY_REMOVE], count[PF_ENTRY_HOOK], msize);
+		count[PF_ENTRY_SYMLINK], count[PF_ENTRY_REMOVE], hooks, msize);
 	pf_info(ctx, "%s.pak: %llu entries, %s in, %s out", stem,
 		(unsigned long long)st->members, in, out);
 }

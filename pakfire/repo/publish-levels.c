@@ -27,52 +27,55 @@
  * index, moves systems to p->series: its Successor (what bump writes), or
  * a core update's Series-Switch. An index that cannot be read says
  * nothing: it is that series' own publish and check that refuse it. */
-static bool moves_here(struct pf_ctx *ctx, const struct publish_params *p, int mirrorfd,
-		       const char *name)
+static bool moves_here(struct pf_ctx *ctx, const char *repo, const char *series,
+		       const char *arch, int mirrorfd, const char *name, unsigned *provides)
 {
 	struct pf_index *idx = NULL;
 	char path[PATH_MAX], *buf = NULL;
 	size_t len = 0;
 	bool found = false;
 
-	snprintf(path, sizeof(path), "%s/%s/index", name, p->arch);
+	snprintf(path, sizeof(path), "%s/%s/index", name, arch);
 	if (pf_read_file_at(mirrorfd, path, INDEX_MAX, &buf, &len) < 0)
 		return false;
 	if (pf_index_parse(ctx, path, buf, len, &idx) < 0) {
-		pf_debug(ctx, "%s (beside %s): %s", path, p->repo, pf_error_message(ctx));
+		pf_debug(ctx, "%s (beside %s): %s", path, repo, pf_error_message(ctx));
 		pf_clear_error(ctx);
 		free(buf);
 		return false;
 	}
-	found = idx->successor && strcmp(idx->successor, p->series) == 0;
-	for (size_t i = 0; i < idx->n && !found; i++)
-		found = idx->entries[i].series_switch &&
-			strcmp(idx->entries[i].series_switch, p->series) == 0;
+	found = idx->successor && strcmp(idx->successor, series) == 0;
+	for (size_t i = 0; i < idx->n; i++)
+		if (idx->entries[i].series_switch &&
+		    strcmp(idx->entries[i].series_switch, series) == 0) {
+			found = true;
+			if (idx->entries[i].provides_client > *provides)
+				*provides = idx->entries[i].provides_client;
+		}
 	pf_index_free(idx);
 	free(buf);
 	return found;
 }
 
-/* The series of the mirror that moves systems to p->series, into FROM
- * (empty when none, or when p->repo is not <mirror>/<series>/<arch>). */
-static int reached_from(struct pf_ctx *ctx, const struct publish_params *p,
-			char *from, size_t size)
+int repo_reached_from(struct pf_ctx *ctx, const char *repo, const char *series,
+		      const char *arch, char *from, size_t size, unsigned *provides)
 {
-	char *real = realpath(p->repo, NULL), *slash;
+	char *real = realpath(repo, NULL), *slash;
 	struct dirent *de;
 	DIR *d = NULL;
 	int r = -1;
 
 	from[0] = '\0';
+	*provides = 0;
 	if (!real)
-		return pf_fail_errno(ctx, PF_E_OTHER, "%s", p->repo);
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s", repo);
 	/* <mirror>/<series>/<arch>: cut the arch, then the series */
 	slash = strrchr(real, '/');
-	if (!slash || strcmp(slash + 1, p->arch) != 0)
+	if (!slash || strcmp(slash + 1, arch) != 0)
 		goto none;
 	*slash = '\0';
 	slash = strrchr(real, '/');
-	if (!slash || strcmp(slash + 1, p->series) != 0)
+	if (!slash || strcmp(slash + 1, series) != 0)
 		goto none;
 	*slash = '\0';
 	d = opendir(*real ? real : "/");
@@ -89,9 +92,9 @@ static int reached_from(struct pf_ctx *ctx, const struct publish_params *p,
 			}
 			break;
 		}
-		if (!repo_name_valid(de->d_name) || strcmp(de->d_name, p->series) == 0)
+		if (!repo_name_valid(de->d_name) || strcmp(de->d_name, series) == 0)
 			continue;
-		if (moves_here(ctx, p, dirfd(d), de->d_name)) {
+		if (moves_here(ctx, repo, series, arch, dirfd(d), de->d_name, provides)) {
 			snprintf(from, size, "%s", de->d_name);
 			break;
 		}
@@ -109,6 +112,7 @@ int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
 		       const struct pf_index *cur, unsigned *out)
 {
 	char from[NAME_MAX + 1];
+	unsigned provides;
 
 	if (p->min_client) {
 		/* A client below the new level that is on this series already
@@ -132,7 +136,7 @@ int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
 		*out = cur->min_client;
 		return 0;
 	}
-	if (reached_from(ctx, p, from, sizeof(from)) < 0)
+	if (repo_reached_from(ctx, p->repo, p->series, p->arch, from, sizeof(from), &provides) < 0)
 		return -1;
 	*out = 1;
 	if (from[0]) {

@@ -16,6 +16,16 @@
 
 struct pf_ctx;
 
+/* The series of the mirror that moves systems to SERIES (its Successor or a
+ * core update's Series-Switch), for the repository folder REPO
+ * (<mirror>/<series>/<arch>), into FROM (empty when none, or when REPO is
+ * not laid out so); *PROVIDES the highest Provides-Client of the updates
+ * there that switch to SERIES: every system arrives with a pakfire of at
+ * least that level (publish-levels.c). */
+int repo_reached_from(struct pf_ctx *ctx, const char *repo, const char *series,
+		      const char *arch, char *from, size_t size, unsigned *provides);
+
+
 /* A command: its name, options and operands for the generic parser
  * (base/opts.h), and its run function, which gets the parsed options
  * (spec.opts_size bytes) and returns 0 or -1 after pf_fail(). */

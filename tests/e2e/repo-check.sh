@@ -388,11 +388,14 @@ a() {
 		"$1" "$1" "${2-}" "${3-}"
 }
 HOOK=',"hooks":[{"phase":"post","name":"setup","content":"#!/bin/sh\ntrue\n"}]'
+AHOOK=',"hooks":[{"phase":"post-install","name":"setup","content":"#!/bin/sh\ntrue\n"}]'
 
 test_levels_the_sample_passes() {
 	# core 140 switches to 2.25 and ships the pakfire that completes the
-	# switch: readable by level 1 in 2.23, whose index level 1 reads; 2.25,
-	# reached only through the switch, is read by level 2 on
+	# switch (level 3): readable by level 1 in 2.23, whose index level 1
+	# reads; 2.25, reached only through the switch, is read by level 2 on,
+	# and its 141 (a hook) needs the level 3 that every system brings from
+	# 140
 	repo_sample
 	local m=$WWW$MIRROR_PATH
 	run pakfire_repo check "$m/2.23/$ARCH" --key "${TRUST[0]}"
@@ -402,8 +405,11 @@ test_levels_the_sample_passes() {
 	grep -q '^Min-Client' <(sed '/^$/q' "$m/2.23/$ARCH/index") && fail "2.23's index has a Min-Client"
 	[ "$(sed '/^$/q' "$m/2.25/$ARCH/index" | grep '^Min-Client:')" = "Min-Client: 2" ] ||
 		fail "2.25's index does not say Min-Client: 2"
-	awk -v RS= '/\nNumber: 140\n/' "$m/2.23/$ARCH/index" | grep -qx 'Provides-Client: 2' ||
-		fail "core 140 does not say Provides-Client: 2"
+	awk -v RS= '/\nNumber: 140\n/' "$m/2.23/$ARCH/index" | grep -qx 'Provides-Client: 3' ||
+		fail "core 140 does not say Provides-Client: 3"
+	# 141 runs a hook: level 3, which 140 brings
+	awk -v RS= '/\nNumber: 141\n/' "$m/2.25/$ARCH/index" | grep -qx 'Min-Client: 3' ||
+		fail "core 141 does not say Min-Client: 3"
 	awk -v RS= '/\nNumber: 140\n/' "$m/2.23/$ARCH/index" | grep -q '^Min-Client' &&
 		fail "core 140 has a Min-Client: level 1 must apply it"
 	true
@@ -415,7 +421,7 @@ test_levels_good_forms() {
 	# that Optional-Keys lists, in an update and in the repository stanza
 	lv 2.25 '"Min-Client":2,"X-Mirror-Note":"hi","Optional-Keys":"X-Mirror-Note"' \
 		"$(u 141 '"Provides-Client":3'),$(u 142 '"Min-Client":3' "$HOOK"),$(u 143 '"X-Note":"a note","Optional-Keys":"X-Note, X-Other"')" \
-		"$(a foo '"Min-Client":3' "$HOOK")"
+		"$(a foo '"Min-Client":3' "$AHOOK")"
 	check "$CRAFTED"
 	assert_clean
 	assert_output_contains "revision 10, 3 core updates, 1 add-on: no errors, 0 warnings"
@@ -429,10 +435,21 @@ test_levels_good_forms() {
 	assert_clean
 }
 
+test_hooks_in_the_phases_of_their_kind() {
+	# a core update runs pre and post hooks, an add-on its own four phases
+	lv 2.25 '"Min-Client":2' "$(u 141 '"Provides-Client":3'),$(u 142 '"Min-Client":3' "$AHOOK")" \
+		"$(a foo '"Min-Client":3' "$HOOK")"
+	check "$CRAFTED"
+	assert_failed "$CRAFTED"
+	assert_error "$CRAFTED/core/core-142.manifest: hook setup runs in phase post-install, which is not one of a core update's (pre, post)"
+	assert_error "$CRAFTED/addons/foo-1-1.manifest: hook setup runs in phase post, which is not one of an add-on's (pre-install, post-install, pre-remove, post-remove)"
+	assert_errors 2
+}
+
 test_levels_an_update_using_what_it_does_not_declare() {
 	# hooks (level 3) in an update and an add-on that do not say so
 	lv 2.25 '"Min-Client":2' "$(u 141 '"Provides-Client":3'),$(u 142 '' "$HOOK")" \
-		"$(a foo '"Min-Client":2' "$HOOK")"
+		"$(a foo '"Min-Client":2' "$AHOOK")"
 	check "$CRAFTED"
 	assert_failed "$CRAFTED"
 	assert_error "$CRAFTED/index stanza 3 (core 142): its manifest has hook entries, which need client level 3, but Min-Client is 2: clients below level 3 would not stop before it (declare min-client = 3 in its update.conf)"

@@ -172,6 +172,13 @@ step sqlite3 -header -column "$DB" \
 	"SELECT transaction_id AS tx, unit, mount, needed, available, fits FROM space_checks ORDER BY id"
 step sqlite3 "$DB" "SELECT 'series ' || series || ', core level ' || core FROM system"
 
+say "The hooks the updates shipped ran, each recorded with its output: 138 the bootloader hook (a no-op here, and it says why), 141 ldconfig"
+demo_pakfire --root "$R" hook list
+tx=$(sqlite3 "$DB" "SELECT max(transaction_id) FROM hook_runs")
+demo_pakfire --root "$R" history "$tx"
+say "Core 140 removed the libraries its build no longer makes: pakfire-repo build --previous found them, the client removed them as any remove entry (only what an update installed, unchanged)"
+step grep -E '^remove.*[.]so[.]' "$(find "$SAMPLE/www" -name core-140.manifest | head -n 1)"
+
 # ---------------------------------------------------------------------------
 # 2. add-ons across the toolchain bump
 
@@ -204,8 +211,18 @@ echo "(/var needs room for every package too: the download cache is on it)"
 installed_addons
 step ls -l "$R/var/ipfire/tor"
 
+say "The admin adds a local hook that notes every transaction; a copy that anyone may edit is refused, not run"
+mkdir -p "$R/etc/pakfire/hooks.d"
+printf '#!/bin/sh\necho "$(date -u +%%FT%%TZ) $PAKFIRE_PHASE: $PAKFIRE_UNITS" >> var/log/pakfire-notes\n' \
+	>"$R/etc/pakfire/hooks.d/50-notes"
+chmod 0755 "$R/etc/pakfire/hooks.d/50-notes"
+cp "$R/etc/pakfire/hooks.d/50-notes" "$R/etc/pakfire/hooks.d/60-careless"
+chmod 0777 "$R/etc/pakfire/hooks.d/60-careless"
+step ls -l "$R/etc/pakfire/hooks.d"
+
 say "One upgrade crosses into 2.25: core 139, 140 (which switches the series), 141 from 2.25's index, then every add-on reinstalled as 2.25 builds it"
 demo_pakfire --root "$R" upgrade --yes
+step cat "$R/var/log/pakfire-notes"
 
 say "After the crossing: series 2.25, every add-on at its 2.25 build, every file as recorded"
 demo_pakfire --root "$R" status

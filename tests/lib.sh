@@ -814,7 +814,7 @@ sample_build_core() {
 # that pakfire from then on (OUT/roots/N/usr/sbin/pakfire is the copy).
 build_sample_repo() {
 	local out=$1 repobin=$2 scale=${3:-1} base=${4:-$SAMPLE_BASE}
-	local n s a fpr sw to repo mirror nums=() all_series=() addons=() prev="" prev_of_sw=""
+	local n s a fpr sw to repo mirror nums=() all_series=() addons=() prev="" prev_of_sw="" level=()
 	local upd=$PF_TOP/updates mbr=$PF_TOP/updates/make-buildroot client ship=()
 	sample_error() { echo "$*" >"$out/error"; echo "sample: $*" >&2; return 1; }
 	mkdir -p "$out/roots" "$out/g" || { sample_error "cannot create $out"; return 1; }
@@ -875,10 +875,19 @@ build_sample_repo() {
 				"$repobin" build --addon "$upd/addons/$a" --series "$s" \
 				--root "$out/roots/addons/$s/$a" --out "$repo" || return 1
 		done
+		# A series whose own updates run hooks before any of them brings a
+		# pakfire that can (core 138, from a base of 137: make demo) is
+		# for clients of level 3: its index says so (docs/hooks.md).
+		level=()
+		for n in "${nums[@]}"; do
+			[ "$(sample_conf "$n" series)" = "$s" ] || continue
+			[ -n "$(sample_conf "$n" provides-client)" ] && break
+			[ -n "$(sample_conf "$n" hook)" ] && { level=(--min-client 3); break; }
+		done
 		sample_run "$out" "pakfire-repo publish of $s failed" \
 			"$repobin" publish --repo "$repo" --updates "$upd" --series "$s" --arch "$ARCH" \
 			--key "$fpr" --gnupghome "$out/g" --revision 1 --valid-days 30 \
-			--min-partition "$(cat "$upd/min-partition")" || return 1
+			--min-partition "$(cat "$upd/min-partition")" ${level[@]+"${level[@]}"} || return 1
 		[ -n "$sw" ] || continue
 		to=$(sample_conf "$sw" series-switch)
 		case " ${all_series[*]} " in

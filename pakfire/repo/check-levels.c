@@ -184,8 +184,11 @@ static void check_min_partition(struct repo_check *c)
 		check_error(c, "%s/index stanza 1 (repository): Min-Partition: %s: clients ignore it",
 			    c->repo, why);
 	if (!pf_index_optional_lists(idx->optional_keys, "Min-Partition"))
-		check_error(c, "%s/index stanza 1 (repository): Min-Partition is not listed in Optional-Keys: clients of level %u that do not know it would refuse the whole index (list it in Optional-Keys)",
-			    c->repo, PF_CLIENT_LEVEL);
+		/* The releases of level 2 before Min-Partition (7bfdcee's
+		 * parents) refuse a key they do not know in the repository
+		 * stanza; level 1 ignores it, level 3 knows it. */
+		check_error(c, "%s/index stanza 1 (repository): Min-Partition is not listed in Optional-Keys: clients of level 2 that do not know it would refuse the whole index (list it in Optional-Keys)",
+			    c->repo);
 }
 
 int check_levels(struct repo_check *c)

@@ -528,9 +528,9 @@ test_client_levels_go_into_the_index() {
 	assert_mirror_unchanged
 	# a level this pakfire-repo could not read back is a usage error
 	run pakfire_repo publish --repo "$M/2.25/$ARCH" --updates "$SRC/updates" --series 2.25 \
-		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --min-client 3
+		--arch "$ARCH" --key "$KEY_FPR" --gnupghome "$G" --min-client 4
 	assert_exit 2
-	assert_repo_error "--min-client '3' is not a client level from 1 to 2"
+	assert_repo_error "--min-client '4' is not a client level from 1 to 3"
 	assert_mirror_unchanged
 	# raised on a series clients are on already, it would strand those
 	# below the new level: refused
@@ -712,7 +712,8 @@ test_the_man_page_sample_example_runs() {
 	[ "$(field "$i25" Number=141 Requires)" = 140 ] || fail "2.25 does not start on 140"
 	[ -z "$(field "$i25" - Successor)" ] || fail "2.25 is closed"
 	[ "$(field "$i25" - Min-Client)" = 2 ] || fail "2.25's index does not say Min-Client: 2"
-	[ "$(field "$i23" Number=140 Provides-Client)" = 2 ] || fail "core 140 does not say Provides-Client: 2"
+	[ "$(field "$i23" Number=140 Provides-Client)" = 3 ] || fail "core 140 does not say Provides-Client: 3"
+	[ "$(field "$i23" - Min-Client)" = 3 ] || fail "2.23's index does not say Min-Client: 3 (core 138 runs a hook)"
 	[ "$(field "$i23" Name=tor Depends)" = libseccomp ] || fail "tor does not depend on libseccomp in 2.23"
 	[ "$(field "$i25" Name=tor Depends)" = libseccomp ] || fail "tor does not depend on libseccomp in 2.25"
 	# every add-on of updates/addons in both series, with its release there

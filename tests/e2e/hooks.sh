@@ -112,6 +112,36 @@ test_a_failing_post_hook_holds_upgrades_until_it_runs_again() {
 	assert_db "SELECT core FROM system" "140"
 }
 
+test_a_failed_post_hook_holds_even_with_nothing_left_to_apply() {
+	hook_script reload 'echo "cannot reload"; exit 1'
+	repo_mini 139 --hook "post=$HOOK"
+	http_start
+	root_at_core 138
+	must_update
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 6
+	local id
+	id=$(db_query "SELECT id FROM hook_runs")
+
+	# nothing is left to apply, and still: held, and so are add-ons
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 6
+	assert_error_line "pakfire hook rerun $id" "pakfire hook ack $id"
+	run pakfire --root "$R" --yes install foo
+	assert_exit 6
+	assert_error_line "pakfire hook rerun $id"
+	run pakfire --root "$R" --yes remove foo
+	assert_exit 6
+	# a dry run only warns
+	run pakfire --root "$R" upgrade --dry-run
+	assert_exit 0
+	assert_stderr_contains "pakfire hook ack $id"
+	run pakfire --root "$R" hook ack "$id"
+	assert_exit 0
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+}
+
 test_an_acknowledged_post_hook_no_longer_holds_upgrades() {
 	hook_script broken 'echo "broken for good"; exit 3'
 	repo_mini 139 --hook "post=$HOOK"

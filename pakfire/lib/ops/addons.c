@@ -8,6 +8,7 @@
 #include "format/manifest.h"
 #include "ops/addons.h"
 #include "ops/pipeline.h"
+#include "ops/pipeline-hooks.h"
 #include "ops/session.h"
 #include "ops/update.h"
 #include "resolve/transaction.h"
@@ -102,6 +103,9 @@ int pf_install(struct pf_session *s, const struct pf_addons_opts *opts)
 	bool done = false;
 	int r = -1;
 
+	/* Held by a failed post hook: the admin sees to it first. */
+	if (pf_pipeline_hold(s, opts->dry_run) < 0)
+		return -1;
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_addons_load(s->db, &inst) < 0)
 		return -1;
 	/* Only ever from the index of the series the system is on. */
@@ -165,6 +169,9 @@ int pf_remove(struct pf_session *s, const struct pf_addons_opts *opts)
 	bool done;
 	int r = -1;
 
+	/* Held by a failed post hook: the admin sees to it first. */
+	if (pf_pipeline_hold(s, opts->dry_run) < 0)
+		return -1;
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_addons_load(s->db, &inst) < 0)
 		return -1;
 	t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);

@@ -48,6 +48,17 @@ int pf_pipeline_local_hooks(const struct pf_hooks *hk, const struct pf_transacti
 	return r;
 }
 
+int pf_pipeline_hold(struct pf_session *s, bool dry_run)
+{
+	if (pf_hooks_refuse_open(s->ctx, s->db) == 0)
+		return 0;
+	if (!dry_run || pf_error_class(s->ctx) != PF_E_HOOK)
+		return -1;
+	pf_warn(s->ctx, "%s", pf_error_message(s->ctx));
+	pf_clear_error(s->ctx);
+	return 0;
+}
+
 void pf_pipeline_hook_failed(struct pf_session *s, const char *label)
 {
 	struct pf_hook_run_row *rows = NULL;

@@ -367,14 +367,6 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		*strrchr(dbdir, '/') = '\0';
 	t->own[2] = dbdir;
 	pf_pipeline_hooks_init(s, t, tx, dbdir, &run.hk);
-	/* A post hook that failed holds every change until the admin has
-	 * seen to it; a dry run changes nothing and only says so. */
-	if (pf_hooks_refuse_open(ctx, s->db) < 0) {
-		if (!opts->dry_run)
-			goto out;
-		pf_warn(ctx, "%s", pf_error_message(ctx));
-		pf_clear_error(ctx);
-	}
 	/* What this pakfire runs from, before anything changes; replaced
 	 * already (a recovery finished an update of pakfire), the old image
 	 * changes nothing more: the new one goes on. */

@@ -15,6 +15,7 @@
 #include "format/manifest.h"
 #include "ops/addons.h"
 #include "ops/pipeline.h"
+#include "ops/pipeline-hooks.h"
 #include "ops/session.h"
 #include "ops/update.h"
 #include "ops/upgrade.h"
@@ -191,6 +192,12 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 
 	if (!opts->dry_run && pf_session_tx_begin(s, "upgrade", &tx) < 0)
 		return -1;
+	/* Held by a failed post hook, even with nothing left to apply: the
+	 * admin must see to it first. */
+	if (pf_pipeline_hold(s, opts->dry_run) < 0) {
+		pf_session_tx_end(s, tx);
+		return -1;
+	}
 	/* Restarted to go on: the admin said yes to this upgrade already. */
 	if (s->resumed)
 		po.confirm = NULL;

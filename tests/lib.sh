@@ -880,8 +880,8 @@ build_sample_repo() {
 		# for clients of level 3: its index says so (docs/hooks.md).
 		level=()
 		for n in "${nums[@]}"; do
-			[ "$(sample_conf "$n" series)" = "$s" ] || continue
 			[ -n "$(sample_conf "$n" provides-client)" ] && break
+			[ "$(sample_conf "$n" series)" = "$s" ] || continue
 			[ -n "$(sample_conf "$n" hook)" ] && { level=(--min-client 3); break; }
 		done
 		sample_run "$out" "pakfire-repo publish of $s failed" \

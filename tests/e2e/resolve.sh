@@ -41,28 +41,6 @@ test_series_switch_to_an_unknown_series_changes_nothing() {
 	assert_db "SELECT DISTINCT owner FROM files" "core-139"
 }
 
-test_hook_is_refused_before_anything_changes() {
-	repo_mini 139
-	repo_mini 140
-	# core 140 ships a post hook, as a maintainer's tool would publish it
-	mkdir -p "$SRC/buildroot-140/.pakfire/hooks"
-	printf '#!/bin/sh\nexit 0\n' >"$SRC/buildroot-140/.pakfire/hooks/regen"
-	printf 'hook\tpost\t%s\tregen\n' "$(sha256sum <"$SRC/buildroot-140/.pakfire/hooks/regen" | cut -d' ' -f1)" \
-		>>"$REPO/core/core-140.manifest"
-	hostile_pak 140
-	http_start
-	root_at_core 138
-	must_update
-	remember_state
-
-	run pakfire --root "$R" upgrade --yes
-	assert_exit 1
-	assert_one_line_error
-	assert_stderr_contains "core 140 ships a hook (regen), which this version of pakfire cannot run;"
-	assert_stderr_contains "nothing was changed ('pakfire upgrade --to 139'"
-	assert_nothing_changed
-}
-
 test_to_beyond_the_index_names_the_newest() {
 	repo_mini 139
 	http_start

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/event.h"
+#include "base/path.h"
 #include "jsonc.h"
 #include "render.h"
 
@@ -31,11 +32,15 @@ void render_text_hook_begin(struct output *o, const struct pf_event *ev)
 }
 
 /* As it comes, on stdout with the rest of the command's story (stderr
- * stays for the error and warnings). */
+ * stays for the error and warnings); a control byte but newline and tab
+ * shown as '?', so that a hook cannot drive the terminal. */
 void render_text_hook_output(struct output *o, const struct pf_event *ev)
 {
+	const unsigned char *p = (const unsigned char *)ev->hook_output.data;
+
 	(void)o;
-	fwrite(ev->hook_output.data, 1, ev->hook_output.len, stdout);
+	for (size_t i = 0; i < ev->hook_output.len; i++)
+		putchar((p[i] < 0x20 && p[i] != '\n' && p[i] != '\t') || p[i] == 0x7f ? '?' : p[i]);
 	fflush(stdout);
 }
 
@@ -64,11 +69,13 @@ void render_text_hook_done(struct output *o, const struct pf_event *ev)
 	if (h->tail && h->tail[0]) {
 		const char *p = h->tail;
 
+		/* Quoted: a hook cannot forge a line or drive the terminal. */
 		while (*p) {
 			const char *nl = strchr(p, '\n');
-			int len = nl ? (int)(nl - p) : (int)strlen(p);
+			size_t len = nl ? (size_t)(nl - p) : strlen(p);
+			char q[1024];
 
-			printf("  | %.*s\n", len, p);
+			printf("  | %s\n", pf_quote(p, len, q, sizeof(q)));
 			p += len + (nl != NULL);
 		}
 	}

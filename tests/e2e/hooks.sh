@@ -166,7 +166,7 @@ test_an_acknowledged_post_hook_no_longer_holds_upgrades() {
 test_a_post_hook_killed_with_pakfire_runs_again_once() {
 	# the first run hangs until pakfire is killed; later runs end at once
 	hook_script settle 'echo run >> "$PAKFIRE_ROOT/settle-runs"
-if [ ! -e "$PAKFIRE_ROOT/settled-once" ]; then : > "$PAKFIRE_ROOT/settled-once"; exec sleep 4711; fi
+if [ ! -e "$PAKFIRE_ROOT/settled-once" ]; then sleep 4711 & : > "$PAKFIRE_ROOT/settled-once"; exec sleep 4711; fi
 echo "settled"'
 	repo_mini 139 --hook "post=$HOOK"
 	http_start
@@ -187,6 +187,8 @@ echo "settled"'
 	assert_db "SELECT core FROM system" "139"
 	assert_db "SELECT state FROM hook_runs" "running"
 
+	# its background child outlived pakfire (the leader died with it)
+	pgrep -f "sleep 4711" >/dev/null || fail "the test's hook left nothing behind to stop"
 	# the next run that takes the lock stops what is left of it and runs it again
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
@@ -202,6 +204,7 @@ ok"
 
 test_a_hook_that_hangs_is_killed_with_its_children_at_the_timeout() {
 	hook_script hang 'sleep 4712 &
+(sleep 4712 &)
 echo "waiting forever"
 sleep 4712'
 	repo_mini 139 --hook "pre=$HOOK"
@@ -395,6 +398,115 @@ test_an_interrupt_during_a_pre_hook_exits_130_and_changes_nothing() {
 	assert_nothing_changed
 	pgrep -f "sleep 4713" >/dev/null && fail "the hook's sleep is still running"
 	assert_db "SELECT state FROM hook_runs" "interrupted"
+}
+
+test_a_post_hook_interrupted_exits_130_and_holds_upgrades() {
+	hook_script slow 'echo started > "$PAKFIRE_ROOT/slow-started"; exec sleep 4714'
+	repo_mini 139 --hook "post=$HOOK"
+	http_start
+	root_at_core 138
+	must_update
+
+	run_bg "$PAKFIRE_BIN" --root "$R" upgrade --yes
+	local i
+	for i in $(seq 200); do
+		[ -e "$R/slow-started" ] && break
+		sleep 0.05
+	done
+	[ -e "$R/slow-started" ] || { wait_bg; fail "the post hook never started"; }
+	kill -TERM "$(bg_pakfire)"
+	wait_bg
+	assert_exit 143
+	assert_error_line "slow" "interrupted" "core 139 was applied"
+	assert_db "SELECT core FROM system" "139"
+	assert_db "SELECT state || ' ' || COALESCE(resolved, 'open') FROM hook_runs" "interrupted open"
+	pgrep -f "sleep 4714" >/dev/null && fail "the hook's sleep is still running"
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 6
+}
+
+test_post_hooks_after_a_failed_one_wait_for_it() {
+	hook_script a-ldconfig 'if [ -e broken ]; then echo "ld.so.conf is broken"; exit 1; fi; echo a >> order'
+	local first=$HOOK
+	hook_script b-start 'echo b >> order'
+	repo_mini 139 --hook "post=$first" --hook "post=$HOOK"
+	http_start
+	root_at_core 138
+	touch "$R/broken"
+	must_update
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 6
+	[ ! -e "$R/order" ] || fail "a hook after the failed one ran: $(cat "$R/order")"
+	assert_db "SELECT name || ' ' || state FROM hook_runs ORDER BY id" "a-ldconfig failed
+b-start skipped"
+	# every later command that takes the lock leaves them alone
+	run pakfire --root "$R" clean
+	assert_exit 0
+	[ ! -e "$R/order" ] || fail "recovery ran a skipped hook: $(cat "$R/order")"
+
+	# fixed, the failed one runs again and the skipped one after it, in order
+	rm "$R/broken"
+	local id
+	id=$(db_query "SELECT id FROM hook_runs WHERE name = 'a-ldconfig'")
+	run pakfire --root "$R" hook rerun "$id"
+	assert_exit 0
+	[ "$(cat "$R/order")" = "a
+b" ] || fail "the hooks ran as: $(cat "$R/order")"
+	assert_db "SELECT count(*) FROM hook_runs WHERE resolved IS NULL AND state != 'ok'" "0"
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+}
+
+test_a_failed_pre_hook_is_not_run_again_by_rerun() {
+	hook_script check 'exit 1'
+	repo_mini 139 --hook "pre=$HOOK"
+	http_start
+	root_at_core 138
+	must_update
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 6
+	local id
+	id=$(db_query "SELECT id FROM hook_runs")
+	run pakfire --root "$R" hook rerun "$id"
+	assert_exit 2
+	assert_error_line "was not applied" "pakfire upgrade"
+}
+
+test_local_hooks_through_symlinks_and_unsafe_folders_are_refused() {
+	repo_mini 139
+	http_start
+	root_at_core 138
+	must_update
+	local d=$R/etc/pakfire/hooks.d
+	mkdir -p "$d" "$T/outside"
+	printf '#!/bin/sh\ntouch "$PAKFIRE_ROOT/outside-ran"\n' >"$T/outside/evil"
+	chmod 0755 "$T/outside/evil"
+	ln -s "$T/outside/evil" "$d/10-out"
+	ln -s ../pakfire.conf "$d/20-up"
+	printf '#!/bin/sh\necho "$PAKFIRE_PHASE" >> "$PAKFIRE_ROOT/inside-ran"\n' >"$d/real"
+	chmod 0755 "$d/real"
+	ln -s real "$d/30-alias"
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	[ ! -e "$R/outside-ran" ] || fail "a symlink out of hooks.d ran"
+	assert_stderr_contains "10-out"
+	assert_stderr_contains "symlink leading out"
+	assert_stderr_contains "20-up"
+	# a symlink to a file of the folder itself runs that file (twice: alias and real)
+	[ "$(sort "$R/inside-ran" | uniq -c | awk '{print $1}' | tr '\n' ' ')" = "2 2 " ] ||
+		fail "the hooks in the folder ran: $(cat "$R/inside-ran")"
+
+	# a folder others may write to: nothing in it runs
+	rm -f "$R/inside-ran"
+	repo_mini 140
+	must_update
+	chmod 0777 "$d"
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	[ ! -e "$R/inside-ran" ] || fail "a hook in a world-writable hooks.d ran"
+	assert_stderr_contains "its folder"
 }
 
 run_tests "$@"

@@ -634,18 +634,21 @@ static void test_kill_left(void **state)
 	uint64_t st;
 	pid_t pid, grp, grandchild;
 	int status, fds[2];
-	char buf[32] = "";
+	char buf[32] = "", boot[40];
 	ssize_t n;
 	(void)state;
+
+	pf_hook_boot_id(boot);
+	assert_int_equal(strlen(boot), 36);
 
 	/* A live leader: killed with its start time, left alone without. */
 	pid = start_group("exec sleep 1000", -1);
 	assert_int_equal(pf_proc_stat(pid, &grp, &st), 0);
 	assert_int_equal(grp, pid);
-	assert_int_equal(pf_hook_kill_left(pid, st + 1), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st + 1, boot), 0);
 	usleep(100000);
 	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
-	assert_int_equal(pf_hook_kill_left(pid, st), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, boot), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
@@ -661,18 +664,28 @@ static void test_kill_left(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(kill(grandchild, 0), 0);
-	assert_int_equal(pf_hook_kill_left(pid, 12345), 0);
+	assert_int_equal(pf_hook_kill_left(pid, 12345, boot), 0);
 	assert_true(gone(grandchild));
 	close(fds[0]);
 
+	/* Another boot's group id is anyone's: never killed. */
+	pid = start_group("exec sleep 1000", -1);
+	assert_int_equal(pf_proc_stat(pid, &grp, &st), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, "00000000-0000-0000-0000-000000000000"), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, ""), 0);
+	usleep(100000);
+	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, boot), 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+
 	/* Nothing left at all. */
-	assert_int_equal(pf_hook_kill_left(pid, 12345), 0);
+	assert_int_equal(pf_hook_kill_left(pid, 12345, boot), 0);
 	/* Ids that would reach far more than a group. */
 	errno = 0;
-	assert_int_equal(pf_hook_kill_left(0, 1), -1);
+	assert_int_equal(pf_hook_kill_left(0, 1, boot), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(pf_hook_kill_left(1, 1), -1);
-	assert_int_equal(pf_hook_kill_left(-5, 1), -1);
+	assert_int_equal(pf_hook_kill_left(1, 1, boot), -1);
+	assert_int_equal(pf_hook_kill_left(-5, 1, boot), -1);
 }
 
 /* pakfire's own SIGTERM while a hook runs: passed on to its group (the

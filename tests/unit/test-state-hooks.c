@@ -234,7 +234,7 @@ static void a_failed_post_hook_is_open_until_a_rerun_ends_ok(void **state)
 	assert_int_equal(r.started, 0);
 	assert_int_equal(r.exit_code, -1);
 	pf_hook_run_row_clear(&r);
-	assert_int_equal(pf_db_hook_run_started(f->db, id, 4321, 987654), 0);
+	assert_int_equal(pf_db_hook_run_started(f->db, id, 4321, 987654, "b00t"), 0);
 	get(f, id, &r);
 	assert_string_equal(r.state, "running");
 	assert_int_equal(r.pgid, 4321);
@@ -263,7 +263,7 @@ static void a_failed_post_hook_is_open_until_a_rerun_ends_ok(void **state)
 	assert_int_equal(n_open(f, &first), 1);
 	assert_int_equal(first, id);
 	/* an ended run does not end again nor start */
-	assert_int_equal(pf_db_hook_run_started(f->db, id, 1, 1), -1);
+	assert_int_equal(pf_db_hook_run_started(f->db, id, 1, 1, ""), -1);
 	pf_clear_error(f->ctx);
 
 	/* a rerun that fails again leaves it open; one that ends ok resolves
@@ -372,7 +372,7 @@ static void unfinished_lists_pending_and_running_runs(void **state)
 	b = add(f, "core-141", "post", "bootloader", "pending", 0);
 	c = add(f, "core-142", "pre", "stop", "running", 0);
 	end(f, a, "ok", 0, "", 0);
-	assert_int_equal(pf_db_hook_run_started(f->db, b, 77, 5), 0);
+	assert_int_equal(pf_db_hook_run_started(f->db, b, 77, 5, "b00t"), 0);
 	assert_int_equal(pf_db_hook_runs_unfinished(f->db, &rows, &n), 0);
 	assert_int_equal(n, 2);
 	assert_int_equal(rows[0].id, b);

@@ -5,6 +5,7 @@
 #include "apply/unit-hooks.h"
 #include "base/context.h"
 #include "base/error.h"
+#include "base/hash.h"
 #include "format/manifest.h"
 #include "format/pak.h"
 #include "hooks/hooks.h"
@@ -85,6 +86,15 @@ int pf_unit_hooks_load(struct pf_ctx *ctx, struct pf_db *db, const struct pf_uni
 			return pf_fail(ctx, PF_E_OTHER, "out of memory");
 		for (size_t i = 0; i < uh->n_old; i++) {
 			struct pf_hook_body *b = &uh->old_bodies[i];
+
+			/* Kept by pakfire, but a damaged database must not run
+			 * anything: the bytes are the ones verified, or nothing. */
+			if (!pf_sha256_matches(uh->old[i].bytes, uh->old[i].len, uh->old[i].len,
+					       uh->old[i].sha256))
+				return pf_fail(ctx, PF_E_VERIFY, "%s: the kept bytes of its %s hook %s"
+					       " are damaged in the database; nothing was changed",
+					       pf_unit_label(u, label), uh->old[i].phase,
+					       uh->old[i].name);
 
 			b->name = uh->old[i].name;
 			b->phase = uh->old[i].phase;

@@ -38,43 +38,62 @@ static const char *untrusted(const struct stat *sb, char *buf, size_t size)
 	return NULL;
 }
 
-/* Why the entry NAME of the folder DFD must not run, or NULL. A symlink
- * may only name another file of the folder itself. */
-static const char *refused(int dfd, const char *name, char *buf, size_t size)
+/* The entry NAME of the folder DFD, opened to be copied and run: its fd,
+ * or -1 with *WHY saying why it must not run (WHY NULL: a failure of
+ * pakfire's, on the context). The checks are made on the open file, the
+ * one whose bytes are copied: nothing can be swapped in between. A
+ * symlink may only name another file of the folder itself. */
+static int open_checked(struct pf_ctx *ctx, int dfd, const char *name, char *buf, size_t size,
+			const char **why)
 {
 	char target[NAME_MAX + 1];
+	const char *file = name;
 	struct stat sb;
 	ssize_t len;
+	int fd;
 
+	*why = buf;
 	if (fstatat(dfd, name, &sb, AT_SYMLINK_NOFOLLOW) < 0) {
 		snprintf(buf, size, "cannot read it: %s", strerror(errno));
-		return buf;
+		return -1;
 	}
 	if (S_ISLNK(sb.st_mode)) {
 		len = readlinkat(dfd, name, target, sizeof(target) - 1);
 		if (len <= 0 || (size_t)len >= sizeof(target) - 1 ||
 		    memchr(target, '/', (size_t)len) || !strncmp(target, "..", 2)) {
 			snprintf(buf, size, "it is a symlink leading out of %s", PF_LOCAL_HOOKS_DIR);
-			return buf;
+			return -1;
 		}
 		target[len] = '\0';
-		if (fstatat(dfd, target, &sb, AT_SYMLINK_NOFOLLOW) < 0 || S_ISLNK(sb.st_mode)) {
-			snprintf(buf, size, "it is a symlink to %s, which is not a file of %s",
-				 target, PF_LOCAL_HOOKS_DIR);
-			return buf;
-		}
+		file = target;
 	}
-	if (!S_ISREG(sb.st_mode)) {
+	fd = openat(dfd, file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0 && errno == ELOOP) {
+		snprintf(buf, size, "it is a symlink to %s, which is not a file of %s", file,
+			 PF_LOCAL_HOOKS_DIR);
+		return -1;
+	}
+	if (fd < 0) {
+		snprintf(buf, size, "cannot open it: %s", strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0) {
+		*why = NULL;
+		pf_fail_errno(ctx, PF_E_OTHER, "%s/%s/%s", pf_ctx_root_prefix(ctx),
+			      PF_LOCAL_HOOKS_DIR, name);
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(sb.st_mode))
 		snprintf(buf, size, "it is not a regular file");
-		return buf;
-	}
-	if (untrusted(&sb, buf, size))
-		return buf;
-	if (!(sb.st_mode & S_IXUSR)) {
+	else if (untrusted(&sb, buf, size))
+		;
+	else if (!(sb.st_mode & S_IXUSR))
 		snprintf(buf, size, "it is not executable: 'chmod u+x' it to run it");
-		return buf;
-	}
-	return NULL;
+	else
+		return fd;
+	close(fd);
+	return -1;
 }
 
 static int by_name(const void *a, const void *b)
@@ -158,7 +177,7 @@ int pf_local_hooks_run(const struct pf_hooks *hk, const char *phase, const char 
 {
 	struct pf_ctx *ctx = hk->ctx;
 	struct pf_hooks with_units = *hk;
-	char root[PATH_MAX], why[640], rel[PATH_MAX];
+	char root[PATH_MAX], why[640];
 	char **names = NULL;
 	struct stat sb;
 	size_t n = 0;
@@ -194,17 +213,21 @@ int pf_local_hooks_run(const struct pf_hooks *hk, const char *phase, const char 
 		goto out;
 	with_units.units = units;
 	for (size_t i = 0; i < n; i++) {
-		int64_t id;
+		struct pf_hook_copy c = { .phase = phase, .name = names[i], .root = root };
+		int ran;
 
-		if ((bad = refused(dfd, names[i], why, sizeof(why)))) {
+		c.fd = open_checked(ctx, dfd, names[i], why, sizeof(why), &bad);
+		if (c.fd < 0 && !bad)
+			goto out;
+		if (c.fd < 0) {
 			if (refuse(hk, phase, names[i], bad) < 0)
 				goto out;
 			continue;
 		}
-		snprintf(rel, sizeof(rel), "%s/%s", PF_LOCAL_HOOKS_DIR, names[i]);
-		if (pf_db_hook_run_add(hk->db, hk->tx, NULL, phase, names[i], NULL, "pending", 0,
-				       &id) < 0 ||
-		    pf_hooks_exec(&with_units, NULL, phase, names[i], rel, id, root) < 0)
+		ran = pf_db_hook_run_add(hk->db, hk->tx, NULL, phase, names[i], NULL, "pending", 0,
+					 &c.id) < 0 ? -1 : pf_hooks_exec(&with_units, &c);
+		close(c.fd);
+		if (ran < 0)
 			goto out;
 	}
 	r = 0;

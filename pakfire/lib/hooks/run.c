@@ -47,7 +47,10 @@ static int read_report(struct pf_hook_running *r, int fd)
 		const char *s = strerror_r(rep.err, why, sizeof(why));
 
 		if (rep.step == PF_CHILD_EXEC)
-			pf_capture_note(&r->cap, "cannot execute %s: %s", r->job->path, s);
+			pf_capture_note(&r->cap, "cannot execute %s%s%s%s: %s", r->job->name,
+					strcmp(r->job->name, r->job->path) ? " (" : "",
+					strcmp(r->job->name, r->job->path) ? r->job->path : "",
+					strcmp(r->job->name, r->job->path) ? ")" : "", s);
 		else
 			pf_capture_note(&r->cap, "cannot start hook %s: cannot %s: %s",
 					r->job->name, pf_child_step_name(rep.step), s);

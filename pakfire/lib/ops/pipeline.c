@@ -40,6 +40,7 @@ struct run {
 	char (*replaces_self)[256];
 	bool more_follows;         /* opts->more_follows */
 	struct pf_hooks hk;        /* what its hook runs share */
+	bool pre_ran;              /* the local pre-transaction hooks ran */
 };
 
 static const char *summary_of(const struct pf_unit *u)
@@ -396,9 +397,11 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	}
 	/* The admin's own hooks, before anything changes (a restarted
 	 * pakfire goes on with a transaction they saw begin). */
-	if (!s->resumed &&
-	    pf_pipeline_local_hooks(&run.hk, t, 0, t->n, "pre-transaction", t->core) < 0)
-		goto out;
+	if (!s->resumed) {
+		run.pre_ran = true;
+		if (pf_pipeline_local_hooks(&run.hk, t, 0, t->n, "pre-transaction", t->core) < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < t->n; i++) {
 		unsigned level = pf_transaction_level_before(t, i);
 		struct pf_apply_result res = { 0 };
@@ -443,10 +446,12 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	}
 	r = 0;
 out:
-	/* After it, whatever its outcome, when it changed something: told
-	 * the units that were applied. A restarting pakfire leaves that to
-	 * the one that finishes the transaction. */
-	if (*applied && !s->restart)
+	/* After it, whatever its outcome, once the pre-transaction hooks ran
+	 * (a maintenance on/off pair must not be left half done) or a
+	 * restarted pakfire finished it: told the units that were applied
+	 * (none, maybe). A restarting pakfire leaves that to the one that
+	 * finishes the transaction. */
+	if ((run.pre_ran || (s->resumed && *applied)) && !s->restart)
 		r = post_transaction(&run, *applied, r);
 	t->own[2] = NULL; /* dbdir ends here */
 	pf_space_close(&sc);

@@ -14,8 +14,8 @@
 /* What a run's row is read as, in this order (run_row). */
 #define RUN_COLS "id, transaction_id, unit, origin, phase, name, sha256, state, started, ended," \
 	" duration_ms, exit_code, signal, pgid, start_time, output_total, dropped, resolved," \
-	" rerun_of"
-#define COL_OUTPUT 19
+	" rerun_of, boot_id"
+#define COL_OUTPUT 20
 /* A run that ended, but not ok. */
 #define ENDED_NOT_OK "state NOT IN ('ok', 'pending', 'running')"
 
@@ -26,18 +26,19 @@ static const struct pf_sql BODY_GET = { PF_SQL_HOOK_BODY_GET, "read kept hook",
 static const struct pf_sql HOOKS_CLEAR = { PF_SQL_UNIT_HOOKS_CLEAR, "forget hooks of unit",
 	"DELETE FROM unit_hooks WHERE unit = ?1" };
 static const struct pf_sql HOOK_ADD = { PF_SQL_UNIT_HOOK_ADD, "record hook of unit",
-	"INSERT INTO unit_hooks (unit, phase, name, sha256) VALUES (?1, ?2, ?3, ?4)" };
+	"INSERT INTO unit_hooks (unit, phase, name, sha256, seq) VALUES (?1, ?2, ?3, ?4, ?5)" };
 static const struct pf_sql HOOKS_OF = { PF_SQL_UNIT_HOOKS_OF, "read hooks of unit",
 	"SELECT h.name, h.phase, h.sha256, b.bytes FROM unit_hooks h"
 	" JOIN hook_bodies b ON b.sha256 = h.sha256"
-	" WHERE h.unit = ?1 AND (?2 IS NULL OR h.phase = ?2) ORDER BY h.name" };
+	" WHERE h.unit = ?1 AND (?2 IS NULL OR h.phase = ?2) ORDER BY h.seq, h.name" };
 /* A row made running at once (a local hook) has started now. */
 static const struct pf_sql RUN_ADD = { PF_SQL_HOOK_RUN_ADD, "record hook run",
 	"INSERT INTO hook_runs (transaction_id, unit, origin, phase, name, sha256, state, rerun_of,"
 	" started) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, CASE ?7 WHEN 'running' THEN ?9 END)"
 	" RETURNING id" };
 static const struct pf_sql RUN_STARTED = { PF_SQL_HOOK_RUN_STARTED, "record hook start",
-	"UPDATE hook_runs SET state = 'running', started = ?2, pgid = ?3, start_time = ?4"
+	"UPDATE hook_runs SET state = 'running', started = ?2, pgid = ?3, start_time = ?4,"
+	" boot_id = ?5"
 	" WHERE id = ?1 AND state IN ('pending', 'running') RETURNING id" };
 static const struct pf_sql RUN_END = { PF_SQL_HOOK_RUN_END, "record hook outcome",
 	"UPDATE hook_runs SET state = ?2, ended = ?3, started = coalesce(started, ?3),"
@@ -52,6 +53,13 @@ static const struct pf_sql RUN_RESOLVE = { PF_SQL_HOOK_RUN_RESOLVE, "resolve fai
 static const struct pf_sql RUN_ACK = { PF_SQL_HOOK_RUN_ACK, "acknowledge hook run",
 	"UPDATE hook_runs SET resolved = -1, acked_at = ?2 WHERE id = ?1 AND resolved IS NULL"
 	" RETURNING id" };
+/* What the admin acknowledges is the hook: the earlier runs of it that
+ * are still open go with run ?1. */
+static const struct pf_sql RUN_ACK_EARLIER = { PF_SQL_HOOK_RUN_ACK_EARLIER,
+	"acknowledge hook run",
+	"UPDATE hook_runs SET resolved = -1, acked_at = ?2 WHERE resolved IS NULL AND "
+	ENDED_NOT_OK " AND id < ?1 AND origin = 'package' AND unit IS ?3 AND phase = ?4"
+	" AND name = ?5" };
 static const struct pf_sql RUN_GET = { PF_SQL_HOOK_RUN_GET, "read hook run",
 	"SELECT " RUN_COLS ", output FROM hook_runs WHERE id = ?1" };
 static const struct pf_sql RUNS_TX = { PF_SQL_HOOK_RUNS_TX, "read hook runs of transaction",
@@ -78,7 +86,7 @@ static const struct pf_sql ROLLBACK_TO = { PF_SQL_HOOK_ROLLBACK_TO, "record hook
 static const char *const post_phases[] = { "post", "post-install", "post-remove",
 					    "post-transaction" };
 static const char *const end_states[] = { "ok", "failed", "killed", "timeout", "interrupted",
-					   "refused" };
+					   "refused", "skipped" };
 
 static bool in(const char *s, const char *const *list, size_t n)
 {
@@ -148,7 +156,8 @@ int pf_db_hooks_set(struct pf_db *db, const char *unit, const struct pf_hook_bod
 							      h[i].len))) < 0 ||
 		    pf_sql_exec(db, &HOOK_ADD, PF_ARGS(A_TEXT(unit), A_TEXT(h[i].phase),
 						       A_TEXT(h[i].name),
-						       A_BLOB(h[i].sha256, 32))) < 0)
+						       A_BLOB(h[i].sha256, 32),
+						       A_INT((int64_t)i))) < 0)
 			return -1;
 	}
 	return 0;
@@ -264,12 +273,13 @@ static int not_unfinished(struct pf_db *db, int64_t id)
 		       (long long)id);
 }
 
-int pf_db_hook_run_started(struct pf_db *db, int64_t id, pid_t pgid, uint64_t start_time)
+int pf_db_hook_run_started(struct pf_db *db, int64_t id, pid_t pgid, uint64_t start_time,
+			   const char *boot_id)
 {
 	bool hit;
 
 	if (exec_hit(db, &RUN_STARTED, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_INT(pgid),
-					       A_INT(start_time)), &hit) < 0)
+					       A_INT(start_time), A_TEXT(boot_id)), &hit) < 0)
 		return -1;
 	return hit ? 0 : not_unfinished(db, id);
 }
@@ -354,6 +364,7 @@ static void run_row(sqlite3_stmt *s, struct pf_hook_run_row *r)
 	r->dropped = (uint64_t)sqlite3_column_int64(s, 16);
 	r->resolved = sqlite3_column_int64(s, 17);
 	r->rerun_of = sqlite3_column_int64(s, 18);
+	pf_sql_text(s, 19, r->boot_id, sizeof(r->boot_id));
 }
 
 void pf_hook_run_row_clear(struct pf_hook_run_row *r)
@@ -474,6 +485,10 @@ int pf_db_hook_run_ack(struct pf_db *db, int64_t id)
 		pf_fail(ctx_of(db), PF_E_USAGE, "%s is not open: it was resolved meanwhile", what);
 		goto out;
 	}
+	if (pf_sql_exec(db, &RUN_ACK_EARLIER, PF_ARGS(A_INT(id), A_INT(time(NULL)),
+						      A_TEXT(r.unit[0] ? r.unit : NULL),
+						      A_TEXT(r.phase), A_TEXT(r.name))) < 0)
+		goto out;
 	ret = 0;
 out:
 	pf_hook_run_row_clear(&r);

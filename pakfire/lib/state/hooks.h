@@ -6,7 +6,8 @@
  *
  * A run's state: pending (queued in the commit of its unit: recovery runs
  * it if nothing else does), running (its process group and start time
- * recorded), then ok | failed | killed | timeout | interrupted | refused.
+ * recorded), then ok | failed | killed | timeout | interrupted | refused |
+ * skipped (queued after a post hook of its unit that failed, not run).
  * A failed post-phase run of a package hook blocks upgrades until a later
  * run of it is ok or the admin acknowledges it: then `resolved` is set. */
 #ifndef PF_STATE_HOOKS_H
@@ -58,13 +59,14 @@ struct pf_hook_run_row {
 	char name[128];
 	uint8_t sha256[32];     /* package hooks: which bytes */
 	char state[16];         /* pending | running | ok | failed | killed | timeout |
-				 * interrupted | refused */
+				 * interrupted | refused | skipped */
 	int64_t started, ended; /* UTC seconds, 0 if not yet */
 	int64_t duration_ms;
 	int exit_code;          /* -1: none (signal, not run) */
 	int signal;
 	pid_t pgid;             /* running: its process group */
 	uint64_t start_time;    /* and its leader's start time */
+	char boot_id[40];       /* and the boot it ran in ("" if unknown) */
 	uint64_t output_total;  /* bytes it wrote */
 	uint64_t dropped;       /* bytes of them not kept */
 	char *output;           /* malloc'd, NUL-terminated (only when asked) */
@@ -80,14 +82,16 @@ struct pf_hook_run_row {
 int pf_db_hook_run_add(struct pf_db *db, int64_t tx, const char *unit, const char *phase,
 		       const char *name, const uint8_t *sha256, const char *state,
 		       int64_t rerun_of, int64_t *id);
-/* It started: running, with its process group. */
-int pf_db_hook_run_started(struct pf_db *db, int64_t id, pid_t pgid, uint64_t start_time);
+/* It started: running, with its process group and the boot it runs in. */
+int pf_db_hook_run_started(struct pf_db *db, int64_t id, pid_t pgid, uint64_t start_time,
+			   const char *boot_id);
 /* It ended: R's state, exit code, signal, duration and output (the other
  * fields of R are ignored). An ok run resolves the open run it repeats
  * (rerun_of) and every earlier open run of the same unit, phase and name. */
 int pf_db_hook_run_end(struct pf_db *db, int64_t id, const struct pf_hook_run_row *r);
-/* The admin acknowledged open run ID (resolved = -1); PF_E_USAGE when it is
- * not an open failed run. */
+/* The admin acknowledged open run ID (resolved = -1), and with it the
+ * earlier open runs of the same hook; PF_E_USAGE when it is not an open
+ * failed run. */
 int pf_db_hook_run_ack(struct pf_db *db, int64_t id);
 
 /* One run, with its output. *FOUND false if there is no such run. */

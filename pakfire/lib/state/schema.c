@@ -227,6 +227,7 @@ const char *const pf_schema_migrations[] = {
 	"  phase  TEXT NOT NULL,"                 /* as the manifest writes it: pre, post, pre-install, ... */
 	"  name   TEXT NOT NULL,"                 /* the hook's NAME in the manifest */
 	"  sha256 BLOB NOT NULL REFERENCES hook_bodies(sha256)," /* its bytes */
+	"  seq    INTEGER NOT NULL DEFAULT 0,"    /* its place in the manifest: hooks of a phase run in that order */
 	"  PRIMARY KEY (unit, name)"
 	") WITHOUT ROWID;"
 	"CREATE TABLE hook_runs ("
@@ -238,7 +239,8 @@ const char *const pf_schema_migrations[] = {
 	"  name           TEXT NOT NULL,"         /* the manifest's NAME, or the file in hooks.d/ */
 	"  sha256         BLOB,"                  /* package hooks: which bytes ran; NULL for local */
 	"  state          TEXT NOT NULL,"         /* pending | running | ok | failed | killed |
-						   * timeout | interrupted | refused */
+						   * timeout | interrupted | refused | skipped (queued
+						   * after a post hook that failed: not run) */
 	"  started        INTEGER,"               /* UTC seconds; NULL while pending */
 	"  ended          INTEGER,"               /* UTC seconds; NULL until it ended */
 	"  duration_ms    INTEGER,"
@@ -246,6 +248,9 @@ const char *const pf_schema_migrations[] = {
 	"  signal         INTEGER,"               /* the signal that ended it, else NULL */
 	"  pgid           INTEGER,"               /* running: its process group (recovery kills what is left) */
 	"  start_time     INTEGER,"               /* and its leader's start time (/proc/PID/stat field 22) */
+	"  boot_id        TEXT,"                  /* and the boot it ran in (/proc/sys/kernel/random/boot_id):
+						   * nothing of it outlives a reboot, and after one the
+						   * group id may be anyone's */
 	"  output         BLOB,"                  /* stdout and stderr as kept: head, a dropped line, tail */
 	"  output_total   INTEGER,"               /* bytes the hook wrote */
 	"  dropped        INTEGER,"               /* bytes of them not kept */

@@ -113,6 +113,9 @@ mount_small "$R" 1G
 mount_small "$R/boot" 20M
 TRUST=("$SAMPLE/key.asc")
 root_at_core 137 --no-init
+# what the installer left: the dynamic linker's configuration, from which
+# core 141's ldconfig hook rebuilds the cache
+printf '/lib\n/usr/lib\n' >"$R/etc/ld.so.conf"
 echo
 echo "$R/etc/pakfire/pakfire.conf:"
 sed 's/^/  /' "$R/etc/pakfire/pakfire.conf"

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# bench/hooks/run.sh [--build DIR] [--rounds N]: what running hooks costs
+# (issue 16; docs/hooks.md). On a small update (tests/lib.sh's repo_mini):
+# `upgrade` of an update without hooks, and of the same update with 10 post
+# hooks that do nothing (`exit 0`): their difference / 10 is what pakfire
+# adds per hook (the copy from the database, the process group, the
+# capture, two rows of hook_runs); beside it, the same 10 scripts run by
+# `sh` one after another (the floor: fork and exec of a shell). And a hook
+# writing 100 MB: pakfire's run of it (capture bounded to 64 KiB) against
+# the same script piped into `cat >/dev/null`. Prints each time (ms) and
+# the medians.
+HELP_LINES=2,12p
+# shellcheck source=bench/worlds.sh
+. "$(dirname "$0")/../worlds.sh"
+bench_world
+bench_medians plain hooks10 sh10 loud cat100
+awk '$1=="plain"{p[++np]=$2} $1=="hooks10"{h[++nh]=$2} $1=="sh10"{s[++ns]=$2}
+     END { asort(p); asort(h); asort(s);
+	   mp=p[int((np+1)/2)]; mh=h[int((nh+1)/2)]; ms=s[int((ns+1)/2)];
+	   printf "per hook: pakfire %.1f ms, sh alone %.1f ms (ratio %.1f)\n", (mh-mp)/10, ms/10, (mh-mp)/ms }' "$BENCH_OUT"

@@ -25,7 +25,7 @@ world() {
 	repo_mini 139 "$@"
 	rm -rf "$T/$name"
 	cp -a "$WWW" "$T/$name"
-	R=$T/$name.root
+	R=$T/$name.root DB=$T/$name.root/var/lib/pakfire/pakfire.db
 	root_at_core 138
 	must_update
 	cp -a "$R" "$T/$name.base"

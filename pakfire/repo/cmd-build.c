@@ -193,7 +193,10 @@ static int add_previous(struct pf_ctx *ctx, const char *old, struct package *p)
 	p->removes = malloc((p->uc->n_removes + p->n_found + 1) * sizeof(*p->removes));
 	if (!p->removes)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
-	memcpy(p->removes, p->uc->removes, p->uc->n_removes * sizeof(*p->removes));
+	/* update.conf may have no remove line: then its array is NULL, which
+	 * memcpy must not be given even for 0 bytes */
+	if (p->uc->n_removes)
+		memcpy(p->removes, p->uc->removes, p->uc->n_removes * sizeof(*p->removes));
 	n = p->uc->n_removes;
 	for (size_t i = 0; i < p->n_found; i++) {
 		bool given = false;

@@ -64,7 +64,7 @@ static const struct pf_opt options[] = {
 	  .help = "the built root tree the paths are taken from" },
 	{ .name = "previous", .kind = PF_OPT_STRING, .arg = "OLD_BUILDROOT",
 	  .offset = offsetof(struct build_opts, previous),
-	  .help = "a core update: remove the shared libraries (lib*.so.*, ELF) OLD_BUILDROOT has and BUILDROOT no longer has" },
+	  .help = "a core update: remove the shared libraries (lib*.so.*, lib*-N*.so, ld-N*.so) OLD_BUILDROOT has and BUILDROOT no longer has" },
 	{ .name = "out", .kind = PF_OPT_STRING, .arg = "REPODIR", .required = true,
 	  .offset = offsetof(struct build_opts, out),
 	  .help = "the repository folder of the series and architecture (made if missing)" },
@@ -146,6 +146,23 @@ static int check_options(struct pf_ctx *ctx, const struct build_opts *o)
 	return 0;
 }
 
+/* The hooks of the package in DIR, whose relative paths are the project's
+ * top's: DIR/UP (updates/N, updates/addons/NAME), tried when they are not
+ * found from where pakfire-repo runs, so that a build given an absolute DIR
+ * works from any directory. */
+static int load_hooks(struct pf_ctx *ctx, const char *dir, const char *up, const char *conf,
+		      const struct conf_hook *h, size_t n, struct build_hooks *out)
+{
+	char *top;
+	int r;
+
+	if (asprintf(&top, "%s/%s", dir, up) < 0)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	r = build_hooks_load(ctx, conf, top, h, n, out);
+	free(top);
+	return r;
+}
+
 static int load_core(struct pf_ctx *ctx, const struct build_opts *o, struct package *p)
 {
 	if (update_conf_load(ctx, o->update, &p->uc) < 0 ||
@@ -162,7 +179,8 @@ static int load_core(struct pf_ctx *ctx, const struct build_opts *o, struct pack
 	p->scan.n_removes = p->uc->n_removes;
 	if (!p->filelist)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
-	return build_hooks_load(ctx, p->uc->file, p->uc->hooks, p->uc->n_hooks, &p->hooks);
+	return load_hooks(ctx, o->update, "../..", p->uc->file, p->uc->hooks, p->uc->n_hooks,
+			  &p->hooks);
 }
 
 /* --previous: its libraries merged into update.conf's removals, each once. */
@@ -175,7 +193,10 @@ static int add_previous(struct pf_ctx *ctx, const char *old, struct package *p)
 	p->removes = malloc((p->uc->n_removes + p->n_found + 1) * sizeof(*p->removes));
 	if (!p->removes)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
-	memcpy(p->removes, p->uc->removes, p->uc->n_removes * sizeof(*p->removes));
+	/* update.conf may have no remove line: then its array is NULL, which
+	 * memcpy must not be given even for 0 bytes */
+	if (p->uc->n_removes)
+		memcpy(p->removes, p->uc->removes, p->uc->n_removes * sizeof(*p->removes));
 	n = p->uc->n_removes;
 	for (size_t i = 0; i < p->n_found; i++) {
 		bool given = false;
@@ -211,7 +232,8 @@ static int load_addon(struct pf_ctx *ctx, const struct build_opts *o, struct pac
 	p->scan.n_removes = p->ac->n_removes;
 	if (!p->filelist)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
-	return build_hooks_load(ctx, p->ac->file, p->ac->hooks, p->ac->n_hooks, &p->hooks);
+	return load_hooks(ctx, o->addon, "../../..", p->ac->file, p->ac->hooks, p->ac->n_hooks,
+			  &p->hooks);
 }
 
 /* REPODIR/SUBDIR, made if missing, REPODIR with its parents (mkdir -p): a

@@ -13,13 +13,17 @@
 
 #include "base/context.h"
 #include "base/error.h"
+#include "base/event.h"
 #include "base/path.h"
 #include "previous.h"
 
 /* As the kernel: a chain of more symlinks than this resolves nowhere. */
 #define HOPS_MAX 40
-/* The names a versioned shared library has. */
-#define LIBRARY_GLOB "lib*.so.*"
+/* The names a shared library of a build root has: versioned
+ * (libfoo.so.1.2.3), glibc's (libc-2.28.so, libpthread-2.28.so), the
+ * dynamic loader (ld-2.28.so). By name only: a library is what the build
+ * installed under such a name, whatever its bytes. */
+static const char *const library_globs[] = { "lib*.so.*", "lib*-[0-9]*.so", "ld-[0-9]*.so" };
 
 struct strs {
 	char **v;
@@ -196,15 +200,23 @@ out:
 	return r;
 }
 
-static bool is_elf(const char *file)
+static bool is_library(const char *name)
 {
-	unsigned char magic[4];
-	int fd = open(file, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	bool elf = fd >= 0 && read(fd, magic, 4) == 4 && !memcmp(magic, "\x7f" "ELF", 4);
+	for (size_t i = 0; i < sizeof(library_globs) / sizeof(*library_globs); i++)
+		if (fnmatch(library_globs[i], name, 0) == 0)
+			return true;
+	return false;
+}
 
-	if (fd >= 0)
-		close(fd);
-	return elf;
+/* Whether the new root has PATH in any form. */
+static bool present(struct pf_ctx *ctx, const char *path)
+{
+	int fd = pf_root_open(ctx, path, O_PATH | O_NOFOLLOW, 0);
+
+	if (fd < 0)
+		return false;
+	close(fd);
+	return true;
 }
 
 /* Whether the new root still needs PATH, a library of the old one. */
@@ -212,19 +224,22 @@ static bool kept(struct pf_ctx *ctx, const struct strs *targets, const char *pat
 {
 	char canon[PATH_MAX];
 	const char *key = canon;
-	int fd = pf_root_open(ctx, path, O_PATH | O_NOFOLLOW, 0);
 
-	if (fd >= 0) {
-		close(fd);
+	if (present(ctx, path))
 		return true;
-	}
 	if (!resolve(ctx->root_fd, path, canon))
 		return true; /* cannot say: keep it */
 	return targets->n && bsearch(&key, targets->v, targets->n, sizeof(*targets->v), str_cmp);
 }
 
+/* What the walk of the old root saw: its regular files, and how many of
+ * them the new root lacks (the guard against roots of single updates). */
+struct old_counts {
+	size_t files, lacking;
+};
+
 static int walk_old(struct pf_ctx *ctx, char *old, const struct strs *targets,
-		    struct strs *out)
+		    struct strs *out, struct old_counts *c)
 {
 	FTS *fts = walk_open(ctx, old);
 	FTSENT *ent;
@@ -236,8 +251,12 @@ static int walk_old(struct pf_ctx *ctx, char *old, const struct strs *targets,
 	while ((ent = walk_next(ctx, fts, old, &failed))) {
 		const char *rel = rel_of(ent, strlen(old));
 
-		if (ent->fts_info != FTS_F || fnmatch(LIBRARY_GLOB, ent->fts_name, 0) ||
-		    !is_elf(ent->fts_accpath) || kept(ctx, targets, rel))
+		if (ent->fts_info != FTS_F)
+			continue;
+		c->files++;
+		if (!present(ctx, rel))
+			c->lacking++;
+		if (!is_library(ent->fts_name) || kept(ctx, targets, rel))
 			continue;
 		if (strs_add(ctx, out, rel) < 0)
 			goto out;
@@ -259,6 +278,7 @@ static void strip_slashes(char *s)
 int previous_removes(struct pf_ctx *ctx, const char *old, char ***out, size_t *n)
 {
 	struct strs targets = { 0 }, found = { 0 };
+	struct old_counts c = { 0 };
 	char *top = strdup(old), *newtop = strdup(ctx->root);
 	struct stat st;
 	int r = -1;
@@ -278,8 +298,16 @@ int previous_removes(struct pf_ctx *ctx, const char *old, char ***out, size_t *n
 		goto out;
 	}
 	if (link_targets(ctx, newtop, &targets) < 0 ||
-	    walk_old(ctx, top, &targets, &found) < 0)
+	    walk_old(ctx, top, &targets, &found, &c) < 0)
 		goto out;
+	/* Roots that hold one update's files each (make-buildroot N) make
+	 * every library of the old update look dropped. Said, not refused: a
+	 * release that really drops most of the system is possible. */
+	if (c.lacking > c.files / 2)
+		pf_warn(ctx, "--previous %s: %s lacks %zu of the %zu regular files %s has:"
+			" --previous compares whole systems as built, and with roots of single"
+			" updates it removes every library the new update does not ship again",
+			old, ctx->root, c.lacking, c.files, old);
 	if (found.n > 1)
 		qsort(found.v, found.n, sizeof(*found.v), str_cmp);
 	*out = found.v;

@@ -83,12 +83,76 @@ test_bad_hooks_are_refused_naming_the_file_and_line() {
 	[ ! -e "$T/repo/core" ] || fail "build wrote $(ls "$T/repo/core")"
 }
 
-# elf PATH...: a small ELF file at each PATH (any ELF will do: /bin/true).
-elf() {
+test_a_hook_without_read_permission_is_refused_also_for_root() {
+	local mode
+	mkdir -p "$T/src/hooks"
+	printf '#!/bin/sh\n' >"$T/src/hooks/real"
+	# root can read any file: the mode, not open(), must decide, so that
+	# the build does not depend on who runs it
+	for mode in 000 0111 0200; do
+		chmod "$mode" "$T/src/hooks/real"
+		src 6 "hook = post hooks/real"
+		build 6
+		assert_exit 2
+		assert_stderr_contains "updates/6/update.conf line 4: hook hooks/real: is not readable"
+		[ ! -e "$T/repo/core" ] || fail "build wrote $(ls "$T/repo/core") for mode $mode"
+	done
+	# one read bit is enough
+	chmod 0500 "$T/src/hooks/real"
+	build 6
+	assert_exit 0
+}
+
+# A relative hook path not found from where build runs is the project's
+# top's, above the update's folder (updates/N/../..): a build given the
+# absolute folder works from anywhere. An add-on's folder is one deeper.
+test_hook_paths_are_taken_from_the_projects_top() {
+	src 9 "hook = post hooks/ldconfig"
+	printf '#!/bin/sh\necho top\n' >"$T/src/hooks/ldconfig"
+	mkdir -p "$T/elsewhere/hooks"
+	run bash -c 'cd "$1" && shift && exec "$@"' - "$T/elsewhere" timeout -k 5 "$PF_CLIENT_TIMEOUT" \
+		"$PAKFIRE_REPO_BIN" build --update "$T/src/updates/9" --filelist "$T/src/filelist-9" \
+		--root "$T/br-9" --out "$T/repo"
+	assert_exit 0
+	[ "$(manifest_lines hook 9 | cut -f3)" = "$(sha256sum <"$T/src/hooks/ldconfig" | cut -c1-64)" ] ||
+		fail "core 9's hook is not the project's hooks/ldconfig: $(manifest_lines hook 9)"
+	# the directory build runs in comes first
+	printf '#!/bin/sh\necho here\n' >"$T/elsewhere/hooks/ldconfig"
+	run bash -c 'cd "$1" && shift && exec "$@"' - "$T/elsewhere" timeout -k 5 "$PF_CLIENT_TIMEOUT" \
+		"$PAKFIRE_REPO_BIN" build --update "$T/src/updates/9" --filelist "$T/src/filelist-9" \
+		--root "$T/br-9" --out "$T/repo"
+	assert_exit 0
+	[ "$(manifest_lines hook 9 | cut -f3)" = "$(sha256sum <"$T/elsewhere/hooks/ldconfig" | cut -c1-64)" ] ||
+		fail "core 9's hook is not ./hooks/ldconfig: $(manifest_lines hook 9)"
+	# in neither place: refused, the message says where it looked
+	rm "$T/src/hooks/ldconfig" "$T/elsewhere/hooks/ldconfig"
+	run bash -c 'cd "$1" && shift && exec "$@"' - "$T/elsewhere" timeout -k 5 "$PF_CLIENT_TIMEOUT" \
+		"$PAKFIRE_REPO_BIN" build --update "$T/src/updates/9" --filelist "$T/src/filelist-9" \
+		--root "$T/br-9" --out "$T/repo2"
+	assert_exit 2
+	assert_stderr_contains "update.conf line 4: hook hooks/ldconfig: does not exist (a relative path is taken from the directory pakfire-repo runs in, then from the project's top"
+	# an add-on: updates/addons/NAME/../../..
+	mkdir -p "$T/src/updates/addons/foo" "$T/br-foo/usr/bin"
+	printf '#!/bin/sh\necho addon\n' >"$T/src/hooks/ldconfig"
+	printf '%s\n' "name = foo" "version = 1.0" "release = 1" "summary = foo" \
+		"hook = post-install hooks/ldconfig" >"$T/src/updates/addons/foo/addon.conf"
+	echo foo >"$T/br-foo/usr/bin/foo"
+	echo usr/bin/foo >"$T/src/updates/addons/foo/filelist"
+	run bash -c 'cd "$1" && shift && exec "$@"' - "$T/elsewhere" timeout -k 5 "$PF_CLIENT_TIMEOUT" \
+		"$PAKFIRE_REPO_BIN" build --addon "$T/src/updates/addons/foo" --series s1 \
+		--root "$T/br-foo" --out "$T/repo"
+	assert_exit 0
+	awk -F '\t' '$1 == "hook" { print $2, $3 }' "$T/repo/addons/foo-1.0-1.manifest" >"$T/hooks"
+	[ "$(cat "$T/hooks")" = "post-install $(sha256sum <"$T/src/hooks/ldconfig" | cut -c1-64)" ] ||
+		fail "foo's hook is not the project's hooks/ldconfig: $(cat "$T/hooks")"
+}
+
+# lib PATH...: a file at each PATH; --previous goes by names, not bytes.
+lib() {
 	local p
 	for p in "$@"; do
 		mkdir -p "$(dirname "$p")"
-		cp /bin/true "$p"
+		echo x >"$p"
 	done
 }
 
@@ -96,16 +160,19 @@ test_previous_emits_exactly_the_stale_libraries() {
 	local old=$T/old new=$T/br-7
 	src 7 "remove = usr/lib/libgiven.so.1.0" "remove = lib/libstale.so.3.1"
 	# the old build root: libraries that go, stay, are pointed to
-	elf "$old/lib/libstale.so.3.1" "$old/usr/lib/libgiven.so.1.0" "$old/usr/lib/libgone.so.2" \
+	lib "$old/lib/libstale.so.3.1" "$old/usr/lib/libgiven.so.1.0" "$old/usr/lib/libgone.so.2" \
 		"$old/usr/lib/libkept.so.5.0" "$old/usr/lib/libnowdir.so.1" "$old/lib/libpointed.so.1.2" \
 		"$old/usr/lib/libabs.so.7" "$old/lib/libchain.so.9" "$old/usr/lib/libviadir.so.4" \
-		"$old/usr/lib/plugin.so" "$old/usr/lib/python/_mod.so" "$old/usr/bin/true"
+		"$old/usr/lib/plugin.so" "$old/usr/lib/python/_mod.so" "$old/usr/bin/true" \
+		"$old/usr/lib/libtext.so.1" "$old/lib/libc-2.28.so" "$old/lib/libm-2.28.so" \
+		"$old/lib/libpthread-2.28.so" "$old/lib/ld-2.28.so" "$old/usr/lib/libfoo.so" \
+		"$old/usr/lib/libfoo-bar.so" "$old/lib/ld-linux.so.2.x" "$old/lib/ldfoo-2.so"
 	ln -s libkept.so.5.0 "$old/usr/lib/libkept.so.5"
-	echo "not an ELF" >"$old/usr/lib/libtext.so.1"
-	# the new one: keeps libkept, has libnowdir as a folder, and symlinks
-	# pointing (relative, absolute, through a chain and a folder link) at
-	# what it no longer ships
-	elf "$new/usr/lib/libkept.so.5.0"
+	ln -s libc-2.28.so "$old/lib/libc.so.6"
+	# the new one: keeps libkept and libm-2.28.so, has libnowdir as a
+	# folder, and symlinks pointing (relative, absolute, through a chain
+	# and a folder link) at what it no longer ships
+	lib "$new/usr/lib/libkept.so.5.0" "$new/lib/libm-2.28.so"
 	mkdir -p "$new/usr/lib/libnowdir.so.1" "$new/usr/lib64"
 	ln -s ../../lib/libpointed.so.1.2 "$new/usr/lib/libpointed.so.1"
 	ln -s /usr/lib/libabs.so.7 "$new/usr/lib/abs"
@@ -113,14 +180,38 @@ test_previous_emits_exactly_the_stale_libraries() {
 	ln -s /lib/libchain.so.9 "$new/usr/lib/hop1"
 	ln -s ../lib "$new/usr/lib64/up"
 	ln -s /usr/lib64/up/libviadir.so.4 "$new/usr/lib64/viadir"
+	ln -s ../../lib/libpthread-2.28.so "$new/usr/lib/libpthread.so.0"
 	build 7 --previous "$old/"
 	assert_exit 0
-	assert_output_contains "--previous $old/: 3 shared libraries it has are gone from $new (1 of them not in updates/7/update.conf already)"
-	# exactly: update.conf's two and the one library nothing keeps, once
-	# each; none the new root ships or points to, no plugin (not lib*.so.*),
-	# no program, no text file named like a library, no symlink
-	[ "$(manifest_lines remove 7)" = "$(printf 'remove\tlib/libstale.so.3.1\nremove\tusr/lib/libgiven.so.1.0\nremove\tusr/lib/libgone.so.2')" ] ||
+	assert_output_contains "--previous $old/: 6 shared libraries it has are gone from $new (4 of them not in updates/7/update.conf already)"
+	# exactly: update.conf's two and the libraries nothing keeps (whatever
+	# their bytes: libtext.so.1 is text), glibc's libc-2.28.so and the
+	# loader ld-2.28.so, once each; none the new root ships or points to,
+	# no plugin or unversioned object (libfoo.so, libfoo-bar.so, _mod.so),
+	# no program, no symlink
+	[ "$(manifest_lines remove 7)" = "$(printf 'remove\t%s\n' lib/ld-2.28.so lib/libc-2.28.so lib/libstale.so.3.1 usr/lib/libgiven.so.1.0 usr/lib/libgone.so.2 usr/lib/libtext.so.1)" ] ||
 		fail "core 7 removes: $(manifest_lines remove 7 | cut -f2 | tr '\n' ' ')"
+}
+
+# Roots of single updates (make-buildroot N) instead of whole systems: the
+# new one lacks most of the old one's files; build says so and goes on.
+test_previous_warns_when_the_roots_are_not_whole_systems() {
+	local old=$T/old new=$T/br-10
+	src 10
+	lib "$old/etc/release" "$old/usr/bin/a" "$old/usr/bin/b" "$old/lib/libold.so.1"
+	# whole systems: the new root has 2 of the old root's 4 files (half
+	# lacking is not more than half): no warning
+	lib "$new/usr/bin/a"
+	build 10 --previous "$old"
+	assert_exit 0
+	assert_stderr_empty
+	# 3 of 4 lacking: warned, with both roots and the counts, still built
+	rm -f "$new/usr/bin/a" "$T/repo/core/core-10.manifest"
+	build 10 --previous "$old"
+	assert_exit 0
+	assert_stderr_contains "pakfire-repo: warning: --previous $old: $new lacks 3 of the 4 regular files $old has: --previous compares whole systems as built"
+	assert_stderr_contains "it removes every library the new update does not ship again"
+	[ "$(manifest_lines remove 10 | cut -f2)" = lib/libold.so.1 ] || fail "core 10 removes: $(manifest_lines remove 10)"
 }
 
 test_previous_needs_a_folder() {
@@ -165,6 +256,22 @@ test_the_shipped_hooks() {
 		assert_exit 0
 		assert_output_contains "nothing to do"
 	done
+	# named plain service-stop / service-start (the default NAME): the
+	# service is the first argument that is not --dry-run; none: a no-op
+	for h in service-stop service-start; do
+		run bash -c 'cd "$1" && PAKFIRE_ROOT="$1" sh "$2"' - "$r" "$PF_TOP/hooks/$h"
+		assert_exit 0
+		assert_output_contains "$h: no service named: nothing to do"
+		run bash -c 'cd "$1" && PAKFIRE_ROOT="$1" sh "$2" --dry-run' - "$r" "$PF_TOP/hooks/$h"
+		assert_exit 0
+		assert_output_contains "$h: no service named: nothing to do"
+		run bash -c 'cd "$1" && PAKFIRE_ROOT="$1" sh "$2" --dry-run unbound' - "$r" "$PF_TOP/hooks/$h"
+		assert_exit 0
+		assert_output_contains "$h: $r has no etc/rc.d/init.d/unbound: nothing to do"
+		run bash -c 'cd "$1" && PAKFIRE_ROOT="$1" sh "$2" ../x' - "$r" "$PF_TOP/hooks/$h"
+		assert_exit 2
+		assert_stderr_contains "'../x' is not a service name"
+	done
 	ln -s "$PF_TOP/hooks/service-stop" "$T/service-stop.unbound"
 	run bash -c 'cd "$1" && PAKFIRE_ROOT="$1" "$2"' - "$r" "$T/service-stop.unbound"
 	assert_exit 0
@@ -181,6 +288,9 @@ test_the_shipped_hooks() {
 	run bash -c 'cd "$1" && PAKFIRE_ROOT="$1" "$2"' - "$r" "$T/service-stop.unbound"
 	assert_exit 0
 	assert_output_contains "is not the running system"
+	run bash -c 'cd "$1" && PAKFIRE_ROOT="$1" sh "$2" unbound' - "$r" "$PF_TOP/hooks/service-start"
+	assert_exit 0
+	assert_output_contains "service-start: $r is not the running system"
 	[ ! -e "$T/ran" ] || fail "a tool of the root was run"
 	run bash -c 'cd "$1" && PAKFIRE_ROOT="$1" sh "$2" --dry-run' - "$r" "$PF_TOP/hooks/ldconfig"
 	assert_exit 0

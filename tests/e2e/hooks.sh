@@ -27,6 +27,19 @@ hook_runs() {
 		COALESCE(exit_code, '-') FROM hook_runs ORDER BY id"
 }
 
+# hook_started FILE WHAT: wait (10 s at most) until the hook the
+# background pakfire runs has made $R/FILE; else the test fails naming WHAT
+# and what pakfire said.
+hook_started() {
+	local i
+	for i in $(seq 200); do
+		[ -e "$R/$1" ] && return 0
+		sleep 0.05
+	done
+	wait_bg
+	fail "the $2 never started: $(cat "$RUN_ERR")"
+}
+
 # bg_pakfire: the pid of the pakfire that run_bg started (its shell may
 # have exec'd it, or not).
 bg_pakfire() {
@@ -174,12 +187,7 @@ echo "settled"'
 	must_update
 
 	run_bg "$PAKFIRE_BIN" --root "$R" upgrade --yes
-	local i
-	for i in $(seq 200); do
-		[ -e "$R/settled-once" ] && break
-		sleep 0.05
-	done
-	[ -e "$R/settled-once" ] || { wait_bg; fail "the post hook never started: $(cat "$RUN_ERR")"; }
+	hook_started "settled-once" "post hook"
 	# the pakfire under the background job's shell
 	kill -KILL "$(bg_pakfire)"
 	wait_bg
@@ -384,12 +392,7 @@ test_an_interrupt_during_a_pre_hook_exits_130_and_changes_nothing() {
 	remember_state
 
 	run_bg "$PAKFIRE_BIN" --root "$R" upgrade --yes
-	local i
-	for i in $(seq 200); do
-		[ -e "$R/slow-started" ] && break
-		sleep 0.05
-	done
-	[ -e "$R/slow-started" ] || { wait_bg; fail "the pre hook never started"; }
+	hook_started "slow-started" "pre hook"
 	rm "$R/slow-started"
 	kill -INT "$(bg_pakfire)"
 	wait_bg
@@ -408,12 +411,7 @@ test_a_post_hook_interrupted_exits_130_and_holds_upgrades() {
 	must_update
 
 	run_bg "$PAKFIRE_BIN" --root "$R" upgrade --yes
-	local i
-	for i in $(seq 200); do
-		[ -e "$R/slow-started" ] && break
-		sleep 0.05
-	done
-	[ -e "$R/slow-started" ] || { wait_bg; fail "the post hook never started"; }
+	hook_started "slow-started" "post hook"
 	kill -TERM "$(bg_pakfire)"
 	wait_bg
 	assert_exit 143

@@ -123,8 +123,10 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 	 * its room coming back. */
 	if (name && unlinkat(run->cache_fds[i], name, 0) < 0)
 		pf_warn(ctx, "could not delete %s from the cache: %s", name, strerror(errno));
-	/* Nor is its kept manifest: status plans what is pending (after a
-	 * failed hook, the next run drops it: the hook's error stays). */
+	/* Nor is its kept manifest: status plans what is pending. After a
+	 * failed post hook it stays (dropping it could overwrite the hook's
+	 * error): status plans only what is above the core level, and the
+	 * next `update` prunes it. */
 	if (r == 0 && u->kind == PF_UNIT_CORE &&
 	    pf_kept_drop(ctx, run->s->config->cache, run->t->arch, u) < 0) {
 		pf_warn(ctx, "could not delete the kept manifest of %s from the cache: %s", u->id,

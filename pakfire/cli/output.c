@@ -91,6 +91,8 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 	enum pf_errclass cls = pf_error_class(ctx);
 	int code = pf_ctx_exit_code(ctx);
 
+	if (code == 0)
+		code = o->code_if_ok;
 	render_text_end_progress(o);
 	/* What each refused mount's verdict advises; the general hints only
 	 * when no verdict could be made. */
@@ -110,7 +112,9 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 			if (code == 0)
 				code = 1;
 		}
-	} else if (cls == PF_E_OK && o->reboot_needed && o->verbosity >= 0 && !o->restarting) {
+	} else if (o->reboot_needed && !o->restarting) {
+		/* A fact the owner must act on: --quiet never hides it, nor
+		 * does a later failure (what was applied before it stays). */
 		printf("A reboot is needed to complete the upgrade.\n");
 	}
 	if (fflush(stdout) != 0 && code == 0)

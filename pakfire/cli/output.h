@@ -27,6 +27,10 @@ struct output {
 	bool tty;              /* stderr is a terminal: progress bars */
 	int verbosity;         /* -1 quiet, 0, 1 verbose */
 	bool reboot_needed;
+	/* The exit code of a run that succeeded, when not 0: status's
+	 * monitoring code (docs/monitoring.md), in the document's exit_code
+	 * too. An error's code always wins. */
+	int code_if_ok;
 	/* The run ends to restart pakfire, which goes on (docs/formats.md,
 	 * "Self-update and re-exec"): with --json, each process prints its
 	 * document, and all but the last say "restarting": true. */

@@ -115,6 +115,15 @@ static int json_space_refused(jobj *e, const struct pf_event *ev)
 	return 0;
 }
 
+/* The history record this run writes: a web UI links to `history ID`. */
+static int json_tx_begin(jobj *e, const struct pf_event *ev)
+{
+	if (jv_int(e, "id", ev->tx.id) < 0 || jv_string(e, "command", ev->tx.command) < 0 ||
+	    jv_bool(e, "dry_run", ev->tx.dry_run) < 0)
+		return -1;
+	return 0;
+}
+
 /* Each type's name in the document and its renderer. No name: not part of
  * the document (a download's start and progress are for a terminal). */
 static const struct {
@@ -140,9 +149,14 @@ static const struct {
 	[PF_EV_HOOK_OUTPUT] = { NULL, NULL, false },
 	[PF_EV_HOOK_DONE] = { "hook-done", render_json_hook_done, false },
 	[PF_EV_HOOK_REFUSED] = { "hook-refused", render_json_hook_refused, false },
+	/* The steps and the end are in the log and `history ID`; the
+	 * document has the outcome already. */
+	[PF_EV_TX_BEGIN] = { "transaction", json_tx_begin, false },
+	[PF_EV_TX_STEP] = { NULL, NULL, false },
+	[PF_EV_TX_END] = { NULL, NULL, false },
 };
 /* A new event type needs its line above (and in render-text.c). */
-_Static_assert(PF_EV__COUNT == 18, "an event type without a JSON renderer");
+_Static_assert(PF_EV__COUNT == 21, "an event type without a JSON renderer");
 
 void render_json(struct output *o, const struct pf_event *ev)
 {

@@ -193,6 +193,26 @@ static void text_space_refused(struct output *o, const struct pf_event *ev)
 	render_text_verdict(o, s);
 }
 
+/* The history record as it is written: the debug trail of --verbose, on
+ * stderr (the log has it always: cli/log.c). */
+static void text_tx(struct output *o, const struct pf_event *ev)
+{
+	const struct pf_ev_tx *t = &ev->tx;
+
+	(void)o;
+	fflush(stdout);
+	if (ev->type == PF_EV_TX_BEGIN)
+		fprintf(stderr, "pakfire: debug: transaction %lld begins: %s%s\n", (long long)t->id,
+			t->command, t->dry_run ? " (dry run)" : "");
+	else if (ev->type == PF_EV_TX_STEP)
+		fprintf(stderr, "pakfire: debug: transaction %lld: %s%s%s%s%s\n", (long long)t->id,
+			t->unit ? t->unit : "", t->unit ? " " : "", t->step,
+			t->detail && t->detail[0] ? ": " : "", t->detail ? t->detail : "");
+	else
+		fprintf(stderr, "pakfire: debug: transaction %lld ends: %s, exit code %d\n",
+			(long long)t->id, t->outcome, t->exit_code);
+}
+
 /* Each type's renderer, and the verbosity from which it shows: -1 even
  * with --quiet (warnings, and a refusal: it is the why of the error), 0
  * normally, 1 only with --verbose. */
@@ -218,9 +238,12 @@ static const struct {
 	[PF_EV_HOOK_OUTPUT] = { render_text_hook_output, 1 },
 	[PF_EV_HOOK_DONE] = { render_text_hook_done, -1 },
 	[PF_EV_HOOK_REFUSED] = { render_text_hook_refused, -1 },
+	[PF_EV_TX_BEGIN] = { text_tx, 1 },
+	[PF_EV_TX_STEP] = { text_tx, 1 },
+	[PF_EV_TX_END] = { text_tx, 1 },
 };
 /* A new event type needs its line above (and in render-json.c). */
-_Static_assert(PF_EV__COUNT == 18, "an event type without a text renderer");
+_Static_assert(PF_EV__COUNT == 21, "an event type without a text renderer");
 
 void render_text_end_progress(struct output *o)
 {

@@ -46,6 +46,9 @@ enum pf_event_type {
 	PF_EV_HOOK_OUTPUT,      /* hook_output: bytes it wrote (only when asked: --verbose) */
 	PF_EV_HOOK_DONE,        /* hook: it ended (outcome, exit code, duration) */
 	PF_EV_HOOK_REFUSED,     /* hook: a local hook not run, and why (reason) */
+	PF_EV_TX_BEGIN,         /* tx: a history record begins (id, command, dry_run) */
+	PF_EV_TX_STEP,          /* tx: a step was recorded (unit, step, detail) */
+	PF_EV_TX_END,           /* tx: the record ends (outcome, exit code, error) */
 	PF_EV__COUNT
 };
 
@@ -140,6 +143,20 @@ struct pf_ev_hook_output {
 	size_t len;
 };
 
+/* The history record of a run (state/history.h), as it is written: the log
+ * (cli/log.c) tells the same story as `history ID` from these. */
+struct pf_ev_tx {
+	int64_t id;            /* the transaction's id */
+	const char *command;   /* BEGIN: "upgrade", ... */
+	bool dry_run;          /* BEGIN: a dry run's record */
+	const char *unit;      /* STEP: the unit it is about ("core-141"), or NULL */
+	const char *step;      /* STEP: "staged", "committed", ... */
+	const char *detail;    /* STEP: or NULL */
+	const char *outcome;   /* END: ok | failed | refused | interrupted */
+	int exit_code;         /* END */
+	const char *error;     /* END: or NULL */
+};
+
 struct pf_event {
 	enum pf_event_type type;
 	union {
@@ -154,6 +171,7 @@ struct pf_event {
 		struct pf_ev_space_row space;         /* SPACE_PLAN, SPACE_REFUSED */
 		struct pf_ev_hook hook;               /* HOOK_BEGIN, HOOK_DONE, HOOK_REFUSED */
 		struct pf_ev_hook_output hook_output; /* HOOK_OUTPUT */
+		struct pf_ev_tx tx;                   /* TX_BEGIN, TX_STEP, TX_END */
 	};
 };
 

@@ -16,7 +16,7 @@ struct state {
 	unsigned *reserve_lines; /* line of each reserve item, for messages */
 	/* line where each single-valued key was set, 0 if not yet */
 	unsigned l_series, l_arch, l_keys, l_cache, l_database, l_grace,
-		 l_hook_timeout;
+		 l_hook_timeout, l_boot_id_file, l_log_size, l_index_stale;
 };
 
 static bool token_valid(const char *s)
@@ -358,6 +358,30 @@ static int on_kv(struct pf_ctx *ctx, const char *name, unsigned line,
 		cfg->hook_timeout = (unsigned)t;
 		return 0;
 	}
+	if (strcmp(key, "boot-id-file") == 0) {
+		if (once(ctx, name, line, key, &st->l_boot_id_file) < 0)
+			return -1;
+		return set_path(ctx, name, line, key, value, &cfg->boot_id_file);
+	}
+	if (strcmp(key, "log-size") == 0) {
+		if (once(ctx, name, line, key, &st->l_log_size) < 0)
+			return -1;
+		/* Below 4K a single failure's lines would not fit. */
+		if (pf_parse_size(value, &cfg->log_size) < 0 || cfg->log_size < 4096)
+			return pf_fail(ctx, PF_E_USAGE,
+				       "%s line %u: log-size: '%s' is not a size of at least 4K (bytes, or with K, M, G)",
+				       name, line, value);
+		return 0;
+	}
+	if (strcmp(key, "index-stale") == 0) {
+		if (once(ctx, name, line, key, &st->l_index_stale) < 0)
+			return -1;
+		if (parse_seconds(value, true, &cfg->index_stale) < 0 || cfg->index_stale < 3600)
+			return pf_fail(ctx, PF_E_USAGE,
+				       "%s line %u: index-stale: '%s' is not a duration of at least 1h (seconds, or with s, m, h, d)",
+				       name, line, value);
+		return 0;
+	}
 	return pf_fail(ctx, PF_E_USAGE, "%s line %u: unknown key '%s'", name, line, key);
 }
 
@@ -399,7 +423,12 @@ int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 	}
 	if (!st.l_hook_timeout)
 		st.cfg->hook_timeout = PF_DEFAULT_HOOK_TIMEOUT;
+	if (!st.l_log_size)
+		st.cfg->log_size = PF_DEFAULT_LOG_SIZE;
+	if (!st.l_index_stale)
+		st.cfg->index_stale = PF_DEFAULT_INDEX_STALE;
 	if (set_default(ctx, name, &st.cfg->keys, PF_DEFAULT_KEYS) < 0 ||
+	    set_default(ctx, name, &st.cfg->boot_id_file, PF_DEFAULT_BOOT_ID_FILE) < 0 ||
 	    set_default(ctx, name, &st.cfg->cache, PF_DEFAULT_CACHE) < 0 ||
 	    set_default(ctx, name, &st.cfg->database, PF_DEFAULT_DATABASE) < 0)
 		goto out;
@@ -424,6 +453,7 @@ void pf_config_free(struct pf_config *cfg)
 	free(cfg->keys);
 	free(cfg->cache);
 	free(cfg->database);
+	free(cfg->boot_id_file);
 	for (size_t i = 0; i < cfg->n_reserves; i++)
 		free(cfg->reserves[i].mount);
 	free(cfg->reserves);

@@ -24,6 +24,12 @@ struct pf_config {
 	size_t n_reserves;
 	int64_t valid_until_grace; /* seconds accepted past Valid-Until (>= 0) */
 	unsigned hook_timeout;     /* seconds a hook may run (> 0) */
+	/* Where the kernel's id of this boot is read (a host path): the
+	 * reboot flag and hook recovery compare it. A test points it at a
+	 * file it rewrites; a reboot cannot be real there. */
+	char *boot_id_file;
+	uint64_t log_size;         /* pakfire.log is rotated to .1 past this (> 0) */
+	int64_t index_stale;       /* seconds after which status calls an index stale (> 0) */
 };
 
 /* Defaults for the optional keys. */
@@ -34,6 +40,9 @@ struct pf_config {
  * hooks/run.h (format/ does not include a later stage); a hook longer than
  * this is hung rather than slow. */
 #define PF_DEFAULT_HOOK_TIMEOUT 300
+#define PF_DEFAULT_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
+#define PF_DEFAULT_LOG_SIZE (1024 * 1024)
+#define PF_DEFAULT_INDEX_STALE (7 * 24 * 3600)
 /* Longer than a day is a typo ("300h"), not a hook. */
 #define PF_MAX_HOOK_TIMEOUT (24 * 3600)
 
@@ -41,7 +50,9 @@ struct pf_config {
  * missing required keys (series, arch, mirror), malformed values
  * (reserve "MOUNT=SIZE" with SIZE like 4M, 64M, 1G, 512K or bytes;
  * valid-until-grace as seconds or with suffix s, m, h, d; hook-timeout as
- * seconds or with suffix s, m, h, from 1s to 24h) are PF_E_USAGE
+ * seconds or with suffix s, m, h, from 1s to 24h; log-size a size from 4K;
+ * index-stale a duration of at least 1h; boot-id-file an absolute host
+ * path) are PF_E_USAGE
  * errors naming file and line. Paths must be absolute (they are taken inside
  * the root). On success *out is owned by the caller. */
 int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,

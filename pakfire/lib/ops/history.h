@@ -24,6 +24,12 @@ struct pf_run {
 	bool has_exit_code;    /* false: the process never finished */
 	int exit_code;
 	char error[2048];      /* "" if none */
+	bool dry_run;          /* a dry run: it showed the plan, changed nothing */
+	/* Not ended, and its process holds the lock now: it is running, not
+	 * interrupted (ops/lock.h pf_lock_holder). PID: the holder, 0 if not
+	 * known. */
+	bool running;
+	long pid;
 };
 
 /* One step of a run: how far a unit got, and why it stopped. */
@@ -38,6 +44,21 @@ struct pf_run_step {
 
 struct pf_hook_run_view;
 
+/* One space check of a run: a unit on a mount, with the verdict when it
+ * did not fit (plan/verdict.h names). */
+struct pf_run_space {
+	char unit[64];
+	char label[64];        /* "core 141" */
+	char mount[256];
+	uint64_t needed, available, reserve;
+	uint64_t inodes_needed, inodes_available;
+	bool fits;
+	char verdict[24];      /* "" when not judged */
+	uint64_t total, usable;
+	bool judged;           /* minimum, recommended and freeable are known */
+	uint64_t minimum, recommended, freeable;
+};
+
 struct pf_history_run {
 	struct pf_run run;
 	struct pf_run_step *steps; /* malloc'd */
@@ -47,6 +68,9 @@ struct pf_history_run {
 	/* One run (ID > 0): its hook runs with their output (ops/hook.h). */
 	struct pf_hook_run_view *hooks; /* malloc'd */
 	size_t n_hooks;
+	/* One run (ID > 0): the space checks it recorded, in order. */
+	struct pf_run_space *space; /* malloc'd */
+	size_t n_space;
 };
 
 struct pf_history {

@@ -125,3 +125,8 @@ void pf_status_clear(struct pf_status *st)
 	st->n_pending = 0;
 	st->n_addons = 0;
 }
+
+int pf_status_exit_code(const struct pf_status *st)
+{
+	return st->attention ? PF_STATUS_ATTENTION + (int)st->attention : 0;
+}

@@ -62,6 +62,16 @@ struct pf_status_space {
 	size_t n_mounts;
 };
 
+/* What a monitoring script acts on (docs/monitoring.md): each fact is a
+ * bit of status's exit code, 0 when none holds, else PF_STATUS_ATTENTION +
+ * the bits, so that 33..63 never mean an error of status itself. */
+#define PF_STATUS_ATTENTION   32
+#define PF_STATUS_CORE_UPDATE 1  /* a core update is available */
+#define PF_STATUS_ADDON_UPDATES 2 /* add-on updates are available */
+#define PF_STATUS_REBOOT      4  /* a reboot is required */
+#define PF_STATUS_LAST_FAILED 8  /* the last transaction failed or was interrupted, or a hook is open */
+#define PF_STATUS_INDEX_STALE 16 /* no index, or it is stale (index-stale) or expired */
+
 /* What the front end shows; filled from the state layer, never a row of it. */
 struct pf_status {
 	char series[64];
@@ -94,7 +104,17 @@ struct pf_status {
 	/* The failed post hooks that hold upgrades (ops/hook.h), oldest first. */
 	struct pf_hook_run_view *hooks_open; /* malloc'd */
 	size_t n_hooks_open;
+	/* A unit with Reboot: yes was applied in this boot (the kernel's boot
+	 * id is still the one recorded with it): REBOOT_UNIT, its id. */
+	bool reboot_required;
+	char reboot_unit[64];
+	bool index_stale;      /* fetched longer ago than index-stale */
+	unsigned attention;    /* PF_STATUS_* bits */
 };
+
+/* The exit code of a status run that succeeded: 0, or
+ * PF_STATUS_ATTENTION + ST->attention. */
+int pf_status_exit_code(const struct pf_status *st);
 
 int pf_status(struct pf_session *s, struct pf_status *out);
 void pf_status_clear(struct pf_status *st);

@@ -59,14 +59,22 @@ int pf_db_tx_begin(struct pf_db *db, const char *command, int64_t *id)
 		return rc < 0 ? -1 : pf_sql_fail(db, TX_BEGIN.what);
 	*id = sqlite3_column_int64(s, 0);
 	/* Step to the end: the INSERT completes there. */
-	return pf_sql_next(db, s, TX_BEGIN.what) < 0 ? -1 : 0;
+	if (pf_sql_next(db, s, TX_BEGIN.what) < 0)
+		return -1;
+	pf_emit(pf_db_ctx(db), &(struct pf_event){ .type = PF_EV_TX_BEGIN,
+		.tx = { .id = *id, .command = command } });
+	return 0;
 }
 
 int pf_db_tx_step(struct pf_db *db, int64_t id, const char *unit, const char *step,
 		  const char *detail)
 {
-	return pf_sql_exec(db, &STEP_INSERT, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_TEXT(unit),
-						     A_TEXT(step), A_TEXT(detail)));
+	if (pf_sql_exec(db, &STEP_INSERT, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_TEXT(unit),
+						  A_TEXT(step), A_TEXT(detail))) < 0)
+		return -1;
+	pf_emit(pf_db_ctx(db), &(struct pf_event){ .type = PF_EV_TX_STEP,
+		.tx = { .id = id, .unit = unit, .step = step, .detail = detail } });
+	return 0;
 }
 
 void pf_db_tx_end(struct pf_db *db, int64_t id)
@@ -81,10 +89,14 @@ void pf_db_tx_end(struct pf_db *db, int64_t id)
 	/* The message is bound where it lies: nothing writes the context's
 	 * error before the statement has run. A failure to record keeps the
 	 * original error's class and adds its own words (pf_fail). */
-	pf_sql_exec(db, &TX_END, PF_ARGS(A_INT(id), A_INT(time(NULL)),
-				 A_TEXT(cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed"),
+	const char *outcome = cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed";
+
+	pf_sql_exec(db, &TX_END, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_TEXT(outcome),
 				 A_INT(pf_ctx_exit_code(ctx)),
 				 A_TEXT(cls == PF_E_OK ? NULL : pf_error_message(ctx))));
+	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_TX_END,
+		.tx = { .id = id, .outcome = outcome, .exit_code = pf_ctx_exit_code(ctx),
+			.error = pf_error_class(ctx) == PF_E_OK ? NULL : pf_error_message(ctx) } });
 }
 
 int pf_db_close_stale_transactions(struct pf_db *db, int64_t keep)

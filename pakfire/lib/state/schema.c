@@ -261,6 +261,13 @@ const char *const pf_schema_migrations[] = {
 	");"
 	"CREATE INDEX hook_runs_by_transaction ON hook_runs(transaction_id);"
 	"CREATE INDEX hook_runs_by_hook ON hook_runs(unit, phase, name);",
+	/* 9: what status and history say is true (issue 17): a dry run is
+	 * recorded as one, and a reboot that a unit asked for is remembered
+	 * with the boot it was asked in, until the kernel's boot id differs. */
+	"ALTER TABLE transactions ADD COLUMN dry_run INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE system ADD COLUMN reboot_boot_id TEXT;" /* the boot in which a unit with
+							    * Reboot: yes was applied; NULL: none pending */
+	"ALTER TABLE system ADD COLUMN reboot_unit TEXT;",  /* the last such unit ("core-141") */
 };
 
 const size_t pf_schema_count = sizeof(pf_schema_migrations) / sizeof(pf_schema_migrations[0]);

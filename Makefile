@@ -7,6 +7,9 @@ PREFIX  ?= /usr
 DESTDIR ?=
 BUILD   ?= build
 CC      ?= cc
+# /etc is not under PREFIX (a PREFIX of /usr still configures /etc).
+sysconfdir ?= /etc
+DOCDIR     := $(PREFIX)/share/doc/pakfire
 
 # libcurl: headers only; fetch/transfer.c loads it with the first download (dlopen).
 # json-c: the --json output (why json-c: pakfire/cli/jsonc.h).
@@ -33,7 +36,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/obj/%.o)
 REPO_OBJ := $(REPO_SRC:%.c=$(BUILD)/obj/%.o)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all deps check unit demo install clean bench
+.PHONY: all deps check unit demo install clean bench FORCE
 all: $(BUILD)/pakfire $(BUILD)/pakfire-repo
 
 $(BUILD)/obj/%.o: %.c $(wildcard pakfire/lib/*/*.h pakfire/cli/*.h pakfire/repo/*.h)
@@ -71,6 +74,17 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/libpakfire-cli.a $(B
 
 unit: all $(UNIT_BIN)
 
+# The sample's installed path, in the message of a missing pakfire.conf
+# (ops/session.c). $(BUILD)/prefix holds the PREFIX it was built for and
+# changes only when PREFIX does, so that `make PREFIX=/usr/local install`
+# after `make` rebuilds session.o, and nothing else.
+$(BUILD)/prefix: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(PREFIX)' | cmp -s - $@ || echo '$(PREFIX)' >$@
+$(BUILD)/obj/pakfire/lib/ops/session.o: $(BUILD)/prefix
+$(BUILD)/obj/pakfire/lib/ops/session.o: CFLAGS_ALL += -DPF_SAMPLE_CONF='"$(DOCDIR)/pakfire.conf.sample"'
+FORCE:
+
 # Installs what building and testing need (apt-get as root; otherwise prints
 # the one command to run).
 deps:
@@ -106,13 +120,38 @@ bench: deps all $(BENCH_BIN)
 	echo "== bench/status/run.sh"; bench/status/run.sh --build $(BUILD) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	exit $$rc
 
+# Programs, man pages, the sample configuration (always to the doc folder;
+# to $(sysconfdir)/pakfire/pakfire.conf only when there is none: an
+# admin's configuration is never overwritten), the JSON Schemas of --json
+# and the bash completions. Folders of /etc/pakfire are made only when
+# missing, so that an admin's modes stay.
+COMPLETIONS := $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+ETC_PAKFIRE := $(DESTDIR)$(sysconfdir)/pakfire
 install: all
 	install -d $(DESTDIR)$(PREFIX)/sbin $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(BUILD)/pakfire $(DESTDIR)$(PREFIX)/sbin/pakfire
 	install -m 0755 $(BUILD)/pakfire-repo $(DESTDIR)$(PREFIX)/bin/pakfire-repo
-	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1
+	install -d $(DESTDIR)$(PREFIX)/share/man/man8 $(DESTDIR)$(PREFIX)/share/man/man1 \
+		$(DESTDIR)$(PREFIX)/share/man/man5
 	install -m 0644 docs/pakfire.8 $(DESTDIR)$(PREFIX)/share/man/man8/pakfire.8
 	install -m 0644 docs/pakfire-repo.1 $(DESTDIR)$(PREFIX)/share/man/man1/pakfire-repo.1
+	install -m 0644 docs/pakfire.conf.5 $(DESTDIR)$(PREFIX)/share/man/man5/pakfire.conf.5
+	install -d $(DESTDIR)$(DOCDIR)
+	install -m 0644 docs/pakfire.conf.sample $(DESTDIR)$(DOCDIR)/pakfire.conf.sample
+	$(if $(wildcard docs/schemas/*.json),install -d $(DESTDIR)$(DOCDIR)/schemas)
+	$(if $(wildcard docs/schemas/*.json),install -m 0644 $(wildcard docs/schemas/*.json) $(DESTDIR)$(DOCDIR)/schemas/)
+	install -d $(COMPLETIONS)
+	install -m 0644 pakfire/cli/pakfire.bash $(COMPLETIONS)/pakfire
+	install -m 0644 pakfire/repo/pakfire-repo.bash $(COMPLETIONS)/pakfire-repo
+	for d in $(ETC_PAKFIRE) $(ETC_PAKFIRE)/keys $(ETC_PAKFIRE)/hooks.d; do \
+		[ -d "$$d" ] || install -d -m 0755 "$$d" || exit 1; \
+	done
+	@if [ -e $(ETC_PAKFIRE)/pakfire.conf ] || [ -L $(ETC_PAKFIRE)/pakfire.conf ]; then \
+		echo "kept $(ETC_PAKFIRE)/pakfire.conf (the sample is $(DESTDIR)$(DOCDIR)/pakfire.conf.sample)"; \
+	else \
+		echo "install -m 0644 docs/pakfire.conf.sample $(ETC_PAKFIRE)/pakfire.conf"; \
+		install -m 0644 docs/pakfire.conf.sample $(ETC_PAKFIRE)/pakfire.conf; \
+	fi
 
 clean:
 	rm -rf build build-asan

@@ -409,15 +409,18 @@ int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 	if (pf_kv_parse(ctx, name, buf, len, on_kv, &st) < 0)
 		goto out;
 	if (!st.cfg->series) {
-		pf_fail(ctx, PF_E_USAGE, "%s: missing required key 'series'", name);
+		pf_fail(ctx, PF_E_USAGE, "%s: missing required key 'series'"
+			" (like 'series = 2.25'; see 'man 5 pakfire.conf')", name);
 		goto out;
 	}
 	if (!st.cfg->arch) {
-		pf_fail(ctx, PF_E_USAGE, "%s: missing required key 'arch'", name);
+		pf_fail(ctx, PF_E_USAGE, "%s: missing required key 'arch'"
+			" (like 'arch = x86_64'; see 'man 5 pakfire.conf')", name);
 		goto out;
 	}
 	if (st.cfg->n_mirrors == 0) {
-		pf_fail(ctx, PF_E_USAGE, "%s: missing required key 'mirror' (at least one)",
+		pf_fail(ctx, PF_E_USAGE, "%s: missing required key 'mirror' (at least one, like"
+			" 'mirror = https://mirror.example.org/pakfire'; see 'man 5 pakfire.conf')",
 			name);
 		goto out;
 	}

@@ -1,4 +1,5 @@
 /* The session: see session.h. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,29 @@
 /* Upper bound for pakfire.conf: it is a handful of lines. */
 #define CONFIG_MAX (64 * 1024)
 
+/* Where `make install` puts the commented sample (the Makefile passes it
+ * from PREFIX): named when the configuration is missing. */
+#ifndef PF_SAMPLE_CONF
+#define PF_SAMPLE_CONF "/usr/share/doc/pakfire/pakfire.conf.sample"
+#endif
+
+/* The configuration PATH could not be read (ERR: the errno). When it does
+ * not exist (a new root, before anything was set up), say what to write
+ * there: an owner meets this first, and "No such file" alone tells
+ * nothing. */
+static int config_unreadable(struct pf_ctx *ctx, const char *path, int err)
+{
+	errno = err;
+	if (err != ENOENT)
+		return pf_fail_errno(ctx, PF_E_USAGE, "cannot read configuration %s", path);
+	return pf_fail(ctx, PF_E_USAGE,
+		       "cannot read configuration %s: it does not exist; write it with the"
+		       " required keys series, arch and mirror (like 'series = 2.25',"
+		       " 'arch = x86_64', 'mirror = https://mirror.example.org/pakfire'):"
+		       " a commented sample is %s, every key is described in"
+		       " 'man 5 pakfire.conf'", path, PF_SAMPLE_CONF);
+}
+
 static int load_config(struct pf_session *s, const char *file)
 {
 	struct pf_ctx *ctx = s->ctx;
@@ -30,21 +54,24 @@ static int load_config(struct pf_session *s, const char *file)
 	if (file) {
 		/* --config names a file on the host, as a user would expect. */
 		if (pf_read_file_at(AT_FDCWD, file, CONFIG_MAX, &buf, &len) < 0) {
-			pf_fail_errno(ctx, PF_E_USAGE, "cannot read configuration %s", file);
+			config_unreadable(ctx, file, errno);
 			goto out;
 		}
 	} else {
-		int fd = pf_root_open(ctx, "etc/pakfire", O_PATH | O_DIRECTORY, 0);
+		int fd = pf_root_open(ctx, "etc/pakfire", O_PATH | O_DIRECTORY, 0), err = errno;
 
 		file = "/etc/pakfire/pakfire.conf";
 		if (fd >= 0) {
 			r = pf_read_file_at(fd, "pakfire.conf", CONFIG_MAX, &buf, &len);
+			err = errno;
 			close(fd);
 		}
 		if (fd < 0 || r < 0) {
+			char path[4096];
+
 			r = -1;
-			pf_fail_errno(ctx, PF_E_USAGE, "cannot read configuration %s%s",
-				      pf_ctx_root_prefix(ctx), file);
+			snprintf(path, sizeof(path), "%s%s", pf_ctx_root_prefix(ctx), file);
+			config_unreadable(ctx, path, err);
 			goto out;
 		}
 	}

@@ -269,43 +269,58 @@ test_missing_config_says_what_to_write() {
 	return 0
 }
 
+# make_install DESTDIR: `make install` of the suite's build, for the PREFIX
+# it was built for (BUILD/prefix), without what an outer make (make check)
+# passes down in its environment.
+make_install() {
+	run env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$PF_TOP" --no-print-directory install \
+		DESTDIR="$1" BUILD="$PF_BUILD" PREFIX="$PREFIX"
+}
+
 # make install into DESTDIR, with the suite's own build: nothing rebuilt
 # (it would land in the suite's build folder with other flags).
 test_make_install() {
-	local d=$T/d before after f n
+	local d=$T/d before after f n u
+	PREFIX=$(cat "$PF_BUILD/prefix") || fail "$PF_BUILD/prefix is missing (make did not build it)"
+	u=$d$PREFIX
 	before=$(stat -c %Y "$PAKFIRE_BIN" "$PAKFIRE_REPO_BIN")
-	run make -C "$PF_TOP" --no-print-directory install DESTDIR="$d" BUILD="$PF_BUILD"
+	make_install "$d"
 	assert_exit 0
 	after=$(stat -c %Y "$PAKFIRE_BIN" "$PAKFIRE_REPO_BIN")
 	[ "$before" = "$after" ] || fail "make install rebuilt $PF_BUILD"
 	grep -E '^(cc|ar) ' "$RUN_OUT" && fail "make install compiled or linked something"
 
-	for f in usr/sbin/pakfire usr/bin/pakfire-repo; do
-		is_program "$d/$f" || fail "make install did not install $f"
+	for f in sbin/pakfire bin/pakfire-repo; do
+		is_program "$u/$f" || fail "make install did not install $f"
 	done
-	cmp -s "$d/usr/sbin/pakfire" "$PAKFIRE_BIN" || fail "usr/sbin/pakfire is not the suite's build"
+	cmp -s "$u/sbin/pakfire" "$PAKFIRE_BIN" || fail "usr/sbin/pakfire is not the suite's build"
 	for f in man8/pakfire.8 man1/pakfire-repo.1 man5/pakfire.conf.5; do
-		[ -f "$d/usr/share/man/$f" ] || fail "make install did not install the man page $f"
-		cmp -s "$d/usr/share/man/$f" "$DOCS/$(basename "$f")" || fail "$f differs from docs/"
-		assert_page_renders "$d/usr/share/man/$f"
+		[ -f "$u/share/man/$f" ] || fail "make install did not install the man page $f"
+		cmp -s "$u/share/man/$f" "$DOCS/$(basename "$f")" || fail "$f differs from docs/"
+		assert_page_renders "$u/share/man/$f"
 	done
-	cmp -s "$d/usr/share/doc/pakfire/pakfire.conf.sample" "$DOCS/pakfire.conf.sample" ||
+	cmp -s "$u/share/doc/pakfire/pakfire.conf.sample" "$DOCS/pakfire.conf.sample" ||
 		fail "the sample is not in usr/share/doc/pakfire/"
 	cmp -s "$d/etc/pakfire/pakfire.conf" "$DOCS/pakfire.conf.sample" ||
 		fail "the sample was not installed as etc/pakfire/pakfire.conf"
 	[ -d "$d/etc/pakfire/keys" ] || fail "etc/pakfire/keys was not made"
 	[ -d "$d/etc/pakfire/hooks.d" ] || fail "etc/pakfire/hooks.d was not made"
-	cmp -s "$d/usr/share/bash-completion/completions/pakfire" "$PF_TOP/pakfire/cli/pakfire.bash" ||
+	cmp -s "$u/share/bash-completion/completions/pakfire" "$PF_TOP/pakfire/cli/pakfire.bash" ||
 		fail "the completion of pakfire is not installed"
-	cmp -s "$d/usr/share/bash-completion/completions/pakfire-repo" "$PF_TOP/pakfire/repo/pakfire-repo.bash" ||
+	cmp -s "$u/share/bash-completion/completions/pakfire-repo" "$PF_TOP/pakfire/repo/pakfire-repo.bash" ||
 		fail "the completion of pakfire-repo is not installed"
 	n=$(find "$DOCS/schemas" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l)
 	if [ "$n" -gt 0 ]; then
-		[ "$(find "$d/usr/share/doc/pakfire/schemas" -name '*.json' | wc -l)" = "$n" ] ||
+		[ "$(find "$u/share/doc/pakfire/schemas" -name '*.json' | wc -l)" = "$n" ] ||
 			fail "the $n JSON Schemas of docs/schemas are not all installed"
 	fi
+	# the installed pakfire names the sample where it was installed
+	mkdir -p "$T/empty"
+	run "$u/sbin/pakfire" --root "$T/empty" status
+	assert_exit 2
+	assert_error_line "$PREFIX/share/doc/pakfire/pakfire.conf.sample"
 	# the installed completion works from where bash-completion loads it
-	[ "$(complete_line "$d/usr/share/bash-completion/completions/pakfire" _pakfire pakfire up | tr '\n' ' ')" = "update upgrade " ] ||
+	[ "$(complete_line "$u/share/bash-completion/completions/pakfire" _pakfire pakfire up | tr '\n' ' ')" = "update upgrade " ] ||
 		fail "the installed completion does not complete"
 
 	# an admin's configuration, its folder modes, are never overwritten
@@ -313,7 +328,7 @@ test_make_install() {
 	chmod 0600 "$d/etc/pakfire/pakfire.conf"
 	chmod 0700 "$d/etc/pakfire/keys"
 	cp -p "$d/etc/pakfire/pakfire.conf" "$T/mine.conf"
-	run make -C "$PF_TOP" --no-print-directory install DESTDIR="$d" BUILD="$PF_BUILD"
+	make_install "$d"
 	assert_exit 0
 	assert_output_contains "kept $d/etc/pakfire/pakfire.conf"
 	cmp -s "$d/etc/pakfire/pakfire.conf" "$T/mine.conf" || fail "a second make install changed pakfire.conf"

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply/journal.h"
@@ -206,8 +207,42 @@ int pf_session_restart(struct pf_session *s, int64_t tx, const char *unit, const
 	return 0;
 }
 
+void pf_session_dry_run(struct pf_session *s, const char *command)
+{
+	s->dry_command = command;
+	s->dry_started = time(NULL);
+}
+
+/* The dry run's record, with the outcome on the context, which stays as
+ * it is whatever happens to the record. */
+static void record_dry_run(struct pf_session *s)
+{
+	struct pf_ctx *ctx = s->ctx;
+	enum pf_errclass cls = pf_error_class(ctx);
+	const char *outcome = pf_db_tx_outcome(ctx);
+	char first[sizeof(ctx->err_msg)];
+	int code = pf_ctx_exit_code(ctx);
+	int64_t id;
+
+	snprintf(first, sizeof(first), "%s", pf_error_message(ctx));
+	pf_clear_error(ctx);
+	if (pf_db_tx_dry_run(s->db, s->dry_command, (time_t)s->dry_started, outcome, code,
+			     cls == PF_E_OK ? NULL : first, &id) < 0) {
+		pf_warn(ctx, "this dry run could not be recorded in the history: %s",
+			pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
+	if (cls != PF_E_OK)
+		pf_fail(ctx, cls, "%s", first);
+	s->dry_command = NULL;
+}
+
 void pf_session_tx_end(struct pf_session *s, int64_t tx)
 {
+	if (s->dry_command && tx <= 0 && s->db) {
+		record_dry_run(s);
+		return;
+	}
 	if (s->restart && pf_error_class(s->ctx) == PF_E_OK)
 		return; /* the restarted pakfire goes on with it */
 	pf_db_tx_end(s->db, tx);

@@ -139,6 +139,8 @@ static void status_json(struct output *o, const struct pf_status *st)
 	    json_switch(r, st) < 0 || json_pending(r, st) < 0 || report_space_json(r, st) < 0 ||
 	    json_addons(r, st) < 0 ||
 	    json_last(r, st) < 0 ||
+	    jv_bool(r, "reboot_required", st->reboot_required) < 0 ||
+	    jv_string(r, "reboot_unit", st->reboot_required ? st->reboot_unit : NULL) < 0 ||
 	    report_hooks_json(r, "hooks_failed", st->hooks_open, st->n_hooks_open) < 0)
 		o->failed = true;
 }
@@ -212,6 +214,9 @@ void output_status(struct output *o, const struct pf_status *st)
 	}
 	printf("Series:      %s (%s)\n", st->series, st->arch);
 	printf("Core level:  %u\n", st->core);
+	if (st->reboot_required)
+		printf("Reboot:      required: %s was applied; reboot to complete it\n",
+		       st->reboot_label);
 	for (size_t i = 0; i < st->n_hooks_open; i++)
 		report_hook_held_text(&st->hooks_open[i]);
 	if (st->config_series[0])

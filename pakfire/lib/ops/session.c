@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "apply/journal.h"
+#include "base/bootid.h"
 #include "base/context.h"
 #include "base/path.h"
 #include "fetch/fetch.h"
@@ -17,6 +18,7 @@
 #include "ops/session.h"
 #include "state/db.h"
 #include "state/history.h"
+#include "state/system.h"
 
 /* Upper bound for pakfire.conf: it is a handful of lines. */
 #define CONFIG_MAX (64 * 1024)
@@ -62,6 +64,7 @@ static int recover_hooks(struct pf_session *s)
 	char dbdir[4096];
 	struct pf_hooks hk = {
 		.ctx = s->ctx, .db = s->db, .dbdir = dbdir, .timeout = s->config->hook_timeout,
+		.boot_id_file = s->config->boot_id_file,
 		.live = s->ctx->verbosity > 0,
 	};
 
@@ -70,6 +73,19 @@ static int recover_hooks(struct pf_session *s)
 	if (strrchr(dbdir, '/'))
 		*strrchr(dbdir, '/') = '\0';
 	return pf_hooks_recover(&hk);
+}
+
+/* The reboot an update asked for stands until the kernel's boot id
+ * differs from the one it was applied in; then the first command under
+ * the lock forgets it (status takes no lock and writes nothing: it only
+ * reports it as done). Unknown now: kept, the safe side. */
+static int forget_reboot(struct pf_session *s)
+{
+	char now[40];
+
+	if (pf_boot_id(s->config->boot_id_file, now) < 0)
+		return 0;
+	return pf_db_clear_reboot(s->db, now);
 }
 
 /* The database. Under the lock it is migrated to this pakfire's schema; a
@@ -129,7 +145,8 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
 		}
 	}
 	if ((needs & PF_NEED_LOCK) && !s->recovered) {
-		if (pf_recover(ctx, s->db, s->resume_tx) < 0 || recover_hooks(s) < 0)
+		if (pf_recover(ctx, s->db, s->resume_tx) < 0 || recover_hooks(s) < 0 ||
+		    forget_reboot(s) < 0)
 			return -1;
 		s->recovered = true;
 	}

@@ -941,6 +941,7 @@ assert_root_is_sample() {
 # repo_mini N [--key NAME] [--revision N] [--valid-days D] [--requires N]
 #           [--remove PATH]... [--file PATH=SIZE]... [--files DIR=COUNT]...
 #           [--copy PATH=FILE]... [--dir PATH=MODE]... [--hook PHASE=FILE[=NAME]]...
+#           [--reboot]
 # A small update N: a build root of a few files made on the fly under
 # $SRC/buildroot-N, its file list and update.conf, built and published into
 # $REPO with pakfire-repo, signed by key NAME (default "signer", made if
@@ -951,10 +952,11 @@ assert_root_is_sample() {
 # --dir lists folder PATH with MODE (octal) in the manifest.
 # --hook ships FILE (an executable) as a hook of PHASE (pre, post), named
 # NAME in the package (default: FILE's name): `hook =` in update.conf.
+# --reboot: the update says `reboot = yes` (Reboot: yes in the index).
 # Sets TRUST to the signing key, REPO_KEY, REPO_REVISION.
 repo_mini() {
 	local n=$1 key=signer revision=${REPO_REVISION:-9} days=7 requires removes=()
-	local files=() many=() copies=() dirs=() hooks=() f p size count i
+	local files=() many=() copies=() dirs=() hooks=() f p size count i reboot=no
 	shift
 	requires=$((n - 1))
 	revision=$((revision + 1))
@@ -970,6 +972,7 @@ repo_mini() {
 		--copy) copies+=("$2"); shift 2 ;;
 		--dir) dirs+=("$2"); shift 2 ;;
 		--hook) hooks+=("$2"); shift 2 ;;
+		--reboot) reboot=yes; shift ;;
 		*) fail "repo_mini: unknown option $1" ;;
 		esac
 	done
@@ -1018,7 +1021,7 @@ repo_mini() {
 		echo "number = $n"
 		echo "series = $SERIES"
 		echo "summary = Mini core update $n"
-		echo "reboot = no"
+		echo "reboot = $reboot"
 		echo "requires = $requires"
 		local p
 		for p in ${removes[@]+"${removes[@]}"}; do echo "remove = $p"; done
@@ -1181,6 +1184,41 @@ conf_set() {
 must_update() {
 	run pakfire --root "$R" update
 	assert_exit 0
+}
+
+# ---------------------------------------------------------------------------
+# Hooks: scripts made at test time, and a pakfire in the background that runs
+# one (hooks.sh, truth.sh).
+
+# hook_script NAME BODY: an executable sh script $T/hooks/NAME.
+hook_script() {
+	mkdir -p "$T/hooks"
+	printf '#!/bin/sh\n%s\n' "$2" >"$T/hooks/$1"
+	chmod 0755 "$T/hooks/$1"
+	HOOK=$T/hooks/$1
+}
+
+# hook_started FILE WHAT: wait (10 s at most) until the hook the
+# background pakfire runs has made $R/FILE; else the test fails naming WHAT
+# and what pakfire said.
+hook_started() {
+	local i
+	for i in $(seq 200); do
+		[ -e "$R/$1" ] && return 0
+		sleep 0.05
+	done
+	wait_bg
+	fail "the $2 never started: $(cat "$RUN_ERR")"
+}
+
+# bg_pakfire: the pid of the pakfire that run_bg started (its shell may
+# have exec'd it, or not).
+bg_pakfire() {
+	if [ "$(cat "/proc/$BG_PID/comm" 2>/dev/null)" = pakfire ]; then
+		echo "$BG_PID"
+	else
+		pgrep -x -P "$BG_PID" pakfire
+	fi
 }
 
 # ---------------------------------------------------------------------------

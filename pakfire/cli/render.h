@@ -39,6 +39,15 @@ struct pf_status;
 int report_space_json(struct json_object *r, const struct pf_status *st);
 void report_space_text(const struct pf_status *st);
 
+/* A recorded run (ops/history.h) as history and status show it
+ * (report-history.c): "dry_run", "running" and "pid" added to E; how it
+ * ended in words ("running (pid 4711)", "unknown" when that cannot be
+ * told); its command, marked when a dry run ("upgrade --dry-run"). */
+struct pf_run;
+int report_run_json(struct json_object *e, const struct pf_run *t);
+void report_run_outcome(const struct pf_run *t, char *buf, size_t size);
+void report_run_command(const struct pf_run *t, char *buf, size_t size);
+
 /* "2026-11-25T10:00:00Z", or "never" for 0. */
 void format_time(time_t t, char buf[32]);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "jsonc.h"
+#include "ops/history.h"
 #include "ops/hook.h"
 #include "ops/status.h"
 #include "render.h"
@@ -81,7 +82,8 @@ static int json_last(jobj *r, const struct pf_status *st)
 	if (!last || jv_int(last, "id", t->id) < 0 || jv_string(last, "command", t->command) < 0 ||
 	    jv_time(last, "started", t->started) < 0 || jv_time(last, "ended", t->ended) < 0 ||
 	    jv_string(last, "outcome", t->outcome[0] ? t->outcome : NULL) < 0 ||
-	    jv_string(last, "error", t->error[0] ? t->error : NULL) < 0) {
+	    jv_string(last, "error", t->error[0] ? t->error : NULL) < 0 ||
+	    report_run_json(last, t) < 0) {
 		json_object_put(last);
 		return -1;
 	}
@@ -137,6 +139,8 @@ static void status_json(struct output *o, const struct pf_status *st)
 	    json_switch(r, st) < 0 || json_pending(r, st) < 0 || report_space_json(r, st) < 0 ||
 	    json_addons(r, st) < 0 ||
 	    json_last(r, st) < 0 ||
+	    jv_bool(r, "reboot_required", st->reboot_required) < 0 ||
+	    jv_string(r, "reboot_unit", st->reboot_required ? st->reboot_unit : NULL) < 0 ||
 	    report_hooks_json(r, "hooks_failed", st->hooks_open, st->n_hooks_open) < 0)
 		o->failed = true;
 }
@@ -210,6 +214,9 @@ void output_status(struct output *o, const struct pf_status *st)
 	}
 	printf("Series:      %s (%s)\n", st->series, st->arch);
 	printf("Core level:  %u\n", st->core);
+	if (st->reboot_required)
+		printf("Reboot:      required: %s was applied; reboot to complete it\n",
+		       st->reboot_label);
 	for (size_t i = 0; i < st->n_hooks_open; i++)
 		report_hook_held_text(&st->hooks_open[i]);
 	if (st->config_series[0])
@@ -247,9 +254,12 @@ void output_status(struct output *o, const struct pf_status *st)
 	report_space_text(st);
 	addons_text(st);
 	if (st->have_last) {
+		char outcome[48], command[48];
+
 		format_time(st->last.started, a);
-		printf("Last run:    #%lld %s at %s: %s%s%s\n", (long long)st->last.id,
-		       st->last.command, a, st->last.outcome[0] ? st->last.outcome : "interrupted",
-		       st->last.error[0] ? ": " : "", st->last.error);
+		report_run_outcome(&st->last, outcome, sizeof(outcome));
+		report_run_command(&st->last, command, sizeof(command));
+		printf("Last run:    #%lld %s at %s: %s%s%s\n", (long long)st->last.id, command, a,
+		       outcome, st->last.error[0] ? ": " : "", st->last.error);
 	}
 }

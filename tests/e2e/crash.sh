@@ -202,7 +202,7 @@ test_sigterm_while_staging_rolls_back() {
 	assert_no_temporaries
 	assert_db "SELECT count(*) FROM journal" "0"
 	assert_db "SELECT command, outcome, exit_code, error FROM transactions ORDER BY id DESC LIMIT 1" \
-		"upgrade|failed|143|$message"
+		"upgrade|interrupted|143|$message"
 
 	run pakfire --root "$R" upgrade --yes
 	assert_exit 0
@@ -239,7 +239,7 @@ test_sigterm_while_downloading_aborts() {
 		fail "a partial download was left: $(find "$R/var/cache" -name '*.part')"
 	assert_db "SELECT count(*) FROM journal" "0"
 	assert_db "SELECT command, outcome, exit_code, error FROM transactions ORDER BY id DESC LIMIT 1" \
-		"upgrade|failed|143|$message"
+		"upgrade|interrupted|143|$message"
 }
 
 scenario_python

@@ -151,10 +151,11 @@ test_a_killed_run_shows_interrupted_once_the_next_run_recovered() {
 	assert_exit 137
 	local staged
 	staged=$(db_query "SELECT max(id) FROM transactions")
-	# nothing has looked at it yet: it never ended
+	# nothing under the lock has looked at it yet, but no pakfire holds
+	# the lock: it is interrupted, never "running"
 	run pakfire --root "$R" history
 	assert_exit 0
-	history_line "$staged" | grep -qE "^#$staged +upgrade +[0-9T:-]+Z +running +core 139 staging" ||
+	history_line "$staged" | grep -qE "^#$staged +upgrade +[0-9T:-]+Z +interrupted +core 139 staging" ||
 		fail "the killed run before any recovery: $(history_line "$staged")"
 
 	run pakfire --root "$R" upgrade --yes --to 139

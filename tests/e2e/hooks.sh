@@ -13,41 +13,10 @@
 # levels"): the series' index says so, as pakfire-repo publish demands.
 REPO_MIN_CLIENT=3
 
-# hook_script NAME BODY: an executable sh script $T/hooks/NAME.
-hook_script() {
-	mkdir -p "$T/hooks"
-	printf '#!/bin/sh\n%s\n' "$2" >"$T/hooks/$1"
-	chmod 0755 "$T/hooks/$1"
-	HOOK=$T/hooks/$1
-}
-
 # hook_runs: the hook runs recorded, one a line: unit phase name state exit.
 hook_runs() {
 	db_query "SELECT unit || ' ' || phase || ' ' || name || ' ' || state || ' ' ||
 		COALESCE(exit_code, '-') FROM hook_runs ORDER BY id"
-}
-
-# hook_started FILE WHAT: wait (10 s at most) until the hook the
-# background pakfire runs has made $R/FILE; else the test fails naming WHAT
-# and what pakfire said.
-hook_started() {
-	local i
-	for i in $(seq 200); do
-		[ -e "$R/$1" ] && return 0
-		sleep 0.05
-	done
-	wait_bg
-	fail "the $2 never started: $(cat "$RUN_ERR")"
-}
-
-# bg_pakfire: the pid of the pakfire that run_bg started (its shell may
-# have exec'd it, or not).
-bg_pakfire() {
-	if [ "$(cat "/proc/$BG_PID/comm" 2>/dev/null)" = pakfire ]; then
-		echo "$BG_PID"
-	else
-		pgrep -x -P "$BG_PID" pakfire
-	fi
 }
 
 last_tx() {

@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include "unit.h"
 
+#include "base/bootid.h"
 #include "hooks/run.h"
 #include "hooks/run-parts.h"
 
@@ -629,6 +630,33 @@ static pid_t start_group(const char *cmd, int out_fd)
 	return pid;
 }
 
+/* The boot id from a configured file (boot-id-file), the test double of
+ * a reboot: its first line; unreadable or empty is an error. */
+static void test_boot_id_file(void **state)
+{
+	char path[] = "/tmp/pf-bootid-XXXXXX", boot[40];
+	int fd = mkstemp(path);
+	(void)state;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pf_boot_id(path, boot), -1);
+	assert_int_equal(errno, ENODATA);
+	assert_string_equal(boot, "");
+	assert_int_equal(write(fd, "1111-2222\nmore\n", 15), 15);
+	assert_int_equal(pf_boot_id(path, boot), 0);
+	assert_string_equal(boot, "1111-2222");
+	/* longer than an id: cut, never overflowing */
+	assert_int_equal(ftruncate(fd, 0), 0);
+	assert_int_equal(pwrite(fd, "0123456789012345678901234567890123456789xyz", 43, 0), 43);
+	assert_int_equal(pf_boot_id(path, boot), 0);
+	assert_int_equal(strlen(boot), 39);
+	close(fd);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(pf_boot_id(path, boot), -1);
+	assert_int_equal(errno, ENOENT);
+	assert_string_equal(boot, "");
+}
+
 static void test_kill_left(void **state)
 {
 	uint64_t st;
@@ -638,17 +666,17 @@ static void test_kill_left(void **state)
 	ssize_t n;
 	(void)state;
 
-	pf_hook_boot_id(boot);
+	assert_int_equal(pf_boot_id(NULL, boot), 0);
 	assert_int_equal(strlen(boot), 36);
 
 	/* A live leader: killed with its start time, left alone without. */
 	pid = start_group("exec sleep 1000", -1);
 	assert_int_equal(pf_proc_stat(pid, &grp, &st), 0);
 	assert_int_equal(grp, pid);
-	assert_int_equal(pf_hook_kill_left(pid, st + 1, boot), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st + 1, boot, boot), 0);
 	usleep(100000);
 	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
-	assert_int_equal(pf_hook_kill_left(pid, st, boot), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, boot, boot), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
 
@@ -664,28 +692,31 @@ static void test_kill_left(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	assert_int_equal(kill(grandchild, 0), 0);
-	assert_int_equal(pf_hook_kill_left(pid, 12345, boot), 0);
+	assert_int_equal(pf_hook_kill_left(pid, 12345, boot, boot), 0);
 	assert_true(gone(grandchild));
 	close(fds[0]);
 
 	/* Another boot's group id is anyone's: never killed. */
 	pid = start_group("exec sleep 1000", -1);
 	assert_int_equal(pf_proc_stat(pid, &grp, &st), 0);
-	assert_int_equal(pf_hook_kill_left(pid, st, "00000000-0000-0000-0000-000000000000"), 0);
-	assert_int_equal(pf_hook_kill_left(pid, st, ""), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, "00000000-0000-0000-0000-000000000000", boot), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, "", boot), 0);
+	/* nor when this boot's id is unknown */
+	assert_int_equal(pf_hook_kill_left(pid, st, boot, ""), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, boot, NULL), 0);
 	usleep(100000);
 	assert_int_equal(waitpid(pid, &status, WNOHANG), 0);
-	assert_int_equal(pf_hook_kill_left(pid, st, boot), 0);
+	assert_int_equal(pf_hook_kill_left(pid, st, boot, boot), 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 
 	/* Nothing left at all. */
-	assert_int_equal(pf_hook_kill_left(pid, 12345, boot), 0);
+	assert_int_equal(pf_hook_kill_left(pid, 12345, boot, boot), 0);
 	/* Ids that would reach far more than a group. */
 	errno = 0;
-	assert_int_equal(pf_hook_kill_left(0, 1, boot), -1);
+	assert_int_equal(pf_hook_kill_left(0, 1, boot, boot), -1);
 	assert_int_equal(errno, EINVAL);
-	assert_int_equal(pf_hook_kill_left(1, 1, boot), -1);
-	assert_int_equal(pf_hook_kill_left(-5, 1, boot), -1);
+	assert_int_equal(pf_hook_kill_left(1, 1, boot, boot), -1);
+	assert_int_equal(pf_hook_kill_left(-5, 1, boot, boot), -1);
 }
 
 /* pakfire's own SIGTERM while a hook runs: passed on to its group (the
@@ -766,6 +797,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_exec_failures, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_live, t_setup, t_teardown),
 		cmocka_unit_test_setup_teardown(test_started, t_setup, t_teardown),
+		cmocka_unit_test(test_boot_id_file),
 		cmocka_unit_test(test_kill_left),
 		cmocka_unit_test_setup_teardown(test_interrupt, t_setup, t_teardown),
 		cmocka_unit_test(test_names_and_tail),

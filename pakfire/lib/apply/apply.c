@@ -31,6 +31,7 @@
 #include "apply/stage.h"
 #include "apply/unit-hooks.h"
 #include "hooks/hooks.h"
+#include "base/bootid.h"
 #include "base/context.h"
 #include "resolve/transaction.h"
 #include "state/files.h"
@@ -291,7 +292,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *h
 	struct pf_hooks post_hk = *hk;
 	struct pf_unit_hooks uh = { 0 };
 	struct removals rm = { 0 };
-	char *removals = NULL, *folders = NULL;
+	char *removals = NULL, *folders = NULL, boot[40];
 	bool journaled = false;
 	int r = -1;
 
@@ -305,6 +306,13 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *h
 	rec.post = uh.post;
 	rec.n_post = uh.n_post;
 	rec.post_ids = uh.post_ids;
+	/* Reboot: yes is remembered with this boot's id, in the commit; ""
+	 * when unknown: then it stands, the safe side. */
+	if (u->op == PF_UNIT_APPLY && u->entry && u->entry->reboot) {
+		if (pf_boot_id(hk->boot_id_file, boot) < 0)
+			boot[0] = '\0';
+		rec.reboot_boot_id = boot;
+	}
 	st.items = calloc(m->n ? m->n : 1, sizeof(*st.items));
 	st.seen = calloc(m->n ? m->n : 1, sizeof(*st.seen));
 	st.fresh = malloc(m->n + 1);

@@ -11,6 +11,7 @@
 #include "base/context.h"
 #include "base/error.h"
 #include "base/event.h"
+#include "base/bootid.h"
 #include "base/hash.h"
 #include "hooks/exec.h"
 #include "hooks/hooks.h"
@@ -221,7 +222,7 @@ int pf_hooks_recover(const struct pf_hooks *given)
 	struct pf_hook_run_row *rows = NULL;
 	struct pf_hooks at = *given, *hk = &at;
 	struct pf_system sys;
-	char root[PATH_MAX];
+	char root[PATH_MAX], boot[40];
 	size_t n = 0;
 	int r = -1;
 
@@ -235,6 +236,9 @@ int pf_hooks_recover(const struct pf_hooks *given)
 	if (pf_db_get_system(hk->db, &sys) < 0 || pf_hooks_root(hk, root) < 0)
 		goto out;
 	at.series = sys.series;
+	/* Unknown: nothing is killed (the ids may be anyone's). */
+	if (pf_boot_id(hk->boot_id_file, boot) < 0)
+		boot[0] = '\0';
 	at.core = sys.core;
 	for (size_t i = 0; i < n; i++) {
 		struct pf_hook_run_row *row = &rows[i], end = { .exit_code = -1 };
@@ -245,7 +249,7 @@ int pf_hooks_recover(const struct pf_hooks *given)
 		/* What a crash left of it goes first: it must not run twice at
 		 * once (and after a reboot nothing of it is left). */
 		if (was_running && row->pgid > 0 &&
-		    pf_hook_kill_left(row->pgid, row->start_time, row->boot_id) < 0)
+		    pf_hook_kill_left(row->pgid, row->start_time, row->boot_id, boot) < 0)
 			pf_warn(hk->ctx, "hook run %lld: could not stop what is left of it: %s",
 				(long long)row->id, strerror(errno));
 		/* A pre hook's unit was rolled back (pf_recover); a local hook

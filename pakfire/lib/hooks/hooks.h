@@ -25,6 +25,7 @@ struct pf_hooks {
 				  * are written to a private folder there to be
 				  * executed */
 	unsigned timeout;        /* seconds; 0: PF_HOOK_TIMEOUT_DEFAULT */
+	const char *boot_id_file; /* pakfire.conf's boot-id-file (NULL: the kernel's) */
 	bool live;               /* --verbose: their output as it comes */
 	const char *series;      /* PAKFIRE_SERIES */
 	unsigned core;           /* PAKFIRE_CORE */

@@ -66,23 +66,8 @@ malformed:
 	return -1;
 }
 
-void pf_hook_boot_id(char out[40])
+int pf_hook_kill_left(pid_t pgid, uint64_t start_time, const char *boot_id, const char *now)
 {
-	ssize_t n;
-	int fd = open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC);
-
-	out[0] = '\0';
-	if (fd < 0)
-		return;
-	n = read(fd, out, 39);
-	close(fd);
-	out[n > 0 ? n : 0] = '\0';
-	out[strcspn(out, "\n")] = '\0';
-}
-
-int pf_hook_kill_left(pid_t pgid, uint64_t start_time, const char *boot_id)
-{
-	char now[40];
 	uint64_t st;
 	pid_t grp;
 
@@ -92,8 +77,7 @@ int pf_hook_kill_left(pid_t pgid, uint64_t start_time, const char *boot_id)
 		return -1;
 	}
 	/* Rebooted since: nothing of the hook is left, the id is anyone's. */
-	pf_hook_boot_id(now);
-	if (!boot_id || !boot_id[0] || !now[0] || strcmp(now, boot_id))
+	if (!boot_id || !boot_id[0] || !now || !now[0] || strcmp(now, boot_id))
 		return 0;
 	if (pf_proc_stat(pgid, &grp, &st) == 0) {
 		/* A process of that id: only the hook's leader, not a later

@@ -95,18 +95,15 @@ void pf_hook_result_clear(struct pf_hook_result *res);
  * message; "" when there is none. */
 const char *pf_hook_output_tail(const struct pf_hook_result *res, unsigned lines);
 
-/* The kernel's id of this boot (/proc/sys/kernel/random/boot_id), "" when
- * it cannot be read. */
-void pf_hook_boot_id(char out[40]);
-
 /* After a crash: kill what is left of the process group PGID, which a
- * hook started at START_TIME in boot BOOT_ID. Nothing of a hook outlives a
+ * hook started at START_TIME in boot BOOT_ID; NOW is this boot's id
+ * (base/bootid.h, "" or NULL when unknown). Nothing of a hook outlives a
  * reboot: in another boot (or an unknown one) the id may be anyone's and
  * nothing is killed. In the same boot: when a process PGID exists, only if
  * it is still the leader that started at START_TIME (a reused pid is left
  * alone); when none does, a group of that id can only be what is left of
  * the hook's (the kernel does not hand out the id of a live group). 0
  * also when nothing was left. */
-int pf_hook_kill_left(pid_t pgid, uint64_t start_time, const char *boot_id);
+int pf_hook_kill_left(pid_t pgid, uint64_t start_time, const char *boot_id, const char *now);
 
 #endif

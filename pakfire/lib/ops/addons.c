@@ -66,7 +66,9 @@ static int run(struct pf_session *s, const char *command, struct pf_transaction 
 			"nothing named is installed");
 		return 0;
 	}
-	if (!opts->dry_run && pf_session_tx_begin(s, command, &tx) < 0)
+	if (opts->dry_run)
+		pf_session_dry_run(s, command);
+	else if (pf_session_tx_begin(s, command, &tx) < 0)
 		return -1;
 	/* Restarted to go on: the admin said yes already. */
 	if (s->resumed)

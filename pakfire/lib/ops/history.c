@@ -6,8 +6,10 @@
 #include "base/context.h"
 #include "ops/history.h"
 #include "ops/hook.h"
+#include "ops/lock.h"
 #include "ops/session.h"
 #include "resolve/transaction.h"
+#include "state/db.h"
 #include "state/history.h"
 #include "state/hooks.h"
 
@@ -22,6 +24,86 @@ static void run_of(const struct pf_tx_info *t, struct pf_run *r)
 	r->has_exit_code = t->has_exit_code;
 	r->exit_code = t->exit_code;
 	snprintf(r->error, sizeof(r->error), "%s", t->error);
+	r->dry_run = t->dry_run;
+}
+
+/* What a run that never ended (outcome NULL) is now. Only the newest open
+ * run can be the one a process is at (one pakfire at a time, and a
+ * restarted one goes on with its own): while another process holds the
+ * lock it is running, with that pid. Every other open run, and the newest
+ * when nobody holds the lock, was interrupted: the next pakfire under the
+ * lock records that (pf_db_close_stale_transactions). When /proc/locks
+ * cannot be read, nothing is said but that: the outcome stays unknown. */
+static int settle_open(struct pf_ctx *ctx, struct pf_run *r, bool newest)
+{
+	bool held;
+	long pid;
+	int known;
+
+	if (r->outcome[0] || r->dry_run)
+		return 0;
+	if (!newest) {
+		held = false;
+		known = 1;
+	} else if ((known = pf_lock_holder(ctx, &held, &pid)) < 0) {
+		return -1;
+	}
+	if (known == 0) {
+		pf_warn(ctx, "cannot tell whether run #%lld is still running (/proc/locks cannot be"
+			" read): it has not ended", (long long)r->id);
+		return 0;
+	}
+	if (held) {
+		r->running = true;
+		r->pid = pid;
+		return 0;
+	}
+	snprintf(r->outcome, sizeof(r->outcome), "interrupted");
+	if (!r->error[0])
+		snprintf(r->error, sizeof(r->error), "did not finish, and no pakfire is at it: the"
+			 " process was killed or the power failed");
+	return 0;
+}
+
+/* The space checks run V recorded, as the view shows them. */
+static int add_space(struct pf_session *s, struct pf_history_run *v)
+{
+	struct pf_space_info *rows = NULL;
+	size_t n = 0;
+
+	if (pf_db_space_checks(s->db, v->run.id, &rows, &n) < 0)
+		return -1;
+	v->space = calloc(n ? n : 1, sizeof(*v->space));
+	if (!v->space) {
+		free(rows);
+		return pf_fail(s->ctx, PF_E_OTHER, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct pf_space_info *e = &rows[i];
+		struct pf_run_space *d = &v->space[i];
+		struct pf_unit u;
+
+		pf_unit_from_id(&u, e->unit);
+		snprintf(d->unit, sizeof(d->unit), "%s", e->unit);
+		pf_unit_label(&u, d->label);
+		snprintf(d->mount, sizeof(d->mount), "%s", e->mount);
+		d->needed = e->needed;
+		d->available = e->available;
+		d->reserve = e->reserve;
+		d->inodes_needed = e->inodes_needed;
+		d->inodes_available = e->inodes_available;
+		d->fits = e->fits;
+		snprintf(d->verdict, sizeof(d->verdict), "%s", e->verdict);
+		d->total = e->total;
+		d->usable = e->usable;
+		d->judged = e->judged;
+		d->minimum = e->minimum;
+		d->recommended = e->recommended;
+		d->freeable = e->freeable;
+	}
+	v->n_space = n;
+	free(rows);
+	return 0;
 }
 
 /* The hook runs that did not end ok, counted on the run they belong to;
@@ -90,7 +172,15 @@ int pf_history(struct pf_session *s, int64_t id, struct pf_history *out)
 		}
 		v->n_steps = h[i].n_steps;
 	}
-	if (add_hooks(s, id, out) < 0)
+	/* newest first: only the newest open run can be running */
+	for (size_t i = n, newest = 1; i-- > 0;) {
+		bool open = !out->runs[i].run.outcome[0] && !out->runs[i].run.dry_run;
+
+		if (settle_open(ctx, &out->runs[i].run, open && newest) < 0)
+			goto out;
+		newest &= !open;
+	}
+	if (add_hooks(s, id, out) < 0 || (id > 0 && n == 1 && add_space(s, &out->runs[0]) < 0))
 		goto out;
 	r = 0;
 out:
@@ -105,6 +195,7 @@ void pf_history_clear(struct pf_history *h)
 	for (size_t i = 0; h->runs && i < h->n; i++) {
 		free(h->runs[i].steps);
 		pf_hook_run_views_free(h->runs[i].hooks, h->runs[i].n_hooks);
+		free(h->runs[i].space);
 	}
 	free(h->runs);
 	h->runs = NULL;
@@ -123,5 +214,6 @@ int pf_last_run(struct pf_db *db, struct pf_run *out, bool *found)
 		run_of(&t, out);
 		*found = true;
 	}
-	return 0;
+	/* the newest run: the only one that can be running */
+	return settle_open(pf_db_ctx(db), out, true);
 }

@@ -226,6 +226,7 @@ int pf_hook_rerun(struct pf_session *s, int64_t id, struct pf_hook_run_view *out
 		const struct pf_hooks hk = {
 			.ctx = s->ctx, .db = s->db, .tx = tx, .dbdir = dir,
 			.timeout = s->config->hook_timeout,
+			.boot_id_file = s->config->boot_id_file,
 			.live = s->ctx->verbosity > 0, .series = sys.series, .core = sys.core,
 		};
 

@@ -17,6 +17,7 @@ void pf_pipeline_hooks_init(struct pf_session *s, const struct pf_transaction *t
 	*hk = (struct pf_hooks){
 		.ctx = s->ctx, .db = s->db, .tx = tx, .dbdir = dbdir,
 		.timeout = s->config->hook_timeout,
+		.boot_id_file = s->config->boot_id_file,
 		/* --verbose: the output as it comes (text mode shows it). */
 		.live = s->ctx->verbosity > 0,
 		.series = t->series, .core = t->core,

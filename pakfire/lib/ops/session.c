@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "apply/journal.h"
+#include "base/bootid.h"
 #include "base/context.h"
 #include "base/path.h"
 #include "fetch/fetch.h"
@@ -17,6 +19,7 @@
 #include "ops/session.h"
 #include "state/db.h"
 #include "state/history.h"
+#include "state/system.h"
 
 /* Upper bound for pakfire.conf: it is a handful of lines. */
 #define CONFIG_MAX (64 * 1024)
@@ -88,6 +91,7 @@ static int recover_hooks(struct pf_session *s)
 	char dbdir[4096];
 	struct pf_hooks hk = {
 		.ctx = s->ctx, .db = s->db, .dbdir = dbdir, .timeout = s->config->hook_timeout,
+		.boot_id_file = s->config->boot_id_file,
 		.live = s->ctx->verbosity > 0,
 	};
 
@@ -96,6 +100,19 @@ static int recover_hooks(struct pf_session *s)
 	if (strrchr(dbdir, '/'))
 		*strrchr(dbdir, '/') = '\0';
 	return pf_hooks_recover(&hk);
+}
+
+/* The reboot an update asked for stands until the kernel's boot id
+ * differs from the one it was applied in; then the first command under
+ * the lock forgets it (status takes no lock and writes nothing: it only
+ * reports it as done). Unknown now: kept, the safe side. */
+static int forget_reboot(struct pf_session *s)
+{
+	char now[40];
+
+	if (pf_boot_id(s->config->boot_id_file, now) < 0)
+		return 0;
+	return pf_db_clear_reboot(s->db, now);
 }
 
 /* The database. Under the lock it is migrated to this pakfire's schema; a
@@ -155,7 +172,8 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
 		}
 	}
 	if ((needs & PF_NEED_LOCK) && !s->recovered) {
-		if (pf_recover(ctx, s->db, s->resume_tx) < 0 || recover_hooks(s) < 0)
+		if (pf_recover(ctx, s->db, s->resume_tx) < 0 || recover_hooks(s) < 0 ||
+		    forget_reboot(s) < 0)
 			return -1;
 		s->recovered = true;
 	}
@@ -233,8 +251,42 @@ int pf_session_restart(struct pf_session *s, int64_t tx, const char *unit, const
 	return 0;
 }
 
+void pf_session_dry_run(struct pf_session *s, const char *command)
+{
+	s->dry_command = command;
+	s->dry_started = time(NULL);
+}
+
+/* The dry run's record, with the outcome on the context, which stays as
+ * it is whatever happens to the record. */
+static void record_dry_run(struct pf_session *s)
+{
+	struct pf_ctx *ctx = s->ctx;
+	enum pf_errclass cls = pf_error_class(ctx);
+	const char *outcome = pf_db_tx_outcome(ctx);
+	char first[sizeof(ctx->err_msg)];
+	int code = pf_ctx_exit_code(ctx);
+	int64_t id;
+
+	snprintf(first, sizeof(first), "%s", pf_error_message(ctx));
+	pf_clear_error(ctx);
+	if (pf_db_tx_dry_run(s->db, s->dry_command, (time_t)s->dry_started, outcome, code,
+			     cls == PF_E_OK ? NULL : first, &id) < 0) {
+		pf_warn(ctx, "this dry run could not be recorded in the history: %s",
+			pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
+	if (cls != PF_E_OK)
+		pf_fail(ctx, cls, "%s", first);
+	s->dry_command = NULL;
+}
+
 void pf_session_tx_end(struct pf_session *s, int64_t tx)
 {
+	if (s->dry_command && tx <= 0 && s->db) {
+		record_dry_run(s);
+		return;
+	}
 	if (s->restart && pf_error_class(s->ctx) == PF_E_OK)
 		return; /* the restarted pakfire goes on with it */
 	pf_db_tx_end(s->db, tx);

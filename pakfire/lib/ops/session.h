@@ -38,6 +38,10 @@ struct pf_session {
 	bool restart;
 	int64_t restart_tx;       /* the transaction it goes on with */
 	char restart_token[17];   /* recorded with the 'restarting' step */
+	/* A dry run under way (pf_session_dry_run): its command and when it
+	 * began, recorded by pf_session_tx_end. */
+	const char *dry_command;
+	int64_t dry_started;
 };
 
 /* Open what NEEDS says, in order: configuration (FILE as given on the
@@ -59,8 +63,16 @@ struct pf_fetch *pf_session_fetch(struct pf_session *s);
  * goes on with (resume_tx, still open, its last step the 'restarting' of
  * resume_token), else a new one. */
 int pf_session_tx_begin(struct pf_session *s, const char *command, int64_t *tx);
-/* Its end; left open when the run ends to restart itself. */
+/* Its end; left open when the run ends to restart itself. After
+ * pf_session_dry_run (TX 0), the dry run's record. */
 void pf_session_tx_end(struct pf_session *s, int64_t tx);
+
+/* A dry run of COMMAND (a static string) begins. It takes no lock, so it
+ * is recorded only when it ends (pf_session_tx_end), whole, in one
+ * statement: an open row would be called interrupted by the stale sweep
+ * of a pakfire that takes the lock meanwhile. A database that cannot take
+ * the record (read-only, busy) is a warning, never the dry run's failure. */
+void pf_session_dry_run(struct pf_session *s, const char *command);
 
 /* Record that the run ends to restart pakfire after UNIT (NULL: before
  * anything) replaced WHAT: a 'restarting' step with a fresh token, which

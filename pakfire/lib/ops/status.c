@@ -1,11 +1,13 @@
 /* Status: see status.h. Reads only; never needs the write lock, and
  * writes nothing. */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "format/config.h"
+#include "base/bootid.h"
 #include "base/context.h"
 #include "format/index.h"
 #include "ops/addons.h"
@@ -64,6 +66,34 @@ out:
 	return r;
 }
 
+/* A reboot a unit asked for (Reboot: yes) is still needed while the
+ * kernel's boot id is the one it was applied in. The first command under
+ * the lock after a reboot forgets it (ops/session.c); status writes
+ * nothing and only tells. A boot id that cannot be read keeps it. */
+static int reboot_state(struct pf_session *s, struct pf_status *out)
+{
+	struct pf_reboot rb;
+	struct pf_unit u;
+	char now[40];
+
+	if (pf_db_get_reboot(s->db, &rb) < 0)
+		return -1;
+	if (!rb.pending)
+		return 0;
+	pf_unit_from_id(&u, rb.unit);
+	pf_unit_label(&u, out->reboot_label);
+	if (pf_boot_id(s->config->boot_id_file, now) < 0)
+		pf_warn(s->ctx, "cannot read the id of this boot from %s (%s): the reboot that %s"
+			" asked for is taken as still needed", s->config->boot_id_file ?
+			s->config->boot_id_file : "/proc/sys/kernel/random/boot_id",
+			strerror(errno), out->reboot_label);
+	else if (rb.boot_id[0] && strcmp(rb.boot_id, now))
+		return 0; /* booted since */
+	out->reboot_required = true;
+	snprintf(out->reboot_unit, sizeof(out->reboot_unit), "%s", rb.unit);
+	return 0;
+}
+
 int pf_status(struct pf_session *s, struct pf_status *out)
 {
 	struct pf_ctx *ctx = s->ctx;
@@ -78,7 +108,8 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 	out->switch_at = SIZE_MAX;
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_last_run(s->db, &out->last, &out->have_last) < 0 ||
 	    pf_hook_open_runs(s, &out->hooks_open, &out->n_hooks_open) < 0 ||
-	    pf_db_load_index(s->db, sys.series, sys.arch, &stored, &found) < 0)
+	    pf_db_load_index(s->db, sys.series, sys.arch, &stored, &found) < 0 ||
+	    reboot_state(s, out) < 0)
 		return -1;
 	snprintf(out->series, sizeof(out->series), "%s", sys.series);
 	snprintf(out->arch, sizeof(out->arch), "%s", sys.arch);

@@ -108,6 +108,7 @@ struct pf_status {
 	 * id is still the one recorded with it): REBOOT_UNIT, its id. */
 	bool reboot_required;
 	char reboot_unit[64];
+	char reboot_label[64]; /* how messages name it: "core 141" */
 	bool index_stale;      /* fetched longer ago than index-stale */
 	unsigned attention;    /* PF_STATUS_* bits */
 };

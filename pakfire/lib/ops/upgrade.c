@@ -190,7 +190,9 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 	int64_t tx = 0;
 	int r = -1;
 
-	if (!opts->dry_run && pf_session_tx_begin(s, "upgrade", &tx) < 0)
+	if (opts->dry_run)
+		pf_session_dry_run(s, "upgrade");
+	else if (pf_session_tx_begin(s, "upgrade", &tx) < 0)
 		return -1;
 	/* Held by a failed post hook, even with nothing left to apply: the
 	 * admin must see to it first. */

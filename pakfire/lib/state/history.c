@@ -31,12 +31,23 @@ static const struct pf_sql TX_OPEN = { PF_SQL_TX_OPEN, "read transactions",
 	"SELECT 1 FROM transactions t WHERE id = ?1 AND (?2 IS NULL OR command = ?2) AND ended IS NULL"
 	" AND (SELECT step = 'restarting' AND detail LIKE '%(restart ' || ?3 || ')'"
 	"      FROM steps WHERE transaction_id = t.id ORDER BY id DESC LIMIT 1)" };
+/* A run still open (running, or killed) is a bigger fact than a dry run
+ * recorded after it began. */
 static const struct pf_sql TX_LAST = { PF_SQL_TX_LAST, "read transactions",
-	"SELECT id, command, started, ended, outcome, exit_code, error"
-	" FROM transactions ORDER BY id DESC LIMIT 1" };
+	"SELECT id, command, started, ended, outcome, exit_code, error, dry_run"
+	" FROM transactions ORDER BY (ended IS NULL AND dry_run = 0) DESC, id DESC LIMIT 1" };
 static const struct pf_sql TX_LIST = { PF_SQL_TX_LIST, "read transactions",
-	"SELECT id, command, started, ended, outcome, exit_code, error"
+	"SELECT id, command, started, ended, outcome, exit_code, error, dry_run"
 	" FROM transactions WHERE ?1 = 0 OR id = ?1 ORDER BY id" };
+static const struct pf_sql SPACE_LIST = { PF_SQL_SPACE_LIST, "read space checks",
+	"SELECT unit, mount, needed, available, reserve, inodes_needed, inodes_available, fits,"
+	" verdict, total, usable, minimum, recommended, freeable"
+	" FROM space_checks WHERE transaction_id = ?1 ORDER BY id" };
+/* A dry run, recorded whole when it has ended: never an open row that
+ * the stale sweep of another pakfire would call interrupted. */
+static const struct pf_sql TX_DRY_RUN = { PF_SQL_TX_DRY_RUN, "record dry run",
+	"INSERT INTO transactions (command, started, ended, outcome, exit_code, error, dry_run)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) RETURNING id" };
 static const struct pf_sql STEP_INSERT = { PF_SQL_STEP_INSERT, "record step",
 	"INSERT INTO steps (transaction_id, at, unit, step, detail) VALUES (?1, ?2, ?3, ?4, ?5)" };
 static const struct pf_sql STEP_LIST = { PF_SQL_STEP_LIST, "read steps",
@@ -89,7 +100,7 @@ void pf_db_tx_end(struct pf_db *db, int64_t id)
 	/* The message is bound where it lies: nothing writes the context's
 	 * error before the statement has run. A failure to record keeps the
 	 * original error's class and adds its own words (pf_fail). */
-	const char *outcome = cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed";
+	const char *outcome = pf_db_tx_outcome(ctx);
 
 	pf_sql_exec(db, &TX_END, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_TEXT(outcome),
 				 A_INT(pf_ctx_exit_code(ctx)),
@@ -97,6 +108,42 @@ void pf_db_tx_end(struct pf_db *db, int64_t id)
 	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_TX_END,
 		.tx = { .id = id, .outcome = outcome, .exit_code = pf_ctx_exit_code(ctx),
 			.error = pf_error_class(ctx) == PF_E_OK ? NULL : pf_error_message(ctx) } });
+}
+
+const char *pf_db_tx_outcome(const struct pf_ctx *ctx)
+{
+	enum pf_errclass cls = pf_error_class(ctx);
+
+	/* A SIGINT, SIGTERM or SIGHUP that stopped it: whatever it
+	 * interrupted, the exit code is 128 + the signal (pf_ctx_exit_code). */
+	if (cls != PF_E_OK && ctx->stop_signal > 0)
+		return "interrupted";
+	return cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed";
+}
+
+int pf_db_tx_dry_run(struct pf_db *db, const char *command, time_t started, const char *outcome,
+		     int exit_code, const char *error, int64_t *id)
+{
+	struct pf_ctx *ctx = pf_db_ctx(db);
+	sqlite3_stmt *s = pf_sql_query(db, &TX_DRY_RUN,
+				       PF_ARGS(A_TEXT(command), A_INT(started), A_INT(time(NULL)),
+					       A_TEXT(outcome), A_INT(exit_code), A_TEXT(error)));
+	int rc;
+
+	if (!s)
+		return -1;
+	rc = pf_sql_next(db, s, TX_DRY_RUN.what);
+	if (rc <= 0)
+		return rc < 0 ? -1 : pf_sql_fail(db, TX_DRY_RUN.what);
+	*id = sqlite3_column_int64(s, 0);
+	if (pf_sql_next(db, s, TX_DRY_RUN.what) < 0)
+		return -1;
+	/* The same story as a real run's record, told once it is written. */
+	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_TX_BEGIN,
+		.tx = { .id = *id, .command = command, .dry_run = true } });
+	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_TX_END,
+		.tx = { .id = *id, .outcome = outcome, .exit_code = exit_code, .error = error } });
+	return 0;
 }
 
 int pf_db_close_stale_transactions(struct pf_db *db, int64_t keep)
@@ -139,6 +186,7 @@ static void tx_row(sqlite3_stmt *s, struct pf_tx_info *out)
 	out->exit_code = sqlite3_column_int(s, 5);
 	out->has_exit_code = sqlite3_column_type(s, 5) != SQLITE_NULL;
 	pf_sql_text(s, 6, out->error, sizeof(out->error));
+	out->dry_run = sqlite3_column_int(s, 7) != 0;
 }
 
 int pf_db_last_tx(struct pf_db *db, struct pf_tx_info *out)
@@ -254,4 +302,51 @@ int pf_db_record_space(struct pf_db *db, int64_t tx, const struct pf_space_recor
 				   rec->judged && rec->recommended ? A_INT(rec->recommended) : A_TEXT(NULL),
 				   rec->judged ? A_INT(rec->freeable) : A_TEXT(NULL),
 				   A_TEXT(rec->freeable_list)));
+}
+
+int pf_db_space_checks(struct pf_db *db, int64_t tx, struct pf_space_info **out, size_t *n)
+{
+	sqlite3_stmt *s = pf_sql_query(db, &SPACE_LIST, PF_ARGS(A_INT(tx)));
+	struct pf_space_info *v = NULL;
+	size_t count = 0, cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!s)
+		return -1;
+	while ((rc = pf_sql_next(db, s, SPACE_LIST.what)) > 0) {
+		struct pf_space_info *e;
+
+		if (grow(db, (void **)&v, &cap, count, sizeof(*v)) < 0) {
+			pf_sql_done(s);
+			free(v);
+			return -1;
+		}
+		e = &v[count++];
+		memset(e, 0, sizeof(*e));
+		pf_sql_text(s, 0, e->unit, sizeof(e->unit));
+		pf_sql_text(s, 1, e->mount, sizeof(e->mount));
+		e->needed = (uint64_t)sqlite3_column_int64(s, 2);
+		e->available = (uint64_t)sqlite3_column_int64(s, 3);
+		e->reserve = (uint64_t)sqlite3_column_int64(s, 4);
+		e->inodes_needed = (uint64_t)sqlite3_column_int64(s, 5);
+		e->inodes_available = (uint64_t)sqlite3_column_int64(s, 6);
+		e->fits = sqlite3_column_int(s, 7) != 0;
+		pf_sql_text(s, 8, e->verdict, sizeof(e->verdict));
+		e->total = (uint64_t)sqlite3_column_int64(s, 9);
+		e->usable = (uint64_t)sqlite3_column_int64(s, 10);
+		/* minimum, recommended, freeable: NULL when not judged */
+		e->judged = sqlite3_column_type(s, 11) != SQLITE_NULL;
+		e->minimum = (uint64_t)sqlite3_column_int64(s, 11);
+		e->recommended = (uint64_t)sqlite3_column_int64(s, 12);
+		e->freeable = (uint64_t)sqlite3_column_int64(s, 13);
+	}
+	if (rc < 0) {
+		free(v);
+		return -1;
+	}
+	*out = v;
+	*n = count;
+	return 0;
 }

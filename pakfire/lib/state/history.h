@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <time.h>
 
+struct pf_ctx;
 struct pf_db;
 
 int pf_db_tx_begin(struct pf_db *db, const char *command, int64_t *id);
@@ -18,6 +19,15 @@ int pf_db_tx_step(struct pf_db *db, int64_t id, const char *unit, const char *st
  * the caller's error: a failure to record is appended to the message. A
  * NULL db or an id <= 0 is a no-op. */
 void pf_db_tx_end(struct pf_db *db, int64_t id);
+/* The outcome a run ends with, from the error on CTX: ok, refused (no
+ * space), interrupted (a SIGINT, SIGTERM or SIGHUP stopped it), failed. */
+const char *pf_db_tx_outcome(const struct pf_ctx *ctx);
+
+/* A dry run of COMMAND begun at STARTED, recorded whole (dry_run = 1) in
+ * one statement once it has ended, with its OUTCOME, EXIT_CODE and ERROR
+ * (or NULL); *ID its id. TX_BEGIN and TX_END are emitted for it. */
+int pf_db_tx_dry_run(struct pf_db *db, const char *command, time_t started, const char *outcome,
+		     int exit_code, const char *error, int64_t *id);
 
 /* A transaction that never ended (its process was killed) is marked
  * "interrupted" by the recovery that cleaned up after it. */
@@ -43,8 +53,9 @@ struct pf_tx_info {
 	int exit_code;
 	bool has_exit_code;    /* false: the process never finished */
 	char error[2048];
+	bool dry_run;          /* a dry run's record: it changed nothing */
 };
-/* The newest transaction record. */
+/* The newest transaction record; one still open (not a dry run) first. */
 int pf_db_last_tx(struct pf_db *db, struct pf_tx_info *out);
 
 /* Every transaction, oldest first (or only ID when ID > 0), with its steps.
@@ -80,5 +91,21 @@ struct pf_space_record {
 	const char *freeable_list;
 };
 int pf_db_record_space(struct pf_db *db, int64_t tx, const struct pf_space_record *rec);
+
+/* The space checks transaction TX recorded, in order (*OUT malloc'd, the
+ * caller frees it). VERDICT "" when not judged; JUDGED false when
+ * minimum, recommended and freeable are NULL; a recommended of 0 is none. */
+struct pf_space_info {
+	char unit[64];
+	char mount[256];
+	uint64_t needed, available, reserve;
+	uint64_t inodes_needed, inodes_available;
+	bool fits;
+	char verdict[24];
+	uint64_t total, usable;
+	bool judged;
+	uint64_t minimum, recommended, freeable;
+};
+int pf_db_space_checks(struct pf_db *db, int64_t tx, struct pf_space_info **out, size_t *n);
 
 #endif

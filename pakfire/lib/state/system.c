@@ -17,6 +17,11 @@ static const struct pf_sql SYSTEM_SET_INDEX = { PF_SQL_SYSTEM_SET_INDEX, "store 
 	"UPDATE system SET revision = ?1, index_sha256 = ?2 WHERE id = 1 AND series = ?3" };
 static const struct pf_sql SYSTEM_MOVE_SERIES = { PF_SQL_SYSTEM_MOVE_SERIES, "move to new series",
 	"UPDATE system SET series = ?1 WHERE id = 1" };
+static const struct pf_sql SYSTEM_REBOOT_GET = { PF_SQL_SYSTEM_REBOOT_GET, "read system",
+	"SELECT reboot_boot_id, reboot_unit FROM system WHERE id = 1 AND reboot_boot_id IS NOT NULL" };
+static const struct pf_sql SYSTEM_REBOOT_CLEAR = { PF_SQL_SYSTEM_REBOOT_CLEAR, "forget the reboot",
+	"UPDATE system SET reboot_boot_id = NULL, reboot_unit = NULL WHERE id = 1"
+	" AND reboot_boot_id IS NOT NULL AND reboot_boot_id != '' AND reboot_boot_id != ?1" };
 static const struct pf_sql INDEX_STORE = { PF_SQL_INDEX_STORE, "store index",
 	"INSERT OR REPLACE INTO indexes (series, arch, revision, sha256, date, valid_until,"
 	" fetched_at, signer, body, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" };
@@ -117,4 +122,29 @@ int pf_db_load_index(struct pf_db *db, const char *series, const char *arch,
 int pf_db_set_series(struct pf_db *db, const char *series)
 {
 	return pf_sql_exec(db, &SYSTEM_MOVE_SERIES, PF_ARGS(A_TEXT(series)));
+}
+
+int pf_db_get_reboot(struct pf_db *db, struct pf_reboot *out)
+{
+	sqlite3_stmt *s = pf_sql_query(db, &SYSTEM_REBOOT_GET, PF_NO_ARGS);
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (!s)
+		return -1;
+	rc = pf_sql_next(db, s, SYSTEM_REBOOT_GET.what);
+	if (rc > 0) {
+		out->pending = true;
+		pf_sql_text(s, 0, out->boot_id, sizeof(out->boot_id));
+		pf_sql_text(s, 1, out->unit, sizeof(out->unit));
+		pf_sql_done(s);
+	}
+	return rc < 0 ? -1 : 0;
+}
+
+int pf_db_clear_reboot(struct pf_db *db, const char *now)
+{
+	if (!now || !now[0])
+		return 0;
+	return pf_sql_exec(db, &SYSTEM_REBOOT_CLEAR, PF_ARGS(A_TEXT(now)));
 }

@@ -27,6 +27,19 @@ int pf_db_get_system(struct pf_db *db, struct pf_system *out);
  * moves the series with it, state/units.c). */
 int pf_db_set_series(struct pf_db *db, const char *series);
 
+/* The reboot a unit with Reboot: yes asked for (state/units.h): PENDING,
+ * the boot it was applied in (BOOT_ID, "" when that was unknown) and the
+ * unit ("core-141"). It stands until the kernel's boot id differs. */
+struct pf_reboot {
+	bool pending;
+	char boot_id[40];
+	char unit[64];
+};
+int pf_db_get_reboot(struct pf_db *db, struct pf_reboot *out);
+/* Under the lock: forget the reboot when it was asked for in a boot other
+ * than NOW (both known): the system has booted since. */
+int pf_db_clear_reboot(struct pf_db *db, const char *now);
+
 /* A verified index: stored whole (the bytes that were signed, and the
  * signature) so the client and support staff can always see what was
  * trusted; the system row remembers its Revision and hash. */

@@ -34,6 +34,8 @@ static const struct pf_sql UNIT_FILES = { PF_SQL_UNIT_FILES, "read files of unit
 	"SELECT path, type FROM files WHERE owner = ?1 ORDER BY path DESC" };
 static const struct pf_sql SYSTEM_SET_CORE = { PF_SQL_SYSTEM_SET_CORE, "advance core level",
 	"UPDATE system SET core = ?1 WHERE id = 1" };
+static const struct pf_sql SYSTEM_REBOOT_SET = { PF_SQL_SYSTEM_REBOOT_SET, "remember the reboot",
+	"UPDATE system SET reboot_boot_id = ?1, reboot_unit = ?2 WHERE id = 1" };
 static const struct pf_sql SYSTEM_SET_SERIES = { PF_SQL_SYSTEM_SET_SERIES, "move to new series",
 	"UPDATE system SET series = ?1 WHERE id = 1" };
 /* A directory an add-on lists stays with the unit that had it: an add-on
@@ -114,6 +116,9 @@ int pf_db_commit_unit(struct pf_db *db, int64_t tx, const struct pf_unit_record 
 	if ((core && pf_sql_exec(db, &SYSTEM_SET_CORE, PF_ARGS(A_INT(u->number))) < 0) ||
 	    (core && u->series_switch &&
 	     pf_sql_exec(db, &SYSTEM_SET_SERIES, PF_ARGS(A_TEXT(u->series_switch))) < 0) ||
+	    (u->reboot_boot_id &&
+	     pf_sql_exec(db, &SYSTEM_REBOOT_SET, PF_ARGS(A_TEXT(u->reboot_boot_id),
+							A_TEXT(u->id))) < 0) ||
 	    pf_db_journal_committed(db, u->id, removed, n_removed) < 0 ||
 	    pf_db_tx_step(db, tx, u->id, "committed", NULL) < 0 ||
 	    pf_db_commit(db) < 0)

@@ -32,6 +32,10 @@ struct pf_unit_record {
 	const struct pf_hook_body *post;
 	size_t n_post;
 	int64_t *post_ids;
+	/* Reboot: yes: the boot it is applied in (base/bootid.h; "" when
+	 * unknown), kept in the system row with its id until a later boot;
+	 * NULL when it asks for no reboot. */
+	const char *reboot_boot_id;
 };
 
 /* The commit point of a unit: in one transaction, record every entry of
@@ -39,8 +43,8 @@ struct pf_unit_record {
  * unit applied (or, REMOVING, removed: then every path it owned is
  * forgotten, the ones kept on disk too), advance the core level and, for a
  * switching update, the series (core units), keep its hooks and queue its
- * post hooks, mark the journal committed (with the removals still to do)
- * and log the step. */
+ * post hooks, remember the reboot it asks for, mark the journal committed
+ * (with the removals still to do) and log the step. */
 int pf_db_commit_unit(struct pf_db *db, int64_t tx, const struct pf_unit_record *u,
 		      const struct pf_manifest *m, char *const *removed, size_t n_removed);
 

@@ -39,6 +39,12 @@ struct pf_status;
 int report_space_json(struct json_object *r, const struct pf_status *st);
 void report_space_text(const struct pf_status *st);
 
+/* The monitoring facts of the status report (report-attention.c): the
+ * "index_stale" and "attention" fields added to R, or the "Attention:"
+ * lines and the exit code they make (nothing when none holds). */
+int report_attention_json(struct json_object *r, const struct pf_status *st);
+void report_attention_text(const struct pf_status *st);
+
 /* "2026-11-25T10:00:00Z", or "never" for 0. */
 void format_time(time_t t, char buf[32]);
 

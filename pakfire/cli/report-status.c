@@ -137,7 +137,8 @@ static void status_json(struct output *o, const struct pf_status *st)
 	    json_switch(r, st) < 0 || json_pending(r, st) < 0 || report_space_json(r, st) < 0 ||
 	    json_addons(r, st) < 0 ||
 	    json_last(r, st) < 0 ||
-	    report_hooks_json(r, "hooks_failed", st->hooks_open, st->n_hooks_open) < 0)
+	    report_hooks_json(r, "hooks_failed", st->hooks_open, st->n_hooks_open) < 0 ||
+	    report_attention_json(r, st) < 0)
 		o->failed = true;
 }
 
@@ -208,6 +209,12 @@ void output_status(struct output *o, const struct pf_status *st)
 		status_json(o, st);
 		return;
 	}
+	/* --quiet (a cron job, a monitoring check): only what needs a
+	 * person, nothing when all is well */
+	if (o->verbosity < 0) {
+		report_attention_text(st);
+		return;
+	}
 	printf("Series:      %s (%s)\n", st->series, st->arch);
 	printf("Core level:  %u\n", st->core);
 	for (size_t i = 0; i < st->n_hooks_open; i++)
@@ -252,4 +259,5 @@ void output_status(struct output *o, const struct pf_status *st)
 		       st->last.command, a, st->last.outcome[0] ? st->last.outcome : "interrupted",
 		       st->last.error[0] ? ": " : "", st->last.error);
 	}
+	report_attention_text(st);
 }

@@ -156,6 +156,17 @@ test_a_failed_upgrade_is_41_until_a_run_ends_ok() {
 	status_code 0 false false false false false
 }
 
+# An update this pakfire cannot honour (it needs client level 4) counts as
+# available: the owner must act (the warning says what brings a newer
+# pakfire), and upgrade would stop before it.
+test_a_core_update_this_pakfire_cannot_apply_is_33_too() {
+	mon_world "139 140" 1 '"extra": {"Min-Client": "4"}'
+	status_code 33 true false false false false
+	assert_output_contains "Attention:   core update 140 is published, but this pakfire cannot apply it"
+	assert_output_contains "Pending:     none"
+	assert_stderr_contains "core 140 needs pakfire client level 4"
+}
+
 # A refusal for space counts as a failure too; so does a run that never
 # ended (killed: its outcome is empty and nobody holds the lock).
 test_a_refused_or_killed_run_sets_the_failed_bit() {
@@ -257,6 +268,40 @@ test_errors_of_status_keep_their_own_codes() {
 	run pakfire --help
 	assert_exit 0
 	assert_output_contains "status: 0 nothing to do, 33..63 attention (see pakfire(8))"
+}
+
+# cron_job: the job of docs/cron/pakfire as cron runs it (sh -c), without
+# its sleep, its pakfire being the build on $R; its output is what cron
+# would mail.
+cron_job() {
+	local cmd
+	cmd=$(grep -E '^[0-9]' "$PF_TOP/docs/cron/pakfire" | cut -d' ' -f7-)
+	[ "${cmd#sleep }" != "$cmd" ] || fail "the cron job does not start with its sleep: $cmd"
+	cmd=${cmd#sleep *; }
+	mkdir -p "$T/cronbin"
+	printf '#!/bin/sh\nexec "%s" --root "%s" "$@"\n' "$PAKFIRE_BIN" "$R" >"$T/cronbin/pakfire"
+	chmod 0755 "$T/cronbin/pakfire"
+	run env PATH="$T/cronbin:$PATH" sh -c "$cmd"
+}
+
+# The cron job mails (prints) nothing when all is well, and what needs a
+# person with status's exit code otherwise; a mirror that is down too.
+test_the_cron_job_speaks_only_when_a_person_is_needed() {
+	mon_world "139"
+	cron_job
+	assert_exit 0
+	[ ! -s "$RUN_OUT" ] && [ ! -s "$RUN_ERR" ] || fail "the cron job printed something: $(cat "$RUN_OUT" "$RUN_ERR")"
+	mon_repo 11 "139 140" 1
+	cron_job
+	assert_output_contains "Attention:   core update 140 is available"
+	assert_output_contains "pakfire status: exit 33"
+	assert_stderr_empty
+	dead_port
+	conf_set mirror "http://127.0.0.1:$DEAD_PORT$MIRROR_PATH"
+	cron_job
+	assert_stderr_contains "pakfire: error:"
+	assert_output_contains "Attention:   the last run"
+	assert_output_contains "pakfire status: exit 41"
 }
 
 # The systemd units of docs/systemd are valid units (when systemd-analyze

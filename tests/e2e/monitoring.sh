@@ -290,7 +290,7 @@ test_the_cron_job_speaks_only_when_a_person_is_needed() {
 	mon_world "139"
 	cron_job
 	assert_exit 0
-	[ ! -s "$RUN_OUT" ] && [ ! -s "$RUN_ERR" ] || fail "the cron job printed something: $(cat "$RUN_OUT" "$RUN_ERR")"
+	{ [ ! -s "$RUN_OUT" ] && [ ! -s "$RUN_ERR" ]; } || fail "the cron job printed something: $(cat "$RUN_OUT" "$RUN_ERR")"
 	mon_repo 11 "139 140" 1
 	cron_job
 	assert_output_contains "Attention:   core update 140 is available"

@@ -125,7 +125,9 @@ step df -h "$R" "$R/boot"
 
 say "The appliance fetches and verifies the signed index of $SERIES (three core updates pending, the last of which moves it to 2.25) and keeps their verified manifests: status shows, per mount, what the chain needs before anyone runs upgrade, and that this /boot can never hold it"
 demo_pakfire --root "$R" update
-demo_pakfire --root "$R" status
+echo
+echo "(status exits 32 + what needs a person, for monitoring: 33 = 32 + 1, core updates are available)"
+demo_pakfire --expect 33 --root "$R" status
 
 say "The plan, before anything is downloaded: --dry-run shows what each update needs where (141 from the index of 2.25)"
 demo_pakfire --expect 3 --root "$R" upgrade --dry-run
@@ -133,8 +135,8 @@ demo_pakfire --expect 3 --root "$R" upgrade --dry-run
 say "upgrade refuses core 138: /boot is 20 MiB in total, core 138 needs more even on an empty /boot: reinstall with the /boot the distribution advises (Min-Partition in the signed index); nothing is written"
 demo_pakfire --expect 3 --root "$R" upgrade --yes
 
-say "Nothing changed: still core 137, /boot as it was, no package downloaded"
-demo_pakfire --root "$R" status
+say "Nothing changed: still core 137, /boot as it was, no package downloaded (status: 41 = 32 + 1 updates available + 8 the last run did not end ok)"
+demo_pakfire --expect 41 --root "$R" status
 step ls -A "$R/boot"
 step df -h "$R/boot"
 step find "$R/var/cache/pakfire" -type f
@@ -149,14 +151,14 @@ mount_small "$R/boot" 64M
 step dd if=/dev/urandom of="$R/boot/vmlinuz-4.14.173-ipfire" bs=1M count=12 iflag=fullblock status=none
 step dd if=/dev/urandom of="$R/boot/initramfs-4.14.173-ipfire.img" bs=1M count=9 iflag=fullblock status=none
 step df -h "$R/boot"
-demo_pakfire --root "$R" status
+demo_pakfire --expect 41 --root "$R" status
 
 say "upgrade refuses core 138 again, and names what to free: the old kernels, largest first, never a file an update installed"
 demo_pakfire --expect 3 --root "$R" upgrade --yes
 
 say "The admin deletes the old kernels pakfire named"
 step rm "$R/boot/vmlinuz-4.14.173-ipfire" "$R/boot/initramfs-4.14.173-ipfire.img"
-demo_pakfire --root "$R" status
+demo_pakfire --expect 41 --root "$R" status
 
 say "upgrade again: every update is checked on fresh numbers right before it is applied"
 demo_pakfire --root "$R" upgrade --yes

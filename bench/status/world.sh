@@ -7,11 +7,15 @@ ms() { echo $(( ($2 - $1) / 1000000 )); }
 
 # timed NAME BIN ARGS...: one run of BIN on $R, its time under NAME.
 timed() {
-	local name=$1 bin=$2 t0 t1
+	local name=$1 bin=$2 t0 t1 rc=0
 	shift 2
 	t0=$(date +%s%N)
-	"$bin" --root "$R" "$@" >/dev/null 2>&1 || fail "$name: $bin $* failed"
+	"$bin" --root "$R" "$@" >/dev/null 2>&1 || rc=$?
 	t1=$(date +%s%N)
+	# status exits 32 + what needs attention (docs/monitoring.md): updates
+	# are pending here
+	[ "$rc" -eq 0 ] || { [ "$1" = status ] && [ "$rc" -gt 32 ] && [ "$rc" -lt 64 ]; } ||
+		fail "$name: $bin $* failed (exit $rc)"
 	echo "$name $(ms "$t0" "$t1")" >>"$BENCH_OUT"
 }
 

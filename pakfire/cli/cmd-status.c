@@ -10,8 +10,12 @@ static int run(struct cli *cli, void *opts)
 
 	(void)opts;
 	r = pf_status(cli->session, &st);
-	if (r == 0)
+	if (r == 0) {
 		output_status(&cli->out, &st);
+		/* 0, or 33..63: the facts a monitoring script acts on
+		 * (docs/monitoring.md); an error of status keeps its own code */
+		cli->out.code_if_ok = pf_status_exit_code(&st);
+	}
 	pf_status_clear(&st);
 	return r;
 }

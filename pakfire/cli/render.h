@@ -47,6 +47,11 @@ struct pf_run;
 int report_run_json(struct json_object *e, const struct pf_run *t);
 void report_run_outcome(const struct pf_run *t, char *buf, size_t size);
 void report_run_command(const struct pf_run *t, char *buf, size_t size);
+/* The monitoring facts of the status report (report-attention.c): the
+ * "index_stale" and "attention" fields added to R, or the "Attention:"
+ * lines and the exit code they make (nothing when none holds). */
+int report_attention_json(struct json_object *r, const struct pf_status *st);
+void report_attention_text(const struct pf_status *st);
 
 /* "2026-11-25T10:00:00Z", or "never" for 0. */
 void format_time(time_t t, char buf[32]);

@@ -141,7 +141,8 @@ static void status_json(struct output *o, const struct pf_status *st)
 	    json_last(r, st) < 0 ||
 	    jv_bool(r, "reboot_required", st->reboot_required) < 0 ||
 	    jv_string(r, "reboot_unit", st->reboot_required ? st->reboot_unit : NULL) < 0 ||
-	    report_hooks_json(r, "hooks_failed", st->hooks_open, st->n_hooks_open) < 0)
+	    report_hooks_json(r, "hooks_failed", st->hooks_open, st->n_hooks_open) < 0 ||
+	    report_attention_json(r, st) < 0)
 		o->failed = true;
 }
 
@@ -212,6 +213,12 @@ void output_status(struct output *o, const struct pf_status *st)
 		status_json(o, st);
 		return;
 	}
+	/* --quiet (a cron job, a monitoring check): only what needs a
+	 * person, nothing when all is well */
+	if (o->verbosity < 0) {
+		report_attention_text(st);
+		return;
+	}
 	printf("Series:      %s (%s)\n", st->series, st->arch);
 	printf("Core level:  %u\n", st->core);
 	if (st->reboot_required)
@@ -262,4 +269,5 @@ void output_status(struct output *o, const struct pf_status *st)
 		printf("Last run:    #%lld %s at %s: %s%s%s\n", (long long)st->last.id, command, a,
 		       outcome, st->last.error[0] ? ": " : "", st->last.error);
 	}
+	report_attention_text(st);
 }

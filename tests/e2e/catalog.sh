@@ -183,8 +183,9 @@ test_a_new_build_is_upgradable() {
 	assert_json_eval 'doc["list"]["addons"][0]["version"]' '"1.0-3"'
 	assert_json_eval 'doc["list"]["addons"][0]["installed_version"]' '"1.0-1"'
 	assert_json_eval 'doc["list"]["upgradable"]' '1'
+	# 32 + 1 core update + 2 add-on updates (docs/monitoring.md)
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 35
 	assert_output_contains "Add-ons:     2 installed, 1 upgradable"
 }
 
@@ -333,8 +334,9 @@ test_without_an_index_only_what_is_installed_is_known() {
 	assert_exit 0
 	assert_output_contains "No add-ons installed"
 	assert_output_contains "No index yet"
+	# 32 + 16: no index yet (docs/monitoring.md)
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 48
 	assert_json_eval 'doc["status"]["addons"]' '[]'
 	assert_json_eval 'doc["status"]["index"]' 'null'
 }
@@ -343,8 +345,9 @@ test_status_says_an_update_moves_the_system_on() {
 	world
 	run pakfire --root "$R" --yes install foo
 	assert_exit 0
+	# 33: core updates pending (docs/monitoring.md)
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 33
 	assert_output_contains "Closed:      series 2.23 is closed; core 140, pending, moves this system to series 2.25: run 'pakfire upgrade'"
 	! grep -q "cannot move" "$RUN_OUT" || fail "status still says pakfire cannot move"
 	assert_output_contains "Add-ons:     2 installed, 0 upgradable"
@@ -352,7 +355,7 @@ test_status_says_an_update_moves_the_system_on() {
 	grep -qE '^  foo +1\.0-1 +2\.23 +installed$' "$RUN_OUT" || fail "no aligned row for foo"
 	assert_output_contains "moves to series 2.25"
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_valid_json
 	assert_json_eval 'doc["status"]["successor"]' '"2.25"'
 	assert_json_eval 'doc["status"]["switching_update"]' '{"unit": "core-140", "core": 140, "series": "2.25"}'

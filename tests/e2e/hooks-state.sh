@@ -113,8 +113,9 @@ test_ack_resolves_the_open_run_and_records_it() {
 	assert_db "SELECT count(*) FROM hook_runs WHERE resolved IS NOT NULL OR acked_at IS NOT NULL" "0"
 	assert_db "SELECT count(*) FROM transactions" "2"
 
+	# 32 + 8 (a hook is open) + 16 (no index): docs/monitoring.md
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 56
 	assert_output_contains "Hook:        core 141's post hook ldconfig failed (exit 1) in transaction 1; upgrades are held until it is run again (pakfire hook rerun 1) or acknowledged (pakfire hook ack 1)"
 
 	run pakfire --root "$R" --json hook ack 1
@@ -128,11 +129,13 @@ test_ack_resolves_the_open_run_and_records_it() {
 	assert_db "SELECT unit, step FROM steps WHERE transaction_id = 3" "core-141|hook acknowledged"
 
 	# once acknowledged, status holds nothing and a second ack is refused
+	# 32 + 16: only the missing index is left
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 48
 	grep -q '^Hook:' "$RUN_OUT" && fail "status still says a hook holds upgrades"
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 48
+	assert_json status.attention.last_failed false
 	assert_json status.hooks_failed '[]'
 	run pakfire --root "$R" hook ack 1
 	assert_exit 2
@@ -143,7 +146,8 @@ test_ack_resolves_the_open_run_and_records_it() {
 test_status_json_names_the_open_run() {
 	seeded_root
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 56
+	assert_json status.attention.last_failed true
 	assert_json status.hooks_failed.0.id 1
 	assert_json status.hooks_failed.0.unit core-141
 	assert_json status.hooks_failed.0.phase post

@@ -3,6 +3,8 @@
 # what is free now, what the chain needs there at its peak and whether it
 # fits, planned from the manifests that `update` kept (docs/space.md,
 # "Before the upgrade: status"). Reads only: no lock, nothing written.
+# Every world here has core updates pending: status exits 33 (32 + 1,
+# docs/monitoring.md).
 # shellcheck source=tests/lib.sh disable=SC2034
 . "$(dirname "$0")/../lib.sh"
 
@@ -49,7 +51,7 @@ test_after_update_status_shows_what_the_chain_needs_per_mount() {
 		fail "the kept manifest of core 139 is not the published one"
 
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned true
 	[ "$(status_json 'sorted(m["mount"] for m in s["space"]["mounts"])')" = "['/', '/boot']" ] ||
 		fail "status shows mounts $(status_json '[m["mount"] for m in s["space"]["mounts"]]'), expected / and /boot"
@@ -97,7 +99,7 @@ print(max(e["needed"] + int(sys.argv[2]) - e["available"] for e in rows))' "$RUN
 
 	# and in text: a row per mount with its verdict, the sizes labelled
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 33
 	assert_output_contains "Space:       what the pending updates need at their peak, per mount"
 	grep -qE '^  /boot +[0-9.]+ MiB +14\.[0-9] MiB +0 B +fits$' "$RUN_OUT" ||
 		fail "no row for /boot with 14.x MiB needed that fits"
@@ -121,7 +123,7 @@ test_a_chain_that_does_not_fit_says_so_before_the_upgrade() {
 	must_update
 
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned true
 	assert_json status.space.refused_unit core-140
 	[ "$(mount_field /boot fits)" = False ] || fail "/boot: 12 MiB of kernels fit on 8 MiB"
@@ -138,7 +140,7 @@ test_a_chain_that_does_not_fit_says_so_before_the_upgrade() {
 	avail=$(mount_field /boot available)
 	[ $((need + 1024 * 1024)) -gt "$avail" ] || fail "/boot: $need needed and 1 MiB reserve fit in $avail, yet it does not fit"
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 33
 	grep -qE '^  /boot +[0-9.]+ MiB +12\.[0-9] MiB +1\.0 MiB +never fits \(core 140: reinstall with /boot at least 16 MiB\)$' "$RUN_OUT" ||
 		fail "no row for /boot that can never hold core 140"
 	# as the upgrade says
@@ -162,12 +164,12 @@ test_a_full_boot_names_what_to_free_before_the_upgrade() {
 	must_update
 
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	[ "$(mount_field /boot verdict)" = fits-after-freeing ] || fail "/boot: verdict $(mount_field /boot verdict)"
 	[ "$(mount_field /boot freeable)" = $((5 * 1024 * 1024)) ] ||
 		fail "/boot: $(mount_field /boot freeable) freeable, not the old kernel's 5 MiB"
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 33
 	assert_output_contains "fits after freeing (core 140: 5.0 MiB can be freed; 'pakfire upgrade --dry-run' lists it)"
 	run pakfire --root "$R" upgrade --dry-run
 	assert_exit 3
@@ -187,7 +189,7 @@ test_a_cleanup_in_the_chain_frees_room_for_what_follows() {
 	must_update
 
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned true
 	local need
 	need=$(mount_field / needed)
@@ -229,10 +231,10 @@ test_status_takes_no_lock_and_writes_nothing() {
 	flock -n "$R/var/lib/pakfire/lock" true && fail "the lock holder did not take the lock"
 
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 33
 	assert_output_contains "Space:       what the pending updates need at their peak"
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned true
 
 	kill "$(pgrep -P "$holder")" 2>/dev/null || true
@@ -254,7 +256,7 @@ test_missing_manifests_give_the_hint_and_no_figures() {
 	rm "$(KEPT)/core-140.manifest"
 
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 33
 	assert_output_contains "Space:       not known: 1 of the 2 pending updates has no kept manifest; run 'pakfire update' or 'pakfire upgrade --dry-run' to see the plan"
 	! grep -q "free now" "$RUN_OUT" || fail "figures shown for part of the chain"
 	grep -qE '^  core 140   download +[0-9.]+ MiB, installed +unknown  ' "$RUN_OUT" ||
@@ -262,7 +264,7 @@ test_missing_manifests_give_the_hint_and_no_figures() {
 	grep -qE '^  total      download +[0-9.]+ MiB, installed +unknown$' "$RUN_OUT" ||
 		fail "the total installed size is not said to be unknown"
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned false
 	assert_json status.space.missing_manifests '["core-140"]'
 	assert_json status.space.hint "run 'pakfire update' or 'pakfire upgrade --dry-run' to see the plan"
@@ -276,14 +278,14 @@ test_missing_manifests_give_the_hint_and_no_figures() {
 	cmp -s "$(KEPT)/core-140.manifest" "$REPO/core/core-140.manifest" ||
 		fail "upgrade --dry-run did not keep the manifest it fetched"
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned true
 
 	# nothing kept at all (clean empties the cache): no figures either
 	run pakfire --root "$R" clean
 	assert_exit 0
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned false
 	assert_json status.space.missing_manifests '["core-139", "core-140"]'
 }
@@ -295,7 +297,7 @@ test_a_tampered_kept_manifest_is_treated_as_missing() {
 	sed -i 's|boot/vmlinuz-140|boot/vmlinuz-14X|' "$(KEPT)/core-140.manifest"
 	cmp -s "$(KEPT)/core-140.manifest" "$REPO/core/core-140.manifest" && fail "the test did not change the manifest"
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned false
 	assert_json status.space.missing_manifests '["core-140"]'
 	# longer than the index says
@@ -346,7 +348,7 @@ test_applied_updates_leave_no_kept_manifest() {
 	[ "$(ls "$(KEPT)" | tr '\n' ' ')" = "core-140.manifest " ] ||
 		fail "after applying 139 the kept folder holds: $(ls "$(KEPT)" | tr '\n' ' ')"
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
 	assert_json status.space.planned true
 	[ "$(status_json '[p["unit"] for p in s["pending"]]')" = "['core-140']" ] || fail "core 140 is not the one pending"
 }

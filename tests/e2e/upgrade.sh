@@ -14,11 +14,13 @@ test_upgrade_138_to_141() {
 	run pakfire --root "$R" update
 	assert_exit 0
 	# 2.23 is closed, and its last update is what moves the system on
+	# (33: core updates pending, docs/monitoring.md)
 	run pakfire --root "$R" status
-	assert_exit 0
+	assert_exit 33
 	assert_output_contains "series 2.23 is closed; core 140, pending, moves this system to series 2.25"
 	run pakfire --root "$R" --json status
-	assert_exit 0
+	assert_exit 33
+	assert_json status.attention.core_update true
 	assert_json status.successor 2.25
 	[ "$(python3 -c 'import json, sys
 print(" ".join("%s:%s" % (p["core"], p["series_switch"]) for p in json.load(open(sys.argv[1]))["status"]["pending"]))' "$RUN_OUT")" = "139:None 140:2.25" ] ||

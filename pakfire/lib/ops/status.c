@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "format/config.h"
 #include "base/bootid.h"
@@ -59,6 +60,7 @@ static int pending(struct pf_session *s, const struct pf_system *sys, const stru
 
 		pf_resolve_blocked_text(t, sys->core, text, sizeof(text));
 		pf_warn(ctx, "%s: 'pakfire upgrade' stops before it", text);
+		out->blocked_core = t->blocked->number;
 	}
 	r = pf_status_space(s, t, out);
 out:
@@ -91,6 +93,72 @@ static int reboot_state(struct pf_session *s, struct pf_status *out)
 		return 0; /* booted since */
 	out->reboot_required = true;
 	snprintf(out->reboot_unit, sizeof(out->reboot_unit), "%s", rb.unit);
+	return 0;
+}
+
+/* Whether RUN, a real run (not a dry run), needs a look: it ended other
+ * than ok (failed, refused for space, interrupted), or it never ended and
+ * no process runs it any more. A running one has not failed (yet). */
+static bool run_failed(const struct pf_run *run)
+{
+	return !run->running && strcmp(run->outcome, "ok") != 0;
+}
+
+static void note_failed(struct pf_status *st, const struct pf_run *run)
+{
+	if (!run_failed(run))
+		return;
+	st->failed_run = run->id;
+	snprintf(st->failed_command, sizeof(st->failed_command), "%s", run->command);
+}
+
+/* ST->failed_run: whether the newest real run failed. A dry run changes
+ * nothing, so it neither fails the system nor hides the failure of the
+ * real run before it; only after a dry run is the history read further
+ * back. */
+static int last_failed(struct pf_session *s, struct pf_status *st)
+{
+	struct pf_history h;
+
+	if (!st->have_last)
+		return 0;
+	if (!st->last.dry_run) {
+		note_failed(st, &st->last);
+		return 0;
+	}
+	if (pf_history(s, 0, &h) < 0)
+		return -1;
+	for (size_t i = h.n; i-- > 0;) {
+		if (!h.runs[i].run.dry_run) {
+			note_failed(st, &h.runs[i].run);
+			break;
+		}
+	}
+	pf_history_clear(&h);
+	return 0;
+}
+
+/* The facts a monitoring script acts on (status.h, docs/monitoring.md),
+ * from the rest of ST: called last (st->reboot_required set before).
+ * A core update that this pakfire cannot honour counts as available: the
+ * owner has to act on it all the same (the warning says how). */
+static int attention(struct pf_session *s, struct pf_status *st)
+{
+	if (last_failed(s, st) < 0)
+		return -1;
+	if (st->have_index && time(NULL) - st->index_fetched_at > s->config->index_stale)
+		st->index_stale = true;
+	st->attention = 0;
+	if (st->n_pending > 0 || st->blocked_core)
+		st->attention |= PF_STATUS_CORE_UPDATE;
+	if (st->n_upgradable > 0)
+		st->attention |= PF_STATUS_ADDON_UPDATES;
+	if (st->reboot_required)
+		st->attention |= PF_STATUS_REBOOT;
+	if (st->failed_run || st->n_hooks_open > 0)
+		st->attention |= PF_STATUS_LAST_FAILED;
+	if (!st->have_index || st->index_expired || st->index_stale)
+		st->attention |= PF_STATUS_INDEX_STALE;
 	return 0;
 }
 
@@ -134,7 +202,8 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 	 * upgradable needs it. */
 	if (pf_addons_load(s->db, &inst) < 0 ||
 	    pf_addon_views(ctx, idx, &inst, PF_CATALOG_INSTALLED, &out->addons, &out->n_addons,
-			   &out->n_upgradable) < 0)
+			   &out->n_upgradable) < 0 ||
+	    attention(s, out) < 0)
 		goto out;
 	r = 0;
 out:

@@ -88,6 +88,9 @@ struct pf_status {
 	 * (pending[switch_at]), or SIZE_MAX: with a successor and none, the
 	 * system is at the end of a closed series and stays there. */
 	size_t switch_at;
+	/* The core update at which the chain stops because this pakfire
+	 * cannot honour it (resolve/resolve.h, T->blocked), or 0. */
+	unsigned blocked_core;
 	struct pf_status_update *pending; /* malloc'd */
 	size_t n_pending;
 	uint64_t pending_download;  /* the pending updates' downloads, in all */
@@ -110,6 +113,10 @@ struct pf_status {
 	char reboot_unit[64];
 	char reboot_label[64]; /* how messages name it: "core 141" */
 	bool index_stale;      /* fetched longer ago than index-stale */
+	/* The newest run that was not a dry run, when it did not end ok
+	 * (PF_STATUS_LAST_FAILED): its id, else 0. */
+	int64_t failed_run;
+	char failed_command[32];
 	unsigned attention;    /* PF_STATUS_* bits */
 };
 

@@ -11,6 +11,7 @@ PACKAGES=(
 	libcmocka-dev
 	lighttpd gnupg sqlite3 zstd python3 e2fsprogs util-linux curl strace procps git
 	dosfstools fusefat mtools shellcheck
+	python3-jsonschema
 )
 
 missing=()

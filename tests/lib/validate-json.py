@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Validates pakfire's --json documents against docs/schemas/<command>.json.
 
-    validate-json.py [--schemas DIR] [--schema NAME] FILE...
-    validate-json.py [--schemas DIR] --queue QUEUE
+    validate-json.py [--schemas DIR] [--schema NAME] [--check-schemas] FILE...
+    validate-json.py [--schemas DIR] [--check-schemas] --queue QUEUE
 
 A FILE holds what one pakfire run printed on stdout: one document a line
 (a run that restarts itself prints one per process). QUEUE lists runs, one
@@ -10,7 +10,8 @@ a line: "FILE<TAB>EXIT CODE<TAB>COMMAND LINE" (tests/lib.sh writes it);
 a run that printed nothing passes only when nothing was due: a usage error
 caught before the command ran (exit 2), a kill (exit 124 or above), or
 --help/--version. The schema is the one the document's "command" names
-(--schema NAME forces one). Every document must be strict JSON in valid
+(--schema NAME forces one; --check-schemas first checks the schemas against
+the draft's metaschema). Every document must be strict JSON in valid
 UTF-8 (what a web UI's parser demands).
 
 Prints "validated N documents" and exits 0; or, for each failure, the file,
@@ -54,9 +55,11 @@ def load_schemas(folder):
     return schemas
 
 
-def make_validators(schemas):
+def make_validators(schemas, check):
     cls = jsonschema.Draft202012Validator
-    for schema in schemas.values():
+    # against the metaschema: a second or so of the tests' time, so only
+    # when asked (tests/e2e/json-schema.sh asks)
+    for schema in schemas.values() if check else ():
         cls.check_schema(schema)
     if referencing is not None:
         spec = referencing.jsonschema.DRAFT202012
@@ -110,6 +113,7 @@ def main(argv):
     folder = os.path.join(TOP, "docs", "schemas")
     forced = None
     queue = None
+    check = False
     files = []
     args = iter(argv)
     for a in args:
@@ -117,15 +121,18 @@ def main(argv):
             folder = next(args, None)
         elif a == "--schema":
             forced = next(args, None)
+        elif a == "--check-schemas":
+            check = True
         elif a == "--queue":
             queue = next(args, None)
         elif a.startswith("-"):
-            sys.exit("usage: validate-json.py [--schemas DIR] [--schema NAME] (--queue FILE | FILE...)")
+            sys.exit("usage: validate-json.py [--schemas DIR] [--schema NAME] [--check-schemas]"
+                     " (--queue FILE | FILE...)")
         else:
             files.append(a)
     runs = [(f, None, "") for f in files]
     try:
-        validators = make_validators(load_schemas(folder))
+        validators = make_validators(load_schemas(folder), check)
         if queue:
             with open(queue, encoding="utf-8", errors="surrogateescape") as q:
                 for entry in q.read().splitlines():

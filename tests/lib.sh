@@ -116,6 +116,7 @@ run() {
 	RUN_RC=0
 	"$@" >"$RUN_OUT" 2>"$RUN_ERR" || RUN_RC=$?
 	printf '%s\t%s\n' "$RUN_RC" "$RUN_CMD" >>"$T/run/log"
+	json_queue "$@"
 }
 
 # run_bg CMD...: start the command under test in the background, its output
@@ -134,12 +135,56 @@ run_bg() {
 	) >"$RUN_OUT" 2>"$RUN_ERR" &
 	BG_PID=$!
 	echo "$BG_PID" >>"$T/run/bg.pids"
+	BG_ARGS=("$@")
 }
 
 wait_bg() {
 	RUN_RC=0
 	wait "$BG_PID" || RUN_RC=$?
 	printf '%s\t%s\n' "$RUN_RC" "$RUN_CMD" >>"$T/run/log"
+	json_queue ${BG_ARGS[@]+"${BG_ARGS[@]}"}
+}
+
+# Every --json document that a test makes pakfire print is checked against
+# its schema (docs/schemas, docs/schemas/README.md): `run` and `wait_bg`
+# queue each run whose arguments hold --json; the queue is validated in one
+# python process when the test function returns (_run_one), or earlier by
+# json_check, and a document that does not match fails the test.
+# PF_JSON_SCHEMA_CHECK=0 turns it off (for a bench; never by default).
+PF_VALIDATE_JSON=$PF_TOP/tests/lib/validate-json.py
+
+json_queue() {
+	local a cmd=${RUN_CMD//[$'\t\n']/ }
+	[ "${PF_JSON_SCHEMA_CHECK:-1}" != 0 ] || return 0
+	for a in "$@"; do
+		if [ "$a" = --json ]; then
+			printf '%s\t%s\t%s\n' "$RUN_OUT" "$RUN_RC" "$cmd" >>"$T/run/json.queue"
+			return 0
+		fi
+	done
+	return 0
+}
+
+# json_check: validate the queued documents now; the count of those that
+# passed adds up in $T/run/json.checked (json_checked prints it).
+json_check() {
+	local out n rc=0 q=$T/run/json.queue
+	[ -s "$q" ] || return 0
+	out=$("$PF_PY3" "$PF_VALIDATE_JSON" --queue "$q" 2>&1) || rc=$?
+	if [ "$rc" -ne 0 ]; then
+		RUN_CMD=""
+		printf '%s\n' "$out" | head -n 60
+		fail "a --json document does not match its schema (docs/schemas): $(printf '%s\n' "$out" | grep -m1 '^  ' | sed 's/^ *//')"
+	fi
+	n=$(printf '%s\n' "$out" | sed -n 's/^validated \([0-9][0-9]*\) documents$/\1/p')
+	[ -n "$n" ] || fail "validate-json.py said: $out"
+	echo $(($(json_checked) + n)) >"$T/run/json.checked"
+	echo "json: $n documents match their schemas"  # shown with PF_VERBOSE=1
+	: >"$q"
+}
+
+json_checked() {
+	cat "$T/run/json.checked" 2>/dev/null || echo 0
 }
 
 # wait_for_output TEXT [SECONDS]: until the background command's stdout
@@ -1390,6 +1435,7 @@ _run_one() {
 	set -E
 	trap '_on_err "$LINENO" "$?" "$BASH_COMMAND"' ERR
 	"$name"
+	json_check
 	trap - ERR
 }
 

@@ -1,0 +1,249 @@
+#!/usr/bin/env bash
+# Every --json document has a documented shape (docs/schemas/<command>.json,
+# docs/schemas/README.md) and every one that the tests make pakfire print
+# is validated against it (tests/lib.sh: json_queue, json_check). Here:
+# each command in a success and a failure case, a path that is not UTF-8
+# and holds control characters, and the validator failing on a document
+# that does not match (so that the check can fail at all).
+# shellcheck source=tests/lib.sh
+. "$(dirname "$0")/../lib.sh"
+
+SERIES=2.23
+
+# world: series 2.23 with core 139 and the add-ons foo (needs bar) and bar,
+# crafted, signed and served; a root at core 138 with its index.
+world() {
+	cat >"$T/spec.json" <<-EOF
+		{"series":"2.23","revision":5,"updates":[
+		 {"number":139,"requires":138,"files":[{"path":"usr/bin/tool","size":5000,"mode":"0755"},{"path":"usr/lib/libtool.so.1","size":9000}]}],
+		 "addons":[
+		  {"name":"foo","version":"1.0","release":1,"depends":["bar"],"summary":"the foo helper","salt":"a","files":[{"path":"usr/bin/foo","size":3000,"mode":"0755"}]},
+		  {"name":"bar","version":"2.0","release":1,"summary":"bar library","salt":"a","files":[{"path":"usr/lib/libbar.so.2","size":900}]}]}
+	EOF
+	repo_craft "$T/spec.json" "$T/craft"
+	http_start
+	root_at_core 138
+}
+
+# jrun ARG...: pakfire --root $R --json ARG..., counted in JSON_RUNS (each
+# prints one document, which the harness validates).
+JSON_RUNS=0
+jrun() {
+	run pakfire --root "$R" --json "$@"
+	JSON_RUNS=$((JSON_RUNS + 1))
+}
+
+# assert_doc OK CODE: the last document says ok OK and exit_code CODE, and
+# the process exited CODE.
+assert_doc() {
+	assert_exit "$2"
+	assert_json ok "$1"
+	assert_json exit_code "$2"
+}
+
+test_every_command_validates_in_success_and_failure() {
+	world
+	# init: a new root (success), then again (a database exists: failure)
+	local r0=$R
+	R=$T/fresh
+	mkdir -p "$R/etc/pakfire" "$R/var/lib"
+	cp "$r0/etc/pakfire/pakfire.conf" "$R/etc/pakfire/"
+	jrun init --series "$SERIES" --core 138
+	assert_doc true 0
+	jrun init --series "$SERIES" --core 138
+	assert_exit_nonzero
+	assert_json ok false
+	R=$r0
+
+	jrun update
+	assert_doc true 0
+	assert_json event=index-verified revision 5
+	jrun status
+	assert_json ok true
+	jrun list
+	assert_doc true 0
+	jrun list --installed
+	assert_doc true 0
+	jrun info foo
+	assert_doc true 0
+	jrun info core-139
+	assert_doc true 0
+	jrun info nosuch
+	assert_doc false 2
+	jrun upgrade --dry-run
+	assert_doc true 0
+	jrun upgrade
+	assert_doc false 2         # --json without --yes: not on a terminal
+	jrun upgrade --yes
+	assert_doc true 0
+	assert_json event=update-applied unit core-139
+	jrun install --yes foo
+	assert_doc true 0
+	jrun install --yes nosuch
+	assert_doc false 2
+	jrun remove --yes nosuch
+	assert_exit_nonzero
+	assert_json ok false
+	jrun history
+	assert_doc true 0
+	jrun history 1
+	assert_doc true 0
+	jrun history 9999
+	assert_exit_nonzero
+	assert_json ok false
+	jrun hook list
+	assert_doc true 0
+	jrun hook show 9999
+	assert_exit_nonzero
+	jrun hook frobnicate
+	assert_doc false 2
+	jrun verify
+	assert_doc true 0
+	printf 'changed' >>"$R/usr/bin/foo"
+	jrun verify
+	assert_doc false 4
+	assert_json verify.summary.changed 1
+	jrun remove --yes foo bar
+	assert_doc true 0
+	jrun clean
+	assert_doc true 0
+	# a mirror that answers nothing: update fails (5), status still reports
+	dead_port
+	conf_set mirror "http://127.0.0.1:$DEAD_PORT/pakfire"
+	jrun update
+	assert_doc false 5
+	jrun status
+	assert_json ok true
+	# without a configuration every command fails with a document
+	rm "$R/etc/pakfire/pakfire.conf"
+	jrun clean
+	assert_doc false 2
+	jrun status
+	assert_doc false 2
+
+	# every one of them was validated (a broken hook-in cannot pass)
+	[ "$(json_checked)" = 0 ] || fail "validated before json_check: $(json_checked)"
+	json_check
+	[ "$(json_checked)" = "$JSON_RUNS" ] ||
+		fail "$JSON_RUNS runs with --json, but $(json_checked) documents validated"
+	[ "$JSON_RUNS" -ge 25 ] || fail "only $JSON_RUNS runs"
+}
+
+# The bytes of a path reach the document in two ways: a string made valid
+# UTF-8 (each ill-formed byte U+FFFD, control characters escaped by JSON)
+# and, for paths, "<key>_escaped" with the exact bytes (\xHH).
+test_invalid_utf8_and_control_characters_in_paths() {
+	world
+	must_update
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	local name=$'usr/bin/tool\xff\x01\n' hex
+	hex=$(printf '%s' "$name" | od -An -tx1 | tr -d ' \n')
+	mv "$R/usr/bin/tool" "$R/$name"
+	db_query "UPDATE files SET path = CAST(X'$hex' AS TEXT) WHERE path = 'usr/bin/tool'" >/dev/null ||
+		fail "could not rename the row"
+	chmod 0700 "$R/$name"
+
+	run pakfire --root "$R" --json verify
+	assert_exit 4
+	json_check
+	[ "$(json_checked)" = 1 ] || fail "the verify document was not validated"
+	# the exact rendering: U+FFFD as UTF-8 bytes, \u0001 and \n escaped
+	grep -qF "\"path\":\"/usr/bin/tool"$'\xef\xbf\xbd'"\\u0001\\n\"" "$RUN_OUT" ||
+		fail "path not rendered as /usr/bin/tool<U+FFFD>\\u0001\\n: $(grep -o '"path":"[^"]*"' "$RUN_OUT" | od -c | head)"
+	grep -qF '"path_escaped":"/usr/bin/tool\\xff\\x01\\x0a"' "$RUN_OUT" ||
+		fail "path_escaped is not the exact bytes: $(grep -o '"path_escaped":"[^"]*"' "$RUN_OUT")"
+	python3 -c '
+import json, sys
+doc = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))  # strict UTF-8
+f = doc["verify"]["findings"]
+sys.exit(0 if [(x["path"], x["kind"]) for x in f] == [("/usr/bin/tool\ufffd\x01\n", "mode")]
+         else "findings %r" % f)' "$RUN_OUT" || fail "verify --json findings"
+	if LC_ALL=C grep -q $'[\x01-\x09\x0b-\x1f\x7f]' "$RUN_OUT" ||
+		[ "$(wc -l <"$RUN_OUT")" != 1 ]; then
+		fail "a raw control character in the document"
+	fi
+
+	# a root whose name holds them: the error names it
+	local bad=$T/bad$'\xff\x01\n'root
+	mkdir -p "$bad"
+	run pakfire --root "$bad" --json status
+	assert_exit 2
+	json_check
+	[ "$(json_checked)" = 2 ] || fail "the status document was not validated"
+	grep -qF "/bad"$'\xef\xbf\xbd'"\\u0001\\nroot/etc/pakfire/pakfire.conf" "$RUN_OUT" ||
+		fail "the root's name is not rendered as bad<U+FFFD>\\u0001\\nroot: $(od -c "$RUN_OUT" | head -n 20)"
+	python3 -c '
+import json, sys
+doc = json.loads(open(sys.argv[1], "rb").read().decode("utf-8"))
+sys.exit(0 if "/bad\ufffd\x01\nroot/etc/pakfire" in doc["error"] else "error %r" % doc["error"])' "$RUN_OUT" ||
+		fail "status --json error"
+}
+
+# The validator fails on what does not match, and the harness counts it
+# as a failure of the test.
+test_a_document_that_does_not_match_fails() {
+	world
+	run pakfire --root "$R" --json status
+	assert_exit 0
+	json_check
+	local good=$T/good.json
+	cp "$RUN_OUT" "$good"
+	run "$PF_PY3" "$PF_VALIDATE_JSON" --check-schemas "$good"
+	assert_exit 0
+	assert_output_contains "validated 1 documents"
+
+	# (--check-schemas: the schemas themselves are valid draft 2020-12)
+	# an extra field at the top, in the report, in an event; a wrong type;
+	# a missing field; invalid UTF-8; a document that is not JSON
+	local i=0 edit
+	for edit in 'd["extra"] = 1' 'd["status"]["extra"] = 1' \
+		'd["events"].append({"event": "info", "message": "m", "extra": 1})' \
+		'd["status"]["core"] = "138"' 'del d["status"]["pending"]' \
+		'd["events"].append({"event": "no-such-event"})'; do
+		i=$((i + 1))
+		python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+print(json.dumps(d))' "$good" "$edit" >"$T/bad$i.json" || fail "could not edit: $edit"
+		run "$PF_PY3" "$PF_VALIDATE_JSON" "$T/bad$i.json"
+		assert_exit 1
+		assert_output_contains "docs/schemas/status.json at /"
+	done
+	run "$PF_PY3" "$PF_VALIDATE_JSON" "$T/bad1.json"
+	assert_output_contains "at / (schema path /additionalProperties): Additional properties are not allowed ('extra' was unexpected)"
+	run "$PF_PY3" "$PF_VALIDATE_JSON" "$T/bad4.json"
+	assert_output_contains "at /status/core"
+	run "$PF_PY3" "$PF_VALIDATE_JSON" "$T/bad5.json"
+	assert_output_contains "'pending' is a required property"
+	sed 's/"series":"2.23"/"series":"2.2\xff"/' "$good" >"$T/bad-utf8.json"
+	run "$PF_PY3" "$PF_VALIDATE_JSON" "$T/bad-utf8.json"
+	assert_exit 1
+	assert_output_contains "not valid UTF-8"
+	head -c 40 "$good" >"$T/cut.json"
+	run "$PF_PY3" "$PF_VALIDATE_JSON" "$T/cut.json"
+	assert_exit 1
+	assert_output_contains "not JSON"
+
+	# through the harness: a queued document that does not match fails the
+	# test, naming the pointer
+	printf '%s\t0\tpakfire --json status\n' "$T/bad2.json" >"$T/run/json.queue"
+	local rc=0
+	(PF_RESULT="" json_check) >"$T/check.out" 2>&1 || rc=$?
+	: >"$T/run/json.queue"
+	[ "$rc" = 1 ] || fail "json_check passed a document with an extra field (exit $rc)"
+	grep -qF "docs/schemas/status.json at /status (schema path /properties/status/additionalProperties)" "$T/check.out" ||
+		fail "json_check did not name the pointer: $(cat "$T/check.out")"
+	# a run that printed nothing with --json where a document was due
+	: >"$T/empty.json"
+	printf '%s\t0\tpakfire --json status\n' "$T/empty.json" >"$T/run/json.queue"
+	rc=0
+	(PF_RESULT="" json_check) >"$T/check.out" 2>&1 || rc=$?
+	: >"$T/run/json.queue"
+	[ "$rc" = 1 ] || fail "json_check passed a run that printed no document (exit $rc)"
+	grep -qF "no JSON document on stdout" "$T/check.out" ||
+		fail "json_check did not say that no document was printed: $(cat "$T/check.out")"
+}
+
+run_tests "$@"

@@ -136,6 +136,7 @@ void log_line_start(struct log_line *l, time_t t, long pid, int64_t tx, const ch
 const char *log_line_end(struct log_line *l, size_t *len)
 {
 	l->buf[l->len++] = '\n';
+	l->buf[l->len] = '\0'; /* for syslog(3), not written */
 	*len = l->len;
 	return l->buf;
 }

@@ -42,7 +42,8 @@ void log_line_int(struct log_line *l, const char *key, int64_t v);
 /* "yes" or "no", as the index writes Reboot. */
 void log_line_bool(struct log_line *l, const char *key, bool v);
 
-/* The line with its newline; *LEN its length. Always fits (a field that
+/* The line with its newline (and a NUL after it); *LEN its length,
+ * without the NUL. Always fits (a field that
  * would not is cut, never the newline). */
 const char *log_line_end(struct log_line *l, size_t *len);
 

@@ -48,7 +48,9 @@ static int open_folder(struct pf_ctx *ctx)
 	};
 	int fd = pf_root_open(ctx, steps[2].path, O_PATH | O_DIRECTORY, 0);
 
-	for (size_t i = 0; fd < 0 && errno == ENOENT && i < 3; i++) {
+	if (fd >= 0 || errno != ENOENT)
+		return fd;
+	for (size_t i = 0; i < 3; i++) {
 		const char *base;
 		int parent = pf_root_open_parent(ctx, steps[i].path, &base), e;
 
@@ -60,10 +62,8 @@ static int open_folder(struct pf_ctx *ctx)
 			errno = e;
 			return -1;
 		}
-		if (i == 2)
-			fd = pf_root_open(ctx, steps[2].path, O_PATH | O_DIRECTORY, 0);
 	}
-	return fd;
+	return pf_root_open(ctx, steps[2].path, O_PATH | O_DIRECTORY, 0);
 }
 
 /* pakfire.log, rotated first when it is at or over log-size: under an

@@ -11,6 +11,7 @@
 
 #include "base/opts.h"
 #include "ops/session.h"
+#include "log.h"
 #include "output.h"
 
 struct pf_ctx;
@@ -21,6 +22,7 @@ struct cli {
 	struct pf_ctx *ctx;
 	struct pf_session *session; /* opened by main.c with what the command needs */
 	struct output out;
+	struct cli_log log;         /* opened by main.c once the root and pakfire.conf are known */
 };
 
 struct cli_command {

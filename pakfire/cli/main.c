@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "base/context.h"
+#include "format/config.h"
 #include "format/index.h"
 #include "ops/self.h"
 #include "ops/session.h"
@@ -111,18 +112,41 @@ static void command_usage(const struct cli_command *cmd)
 	print_options(global_options);
 }
 
+/* The log (log.h), once the root and pakfire.conf are known: before the
+ * lock, so that recovery is logged too. A configuration that cannot be
+ * read is logged with the default log-size (docs/log.md): the run that
+ * fails on it is worth a line. A command that needs the database but not
+ * the lock only reads, and logs briefly. */
+static void open_log(struct cli *cli, const struct globals *g, const struct cli_command *cmd,
+		     unsigned needs, const struct resume *rs, int argc, char **argv)
+{
+	uint64_t size = cli->session ? cli->session->config->log_size : PF_DEFAULT_LOG_SIZE;
+	bool brief = (needs & PF_NEED_DB) && !(needs & PF_NEED_LOCK);
+
+	log_open(&cli->log, cli->ctx, cmd->spec.name, size, brief, log_syslog_wanted(g->root),
+		 argc, argv);
+	/* A restarted pakfire goes on with the record the one before began. */
+	cli->log.tx = rs->tx;
+	cli->out.log = &cli->log;
+}
+
 /* What the command declares it needs, opened by the session in one order:
  * the configuration, the lock, the database, the recovery of an interrupted
  * run. Commands never open these themselves. */
 static int open_session(struct cli *cli, const struct globals *g,
-			const struct cli_command *cmd, void *opts, struct resume *rs)
+			const struct cli_command *cmd, void *opts, struct resume *rs,
+			int argc, char **argv)
 {
 	unsigned needs = cmd->needs;
+	int r;
 
 	if (cmd->reads_only && cmd->reads_only(opts) && (needs & PF_NEED_LOCK))
 		needs = (needs & ~(unsigned)PF_NEED_LOCK) | PF_NEED_DB;
-	if (pf_ctx_set_root(cli->ctx, g->root ? g->root : "/") < 0 ||
-	    pf_session_open(cli->ctx, g->config, PF_NEED_CONFIG, &cli->session) < 0)
+	if (pf_ctx_set_root(cli->ctx, g->root ? g->root : "/") < 0)
+		return -1;
+	r = pf_session_open(cli->ctx, g->config, PF_NEED_CONFIG, &cli->session);
+	open_log(cli, g, cmd, needs, rs, argc, argv);
+	if (r < 0)
 		return -1;
 	/* Known before the lock's recovery, which closes every transaction
 	 * left open but this one. */
@@ -233,6 +257,7 @@ int main(int argc, char **argv)
 
 	take_resume(&rs);
 
+	log_init(&cli.log);
 	cli.ctx = pf_ctx_new();
 	if (!cli.ctx) {
 		fprintf(stderr, "pakfire: error: out of memory\n");
@@ -266,7 +291,7 @@ int main(int argc, char **argv)
 		exe[0] = '\0';
 		pf_clear_error(cli.ctx);
 	}
-	if (pf_error_class(cli.ctx) == PF_E_OK && open_session(&cli, &g, cmd, opts, &rs) == 0)
+	if (pf_error_class(cli.ctx) == PF_E_OK && open_session(&cli, &g, cmd, opts, &rs, argc, argv) == 0)
 		cmd->run(&cli, opts);
 	if (rs.lock_fd >= 0)
 		close(rs.lock_fd); /* never handed to a session */
@@ -285,6 +310,7 @@ int main(int argc, char **argv)
 	cli.out.restarting = again;
 	code = output_finish(&cli.out, cli.ctx, cmd->spec.name);
 	output_close(&cli.out);
+	log_close(&cli.log);
 	free(opts);
 	pf_ctx_free(cli.ctx);
 	next.reboot = cli.out.reboot_needed;

@@ -7,6 +7,7 @@
 #include "base/context.h"
 #include "base/event.h"
 #include "jsonc.h"
+#include "log.h"
 #include "render.h"
 
 int output_open(struct output *o, bool json, int verbosity)
@@ -40,6 +41,8 @@ void output_event(const struct pf_event *ev, void *data)
 
 	if (ev->type == PF_EV_UNIT_DONE)
 		o->reboot_needed |= ev->done.reboot;
+	if (o->log)
+		log_event(o->log, ev);
 	if (o->json)
 		render_json(o, ev);
 	else
@@ -119,5 +122,7 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 	}
 	if (fflush(stdout) != 0 && code == 0)
 		code = 1; /* a full disk under stdout must not look like success */
+	if (o->log)
+		log_end(o->log, ctx, code, o->restarting);
 	return code;
 }

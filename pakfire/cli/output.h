@@ -21,6 +21,7 @@ struct pf_info;
 struct pf_history;
 struct pf_finding;
 struct pf_verify_summary;
+struct cli_log;
 
 struct output {
 	bool json;
@@ -35,6 +36,9 @@ struct output {
 	 * "Self-update and re-exec"): with --json, each process prints its
 	 * document, and all but the last say "restarting": true. */
 	bool restarting;
+	/* pakfire.log (log.h): every event and the end line go there too,
+	 * whatever the verbosity or --json; NULL: no log. */
+	struct cli_log *log;
 	/* text */
 	bool progress_shown;   /* a progress line waits for its newline */
 	char plan_unit[64];    /* the unit whose plan rows are being printed */

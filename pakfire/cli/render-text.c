@@ -1,6 +1,7 @@
 /* Events as text for people: one renderer per event type, in a table
  * indexed by the type. Results and the space table go to stdout; warnings,
- * kept files and the progress bar (on a terminal only) to stderr. */
+ * kept files, the debug trail (--verbose) and the progress bar (on a
+ * terminal only) to stderr. */
 #include <stdio.h>
 #include <string.h>
 
@@ -40,6 +41,15 @@ static void text_warning(struct output *o, const struct pf_event *ev)
 	(void)o;
 	fflush(stdout); /* keep stdout and stderr in order in a pipe */
 	fprintf(stderr, "pakfire: warning: %s\n", ev->text.message);
+}
+
+/* The debug trail of --verbose: on stderr beside the warnings, so that
+ * stdout stays the results a script reads (the log has it always). */
+static void text_debug(struct output *o, const struct pf_event *ev)
+{
+	(void)o;
+	fflush(stdout);
+	fprintf(stderr, "pakfire: debug: %s\n", ev->text.message);
 }
 
 static void text_index_verified(struct output *o, const struct pf_event *ev)
@@ -222,7 +232,7 @@ static const struct {
 } renderers[PF_EV__COUNT] = {
 	[PF_EV_INFO] = { text_line, 0 },
 	[PF_EV_WARNING] = { text_warning, -1 },
-	[PF_EV_DEBUG] = { text_line, 1 },
+	[PF_EV_DEBUG] = { text_debug, 1 },
 	[PF_EV_INDEX_VERIFIED] = { text_index_verified, 0 },
 	[PF_EV_DOWNLOAD_START] = { text_download_start, 0 },
 	[PF_EV_DOWNLOAD_PROGRESS] = { text_download_progress, 0 },

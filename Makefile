@@ -140,6 +140,10 @@ install: all
 	install -m 0644 docs/pakfire.conf.sample $(DESTDIR)$(DOCDIR)/pakfire.conf.sample
 	$(if $(wildcard docs/schemas/*.json),install -d $(DESTDIR)$(DOCDIR)/schemas)
 	$(if $(wildcard docs/schemas/*.json),install -m 0644 $(wildcard docs/schemas/*.json) $(DESTDIR)$(DOCDIR)/schemas/)
+	install -d $(DESTDIR)$(DOCDIR)/examples
+	install -m 0644 docs/systemd/pakfire-update.service docs/systemd/pakfire-update.timer \
+		docs/cron/pakfire $(DESTDIR)$(DOCDIR)/examples/
+	install -m 0755 docs/check_pakfire $(DESTDIR)$(DOCDIR)/examples/check_pakfire
 	install -d $(COMPLETIONS)
 	install -m 0644 pakfire/cli/pakfire.bash $(COMPLETIONS)/pakfire
 	install -m 0644 pakfire/repo/pakfire-repo.bash $(COMPLETIONS)/pakfire-repo

@@ -85,7 +85,7 @@ static void usage(FILE *f)
 			commands[i]->spec.summary);
 	fprintf(f, "exit codes: 0 done, 1 error, 2 usage or configuration, 3 not enough space,\n"
 		   "  4 verification failed, 5 download failed, 6 hook failed, 7 locked,\n"
-		   "  130 interrupted (SIGINT), 143 terminated (SIGTERM)\n"
+		   "  129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM)\n"
 		   "  status: 0 nothing to do, 33..63 attention (see pakfire(8))\n"
 		   "'pakfire COMMAND --help' lists a command's options; see pakfire(8)\n");
 }

@@ -309,6 +309,11 @@ test_make_install() {
 		fail "the completion of pakfire is not installed"
 	cmp -s "$u/share/bash-completion/completions/pakfire-repo" "$PF_TOP/pakfire/repo/pakfire-repo.bash" ||
 		fail "the completion of pakfire-repo is not installed"
+	for f in systemd/pakfire-update.service systemd/pakfire-update.timer cron/pakfire check_pakfire; do
+		cmp -s "$u/share/doc/pakfire/examples/$(basename "$f")" "$DOCS/$f" ||
+			fail "the monitoring example $f is not in usr/share/doc/pakfire/examples/"
+	done
+	[ -x "$u/share/doc/pakfire/examples/check_pakfire" ] || fail "check_pakfire is not installed executable"
 	n=$(find "$DOCS/schemas" -maxdepth 1 -name '*.json' 2>/dev/null | wc -l)
 	if [ "$n" -gt 0 ]; then
 		[ "$(find "$u/share/doc/pakfire/schemas" -name '*.json' | wc -l)" = "$n" ] ||

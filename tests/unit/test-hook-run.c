@@ -15,6 +15,7 @@
 #include "unit.h"
 
 #include "base/bootid.h"
+#include "base/context.h"
 #include "hooks/run.h"
 #include "hooks/run-parts.h"
 
@@ -630,31 +631,51 @@ static pid_t start_group(const char *cmd, int out_fd)
 	return pid;
 }
 
-/* The boot id from a configured file (boot-id-file), the test double of
- * a reboot: its first line; unreadable or empty is an error. */
+/* The boot id from a configured file (boot-id-file, inside the root), the
+ * test double of a reboot: its first line; unreadable or empty is an
+ * error. */
 static void test_boot_id_file(void **state)
 {
-	char path[] = "/tmp/pf-bootid-XXXXXX", boot[40];
+	char path[] = "/tmp/pf-bootid-XXXXXX", boot[40], mark[40];
+	struct pf_ctx *ctx = pf_ctx_new();
 	int fd = mkstemp(path);
 	(void)state;
 
+	assert_non_null(ctx);
+	assert_int_equal(pf_ctx_set_root(ctx, "/"), 0);
 	assert_true(fd >= 0);
-	assert_int_equal(pf_boot_id(path, boot), -1);
+	assert_int_equal(pf_boot_id(ctx, path, boot), -1);
 	assert_int_equal(errno, ENODATA);
 	assert_string_equal(boot, "");
 	assert_int_equal(write(fd, "1111-2222\nmore\n", 15), 15);
-	assert_int_equal(pf_boot_id(path, boot), 0);
+	assert_int_equal(pf_boot_id(ctx, path, boot), 0);
 	assert_string_equal(boot, "1111-2222");
+	pf_boot_mark(ctx, path, mark);
+	assert_string_equal(mark, "1111-2222");
 	/* longer than an id: cut, never overflowing */
 	assert_int_equal(ftruncate(fd, 0), 0);
 	assert_int_equal(pwrite(fd, "0123456789012345678901234567890123456789xyz", 43, 0), 43);
-	assert_int_equal(pf_boot_id(path, boot), 0);
+	assert_int_equal(pf_boot_id(ctx, path, boot), 0);
 	assert_int_equal(strlen(boot), 39);
 	close(fd);
 	assert_int_equal(unlink(path), 0);
-	assert_int_equal(pf_boot_id(path, boot), -1);
+	assert_int_equal(pf_boot_id(ctx, path, boot), -1);
 	assert_int_equal(errno, ENOENT);
 	assert_string_equal(boot, "");
+	/* unknown: the time stands in, and this boot started before it */
+	pf_boot_mark(ctx, path, mark);
+	assert_int_equal(mark[0], '@');
+	assert_false(pf_booted_since(mark, ""));
+	assert_false(pf_booted_since(mark, "1111-2222"));
+	/* a mark from before this boot started: booted since */
+	assert_true(pf_booted_since("@1000", ""));
+	assert_false(pf_booted_since("@1000x", ""));
+	/* ids: another boot only when both are known and differ */
+	assert_true(pf_booted_since("1111-2222", "1111-3333"));
+	assert_false(pf_booted_since("1111-2222", "1111-2222"));
+	assert_false(pf_booted_since("1111-2222", ""));
+	assert_false(pf_booted_since("", "1111-2222"));
+	pf_ctx_free(ctx);
 }
 
 static void test_kill_left(void **state)
@@ -666,7 +687,7 @@ static void test_kill_left(void **state)
 	ssize_t n;
 	(void)state;
 
-	assert_int_equal(pf_boot_id(NULL, boot), 0);
+	assert_int_equal(pf_boot_id(NULL, NULL, boot), 0);
 	assert_int_equal(strlen(boot), 36);
 
 	/* A live leader: killed with its start time, left alone without. */

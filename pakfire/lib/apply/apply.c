@@ -306,11 +306,10 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *h
 	rec.post = uh.post;
 	rec.n_post = uh.n_post;
 	rec.post_ids = uh.post_ids;
-	/* Reboot: yes is remembered with this boot's id, in the commit; ""
-	 * when unknown: then it stands, the safe side. */
+	/* Reboot: yes is remembered with this boot's id, in the commit (or
+	 * the time, when the id cannot be read: bootid.h). */
 	if (u->op == PF_UNIT_APPLY && u->entry && u->entry->reboot) {
-		if (pf_boot_id(hk->boot_id_file, boot) < 0)
-			boot[0] = '\0';
+		pf_boot_mark(hk->ctx, hk->boot_id_file, boot);
 		rec.reboot_boot_id = boot;
 	}
 	st.items = calloc(m->n ? m->n : 1, sizeof(*st.items));

@@ -431,7 +431,6 @@ int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 	if (!st.l_index_stale)
 		st.cfg->index_stale = PF_DEFAULT_INDEX_STALE;
 	if (set_default(ctx, name, &st.cfg->keys, PF_DEFAULT_KEYS) < 0 ||
-	    set_default(ctx, name, &st.cfg->boot_id_file, PF_DEFAULT_BOOT_ID_FILE) < 0 ||
 	    set_default(ctx, name, &st.cfg->cache, PF_DEFAULT_CACHE) < 0 ||
 	    set_default(ctx, name, &st.cfg->database, PF_DEFAULT_DATABASE) < 0)
 		goto out;

@@ -24,9 +24,10 @@ struct pf_config {
 	size_t n_reserves;
 	int64_t valid_until_grace; /* seconds accepted past Valid-Until (>= 0) */
 	unsigned hook_timeout;     /* seconds a hook may run (> 0) */
-	/* Where the kernel's id of this boot is read (a host path): the
-	 * reboot flag and hook recovery compare it. A test points it at a
-	 * file it rewrites; a reboot cannot be real there. */
+	/* Where the id of this boot is read, inside the root like every
+	 * path here; NULL: the running kernel's (base/bootid.h). The reboot
+	 * flag and hook recovery compare it. A test points it at a file it
+	 * rewrites; a reboot cannot be real there. */
 	char *boot_id_file;
 	uint64_t log_size;         /* pakfire.log is rotated to .1 past this (> 0) */
 	int64_t index_stale;       /* seconds after which status calls an index stale (> 0) */
@@ -40,7 +41,6 @@ struct pf_config {
  * hooks/run.h (format/ does not include a later stage); a hook longer than
  * this is hung rather than slow. */
 #define PF_DEFAULT_HOOK_TIMEOUT 300
-#define PF_DEFAULT_BOOT_ID_FILE "/proc/sys/kernel/random/boot_id"
 #define PF_DEFAULT_LOG_SIZE (1024 * 1024)
 #define PF_DEFAULT_INDEX_STALE (7 * 24 * 3600)
 /* Longer than a day is a typo ("300h"), not a hook. */

@@ -147,6 +147,7 @@ out:
 }
 
 struct started {
+	struct pf_ctx *ctx;
 	struct pf_db *db;
 	int64_t id;
 	const char *boot_id_file;
@@ -159,7 +160,7 @@ static int on_started(void *data, pid_t pgid, uint64_t start_time)
 
 	/* Unknown (""): a crash's leftovers are then never killed, the safe
 	 * side (pf_hook_kill_left). */
-	if (pf_boot_id(s->boot_id_file, boot) < 0)
+	if (pf_boot_id(s->ctx, s->boot_id_file, boot) < 0)
 		boot[0] = '\0';
 	return pf_db_hook_run_started(s->db, s->id, pgid, start_time, boot);
 }
@@ -203,7 +204,7 @@ static void how_it_ended(const struct pf_hook_result *res, char *buf, size_t siz
 static int exec_run(const struct pf_hooks *hk, const struct pf_hook_copy *c, const char *path)
 {
 	struct pf_ctx *ctx = hk->ctx;
-	struct started st = { .db = hk->db, .id = c->id, .boot_id_file = hk->boot_id_file };
+	struct started st = { .ctx = hk->ctx, .db = hk->db, .id = c->id, .boot_id_file = hk->boot_id_file };
 	struct pf_hook_result res = { 0 };
 	struct pf_hook_run_row row;
 	char label[128], ended[96];

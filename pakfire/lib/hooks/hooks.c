@@ -237,7 +237,7 @@ int pf_hooks_recover(const struct pf_hooks *given)
 		goto out;
 	at.series = sys.series;
 	/* Unknown: nothing is killed (the ids may be anyone's). */
-	if (pf_boot_id(hk->boot_id_file, boot) < 0)
+	if (pf_boot_id(hk->ctx, hk->boot_id_file, boot) < 0)
 		boot[0] = '\0';
 	at.core = sys.core;
 	for (size_t i = 0; i < n; i++) {

@@ -108,11 +108,15 @@ static int recover_hooks(struct pf_session *s)
  * reports it as done). Unknown now: kept, the safe side. */
 static int forget_reboot(struct pf_session *s)
 {
+	struct pf_reboot rb;
 	char now[40];
 
-	if (pf_boot_id(s->config->boot_id_file, now) < 0)
+	if (pf_db_get_reboot(s->db, &rb) < 0)
+		return -1;
+	if (!rb.pending)
 		return 0;
-	return pf_db_clear_reboot(s->db, now);
+	pf_boot_id(s->ctx, s->config->boot_id_file, now); /* "" when unknown */
+	return pf_booted_since(rb.boot_id, now) ? pf_db_clear_reboot(s->db) : 0;
 }
 
 /* The database. Under the lock it is migrated to this pakfire's schema; a

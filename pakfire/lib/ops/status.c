@@ -84,13 +84,14 @@ static int reboot_state(struct pf_session *s, struct pf_status *out)
 		return 0;
 	pf_unit_from_id(&u, rb.unit);
 	pf_unit_label(&u, out->reboot_label);
-	if (pf_boot_id(s->config->boot_id_file, now) < 0)
-		pf_warn(s->ctx, "cannot read the id of this boot from %s (%s): the reboot that %s"
-			" asked for is taken as still needed", s->config->boot_id_file ?
-			s->config->boot_id_file : "/proc/sys/kernel/random/boot_id",
-			strerror(errno), out->reboot_label);
-	else if (rb.boot_id[0] && strcmp(rb.boot_id, now))
-		return 0; /* booted since */
+	if (pf_boot_id(s->ctx, s->config->boot_id_file, now) < 0 && rb.boot_id[0] != '@')
+		pf_warn(s->ctx, "cannot read the id of this boot from %s%s (%s): the reboot that"
+			" %s asked for is taken as still needed",
+			s->config->boot_id_file ? pf_ctx_root_prefix(s->ctx) : "",
+			s->config->boot_id_file ? s->config->boot_id_file :
+			"/proc/sys/kernel/random/boot_id", strerror(errno), out->reboot_label);
+	if (pf_booted_since(rb.boot_id, now))
+		return 0;
 	out->reboot_required = true;
 	snprintf(out->reboot_unit, sizeof(out->reboot_unit), "%s", rb.unit);
 	return 0;

@@ -20,8 +20,7 @@ static const struct pf_sql SYSTEM_MOVE_SERIES = { PF_SQL_SYSTEM_MOVE_SERIES, "mo
 static const struct pf_sql SYSTEM_REBOOT_GET = { PF_SQL_SYSTEM_REBOOT_GET, "read system",
 	"SELECT reboot_boot_id, reboot_unit FROM system WHERE id = 1 AND reboot_boot_id IS NOT NULL" };
 static const struct pf_sql SYSTEM_REBOOT_CLEAR = { PF_SQL_SYSTEM_REBOOT_CLEAR, "forget the reboot",
-	"UPDATE system SET reboot_boot_id = NULL, reboot_unit = NULL WHERE id = 1"
-	" AND reboot_boot_id IS NOT NULL AND reboot_boot_id != '' AND reboot_boot_id != ?1" };
+	"UPDATE system SET reboot_boot_id = NULL, reboot_unit = NULL WHERE id = 1" };
 static const struct pf_sql INDEX_STORE = { PF_SQL_INDEX_STORE, "store index",
 	"INSERT OR REPLACE INTO indexes (series, arch, revision, sha256, date, valid_until,"
 	" fetched_at, signer, body, signature) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)" };
@@ -142,9 +141,7 @@ int pf_db_get_reboot(struct pf_db *db, struct pf_reboot *out)
 	return rc < 0 ? -1 : 0;
 }
 
-int pf_db_clear_reboot(struct pf_db *db, const char *now)
+int pf_db_clear_reboot(struct pf_db *db)
 {
-	if (!now || !now[0])
-		return 0;
-	return pf_sql_exec(db, &SYSTEM_REBOOT_CLEAR, PF_ARGS(A_TEXT(now)));
+	return pf_sql_exec(db, &SYSTEM_REBOOT_CLEAR, PF_NO_ARGS);
 }

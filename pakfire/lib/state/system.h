@@ -28,17 +28,17 @@ int pf_db_get_system(struct pf_db *db, struct pf_system *out);
 int pf_db_set_series(struct pf_db *db, const char *series);
 
 /* The reboot a unit with Reboot: yes asked for (state/units.h): PENDING,
- * the boot it was applied in (BOOT_ID, "" when that was unknown) and the
- * unit ("core-141"). It stands until the kernel's boot id differs. */
+ * the boot it was applied in (BOOT_ID: base/bootid.h pf_boot_mark) and
+ * the unit ("core-141"). It stands until the system booted since. */
 struct pf_reboot {
 	bool pending;
 	char boot_id[40];
 	char unit[64];
 };
 int pf_db_get_reboot(struct pf_db *db, struct pf_reboot *out);
-/* Under the lock: forget the reboot when it was asked for in a boot other
- * than NOW (both known): the system has booted since. */
-int pf_db_clear_reboot(struct pf_db *db, const char *now);
+/* Under the lock, once the system booted since (pf_booted_since): forget
+ * the reboot. */
+int pf_db_clear_reboot(struct pf_db *db);
 
 /* A verified index: stored whole (the bytes that were signed, and the
  * signature) so the client and support staff can always see what was

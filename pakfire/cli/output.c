@@ -65,6 +65,10 @@ static int print_document(struct output *o, struct pf_ctx *ctx, const char *comm
 {
 	enum pf_errclass cls = pf_error_class(ctx);
 	bool ok = cls == PF_E_OK;
+	/* A failure a signal caused exits 128 + it (pf_ctx_exit_code), a code
+	 * of no class of the table: it is named for what it was, whatever it
+	 * interrupted. */
+	const char *class_name = ctx->stop_signal ? "interrupted" : pf_errclass_name(cls);
 	struct json_object *doc = json_object_new_object();
 	const char *text;
 	int r = -1;
@@ -72,7 +76,7 @@ static int print_document(struct output *o, struct pf_ctx *ctx, const char *comm
 	if (!doc || o->failed ||
 	    jv_string(doc, "command", command) < 0 || jv_bool(doc, "ok", ok) < 0 ||
 	    jv_int(doc, "exit_code", code) < 0 ||
-	    jv_string(doc, "error_class", ok ? NULL : pf_errclass_name(cls)) < 0 ||
+	    jv_string(doc, "error_class", ok ? NULL : class_name) < 0 ||
 	    jv_string(doc, "error", ok ? NULL : pf_error_message(ctx)) < 0 ||
 	    jv_bool(doc, "reboot_needed", o->reboot_needed) < 0 ||
 	    (o->restarting && jv_bool(doc, "restarting", true) < 0) ||
@@ -93,6 +97,9 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 {
 	enum pf_errclass cls = pf_error_class(ctx);
 	int code = pf_ctx_exit_code(ctx);
+	/* Ended as it should (status's monitoring code included): a failure
+	 * to write what it said then makes it an error. */
+	bool succeeded = code == 0;
 
 	if (code == 0)
 		code = o->code_if_ok;
@@ -112,7 +119,7 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 	if (o->json) {
 		if (print_document(o, ctx, command, code) < 0) {
 			fprintf(stderr, "pakfire: error: out of memory while writing the JSON document\n");
-			if (code == 0)
+			if (succeeded)
 				code = 1;
 		}
 	} else if (o->reboot_needed && !o->restarting) {
@@ -120,8 +127,12 @@ int output_finish(struct output *o, struct pf_ctx *ctx, const char *command)
 		 * does a later failure (what was applied before it stays). */
 		printf("A reboot is needed to complete the upgrade.\n");
 	}
-	if (fflush(stdout) != 0 && code == 0)
-		code = 1; /* a full disk under stdout must not look like success */
+	/* A full disk under stdout must not look like success: ferror too,
+	 * as the renderers flush after every event. */
+	if ((fflush(stdout) != 0 || ferror(stdout)) && succeeded) {
+		fprintf(stderr, "pakfire: error: cannot write to standard output\n");
+		code = 1;
+	}
 	if (o->log)
 		log_end(o->log, ctx, code, o->restarting);
 	return code;

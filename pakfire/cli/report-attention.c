@@ -104,7 +104,7 @@ void report_attention_text(const struct pf_status *st)
 		       st->n_upgradable, st->n_upgradable == 1 ? " is" : "s are");
 	if (a & PF_STATUS_REBOOT)
 		printf("Attention:   a reboot is needed to complete %s: reboot this system\n",
-		       st->reboot_unit[0] ? st->reboot_unit : "the upgrade");
+		       st->reboot_label[0] ? st->reboot_label : "the upgrade");
 	if (a & PF_STATUS_LAST_FAILED)
 		failed_line(st);
 	if (a & PF_STATUS_INDEX_STALE)

@@ -202,13 +202,13 @@ void pf_history_clear(struct pf_history *h)
 	h->n = 0;
 }
 
-int pf_last_run(struct pf_db *db, struct pf_run *out, bool *found)
+int pf_last_run(struct pf_db *db, bool real_only, struct pf_run *out, bool *found)
 {
 	struct pf_tx_info t;
 
 	memset(out, 0, sizeof(*out));
 	*found = false;
-	if (pf_db_last_tx(db, &t) < 0)
+	if (pf_db_last_tx(db, real_only, &t) < 0)
 		return -1;
 	if (t.found) {
 		run_of(&t, out);

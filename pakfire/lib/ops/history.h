@@ -84,6 +84,7 @@ int pf_history(struct pf_session *s, int64_t id, struct pf_history *out);
 void pf_history_clear(struct pf_history *h);
 
 /* The newest run; *found false when nothing has run yet. */
-int pf_last_run(struct pf_db *db, struct pf_run *out, bool *found);
+/* REAL_ONLY: the newest that is not a dry run. */
+int pf_last_run(struct pf_db *db, bool real_only, struct pf_run *out, bool *found);
 
 #endif

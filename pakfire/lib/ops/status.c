@@ -119,7 +119,8 @@ static void note_failed(struct pf_status *st, const struct pf_run *run)
  * back. */
 static int last_failed(struct pf_session *s, struct pf_status *st)
 {
-	struct pf_history h;
+	struct pf_run real;
+	bool found;
 
 	if (!st->have_last)
 		return 0;
@@ -127,15 +128,10 @@ static int last_failed(struct pf_session *s, struct pf_status *st)
 		note_failed(st, &st->last);
 		return 0;
 	}
-	if (pf_history(s, 0, &h) < 0)
+	if (pf_last_run(s->db, true, &real, &found) < 0)
 		return -1;
-	for (size_t i = h.n; i-- > 0;) {
-		if (!h.runs[i].run.dry_run) {
-			note_failed(st, &h.runs[i].run);
-			break;
-		}
-	}
-	pf_history_clear(&h);
+	if (found)
+		note_failed(st, &real);
 	return 0;
 }
 
@@ -175,7 +171,7 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 
 	memset(out, 0, sizeof(*out));
 	out->switch_at = SIZE_MAX;
-	if (pf_db_get_system(s->db, &sys) < 0 || pf_last_run(s->db, &out->last, &out->have_last) < 0 ||
+	if (pf_db_get_system(s->db, &sys) < 0 || pf_last_run(s->db, false, &out->last, &out->have_last) < 0 ||
 	    pf_hook_open_runs(s, &out->hooks_open, &out->n_hooks_open) < 0 ||
 	    pf_db_load_index(s->db, sys.series, sys.arch, &stored, &found) < 0 ||
 	    reboot_state(s, out) < 0)

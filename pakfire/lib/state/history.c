@@ -36,6 +36,11 @@ static const struct pf_sql TX_OPEN = { PF_SQL_TX_OPEN, "read transactions",
 static const struct pf_sql TX_LAST = { PF_SQL_TX_LAST, "read transactions",
 	"SELECT id, command, started, ended, outcome, exit_code, error, dry_run"
 	" FROM transactions ORDER BY (ended IS NULL AND dry_run = 0) DESC, id DESC LIMIT 1" };
+/* The newest run that could change something: a dry run never fails a
+ * system, nor hides the failure of the run before it. */
+static const struct pf_sql TX_LAST_REAL = { PF_SQL_TX_LAST_REAL, "read transactions",
+	"SELECT id, command, started, ended, outcome, exit_code, error, dry_run"
+	" FROM transactions WHERE dry_run = 0 ORDER BY id DESC LIMIT 1" };
 static const struct pf_sql TX_LIST = { PF_SQL_TX_LIST, "read transactions",
 	"SELECT id, command, started, ended, outcome, exit_code, error, dry_run"
 	" FROM transactions WHERE ?1 = 0 OR id = ?1 ORDER BY id" };
@@ -77,14 +82,26 @@ int pf_db_tx_begin(struct pf_db *db, const char *command, int64_t *id)
 	return 0;
 }
 
+int pf_db_tx_step_record(struct pf_db *db, int64_t id, const char *unit, const char *step,
+			 const char *detail)
+{
+	return pf_sql_exec(db, &STEP_INSERT, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_TEXT(unit),
+						     A_TEXT(step), A_TEXT(detail)));
+}
+
+void pf_db_tx_step_told(struct pf_db *db, int64_t id, const char *unit, const char *step,
+			const char *detail)
+{
+	pf_emit(pf_db_ctx(db), &(struct pf_event){ .type = PF_EV_TX_STEP,
+		.tx = { .id = id, .unit = unit, .step = step, .detail = detail } });
+}
+
 int pf_db_tx_step(struct pf_db *db, int64_t id, const char *unit, const char *step,
 		  const char *detail)
 {
-	if (pf_sql_exec(db, &STEP_INSERT, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_TEXT(unit),
-						  A_TEXT(step), A_TEXT(detail))) < 0)
+	if (pf_db_tx_step_record(db, id, unit, step, detail) < 0)
 		return -1;
-	pf_emit(pf_db_ctx(db), &(struct pf_event){ .type = PF_EV_TX_STEP,
-		.tx = { .id = id, .unit = unit, .step = step, .detail = detail } });
+	pf_db_tx_step_told(db, id, unit, step, detail);
 	return 0;
 }
 
@@ -189,15 +206,16 @@ static void tx_row(sqlite3_stmt *s, struct pf_tx_info *out)
 	out->dry_run = sqlite3_column_int(s, 7) != 0;
 }
 
-int pf_db_last_tx(struct pf_db *db, struct pf_tx_info *out)
+int pf_db_last_tx(struct pf_db *db, bool real_only, struct pf_tx_info *out)
 {
-	sqlite3_stmt *s = pf_sql_query(db, &TX_LAST, PF_NO_ARGS);
+	const struct pf_sql *q = real_only ? &TX_LAST_REAL : &TX_LAST;
+	sqlite3_stmt *s = pf_sql_query(db, q, PF_NO_ARGS);
 	int rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!s)
 		return -1;
-	rc = pf_sql_next(db, s, TX_LAST.what);
+	rc = pf_sql_next(db, s, q->what);
 	if (rc > 0) {
 		tx_row(s, out);
 		pf_sql_done(s);

@@ -12,9 +12,17 @@ struct pf_ctx;
 struct pf_db;
 
 int pf_db_tx_begin(struct pf_db *db, const char *command, int64_t *id);
-/* UNIT: the unit the step is about ("core-141"), or NULL. */
+/* UNIT: the unit the step is about ("core-141"), or NULL. Recorded, then
+ * told (PF_EV_TX_STEP: the log and --verbose). */
 int pf_db_tx_step(struct pf_db *db, int64_t id, const char *unit, const char *step,
 		  const char *detail);
+/* The two halves, for a step inside a database transaction of the
+ * caller's: told only once that committed, so that the log never says
+ * what history does not. */
+int pf_db_tx_step_record(struct pf_db *db, int64_t id, const char *unit, const char *step,
+			 const char *detail);
+void pf_db_tx_step_told(struct pf_db *db, int64_t id, const char *unit, const char *step,
+			const char *detail);
 /* Ends the transaction with the error on the context (if any). Never fails
  * the caller's error: a failure to record is appended to the message. A
  * NULL db or an id <= 0 is a no-op. */
@@ -55,8 +63,9 @@ struct pf_tx_info {
 	char error[2048];
 	bool dry_run;          /* a dry run's record: it changed nothing */
 };
-/* The newest transaction record; one still open (not a dry run) first. */
-int pf_db_last_tx(struct pf_db *db, struct pf_tx_info *out);
+/* The newest transaction record; one still open (not a dry run) first.
+ * REAL_ONLY: the newest that is not a dry run. */
+int pf_db_last_tx(struct pf_db *db, bool real_only, struct pf_tx_info *out);
 
 /* Every transaction, oldest first (or only ID when ID > 0), with its steps.
  * Arrays are malloc'd; pf_history_free releases them. */

@@ -120,9 +120,10 @@ int pf_db_commit_unit(struct pf_db *db, int64_t tx, const struct pf_unit_record 
 	     pf_sql_exec(db, &SYSTEM_REBOOT_SET, PF_ARGS(A_TEXT(u->reboot_boot_id),
 							A_TEXT(u->id))) < 0) ||
 	    pf_db_journal_committed(db, u->id, removed, n_removed) < 0 ||
-	    pf_db_tx_step(db, tx, u->id, "committed", NULL) < 0 ||
+	    pf_db_tx_step_record(db, tx, u->id, "committed", NULL) < 0 ||
 	    pf_db_commit(db) < 0)
 		return pf_db_rollback(db);
+	pf_db_tx_step_told(db, tx, u->id, "committed", NULL);
 	return 0;
 }
 

@@ -78,7 +78,10 @@ static bool lock_briefly(int fd)
 			return true;
 		if (errno != EWOULDBLOCK && errno != EINTR)
 			return false;
-		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+		/* A signal that cuts the sleep short only shortens the wait. */
+		if (nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL) < 0 &&
+		    errno != EINTR)
+			return false;
 	}
 	return false;
 }
@@ -249,7 +252,7 @@ void log_open(struct cli_log *l, struct pf_ctx *ctx, const struct log_how *how, 
 	l->syslog = how->syslog;
 	l->tx = l->start_tx = how->tx > 0 ? how->tx : 0;
 	l->started = time(NULL);
-	clock_gettime(CLOCK_MONOTONIC, &l->t0);
+	l->have_t0 = clock_gettime(CLOCK_MONOTONIC, &l->t0) == 0;
 	snprintf(l->where, sizeof(l->where), "%s/%s", pf_ctx_root_prefix(ctx), LOG_FILE);
 	if (how->syslog)
 		openlog("pakfire", LOG_PID, LOG_DAEMON);
@@ -305,8 +308,8 @@ static int64_t elapsed_ms(const struct cli_log *l)
 {
 	struct timespec now;
 
-	if (clock_gettime(CLOCK_MONOTONIC, &now) < 0)
-		return 0;
+	if (!l->have_t0 || clock_gettime(CLOCK_MONOTONIC, &now) < 0)
+		return 0; /* no clock: the line says 0 */
 	return (int64_t)(now.tv_sec - l->t0.tv_sec) * 1000 +
 	       (now.tv_nsec - l->t0.tv_nsec) / 1000000;
 }

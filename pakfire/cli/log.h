@@ -83,6 +83,7 @@ struct cli_log {
 	struct pf_ctx *ctx;     /* borrowed: LOG_CREATE_IF_OK makes the log late */
 	time_t started;         /* the start line's time */
 	struct timespec t0;     /* CLOCK_MONOTONIC at the start: duration_ms */
+	bool have_t0;
 	int64_t start_tx;       /* the start line's tx */
 	char args[LOG_VALUE_MAX]; /* the command line, for the start (or run) line */
 	size_t args_len;

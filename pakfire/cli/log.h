@@ -11,6 +11,20 @@
  * at or over log-size is renamed to pakfire.log.1 (replacing it); a run
  * writes on past log-size (a failure's lines are never cut mid-run), up to
  * LOG_RUN_FACTOR times log-size, then one line says the rest is not logged.
+ * The rotation never waits: when another process holds the file's flock
+ * (briefly retried), this run appends without rotating; a restarted pakfire
+ * never rotates (its transaction's lines stay in one file).
+ *
+ * Quiet where nothing happened: a command that only reads and ends without
+ * warning or error writes one line, event=run (its args, exit and
+ * duration), instead of a start and an end; its start line waits in the
+ * log until something worth a line comes (a monitoring check every few
+ * minutes must not push a failure's lines out of the bounded log).
+ *
+ * No junk in a mistyped root: the folders and the file are made only once
+ * the configuration was read (LOG_CREATE); before, only an existing
+ * pakfire.log is appended to (LOG_EXISTING); init, whose root may be new,
+ * makes them only when it succeeded (LOG_CREATE_IF_OK: its lines wait).
  *
  * On a real system (no --root, or --root /), warnings, errors, units begun
  * and applied, hook failures and the end of a transaction also go to syslog
@@ -20,6 +34,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "log-line.h"
 
@@ -28,6 +43,30 @@ struct pf_event;
 
 #define LOG_FILE "var/log/pakfire/pakfire.log"
 #define LOG_RUN_FACTOR 4
+/* The lines a run may hold back (log_how's brief and LOG_CREATE_IF_OK):
+ * a dry run's record, init's few lines. */
+#define LOG_HELD_MAX LOG_LINE_MAX
+
+/* When the folders and pakfire.log are made if missing. */
+enum log_create {
+	LOG_CREATE,             /* at once */
+	LOG_CREATE_IF_OK,       /* at the end, if the run succeeded */
+	LOG_EXISTING,           /* never: only an existing pakfire.log is appended to */
+};
+
+/* How log_open opens the log. */
+struct log_how {
+	const char *cmd;        /* the command's name (static) */
+	uint64_t size;          /* log-size */
+	int64_t tx;             /* a restarted pakfire's record (0: none): on the
+	                         * start line already, and no rotation */
+	bool brief;             /* the command only reads (status, history, a dry
+	                         * run): only the start and end, warnings, refusals,
+	                         * hook results and the history record's lines; and
+	                         * one line when it ends without warning or error */
+	bool syslog;            /* also to syslog: log_syslog_wanted() */
+	enum log_create create;
+};
 
 struct cli_log {
 	int dir_fd;             /* var/log/pakfire (O_PATH), or -1 */
@@ -38,29 +77,43 @@ struct cli_log {
 	int64_t tx;             /* the history record once one began, else 0 */
 	uint64_t size;          /* log-size */
 	uint64_t written;       /* bytes this run wrote */
-	bool brief;             /* a command that only reads: log_open's BRIEF */
+	bool brief;             /* log_how's */
 	bool syslog;            /* also to syslog */
 	bool warned;
+	struct pf_ctx *ctx;     /* borrowed: LOG_CREATE_IF_OK makes the log late */
+	time_t started;         /* the start line's time */
+	struct timespec t0;     /* CLOCK_MONOTONIC at the start: duration_ms */
+	bool have_t0;
+	int64_t start_tx;       /* the start line's tx */
+	char args[LOG_VALUE_MAX]; /* the command line, for the start (or run) line */
+	size_t args_len;
+	/* Lines wait in HELD, the start line not yet written: a brief run
+	 * until a line worth its start comes; LATE (LOG_CREATE_IF_OK, no log
+	 * yet) until the run ended well. */
+	bool holding;
+	bool late;
+	char held[LOG_HELD_MAX];
+	size_t held_len;
 };
 
 /* A log that writes nothing (every call below is then a no-op). */
 void log_init(struct cli_log *l);
 
-/* Open the log of CTX's root for command CMD, rotating it past SIZE bytes,
+/* Open the log of CTX's root as HOW says, rotating it past HOW's size,
  * and write the start line with ARGV's arguments (escaped, cut at
- * LOG_VALUE_MAX). BRIEF: the command only reads (status, history, a dry
- * run): only the start and end, warnings, refusals, hook results and the
- * history record's lines. SYSLOG: log_syslog_wanted(). Never fails; a
- * warning on stderr when the file cannot be used. */
-void log_open(struct cli_log *l, struct pf_ctx *ctx, const char *cmd, uint64_t size, bool brief,
-	      bool syslog, int argc, char **argv);
+ * LOG_VALUE_MAX), or hold it (a brief run, LOG_CREATE_IF_OK). Never fails;
+ * a warning on stderr when the file cannot be used (none when it is missing
+ * and HOW says not to make it). */
+void log_open(struct cli_log *l, struct pf_ctx *ctx, const struct log_how *how, int argc,
+	      char **argv);
 
 /* One event (output.c's sink calls it for each). TX_BEGIN sets the tx
  * field of this and every later line. */
 void log_event(struct cli_log *l, const struct pf_event *ev);
 
-/* The end line: the exit code (CODE), and the error on CTX if any;
- * RESTARTING: the run ends to restart pakfire, which goes on. */
+/* The end line: the exit code (CODE), the duration, and the error on CTX
+ * if any; RESTARTING: the run ends to restart pakfire, which goes on. A
+ * brief run with nothing worth a line and no error: the one run line. */
 void log_end(struct cli_log *l, struct pf_ctx *ctx, int code, bool restarting);
 
 void log_close(struct cli_log *l);

@@ -113,20 +113,27 @@ static void command_usage(const struct cli_command *cmd)
 }
 
 /* The log (log.h), once the root and pakfire.conf are known: before the
- * lock, so that recovery is logged too. A configuration that cannot be
- * read is logged with the default log-size (docs/log.md): the run that
- * fails on it is worth a line. A command that needs the database but not
- * the lock only reads, and logs briefly. */
+ * lock, so that recovery is logged too. A run whose configuration could
+ * not be read (CONFIG_READ false: perhaps a mistyped --root) appends only
+ * to a log that exists, with the default log-size (docs/log.md); init,
+ * whose root may be new, makes the log only when it succeeded. A command
+ * that needs the database but not the lock only reads, and logs briefly. */
 static void open_log(struct cli *cli, const struct globals *g, const struct cli_command *cmd,
-		     unsigned needs, const struct resume *rs, int argc, char **argv)
+		     unsigned needs, bool config_read, const struct resume *rs, int argc,
+		     char **argv)
 {
-	uint64_t size = cli->session ? cli->session->config->log_size : PF_DEFAULT_LOG_SIZE;
-	bool brief = (needs & PF_NEED_DB) && !(needs & PF_NEED_LOCK);
+	const struct log_how how = {
+		.cmd = cmd->spec.name,
+		.size = cli->session ? cli->session->config->log_size : PF_DEFAULT_LOG_SIZE,
+		/* A restarted pakfire goes on with the record the one before
+		 * began: its start line says so. */
+		.tx = rs->tx,
+		.brief = (needs & PF_NEED_DB) && !(needs & PF_NEED_LOCK),
+		.syslog = log_syslog_wanted(g->root),
+		.create = !config_read ? LOG_EXISTING : cmd == &cmd_init ? LOG_CREATE_IF_OK : LOG_CREATE,
+	};
 
-	log_open(&cli->log, cli->ctx, cmd->spec.name, size, brief, log_syslog_wanted(g->root),
-		 argc, argv);
-	/* A restarted pakfire goes on with the record the one before began. */
-	cli->log.tx = rs->tx;
+	log_open(&cli->log, cli->ctx, &how, argc, argv);
 	cli->out.log = &cli->log;
 }
 
@@ -145,7 +152,7 @@ static int open_session(struct cli *cli, const struct globals *g,
 	if (pf_ctx_set_root(cli->ctx, g->root ? g->root : "/") < 0)
 		return -1;
 	r = pf_session_open(cli->ctx, g->config, PF_NEED_CONFIG, &cli->session);
-	open_log(cli, g, cmd, needs, rs, argc, argv);
+	open_log(cli, g, cmd, needs, r == 0, rs, argc, argv);
 	if (r < 0)
 		return -1;
 	/* Known before the lock's recovery, which closes every transaction

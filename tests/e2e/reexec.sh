@@ -344,4 +344,42 @@ test_an_image_replaced_by_the_recovery_restarts_before_it_changes_anything() {
 	still_runs
 }
 
+# The log of a restarted pakfire (docs/log.md): the new image's start line
+# names the transaction it goes on with, and it never rotates: the
+# transaction's lines stay in one file, even once they took it past
+# log-size.
+test_a_restarted_pakfire_logs_its_transaction_into_one_file() {
+	reexec_world
+	local tx log=$R/var/log/pakfire/pakfire.log
+	tx=$(last_tx)
+	conf_set log-size 4K
+	# just under log-size: the first image does not rotate, and its own
+	# lines take the log past it
+	: >"$log"
+	head -c 4000 /dev/zero | tr '\0' 'x' | fold -w 79 >>"$log"
+	run rpf --root "$R" upgrade --yes
+	assert_restarted_and_done "$tx"
+	[ ! -e "$log.1" ] || fail "the restarted pakfire rotated the log: its transaction's lines are split"
+	local id
+	id=$(last_tx)
+	python3 - "$log" "$id" <<-'PY' || fail "the log of the restarted run: $(grep ' cmd=upgrade ' "$log")"
+	import re, sys
+	tx = sys.argv[2]
+	lines = [l for l in open(sys.argv[1]) if " cmd=upgrade " in l]
+	pid = lambda l: re.search(r" pid=(\d+) ", l).group(1)
+	starts = [l for l in lines if " event=start " in l]
+	assert len(starts) == 2, starts
+	first, second = starts
+	assert " tx=- " in first, first
+	# the restarted image goes on with the record: its start line says so
+	assert " tx=%s " % tx in second, second
+	ends = [l for l in lines if " event=end " in l]
+	assert [pid(l) for l in ends] == [pid(first), pid(second)], ends
+	assert "restarting=yes" in ends[0] and " tx=%s " % tx in ends[1], ends
+	# every line of the transaction in this one file, the end last
+	assert any(" event=transaction-end outcome=ok " in l and " tx=%s " % tx in l for l in lines), lines
+	assert lines[-1] == ends[1], lines[-1]
+	PY
+}
+
 run_tests "$@"

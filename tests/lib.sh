@@ -64,6 +64,21 @@ if [ -z "${PF_PY3:-}" ]; then
 fi
 python3() { "$PF_PY3" "$@"; }
 
+# The python3 that validates --json documents (json_check), resolved once
+# too and the same on every machine: Debian's /usr/bin/python3 when it can
+# import jsonschema (tests/deps.sh installs python3-jsonschema, 4.10 on
+# Debian 12), else PF_PY3 when it can; empty when neither can (json_check
+# then says so). A python3 found first in PATH (pyenv's, with jsonschema
+# >= 4.18) takes the validator's other code path: json-schema.sh runs the
+# validator with every python3 it finds that has jsonschema.
+if [ -z "${PF_JSONSCHEMA_PY+set}" ]; then
+	for PF_JSONSCHEMA_PY in /usr/bin/python3 "$PF_PY3" ""; do
+		[ -n "$PF_JSONSCHEMA_PY" ] && "$PF_JSONSCHEMA_PY" -c 'import jsonschema' 2>/dev/null &&
+			break
+	done
+	export PF_JSONSCHEMA_PY
+fi
+
 # ---------------------------------------------------------------------------
 # Failing, running, asserting
 
@@ -188,7 +203,9 @@ json_queue() {
 json_check() {
 	local out n rc=0 q=$T/run/json.queue
 	[ -s "$q" ] || return 0
-	out=$("$PF_PY3" "$PF_VALIDATE_JSON" --queue "$q" 2>&1) || rc=$?
+	[ -n "$PF_JSONSCHEMA_PY" ] ||
+		fail "no python3 that can import jsonschema: apt-get install python3-jsonschema (tests/deps.sh)"
+	out=$("$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --queue "$q" 2>&1) || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		RUN_CMD=""
 		printf '%s\n' "$out" | head -n 60

@@ -220,8 +220,10 @@ print(json.dumps(d))' "$T/list.json" >"$bg_out"
 	local rc=0
 	(PF_RESULT="" json_check) >"$T/check.out" 2>&1 || rc=$?
 	[ "$rc" = 1 ] || fail "json_check passed the spoiled background document (exit $rc)"
-	grep -qF "$bg_out (" "$T/check.out" && grep -qF "docs/schemas/list.json at /list" "$T/check.out" ||
+	if ! grep -qF "$bg_out (" "$T/check.out" ||
+		! grep -qF "docs/schemas/list.json at /list" "$T/check.out"; then
 		fail "json_check did not name the background run's document: $(cat "$T/check.out")"
+	fi
 	cp "$T/list.json" "$bg_out"
 	json_check
 	[ "$(json_checked)" = 2 ] || fail "expected the status and the list documents validated, got $(json_checked)"

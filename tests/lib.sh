@@ -64,6 +64,21 @@ if [ -z "${PF_PY3:-}" ]; then
 fi
 python3() { "$PF_PY3" "$@"; }
 
+# The python3 that validates --json documents (json_check), resolved once
+# too and the same on every machine: Debian's /usr/bin/python3 when it can
+# import jsonschema (tests/deps.sh installs python3-jsonschema, 4.10 on
+# Debian 12), else PF_PY3 when it can; empty when neither can (json_check
+# then says so). A python3 found first in PATH (pyenv's, with jsonschema
+# >= 4.18) takes the validator's other code path: json-schema.sh runs the
+# validator with every python3 it finds that has jsonschema.
+if [ -z "${PF_JSONSCHEMA_PY+set}" ]; then
+	for PF_JSONSCHEMA_PY in /usr/bin/python3 "$PF_PY3" ""; do
+		[ -n "$PF_JSONSCHEMA_PY" ] && "$PF_JSONSCHEMA_PY" -c 'import jsonschema' 2>/dev/null &&
+			break
+	done
+	export PF_JSONSCHEMA_PY
+fi
+
 # ---------------------------------------------------------------------------
 # Failing, running, asserting
 
@@ -120,27 +135,39 @@ run() {
 }
 
 # run_bg CMD...: start the command under test in the background, its output
-# going to $RUN_OUT and $RUN_ERR as with run; BG_PID is its pid. wait_bg
-# waits for it and sets RUN_RC. It is killed at teardown if still running.
+# going to $BG_OUT and $BG_ERR (also $RUN_OUT and $RUN_ERR until the next
+# `run`); BG_PID is its pid, BG_CMD its command line. wait_bg waits for it
+# and makes it the last command again: RUN_OUT, RUN_ERR, RUN_CMD are the
+# background command's, RUN_RC its exit code (kept in $BG_RC_FILE, so that
+# a second wait_bg gives the same), and its --json document is queued for
+# validation then, whatever ran in between. It is killed at teardown if
+# still running.
 run_bg() {
 	RUN_N=$((RUN_N + 1))
-	RUN_CMD=$*
-	RUN_OUT=$T/run/$RUN_N.out
-	RUN_ERR=$T/run/$RUN_N.err
-	RUN_RC=""
+	BG_CMD=$*
+	BG_OUT=$T/run/$RUN_N.out
+	BG_ERR=$T/run/$RUN_N.err
+	BG_RC_FILE=$T/run/$RUN_N.rc
+	BG_ARGS=("$@")
+	RUN_CMD=$BG_CMD RUN_OUT=$BG_OUT RUN_ERR=$BG_ERR RUN_RC=""
 	# its failure is for wait_bg to report, not for the test's ERR trap
 	(
 		trap - ERR
 		"$@"
-	) >"$RUN_OUT" 2>"$RUN_ERR" &
+	) >"$BG_OUT" 2>"$BG_ERR" &
 	BG_PID=$!
 	echo "$BG_PID" >>"$T/run/bg.pids"
-	BG_ARGS=("$@")
 }
 
 wait_bg() {
+	RUN_CMD=$BG_CMD RUN_OUT=$BG_OUT RUN_ERR=$BG_ERR
+	if [ -s "$BG_RC_FILE" ]; then
+		RUN_RC=$(cat "$BG_RC_FILE")
+		return 0
+	fi
 	RUN_RC=0
 	wait "$BG_PID" || RUN_RC=$?
+	echo "$RUN_RC" >"$BG_RC_FILE"
 	printf '%s\t%s\n' "$RUN_RC" "$RUN_CMD" >>"$T/run/log"
 	json_queue ${BG_ARGS[@]+"${BG_ARGS[@]}"}
 }
@@ -153,12 +180,18 @@ wait_bg() {
 # PF_JSON_SCHEMA_CHECK=0 turns it off (for a bench; never by default).
 PF_VALIDATE_JSON=$PF_TOP/tests/lib/validate-json.py
 
+# A queued run is one line, "FILE<TAB>EXIT CODE<TAB>COMMAND LINE<TAB>ARGS":
+# ARGS a file holding the arguments, each ended by a NUL, from which the
+# validator takes the command word exactly (a path may hold spaces, tabs
+# and newlines, which the command line shows as spaces).
 json_queue() {
 	local a cmd=${RUN_CMD//[$'\t\n']/ }
 	[ "${PF_JSON_SCHEMA_CHECK:-1}" != 0 ] || return 0
 	for a in "$@"; do
 		if [ "$a" = --json ]; then
-			printf '%s\t%s\t%s\n' "$RUN_OUT" "$RUN_RC" "$cmd" >>"$T/run/json.queue"
+			printf '%s\0' "$@" >"$RUN_OUT.args"
+			printf '%s\t%s\t%s\t%s\n' "$RUN_OUT" "$RUN_RC" "$cmd" "$RUN_OUT.args" \
+				>>"$T/run/json.queue"
 			return 0
 		fi
 	done
@@ -170,7 +203,9 @@ json_queue() {
 json_check() {
 	local out n rc=0 q=$T/run/json.queue
 	[ -s "$q" ] || return 0
-	out=$("$PF_PY3" "$PF_VALIDATE_JSON" --queue "$q" 2>&1) || rc=$?
+	[ -n "$PF_JSONSCHEMA_PY" ] ||
+		fail "no python3 that can import jsonschema: apt-get install python3-jsonschema (tests/deps.sh)"
+	out=$("$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --queue "$q" 2>&1) || rc=$?
 	if [ "$rc" -ne 0 ]; then
 		RUN_CMD=""
 		printf '%s\n' "$out" | head -n 60
@@ -202,6 +237,21 @@ wait_for_output() {
 		tries=$((tries - 1))
 	done
 	fail "no \"$text\" from the command after ${2:-60}s: $RUN_CMD"
+}
+
+# wait_for_download: until the background command's download has put more
+# than 8 KiB into a .part file in R's cache (30 s at most; serve with
+# http_start --throttle so that it lasts); fails if it ends first.
+wait_for_download() {
+	local i
+	for i in $(seq 300); do
+		[ -n "$(find "$R/var/cache" -name '*.part' -size +8k 2>/dev/null | head -n 1)" ] &&
+			return 0
+		kill -0 "$BG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	wait_bg
+	fail "the download never started (or ended before it could be interrupted): $RUN_CMD"
 }
 
 # must CMD...: a step that sets up the world; if it fails, the test fails

@@ -148,6 +148,13 @@ if [ -z "${PF_PY3:-}" ]; then
 	[ -n "$PF_PY3" ] || PF_PY3=python3
 	export PF_PY3
 fi
+# and the one that validates --json documents (tests/lib.sh)
+PF_JSONSCHEMA_PY=$(
+	# shellcheck source=tests/lib.sh
+	. tests/lib.sh
+	printf '%s' "$PF_JSONSCHEMA_PY"
+)
+export PF_JSONSCHEMA_PY
 
 # sweep: what the tests left below PF_TMP (a test that was killed outright
 # could not tear its world down): gpg agents (they run as daemons, outside

@@ -212,12 +212,38 @@ static int restart(char **argv, const char *exe, const struct resume *rs)
 	return 1;
 }
 
-/* A usage error, before anything is opened or rendered. */
-static int usage_error(struct pf_ctx *ctx, const struct cli_command *cmd)
+/* Whether the command line asks for --json (before a "--"): a line the
+ * parser refused has stored no option, so it is read here. */
+static bool wants_json(int argc, char **argv)
 {
-	fprintf(stderr, "pakfire: error: %s (see 'pakfire %s%s--help')\n", pf_error_message(ctx),
-		cmd ? cmd->spec.name : "", cmd ? " " : "");
-	return pf_ctx_exit_code(ctx);
+	for (int i = 1; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--json"))
+			return true;
+	return false;
+}
+
+/* A usage error on the command line, before anything is opened: the error
+ * names the help to read, and is rendered as every error is, so that with
+ * --json a script gets its document too; "command" is null when the line
+ * names no command pakfire knows (docs/schemas/no-command.json). */
+static int usage_error(struct pf_ctx *ctx, const struct cli_command *cmd, bool json)
+{
+	enum pf_errclass cls = pf_error_class(ctx);
+	char msg[sizeof(ctx->err_msg)];
+	struct output out;
+	int code;
+
+	snprintf(msg, sizeof(msg), "%s", pf_error_message(ctx));
+	pf_clear_error(ctx);
+	pf_fail(ctx, cls, "%s (see 'pakfire %s%s--help')", msg, cmd ? cmd->spec.name : "",
+		cmd ? " " : "");
+	if (output_open(&out, json, 0) < 0) {
+		fprintf(stderr, "pakfire: error: %s\n", pf_error_message(ctx));
+		return pf_ctx_exit_code(ctx);
+	}
+	code = output_finish(&out, ctx, cmd ? cmd->spec.name : NULL);
+	output_close(&out);
+	return code;
 }
 
 /* Returns -1 to go on with *CMD and *OPTS, or an exit code. */
@@ -234,7 +260,8 @@ static int parse(struct pf_ctx *ctx, int argc, char **argv, struct globals *g,
 	for (size_t i = 0; i < N_COMMANDS; i++)
 		specs[i] = &commands[i]->spec;
 	if (pf_opts_parse(ctx, &table, argc, argv, g, &args) < 0)
-		return usage_error(ctx, args.cmd >= 0 ? commands[args.cmd] : NULL);
+		return usage_error(ctx, args.cmd >= 0 ? commands[args.cmd] : NULL,
+				   wants_json(argc, argv));
 	if (args.stop && args.stop->value == STOP_VERSION) {
 		printf("pakfire 1 (client level %d)\n", PF_CLIENT_LEVEL);
 		return 0;

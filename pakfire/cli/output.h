@@ -85,7 +85,8 @@ void output_verify_summary(struct output *o, const struct pf_verify_summary *sum
 
 /* The end of a command: in JSON mode, print the document with the outcome;
  * in text mode, a closing line where one is due. The error line on stderr
- * is printed in both modes. Returns the exit code. */
+ * is printed in both modes. Returns the exit code. COMMAND is NULL for a
+ * command line that names no command (a usage error): "command" is null. */
 int output_finish(struct output *o, struct pf_ctx *ctx, const char *command);
 
 #endif

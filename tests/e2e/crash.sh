@@ -218,14 +218,7 @@ test_sigterm_while_downloading_aborts() {
 	remember_state
 
 	run_bg pakfire --root "$R" upgrade --yes
-	local part="" i
-	for i in $(seq 300); do
-		part=$(find "$R/var/cache" -name '*.part' -size +8k 2>/dev/null | head -n 1)
-		[ -n "$part" ] && break
-		kill -0 "$BG_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -n "$part" ] || fail "the download never started (or ended before it could be interrupted)"
+	wait_for_download
 	# TERM to the timeout that runs pakfire (the only child of the
 	# background job): it passes the signal on
 	kill -TERM "$(pgrep -P "$BG_PID")"

@@ -121,12 +121,112 @@ test_every_command_validates_in_success_and_failure() {
 	jrun status
 	assert_doc false 2
 
+	# a usage error on the command line prints a document too: the
+	# command's when the line names one, else "command" null
+	jrun status --bogus
+	assert_doc false 2
+	assert_json command status
+	assert_json error "status: unknown option '--bogus' (see 'pakfire status --help')"
+	assert_error_line "unknown option '--bogus' (see 'pakfire status --help')"
+	jrun frobnicate
+	assert_doc false 2
+	assert_json command null
+	assert_json error_class "usage or configuration error"
+	assert_error_line "unknown command 'frobnicate' (see 'pakfire --help')"
+	jrun
+	assert_doc false 2
+	assert_json command null
+	assert_json error "no command given (see 'pakfire --help')"
+	# (an unknown option before the command: the parser never gets to it)
+	jrun --bogus status
+	assert_doc false 2
+	assert_json command null
+	# without --json, the same errors print no document
+	run pakfire --root "$R" frobnicate
+	assert_exit 2
+	[ ! -s "$RUN_OUT" ] || fail "a usage error without --json printed on stdout: $(head -c 300 "$RUN_OUT")"
+
 	# every one of them was validated (a broken hook-in cannot pass)
 	[ "$(json_checked)" = 0 ] || fail "validated before json_check: $(json_checked)"
 	json_check
 	[ "$(json_checked)" = "$JSON_RUNS" ] ||
 		fail "$JSON_RUNS runs with --json, but $(json_checked) documents validated"
-	[ "$JSON_RUNS" -ge 25 ] || fail "only $JSON_RUNS runs"
+	[ "$JSON_RUNS" -ge 29 ] || fail "only $JSON_RUNS runs"
+}
+
+# hook rerun and hook ack, in success and failure: a post hook of core 139
+# fails while $R/blocked is there.
+test_hook_rerun_and_ack_validate() {
+	REPO_MIN_CLIENT=3 # updates with hooks (docs/formats.md, "Client levels")
+	hook_script reload 'if [ -e blocked ]; then echo "still blocked" >&2; exit 1; fi; echo reloaded'
+	repo_mini 139 --hook "post=$HOOK"
+	repo_mini 140 --hook "post=$HOOK"
+	http_start
+	root_at_core 138
+	touch "$R/blocked"
+	must_update
+	jrun upgrade --yes --to 139
+	assert_doc false 6
+	local id
+	id=$(db_query "SELECT max(id) FROM hook_runs")
+	jrun hook rerun "$id"
+	assert_doc false 6
+	rm "$R/blocked"
+	jrun hook rerun "$id"
+	assert_doc true 0
+	assert_json hook.action rerun
+	assert_json event=hook-done outcome ok
+	assert_json hook.run.open false # the failed run, resolved by the rerun
+	jrun hook rerun 9999
+	assert_exit_nonzero
+	assert_json ok false
+
+	touch "$R/blocked"
+	jrun upgrade --yes
+	assert_doc false 6
+	id=$(db_query "SELECT max(id) FROM hook_runs")
+	jrun hook ack "$id"
+	assert_doc true 0
+	assert_json hook.action ack
+	jrun hook show "$id"
+	assert_doc true 0
+	json_check
+	[ "$(json_checked)" = "$JSON_RUNS" ] ||
+		fail "$JSON_RUNS runs with --json, but $(json_checked) documents validated"
+}
+
+# A background run's document is validated, whatever ran after it: wait_bg
+# queues the background command's own stdout.
+test_a_background_run_is_validated_after_later_runs() {
+	world
+	must_update
+	run_bg "$PAKFIRE_BIN" --root "$R" --json list
+	local bg_out=$BG_OUT
+	jrun status
+	assert_exit 33
+	wait_bg
+	assert_exit 0
+	[ "$RUN_OUT" = "$bg_out" ] || fail "after wait_bg, RUN_OUT is $RUN_OUT, not the background run's $bg_out"
+	assert_json command list
+	[ "$(cut -f1 "$T/run/json.queue" | tail -n 1)" = "$bg_out" ] ||
+		fail "wait_bg did not queue the background run's stdout: $(cat "$T/run/json.queue")"
+	# its document, spoiled, fails the check: it is the one validated
+	cp "$bg_out" "$T/list.json"
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["list"]["extra"] = 1
+print(json.dumps(d))' "$T/list.json" >"$bg_out"
+	local rc=0
+	(PF_RESULT="" json_check) >"$T/check.out" 2>&1 || rc=$?
+	[ "$rc" = 1 ] || fail "json_check passed the spoiled background document (exit $rc)"
+	if ! grep -qF "$bg_out (" "$T/check.out" ||
+		! grep -qF "docs/schemas/list.json at /list" "$T/check.out"; then
+		fail "json_check did not name the background run's document: $(cat "$T/check.out")"
+	fi
+	cp "$T/list.json" "$bg_out"
+	json_check
+	[ "$(json_checked)" = 2 ] || fail "expected the status and the list documents validated, got $(json_checked)"
 }
 
 # The bytes of a path reach the document in two ways: a string made valid
@@ -244,6 +344,119 @@ print(json.dumps(d))' "$good" "$edit" >"$T/bad$i.json" || fail "could not edit: 
 	[ "$rc" = 1 ] || fail "json_check passed a run that printed no document (exit $rc)"
 	grep -qF "no JSON document on stdout" "$T/check.out" ||
 		fail "json_check did not say that no document was printed: $(cat "$T/check.out")"
+
+	# nothing on stdout is excused only for a run killed outright (124,
+	# 137), and --help prints text: a usage error (2) or a signal that
+	# pakfire caught (129, 130, 143) prints its document
+	local code
+	for code in 2 129 130 143; do
+		printf '%s\t%s\tpakfire --json status\n' "$T/empty.json" "$code" >"$T/q"
+		run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --queue "$T/q"
+		assert_exit 1
+		assert_output_contains "no JSON document on stdout"
+	done
+	printf '%s\t124\tpakfire --json status\n%s\t137\tpakfire --json upgrade --yes\n' \
+		"$T/empty.json" "$T/empty.json" >"$T/q"
+	printf 'usage: pakfire [GLOBAL OPTIONS] status\n' >"$T/help.txt"
+	printf '%s\t0\tpakfire --json status --help\n' "$T/help.txt" >>"$T/q"
+	run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --queue "$T/q"
+	assert_exit 0
+	assert_output_contains "validated 0 documents"
+
+	# the document's "command" is the command line's: the first word after
+	# the global options, read from the arguments as queued (a path with a
+	# newline is one word), after the wrapper's "--" (pakfire_traced)
+	printf '%s\t48\tpakfire --root /x --json list\n' "$good" >"$T/q"
+	run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --queue "$T/q"
+	assert_exit 1
+	assert_output_contains "the command line runs 'list' but the document says \"command\": 'status'"
+	printf '%s\0' pakfire --config "$T/a b"$'\n'list --root "$T/x"$'\n'history --json status >"$T/args"
+	printf '%s\t48\tpakfire (as queued)\t%s\n' "$good" "$T/args" >"$T/q"
+	printf '%s\0' pakfire_traced -y -e trace=all -- -q --json status >"$T/args2"
+	printf '%s\t48\tpakfire_traced (as queued)\t%s\n' "$good" "$T/args2" >>"$T/q"
+	run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --queue "$T/q"
+	assert_exit 0
+	assert_output_contains "validated 2 documents"
+	printf '%s\0' pakfire --root "$T/x" --json -- list >"$T/args"
+	printf '%s\t48\tpakfire (as queued)\t%s\n' "$good" "$T/args" >"$T/q"
+	run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --queue "$T/q"
+	assert_exit 1
+	assert_output_contains "the command line runs 'list'"
+
+	# ok true without the report, for every command that has one; the
+	# commands without a report pass with the same envelope; and a
+	# document with no command is a usage error, never ok
+	local c
+	for c in status list info history hook verify init update upgrade install remove clean; do
+		printf '{"command":"%s","ok":true,"exit_code":0,"error_class":null,"error":null,"reboot_needed":false,"events":[]}\n' \
+			"$c" >"$T/bare-$c.json"
+		run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" "$T/bare-$c.json"
+		case $c in
+		status|list|info|history|hook|verify)
+			assert_exit 1
+			assert_output_contains "docs/schemas/$c.json at / (schema path /then/required): '$c' is a required property" ;;
+		*)	assert_exit 0 ;;
+		esac
+	done
+	sed 's/"ok":true/"ok":false/; s/"exit_code":0/"exit_code":2/; s/"error_class":null/"error_class":"error"/; s/"error":null/"error":"e"/' \
+		"$T/bare-status.json" >"$T/failed-status.json"
+	run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" "$T/failed-status.json"
+	assert_exit 0
+	sed 's/"command":"clean"/"command":null/' "$T/bare-clean.json" >"$T/null-ok.json"
+	run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" "$T/null-ok.json"
+	assert_exit 1
+	assert_output_contains "docs/schemas/no-command.json at /ok"
+}
+
+# jsonschema_pythons: every python3 here that can import jsonschema, once
+# each (by the file it runs): Debian's, PF_PY3, PF_JSONSCHEMA_PY and each
+# python3 in PATH.
+jsonschema_pythons() {
+	local p exe real seen=" "
+	# shellcheck disable=SC2046
+	for p in /usr/bin/python3 "$PF_PY3" "$PF_JSONSCHEMA_PY" $(type -ap python3); do
+		exe=$("$p" -c 'import jsonschema, sys; print(sys.executable)' 2>/dev/null) || continue
+		real=$(readlink -f "$exe")
+		[[ $seen == *" $real "* ]] && continue
+		seen+="$real "
+		echo "$exe"
+	done
+}
+
+# The validator's two code paths: jsonschema 4.10 (Debian 12) resolves
+# common.json with a RefResolver, >= 4.18 with a `referencing` registry.
+# Each python3 here that has jsonschema validates a good document and
+# refuses a bad one; the tests' own choice (PF_JSONSCHEMA_PY) is Debian's
+# python3 whenever that has jsonschema.
+test_the_validator_runs_with_every_python_that_has_jsonschema() {
+	world
+	run pakfire --root "$R" --json status
+	assert_exit 48
+	json_check
+	cp "$RUN_OUT" "$T/good.json"
+	python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+del d["status"]
+print(json.dumps(d))' "$T/good.json" >"$T/bad.json"
+
+	if /usr/bin/python3 -c 'import jsonschema' 2>/dev/null; then
+		[ "$PF_JSONSCHEMA_PY" = /usr/bin/python3 ] ||
+			fail "Debian's python3 has jsonschema, but the tests validate with \"$PF_JSONSCHEMA_PY\""
+	fi
+	local py paths="" n=0
+	while read -r py; do
+		n=$((n + 1))
+		paths+=" $("$py" -c 'import importlib.util as u; print("referencing" if u.find_spec("referencing") else "RefResolver")')"
+		run "$py" "$PF_VALIDATE_JSON" --check-schemas "$T/good.json"
+		assert_exit 0
+		assert_output_contains "validated 1 documents"
+		run "$py" "$PF_VALIDATE_JSON" "$T/bad.json"
+		assert_exit 1
+		assert_output_contains "'status' is a required property"
+	done < <(jsonschema_pythons)
+	[ "$n" -ge 1 ] || fail "no python3 here can import jsonschema (tests/deps.sh)"
+	echo "validator ran with $n python3:$paths" # shown with PF_VERBOSE=1
 }
 
 run_tests "$@"

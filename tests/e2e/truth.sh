@@ -39,7 +39,6 @@ test_status_and_history_say_running_while_an_upgrade_runs() {
 	pid=$(bg_pakfire)
 	[ -n "$pid" ] || fail "no pakfire under the background job"
 	tx=$(db_query "SELECT max(id) FROM transactions")
-	local bg_pid=$BG_PID bg_out=$RUN_OUT bg_err=$RUN_ERR bg_cmd=$RUN_CMD
 
 	run pakfire --root "$R" status
 	assert_exit 33
@@ -73,9 +72,9 @@ test_status_and_history_say_running_while_an_upgrade_runs() {
 
 	# the probes took no lock: the upgrade goes on and ends well
 	touch "$R/hold-go"
-	BG_PID=$bg_pid RUN_OUT=$bg_out RUN_ERR=$bg_err RUN_CMD=$bg_cmd
-	wait_bg
+	wait_bg # the upgrade is the last command again (tests/lib.sh)
 	assert_exit 0
+	assert_output_contains "Applying core 139"
 	assert_db "SELECT core FROM system" "139"
 	assert_db "SELECT outcome, exit_code FROM transactions WHERE id = $tx" "ok|0"
 	run pakfire --root "$R" --json history "$tx"
@@ -140,6 +139,54 @@ test_ctrl_c_during_a_pre_hook_is_recorded_as_interrupted_and_exits_130() {
 	assert_exit 0
 	[ "$(py_json 'doc["history"]["transactions"][0]["outcome"], doc["history"]["transactions"][0]["exit_code"]')" = "interrupted 130" ] ||
 		fail "history --json $tx: $(py_json 'doc["history"]["transactions"][0]')"
+}
+
+# interrupt_download SIGNAL NAME CODE: an upgrade with --json stopped by
+# SIGNAL (strsignal's NAME) while its package (2M, served at 64 KB/s)
+# downloads: it exits CODE, its document says "interrupted" with that
+# code, nothing changed, and history records the run as interrupted with
+# that exit code.
+interrupt_download() {
+	repo_mini 139 --file usr/share/mini/big=2M
+	http_start --throttle 64
+	root_at_core 138
+	must_update
+	remember_state
+
+	run_bg "$PAKFIRE_BIN" --root "$R" --json upgrade --yes
+	wait_for_download
+	kill "-$1" "$(bg_pakfire)"
+	wait_bg
+	assert_exit "$3"
+	assert_error_line "download interrupted by $2"
+	assert_json ok false
+	assert_json exit_code "$3"
+	assert_json error_class interrupted
+	assert_nothing_changed
+	assert_no_temporaries
+	[ -z "$(find "$R/var/cache" -name '*.part')" ] ||
+		fail "a partial download was left: $(find "$R/var/cache" -name '*.part')"
+	local tx
+	tx=$(db_query "SELECT max(id) FROM transactions")
+	assert_db "SELECT outcome, exit_code FROM transactions WHERE id = $tx" "interrupted|$3"
+
+	run pakfire --root "$R" --json history "$tx"
+	assert_exit 0
+	[ "$(py_json 'doc["history"]["transactions"][0]["outcome"], doc["history"]["transactions"][0]["exit_code"], doc["history"]["transactions"][0]["running"]')" = "interrupted $3 False" ] ||
+		fail "history --json $tx: $(py_json 'doc["history"]["transactions"][0]')"
+	run pakfire --root "$R" history "$tx"
+	assert_exit 0
+	assert_output_contains "exit code $3"
+}
+
+# The common Ctrl-C: during the download.
+test_ctrl_c_during_a_download_is_interrupted_and_exits_130() {
+	interrupt_download INT Interrupt 130
+}
+
+# The terminal closed (an ssh session dropped): the same, with 129.
+test_sighup_during_a_download_is_interrupted_and_exits_129() {
+	interrupt_download HUP Hangup 129
 }
 
 test_a_dry_run_is_recorded_as_one_and_changes_nothing() {

@@ -6,13 +6,20 @@
 
 A FILE holds what one pakfire run printed on stdout: one document a line
 (a run that restarts itself prints one per process). QUEUE lists runs, one
-a line: "FILE<TAB>EXIT CODE<TAB>COMMAND LINE" (tests/lib.sh writes it);
-a run that printed nothing passes only when nothing was due: a usage error
-caught before the command ran (exit 2), a kill (exit 124 or above), or
---help/--version. The schema is the one the document's "command" names
-(--schema NAME forces one; --check-schemas first checks the schemas against
-the draft's metaschema). Every document must be strict JSON in valid
-UTF-8 (what a web UI's parser demands).
+a line: "FILE<TAB>EXIT CODE<TAB>COMMAND LINE[<TAB>ARGS]" (tests/lib.sh
+writes it; ARGS a file of the arguments, each ended by a NUL, the exact
+words the command line shows joined by spaces). Every run with --json
+prints a document, usage errors and signals (129, 130, 143) included; a
+run that printed nothing passes only when it was killed outright (124:
+timeout, 137: SIGKILL), and a run with --help or --version prints text,
+not a document, so its stdout is not read. The schema is the one the
+document's "command" names (docs/schemas/no-command.json for null: a
+command line that names no command pakfire knows); for a queued run that
+must be the command the command line runs: the first word after pakfire's
+global options (command_word). --schema NAME forces a schema;
+--check-schemas first checks the schemas against the draft's metaschema.
+Every document must be strict JSON in valid UTF-8 (what a web UI's parser
+demands).
 
 Prints "validated N documents" and exits 0; or, for each failure, the file,
 the command, the schema, the JSON pointer of the failing value and the
@@ -38,6 +45,13 @@ except ImportError:  # jsonschema < 4.18
 
 TOP = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MAX_ERRORS = 5
+# The schema of a document whose "command" is null.
+NO_COMMAND = "no-command"
+# pakfire's global options that take the next word as their value
+# (pakfire/cli/main.c, global_options).
+GLOBAL_WITH_VALUE = ("--root", "--config")
+# Runs killed outright, which print nothing: timeout(1)'s 124, SIGKILL.
+KILLED = (124, 137)
 
 
 def load_schemas(folder):
@@ -81,8 +95,30 @@ def no_constant(name):
     raise ValueError("%s is not JSON" % name)
 
 
-def check_document(validators, line, forced):
-    """The problems of one document (a list of strings)."""
+def command_word(args):
+    """The command that a queued command line runs: the first word that is
+    not an option after pakfire's global options (None: there is none).
+    ARGS starts with the program: pakfire or a path to it (after the words
+    of a wrapper such as env), or a test's wrapper function whose own
+    options end at "--" (pakfire_traced), or one that takes pakfire's
+    arguments as they are (rpf)."""
+    start = next((i + 1 for i, a in enumerate(args) if os.path.basename(a) == "pakfire"), None)
+    if start is None:
+        start = args.index("--") + 1 if "--" in args else 1
+    words = iter(args[start:])
+    for a in words:
+        if a == "--":
+            return next(words, None)
+        if a in GLOBAL_WITH_VALUE:
+            next(words, None)
+        elif not (a.startswith("-") and a != "-"):
+            return a
+    return None
+
+
+def check_document(validators, line, forced, word):
+    """The problems of one document (a list of strings); WORD: the command
+    its command line runs, False when there is no command line."""
     try:
         text = line.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -91,7 +127,14 @@ def check_document(validators, line, forced):
         doc = json.loads(text, parse_constant=no_constant)
     except ValueError as e:
         return ["not JSON: %s" % e]
-    name = forced or (doc.get("command") if isinstance(doc, dict) else None)
+    name = forced or (doc.get("command", "") if isinstance(doc, dict) else "")
+    if name is None:
+        name = NO_COMMAND
+    elif word is not False and name != word:
+        # null is the one answer that needs no match: the parser may stop
+        # before the command word (an unknown option), and its schema
+        # allows only a usage error
+        return ["the command line runs %r but the document says \"command\": %r" % (word, name)]
     if name not in validators:
         return ["no schema for command %r (docs/schemas/%s.json)" % (name, name)]
     errors = sorted(validators[name].iter_errors(doc), key=lambda e: -len(e.absolute_path))
@@ -104,9 +147,18 @@ def check_document(validators, line, forced):
     return out
 
 
-def nothing_due(rc, cmd):
-    words = cmd.split()
-    return rc == 2 or rc >= 124 or any(w in ("--help", "-h", "--version") for w in words)
+def prints_text(args):
+    """--help and --version print text, even with --json."""
+    return any(w in ("--help", "-h", "--version") for w in args)
+
+
+def read_args(cmd, path):
+    """The words of a queued command line: from ARGS when queued, else the
+    command line split at spaces (a hand-written queue)."""
+    if not path:
+        return cmd.split()
+    with open(path, "rb") as f:
+        return [a.decode("utf-8", "surrogateescape") for a in f.read().split(b"\0")[:-1]]
 
 
 def main(argv):
@@ -130,14 +182,14 @@ def main(argv):
                      " (--queue FILE | FILE...)")
         else:
             files.append(a)
-    runs = [(f, None, "") for f in files]
+    runs = [(f, None, "", None) for f in files]
     try:
         validators = make_validators(load_schemas(folder), check)
         if queue:
             with open(queue, encoding="utf-8", errors="surrogateescape") as q:
                 for entry in q.read().splitlines():
-                    path, rc, cmd = (entry.split("\t", 2) + ["", ""])[:3]
-                    runs.append((path, int(rc), cmd))
+                    path, rc, cmd, args = (entry.split("\t", 3) + ["", "", ""])[:4]
+                    runs.append((path, int(rc), cmd, read_args(cmd, args)))
     except (OSError, ValueError, jsonschema.SchemaError) as e:
         print("validate-json: %s" % e)
         return 2
@@ -146,7 +198,10 @@ def main(argv):
         return 2
     checked = 0
     failed = 0
-    for path, rc, cmd in runs:
+    for path, rc, cmd, args in runs:
+        if args is not None and prints_text(args):
+            continue
+        word = command_word(args) if args is not None else False
         try:
             with open(path, "rb") as f:
                 lines = [l for l in f.read().split(b"\n") if l.strip()]
@@ -154,11 +209,11 @@ def main(argv):
             print("validate-json: %s" % e)
             return 2
         problems = []
-        if not lines and not (rc is not None and nothing_due(rc, cmd)):
+        if not lines and rc not in KILLED:
             problems.append("no JSON document on stdout")
         for n, line in enumerate(lines, 1):
             problems += ["document %d: %s" % (n, p) if len(lines) > 1 else p
-                         for p in check_document(validators, line, forced)]
+                         for p in check_document(validators, line, forced, word)]
             checked += 1
         if problems:
             failed += 1

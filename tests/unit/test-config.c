@@ -117,6 +117,28 @@ static void test_hook_timeout(void **state)
 	}
 }
 
+/* log-size takes every suffix that its error message names. */
+static void test_log_size(void **state)
+{
+	static const struct {
+		const char *v;
+		uint64_t bytes;
+	} good[] = {
+		{ "4096", 4096 }, { "4K", 4096 }, { "1M", 1 << 20 }, { "2g", 2ULL << 30 },
+		{ "1T", 1ULL << 40 },
+	};
+	struct pf_ctx *ctx = *state;
+	char text[256];
+
+	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+		struct pf_config *cfg = NULL;
+		snprintf(text, sizeof(text), BASE "log-size = %s\n", good[i].v);
+		assert_int_equal(parse(ctx, text, &cfg), 0);
+		assert_int_equal(cfg->log_size, good[i].bytes);
+		pf_config_free(cfg);
+	}
+}
+
 static void test_parse_size(void **state)
 {
 	uint64_t v;
@@ -199,6 +221,11 @@ static void test_malformed(void **state)
 		{ BASE "hook-timeout = -1\n", "line 4: hook-timeout: '-1' is not a duration" },
 		{ BASE "hook-timeout = 99999999999999999999\n", "hook-timeout: '99999999999999999999'" },
 		{ BASE "hook-timeout = 5\nhook-timeout = 6\n", "line 5: 'hook-timeout' given twice (first on line 4)" },
+		/* the message says every suffix pf_parse_size takes */
+		{ BASE "log-size = 4095\n", "line 4: log-size: '4095' is not a size of at least 4K"
+		  " (bytes, or with K, M, G or T: powers of 1024)" },
+		{ BASE "log-size = 1P\n", "line 4: log-size: '1P' is not a size of at least 4K" },
+		{ BASE "log-size = 4 K\n", "line 4: log-size: '4 K' is not a size" },
 		{ "series = 2.25\narch = x86_64\nmirror = ftp://x/\n",
 		  "line 3: mirror: 'ftp://x/' does not start with http:// or https://" },
 		{ "series = 2.25\narch = x86_64\nmirror = mirror.example.org\n",
@@ -238,6 +265,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_defaults, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_grace, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_hook_timeout, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_log_size, setup, teardown),
 		cmocka_unit_test(test_parse_size),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_name_in_messages, setup, teardown),

@@ -369,7 +369,8 @@ static int on_kv(struct pf_ctx *ctx, const char *name, unsigned line,
 		/* Below 4K a single failure's lines would not fit. */
 		if (pf_parse_size(value, &cfg->log_size) < 0 || cfg->log_size < 4096)
 			return pf_fail(ctx, PF_E_USAGE,
-				       "%s line %u: log-size: '%s' is not a size of at least 4K (bytes, or with K, M, G)",
+				       "%s line %u: log-size: '%s' is not a size of at least 4K"
+				       " (bytes, or with K, M, G or T: powers of 1024)",
 				       name, line, value);
 		return 0;
 	}

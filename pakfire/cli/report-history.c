@@ -220,6 +220,15 @@ void output_history(struct output *o, const struct pf_history *h, bool detail)
 		history_json(o, h);
 		return;
 	}
+	/* One column for the commands, as wide as the widest ("upgrade
+	 * --dry-run"), so that the times stay aligned. */
+	int width = 8;
+
+	for (size_t i = 0; i < h->n; i++) {
+		report_run_command(&h->runs[i].run, command, sizeof(command));
+		if ((int)strlen(command) > width)
+			width = (int)strlen(command);
+	}
 	for (size_t i = 0; i < h->n; i++) {
 		const struct pf_history_run *hr = &h->runs[i];
 		const struct pf_run *t = &hr->run;
@@ -229,7 +238,7 @@ void output_history(struct output *o, const struct pf_history *h, bool detail)
 		format_time(t->ended, b);
 		report_run_outcome(t, outcome, sizeof(outcome));
 		report_run_command(t, command, sizeof(command));
-		printf("#%-5lld %-8s %s  %-11s", (long long)t->id, command, a, outcome);
+		printf("#%-5lld %-*s %s  %-11s", (long long)t->id, width, command, a, outcome);
 		if (last && !detail)
 			printf("  %s %s", last->label, last->step);
 		if (hr->hooks_failed)

@@ -16,6 +16,10 @@ bool cli_confirm(void *data)
 		c->refused_noninteractive = true;
 		return false;
 	}
+	/* A question about a plan the owner was not shown is no question:
+	 * --quiet hid it, so say so rather than ask blind. */
+	if (c->cli->out.verbosity < 0)
+		printf("(--quiet hides the plan: run without it to see what this applies)\n");
 	printf("%s [y/N] ", c->question);
 	fflush(stdout);
 	if (!fgets(line, sizeof(line), stdin))

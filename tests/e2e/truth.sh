@@ -292,6 +292,15 @@ test_quiet_never_hides_what_the_owner_must_act_on() {
 	assert_exit 0
 	assert_output_contains "A reboot is needed to complete the upgrade."
 
+	# on a terminal, -q says that it hid the plan before it asks; no
+	# changes nothing
+	remember_state
+	printf 'n\n' | script -qec "$PAKFIRE_BIN --root '$R' -q upgrade --to 140" /dev/null >"$T/tty.out" 2>&1
+	grep -q "^(--quiet hides the plan: run without it to see what this applies)" "$T/tty.out" ||
+		fail "-q on a terminal asked without saying the plan was hidden: $(cat "$T/tty.out")"
+	grep -q "Apply these updates? \[y/N\]" "$T/tty.out" || fail "no question on a terminal: $(cat "$T/tty.out")"
+	assert_nothing_changed
+
 	run pakfire --root "$R" -q upgrade --yes --to 140
 	assert_exit 6
 	assert_error_line "pre hook check" "failed (exit 1)"

@@ -11,7 +11,7 @@ PACKAGES=(
 	libcmocka-dev
 	lighttpd gnupg sqlite3 zstd python3 e2fsprogs util-linux curl strace procps git
 	dosfstools fusefat mtools shellcheck
-	groff-base man-db python3-jsonschema
+	groff-base man-db python3-jsonschema systemd
 )
 
 missing=()

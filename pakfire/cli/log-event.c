@@ -179,9 +179,12 @@ static const struct {
 	[PF_EV_TX_BEGIN] = { "transaction", tx, true },
 	[PF_EV_TX_STEP] = { "transaction-step", tx, true },
 	[PF_EV_TX_END] = { "transaction-end", tx, true },
+	[PF_EV_DOWNLOAD_TOTAL] = { NULL, NULL, false },
+	[PF_EV_DOWNLOAD_FAILED] = { "download-failed", NULL, true },
+	[PF_EV_ACTIVITY] = { NULL, NULL, false },
 };
 /* A new event type needs its line above. */
-_Static_assert(PF_EV__COUNT == 21, "an event type without a log line");
+_Static_assert(PF_EV__COUNT == 24, "an event type without a log line");
 
 const char *log_event_name(const struct pf_event *ev, bool brief)
 {

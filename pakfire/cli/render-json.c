@@ -154,9 +154,12 @@ static const struct {
 	[PF_EV_TX_BEGIN] = { "transaction", json_tx_begin, false },
 	[PF_EV_TX_STEP] = { NULL, NULL, false },
 	[PF_EV_TX_END] = { NULL, NULL, false },
+	[PF_EV_DOWNLOAD_TOTAL] = { NULL, NULL, false },
+	[PF_EV_DOWNLOAD_FAILED] = { NULL, NULL, false },
+	[PF_EV_ACTIVITY] = { NULL, NULL, false },
 };
 /* A new event type needs its line above (and in render-text.c). */
-_Static_assert(PF_EV__COUNT == 21, "an event type without a JSON renderer");
+_Static_assert(PF_EV__COUNT == 24, "an event type without a JSON renderer");
 
 void render_json(struct output *o, const struct pf_event *ev)
 {

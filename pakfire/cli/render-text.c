@@ -223,6 +223,13 @@ static void text_tx(struct output *o, const struct pf_event *ev)
 			(long long)t->id, t->outcome, t->exit_code);
 }
 
+/* Not shown yet (issue 18, part D: the progress block). */
+static void text_ignore(struct output *o, const struct pf_event *ev)
+{
+	(void)o;
+	(void)ev;
+}
+
 /* Each type's renderer, and the verbosity from which it shows: -1 even
  * with --quiet (warnings, and a refusal: it is the why of the error), 0
  * normally, 1 only with --verbose. */
@@ -251,9 +258,12 @@ static const struct {
 	[PF_EV_TX_BEGIN] = { text_tx, 1 },
 	[PF_EV_TX_STEP] = { text_tx, 1 },
 	[PF_EV_TX_END] = { text_tx, 1 },
+	[PF_EV_DOWNLOAD_TOTAL] = { text_ignore, 0 },
+	[PF_EV_DOWNLOAD_FAILED] = { text_ignore, 0 },
+	[PF_EV_ACTIVITY] = { text_ignore, 0 },
 };
 /* A new event type needs its line above (and in render-json.c). */
-_Static_assert(PF_EV__COUNT == 21, "an event type without a text renderer");
+_Static_assert(PF_EV__COUNT == 24, "an event type without a text renderer");
 
 void render_text_end_progress(struct output *o)
 {

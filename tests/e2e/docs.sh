@@ -211,9 +211,11 @@ test_every_command_and_option_is_documented() {
 
 test_every_config_key_is_documented() {
 	local keys k
-	keys=$(grep -oE 'strcmp\(key, "[a-z-]+"\)' "$PF_TOP/pakfire/lib/format/config.c" |
-		sed -E 's/.*"(.*)".*/\1/' | sort -u)
-	[ "$(wc -l <<<"$keys")" -ge 12 ] || fail "found fewer than 12 keys in format/config.c: $keys"
+	keys=$( {
+		grep -oE 'strcmp\(key, "[a-z-]+"\)' "$PF_TOP/pakfire/lib/format/config.c"
+		grep -oE '^\s*\[K_[A-Z_]+\] = "[a-z-]+",' "$PF_TOP/pakfire/lib/format/config-download.c"
+	} | sed -E 's/.*"(.*)".*/\1/' | sort -u)
+	[ "$(wc -l <<<"$keys")" -ge 19 ] || fail "found fewer than 19 keys in format/config*.c: $keys"
 	man_text "$DOCS/pakfire.conf.5" >"$T/conf5"
 	man_text "$DOCS/pakfire.8" >"$T/page8"
 	for k in $keys; do

@@ -227,7 +227,7 @@ static void test_malformed(void **state)
 		{ BASE "log-size = 1P\n", "line 4: log-size: '1P' is not a size of at least 4K" },
 		{ BASE "log-size = 4 K\n", "line 4: log-size: '4 K' is not a size" },
 		{ "series = 2.25\narch = x86_64\nmirror = ftp://x/\n",
-		  "line 3: mirror: 'ftp://x/' does not start with http:// or https://" },
+		  "line 3: mirror: 'ftp://x/' does not start with http://, https:// or file:///" },
 		{ "series = 2.25\narch = x86_64\nmirror = mirror.example.org\n",
 		  "line 3: mirror: 'mirror.example.org' does not start with http://" },
 		{ "series = 2.25\narch = x86_64\nmirror = https:///\n", "line 3: mirror: 'https:///' names no host" },

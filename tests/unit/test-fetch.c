@@ -19,6 +19,11 @@
 #include "format/config.h"
 #include "ops/session.h"
 
+static const struct pf_fetch_opts opts = {
+	.connect_timeout = 30, .transfer_timeout = 3600, .low_speed_limit = 1024,
+	.low_speed_time = 60, .parallel = 4,
+};
+
 static bool curl_loaded(void)
 {
 	void *h = dlopen("libcurl.so.4", RTLD_LAZY | RTLD_NOLOAD);
@@ -57,7 +62,7 @@ static void test_mirrors_copied(void **state)
 	const char *mirrors[] = { a, b };
 	struct tries t = { .fail = { PF_E_DOWNLOAD, PF_E_OK } };
 
-	t.f = pf_fetch_new(ctx, mirrors, 2);
+	t.f = pf_fetch_new(ctx, &opts, mirrors, 2);
 	assert_non_null(t.f);
 	/* The handle keeps its own copy. */
 	memset(a, 'x', sizeof(a) - 1);
@@ -73,18 +78,21 @@ static void test_mirrors_copied(void **state)
 }
 
 /* N mirrors (at most 3) whose tries fail as F0..F2 say: the loop stops at
- * the first success or at the first failure that is not a download
- * failure, and the last error stands. */
+ * the first success or at the first failure that is neither a download
+ * nor a verification failure; when all failed, every failure is named. */
 static void failover(struct pf_ctx *ctx, size_t n, enum pf_errclass f0, enum pf_errclass f1,
 		     enum pf_errclass f2, enum pf_errclass want, const char *msg, size_t tries)
 {
 	const char *mirrors[] = { "http://a", "http://b", "http://c" };
 	struct tries t = { .fail = { f0, f1, f2 } };
 
-	t.f = pf_fetch_new(ctx, mirrors, n);
+	t.f = pf_fetch_new(ctx, &opts, mirrors, n);
 	assert_non_null(t.f);
-	expect_error(ctx, pf_fetch_mirrors(t.f, "s", "a", "core/core-2.pak", try_fake, &t),
-		     want, msg);
+	if (want == PF_E_OK)
+		assert_int_equal(pf_fetch_mirrors(t.f, "s", "a", "core/core-2.pak", try_fake, &t), 0);
+	else
+		expect_error(ctx, pf_fetch_mirrors(t.f, "s", "a", "core/core-2.pak", try_fake, &t),
+			     want, msg);
 	assert_int_equal(t.n, tries);
 	pf_fetch_free(t.f);
 }
@@ -93,14 +101,19 @@ static void test_failover(void **state)
 {
 	const enum pf_errclass ok = PF_E_OK, dl = PF_E_DOWNLOAD;
 
-	/* A bad copy is the mirror's content: no other mirror is asked. */
-	failover(*state, 3, dl, PF_E_VERIFY, ok, PF_E_VERIFY,
-		 "http://b/s/a/core/core-2.pak: try 1 failed", 2);
+	/* A bad copy from one mirror: the next one's good copy is taken
+	 * (apt's CVE-2018-0501: the failure never counts as verified). */
+	failover(*state, 3, dl, PF_E_VERIFY, ok, PF_E_OK, NULL, 3);
 	failover(*state, 3, PF_E_OTHER, ok, ok, PF_E_OTHER,
 		 "http://a/s/a/core/core-2.pak: try 0 failed", 1);
-	/* Every mirror failed to serve: the last one's error. */
+	/* Every mirror failed: each one's error; one bad copy makes it a
+	 * verification failure. */
 	failover(*state, 3, dl, dl, dl, PF_E_DOWNLOAD,
-		 "http://c/s/a/core/core-2.pak: try 2 failed", 3);
+		 "http://a/s/a/core/core-2.pak: try 0 failed; http://b/s/a/core/core-2.pak:"
+		 " try 1 failed; http://c/s/a/core/core-2.pak: try 2 failed", 3);
+	failover(*state, 2, PF_E_VERIFY, dl, ok, PF_E_VERIFY,
+		 "http://a/s/a/core/core-2.pak: try 0 failed; http://b/s/a/core/core-2.pak:"
+		 " try 1 failed", 2);
 	failover(*state, 0, ok, ok, ok, PF_E_USAGE, "no mirror configured", 0);
 }
 
@@ -161,7 +174,7 @@ static void test_file_in_cache(void **state)
 {
 	struct pf_ctx *ctx = *state;
 	const char *mirrors[] = { "http://127.0.0.1:1" };
-	struct pf_fetch *f = pf_fetch_new(ctx, mirrors, 1);
+	struct pf_fetch *f = pf_fetch_new(ctx, &opts, mirrors, 1);
 	uint8_t sha[32];
 	char dir[64];
 	int dfd = make_cache(dir, sha);
@@ -206,7 +219,7 @@ static void test_unreachable(void **state)
 {
 	struct pf_ctx *ctx = *state;
 	const char *mirrors[] = { "http://127.0.0.1:1" };
-	struct pf_fetch *f = pf_fetch_new(ctx, mirrors, 1);
+	struct pf_fetch *f = pf_fetch_new(ctx, &opts, mirrors, 1);
 	uint8_t sha[32];
 	char dir[64], *buf = NULL;
 	size_t len = 0;

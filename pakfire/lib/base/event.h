@@ -49,6 +49,9 @@ enum pf_event_type {
 	PF_EV_TX_BEGIN,         /* tx: a history record begins (id, command, dry_run) */
 	PF_EV_TX_STEP,          /* tx: a step was recorded (unit, step, detail) */
 	PF_EV_TX_END,           /* tx: the record ends (outcome, exit code, error) */
+	PF_EV_DOWNLOAD_TOTAL,   /* download_total: a batch's files and bytes so far */
+	PF_EV_DOWNLOAD_FAILED,  /* download_failed: one mirror failed a file */
+	PF_EV_ACTIVITY,         /* activity: a long step's progress (staging, syncing) */
 	PF_EV__COUNT
 };
 
@@ -69,6 +72,33 @@ struct pf_ev_download {
 	const char *file;      /* the file name (the URL's last part) */
 	uint64_t done;         /* bytes received so far (all of them when done) */
 	uint64_t total;        /* bytes expected, 0 if not known */
+	const char *unit;      /* the unit it is for ("core-141"), or NULL */
+	const char *mirror;    /* the mirror serving it (host[:port]), or NULL */
+	unsigned slot;         /* which of the parallel transfers (0 .. parallel-1) */
+	uint64_t offset;       /* a resumed download: the bytes it started with */
+};
+
+/* A batch of downloads as a whole (fetch.h, pf_fetch_files). */
+struct pf_ev_download_total {
+	unsigned files_done, files;
+	uint64_t done, total;  /* bytes */
+};
+
+/* One mirror failed one file; NEXT: another mirror is tried. */
+struct pf_ev_download_failed {
+	const char *file;
+	const char *mirror;
+	int cls;               /* enum pf_errclass */
+	const char *message;
+	bool next;
+};
+
+/* Something long that is not a download: so that a terminal never looks
+ * hung. WHAT: staging | hashing | syncing | committing. */
+struct pf_ev_activity {
+	const char *unit;      /* "core-141", or NULL */
+	const char *what;
+	uint64_t done, total;  /* items (files); total 0 if not known */
 };
 
 struct pf_ev_uptodate {
@@ -162,7 +192,10 @@ struct pf_event {
 	union {
 		struct pf_ev_text text;               /* INFO, WARNING, DEBUG */
 		struct pf_ev_index_verified index;    /* INDEX_VERIFIED */
-		struct pf_ev_download download;       /* DOWNLOAD_* */
+		struct pf_ev_download download;       /* DOWNLOAD_START, _PROGRESS, _DONE */
+		struct pf_ev_download_total download_total; /* DOWNLOAD_TOTAL */
+		struct pf_ev_download_failed download_failed; /* DOWNLOAD_FAILED */
+		struct pf_ev_activity activity;       /* ACTIVITY */
 		struct pf_ev_uptodate uptodate;       /* UPTODATE */
 		struct pf_ev_unit_pending pending;    /* UNIT_PENDING */
 		struct pf_ev_unit_begin begin;        /* UNIT_BEGIN */

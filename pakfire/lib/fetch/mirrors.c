@@ -1,6 +1,6 @@
-/* The downloader's handle and its mirrors: see fetch.h. The failover
- * loop tries one mirror after the other; a download failure moves on, any
- * other failure is the answer. */
+/* The downloader's handle and its mirrors: see fetch.h. Mirrors are tried
+ * in order; one that fails is noted, and the next is tried; every mirror's
+ * failure is part of the final message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,20 +9,69 @@
 #include "fetch/fetch.h"
 #include "fetch/transfer.h"
 
-struct pf_fetch *pf_fetch_new(struct pf_ctx *ctx, const char *const *mirrors,
-			      size_t n_mirrors)
+static const char *const outcome_names[] = {
+	[PF_MIRROR_UNTRIED] = "untried",
+	[PF_MIRROR_OK] = "ok",
+	[PF_MIRROR_UNREACHABLE] = "unreachable",
+	[PF_MIRROR_HTTP_ERROR] = "http-error",
+	[PF_MIRROR_TIMEOUT] = "timeout",
+	[PF_MIRROR_TOO_SLOW] = "too-slow",
+	[PF_MIRROR_TLS] = "tls",
+	[PF_MIRROR_REDIRECT] = "redirect",
+	[PF_MIRROR_VERIFY] = "verify",
+	[PF_MIRROR_NOT_REPOSITORY] = "not-repository",
+	[PF_MIRROR_STALE] = "stale",
+};
+
+const char *pf_mirror_outcome_name(enum pf_mirror_outcome o)
+{
+	return (size_t)o < sizeof(outcome_names) / sizeof(outcome_names[0]) ? outcome_names[o] : "?";
+}
+
+static int copy_opt(const char *src, char **dst)
+{
+	*dst = NULL;
+	if (src && !(*dst = strdup(src)))
+		return -1;
+	return 0;
+}
+
+static int add_mirror(struct pf_fetch *f, const char *url, enum pf_mirror_origin origin)
+{
+	struct pf_mirror *m = realloc(f->mirrors, (f->n_mirrors + 1) * sizeof(*m));
+
+	if (!m)
+		return -1;
+	f->mirrors = m;
+	m = &f->mirrors[f->n_mirrors];
+	memset(m, 0, sizeof(*m));
+	m->url = strdup(url);
+	if (!m->url)
+		return -1;
+	m->origin = origin;
+	f->n_mirrors++;
+	return 0;
+}
+
+struct pf_fetch *pf_fetch_new(struct pf_ctx *ctx, const struct pf_fetch_opts *opts,
+			      const char *const *mirrors, size_t n_mirrors)
 {
 	struct pf_fetch *f = calloc(1, sizeof(*f));
 
 	if (!f)
 		goto oom;
 	f->ctx = ctx;
-	f->mirrors = calloc(n_mirrors + 1, sizeof(*f->mirrors));
-	if (!f->mirrors)
+	f->opts = *opts;
+	if (f->opts.parallel < 1)
+		f->opts.parallel = 1;
+	if (copy_opt(opts->ca_bundle, &f->ca_bundle) < 0 || copy_opt(opts->proxy, &f->proxy) < 0)
 		goto oom;
-	for (; f->n_mirrors < n_mirrors; f->n_mirrors++) {
-		f->mirrors[f->n_mirrors] = strdup(mirrors[f->n_mirrors]);
-		if (!f->mirrors[f->n_mirrors])
+	f->opts.ca_bundle = f->ca_bundle;
+	f->opts.proxy = f->proxy;
+	for (size_t i = 0; i < n_mirrors; i++) {
+		bool dir = strncmp(mirrors[i], "file://", 7) == 0;
+
+		if (add_mirror(f, mirrors[i], dir ? PF_MIRROR_DIR : PF_MIRROR_CONFIG) < 0)
 			goto oom;
 	}
 	return f;
@@ -38,9 +87,27 @@ void pf_fetch_free(struct pf_fetch *f)
 		return;
 	pf_curl_free(f->curl);
 	for (size_t i = 0; f->mirrors && i < f->n_mirrors; i++)
-		free(f->mirrors[i]);
+		free(f->mirrors[i].url);
 	free(f->mirrors);
+	free(f->ca_bundle);
+	free(f->proxy);
 	free(f);
+}
+
+int pf_fetch_add_list(struct pf_fetch *f, const char *const *urls, size_t n, uint32_t seed)
+{
+	/* Part B: the rotation and the filtering. Until then: in order. */
+	(void)seed;
+	for (size_t i = 0; i < n; i++)
+		if (add_mirror(f, urls[i], PF_MIRROR_LIST) < 0)
+			return pf_fail(f->ctx, PF_E_OTHER, "out of memory");
+	return 0;
+}
+
+const struct pf_mirror *pf_fetch_mirror_list(const struct pf_fetch *f, size_t *n)
+{
+	*n = f->n_mirrors;
+	return f->mirrors;
 }
 
 char *pf_fetch_url(const char *mirror, const char *series, const char *arch, const char *rel)
@@ -52,27 +119,102 @@ char *pf_fetch_url(const char *mirror, const char *series, const char *arch, con
 	return url;
 }
 
+size_t pf_mirror_order(const struct pf_fetch *f, size_t *order)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < f->n_mirrors; i++)
+		if (!f->mirrors[i].skipped && !f->mirrors[i].stale)
+			order[n++] = i;
+	for (size_t i = 0; i < f->n_mirrors; i++)
+		if (!f->mirrors[i].skipped && f->mirrors[i].stale)
+			order[n++] = i;
+	return n;
+}
+
+void pf_mirror_note(struct pf_fetch *f, size_t i, enum pf_mirror_outcome outcome,
+		    const char *detail)
+{
+	struct pf_mirror *m = &f->mirrors[i];
+
+	m->touched = true;
+	m->last = outcome;
+	snprintf(m->detail, sizeof(m->detail), "%s", detail ? detail : "");
+	if (outcome == PF_MIRROR_OK) {
+		m->errors = 0;
+		return;
+	}
+	m->errors++;
+	if (m->errors >= PF_MIRROR_MAX_ERRORS || outcome == PF_MIRROR_TLS ||
+	    outcome == PF_MIRROR_REDIRECT)
+		m->skipped = true;
+}
+
+enum pf_mirror_outcome pf_mirror_outcome_of(int cls, const char *msg)
+{
+	if (cls == PF_E_VERIFY)
+		return PF_MIRROR_VERIFY;
+	if (strstr(msg, "HTTP status"))
+		return PF_MIRROR_HTTP_ERROR;
+	if (strstr(msg, "timed out") || strstr(msg, "Timeout"))
+		return PF_MIRROR_TIMEOUT;
+	return PF_MIRROR_UNREACHABLE;
+}
+
+/* Append MSG to the failures so far ("; " between). */
+static void add_failure(char *all, size_t size, const char *msg)
+{
+	size_t n = strlen(all);
+
+	if (n + 3 < size)
+		snprintf(all + n, size - n, "%s%s", n ? "; " : "", msg);
+}
+
 int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		     const char *rel, pf_fetch_try_fn try, void *data)
 {
 	struct pf_ctx *ctx = f->ctx;
-	int r = pf_fail(ctx, PF_E_USAGE, "no mirror configured");
+	size_t *order = calloc(f->n_mirrors + 1, sizeof(*order)), n;
+	char all[2048] = "";
+	bool bad = false;
+	int r = -1;
 
-	for (size_t i = 0; i < f->n_mirrors; i++) {
-		char *url = pf_fetch_url(f->mirrors[i], series, arch, rel);
+	if (!order)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	n = pf_mirror_order(f, order);
+	if (n == 0) {
+		r = pf_fail(ctx, f->n_mirrors ? PF_E_DOWNLOAD : PF_E_USAGE,
+			    f->n_mirrors ? "every mirror was skipped after repeated failures"
+					 : "no mirror configured");
+		goto out;
+	}
+	for (size_t k = 0; k < n; k++) {
+		char *url = pf_fetch_url(f->mirrors[order[k]].url, series, arch, rel);
+		int cls;
 
-		if (i > 0) {
-			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
-			pf_clear_error(ctx);
-		} else {
-			pf_clear_error(ctx); /* the "no mirror" above */
+		if (!url) {
+			r = pf_fail(ctx, PF_E_OTHER, "out of memory");
+			goto out;
 		}
-		if (!url)
-			return pf_fail(ctx, PF_E_OTHER, "out of memory");
 		r = try(ctx, f, url, data);
 		free(url);
-		if (r == 0 || pf_error_class(ctx) != PF_E_DOWNLOAD)
-			break;
+		if (r == 0) {
+			pf_mirror_note(f, order[k], PF_MIRROR_OK, NULL);
+			goto out;
+		}
+		cls = pf_error_class(ctx);
+		if (cls != PF_E_DOWNLOAD && cls != PF_E_VERIFY)
+			goto out;
+		pf_mirror_note(f, order[k], pf_mirror_outcome_of(cls, pf_error_message(ctx)),
+			       pf_error_message(ctx));
+		bad |= cls == PF_E_VERIFY;
+		add_failure(all, sizeof(all), pf_error_message(ctx));
+		if (k + 1 < n)
+			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
+		pf_clear_error(ctx);
 	}
+	r = pf_fail(ctx, bad ? PF_E_VERIFY : PF_E_DOWNLOAD, "%s", all);
+out:
+	free(order);
 	return r;
 }

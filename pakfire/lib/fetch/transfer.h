@@ -1,19 +1,24 @@
-/* Inside fetch/: the downloader's state, and one transfer with libcurl
- * (transfer.c) for mirrors.c and cache.c. Not for use outside fetch/. */
+/* Inside fetch/: the downloader's state, one transfer with libcurl
+ * (transfer.c), and the mirrors' bookkeeping (mirrors.c) that the batch
+ * engine (jobs.c) asks. Not for use outside fetch/. */
 #ifndef PF_TRANSFER_H
 #define PF_TRANSFER_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "fetch/fetch.h"
+
 struct pf_ctx;
-struct pf_curl; /* libcurl's calls and one easy handle (transfer.c) */
+struct pf_curl; /* libcurl's calls and its handles (transfer.c) */
 
 struct pf_fetch {
-	struct pf_ctx *ctx;     /* errors, events, the interrupt check */
-	char **mirrors;         /* copied at pf_fetch_new */
+	struct pf_ctx *ctx;     /* errors, events, the interrupt check, the root */
+	struct pf_fetch_opts opts; /* its strings copied at pf_fetch_new */
+	char *ca_bundle, *proxy;   /* the copies opts points to */
+	struct pf_mirror *mirrors; /* in failover order (mirrors.c) */
 	size_t n_mirrors;
-	struct pf_curl *curl;   /* NULL until the first transfer */
+	struct pf_curl *curl;   /* NULL until the first network transfer */
 };
 
 /* Unload libcurl's handle (NULL is fine). */
@@ -25,5 +30,18 @@ void pf_curl_free(struct pf_curl *c);
  * more than MAX is PF_E_VERIFY. */
 int pf_transfer_fd(struct pf_fetch *f, const char *url, int fd, uint64_t max,
 		   uint64_t expected, uint64_t *got, uint8_t sha[32]);
+
+/* mirrors.c: the mirrors a file is tried on, in order, as indices into
+ * f->mirrors (ORDER has room for f->n_mirrors): skipped ones left out,
+ * stale ones last. Returns how many. */
+size_t pf_mirror_order(const struct pf_fetch *f, size_t *order);
+
+/* mirrors.c: mirror I did OUTCOME (DETAIL: its failure, or NULL); counts
+ * failures in a row and skips it after PF_MIRROR_MAX_ERRORS. */
+void pf_mirror_note(struct pf_fetch *f, size_t i, enum pf_mirror_outcome outcome,
+		    const char *detail);
+
+/* The outcome a failure of class CLS with message MSG stands for. */
+enum pf_mirror_outcome pf_mirror_outcome_of(int cls, const char *msg);
 
 #endif

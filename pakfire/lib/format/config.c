@@ -1,5 +1,6 @@
 /* pakfire.conf: see config.h. The syntax is kv.c's; this file gives the keys
  * their meaning. Every error is PF_E_USAGE and names the file and line. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -17,6 +18,7 @@ struct state {
 	/* line where each single-valued key was set, 0 if not yet */
 	unsigned l_series, l_arch, l_keys, l_cache, l_database, l_grace,
 		 l_hook_timeout, l_boot_id_file, l_log_size, l_index_stale;
+	unsigned l_download[PF_DOWNLOAD_KEYS];
 };
 
 static bool token_valid(const char *s)
@@ -67,7 +69,7 @@ int pf_parse_size(const char *s, uint64_t *out)
 }
 
 /* Seconds, or with suffix s, m, h and, when DAYS, d. */
-static int parse_seconds(const char *s, bool days, int64_t *out)
+int pf_parse_duration(const char *s, bool days, int64_t *out)
 {
 	uint64_t v, f, r;
 	size_t n = parse_digits(s, &v);
@@ -125,6 +127,11 @@ static char *normalise_abs(const char *s, bool allow_root, const char **why)
 		return NULL;
 	}
 	return p;
+}
+
+char *pf_config_path(const char *s, const char **why)
+{
+	return normalise_abs(s, false, why);
 }
 
 char *pf_mount_normalise(const char *s, const char **why)
@@ -220,19 +227,58 @@ out:
 	return r;
 }
 
+static int push_mirror(struct pf_ctx *ctx, const char *name, unsigned line,
+		       struct pf_config *cfg, char *url)
+{
+	char **m = realloc(cfg->mirrors, (cfg->n_mirrors + 1) * sizeof(*m));
+
+	if (!m) {
+		free(url);
+		return pf_fail(ctx, PF_E_OTHER, "%s line %u: out of memory", name, line);
+	}
+	cfg->mirrors = m;
+	m[cfg->n_mirrors++] = url;
+	return 0;
+}
+
+/* file:///ABS: a folder of this host (not inside the root: a USB stick is
+ * mounted where the admin chose), read without libcurl. */
+static int add_dir_mirror(struct pf_ctx *ctx, const char *name, unsigned line,
+			  struct pf_config *cfg, const char *value)
+{
+	const char *why;
+	char *path = normalise_abs(value + 7, false, &why), *url;
+
+	if (!path) {
+		if (!why)
+			return pf_fail(ctx, PF_E_OTHER, "%s line %u: out of memory", name, line);
+		return pf_fail(ctx, PF_E_USAGE,
+			       "%s line %u: mirror: '%s' is not file:// and an absolute path: %s",
+			       name, line, value, why);
+	}
+	if (asprintf(&url, "file://%s", path) < 0) {
+		free(path);
+		return pf_fail(ctx, PF_E_OTHER, "%s line %u: out of memory", name, line);
+	}
+	free(path);
+	return push_mirror(ctx, name, line, cfg, url);
+}
+
 static int add_mirror(struct pf_ctx *ctx, const char *name, unsigned line,
 		      struct pf_config *cfg, const char *value)
 {
 	size_t n = strlen(value), scheme;
-	char **m, *url;
+	char *url;
 
+	if (strncmp(value, "file://", 7) == 0)
+		return add_dir_mirror(ctx, name, line, cfg, value);
 	if (strncasecmp(value, "https://", 8) == 0)
 		scheme = 8;
 	else if (strncasecmp(value, "http://", 7) == 0)
 		scheme = 7;
 	else
 		return pf_fail(ctx, PF_E_USAGE,
-			       "%s line %u: mirror: '%s' does not start with http:// or https://",
+			       "%s line %u: mirror: '%s' does not start with http://, https:// or file:///",
 			       name, line, value);
 	if (strpbrk(value, " \t"))
 		return pf_fail(ctx, PF_E_USAGE,
@@ -246,14 +292,7 @@ static int add_mirror(struct pf_ctx *ctx, const char *name, unsigned line,
 	url = strndup(value, n);
 	if (!url)
 		return pf_fail(ctx, PF_E_OTHER, "%s line %u: out of memory", name, line);
-	m = realloc(cfg->mirrors, (cfg->n_mirrors + 1) * sizeof(*m));
-	if (!m) {
-		free(url);
-		return pf_fail(ctx, PF_E_OTHER, "%s line %u: out of memory", name, line);
-	}
-	cfg->mirrors = m;
-	m[cfg->n_mirrors++] = url;
-	return 0;
+	return push_mirror(ctx, name, line, cfg, url);
 }
 
 /* A single-valued key: refuse a second assignment. */
@@ -289,6 +328,7 @@ static int on_kv(struct pf_ctx *ctx, const char *name, unsigned line,
 {
 	struct state *st = data;
 	struct pf_config *cfg = st->cfg;
+	int r;
 
 	if (strcmp(key, "series") == 0) {
 		if (once(ctx, name, line, key, &st->l_series) < 0)
@@ -338,7 +378,7 @@ static int on_kv(struct pf_ctx *ctx, const char *name, unsigned line,
 	if (strcmp(key, "valid-until-grace") == 0) {
 		if (once(ctx, name, line, key, &st->l_grace) < 0)
 			return -1;
-		if (parse_seconds(value, true, &cfg->valid_until_grace) < 0)
+		if (pf_parse_duration(value, true, &cfg->valid_until_grace) < 0)
 			return pf_fail(ctx, PF_E_USAGE,
 				       "%s line %u: valid-until-grace: '%s' is not a duration (seconds, or with s, m, h, d)",
 				       name, line, value);
@@ -351,7 +391,7 @@ static int on_kv(struct pf_ctx *ctx, const char *name, unsigned line,
 			return -1;
 		/* 0 would mean "no timeout" to some readers and "kill at once"
 		 * to others: neither is wanted, so it is refused. */
-		if (parse_seconds(value, false, &t) < 0 || t == 0 || t > PF_MAX_HOOK_TIMEOUT)
+		if (pf_parse_duration(value, false, &t) < 0 || t == 0 || t > PF_MAX_HOOK_TIMEOUT)
 			return pf_fail(ctx, PF_E_USAGE,
 				       "%s line %u: hook-timeout: '%s' is not a duration from 1s to 24h (seconds, or with s, m, h)",
 				       name, line, value);
@@ -377,12 +417,15 @@ static int on_kv(struct pf_ctx *ctx, const char *name, unsigned line,
 	if (strcmp(key, "index-stale") == 0) {
 		if (once(ctx, name, line, key, &st->l_index_stale) < 0)
 			return -1;
-		if (parse_seconds(value, true, &cfg->index_stale) < 0 || cfg->index_stale < 3600)
+		if (pf_parse_duration(value, true, &cfg->index_stale) < 0 || cfg->index_stale < 3600)
 			return pf_fail(ctx, PF_E_USAGE,
 				       "%s line %u: index-stale: '%s' is not a duration of at least 1h (seconds, or with s, m, h, d)",
 				       name, line, value);
 		return 0;
 	}
+	r = pf_config_download_key(ctx, name, line, key, value, &cfg->download, st->l_download);
+	if (r <= 0)
+		return r;
 	return pf_fail(ctx, PF_E_USAGE, "%s line %u: unknown key '%s'", name, line, key);
 }
 
@@ -431,7 +474,8 @@ int pf_config_parse(struct pf_ctx *ctx, const char *name, const char *buf,
 		st.cfg->log_size = PF_DEFAULT_LOG_SIZE;
 	if (!st.l_index_stale)
 		st.cfg->index_stale = PF_DEFAULT_INDEX_STALE;
-	if (set_default(ctx, name, &st.cfg->keys, PF_DEFAULT_KEYS) < 0 ||
+	if (pf_config_download_defaults(ctx, name, &st.cfg->download) < 0 ||
+	    set_default(ctx, name, &st.cfg->keys, PF_DEFAULT_KEYS) < 0 ||
 	    set_default(ctx, name, &st.cfg->cache, PF_DEFAULT_CACHE) < 0 ||
 	    set_default(ctx, name, &st.cfg->database, PF_DEFAULT_DATABASE) < 0)
 		goto out;
@@ -457,6 +501,7 @@ void pf_config_free(struct pf_config *cfg)
 	free(cfg->cache);
 	free(cfg->database);
 	free(cfg->boot_id_file);
+	pf_config_download_free(&cfg->download);
 	for (size_t i = 0; i < cfg->n_reserves; i++)
 		free(cfg->reserves[i].mount);
 	free(cfg->reserves);

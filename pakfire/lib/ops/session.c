@@ -298,13 +298,26 @@ void pf_session_tx_end(struct pf_session *s, int64_t tx)
 
 struct pf_fetch *pf_session_fetch(struct pf_session *s)
 {
+	const struct pf_download_config *d;
+	struct pf_fetch_opts opts;
+
 	if (s->fetch)
 		return s->fetch;
 	if (!s->config) {
 		pf_fail(s->ctx, PF_E_OTHER, "internal: downloader made before configuration");
 		return NULL;
 	}
-	s->fetch = pf_fetch_new(s->ctx, (const char *const *)s->config->mirrors,
+	d = &s->config->download;
+	opts = (struct pf_fetch_opts){
+		.connect_timeout = d->connect_timeout,
+		.transfer_timeout = d->transfer_timeout,
+		.low_speed_limit = d->low_speed_limit,
+		.low_speed_time = d->low_speed_time,
+		.parallel = d->parallel,
+		.ca_bundle = d->ca_bundle,
+		.proxy = d->proxy,
+	};
+	s->fetch = pf_fetch_new(s->ctx, &opts, (const char *const *)s->config->mirrors,
 				s->config->n_mirrors);
 	return s->fetch;
 }

@@ -72,6 +72,12 @@ struct pf_plan_input {
 				  * again), else 0 */
 	const char *unit;        /* its id, "core-141": the space checks' key */
 	const char *label;       /* for messages: "core 141" */
+	uint64_t package_partial; /* bytes of it already in the cache's partial/
+				  * folder: package_size counts only the rest */
+	bool held;               /* downloaded ahead (a download window, or
+				  * --download-only): its package lies in the
+				  * cache from the start of the plan until its
+				  * own unit commits */
 };
 
 struct pf_plan_fs {

@@ -268,6 +268,25 @@ const char *const pf_schema_migrations[] = {
 	"ALTER TABLE system ADD COLUMN reboot_boot_id TEXT;" /* the boot in which a unit with
 							    * Reboot: yes was applied; NULL: none pending */
 	"ALTER TABLE system ADD COLUMN reboot_unit TEXT;",  /* the last such unit ("core-141") */
+	/* 10: downloads (issue 18): what each mirror did last, for diagnose;
+	 * the repository's published mirror list, kept with the index that
+	 * vouches for it; this machine's start in that list. */
+	"CREATE TABLE mirror_results ("
+	"  url            TEXT PRIMARY KEY,"      /* the base URL, as configured or listed */
+	"  origin         TEXT NOT NULL CHECK (origin IN ('config', 'list', 'dir')),"
+	"  outcome        TEXT NOT NULL,"         /* ok | unreachable | http-error | timeout |
+						   * too-slow | tls | redirect | verify |
+						   * not-repository | stale */
+	"  detail         TEXT,"                  /* the last failure's message */
+	"  revision       INTEGER,"               /* the index Revision it served last, NULL unknown */
+	"  attempted      INTEGER NOT NULL,"      /* UTC seconds of the last run that used it */
+	"  last_ok        INTEGER,"               /* UTC seconds it last served a verified file */
+	"  errors         INTEGER NOT NULL DEFAULT 0," /* failures in a row at the end of that run */
+	"  transaction_id INTEGER REFERENCES transactions(id)"
+	") WITHOUT ROWID;"
+	"ALTER TABLE indexes ADD COLUMN mirror_list BLOB;" /* the verified `Mirrors` file, or NULL */
+	"ALTER TABLE system ADD COLUMN mirror_seed INTEGER;", /* random, set once: where this
+							      * machine starts in the list */
 };
 
 const size_t pf_schema_count = sizeof(pf_schema_migrations) / sizeof(pf_schema_migrations[0]);

@@ -800,6 +800,10 @@ signal.pause()
 	fail "dead_port: no port held: $(cat "$f" 2>/dev/null)"
 }
 
+# TLS, access logs and the hostile server: tests/lib-net.sh.
+# shellcheck source=tests/lib-net.sh
+source "$PF_TOP/tests/lib-net.sh"
+
 # ---------------------------------------------------------------------------
 # Repositories
 

@@ -33,6 +33,16 @@ static int json_download_done(jobj *e, const struct pf_event *ev)
 	return 0;
 }
 
+static int json_download_failed(jobj *e, const struct pf_event *ev)
+{
+	const struct pf_ev_download_failed *d = &ev->download_failed;
+
+	if (jv_string(e, "file", d->file) < 0 || jv_string(e, "mirror", d->mirror) < 0 ||
+	    jv_string(e, "message", d->message) < 0 || jv_bool(e, "next", d->next) < 0)
+		return -1;
+	return 0;
+}
+
 static int json_uptodate(jobj *e, const struct pf_event *ev)
 {
 	return jv_uint(e, "core", ev->uptodate.core);
@@ -155,7 +165,7 @@ static const struct {
 	[PF_EV_TX_STEP] = { NULL, NULL, false },
 	[PF_EV_TX_END] = { NULL, NULL, false },
 	[PF_EV_DOWNLOAD_TOTAL] = { NULL, NULL, false },
-	[PF_EV_DOWNLOAD_FAILED] = { NULL, NULL, false },
+	[PF_EV_DOWNLOAD_FAILED] = { "download-failed", json_download_failed, false },
 	[PF_EV_ACTIVITY] = { NULL, NULL, false },
 };
 /* A new event type needs its line above (and in render-text.c). */

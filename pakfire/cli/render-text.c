@@ -43,6 +43,18 @@ static void text_warning(struct output *o, const struct pf_event *ev)
 	fprintf(stderr, "pakfire: warning: %s\n", ev->text.message);
 }
 
+/* A mirror failed a file and the next one is tried: a warning, as it
+ * always was (the last failure is in the error that names them all). */
+static void text_download_failed(struct output *o, const struct pf_event *ev)
+{
+	(void)o;
+	if (!ev->download_failed.next)
+		return;
+	fflush(stdout);
+	fprintf(stderr, "pakfire: warning: %s; trying the next mirror\n",
+		ev->download_failed.message);
+}
+
 /* The debug trail of --verbose: on stderr beside the warnings, so that
  * stdout stays the results a script reads (the log has it always). */
 static void text_debug(struct output *o, const struct pf_event *ev)
@@ -259,7 +271,7 @@ static const struct {
 	[PF_EV_TX_STEP] = { text_tx, 1 },
 	[PF_EV_TX_END] = { text_tx, 1 },
 	[PF_EV_DOWNLOAD_TOTAL] = { text_ignore, 0 },
-	[PF_EV_DOWNLOAD_FAILED] = { text_ignore, 0 },
+	[PF_EV_DOWNLOAD_FAILED] = { text_download_failed, -1 },
 	[PF_EV_ACTIVITY] = { text_ignore, 0 },
 };
 /* A new event type needs its line above (and in render-json.c). */

@@ -30,6 +30,16 @@ void pf_emit_download(struct pf_ctx *ctx, enum pf_event_type type, const char *f
 	});
 }
 
+void pf_emit_download_failed(struct pf_ctx *ctx, const char *file, const char *mirror, int cls,
+			     const char *message, bool next)
+{
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_DOWNLOAD_FAILED,
+		.download_failed = { .file = file, .mirror = mirror, .cls = cls,
+				     .message = message, .next = next },
+	});
+}
+
 void pf_emit_file_kept(struct pf_ctx *ctx, struct pf_unit_ref unit, const char *path,
 		       const char *reason)
 {

@@ -217,6 +217,10 @@ void pf_emit(struct pf_ctx *ctx, const struct pf_event *ev);
  * PF_EV_DOWNLOAD_START, _PROGRESS and _DONE. */
 void pf_emit_download(struct pf_ctx *ctx, enum pf_event_type type, const char *file,
 		      uint64_t done, uint64_t total);
+/* One mirror failed FILE with MESSAGE (class CLS); NEXT: another is tried
+ * (else the caller's error will name every failure). */
+void pf_emit_download_failed(struct pf_ctx *ctx, const char *file, const char *mirror, int cls,
+			     const char *message, bool next);
 void pf_emit_file_kept(struct pf_ctx *ctx, struct pf_unit_ref unit, const char *path,
 		       const char *reason);
 

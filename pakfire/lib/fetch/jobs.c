@@ -74,8 +74,8 @@ static int one_job(struct pf_fetch *f, struct pf_fetch_job *job, size_t *order)
 		if (len + 3 < sizeof(job->error))
 			snprintf(job->error + len, sizeof(job->error) - len, "%s%s",
 				 len ? "; " : "", pf_error_message(ctx));
-		if (k + 1 < n)
-			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
+		pf_emit_download_failed(ctx, job->rel, f->mirrors[order[k]].url, cls,
+					pf_error_message(ctx), k + 1 < n);
 		pf_clear_error(ctx);
 	}
 	job->cls = bad ? PF_E_VERIFY : PF_E_DOWNLOAD;

@@ -209,8 +209,8 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 			       pf_error_message(ctx));
 		bad |= cls == PF_E_VERIFY;
 		add_failure(all, sizeof(all), pf_error_message(ctx));
-		if (k + 1 < n)
-			pf_warn(ctx, "%s; trying the next mirror", pf_error_message(ctx));
+		pf_emit_download_failed(ctx, rel, f->mirrors[order[k]].url, cls,
+					pf_error_message(ctx), k + 1 < n);
 		pf_clear_error(ctx);
 	}
 	r = pf_fail(ctx, bad ? PF_E_VERIFY : PF_E_DOWNLOAD, "%s", all);

@@ -184,36 +184,55 @@ uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u)
 	return u->entry->package_size;
 }
 
-struct package_fetch {
-	int cache_fd;
-	const struct pf_unit *u;
-};
-
-static int try_package(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+int pf_fetch_unit_partial_dir(struct pf_ctx *ctx, int cache_fd)
 {
-	const struct package_fetch *pf = data;
-	const struct pf_index_entry *ie = pf->u->entry;
+	int parent = openat(cache_fd, "..", O_RDONLY | O_DIRECTORY | O_CLOEXEC), fd = -1;
 
-	(void)ctx;
-	return pf_fetch_file(f, url, pf->cache_fd, pf_fetch_unit_pak_name(pf->u),
-			     ie->package_size, ie->package_sha256);
+	if (parent < 0)
+		return pf_fail_errno(ctx, PF_E_OTHER, "cache folder");
+	if (mkdirat(parent, PF_FETCH_PARTIAL_DIR, 0700) < 0 && errno != EEXIST)
+		pf_fail_errno(ctx, PF_E_OTHER, "cache %s", PF_FETCH_PARTIAL_DIR);
+	else if ((fd = openat(parent, PF_FETCH_PARTIAL_DIR,
+			      O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		pf_fail_errno(ctx, PF_E_OTHER, "cache %s", PF_FETCH_PARTIAL_DIR);
+	close(parent);
+	return fd;
 }
 
 int pf_fetch_unit_package(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
 			  const struct pf_transaction *t, struct pf_unit *u, int *fd)
 {
-	struct package_fetch pf = { cache_fd, u };
-	const char *name = pf_fetch_unit_pak_name(u);
+	const struct pf_index_entry *ie = u->entry;
+	struct pf_fetch_job job = {
+		.series = u->series, .arch = t->arch, .rel = ie->package,
+		.size = ie->package_size, .dirfd = cache_fd, .name = pf_fetch_unit_pak_name(u),
+		.partial_fd = -1, .unit = u->id,
+	};
+	int r = -1;
 
 	if (u->pak_fd >= 0) {
 		/* Verified in the cache when its manifest was read there. */
 		*fd = u->pak_fd;
 		return 0;
 	}
-	if (!f || pf_fetch_mirrors(f, u->series, t->arch, u->entry->package, try_package, &pf) < 0)
-		return -1;
-	*fd = openat(cache_fd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (*fd < 0)
-		return pf_fail_errno(ctx, PF_E_OTHER, "cache %s", name);
-	return 0;
+	if (!f)
+		return -1; /* the downloader could not be made: the error is set */
+	memcpy(job.sha, ie->package_sha256, sizeof(job.sha));
+	job.partial_fd = pf_fetch_unit_partial_dir(ctx, cache_fd);
+	if (job.partial_fd < 0 || pf_fetch_files(f, &job, 1) < 0)
+		goto out;
+	if (job.result < 0) {
+		pf_fail(ctx, job.cls, "%s", job.error);
+		goto out;
+	}
+	*fd = openat(cache_fd, job.name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd < 0) {
+		pf_fail_errno(ctx, PF_E_OTHER, "cache %s", job.name);
+		goto out;
+	}
+	r = 0;
+out:
+	if (job.partial_fd >= 0)
+		close(job.partial_fd);
+	return r;
 }

@@ -57,6 +57,15 @@ uint64_t pf_fetch_unit_need(int cache_fd, const struct pf_unit *u);
 int pf_fetch_unit_package(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
 			  const struct pf_transaction *t, struct pf_unit *u, int *fd);
 
+/* Downloads in progress are kept in <cache>/<series>/<arch>/partial/,
+ * named by their signed SHA-256 (fetch.h, struct pf_fetch_job): never
+ * mistaken for a verified package, resumed only toward the same bytes. */
+#define PF_FETCH_PARTIAL_DIR "partial"
+
+/* The partial/ folder beside the cache folder CACHE_FD (core/ or addons/),
+ * created if missing; an fd on it, or -1 after pf_fail. */
+int pf_fetch_unit_partial_dir(struct pf_ctx *ctx, int cache_fd);
+
 /* The package's file name in the cache. */
 const char *pf_fetch_unit_pak_name(const struct pf_unit *u);
 

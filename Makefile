@@ -118,6 +118,7 @@ bench: deps all $(BENCH_BIN)
 	echo "== bench/apply/run.sh"; bench/apply/run.sh --build $(BUILD) $(APPLY_ARGS) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	echo "== bench/restart/run.sh"; bench/restart/run.sh --build $(BUILD) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	echo "== bench/status/run.sh"; bench/status/run.sh --build $(BUILD) || { [ $$rc -ne 0 ] || rc=$$?; }; \
+	echo "== bench/download/run.sh"; bench/download/run.sh --build $(BUILD) || { [ $$rc -ne 0 ] || rc=$$?; }; \
 	exit $$rc
 
 # Programs, man pages, the sample configuration (always to the doc folder;

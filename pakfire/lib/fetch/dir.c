@@ -54,6 +54,7 @@ int pf_dir_fetch(struct pf_engine *e, struct pf_xfer *t)
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR) {
 			t->x->http_status = 404; /* as a web server would say it */
+			t->outcome = PF_MIRROR_HTTP_ERROR;
 			return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: no such file", t->url);
 		}
 		return pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->url);

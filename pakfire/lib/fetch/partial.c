@@ -131,6 +131,12 @@ int pf_part_commit(struct pf_ctx *ctx, struct pf_part *p, const struct pf_fetch_
 
 void pf_part_close(struct pf_part *p, bool keep)
 {
+	struct stat st;
+
+	/* An empty partial is worth nothing: no clutter for a mirror that
+	 * never answered. */
+	if (p->fd >= 0 && (fstat(p->fd, &st) < 0 || st.st_size == 0))
+		keep = false;
 	if (p->fd >= 0)
 		close(p->fd);
 	p->fd = -1;

@@ -303,12 +303,12 @@ static void put(const char *path, const char *body, size_t len)
 
 static void make_dirs(struct dirs *d, const char *body)
 {
-	char path[256];
+	char path[256], top[64] = "/tmp/pf-dirs-XXXXXX";
 
-	snprintf(d->top, sizeof(d->top), "/tmp/pf-dirs-XXXXXX");
-	assert_non_null(mkdtemp(d->top));
+	assert_non_null(mkdtemp(top));
+	memcpy(d->top, top, sizeof(top));
 	for (int i = 0; i < 3; i++) {
-		snprintf(d->mirror[i], sizeof(d->mirror[i]), "file://%s/m%d", d->top, i);
+		snprintf(d->mirror[i], sizeof(d->mirror[i]), "file://%s/m%d", top, i);
 		snprintf(path, sizeof(path), "mkdir -p %s/m%d/s/a/core", d->top, i);
 		assert_int_equal(system(path), 0);
 	}

@@ -82,6 +82,7 @@ struct pf_xfer {
 	uint64_t asked;           /* the Range asked from (0: the whole file) */
 	bool answered;            /* its first body byte was seen */
 	bool redirect;            /* a 3xx: its body is not ours */
+	size_t redirect_body;     /* ... and this much of it was dropped */
 	bool bad_range;           /* a 206 that does not start where we asked */
 };
 

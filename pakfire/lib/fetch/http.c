@@ -17,6 +17,8 @@
 #include "fetch/curl.h"
 #include "fetch/engine.h"
 
+#define REDIRECT_BODY_MAX (64 * 1024)
+
 static bool is_https(const char *url)
 {
 	return url && strncasecmp(url, "https://", 8) == 0;
@@ -64,7 +66,7 @@ static bool first_bytes(struct pf_xfer *t)
 	t->answered = true;
 	if (t->status >= 300 && t->status < 400) {
 		t->redirect = true;
-		return false;
+		return true;
 	}
 	if (!t->asked)
 		return true;
@@ -87,6 +89,13 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 
 	if (!t->answered && !first_bytes(t))
 		return 0; /* aborts the transfer */
+	if (t->redirect) {
+		/* Its body is dropped, but read to its end: libcurl gives the
+		 * target (CURLINFO_REDIRECT_URL) only to a transfer that ended
+		 * well. A redirect does not get to send us more than this. */
+		t->redirect_body += n;
+		return t->redirect_body > REDIRECT_BODY_MAX ? 0 : n;
+	}
 	return pf_sink_write(&t->sink, data, n) < 0 ? 0 : n;
 }
 
@@ -152,6 +161,7 @@ int pf_http_start(struct pf_engine *e, struct pf_xfer *t)
 	t->range[0] = '\0';
 	t->status = 0;
 	t->answered = t->redirect = t->bad_range = false;
+	t->redirect_body = 0;
 	t->asked = t->sink.got;
 	c = pf_curl_easy(f, t->slot);
 	if (!c)

@@ -11,7 +11,7 @@ CC      ?= cc
 sysconfdir ?= /etc
 DOCDIR     := $(PREFIX)/share/doc/pakfire
 
-# libcurl: headers only; fetch/transfer.c loads it with the first download (dlopen).
+# libcurl: headers only; fetch/curl.c loads it with the first network download (dlopen).
 # json-c: the --json output (why json-c: pakfire/cli/jsonc.h).
 PKGS      := libarchive gpgme sqlite3 nettle json-c
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) libcurl)

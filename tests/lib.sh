@@ -240,12 +240,13 @@ wait_for_output() {
 }
 
 # wait_for_download: until the background command's download has put more
-# than 8 KiB into a .part file in R's cache (30 s at most; serve with
-# http_start --throttle so that it lasts); fails if it ends first.
+# than 8 KiB into a partial file in R's cache (partial/<sha256>.part; 30 s
+# at most; serve with http_start --throttle so that it lasts); fails if it
+# ends first.
 wait_for_download() {
 	local i
 	for i in $(seq 300); do
-		[ -n "$(find "$R/var/cache" -name '*.part' -size +8k 2>/dev/null | head -n 1)" ] &&
+		[ -n "$(find "$R/var/cache" -path '*/partial/*.part' -size +8k 2>/dev/null | head -n 1)" ] &&
 			return 0
 		kill -0 "$BG_PID" 2>/dev/null || break
 		sleep 0.1

@@ -315,7 +315,7 @@ int main(int argc, char **argv)
 	cli.out.reboot_needed = rs.reboot;
 	pf_ctx_set_event_sink(cli.ctx, output_event, &cli.out);
 	pf_ctx_watch_signals(cli.ctx);
-	/* libcurl is not set up here: fetch/transfer.c loads it with the first
+	/* libcurl is not set up here: fetch/curl.c loads it with the first
 	 * download. */
 	/* Where this pakfire was started from, read before any update can
 	 * replace it: what a restart runs. Without /proc it stays unknown,

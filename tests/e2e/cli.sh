@@ -168,9 +168,9 @@ test_clean_empties_the_download_cache() {
 	make_key signer
 	MIRROR=http://127.0.0.1:9
 	root_at_core 138 --trust signer
-	# what an interrupted download leaves behind
-	mkdir -p "$R/var/cache/pakfire/$SERIES/$ARCH/core"
-	head -c 12345 /dev/zero >"$R/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak.part"
+	# what an interrupted download leaves behind (partial/<sha256>.part)
+	mkdir -p "$R/var/cache/pakfire/$SERIES/$ARCH/core" "$R/var/cache/pakfire/$SERIES/$ARCH/partial"
+	head -c 12345 /dev/zero >"$R/var/cache/pakfire/$SERIES/$ARCH/partial/$(echo core-139 | sha256sum | cut -d' ' -f1).part"
 	head -c 100 /dev/zero >"$R/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak"
 
 	run pakfire --root "$R" clean

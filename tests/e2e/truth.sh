@@ -164,8 +164,12 @@ interrupt_download() {
 	assert_json error_class interrupted
 	assert_nothing_changed
 	assert_no_temporaries
-	[ -z "$(find "$R/var/cache" -name '*.part')" ] ||
-		fail "a partial download was left: $(find "$R/var/cache" -name '*.part')"
+	# what came is kept for a resume (resume.sh): in partial/, under its
+	# signed hash, never beside the packages
+	[ -n "$(find "$R/var/cache" -path '*/partial/*.part' -size +0)" ] ||
+		fail "the partial download was not kept in partial/"
+	[ -z "$(find "$R/var/cache" -name '*.part' ! -path '*/partial/*')" ] ||
+		fail "a partial download outside partial/: $(find "$R/var/cache" -name '*.part')"
 	local tx
 	tx=$(db_query "SELECT max(id) FROM transactions")
 	assert_db "SELECT outcome, exit_code FROM transactions WHERE id = $tx" "interrupted|$3"

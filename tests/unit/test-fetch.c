@@ -1,8 +1,10 @@
 /* fetch/: the downloader as a handle of its own. The failover loop, the
- * copied mirror list, the cache check and the session's downloader need no
- * network, and must not load libcurl either (a command that downloads
+ * copied mirror list, the cache check, the session's downloader, the
+ * redirect check and whole batches from folders (file:// mirrors: order,
+ * failover, resume) need no network, and must not load libcurl either (a command that downloads
  * nothing never maps it); the last test makes one real transfer, to a port
  * nobody listens on. */
+#include <dirent.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -15,6 +17,8 @@
 #include "unit.h"
 
 #include "base/hash.h"
+#include "base/context.h"
+#include "fetch/engine.h"
 #include "fetch/fetch.h"
 #include "format/config.h"
 #include "ops/session.h"
@@ -206,6 +210,348 @@ static void test_downloader(void **state)
 	pf_session_close(s); /* frees it */
 }
 
+/* Which redirect targets are followed (fetch/redirect.c). */
+static void test_redirect_check(void **state)
+{
+	(void)state;
+	assert_int_equal(pf_redirect_check("http://a/x", "http://b/y"), PF_REDIRECT_OK);
+	assert_int_equal(pf_redirect_check("http://a/x", "https://b/y"), PF_REDIRECT_OK);
+	assert_int_equal(pf_redirect_check("https://a/x", "HTTPS://b/y"), PF_REDIRECT_OK);
+	assert_int_equal(pf_redirect_check("https://a/x", "https://b/a%20b%2F"), PF_REDIRECT_OK);
+	assert_int_equal(pf_redirect_check("http://a/x", "file:///etc/passwd"), PF_REDIRECT_SCHEME);
+	assert_int_equal(pf_redirect_check("http://a/x", "ftp://b/y"), PF_REDIRECT_SCHEME);
+	assert_int_equal(pf_redirect_check("http://a/x", "gopher://b/y"), PF_REDIRECT_SCHEME);
+	assert_int_equal(pf_redirect_check("http://a/x", "httpx://b/y"), PF_REDIRECT_SCHEME);
+	assert_int_equal(pf_redirect_check("http://a/x", "/relative"), PF_REDIRECT_SCHEME);
+	assert_int_equal(pf_redirect_check("https://a/x", "http://b/y"), PF_REDIRECT_DOWNGRADE);
+	assert_int_equal(pf_redirect_check("HTTPS://a/x", "Http://b/y"), PF_REDIRECT_DOWNGRADE);
+	assert_int_equal(pf_redirect_check("http://a/x", "http://b/y%0aSet-Cookie:"),
+			 PF_REDIRECT_CONTROL);
+	assert_int_equal(pf_redirect_check("http://a/x", "http://b/y%0D"), PF_REDIRECT_CONTROL);
+	assert_int_equal(pf_redirect_check("http://a/x", "http://b/%00"), PF_REDIRECT_CONTROL);
+	assert_int_equal(pf_redirect_check("http://a/x", "http://b/%7f"), PF_REDIRECT_CONTROL);
+	assert_int_equal(pf_redirect_check("http://a/x", "http://b/y\tz"), PF_REDIRECT_CONTROL);
+	/* Control characters win over the scheme: the message must not
+	 * carry them. */
+	assert_int_equal(pf_redirect_check("http://a/x", "file:///a%0a"), PF_REDIRECT_CONTROL);
+	/* A lone % or %zz is no control character. */
+	assert_int_equal(pf_redirect_check("http://a/x", "http://b/100%"), PF_REDIRECT_OK);
+	assert_int_equal(pf_redirect_check("http://a/x", "http://b/%zz%2"), PF_REDIRECT_OK);
+}
+
+/* Events a batch sent: how many of each, and the last DONE and FAILED. */
+struct seen {
+	unsigned start, progress, done, failed, total;
+	char done_mirror[64], done_file[64];
+	uint64_t done_bytes, done_total, offset;
+	bool failed_next[4];
+	char failed_mirror[4][256];
+};
+
+static void on_event(const struct pf_event *ev, void *data)
+{
+	struct seen *s = data;
+
+	switch (ev->type) {
+	case PF_EV_DOWNLOAD_START:
+		s->start++;
+		break;
+	case PF_EV_DOWNLOAD_PROGRESS:
+		s->progress++;
+		break;
+	case PF_EV_DOWNLOAD_DONE:
+		s->done++;
+		snprintf(s->done_mirror, sizeof(s->done_mirror), "%s", ev->download.mirror);
+		snprintf(s->done_file, sizeof(s->done_file), "%s", ev->download.file);
+		s->done_bytes = ev->download.done;
+		s->done_total = ev->download.total;
+		s->offset = ev->download.offset;
+		break;
+	case PF_EV_DOWNLOAD_FAILED:
+		if (s->failed < 4) {
+			s->failed_next[s->failed] = ev->download_failed.next;
+			snprintf(s->failed_mirror[s->failed], sizeof(s->failed_mirror[0]), "%s",
+				 ev->download_failed.mirror);
+		}
+		s->failed++;
+		break;
+	case PF_EV_DOWNLOAD_TOTAL:
+		s->total++;
+		break;
+	default:
+		break;
+	}
+}
+
+/* Three folders as file:// mirrors of series s, arch a: the first lacks
+ * core/core-2.pak, the second has a bad copy, the third the good one
+ * (BODY); plus a cache folder with partial/ beside core/. */
+struct dirs {
+	char top[64];
+	char mirror[3][128];
+	int cache_fd, partial_fd;
+};
+
+static void put(const char *path, const char *body, size_t len)
+{
+	FILE *fp = fopen(path, "w");
+
+	assert_non_null(fp);
+	assert_int_equal(fwrite(body, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void make_dirs(struct dirs *d, const char *body)
+{
+	char path[256], top[64] = "/tmp/pf-dirs-XXXXXX";
+
+	assert_non_null(mkdtemp(top));
+	memcpy(d->top, top, sizeof(top));
+	for (int i = 0; i < 3; i++) {
+		snprintf(d->mirror[i], sizeof(d->mirror[i]), "file://%s/m%d", top, i);
+		snprintf(path, sizeof(path), "mkdir -p %s/m%d/s/a/core", d->top, i);
+		assert_int_equal(system(path), 0);
+	}
+	snprintf(path, sizeof(path), "%s/m1/s/a/core/core-2.pak", d->top);
+	put(path, "PACKAGE-AND-MORE", strlen(body));
+	snprintf(path, sizeof(path), "%s/m2/s/a/core/core-2.pak", d->top);
+	put(path, body, strlen(body));
+	snprintf(path, sizeof(path), "mkdir -p %s/cache/core %s/cache/partial", d->top, d->top);
+	assert_int_equal(system(path), 0);
+	snprintf(path, sizeof(path), "%s/cache/core", d->top);
+	d->cache_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	snprintf(path, sizeof(path), "%s/cache/partial", d->top);
+	d->partial_fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	assert_true(d->cache_fd >= 0 && d->partial_fd >= 0);
+}
+
+static void drop_dirs(struct dirs *d)
+{
+	char cmd[128];
+
+	close(d->cache_fd);
+	close(d->partial_fd);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", d->top);
+	assert_int_equal(system(cmd), 0);
+}
+
+static struct pf_fetch_job pak_job(const struct dirs *d, const char *body)
+{
+	struct pf_fetch_job job = {
+		.series = "s", .arch = "a", .rel = "core/core-2.pak", .size = strlen(body),
+		.dirfd = d->cache_fd, .name = "core-2.pak", .partial_fd = d->partial_fd,
+		.unit = "core-2",
+	};
+
+	pf_sha256_buf(body, strlen(body), job.sha);
+	return job;
+}
+
+static void assert_file(int dirfd, const char *name, const char *body)
+{
+	char buf[64] = "";
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+
+	assert_true(fd >= 0);
+	assert_int_equal(read(fd, buf, sizeof(buf) - 1), strlen(body));
+	assert_string_equal(buf, body);
+	close(fd);
+}
+
+static size_t partial_count(int partial_fd)
+{
+	DIR *dir = fdopendir(dup(partial_fd));
+	struct dirent *e;
+	size_t n = 0;
+
+	assert_non_null(dir);
+	while ((e = readdir(dir)))
+		n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+	closedir(dir);
+	return n;
+}
+
+/* Missing on the first mirror, a bad copy on the second, the good one on
+ * the third: each is tried in order, each failure noted, and the file
+ * lands verified; nothing but the good bytes counts. */
+static void test_dir_mirrors_in_order(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	static const char body[] = "PACKAGE-2-BODY";
+	struct dirs d;
+	struct seen seen = { 0 };
+	struct pf_fetch_job job;
+	const struct pf_mirror *ms;
+	struct pf_fetch *f;
+	const char *mirrors[3];
+	size_t n;
+
+	make_dirs(&d, body);
+	for (int i = 0; i < 3; i++)
+		mirrors[i] = d.mirror[i];
+	f = pf_fetch_new(ctx, &opts, mirrors, 3);
+	assert_non_null(f);
+	pf_ctx_set_event_sink(ctx, on_event, &seen);
+	job = pak_job(&d, body);
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, 0);
+	assert_int_equal(job.cls, PF_E_OK);
+	assert_file(d.cache_fd, "core-2.pak", body);
+	assert_int_equal(partial_count(d.partial_fd), 0);
+	assert_int_equal(seen.start, 3);
+	assert_int_equal(seen.failed, 2);
+	assert_true(seen.failed_next[0] && seen.failed_next[1]);
+	assert_string_equal(seen.failed_mirror[0], d.mirror[0]);
+	assert_string_equal(seen.failed_mirror[1], d.mirror[1]);
+	assert_int_equal(seen.done, 1);
+	assert_string_equal(seen.done_mirror, "local");
+	assert_string_equal(seen.done_file, "core-2.pak");
+	assert_int_equal(seen.done_bytes, strlen(body));
+	assert_int_equal(seen.done_total, strlen(body));
+	assert_true(seen.total >= 1);
+	ms = pf_fetch_mirror_list(f, &n);
+	assert_int_equal(n, 3);
+	assert_int_equal(ms[0].last, PF_MIRROR_HTTP_ERROR);
+	assert_int_equal(ms[1].last, PF_MIRROR_VERIFY);
+	assert_int_equal(ms[2].last, PF_MIRROR_OK);
+	assert_int_equal(ms[0].active + ms[1].active + ms[2].active, 0);
+
+	/* Verified in place: nothing is transferred again. */
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, 0);
+	assert_int_equal(seen.start, 0);
+	assert_int_equal(seen.total, 0);
+	pf_ctx_set_event_sink(ctx, NULL, NULL);
+	pf_fetch_free(f);
+	drop_dirs(&d);
+}
+
+/* Every mirror failed, one of them with bad bytes: a verification failure
+ * naming each one's failure, and no partial file left of the bad bytes. */
+static void test_dir_mirrors_all_bad(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	static const char body[] = "PACKAGE-2-BODY";
+	struct dirs d;
+	struct pf_fetch_job job;
+	struct pf_fetch *f;
+	const char *mirrors[2];
+
+	make_dirs(&d, body);
+	mirrors[0] = d.mirror[0];
+	mirrors[1] = d.mirror[1];
+	f = pf_fetch_new(ctx, &opts, mirrors, 2);
+	assert_non_null(f);
+	job = pak_job(&d, body);
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, -1);
+	assert_int_equal(job.cls, PF_E_VERIFY);
+	assert_non_null(strstr(job.error, "m0/s/a/core/core-2.pak: no such file; "));
+	assert_non_null(strstr(job.error, "m1/s/a/core/core-2.pak: SHA-256 "));
+	assert_int_equal(faccessat(d.cache_fd, "core-2.pak", F_OK, 0), -1);
+	assert_int_equal(partial_count(d.partial_fd), 0);
+	assert_int_equal(pf_error_class(ctx), PF_E_OK);
+	pf_fetch_free(f);
+	drop_dirs(&d);
+}
+
+/* A partial file: a right prefix is resumed (only the rest is read), a
+ * wrong one costs one fresh copy, a symlink in its place is replaced. */
+static void test_dir_resume(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	static const char body[] = "PACKAGE-2-BODY";
+	struct dirs d;
+	struct seen seen = { 0 };
+	struct pf_fetch_job job;
+	struct pf_fetch *f;
+	const char *mirrors[1];
+	char hex[65], part[80];
+	int fd;
+
+	make_dirs(&d, body);
+	mirrors[0] = d.mirror[2];
+	f = pf_fetch_new(ctx, &opts, mirrors, 1);
+	assert_non_null(f);
+	pf_ctx_set_event_sink(ctx, on_event, &seen);
+	job = pak_job(&d, body);
+	pf_hex(job.sha, hex);
+	snprintf(part, sizeof(part), "%s.part", hex);
+
+	fd = openat(d.partial_fd, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, body, 5), 5);
+	close(fd);
+	assert_int_equal(partial_count(d.partial_fd), 1);
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, 0);
+	assert_int_equal(job.resumed_from, 5);
+	assert_int_equal(seen.offset, 5);
+	assert_file(d.cache_fd, "core-2.pak", body);
+	assert_int_equal(partial_count(d.partial_fd), 0);
+
+	/* Wrong bytes: fresh from 0, the same mirror, one more START. */
+	assert_int_equal(unlinkat(d.cache_fd, "core-2.pak", 0), 0);
+	fd = openat(d.partial_fd, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, "XXXXX", 5), 5);
+	close(fd);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, 0);
+	assert_int_equal(job.resumed_from, 0);
+	assert_int_equal(seen.start, 2);
+	assert_int_equal(seen.failed, 0);
+	assert_file(d.cache_fd, "core-2.pak", body);
+
+	/* A symlink where the partial goes is removed, never followed. */
+	assert_int_equal(unlinkat(d.cache_fd, "core-2.pak", 0), 0);
+	assert_int_equal(symlinkat("/etc/passwd", d.partial_fd, part), 0);
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, 0);
+	assert_int_equal(job.resumed_from, 0);
+	assert_file(d.cache_fd, "core-2.pak", body);
+	pf_ctx_set_event_sink(ctx, NULL, NULL);
+	pf_fetch_free(f);
+	drop_dirs(&d);
+}
+
+/* The index and its signature come through pf_fetch_mem: a folder's file
+ * too, and a missing one reads as a 404 would. */
+static void test_dir_mem(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	static const char body[] = "PACKAGE-2-BODY";
+	struct dirs d;
+	struct pf_fetch *f;
+	const char *mirrors[1];
+	char url[256], *buf = NULL;
+	size_t len = 0;
+	long status = 0;
+
+	make_dirs(&d, body);
+	mirrors[0] = d.mirror[2];
+	f = pf_fetch_new(ctx, &opts, mirrors, 1);
+	assert_non_null(f);
+	snprintf(url, sizeof(url), "%s/s/a/core/core-2.pak", d.mirror[2]);
+	assert_int_equal(pf_fetch_mem(f, url, 100, &buf, &len, &status), 0);
+	assert_int_equal(len, strlen(body));
+	assert_string_equal(buf, body);
+	assert_int_equal(status, 200);
+	free(buf);
+	/* More than the cap: a verification failure. */
+	expect_error(ctx, pf_fetch_mem(f, url, 4, &buf, &len, &status), PF_E_VERIFY,
+		     "core-2.pak: larger than the 4 bytes allowed (size mismatch)");
+	pf_clear_error(ctx);
+	snprintf(url, sizeof(url), "%s/s/a/index", d.mirror[2]);
+	expect_error(ctx, pf_fetch_mem(f, url, 100, &buf, &len, &status), PF_E_DOWNLOAD,
+		     "/s/a/index: no such file");
+	assert_null(buf);
+	assert_int_equal(status, 404);
+	pf_clear_error(ctx);
+	pf_fetch_free(f);
+	drop_dirs(&d);
+}
+
 /* Nothing above transferred a byte, so nothing loaded libcurl. */
 static void test_curl_not_loaded(void **state)
 {
@@ -250,6 +596,11 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_in_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_downloader, setup, teardown),
+		cmocka_unit_test(test_redirect_check),
+		cmocka_unit_test_setup_teardown(test_dir_mirrors_in_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_mirrors_all_bad, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_resume, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_dir_mem, setup, teardown),
 		/* Keep these two last: the first checks that nothing above
 		 * loaded libcurl, the second loads it. */
 		cmocka_unit_test(test_curl_not_loaded),

@@ -8,7 +8,7 @@
  * them), and uses the context only for errors, events, the interrupt check
  * and the root (the CA bundle is read inside it). libcurl is loaded with
  * its first network transfer, so a command that downloads nothing never
- * maps it (transfer.c says why). */
+ * maps it (curl.c says why; a file:// mirror never loads it). */
 #ifndef PF_FETCH_H
 #define PF_FETCH_H
 

@@ -154,10 +154,17 @@ enum pf_mirror_outcome pf_mirror_outcome_of(int cls, const char *msg)
 {
 	if (cls == PF_E_VERIFY)
 		return PF_MIRROR_VERIFY;
+	/* The engine's own words (http.c) and libcurl's. */
 	if (strstr(msg, "HTTP status"))
 		return PF_MIRROR_HTTP_ERROR;
-	if (strstr(msg, "timed out") || strstr(msg, "Timeout"))
+	if (strstr(msg, ": too slow: "))
+		return PF_MIRROR_TOO_SLOW;
+	if (strstr(msg, "timed out") || strstr(msg, "Timeout") || strstr(msg, "transfer-timeout"))
 		return PF_MIRROR_TIMEOUT;
+	if (strstr(msg, ": redirect ") || strstr(msg, "redirects"))
+		return PF_MIRROR_REDIRECT;
+	if (strstr(msg, "certificate") || strstr(msg, "SSL") || strstr(msg, "TLS"))
+		return PF_MIRROR_TLS;
 	return PF_MIRROR_UNREACHABLE;
 }
 

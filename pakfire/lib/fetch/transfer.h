@@ -1,6 +1,6 @@
-/* Inside fetch/: the downloader's state, one transfer with libcurl
- * (transfer.c), and the mirrors' bookkeeping (mirrors.c) that the batch
- * engine (jobs.c) asks. Not for use outside fetch/. */
+/* Inside fetch/: the downloader's state, and the mirrors' bookkeeping
+ * (mirrors.c) that the batch engine (engine.h) asks. Not for use outside
+ * fetch/. */
 #ifndef PF_TRANSFER_H
 #define PF_TRANSFER_H
 
@@ -10,7 +10,7 @@
 #include "fetch/fetch.h"
 
 struct pf_ctx;
-struct pf_curl; /* libcurl's calls and its handles (transfer.c) */
+struct pf_curl; /* libcurl's calls and its handles (curl.h) */
 
 struct pf_fetch {
 	struct pf_ctx *ctx;     /* errors, events, the interrupt check, the root */
@@ -23,13 +23,6 @@ struct pf_fetch {
 
 /* Unload libcurl's handle (NULL is fine). */
 void pf_curl_free(struct pf_curl *c);
-
-/* Fetch URL into FD (open for writing), at most MAX bytes, announced as
- * EXPECTED bytes (0: unknown) in progress events. *GOT and SHA receive
- * what came and its SHA-256. Failures are mapped as for pf_fetch_mem;
- * more than MAX is PF_E_VERIFY. */
-int pf_transfer_fd(struct pf_fetch *f, const char *url, int fd, uint64_t max,
-		   uint64_t expected, uint64_t *got, uint8_t sha[32]);
 
 /* mirrors.c: the mirrors a file is tried on, in order, as indices into
  * f->mirrors (ORDER has room for f->n_mirrors): skipped ones left out,

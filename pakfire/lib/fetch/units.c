@@ -45,23 +45,26 @@ int pf_fetch_open_cache(struct pf_ctx *ctx, const char *dir, bool peek)
 	return fd;
 }
 
-/* One mirror's copy of a manifest: its size and hash must match the signed
- * index before the parser sees a byte. */
-static int try_manifest(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+/* U's manifest from the mirrors: one memory job, so that its signed size
+ * is the cap, the final check and the progress total; its size and hash
+ * match the signed index before the parser sees a byte. */
+static int fetch_manifest(struct pf_ctx *ctx, struct pf_fetch *f, const struct pf_transaction *t,
+			  struct pf_unit *u)
 {
-	struct pf_unit *u = data;
 	const struct pf_index_entry *ie = u->entry;
-	uint8_t sum[32];
-	long status;
+	struct pf_fetch_job job = {
+		.series = u->series, .arch = t->arch, .rel = ie->manifest,
+		.size = ie->manifest_size, .dirfd = -1, .partial_fd = -1, .unit = u->id,
+	};
 
+	memcpy(job.sha, ie->manifest_sha256, sizeof(job.sha));
+	if (pf_fetch_files(f, &job, 1) < 0)
+		return -1;
+	if (job.result < 0)
+		return pf_fail(ctx, job.cls, "%s", job.error);
 	free(u->manifest);
-	u->manifest = NULL;
-	if (pf_fetch_mem(f, url, ie->manifest_size, &u->manifest, &u->manifest_len, &status) < 0)
-		return -1;
-	pf_sha256_buf(u->manifest, u->manifest_len, sum);
-	if (pf_check_signed_size_hash(ctx, url, u->manifest_len, sum, ie->manifest_size,
-				      ie->manifest_sha256) < 0)
-		return -1;
+	u->manifest = job.buf;
+	u->manifest_len = job.len;
 	return pf_manifest_parse(ctx, ie->manifest, u->manifest, u->manifest_len, &u->m);
 }
 
@@ -149,7 +152,7 @@ int pf_fetch_unit_manifest(struct pf_ctx *ctx, struct pf_fetch *f, int cache_fd,
 	if (got == 0) {
 		if (!f)
 			return -1; /* the downloader could not be made: the error is set */
-		if (pf_fetch_mirrors(f, u->series, t->arch, u->entry->manifest, try_manifest, u) < 0)
+		if (fetch_manifest(ctx, f, t, u) < 0)
 			return -1;
 	}
 	/* Only for status: the upgrade goes on without it. */
@@ -168,7 +171,7 @@ int pf_fetch_unit_keep_manifest(struct pf_ctx *ctx, struct pf_fetch *f, const ch
 
 	if (got != 0)
 		return got < 0 ? -1 : 0;
-	if (!f || pf_fetch_mirrors(f, u->series, t->arch, u->entry->manifest, try_manifest, u) < 0)
+	if (!f || fetch_manifest(ctx, f, t, u) < 0)
 		return -1;
 	return pf_kept_store(ctx, cache, t->arch, u);
 }

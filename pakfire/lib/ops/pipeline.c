@@ -193,7 +193,10 @@ static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run, bo
 		for (size_t j = 0; j < k; j++)
 			crossing |= t->units[j].entry && t->units[j].entry->series_switch;
 		if (dry_run || whole || crossing || t->units[k].kind == PF_UNIT_ADDON) {
-			pf_pipeline_judge(run->s, t, sc, run->in, t->n, NULL, 0, p, k);
+			/* The verdicts judge an update's own needs, not a
+			 * cache holding every package at once. */
+			if (!whole)
+				pf_pipeline_judge(run->s, t, sc, run->in, t->n, NULL, 0, p, k);
 			pf_space_emit(ctx, p, k, true);
 			pf_space_refuse(ctx, p, k, pf_transaction_level_before(t, k), dry_run);
 			goto out;

@@ -21,7 +21,8 @@ _pakfire_commands="init update upgrade install remove list info status clean his
 _pakfire_command_options() {
 	case $1 in
 	init) echo "--series --core" ;;
-	upgrade) echo "--dry-run --to" ;;
+	update) echo "--from-dir" ;;
+	upgrade) echo "--dry-run --to --download-only --from-dir" ;;
 	install) echo "--dry-run" ;;
 	remove) echo "--dry-run --with-dependents" ;;
 	list) echo "--installed --available --upgradable" ;;
@@ -54,7 +55,7 @@ _pakfire() {
 		case $w in
 		--root) root=${COMP_WORDS[i + 1]}; i=$((i + 1)) ;;
 		--config) config=${COMP_WORDS[i + 1]}; i=$((i + 1)) ;;
-		--series | --core | --to) i=$((i + 1)) ;;
+		--series | --core | --to | --from-dir) i=$((i + 1)) ;;
 		-*) ;;
 		*)
 			if [ -z "$cmd" ]; then
@@ -67,7 +68,7 @@ _pakfire() {
 	done
 
 	case $prev in
-	--root)
+	--root | --from-dir)
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0
 		;;

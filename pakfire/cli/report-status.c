@@ -64,6 +64,7 @@ static int json_pending(jobj *r, const struct pf_status *st)
 		return -1;
 	list = json_object_new_object();
 	if (!list || jv_uint(list, "download_size", st->pending_download) < 0 ||
+	    jv_uint(list, "downloaded", st->n_downloaded) < 0 ||
 	    put_installed(list, st->space.n_missing == 0, st->pending_installed) < 0) {
 		json_object_put(list);
 		return -1;
@@ -257,6 +258,9 @@ void output_status(struct output *o, const struct pf_status *st)
 		pf_format_size(st->pending_download, a);
 		installed_text(st->space.n_missing == 0, st->pending_installed, b);
 		printf("  %-10s download %10s, installed %10s\n", "total", a, b);
+		if (st->n_downloaded)
+			printf("  %zu update%s downloaded, ready to apply\n", st->n_downloaded,
+			       st->n_downloaded == 1 ? "" : "s");
 	}
 	report_space_text(st);
 	addons_text(st);

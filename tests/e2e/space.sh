@@ -238,6 +238,62 @@ test_download_cache_counts_on_its_own_file_system() {
 	[ -z "$(cached_packages)" ] || fail "the package was downloaded: $(cached_packages)"
 }
 
+# The id of step STEP of UNIT in the last upgrade.
+step_id() {
+	db_query "SELECT id FROM steps WHERE unit = '$1' AND step = '$2' AND transaction_id =
+		(SELECT max(id) FROM transactions WHERE command = 'upgrade')"
+}
+
+test_the_whole_download_window_comes_before_the_first_update() {
+	# The cache holds every package until its commit: all are downloaded
+	# (one batch) before core 139 is applied.
+	mount_fs "$R" 64M
+	repo_mini 139 --file usr/lib/libone.so=1M
+	repo_mini 140 --file usr/lib/libtwo.so=1M
+	repo_mini 141 --file usr/lib/libthree.so=1M
+	http_start
+	root_at_core 138 --cache-fs 16M
+	must_update
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_db "SELECT core FROM system" "141"
+	local first
+	first=$(step_id core-139 committed)
+	[ -n "$first" ] || fail "no committed step of core-139"
+	assert_db "SELECT group_concat(unit, ' ') FROM (SELECT unit FROM steps WHERE step = 'verified'
+		AND id < $first AND transaction_id = (SELECT max(id) FROM transactions) ORDER BY id)" \
+		"core-139 core-140 core-141"
+	[ -z "$(cached_packages)" ] || fail "applied packages stayed in the cache: $(cached_packages)"
+}
+
+test_the_download_window_shrinks_to_one_on_a_nearly_full_cache() {
+	# One package fits in the cache at a time, never two: each is
+	# downloaded at its turn, after the one before committed (and left the
+	# cache), and the upgrade goes through.
+	mount_fs "$R" 64M
+	repo_mini 139 --file usr/lib/libone.so=3M
+	repo_mini 140 --file usr/lib/libtwo.so=3M
+	repo_mini 141 --file usr/lib/libthree.so=3M
+	http_start
+	root_at_core 138 --cache-fs 5M
+	must_update
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	assert_db "SELECT core FROM system" "141"
+	local c139 d140 c140 d141
+	c139=$(step_id core-139 committed)
+	d140=$(step_id core-140 downloading)
+	c140=$(step_id core-140 committed)
+	d141=$(step_id core-141 downloading)
+	[ -n "$c139" ] && [ -n "$d140" ] && [ -n "$c140" ] && [ -n "$d141" ] ||
+		fail "steps missing: committed 139 [$c139], downloading 140 [$d140], committed 140 [$c140], downloading 141 [$d141]"
+	[ "$d140" -gt "$c139" ] && [ "$d141" -gt "$c140" ] ||
+		fail "a package was downloaded before the update before it committed"
+	assert_tree_equal "$R" "$SRC/buildroot-139" "$SRC/buildroot-140" "$SRC/buildroot-141"
+}
+
 test_two_mounts_of_one_file_system_share_one_budget() {
 	# /boot and /srv are bind mounts of one 16 MiB file system: 10 MiB on
 	# each fits either alone, not both

@@ -936,6 +936,56 @@ static void test_package_in_cache(void **state)
 	assert_int_equal(p->first_refused, 2);
 }
 
+/* Packages held (downloaded ahead) lie in the cache from the start of the
+ * plan: the first update takes them all on /var, each is given back at its
+ * own commit, and an update whose package was held needs nothing there. */
+static void test_held_packages(void **state)
+{
+	struct world *w = *state;
+	struct pf_manifest *m = mf_new(w);
+	const struct pf_plan *p;
+	const uint64_t v = 256 * MiB;
+
+	mf_file(w, m, "etc/x", 1);
+	mf_done(w, m);
+	p = plan(w, (const struct pf_plan_input[]){
+		{ .number = 141, .m = m, .package_size = 1 * MiB, .held = true },
+		{ .number = 142, .m = m, .package_size = 2 * MiB, .held = true },
+		{ .number = 143, .m = m, .package_size = 1 * MiB } }, 3);
+	expect_row(must_row(p, 0, "/var"), 3 * MiB, 2, v, v - 2 * MiB, true);
+	expect_row(must_row(p, 1, "/var"), 0, 0, v - 2 * MiB, v, true);
+	expect_row(must_row(p, 2, "/var"), 1 * MiB, 1, v, v, true);
+	assert_int_equal(p->first_refused, 3);
+
+	/* Held, they do not fit beside each other where one by one they do. */
+	p = plan(w, (const struct pf_plan_input[]){
+		{ .number = 141, .m = m, .package_size = 200 * MiB, .held = true },
+		{ .number = 142, .m = m, .package_size = 200 * MiB, .held = true } }, 2);
+	assert_int_equal(p->first_refused, 0);
+	expect_row(must_row(p, 0, "/var"), 400 * MiB, 2, v, 56 * MiB, false);
+	p = plan(w, (const struct pf_plan_input[]){
+		{ .number = 141, .m = m, .package_size = 200 * MiB },
+		{ .number = 142, .m = m, .package_size = 200 * MiB } }, 2);
+	assert_int_equal(p->first_refused, 2);
+}
+
+/* A partial download is on the disk already: only the blocks still to come
+ * are needed, and the whole file's come back at the commit. */
+static void test_partial_download(void **state)
+{
+	struct world *w = *state;
+	struct pf_manifest *m = mf_new(w);
+	const struct pf_plan *p;
+	const uint64_t v = 256 * MiB;
+
+	mf_file(w, m, "etc/x", 1);
+	mf_done(w, m);
+	/* 1000000 bytes are 245 blocks, the 400000 there already 98. */
+	p = plan(w, (const struct pf_plan_input[]){
+		{ .number = 141, .m = m, .package_size = 600000, .package_partial = 400000 } }, 1);
+	expect_row(must_row(p, 0, "/var"), 147 * 4096, 1, v, v + 98 * 4096, true);
+}
+
 /* A cache folder that is itself a mount point (a dedicated cache
  * partition): the package is written inside it, so it counts there. */
 static void test_cache_is_a_mount_point(void **state)
@@ -1407,6 +1457,8 @@ int main(void)
 		T(test_readonly),
 		T(test_readonly_inode_only_writes),
 		T(test_package_in_cache),
+	T(test_held_packages),
+	T(test_partial_download),
 		T(test_cache_is_a_mount_point),
 		T(test_symlink_targets),
 		T(test_chain_sees_a_file_through_a_root_symlink),

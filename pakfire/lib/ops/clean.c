@@ -2,17 +2,22 @@
  * against a signed index once and can be fetched again. */
 #include <dirent.h>
 #include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "ops/clean.h"
-#include "format/config.h"
 #include "base/context.h"
+#include "base/hash.h"
+#include "base/path.h"
+#include "fetch/units.h"
+#include "format/config.h"
+#include "format/index.h"
+#include "ops/clean.h"
 #include "ops/session.h"
 #include "state/history.h"
-#include "base/path.h"
 
 /* Count what is below DFD, then remove it (no symlink is followed). */
 static int empty_dir(struct pf_ctx *ctx, int dfd, const char *shown, uint64_t *files,
@@ -90,5 +95,58 @@ int pf_clean(struct pf_session *s)
 		pf_info(ctx, "Removed %llu file%s (%s) from %s.", (unsigned long long)files,
 			files == 1 ? "" : "s", shown, cache);
 	}
+	return r;
+}
+
+/* Whether NAME is "<hex>.part" for a package of IDX. */
+static bool listed(const struct pf_index *idx, const char *name)
+{
+	size_t len = strlen(name);
+	char hex[65];
+
+	if (len != 64 + 5 || strcmp(name + 64, ".part"))
+		return false;
+	for (size_t i = 0; i < idx->n; i++) {
+		pf_hex(idx->entries[i].package_sha256, hex);
+		if (!strncmp(name, hex, 64))
+			return true;
+	}
+	return false;
+}
+
+int pf_clean_partial(struct pf_ctx *ctx, const char *cache, const struct pf_index *idx)
+{
+	char dir[4096];
+	struct dirent *de;
+	DIR *d;
+	int fd, n, r = 0;
+
+	n = snprintf(dir, sizeof(dir), "%s/%s/%s/%s", cache + 1, idx->series, idx->arch,
+		     PF_FETCH_PARTIAL_DIR);
+	if (n < 0 || (size_t)n >= sizeof(dir))
+		return pf_fail(ctx, PF_E_USAGE, "cache path too long");
+	fd = pf_root_open(ctx, dir, O_RDONLY | O_DIRECTORY, 0);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : pf_fail_errno(ctx, PF_E_OTHER, "%s/%s",
+							    pf_ctx_root_prefix(ctx), dir);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return pf_fail_errno(ctx, PF_E_OTHER, "%s/%s", cache, PF_FETCH_PARTIAL_DIR);
+	}
+	while ((errno = 0, de = readdir(d))) {
+		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, "..") || listed(idx, de->d_name))
+			continue;
+		/* Only files are written here; anything else stays. */
+		if (unlinkat(dirfd(d), de->d_name, 0) < 0 && errno != ENOENT && errno != EISDIR) {
+			r = pf_fail_errno(ctx, PF_E_OTHER, "partial download %s", de->d_name);
+			break;
+		}
+		pf_debug(ctx, "partial download %s: no package of the index has that hash any more:"
+			 " deleted", de->d_name);
+	}
+	if (r == 0 && errno)
+		r = pf_fail_errno(ctx, PF_E_OTHER, "%s/%s", cache, PF_FETCH_PARTIAL_DIR);
+	closedir(d);
 	return r;
 }

@@ -1,5 +1,6 @@
 /* The pipeline over one transaction: see pipeline.h. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,6 +15,7 @@
 #include "format/manifest.h"
 #include "ops/pipeline.h"
 #include "ops/pipeline-hooks.h"
+#include "ops/pipeline-run.h"
 #include "ops/self.h"
 #include "ops/session.h"
 #include "ops/verdicts.h"
@@ -23,25 +25,6 @@
 #include "resolve/resolve.h"
 #include "resolve/transaction.h"
 #include "state/history.h"
-
-/* What the pipeline carries besides the transaction. */
-struct run {
-	struct pf_session *s;
-	struct pf_transaction *t;
-	struct pf_plan_input *in;  /* one per unit */
-	char (*labels)[PF_UNIT_ID_MAX];
-	int *cache_fds;            /* one per unit: its cache folder, or -1 */
-	char (*cache_dirs)[4096];
-	int64_t tx;
-	/* What the running pakfire runs from (read before anything changed),
-	 * and one per unit: what of it the unit replaces ("" for nothing): it
-	 * ends its segment (ops/self.h). */
-	struct pf_self self;
-	char (*replaces_self)[256];
-	bool more_follows;         /* opts->more_follows */
-	struct pf_hooks hk;        /* what its hook runs share */
-	bool pre_ran;              /* the local pre-transaction hooks ran */
-};
 
 static const char *summary_of(const struct pf_unit *u)
 {
@@ -80,6 +63,14 @@ static int package_of(struct run *run, size_t i, int *fd)
 	bool cached = u->pak_fd >= 0;
 	struct pf_db *db = run->s->db;
 
+	/* Downloaded ahead, its steps recorded then; or it failed there, on
+	 * every mirror, at its turn already. */
+	if (run->ahead[i]) {
+		*fd = u->pak_fd;
+		return 0;
+	}
+	if (run->ahead_failed == i)
+		return pf_fail(run->s->ctx, run->ahead_cls, "%s", run->ahead_error);
 	if (cached) {
 		if (pf_db_tx_step(db, run->tx, u->id, "verified", "already in the cache") < 0)
 			return -1;
@@ -111,8 +102,11 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 		return -1;
 	hk.core = pf_transaction_level_before(run->t, i);
 	r = pf_apply_unit(ctx, run->s->db, &hk, run->tx, run->t, u, fd, name, res);
-	if (fd >= 0 && fd != u->pak_fd)
-		close(fd);
+	/* Closed now: deleted below, its room must come back at once (the
+	 * plan gives it back at the commit). */
+	if (u->pak_fd >= 0)
+		close(u->pak_fd);
+	u->pak_fd = -1;
 	if (r < 0 && !res->hook_failed) {
 		/* A package that failed its checks is no use to keep. */
 		if (name && pf_error_class(ctx) == PF_E_VERIFY)
@@ -172,7 +166,7 @@ out:
 }
 
 /* The plan of the whole transaction, shown before anything is downloaded. */
-static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run)
+static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run, bool whole)
 {
 	struct pf_ctx *ctx = run->s->ctx;
 	const struct pf_transaction *t = run->t;
@@ -198,8 +192,11 @@ static int plan_all(struct run *run, struct pf_space_check *sc, bool dry_run)
 		 * new series with the add-ons of the old one. */
 		for (size_t j = 0; j < k; j++)
 			crossing |= t->units[j].entry && t->units[j].entry->series_switch;
-		if (dry_run || crossing || t->units[k].kind == PF_UNIT_ADDON) {
-			pf_pipeline_judge(run->s, t, sc, run->in, t->n, NULL, 0, p, k);
+		if (dry_run || whole || crossing || t->units[k].kind == PF_UNIT_ADDON) {
+			/* The verdicts judge an update's own needs, not a
+			 * cache holding every package at once. */
+			if (!whole)
+				pf_pipeline_judge(run->s, t, sc, run->in, t->n, NULL, 0, p, k);
 			pf_space_emit(ctx, p, k, true);
 			pf_space_refuse(ctx, p, k, pf_transaction_level_before(t, k), dry_run);
 			goto out;
@@ -255,7 +252,8 @@ void pf_pipeline_cached_size(struct pf_plan_input *in, const struct pf_unit *u)
 
 /* Every manifest, the checks on them, and the plan: everything before a
  * change. */
-static int prepare(struct run *run, const char *cache, struct pf_space_check *sc, bool dry_run)
+static int prepare(struct run *run, const char *cache, struct pf_space_check *sc, bool dry_run,
+		   bool download_only)
 {
 	struct pf_session *s = run->s;
 	struct pf_transaction *t = run->t;
@@ -267,36 +265,51 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 	run->replaces_self = calloc(t->n, sizeof(*run->replaces_self));
 	if (!run->in || !run->labels || !run->cache_fds || !run->cache_dirs || !run->replaces_self)
 		return pf_fail(s->ctx, PF_E_OTHER, "out of memory");
-	for (size_t i = 0; i < t->n; i++)
-		run->cache_fds[i] = -1;
 	for (size_t i = 0; i < t->n; i++) {
 		struct pf_unit *u = &t->units[i];
 
+		run->cache_fds[i] = -1;
 		if (u->op == PF_UNIT_APPLY) {
 			if (pf_fetch_unit_cache_dir(s->ctx, s->config->cache, t, u, run->cache_dirs[i],
 						    sizeof(run->cache_dirs[i])) < 0)
 				return -1;
 			run->cache_fds[i] = pf_fetch_open_cache(s->ctx, run->cache_dirs[i], true);
-			if ((!u->m && pf_fetch_unit_manifest(s->ctx, pf_session_fetch(s),
-							     run->cache_fds[i], s->config->cache, t, u,
-							     dry_run) < 0))
-				return -1;
 		}
+	}
+	/* What is neither cached nor kept comes from the mirrors at once. */
+	if (pf_fetch_unit_manifests(s->ctx, pf_session_fetch(s), run->cache_fds, s->config->cache, t,
+				    dry_run) < 0)
+		return -1;
+	for (size_t i = 0; i < t->n; i++) {
+		struct pf_unit *u = &t->units[i];
+
 		announce(s->ctx, u);
 		run->in[i] = (struct pf_plan_input){
 			.number = u->number, .unit = u->id, .label = pf_unit_label(u, run->labels[i]),
-			.m = u->m, .package_size = u->op == PF_UNIT_APPLY ?
-				pf_fetch_unit_need(run->cache_fds[i], u) : 0,
+			.m = u->m, .held = download_only,
 		};
-		pf_pipeline_cached_size(&run->in[i], u);
+		pf_pipeline_package_input(run, i);
 	}
-	if (!dry_run)
+	if (!dry_run && !download_only)
 		mark_self_updates(run);
 	if (pf_plan_conflicts(s->ctx, s->db, t) < 0 ||
 	    pf_space_open(s->ctx, sc, s->db, cache, s->config->reserves, s->config->n_reserves) < 0 ||
 	    pf_plan_vfat(s->ctx, &sc->env, t) < 0)
 		return -1;
-	return plan_all(run, sc, dry_run);
+	if (!download_only)
+		return plan_all(run, sc, dry_run, false);
+	/* Every package held in the cache until its unit commits: the
+	 * promise that the later upgrade fits with all of them there. */
+	if (plan_all(run, sc, false, true) < 0) {
+		if (pf_error_class(s->ctx) == PF_E_SPACE)
+			pf_fail_wrap(s->ctx, "downloading every pending update ahead does not fit"
+				     " (nothing was downloaded; 'pakfire upgrade' downloads each update"
+				     " only at its turn)");
+		return -1;
+	}
+	for (size_t i = 0; i < t->n; i++)
+		run->in[i].held = false;
+	return 0;
 }
 
 int pf_pipeline_fetch_manifest(struct pf_session *s, struct pf_transaction *t, size_t i)
@@ -315,15 +328,6 @@ int pf_pipeline_fetch_manifest(struct pf_session *s, struct pf_transaction *t, s
 	if (fd >= 0)
 		close(fd);
 	return r;
-}
-
-/* Unit I's cache folder, made now that something will be written. */
-static int open_cache(struct run *run, size_t i)
-{
-	if (run->t->units[i].op != PF_UNIT_APPLY || run->cache_fds[i] >= 0)
-		return 0;
-	run->cache_fds[i] = pf_fetch_open_cache(run->s->ctx, run->cache_dirs[i], false);
-	return run->cache_fds[i] < 0 ? -1 : 0;
 }
 
 /* The local post-transaction hooks, told the APPLIED units. Their failure
@@ -353,7 +357,10 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		    const struct pf_pipeline_opts *opts, size_t *applied)
 {
 	struct pf_ctx *ctx = s->ctx;
-	struct run run = { .s = s, .t = t, .tx = tx, .more_follows = opts->more_follows };
+	struct run run = {
+		.s = s, .t = t, .tx = tx, .more_follows = opts->more_follows,
+		.ahead_failed = SIZE_MAX,
+	};
 	struct pf_space_check sc = { 0 };
 	char cache[4096], dbdir[4096];
 	int r = -1;
@@ -373,7 +380,7 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	/* What this pakfire runs from, before anything changes; replaced
 	 * already (a recovery finished an update of pakfire), the old image
 	 * changes nothing more: the new one goes on. */
-	if (!opts->dry_run) {
+	if (!opts->dry_run && !opts->download_only) {
 		if (pf_self_load(ctx, &run.self) < 0)
 			goto out;
 		if (run.self.stale[0]) {
@@ -389,12 +396,22 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 		pf_fail(ctx, PF_E_USAGE, "cache path too long");
 		goto out;
 	}
-	if (prepare(&run, cache, &sc, opts->dry_run) < 0)
+	run.ahead = calloc(t->n, sizeof(*run.ahead));
+	if (!run.ahead) {
+		pf_fail(ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	if (prepare(&run, cache, &sc, opts->dry_run, opts->download_only) < 0)
 		goto out;
 	if (opts->dry_run || (opts->confirm && !opts->confirm(opts->confirm_data))) {
 		if (!opts->dry_run)
 			pf_info(ctx, "nothing was changed");
 		r = 0;
+		goto out;
+	}
+	/* Downloading changes nothing on the system: no hook runs. */
+	if (opts->download_only) {
+		r = pf_pipeline_download_all(&run);
 		goto out;
 	}
 	/* The admin's own hooks, before anything changes (a restarted
@@ -413,12 +430,11 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 				strsignal(pf_interrupted(ctx)), level);
 			goto out;
 		}
-		if (open_cache(&run, i) < 0)
+		if (pf_pipeline_open_cache(&run, i) < 0)
 			goto out;
-		if (t->units[i].op == PF_UNIT_APPLY) {
-			run.in[i].package_size = pf_fetch_unit_need(run.cache_fds[i], &t->units[i]);
-			pf_pipeline_cached_size(&run.in[i], &t->units[i]);
-		}
+		if (pf_pipeline_window(&run, &sc, i) < 0)
+			goto out;
+		pf_pipeline_package_input(&run, i);
 		if (check_next(&run, &sc, i) < 0)
 			goto out;
 		if (apply_one(&run, i, &res) < 0) {
@@ -461,6 +477,7 @@ out:
 		if (run.cache_fds[i] >= 0)
 			close(run.cache_fds[i]);
 	free(run.cache_fds);
+	free(run.ahead);
 	free(run.cache_dirs);
 	free(run.replaces_self);
 	pf_self_clear(&run.self);

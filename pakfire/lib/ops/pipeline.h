@@ -27,6 +27,10 @@ struct pf_pipeline_opts {
 	 * run (a crossing's second round): a unit that replaces what pakfire
 	 * runs from ends the run even when it is the last. */
 	bool more_follows;
+	/* `upgrade --download-only`: plan with every package held in the
+	 * cache, confirm, download and verify them all; apply nothing, run
+	 * no hook. */
+	bool download_only;
 };
 
 /* Run transaction T (at least one unit) of history record TX (0 for a dry

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -296,10 +297,40 @@ void pf_session_tx_end(struct pf_session *s, int64_t tx)
 	pf_db_tx_end(s->db, tx);
 }
 
+int pf_session_from_dir(struct pf_session *s, const char *dir)
+{
+	char *abs = realpath(dir, NULL);
+	struct stat st;
+	int r = -1;
+
+	if (s->fetch)
+		return pf_fail(s->ctx, PF_E_OTHER, "internal: --from-dir after the downloader was made");
+	if (!abs || stat(abs, &st) < 0) {
+		pf_fail_errno(s->ctx, PF_E_USAGE, "--from-dir %s", dir);
+		goto out;
+	}
+	if (!S_ISDIR(st.st_mode)) {
+		pf_fail(s->ctx, PF_E_USAGE, "--from-dir %s: not a folder", dir);
+		goto out;
+	}
+	free(s->from_dir);
+	if (asprintf(&s->from_dir, "file://%s", abs) < 0) {
+		s->from_dir = NULL;
+		pf_fail(s->ctx, PF_E_OTHER, "out of memory");
+		goto out;
+	}
+	r = 0;
+out:
+	free(abs);
+	return r;
+}
+
 struct pf_fetch *pf_session_fetch(struct pf_session *s)
 {
 	const struct pf_download_config *d;
 	struct pf_fetch_opts opts;
+	const char *const *mirrors;
+	size_t n;
 
 	if (s->fetch)
 		return s->fetch;
@@ -317,8 +348,13 @@ struct pf_fetch *pf_session_fetch(struct pf_session *s)
 		.ca_bundle = d->ca_bundle,
 		.proxy = d->proxy,
 	};
-	s->fetch = pf_fetch_new(s->ctx, &opts, (const char *const *)s->config->mirrors,
-				s->config->n_mirrors);
+	mirrors = (const char *const *)s->config->mirrors;
+	n = s->config->n_mirrors;
+	if (s->from_dir) {
+		mirrors = (const char *const *)&s->from_dir;
+		n = 1;
+	}
+	s->fetch = pf_fetch_new(s->ctx, &opts, mirrors, n);
 	return s->fetch;
 }
 
@@ -334,5 +370,6 @@ void pf_session_close(struct pf_session *s)
 	if (s->lock_fd >= 0)
 		close(s->lock_fd); /* releases the lock */
 	pf_config_free(s->config);
+	free(s->from_dir);
 	free(s);
 }

@@ -42,6 +42,10 @@ struct pf_session {
 	 * began, recorded by pf_session_tx_end. */
 	const char *dry_command;
 	int64_t dry_started;
+	/* --from-dir: "file://" and the folder's absolute path, the one
+	 * mirror of this run (pf_session_from_dir); NULL: the configured
+	 * mirrors and the published list. */
+	char *from_dir;
 };
 
 /* Open what NEEDS says, in order: configuration (FILE as given on the
@@ -58,6 +62,12 @@ int pf_session_need(struct pf_session *s, const char *config_file, unsigned need
  * (making it loads nothing: libcurl comes with the first transfer). NULL
  * after pf_fail. */
 struct pf_fetch *pf_session_fetch(struct pf_session *s);
+
+/* --from-dir DIR (a folder of this host, not inside the root: a USB
+ * stick; relative to the working directory): for this run it replaces
+ * every mirror, the configured ones and the published list. Before the
+ * downloader is made. A DIR that is missing or not a folder is PF_E_USAGE. */
+int pf_session_from_dir(struct pf_session *s, const char *dir);
 
 /* The history record of a changing command: the one a restarted pakfire
  * goes on with (resume_tx, still open, its last step the 'restarting' of

@@ -225,6 +225,7 @@ static int plan(struct pf_session *s, struct pf_transaction *t, struct pf_status
 		in[i] = (struct pf_plan_input){
 			.number = u->number, .unit = u->id, .label = pf_unit_label(u, labels[i]),
 			.m = u->m, .package_size = pf_fetch_unit_need(fd, u),
+			.package_partial = pf_fetch_unit_partial(fd, u),
 		};
 		pf_pipeline_cached_size(&in[i], u);
 		if (fd >= 0)

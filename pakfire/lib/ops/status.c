@@ -6,10 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "format/config.h"
 #include "base/bootid.h"
 #include "base/context.h"
+#include "fetch/units.h"
 #include "format/index.h"
 #include "ops/addons.h"
 #include "ops/catalog.h"
@@ -22,6 +24,29 @@
 #include "resolve/resolve.h"
 #include "resolve/transaction.h"
 #include "state/system.h"
+
+/* How many units of T have their package whole in the cache. */
+static size_t downloaded(struct pf_session *s, const struct pf_transaction *t)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < t->n; i++) {
+		char dir[4096];
+		int fd;
+
+		if (pf_fetch_unit_cache_dir(s->ctx, s->config->cache, t, &t->units[i], dir,
+					    sizeof(dir)) < 0) {
+			pf_clear_error(s->ctx); /* too long a path: not there */
+			continue;
+		}
+		fd = pf_fetch_open_cache(s->ctx, dir, true);
+		if (fd < 0)
+			continue;
+		n += pf_fetch_unit_need(fd, &t->units[i]) == 0;
+		close(fd);
+	}
+	return n;
+}
 
 /* The pending core updates of IDX on top of SYS, as the view lists them,
  * and the space they need. */
@@ -55,6 +80,7 @@ static int pending(struct pf_session *s, const struct pf_system *sys, const stru
 			out->switch_at = i;
 	}
 	out->n_pending = t->n;
+	out->n_downloaded = downloaded(s, t);
 	if (t->blocked) {
 		char text[768];
 

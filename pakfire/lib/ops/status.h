@@ -95,6 +95,10 @@ struct pf_status {
 	size_t n_pending;
 	uint64_t pending_download;  /* the pending updates' downloads, in all */
 	uint64_t pending_installed; /* their installed sizes, in all (when space.n_missing is 0) */
+	/* Of them, those whose package lies whole in the download cache
+	 * (`upgrade --download-only`): applied without a download. By size,
+	 * as the plan counts it; the upgrade checks the hash. */
+	size_t n_downloaded;
 	struct pf_status_space space;
 	/* pakfire.conf's series when it is not the database's, else "" (the
 	 * database is the truth: a switching update moved it). */

@@ -14,6 +14,7 @@
 #include "fetch/fetch.h"
 #include "fetch/kept.h"
 #include "fetch/units.h"
+#include "ops/clean.h"
 #include "base/hash.h"
 #include "format/index.h"
 #include "ops/update.h"
@@ -251,6 +252,12 @@ int pf_update(struct pf_session *s)
 	pf_warn_successor(ctx, idx, pf_resolve_switch_above(idx, sys.core) != NULL);
 	if (keep_manifests(s, t) < 0)
 		goto out;
+	/* Partial downloads toward what the index no longer lists: never
+	 * resumed, only in the way. */
+	if (pf_clean_partial(ctx, s->config->cache, idx) < 0) {
+		pf_warn(ctx, "%s", pf_error_message(ctx));
+		pf_clear_error(ctx);
+	}
 	r = 0;
 out:
 	pf_transaction_free(t);

@@ -104,6 +104,10 @@ static int system_index(struct pf_session *s, const struct pf_system *sys, bool 
 			return -1;
 		pf_stored_index_clear(&stored);
 	}
+	/* From a folder (a USB stick): its index first, checked as `update`
+	 * checks one (kept only when the run may write). */
+	if (s->from_dir)
+		return pf_index_refresh(s, sys->series, sys->arch, may_fetch, out, NULL);
 	if (!found)
 		return pf_index_refresh(s, sys->series, sys->arch, true, out, NULL);
 	return pf_current_index(s, sys, true, out);
@@ -145,7 +149,8 @@ static int resolve_round(struct pf_session *s, const struct pf_upgrade_opts *opt
 	if (system_index(s, sys, !opts->dry_run, &idx) < 0)
 		return -1;
 	r->idx[r->n_idx++] = idx;
-	if (finish_switch(s, sys, idx, opts->dry_run, &r->again) < 0 || r->again)
+	if (finish_switch(s, sys, idx, opts->dry_run || opts->download_only, &r->again) < 0 ||
+	    r->again)
 		return r->again ? 0 : -1;
 	if (pf_resolve_upgrade(ctx, idx, t, opts->to) < 0)
 		return -1;
@@ -186,13 +191,15 @@ int pf_upgrade(struct pf_session *s, const struct pf_upgrade_opts *opts)
 	struct pf_ctx *ctx = s->ctx;
 	struct pf_pipeline_opts po = {
 		.dry_run = opts->dry_run, .confirm = opts->confirm, .confirm_data = opts->confirm_data,
+		.download_only = opts->download_only,
 	};
 	int64_t tx = 0;
 	int r = -1;
 
 	if (opts->dry_run)
 		pf_session_dry_run(s, "upgrade");
-	else if (pf_session_tx_begin(s, "upgrade", &tx) < 0)
+	else if (pf_session_tx_begin(s, opts->download_only ? "upgrade --download-only" : "upgrade",
+				     &tx) < 0)
 		return -1;
 	/* Held by a failed post hook, even with nothing left to apply: the
 	 * admin must see to it first. */

@@ -447,6 +447,22 @@ static int settle(struct planner *pl, size_t i, uint64_t *avail, uint64_t *inode
 	return 0;
 }
 
+/* What IN's package still takes in the cache on file system FS: the
+ * blocks of the whole file less those its partial download holds already
+ * (statvfs counted them). *WHOLE: the blocks of the whole file, what its
+ * deletion after the commit gives back. */
+static uint64_t package_bytes(struct planner *pl, size_t fs, const struct pf_plan_input *in,
+			      uint64_t *whole)
+{
+	const struct pf_space *sp = &pl->plan->fs[fs].space;
+	uint64_t all = pf_fs_file_bytes(sp, in->package_size + in->package_partial);
+	uint64_t had = in->package_partial ? pf_fs_file_bytes(sp, in->package_partial) : 0;
+
+	if (whole)
+		*whole = all;
+	return all > had ? all - had : 0;
+}
+
 int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 		  const struct pf_plan_input *in, size_t n, struct pf_plan **out)
 {
@@ -491,13 +507,18 @@ int pf_plan_chain(struct pf_ctx *ctx, const struct pf_plan_env *env,
 		if (pl.plan->first_refused < n)
 			continue; /* not reached: an earlier update does not fit */
 		memset(&pl.t, 0, sizeof(pl.t));
+		/* Packages downloaded ahead lie in the cache from the start. */
+		for (size_t j = 0; i == 0 && j < n; j++)
+			if (in[j].held && in[j].package_size)
+				take(&pl, cache_fs, package_bytes(&pl, cache_fs, &in[j], NULL), 1);
 		/* The package waits in the cache while its update is staged,
 		 * and is deleted once the update commits. */
 		if (in[i].package_size) {
-			uint64_t a = pf_fs_file_bytes(&pl.plan->fs[cache_fs].space, in[i].package_size);
+			uint64_t whole, a = package_bytes(&pl, cache_fs, &in[i], &whole);
 
-			take(&pl, cache_fs, a, 1);
-			give(&pl, cache_fs, a, 1);
+			if (!in[i].held)
+				take(&pl, cache_fs, a, 1);
+			give(&pl, cache_fs, whole, 1);
 			pl.t.package[cache_fs] = a;
 		}
 		pl.unit = in[i].unit ? in[i].unit : "update";

@@ -94,14 +94,33 @@ void pf_fetch_free(struct pf_fetch *f)
 	free(f);
 }
 
+/* Whether URL is one of F's mirrors already (a configured one: the
+ * admin's place for it wins). */
+static bool known(const struct pf_fetch *f, const char *url)
+{
+	for (size_t i = 0; i < f->n_mirrors; i++)
+		if (strcmp(f->mirrors[i].url, url) == 0)
+			return true;
+	return false;
+}
+
 int pf_fetch_add_list(struct pf_fetch *f, const char *const *urls, size_t n, uint32_t seed)
 {
-	/* Part B: the rotation and the filtering. Until then: in order. */
-	(void)seed;
+	size_t *fresh = calloc(n + 1, sizeof(*fresh)), k = 0;
+	int r = 0;
+
+	if (!fresh)
+		return pf_fail(f->ctx, PF_E_OTHER, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		if (add_mirror(f, urls[i], PF_MIRROR_LIST) < 0)
-			return pf_fail(f->ctx, PF_E_OTHER, "out of memory");
-	return 0;
+		if (!known(f, urls[i]))
+			fresh[k++] = i;
+	/* One machine always starts at the same place; machines spread
+	 * over the list. */
+	for (size_t i = 0; i < k && r == 0; i++)
+		if (add_mirror(f, urls[fresh[(seed % k + i) % k]], PF_MIRROR_LIST) < 0)
+			r = pf_fail(f->ctx, PF_E_OTHER, "out of memory");
+	free(fresh);
+	return r;
 }
 
 const struct pf_mirror *pf_fetch_mirror_list(const struct pf_fetch *f, size_t *n)

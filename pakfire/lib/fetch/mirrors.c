@@ -123,6 +123,20 @@ int pf_fetch_add_list(struct pf_fetch *f, const char *const *urls, size_t n, uin
 	return r;
 }
 
+void pf_fetch_mirror_revision(struct pf_fetch *f, const char *url, uint64_t revision,
+			      bool stale)
+{
+	for (size_t i = 0; i < f->n_mirrors; i++) {
+		size_t n = strlen(f->mirrors[i].url);
+
+		if (strncmp(url, f->mirrors[i].url, n) == 0 && url[n] == '/') {
+			f->mirrors[i].stale |= stale;
+			f->mirrors[i].revision = revision;
+			return;
+		}
+	}
+}
+
 const struct pf_mirror *pf_fetch_mirror_list(const struct pf_fetch *f, size_t *n)
 {
 	*n = f->n_mirrors;
@@ -173,6 +187,8 @@ enum pf_mirror_outcome pf_mirror_outcome_of(int cls, const char *msg)
 {
 	if (cls == PF_E_VERIFY)
 		return PF_MIRROR_VERIFY;
+	if (strstr(msg, "not a pakfire repository"))
+		return PF_MIRROR_NOT_REPOSITORY;
 	if (strstr(msg, "HTTP status"))
 		return PF_MIRROR_HTTP_ERROR;
 	if (strstr(msg, "timed out") || strstr(msg, "Timeout"))
@@ -209,6 +225,8 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 	}
 	for (size_t k = 0; k < n; k++) {
 		char *url = pf_fetch_url(f->mirrors[order[k]].url, series, arch, rel);
+		bool was_stale = f->mirrors[order[k]].stale;
+		enum pf_mirror_outcome outcome;
 		int cls;
 
 		if (!url) {
@@ -224,8 +242,11 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		cls = pf_error_class(ctx);
 		if (cls != PF_E_DOWNLOAD && cls != PF_E_VERIFY)
 			goto out;
-		pf_mirror_note(f, order[k], pf_mirror_outcome_of(cls, pf_error_message(ctx)),
-			       pf_error_message(ctx));
+		/* Stale just now (the try found its index behind), or what
+		 * the failure says. */
+		outcome = !was_stale && f->mirrors[order[k]].stale ? PF_MIRROR_STALE
+			: pf_mirror_outcome_of(cls, pf_error_message(ctx));
+		pf_mirror_note(f, order[k], outcome, pf_error_message(ctx));
 		bad |= cls == PF_E_VERIFY;
 		add_failure(all, sizeof(all), pf_error_message(ctx));
 		pf_emit_download_failed(ctx, rel, f->mirrors[order[k]].url, cls,

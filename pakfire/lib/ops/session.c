@@ -16,6 +16,7 @@
 #include "format/config.h"
 #include "hooks/hooks.h"
 #include "ops/lock.h"
+#include "ops/mirror-list.h"
 #include "ops/session.h"
 #include "state/db.h"
 #include "state/history.h"
@@ -227,13 +228,17 @@ int pf_session_tx_begin(struct pf_session *s, const char *command, int64_t *tx)
 		return -1;
 	if (open) {
 		*tx = s->resume_tx;
+		s->tx = *tx;
 		s->resumed = true;
 		return pf_db_tx_step(s->db, *tx, NULL, "restarted", "the new pakfire goes on");
 	}
 	if (s->resume_tx > 0)
 		pf_warn(s->ctx, "the %s that pakfire restarted itself to go on with (transaction %lld)"
 			" was closed meanwhile: this is a new one", command, (long long)s->resume_tx);
-	return pf_db_tx_begin(s->db, command, tx);
+	if (pf_db_tx_begin(s->db, command, tx) < 0)
+		return -1;
+	s->tx = *tx;
+	return 0;
 }
 
 int pf_session_restart(struct pf_session *s, int64_t tx, const char *unit, const char *what)
@@ -319,6 +324,9 @@ struct pf_fetch *pf_session_fetch(struct pf_session *s)
 	};
 	s->fetch = pf_fetch_new(s->ctx, &opts, (const char *const *)s->config->mirrors,
 				s->config->n_mirrors);
+	/* Then the repository's published list, after the admin's mirrors. */
+	if (s->fetch)
+		pf_mirror_list_use(s, s->fetch);
 	return s->fetch;
 }
 
@@ -326,7 +334,8 @@ void pf_session_close(struct pf_session *s)
 {
 	if (!s)
 		return;
-	/* In reverse of opening. */
+	/* In reverse of opening; what the mirrors did is recorded first. */
+	pf_mirror_results_record(s);
 	pf_fetch_free(s->fetch);
 	pf_db_close(s->db);
 	if (s->inherited_lock >= 0)

@@ -42,6 +42,9 @@ struct pf_session {
 	 * began, recorded by pf_session_tx_end. */
 	const char *dry_command;
 	int64_t dry_started;
+	/* The transaction begun last, which the mirrors' results are
+	 * recorded in when the session closes (ops/mirror-list.h). */
+	int64_t tx;
 };
 
 /* Open what NEEDS says, in order: configuration (FILE as given on the

@@ -56,7 +56,12 @@ int publish_mirrors(struct pf_ctx *ctx, const struct publish_params *p, int repo
 		 p->mirrors ? "" : "/", p->mirrors ? p->mirrors : MIRRORS_NAME);
 	/* The client's own parser: what it would refuse is never listed. */
 	if (pf_mirror_list_parse(ctx, label, buf, len, &l) < 0) {
-		pf_fail_wrap(ctx, "%s: not a mirror list a client accepts", p->command);
+		char why[sizeof(ctx->err_msg)];
+
+		snprintf(why, sizeof(why), "%s", pf_error_message(ctx));
+		pf_clear_error(ctx);
+		pf_fail(ctx, PF_E_USAGE, "%s: not a mirror list a client accepts: %s", p->command,
+			why);
 		goto out;
 	}
 	/* Optional: clients that do not know the keys may ignore them, and

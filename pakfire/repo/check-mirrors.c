@@ -1,5 +1,6 @@
 /* The published mirror list (docs/formats.md, "mirrors"): see check.h. */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +15,7 @@ int check_mirrors(struct repo_check *c)
 {
 	const struct pf_index *idx = c->idx;
 	struct pf_mirror_list *l = NULL;
-	char *buf = NULL;
+	char *buf = NULL, label[4096];
 	size_t len = 0;
 	uint8_t sum[32];
 
@@ -34,10 +35,11 @@ int check_mirrors(struct repo_check *c)
 			    errno == EFBIG ? "larger than a mirror list may be" : strerror(errno));
 		return 0;
 	}
+	snprintf(label, sizeof(label), "%s/%s", c->repo, idx->mirrors);
 	pf_sha256_buf(buf, len, sum);
-	if (pf_check_signed_size_hash(c->ctx, idx->mirrors, len, sum, idx->mirrors_size,
+	if (pf_check_signed_size_hash(c->ctx, label, len, sum, idx->mirrors_size,
 				      idx->mirrors_sha256) < 0 ||
-	    pf_mirror_list_parse(c->ctx, idx->mirrors, buf, len, &l) < 0)
+	    pf_mirror_list_parse(c->ctx, label, buf, len, &l) < 0)
 		check_failed(c);
 	pf_mirror_list_free(l);
 	free(buf);

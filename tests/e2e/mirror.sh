@@ -259,6 +259,21 @@ test_publish_refuses_a_bad_list() {
 	[ ! -e "$REPO/mirrors" ] || fail "a refused list was put in place"
 }
 
+test_check_finds_a_changed_list() {
+	repo_mini 139
+	printf 'pakfire-mirrors\t1\nhttps://a.example/pakfire\n' >"$T/list.txt"
+	repo_publish --mirrors "$T/list.txt"
+	cmp -s "$T/list.txt" "$REPO/mirrors" || fail "publish did not put the list in place"
+	# a later publish keeps the list that is there
+	repo_publish
+	grep -q '^Mirrors: mirrors$' "$REPO/index" || fail "the list was dropped"
+	must pakfire_repo check "$REPO" --key "$(key_file signer)"
+	printf 'http://b.example\n' >>"$REPO/mirrors"
+	run pakfire_repo check "$REPO" --key "$(key_file signer)"
+	assert_exit 4
+	assert_output_contains "error: $REPO/mirrors: 61 bytes, but the signed index says its size is 44"
+}
+
 # --- stale mirrors and captive portals ---------------------------------------
 
 test_a_stale_mirror_is_skipped_for_the_index() {

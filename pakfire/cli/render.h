@@ -39,6 +39,11 @@ struct pf_status;
 int report_space_json(struct json_object *r, const struct pf_status *st);
 void report_space_text(const struct pf_status *st);
 
+/* What each mirror did last (report-status-mirrors.c): the "mirrors" list
+ * added to R, or the "Mirrors:" lines of the text (--verbose). */
+int report_mirrors_json(struct json_object *r, const struct pf_status *st);
+void report_mirrors_text(const struct pf_status *st);
+
 /* A recorded run (ops/history.h) as history and status show it
  * (report-history.c): "dry_run", "running" and "pid" added to E; how it
  * ended in words ("running (pid 4711)", "unknown" when that cannot be

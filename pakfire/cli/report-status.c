@@ -143,6 +143,7 @@ static void status_json(struct output *o, const struct pf_status *st)
 	    jv_bool(r, "reboot_required", st->reboot_required) < 0 ||
 	    jv_string(r, "reboot_unit", st->reboot_required ? st->reboot_unit : NULL) < 0 ||
 	    report_hooks_json(r, "hooks_failed", st->hooks_open, st->n_hooks_open) < 0 ||
+	    report_mirrors_json(r, st) < 0 ||
 	    report_attention_json(r, st) < 0)
 		o->failed = true;
 }
@@ -273,5 +274,7 @@ void output_status(struct output *o, const struct pf_status *st)
 		printf("Last run:    #%lld %s at %s: %s%s%s\n", (long long)st->last.id, command, a,
 		       outcome, st->last.error[0] ? ": " : "", st->last.error);
 	}
+	if (o->verbosity > 0)
+		report_mirrors_text(st);
 	report_attention_text(st);
 }

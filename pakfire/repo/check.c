@@ -98,7 +98,8 @@ int repo_check_run(struct repo_check *c, const struct pf_index *idx, bool publis
 	/* The index's own rules first: they need no file. The files then,
 	 * whose manifests the owners and levels checks need. */
 	if (check_series(c) < 0 || check_chain(c) < 0 || check_depends(c) < 0 ||
-	    check_files(c) < 0 || check_owners(c) < 0 || check_levels(c) < 0)
+	    check_files(c) < 0 || check_owners(c) < 0 || check_levels(c) < 0 ||
+	    check_mirrors(c) < 0)
 		return -1;
 	return 0;
 }

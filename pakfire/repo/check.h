@@ -88,6 +88,11 @@ int check_owners(struct repo_check *c);
  * reads everything); no key that pakfire-repo does not know but those
  * Optional-Keys lists (Known); no Provides-Client on an add-on. */
 int check_levels(struct repo_check *c);
+/* check-mirrors.c: the Mirrors keys are listed in Optional-Keys, and the
+ * mirror list they name is there with their size and SHA-256 and parses
+ * as the client parses it (not while publishing: publish checks the bytes
+ * it is about to put in place). */
+int check_mirrors(struct repo_check *c);
 
 /* check-series.c: the folder is <mirror>/<Series>/<Arch>, and Successor and
  * every Series-Switch name a series published beside it

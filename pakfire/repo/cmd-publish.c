@@ -12,6 +12,7 @@
 
 struct publish_opts {
 	const char *repo, *updates, *series, *arch, *gnupghome, *successor, *min_partition;
+	const char *mirrors;
 	struct pf_opt_list keys;
 	struct index_opts io;
 	struct pf_opt_number min_client;
@@ -42,6 +43,9 @@ static const struct pf_opt options[] = {
 	{ .name = "min-partition", .kind = PF_OPT_STRING, .arg = "\"MOUNT=SIZE...\"",
 	  .offset = offsetof(struct publish_opts, min_partition),
 	  .help = "the Min-Partition of the index: the partition sizes the distribution advises, as \"/boot=128M /=4G\" (default: the current index's; \"\" for none)" },
+	{ .name = "mirrors", .kind = PF_OPT_STRING, .arg = "FILE",
+	  .offset = offsetof(struct publish_opts, mirrors),
+	  .help = "the published mirror list: FILE (pakfire-mirrors<TAB>1, then one http(s) base URL a line) is checked and put beside the index as REPODIR/mirrors (default: the one already there, if any)" },
 	{ NULL },
 };
 
@@ -53,7 +57,7 @@ static int run(struct pf_ctx *ctx, void *opts)
 		.series = o->series, .arch = o->arch, .successor = o->successor,
 		.keys = &o->keys, .gnupghome = o->gnupghome, .io = &o->io,
 		.min_client = o->min_client.given ? (unsigned)o->min_client.value : 0,
-		.min_partition = o->min_partition,
+		.min_partition = o->min_partition, .mirrors = o->mirrors,
 	};
 
 	return publish_series(ctx, &p);

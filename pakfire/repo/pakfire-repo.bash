@@ -15,7 +15,7 @@ _pakfire_repo_command_options() {
 	case $1 in
 	build) echo "--update --addon --series --filelist --root --previous --out" ;;
 	publish) echo "--repo --updates --series --arch --key --gnupghome --revision --date" \
-		"--valid-until --valid-days --successor --min-client --min-partition" ;;
+		"--valid-until --valid-days --successor --min-client --min-partition --mirrors" ;;
 	bump) echo "--mirror --from --to --arch --updates --key --gnupghome --revision --date" \
 		"--valid-until --valid-days" ;;
 	check) echo "--keys --key --warn-days" ;;
@@ -44,7 +44,7 @@ _pakfire_repo() {
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0
 		;;
-	--filelist)
+	--filelist | --mirrors)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0
 		;;

@@ -53,4 +53,13 @@ int publish_min_client(struct pf_ctx *ctx, const struct publish_params *p,
 int publish_min_partition(struct pf_ctx *ctx, const struct publish_params *p,
 			  const struct pf_index *cur, struct pf_index *idx);
 
+/* The published mirror list (publish-mirrors.c; docs/formats.md,
+ * "mirrors"): --mirrors FILE (p->mirrors) when given, else REPO/mirrors
+ * when there is one (a list published before, or put there by hand); it
+ * must parse as the client parses it. IDX gets Mirrors, its size and
+ * SHA-256, and Optional-Keys lists the three keys. *BUF: the bytes to put
+ * in place as REPO/mirrors, with the index (--mirrors), else NULL. */
+int publish_mirrors(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
+		    struct pf_index *idx, char **buf, size_t *len);
+
 #endif

@@ -177,7 +177,7 @@ static void set_dates(struct pf_ctx *ctx, const struct index_opts *io, struct pf
  * Revision and Min-Client carried on from the current index), the core
  * updates found in REPO/core, the add-ons found in REPO/addons. */
 static int make_index(struct pf_ctx *ctx, const struct publish_params *p, int repofd,
-		      struct pf_index **out)
+		      struct pf_index **out, char **mirrors, size_t *mirrors_len)
 {
 	struct pf_index *idx = calloc(1, sizeof(*idx)), *cur = NULL;
 	int r = -1;
@@ -195,7 +195,8 @@ static int make_index(struct pf_ctx *ctx, const struct publish_params *p, int re
 	if (read_current(ctx, p, repofd, &cur) < 0 ||
 	    next_revision(ctx, p, cur, &idx->revision) < 0 ||
 	    publish_min_client(ctx, p, cur, &idx->min_client) < 0 ||
-	    publish_min_partition(ctx, p, cur, idx) < 0)
+	    publish_min_partition(ctx, p, cur, idx) < 0 ||
+	    publish_mirrors(ctx, p, repofd, idx, mirrors, mirrors_len) < 0)
 		goto out;
 	set_dates(ctx, p->io, idx);
 	if (publish_core(ctx, p, repofd, idx) < 0 ||
@@ -216,20 +217,26 @@ out:
  * that instant, and clients refuse the pair as a bad signature rather than
  * trusting anything; there is no order in which two renames are one. index
  * goes first because rsync copies in name order, so a mirror that picked up
- * the new index in a run also finds the new index.sig after it. */
+ * the new index in a run also finds the new index.sig after it. A new
+ * mirror list (MIRRORS, or NULL) goes before both: a client that meets
+ * the old index with it finds its hash wrong and only goes without it. */
 static int write_index(struct pf_ctx *ctx, int repofd, const char *repo,
 		       const char *buf, size_t len, const char *sig,
-		       size_t sig_len)
+		       size_t sig_len, const char *mirrors, size_t mirrors_len)
 {
-	struct outfile osig = { 0 }, oidx = { 0 };
+	struct outfile osig = { 0 }, oidx = { 0 }, olist = { 0 };
 	int r = -1;
 
-	if (outfile_open(ctx, &osig, repofd, repo, "index.sig") < 0 ||
+	if ((mirrors && (outfile_open(ctx, &olist, repofd, repo, "mirrors") < 0 ||
+			 outfile_write(ctx, &olist, mirrors, mirrors_len) < 0 ||
+			 outfile_finish(ctx, &olist) < 0)) ||
+	    outfile_open(ctx, &osig, repofd, repo, "index.sig") < 0 ||
 	    outfile_write(ctx, &osig, sig, sig_len) < 0 ||
 	    outfile_finish(ctx, &osig) < 0 ||
 	    outfile_open(ctx, &oidx, repofd, repo, "index") < 0 ||
 	    outfile_write(ctx, &oidx, buf, len) < 0 ||
 	    outfile_finish(ctx, &oidx) < 0 ||
+	    (mirrors && outfile_rename(ctx, &olist) < 0) ||
 	    outfile_rename(ctx, &oidx) < 0 ||
 	    outfile_rename(ctx, &osig) < 0 ||
 	    outfile_sync_dir(ctx, repofd, repo) < 0)
@@ -238,6 +245,7 @@ static int write_index(struct pf_ctx *ctx, int repofd, const char *repo,
 out:
 	outfile_discard(&osig);
 	outfile_discard(&oidx);
+	outfile_discard(&olist);
 	return r;
 }
 
@@ -257,8 +265,8 @@ static void report(struct pf_ctx *ctx, const struct pf_index *idx, const char *s
 int publish_series(struct pf_ctx *ctx, const struct publish_params *p)
 {
 	struct pf_index *idx = NULL;
-	char *buf = NULL, *sig = NULL, *signers = NULL;
-	size_t len = 0, sig_len = 0;
+	char *buf = NULL, *sig = NULL, *signers = NULL, *mirrors = NULL;
+	size_t len = 0, sig_len = 0, mirrors_len = 0;
 	int repofd = -1, r = -1;
 	bool made = false;
 
@@ -275,7 +283,7 @@ int publish_series(struct pf_ctx *ctx, const struct publish_params *p)
 		pf_fail_errno(ctx, PF_E_OTHER, "%s", p->repo);
 		goto out;
 	}
-	if (make_index(ctx, p, repofd, &idx) < 0 ||
+	if (make_index(ctx, p, repofd, &idx, &mirrors, &mirrors_len) < 0 ||
 	    pf_index_write(ctx, idx, &buf, &len) < 0) /* parses it back too */
 		goto out;
 	/* What is about to be signed is complete here (idx, and the files
@@ -284,7 +292,7 @@ int publish_series(struct pf_ctx *ctx, const struct publish_params *p)
 	if (repo_check_before_signing(ctx, p->repo, repofd, idx) < 0 ||
 	    sign_detached(ctx, p->gnupghome, p->keys->v, p->keys->n, buf, len, &sig,
 			  &sig_len, &signers) < 0 ||
-	    write_index(ctx, repofd, p->repo, buf, len, sig, sig_len) < 0)
+	    write_index(ctx, repofd, p->repo, buf, len, sig, sig_len, mirrors, mirrors_len) < 0)
 		goto out;
 	report(ctx, idx, signers);
 	r = 0;
@@ -294,6 +302,7 @@ out:
 	if (r < 0 && made)
 		rmdir(p->repo);
 	free(signers);
+	free(mirrors);
 	free(sig);
 	free(buf);
 	pf_index_free(idx);

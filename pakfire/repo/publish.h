@@ -72,6 +72,7 @@ struct publish_params {
 				  * (publish_min_client) */
 	const char *min_partition; /* --min-partition, NULL when not given
 				    * (publish_min_partition); "" for none */
+	const char *mirrors;     /* --mirrors FILE, or NULL (publish_mirrors) */
 };
 
 /* Check the options, derive the index, sign it with every key, write index

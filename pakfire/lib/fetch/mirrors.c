@@ -94,14 +94,47 @@ void pf_fetch_free(struct pf_fetch *f)
 	free(f);
 }
 
+/* Whether URL is one of F's mirrors already (a configured one: the
+ * admin's place for it wins). */
+static bool known(const struct pf_fetch *f, const char *url)
+{
+	for (size_t i = 0; i < f->n_mirrors; i++)
+		if (strcmp(f->mirrors[i].url, url) == 0)
+			return true;
+	return false;
+}
+
 int pf_fetch_add_list(struct pf_fetch *f, const char *const *urls, size_t n, uint32_t seed)
 {
-	/* Part B: the rotation and the filtering. Until then: in order. */
-	(void)seed;
+	size_t *fresh = calloc(n + 1, sizeof(*fresh)), k = 0;
+	int r = 0;
+
+	if (!fresh)
+		return pf_fail(f->ctx, PF_E_OTHER, "out of memory");
 	for (size_t i = 0; i < n; i++)
-		if (add_mirror(f, urls[i], PF_MIRROR_LIST) < 0)
-			return pf_fail(f->ctx, PF_E_OTHER, "out of memory");
-	return 0;
+		if (!known(f, urls[i]))
+			fresh[k++] = i;
+	/* One machine always starts at the same place; machines spread
+	 * over the list. */
+	for (size_t i = 0; i < k && r == 0; i++)
+		if (add_mirror(f, urls[fresh[(seed % k + i) % k]], PF_MIRROR_LIST) < 0)
+			r = pf_fail(f->ctx, PF_E_OTHER, "out of memory");
+	free(fresh);
+	return r;
+}
+
+void pf_fetch_mirror_revision(struct pf_fetch *f, const char *url, uint64_t revision,
+			      bool stale)
+{
+	for (size_t i = 0; i < f->n_mirrors; i++) {
+		size_t n = strlen(f->mirrors[i].url);
+
+		if (strncmp(url, f->mirrors[i].url, n) == 0 && url[n] == '/') {
+			f->mirrors[i].stale |= stale;
+			f->mirrors[i].revision = revision;
+			return;
+		}
+	}
 }
 
 const struct pf_mirror *pf_fetch_mirror_list(const struct pf_fetch *f, size_t *n)
@@ -154,6 +187,8 @@ enum pf_mirror_outcome pf_mirror_outcome_of(int cls, const char *msg)
 {
 	if (cls == PF_E_VERIFY)
 		return PF_MIRROR_VERIFY;
+	if (strstr(msg, "not a pakfire repository"))
+		return PF_MIRROR_NOT_REPOSITORY;
 	/* The engine's own words (http.c) and libcurl's. */
 	if (strstr(msg, "HTTP status"))
 		return PF_MIRROR_HTTP_ERROR;
@@ -197,6 +232,8 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 	}
 	for (size_t k = 0; k < n; k++) {
 		char *url = pf_fetch_url(f->mirrors[order[k]].url, series, arch, rel);
+		bool was_stale = f->mirrors[order[k]].stale;
+		enum pf_mirror_outcome outcome;
 		int cls;
 
 		if (!url) {
@@ -212,8 +249,11 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		cls = pf_error_class(ctx);
 		if (cls != PF_E_DOWNLOAD && cls != PF_E_VERIFY)
 			goto out;
-		pf_mirror_note(f, order[k], pf_mirror_outcome_of(cls, pf_error_message(ctx)),
-			       pf_error_message(ctx));
+		/* Stale just now (the try found its index behind), or what
+		 * the failure says. */
+		outcome = !was_stale && f->mirrors[order[k]].stale ? PF_MIRROR_STALE
+			: pf_mirror_outcome_of(cls, pf_error_message(ctx));
+		pf_mirror_note(f, order[k], outcome, pf_error_message(ctx));
 		bad |= cls == PF_E_VERIFY;
 		add_failure(all, sizeof(all), pf_error_message(ctx));
 		pf_emit_download_failed(ctx, rel, f->mirrors[order[k]].url, cls,

@@ -10,6 +10,7 @@
 #include "base/error.h"
 #include "base/numbers.h"
 #include "format/kv.h"
+#include "format/mirrors.h"
 #include "base/path.h"
 
 struct state {
@@ -267,28 +268,16 @@ static int add_dir_mirror(struct pf_ctx *ctx, const char *name, unsigned line,
 static int add_mirror(struct pf_ctx *ctx, const char *name, unsigned line,
 		      struct pf_config *cfg, const char *value)
 {
-	size_t n = strlen(value), scheme;
+	const char *why;
 	char *url;
+	size_t n;
 
 	if (strncmp(value, "file://", 7) == 0)
 		return add_dir_mirror(ctx, name, line, cfg, value);
-	if (strncasecmp(value, "https://", 8) == 0)
-		scheme = 8;
-	else if (strncasecmp(value, "http://", 7) == 0)
-		scheme = 7;
-	else
-		return pf_fail(ctx, PF_E_USAGE,
-			       "%s line %u: mirror: '%s' does not start with http://, https:// or file:///",
-			       name, line, value);
-	if (strpbrk(value, " \t"))
-		return pf_fail(ctx, PF_E_USAGE,
-			       "%s line %u: mirror: '%s' contains blanks (one mirror per line)",
-			       name, line, value);
-	while (n > scheme && value[n - 1] == '/')
-		n--;
-	if (n == scheme)
-		return pf_fail(ctx, PF_E_USAGE, "%s line %u: mirror: '%s' names no host",
-			       name, line, value);
+	/* The rule of the published list's URLs too (format/mirrors.h). */
+	why = pf_mirror_url_problem(value, true, &n);
+	if (why)
+		return pf_fail(ctx, PF_E_USAGE, "%s line %u: mirror: '%s' %s", name, line, value, why);
 	url = strndup(value, n);
 	if (!url)
 		return pf_fail(ctx, PF_E_OTHER, "%s line %u: out of memory", name, line);

@@ -13,6 +13,7 @@
 #include "base/numbers.h"
 #include "format/index.h"
 #include "format/index-stanza.h"
+#include "format/mirrors.h"
 
 #define INDEX_MAX          (16u << 20)
 #define MANIFEST_SIZE_MAX  (64ULL << 20)
@@ -50,10 +51,27 @@ void pf_index_free(struct pf_index *idx)
 	free(idx->successor);
 	free(idx->optional_keys);
 	free(idx->min_partition);
+	free(idx->mirrors);
 	for (size_t i = 0; i < idx->n; i++)
 		entry_clear(&idx->entries[i]);
 	free(idx->entries);
 	free(idx);
+}
+
+/* Mirrors, Mirrors-Size and Mirrors-SHA256: all three or none. */
+static int parse_mirrors(const struct stanza *s, struct pf_index *idx)
+{
+	bool size = pf_stanza_get(s, K_MIRRORS_SIZE), sha = pf_stanza_get(s, K_MIRRORS_SHA256);
+
+	if (!pf_stanza_get(s, K_MIRRORS)) {
+		if (size || sha)
+			return pf_stanza_fail(s, size ? "Mirrors-Size" : "Mirrors-SHA256",
+					      "given without Mirrors");
+		return 0;
+	}
+	return pf_stanza_repo_path(s, K_MIRRORS, &idx->mirrors) < 0 ||
+	       pf_stanza_size(s, K_MIRRORS_SIZE, PF_MIRRORS_SIZE_MAX, &idx->mirrors_size) < 0 ||
+	       pf_stanza_sha256(s, K_MIRRORS_SHA256, idx->mirrors_sha256) < 0 ? -1 : 0;
 }
 
 static int parse_repository(const struct stanza *s, struct pf_index *idx)
@@ -83,6 +101,7 @@ static int parse_repository(const struct stanza *s, struct pf_index *idx)
 	    /* Advice, read when it is needed (pf_index_min_partition): a
 	     * malformed one never keeps a system from its updates. */
 	    pf_stanza_str(s, K_MIN_PARTITION, false, 0, NULL, &idx->min_partition) < 0 ||
+	    parse_mirrors(s, idx) < 0 ||
 	    pf_stanza_level(s, K_MIN_CLIENT, 1, &idx->min_client) < 0 ||
 	    pf_stanza_unknown(s, S_REPO, &unknown) < 0)
 		return -1;

@@ -46,6 +46,8 @@ static const struct {
 	KEY(K_PROVIDES_CLIENT, "Provides-Client", U),
 	KEY(K_OPTIONAL_KEYS, "Optional-Keys", S_REPO | U),
 	KEY(K_MIN_PARTITION, "Min-Partition", S_REPO),
+	KEY(K_MIRRORS, "Mirrors", S_REPO), KEY(K_MIRRORS_SIZE, "Mirrors-Size", S_REPO),
+	KEY(K_MIRRORS_SHA256, "Mirrors-SHA256", S_REPO),
 #undef U
 #undef KEY
 };

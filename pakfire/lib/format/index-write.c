@@ -89,7 +89,8 @@ int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
 	    value_ok(ctx, 1, "Arch", idx->arch, true) < 0 ||
 	    value_ok(ctx, 1, "Successor", idx->successor, false) < 0 ||
 	    value_ok(ctx, 1, "Optional-Keys", idx->optional_keys, false) < 0 ||
-	    value_ok(ctx, 1, "Min-Partition", idx->min_partition, false) < 0)
+	    value_ok(ctx, 1, "Min-Partition", idx->min_partition, false) < 0 ||
+	    value_ok(ctx, 1, "Mirrors", idx->mirrors, false) < 0)
 		return -1;
 	if (idx->min_partition) {
 		char why[256];
@@ -114,6 +115,11 @@ int pf_index_write(struct pf_ctx *ctx, const struct pf_index *idx,
 		fprintf(f, "Successor: %s\n", idx->successor);
 	if (idx->min_partition)
 		fprintf(f, "Min-Partition: %s\n", idx->min_partition);
+	if (idx->mirrors) {
+		pf_hex(idx->mirrors_sha256, hex);
+		fprintf(f, "Mirrors: %s\nMirrors-Size: %" PRIu64 "\nMirrors-SHA256: %s\n",
+			idx->mirrors, idx->mirrors_size, hex);
+	}
 	write_levels(f, idx->min_client, 0, idx->optional_keys);
 	for (size_t i = 0; i < idx->n; i++) {
 		const struct pf_index_entry *e = &idx->entries[i];

@@ -61,6 +61,11 @@ struct pf_index {
 	/* Min-Partition (raw, may be NULL): the distribution's advice on
 	 * partition sizes, "/boot=128M /=4G" (pf_index_min_partition). */
 	char *min_partition;
+	/* Mirrors (a relative path, or NULL), with its Mirrors-Size and
+	 * Mirrors-SHA256: the published mirror list (format/mirrors.h). */
+	char *mirrors;
+	uint64_t mirrors_size;
+	uint8_t mirrors_sha256[32];
 	struct pf_index_entry *entries;
 	size_t n;
 	/* A parsed index keeps its entries and strings in this one mapping

@@ -17,6 +17,7 @@
 #include "format/config.h"
 #include "hooks/hooks.h"
 #include "ops/lock.h"
+#include "ops/mirror-list.h"
 #include "ops/session.h"
 #include "state/db.h"
 #include "state/history.h"
@@ -228,13 +229,17 @@ int pf_session_tx_begin(struct pf_session *s, const char *command, int64_t *tx)
 		return -1;
 	if (open) {
 		*tx = s->resume_tx;
+		s->tx = *tx;
 		s->resumed = true;
 		return pf_db_tx_step(s->db, *tx, NULL, "restarted", "the new pakfire goes on");
 	}
 	if (s->resume_tx > 0)
 		pf_warn(s->ctx, "the %s that pakfire restarted itself to go on with (transaction %lld)"
 			" was closed meanwhile: this is a new one", command, (long long)s->resume_tx);
-	return pf_db_tx_begin(s->db, command, tx);
+	if (pf_db_tx_begin(s->db, command, tx) < 0)
+		return -1;
+	s->tx = *tx;
+	return 0;
 }
 
 int pf_session_restart(struct pf_session *s, int64_t tx, const char *unit, const char *what)
@@ -355,6 +360,10 @@ struct pf_fetch *pf_session_fetch(struct pf_session *s)
 		n = 1;
 	}
 	s->fetch = pf_fetch_new(s->ctx, &opts, mirrors, n);
+	/* Then the repository's published list, after the admin's mirrors
+	 * (never for --from-dir: the stick is the one source of this run). */
+	if (s->fetch && !s->from_dir)
+		pf_mirror_list_use(s, s->fetch);
 	return s->fetch;
 }
 
@@ -362,7 +371,8 @@ void pf_session_close(struct pf_session *s)
 {
 	if (!s)
 		return;
-	/* In reverse of opening. */
+	/* In reverse of opening; what the mirrors did is recorded first. */
+	pf_mirror_results_record(s);
 	pf_fetch_free(s->fetch);
 	pf_db_close(s->db);
 	if (s->inherited_lock >= 0)

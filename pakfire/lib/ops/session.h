@@ -46,6 +46,9 @@ struct pf_session {
 	 * mirror of this run (pf_session_from_dir); NULL: the configured
 	 * mirrors and the published list. */
 	char *from_dir;
+	/* The transaction begun last, which the mirrors' results are
+	 * recorded in when the session closes (ops/mirror-list.h). */
+	int64_t tx;
 };
 
 /* Open what NEEDS says, in order: configuration (FILE as given on the

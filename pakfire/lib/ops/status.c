@@ -200,7 +200,8 @@ int pf_status(struct pf_session *s, struct pf_status *out)
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_last_run(s->db, false, &out->last, &out->have_last) < 0 ||
 	    pf_hook_open_runs(s, &out->hooks_open, &out->n_hooks_open) < 0 ||
 	    pf_db_load_index(s->db, sys.series, sys.arch, &stored, &found) < 0 ||
-	    reboot_state(s, out) < 0)
+	    reboot_state(s, out) < 0 ||
+	    pf_db_mirror_load(s->db, &out->mirrors, &out->n_mirrors) < 0)
 		return -1;
 	snprintf(out->series, sizeof(out->series), "%s", sys.series);
 	snprintf(out->arch, sizeof(out->arch), "%s", sys.arch);
@@ -240,6 +241,9 @@ void pf_status_clear(struct pf_status *st)
 	pf_status_space_clear(st);
 	free(st->pending);
 	free(st->addons);
+	free(st->mirrors);
+	st->mirrors = NULL;
+	st->n_mirrors = 0;
 	pf_hook_run_views_free(st->hooks_open, st->n_hooks_open);
 	st->hooks_open = NULL;
 	st->n_hooks_open = 0;

@@ -9,6 +9,7 @@
 
 #include "ops/catalog.h"
 #include "ops/history.h"
+#include "state/mirrors.h"
 
 struct pf_session;
 
@@ -122,6 +123,9 @@ struct pf_status {
 	int64_t failed_run;
 	char failed_command[32];
 	unsigned attention;    /* PF_STATUS_* bits */
+	/* What each mirror did last (state/mirrors.h), by URL. */
+	struct pf_mirror_result *mirrors; /* malloc'd */
+	size_t n_mirrors;
 };
 
 /* The exit code of a status run that succeeded: 0, or

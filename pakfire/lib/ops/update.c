@@ -2,10 +2,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "format/config.h"
 #include "base/context.h"
+#include "ops/mirror-list.h"
 #include "ops/session.h"
 #include "resolve/resolve.h"
 #include "resolve/transaction.h"
@@ -44,49 +46,146 @@ static int check_fresh(struct pf_session *s, const char *what, time_t valid_unti
 		       " or stale; try another mirror)", what, when);
 }
 
-/* What one mirror served: the index, its signature, and where from. */
-struct signed_index {
+/* One mirror's try at the index: what it served, and what it is checked
+ * against. Every check of the index is part of the try, so that a mirror
+ * serving a bad signature, a garbled, foreign, rolled-back or expired
+ * index makes the next one be tried; nothing is carried from one try to
+ * the next but the bytes of the one that passed (apt's CVE-2018-0501). */
+struct index_try {
+	struct pf_session *s;
+	const char *series, *arch;
+	const struct pf_stored_index *seen; /* the newest index stored, or NULL */
 	char *url;
 	char *body;
 	size_t len;
 	char *sig;
 	size_t sig_len;
+	struct pf_index *idx;
+	char sha256[65];
+	char signer[128];
 };
+
+static void try_clear(struct index_try *t)
+{
+	free(t->url);
+	free(t->body);
+	free(t->sig);
+	pf_index_free(t->idx);
+	t->url = t->body = t->sig = NULL;
+	t->idx = NULL;
+	t->len = t->sig_len = 0;
+}
+
+/* Whether what a mirror served as the index looks like no index at all:
+ * a captive portal's or a login page's HTML, which answers 200 for every
+ * URL. Only asked when its signature failed: a signed index is read as
+ * one, whatever it looks like. */
+static bool not_an_index(const char *body, size_t len)
+{
+	size_t n = len < 512 ? len : 512;
+
+	if (len < 8 || memcmp(body, "Format: ", 8) != 0)
+		return true;
+	for (size_t i = 0; i < n; i++)
+		if ((n - i >= 9 && strncasecmp(body + i, "<!doctype", 9) == 0) ||
+		    (n - i >= 5 && strncasecmp(body + i, "<html", 5) == 0))
+			return true;
+	return false;
+}
+
+/* The signature failed on URL: a portal is a mirror that cannot serve
+ * (PF_E_DOWNLOAD: the next mirror, exit 5 when none can), anything else
+ * stays the verification failure it is. */
+static int bad_signature(struct pf_ctx *ctx, const struct index_try *t)
+{
+	if (pf_error_class(ctx) != PF_E_VERIFY || !not_an_index(t->body, t->len))
+		return -1;
+	pf_clear_error(ctx);
+	return pf_fail(ctx, PF_E_DOWNLOAD, "%s: mirror returned something that is not a pakfire"
+		       " repository (a captive portal or login page?)", t->url);
+}
 
 /* Fetch index and index.sig from one mirror. A mirror that cannot be reached
  * or has no index is a download failure (try the next one); a missing
  * signature next to an index is a verification failure (never go on
  * unsigned). */
-static int try_index(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+static int fetch_pair(struct pf_ctx *ctx, struct pf_fetch *f, struct index_try *t)
 {
-	struct signed_index *si = data;
 	char *sig_url = NULL;
 	long status;
 	int r = -1;
 
-	free(si->url);
-	si->url = strdup(url);
-	if (!si->url || asprintf(&sig_url, "%s.sig", url) < 0) {
-		sig_url = NULL;
-		pf_fail(ctx, PF_E_OTHER, "out of memory");
+	if (asprintf(&sig_url, "%s.sig", t->url) < 0)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	if (pf_fetch_mem(f, t->url, PF_INDEX_MAX, &t->body, &t->len, &status) < 0)
 		goto out;
-	}
-	if (pf_fetch_mem(f, url, PF_INDEX_MAX, &si->body, &si->len, &status) < 0)
-		goto out;
-	if (pf_fetch_mem(f, sig_url, PF_SIGNATURE_MAX, &si->sig, &si->sig_len, &status) < 0) {
+	if (pf_fetch_mem(f, sig_url, PF_SIGNATURE_MAX, &t->sig, &t->sig_len, &status) < 0) {
 		if (status == 404 || status == 410) {
 			pf_clear_error(ctx);
 			pf_fail(ctx, PF_E_VERIFY, "%s: no signature beside the index: refusing"
 				" an unsigned index", sig_url);
+			bad_signature(ctx, t);
 		}
-		free(si->body);
-		si->body = NULL;
 		goto out;
 	}
 	r = 0;
 out:
 	free(sig_url);
 	return r;
+}
+
+/* The verified index of T's try against the newest stored one: a lower
+ * Revision marks the mirror stale (it is behind, not hostile: it stays in
+ * use, last, for files the newest index vouches for by hash). */
+static int check_revision(struct pf_ctx *ctx, struct pf_fetch *f, struct index_try *t)
+{
+	const struct pf_stored_index *seen = t->seen;
+
+	pf_fetch_mirror_revision(f, t->url, t->idx->revision,
+				 seen && t->idx->revision < seen->revision);
+	if (!seen)
+		return 0;
+	if (t->idx->revision < seen->revision) {
+		return pf_fail(ctx, PF_E_VERIFY,
+			       "%s: Revision %llu is lower than Revision %llu already seen: refusing"
+			       " a rolled-back index (the mirror is stale)", t->url,
+			       (unsigned long long)t->idx->revision,
+			       (unsigned long long)seen->revision);
+	}
+	if (t->idx->revision == seen->revision && strcmp(t->sha256, seen->sha256))
+		return pf_fail(ctx, PF_E_VERIFY,
+			       "%s: Revision %llu was seen before with other content: refusing it",
+			       t->url, (unsigned long long)t->idx->revision);
+	return 0;
+}
+
+static int try_index(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+{
+	struct index_try *t = data;
+	uint8_t sum[32];
+
+	try_clear(t);
+	t->url = strdup(url);
+	if (!t->url)
+		return pf_fail(ctx, PF_E_OTHER, "out of memory");
+	if (fetch_pair(ctx, f, t) < 0)
+		return -1;
+	/* Nothing of the index is parsed before its signature checks out. */
+	if (pf_verify_signature(ctx, t->s->config->keys, t->url, t->body, t->len, t->sig,
+				t->sig_len, t->signer) < 0)
+		return bad_signature(ctx, t);
+	if (pf_index_parse(ctx, t->url, t->body, t->len, &t->idx) < 0)
+		return -1;
+	if (strcmp(t->idx->series, t->series) || strcmp(t->idx->arch, t->arch))
+		return pf_fail(ctx, PF_E_VERIFY, "%s is for series %s/%s, but it was fetched as the"
+			       " index of %s/%s", t->url, t->idx->series, t->idx->arch, t->series,
+			       t->arch);
+	pf_sha256_buf(t->body, t->len, sum);
+	pf_hex(sum, t->sha256);
+	/* Revisions are counted per series: each series has its own. */
+	if (check_revision(ctx, f, t) < 0)
+		return -1;
+	return check_fresh(t->s, t->url, t->idx->valid_until);
 }
 
 void pf_warn_series_config(struct pf_session *s, const struct pf_system *sys)
@@ -112,77 +211,47 @@ void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx, bool swit
 int pf_index_refresh(struct pf_session *s, const char *series, const char *arch, bool store,
 		     struct pf_index **out, char signer[128])
 {
-	struct pf_ctx *ctx = s->ctx;
-	struct pf_index *idx = NULL;
 	struct pf_stored_index stored = { 0 }, seen = { 0 };
-	struct signed_index si = { 0 };
+	struct index_try t = { .s = s, .series = series, .arch = arch };
 	struct pf_fetch *f;
-	uint8_t sum[32];
 	bool found;
 	int r = -1;
 
 	*out = NULL;
-	/* The first mirror that serves an index and its signature is the one
-	 * we verify. */
-	f = pf_session_fetch(s);
-	if (!f || pf_fetch_mirrors(f, series, arch, "index", try_index, &si) < 0)
-		goto out;
-	/* Nothing of the index is parsed before its signature checks out. */
-	if (pf_verify_signature(ctx, s->config->keys, si.url, si.body, si.len, si.sig, si.sig_len,
-				stored.signer) < 0) {
-		/* Who signed it, when it is only a key not trusted yet. */
-		if (signer)
-			snprintf(signer, 128, "%s", stored.signer);
-		goto out;
-	}
-	if (pf_index_parse(ctx, si.url, si.body, si.len, &idx) < 0)
-		goto out;
-	if (strcmp(idx->series, series) || strcmp(idx->arch, arch)) {
-		pf_fail(ctx, PF_E_VERIFY, "%s is for series %s/%s, but it was fetched as the index"
-			" of %s/%s", si.url, idx->series, idx->arch, series, arch);
-		goto out;
-	}
-	pf_sha256_buf(si.body, si.len, sum);
-	pf_hex(sum, stored.sha256);
-	/* Revisions are counted per series: each series has its own. */
+	if (signer)
+		signer[0] = '\0';
 	if (pf_db_load_index(s->db, series, arch, &seen, &found) < 0)
 		goto out;
-	if (found && idx->revision < seen.revision) {
-		pf_fail(ctx, PF_E_VERIFY,
-			"%s: Revision %llu is lower than Revision %llu already seen: refusing"
-			" a rolled-back index", si.url, (unsigned long long)idx->revision,
-			(unsigned long long)seen.revision);
+	t.seen = found ? &seen : NULL;
+	/* The first mirror whose index passes every check is the one kept. */
+	f = pf_session_fetch(s);
+	if (!f || pf_fetch_mirrors(f, series, arch, "index", try_index, &t) < 0) {
+		/* Who signed it, when it is only a key not trusted yet. */
+		if (signer)
+			snprintf(signer, 128, "%s", t.signer);
 		goto out;
 	}
-	if (found && idx->revision == seen.revision && strcmp(stored.sha256, seen.sha256)) {
-		pf_fail(ctx, PF_E_VERIFY,
-			"%s: Revision %llu was seen before with other content: refusing it",
-			si.url, (unsigned long long)idx->revision);
-		goto out;
-	}
-	if (check_fresh(s, si.url, idx->valid_until) < 0)
-		goto out;
-	stored.revision = idx->revision;
-	stored.date = idx->date;
-	stored.valid_until = idx->valid_until;
+	snprintf(stored.sha256, sizeof(stored.sha256), "%s", t.sha256);
+	snprintf(stored.signer, sizeof(stored.signer), "%s", t.signer);
+	stored.revision = t.idx->revision;
+	stored.date = t.idx->date;
+	stored.valid_until = t.idx->valid_until;
 	stored.fetched_at = now();
-	stored.body = si.body;
-	stored.body_len = si.len;
+	stored.body = t.body;
+	stored.body_len = t.len;
 	/* A dry run verifies the index of the next series, and keeps it only
-	 * when it may write. */
-	if (store && pf_db_store_index(s->db, series, arch, &stored, si.sig, si.sig_len) < 0)
+	 * when it may write; the mirror list goes with the index it belongs to. */
+	if (store && (pf_db_store_index(s->db, series, arch, &stored, t.sig, t.sig_len) < 0 ||
+		      pf_mirror_list_refresh(s, t.idx) < 0))
 		goto out;
 	if (signer)
 		snprintf(signer, 128, "%s", stored.signer);
-	*out = idx;
-	idx = NULL;
+	*out = t.idx;
+	t.idx = NULL;
 	r = 0;
 out:
 	pf_stored_index_clear(&seen);
-	pf_index_free(idx);
-	free(si.url);
-	free(si.body);
-	free(si.sig);
+	try_clear(&t);
 	return r;
 }
 
@@ -229,6 +298,7 @@ int pf_update(struct pf_session *s)
 
 	if (pf_db_get_system(s->db, &sys) < 0 || pf_db_tx_begin(s->db, "update", &tx) < 0)
 		return -1;
+	s->tx = tx;
 	pf_warn_series_config(s, &sys);
 	if (pf_index_refresh(s, sys.series, sys.arch, true, &idx, signer) < 0)
 		goto out;

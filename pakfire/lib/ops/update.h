@@ -27,7 +27,10 @@ int pf_current_index(struct pf_session *s, const struct pf_system *sys,
 /* Fetch the signed index of SERIES/ARCH from the mirrors, verify it
  * (signature by a trusted key, Series and Arch, Revision not below the one
  * last seen for that series, the same Revision with the same bytes,
- * Valid-Until) and, with STORE, keep it in the database: `update` for the
+ * Valid-Until), each mirror in turn until one serves an index that passes
+ * all of it (one behind is marked stale; a captive portal is a download
+ * failure), and, with STORE, keep it in the database with its mirror list
+ * (ops/mirror-list.h): `update` for the
  * system's series, the crossing for the series it moves to. *OUT: parsed.
  * SIGNER (may be NULL): who signed it; after a refusal only for want of a
  * trusted signer, that signer (pf_verify_signature), else "". */

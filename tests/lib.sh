@@ -785,10 +785,11 @@ lighttpd_start() {
 				break
 			fi
 			# the tag is what this asks, not the certificate (-k): tls.sh
-			# tests the certificates with pakfire itself
+			# tests the certificates with pakfire itself; header names in
+			# any case (https may be HTTP/2, where they are lowercase)
 			if curl -s -k --noproxy '*' -o /dev/null -D - --max-time 2 \
 				"$scheme://127.0.0.1:$port/" 2>/dev/null |
-				tr -d '\r' | grep -qxF "Server: $tag"; then
+				tr -d '\r' | grep -qixF "Server: $tag"; then
 				MIRROR=$scheme://127.0.0.1:$port
 				return 0
 			fi

@@ -9,12 +9,22 @@
 # shellcheck source=tests/lib.sh disable=SC2034
 . "$(dirname "$0")/../lib.sh"
 
-# hostile_world MODE [hostile_start options]: update 139 (a 64 KiB package)
-# served by hostile.py in MODE, a root at core 138 that has run `update`
-# (the index is always served correctly but by portal), small limits.
-# PAK_SIZE is the package's signed size, PAK_HALF half of it.
+# hostile_world [--keep-applied] MODE [hostile_start options]: update 139
+# (a 64 KiB package) served by hostile.py in MODE, a root at core 138 that
+# has run `update` (the index is always served correctly but by portal),
+# small limits. PAK_SIZE is the package's signed size, PAK_HALF half of it.
+# --keep-applied: the update has a pre hook that copies the package being
+# applied to $T/applied.pak (the pipeline deletes it from the cache once
+# applied), for assert_applied_identical.
 hostile_world() {
-	repo_mini 139 --file usr/share/mini/blob=64K
+	local extra=()
+	if [ "$1" = --keep-applied ]; then
+		hook_script keep-pak "cp \"\$PAKFIRE_ROOT/var/cache/pakfire/$SERIES/$ARCH/core/core-139.pak\" \"$T/applied.pak\""
+		extra=(--hook "pre=$HOOK")
+		REPO_MIN_CLIENT=3 # a package that carries a hook
+		shift
+	fi
+	repo_mini 139 --file usr/share/mini/blob=64K ${extra[@]+"${extra[@]}"}
 	hostile_start "$@"
 	root_at_core 138
 	[ "$MIRROR" = "${MIRROR#https:}" ] || root_trusts_test_ca
@@ -62,6 +72,15 @@ assert_applied() {
 	assert_db "SELECT core FROM system" "139"
 	assert_tree_equal "$R" "$SRC/buildroot-139"
 	assert_no_partial
+}
+
+# assert_applied_identical: assert_applied, and the package that was
+# applied (hostile_world --keep-applied) is the published one byte for byte.
+assert_applied_identical() {
+	assert_applied
+	[ -f "$T/applied.pak" ] || fail "the pre hook kept no copy of the package applied"
+	cmp "$T/applied.pak" "$REPO/core/core-139.pak" ||
+		fail "the package applied differs from the published one"
 }
 
 # ---------------------------------------------------------------------------
@@ -200,10 +219,10 @@ test_redirect_to_http_is_followed() {
 # request wrongly gets one fresh download, and the final check (signed size
 # and SHA-256 over every byte) holds either way
 
-# range_world MODE: hostile_world MODE with the first half of the package
-# in partial/, as an interrupted download leaves it.
+# range_world MODE: hostile_world --keep-applied MODE with the first half
+# of the package in partial/, as an interrupted download leaves it.
 range_world() {
-	hostile_world "$1"
+	hostile_world --keep-applied "$1"
 	make_partial 139 "$PAK_HALF"
 }
 
@@ -224,7 +243,7 @@ test_resume_from_a_partial_download() {
 	range_world ok
 
 	upgrade
-	assert_applied
+	assert_applied_identical
 	assert_pak_requests 1 1
 	wait_for_log "$HOSTILE_LOG" "core-139.pak HTTP/1.1 206 $((PAK_SIZE - PAK_HALF)) bytes=$PAK_HALF-\$"
 }
@@ -233,7 +252,7 @@ test_range_answered_with_200() {
 	range_world range-200
 
 	upgrade
-	assert_applied
+	assert_applied_identical
 	assert_range_then_full
 }
 
@@ -241,7 +260,7 @@ test_range_answered_with_416() {
 	range_world range-416
 
 	upgrade
-	assert_applied
+	assert_applied_identical
 	assert_range_then_full
 	assert_pak_requests 2 2
 	pak_requests | head -n 1 | grep -q " 416 " || fail "the Range request was not answered 416"
@@ -251,7 +270,7 @@ test_range_answered_with_other_bytes() {
 	range_world range-other
 
 	upgrade
-	assert_applied
+	assert_applied_identical
 	assert_range_then_full
 	assert_pak_requests 2 2
 	pak_requests | head -n 1 | grep -q " 206 " || fail "the Range request was not answered 206"

@@ -12,7 +12,7 @@ PACKAGES=(
 	lighttpd gnupg sqlite3 zstd python3 e2fsprogs util-linux curl strace procps git
 	dosfstools fusefat mtools shellcheck
 	groff-base man-db python3-jsonschema systemd
-	openssl tmux
+	openssl tmux lighttpd-mod-openssl
 )
 
 missing=()

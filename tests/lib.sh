@@ -718,24 +718,46 @@ key_file() {
 # ---------------------------------------------------------------------------
 # The web server
 
-# http_start [--throttle KBPS] [DIR]: lighttpd serving DIR (default $WWW)
-# on 127.0.0.1 on a free port; sets MIRROR=http://127.0.0.1:PORT. With
+# http_start [--throttle KBPS] [--log] [DIR]: lighttpd serving DIR (default
+# $WWW) on 127.0.0.1 on a free port; sets MIRROR=http://127.0.0.1:PORT. With
 # --throttle, each connection gets KBPS kilobytes per second (a download
-# that takes a while).
+# that takes a while). With --log, every request is a line of $HTTP_LOG:
+# "REQUEST-LINE STATUS BYTES RANGE" (RANGE the Range header, or "-");
+# lighttpd writes it within a second or so: read it with wait_for_log.
+# shellcheck disable=SC2120
+http_start() {
+	local conf=()
+	while [ $# -gt 0 ]; do
+		case $1 in
+		--throttle)
+			[[ ${2:-} =~ ^[0-9]+$ ]] || fail "http_start --throttle: KBPS must be a number"
+			conf+=("connection.kbytes-per-second = $2")
+			shift 2
+			;;
+		--log)
+			HTTP_LOG=$(mktemp "$T/httpd/access.XXXXXX")
+			conf+=('server.modules += ("mod_accesslog")'
+				"accesslog.filename = \"$HTTP_LOG\""
+				'accesslog.format = "%r %>s %b %{Range}i"')
+			shift
+			;;
+		*) break ;;
+		esac
+	done
+	lighttpd_start http "${1:-$WWW}" ${conf[@]+"${conf[@]}"}
+}
+
+# lighttpd_start SCHEME DIR [CONF-LINE...]: lighttpd serving DIR on
+# 127.0.0.1 on a free port with the extra configuration lines; sets
+# MIRROR=SCHEME://127.0.0.1:PORT (http_start, https_start).
 # Other test files run beside this one: between the moment free_port finds
 # a port and the moment lighttpd binds it, another test's server may take
 # it. Our lighttpd then fails to bind and exits, but the port answers, with
 # the other server. So each start has a tag of its own (the Server header)
 # and only an answer with that tag counts; else the next port is tried.
-# shellcheck disable=SC2120
-http_start() {
-	local dir port conf pid try tag throttle=""
-	if [ "${1:-}" = --throttle ]; then
-		[[ ${2:-} =~ ^[0-9]+$ ]] || fail "http_start --throttle: KBPS must be a number"
-		throttle="connection.kbytes-per-second = $2"
-		shift 2
-	fi
-	dir=${1:-$WWW}
+lighttpd_start() {
+	local scheme=$1 dir=$2 port conf pid try tag line
+	shift 2
 	mkdir -p "$dir"
 	for try in 1 2 3 4 5; do
 		port=$(py free_port)
@@ -752,8 +774,10 @@ http_start() {
 			mimetype.assign = ("" => "application/octet-stream")
 			# tests replace served files: no stale cached copies
 			server.stat-cache-engine = "disable"
-			$throttle
 		EOF
+		for line in "$@"; do
+			printf '%s\n' "$line" >>"$conf"
+		done
 		lighttpd -D -f "$conf" >>"$T/httpd/$port.out" 2>&1 &
 		pid=$!
 		echo "$pid" >>"$T/httpd/pids"
@@ -761,9 +785,13 @@ http_start() {
 			if ! kill -0 "$pid" 2>/dev/null; then
 				break
 			fi
-			if curl -s -o /dev/null -D - --max-time 2 "http://127.0.0.1:$port/" 2>/dev/null |
-				tr -d '\r' | grep -qxF "Server: $tag"; then
-				MIRROR=http://127.0.0.1:$port
+			# the tag is what this asks, not the certificate (-k): tls.sh
+			# tests the certificates with pakfire itself; header names in
+			# any case (https may be HTTP/2, where they are lowercase)
+			if curl -s -k --noproxy '*' -o /dev/null -D - --max-time 2 \
+				"$scheme://127.0.0.1:$port/" 2>/dev/null |
+				tr -d '\r' | grep -qixF "Server: $tag"; then
+				MIRROR=$scheme://127.0.0.1:$port
 				return 0
 			fi
 			sleep 0.1

@@ -49,19 +49,28 @@ pane_wait() {
 	fail "the pane never showed /$1/ in ${2:-60}s: $(cat "$T/pane")"
 }
 
+# assert_core N: the system is at core N, and its file says so.
+assert_core() {
+	assert_db "SELECT core FROM system" "$1"
+	grep -qx "Mini Linux - core$1" "$R/etc/mini-release" || fail "etc/mini-release is not core $1's"
+}
+
 PF_CMD() { printf 'timeout -k 5 %s %q' "$PF_CLIENT_TIMEOUT" "$PAKFIRE_BIN"; }
 
-# A bar line: name, [===>   ], done/total with a unit, a rate, a time.
-BAR='^core-1[34][0-9]\.pak +\[[= >]*\] +[0-9.]+/[0-9.]+ (KiB|MiB) +[-0-9.]+ ?(B|KiB|MiB)?/s +([0-9]+:[0-9]{2}|--:--)'
+# A bar line under way: name, [===>   ], done/total with a unit, the rate
+# (known after a few tenths of a second), the time left.
+BAR='^core-1[34][0-9]\.pak +\[=+>? *\] +[0-9.]+/[0-9.]+ (KiB|MiB) +[0-9.]+ (B|KiB|MiB)/s +[0-9]+:[0-9]{2}$'
 
 test_a_terminal_shows_a_bar_then_one_line_per_file() {
 	world_two
 	pane_start "$(PF_CMD) --root $R upgrade --yes"
 	# the bar, with its figures, while the first package comes
 	pane_wait "$BAR" 60
-	grep -qE 'KiB|MiB' "$T/pane" || fail "no size on the bar: $(cat "$T/pane")"
-	grep -qE '[0-9.]+ (B|KiB|MiB)/s' "$T/pane" || true # the rate needs 0.3 s of figures
+	[ -z "${PF_SHOW_PANE:-}" ] || cat "$T/pane"
+	[ "$(grep -cE '^core-1[34][0-9]\.pak ' "$T/pane")" = 1 ] ||
+		fail "not one bar line for the one transfer: $(cat "$T/pane")"
 	pane_wait '^EXIT=' 60
+	[ -z "${PF_SHOW_PANE:-}" ] || cat "$T/pane"
 	grep -qx 'EXIT=0' "$T/pane" || fail "the upgrade failed: $(cat "$T/pane")"
 	# one line per package, with its size and rate; no bar left behind
 	[ "$(grep -c '^Downloaded core-139\.pak ([0-9.]* KiB' "$T/pane")" = 1 ] ||
@@ -75,7 +84,7 @@ test_a_terminal_shows_a_bar_then_one_line_per_file() {
 	! grep -qE '^[|/\\-] (staging|syncing|committing)' "$T/pane" ||
 		fail "a step line was left on the terminal: $(cat "$T/pane")"
 	grep -q '^Core 140 applied' "$T/pane" || fail "no end of core 140: $(cat "$T/pane")"
-	assert_root_at_core 140
+	assert_core 140
 }
 
 # No line of the block is wider than the terminal: a narrow window gets
@@ -85,7 +94,7 @@ test_a_narrow_terminal_gets_lines_cut_to_its_width() {
 	world_two 128K
 	PANE_WIDTH=50 pane_start "$(PF_CMD) --root $R upgrade --yes"
 	pane_wait '^core-139\.pak ' 60
-	awk 'length($0) > 49 { bad = 1 } END { exit bad }' "$T/pane" ||
+	awk '/^(core-1[34][09]\.pak|Total) / && length($0) > 49 { bad = 1 } END { exit bad }' "$T/pane" ||
 		fail "a line is wider than the terminal: $(cat "$T/pane")"
 	pane_wait '^EXIT=' 60
 	grep -qx 'EXIT=0' "$T/pane" || fail "the upgrade failed: $(cat "$T/pane")"
@@ -116,7 +125,7 @@ test_quiet_on_a_terminal_shows_no_progress() {
 	assert_exit 0
 	! grep -q $'\033' "$RUN_OUT" || fail "escape sequences with --quiet: $(od -c "$RUN_OUT" | head)"
 	! grep -qE 'Downloaded|staging|\[=' "$RUN_OUT" || fail "progress with --quiet: $(cat "$RUN_OUT")"
-	assert_root_at_core 140
+	assert_core 140
 }
 
 # And without --quiet, the same terminal gets the block and the line per
@@ -188,8 +197,10 @@ test_json_progress_lines_on_stderr() {
 	done
 	# the document on stdout is as it was: one line, its downloaded events
 	[ "$(wc -l <"$RUN_OUT")" = 1 ] || fail "stdout is not one document"
-	assert_json event=downloaded,file=core-139.pak bytes "$(stat -c %s "$REPO/core/core-139.pak")"
-	# --quiet: no stream
+	assert_json event=downloaded file=core-139.pak bytes "$(stat -c %s "$REPO/core/core-139.pak")"
+	# --quiet: no stream (a second root, at core 138 again)
+	R=$T/root2
+	DB=$R/var/lib/pakfire/pakfire.db
 	root_at_core 138
 	must_update
 	run pakfire --root "$R" --json --quiet upgrade --yes
@@ -245,7 +256,7 @@ test_staging_many_files_shows_activity() {
 		fail "a staging line counts outside 1..total: $(cat "$T/progress.jsonl")"
 	[ "$(progress_eval "any(e['what'] == 'syncing' and e['unit'] == 'core-139' for e in L if e['event'] == 'activity')")" = True ] ||
 		fail "no syncing activity: $(cat "$T/progress.jsonl")"
-	assert_root_at_core 139
+	assert_core 139
 }
 
 run_tests "$@"

@@ -21,15 +21,14 @@ void progress_rate_add(struct progress_rate *r, int64_t now_ms, uint64_t bytes)
 
 	if (r->n) {
 		last = nth(r, r->n - 1);
-		if (bytes < r->bytes[last] || now_ms < r->t[last]) {
+		if (bytes < r->bytes[last] || now_ms < r->t[last])
 			r->n = 0; /* started again: the old figures say nothing */
-		} else if (r->n > 1 && now_ms - r->t[last] < SAMPLE_STEP_MS) {
-			r->t[last] = now_ms;
-			r->bytes[last] = bytes;
-			return;
-		}
 	}
-	if (r->n == PROGRESS_SAMPLES) {
+	/* The newest sample is still young (within a step of the one before
+	 * it): it moves on rather than a new one being kept. */
+	if (r->n > 1 && r->t[nth(r, r->n - 1)] - r->t[nth(r, r->n - 2)] < SAMPLE_STEP_MS) {
+		r->n--;
+	} else if (r->n == PROGRESS_SAMPLES) {
 		r->head = nth(r, 1);
 		r->n--;
 	}

@@ -129,11 +129,15 @@ void render_progress_draw(struct output *o, bool force)
 	int64_t now = progress_now_ms();
 	unsigned n, lines = 0, width, tick;
 	size_t len = 0, cap = sizeof(buf);
+	bool total;
 
 	if (!o->tty || !p || (!force && p->drawn && now - p->drawn_ms < REDRAW_MS))
 		return;
 	n = progress_active(p, xs);
-	if (!n && !progress_total_shown(p) && !p->activity && !p->drawn)
+	/* The Total line goes with the transfers: a batch whose last total
+	 * never came must not stay under the lines that follow it. */
+	total = n && progress_total_shown(p);
+	if (!n && !p->activity && !p->drawn)
 		return;
 	width = term_width();
 	tick = (unsigned)(now / REDRAW_MS);
@@ -145,7 +149,7 @@ void render_progress_draw(struct output *o, bool force)
 		len += (size_t)snprintf(buf + len, cap - len, "\r%s\033[K\n", text);
 		lines++;
 	}
-	if (progress_total_shown(p)) {
+	if (total) {
 		snprintf(label, sizeof(label), "Total %u/%u files", p->files_done, p->files);
 		line(text, width, label, p->done, p->total, progress_rate_get(&p->total_rate), tick);
 		len += (size_t)snprintf(buf + len, cap - len, "\r%s\033[K\n", text);

@@ -298,10 +298,21 @@ assert_stderr_empty() {
 	[ ! -s "$RUN_ERR" ] || fail "expected nothing on stderr: $RUN_CMD"
 }
 
-# stderr is exactly one line, and it starts with "pakfire: ".
+# The last run's stderr without the progress lines that --json writes
+# there (one JSON object a line, docs/progress.md): the lines a person reads.
+stderr_text_lines() {
+	if [[ " $RUN_CMD " == *" --json "* ]]; then
+		grep -v '^{' "$RUN_ERR" || true
+	else
+		cat "$RUN_ERR"
+	fi
+}
+
+# stderr is exactly one line, and it starts with "pakfire: " (with --json:
+# besides the progress lines).
 assert_one_line_error() {
 	local lines=()
-	mapfile -t lines <"$RUN_ERR"
+	mapfile -t lines < <(stderr_text_lines)
 	[ "${#lines[@]}" -eq 1 ] ||
 		fail "expected exactly one line on stderr, got ${#lines[@]}: $RUN_CMD"
 	[[ ${lines[0]} == "pakfire: "* ]] ||
@@ -310,12 +321,13 @@ assert_one_line_error() {
 
 # assert_error_line KEYWORD...: exactly one line of stderr is the error
 # ("pakfire: error: ..."), it mentions every KEYWORD (fixed strings, any
-# case), and every other line is a warning ("pakfire: warning: ...").
-# ERROR_LINE is the message, without "pakfire: error: ".
+# case), and every other line is a warning ("pakfire: warning: ...") or,
+# with --json, a progress line. ERROR_LINE is the message, without
+# "pakfire: error: ".
 assert_error_line() {
 	local lines=() l errors=0 k
 	ERROR_LINE=""
-	mapfile -t lines <"$RUN_ERR"
+	mapfile -t lines < <(stderr_text_lines)
 	for l in ${lines[@]+"${lines[@]}"}; do
 		case $l in
 		"pakfire: error: "*) errors=$((errors + 1)); ERROR_LINE=${l#pakfire: error: } ;;

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <syslog.h>
 
+#include "base/error.h"
 #include "base/event.h"
 #include "log.h"
 #include "plan/verdict.h"
@@ -34,11 +35,30 @@ static void index_verified(line *l, const struct pf_event *ev)
 
 static void download(line *l, const struct pf_event *ev)
 {
-	log_line_str(l, "file", ev->download.file);
+	const struct pf_ev_download *d = &ev->download;
+
+	log_line_str(l, "file", d->file);
+	log_line_str(l, "unit", d->unit);
+	log_line_str(l, "mirror", d->mirror);
 	if (ev->type == PF_EV_DOWNLOAD_START)
-		log_line_uint(l, "expected", ev->download.total);
+		log_line_uint(l, "expected", d->total);
 	else
-		log_line_uint(l, "bytes", ev->download.done);
+		log_line_uint(l, "bytes", d->done);
+	if (d->offset)
+		log_line_uint(l, "resumed_from", d->offset);
+}
+
+/* What `diagnose` and a person reading the log need: which mirror failed
+ * which file, how, and whether another was tried. */
+static void download_failed(line *l, const struct pf_event *ev)
+{
+	const struct pf_ev_download_failed *d = &ev->download_failed;
+
+	log_line_str(l, "file", d->file);
+	log_line_str(l, "mirror", d->mirror);
+	log_line_str(l, "error_class", pf_errclass_name(d->cls));
+	log_line_bool(l, "next", d->next);
+	log_line_str(l, "msg", d->message);
 }
 
 static void uptodate(line *l, const struct pf_event *ev)
@@ -151,7 +171,7 @@ static void tx(line *l, const struct pf_event *ev)
 }
 
 /* Each type's name and fields (no name: never logged: progress ticks, a
- * hook's output), and whether a command that only reads logs it too
+ * batch's total, a step's progress, a hook's output), and whether a command that only reads logs it too
  * (log.h: those keep to their start and end, warnings and records). */
 static const struct {
 	const char *name;
@@ -180,7 +200,7 @@ static const struct {
 	[PF_EV_TX_STEP] = { "transaction-step", tx, true },
 	[PF_EV_TX_END] = { "transaction-end", tx, true },
 	[PF_EV_DOWNLOAD_TOTAL] = { NULL, NULL, false },
-	[PF_EV_DOWNLOAD_FAILED] = { "download-failed", NULL, true },
+	[PF_EV_DOWNLOAD_FAILED] = { "download-failed", download_failed, true },
 	[PF_EV_ACTIVITY] = { NULL, NULL, false },
 };
 /* A new event type needs its line above. */

@@ -8,6 +8,7 @@
 #include "base/event.h"
 #include "jsonc.h"
 #include "log.h"
+#include "progress.h"
 #include "render.h"
 
 int output_open(struct output *o, bool json, int verbosity)
@@ -16,10 +17,15 @@ int output_open(struct output *o, bool json, int verbosity)
 	o->json = json;
 	o->verbosity = verbosity;
 	o->tty = isatty(STDERR_FILENO) && !json;
+	o->progress = calloc(1, sizeof(*o->progress));
+	if (!o->progress)
+		return -1;
 	if (json) {
 		o->events = jv_list_new();
-		if (!o->events)
+		if (!o->events) {
+			output_close(o);
 			return -1;
+		}
 	}
 	return 0;
 }
@@ -29,7 +35,9 @@ void output_close(struct output *o)
 	json_object_put(o->events);
 	json_object_put(o->report);
 	free(o->advice);
+	free(o->progress);
 	o->advice = NULL;
+	o->progress = NULL;
 	o->events = NULL;
 	o->report = NULL;
 	o->findings = NULL; /* the report held it */
@@ -43,8 +51,10 @@ void output_event(const struct pf_event *ev, void *data)
 		o->reboot_needed |= ev->done.reboot;
 	if (o->log)
 		log_event(o->log, ev);
-	if (o->json)
+	if (o->json) {
+		render_json_progress(o, ev);
 		render_json(o, ev);
+	}
 	else
 		render_text(o, ev);
 }

@@ -1,6 +1,6 @@
 /* What pakfire writes: the library's events, rendered as text for people (a
- * progress bar on a terminal only), or with --json one JSON document on
- * stdout; and the reports of status, history and verify, built from the
+ * progress block on a terminal only), or with --json one JSON document on
+ * stdout (and progress lines on stderr); and the reports of status, history and verify, built from the
  * ops layer's views (never from database rows).
  *
  * output.c is the sink and the end of a command; render-text.c and
@@ -22,10 +22,11 @@ struct pf_history;
 struct pf_finding;
 struct pf_verify_summary;
 struct cli_log;
+struct progress;
 
 struct output {
 	bool json;
-	bool tty;              /* stderr is a terminal: progress bars */
+	bool tty;              /* stderr is a terminal: the progress block */
 	int verbosity;         /* -1 quiet, 0, 1 verbose */
 	bool reboot_needed;
 	/* The exit code of a run that succeeded, when not 0: status's
@@ -39,8 +40,10 @@ struct output {
 	/* pakfire.log (log.h): every event and the end line go there too,
 	 * whatever the verbosity or --json; NULL: no log. */
 	struct cli_log *log;
+	/* the downloads under way (progress.h): the text block, the JSON
+	 * progress lines */
+	struct progress *progress;
 	/* text */
-	bool progress_shown;   /* a progress line waits for its newline */
 	char plan_unit[64];    /* the unit whose plan rows are being printed */
 	char refused_unit[64]; /* the unit whose refusal rows are being printed */
 	unsigned refused_rows;

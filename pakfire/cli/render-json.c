@@ -25,10 +25,17 @@ static int json_index_verified(jobj *e, const struct pf_event *ev)
 	return 0;
 }
 
+/* The unit, the mirror and where a resumed download started only when
+ * there is one (the progress lines on stderr have the rest: render-json-
+ * progress.c). */
 static int json_download_done(jobj *e, const struct pf_event *ev)
 {
-	if (jv_string(e, "file", ev->download.file) < 0 ||
-	    jv_uint(e, "bytes", ev->download.done) < 0)
+	const struct pf_ev_download *d = &ev->download;
+
+	if (jv_string(e, "file", d->file) < 0 || jv_uint(e, "bytes", d->done) < 0 ||
+	    (d->unit && jv_string(e, "unit", d->unit) < 0) ||
+	    (d->mirror && jv_string(e, "mirror", d->mirror) < 0) ||
+	    (d->offset && jv_uint(e, "resumed_from", d->offset) < 0))
 		return -1;
 	return 0;
 }
@@ -135,7 +142,8 @@ static int json_tx_begin(jobj *e, const struct pf_event *ev)
 }
 
 /* Each type's name in the document and its renderer. No name: not part of
- * the document (a download's start and progress are for a terminal). */
+ * the document (a download's start and progress, a step's progress: the
+ * progress lines on stderr have them, render-json-progress.c). */
 static const struct {
 	const char *name;
 	int (*render)(jobj *e, const struct pf_event *ev);

@@ -1,11 +1,13 @@
 /* Events as text for people: one renderer per event type, in a table
- * indexed by the type. Results and the space table go to stdout; warnings,
- * kept files, the debug trail (--verbose) and the progress bar (on a
- * terminal only) to stderr. */
+ * indexed by the type. Results, the space table and a line per file
+ * downloaded go to stdout; warnings, kept files, the debug trail
+ * (--verbose) and the progress block (on a terminal only:
+ * render-progress.c) to stderr. */
 #include <stdio.h>
 #include <string.h>
 
 #include "base/event.h"
+#include "progress.h"
 #include "render.h"
 
 
@@ -47,7 +49,8 @@ static void text_warning(struct output *o, const struct pf_event *ev)
  * always was (the last failure is in the error that names them all). */
 static void text_download_failed(struct output *o, const struct pf_event *ev)
 {
-	(void)o;
+	if (o->progress)
+		progress_forget(o->progress, ev->download_failed.file);
 	if (!ev->download_failed.next)
 		return;
 	fflush(stdout);
@@ -79,39 +82,6 @@ static void text_index_verified(struct output *o, const struct pf_event *ev)
 		       v->pending == 1 ? "" : "s");
 	else
 		printf("No core updates pending.\n");
-}
-
-static void text_download_start(struct output *o, const struct pf_event *ev)
-{
-	/* Nothing: the progress bar appears with the first progress. */
-	(void)o;
-	(void)ev;
-}
-
-static void text_download_progress(struct output *o, const struct pf_event *ev)
-{
-	const struct pf_ev_download *d = &ev->download;
-	char done[32], total[32];
-	int width = 30, fill = 0;
-
-	if (!o->tty)
-		return;
-	pf_format_size(d->done, done);
-	pf_format_size(d->total, total);
-	if (d->total)
-		fill = (int)(d->done * (uint64_t)width / d->total);
-	fprintf(stderr, "\r  %-24.24s [%-*.*s] %s / %s ", d->file, width, fill,
-		"==============================", done, d->total ? total : "?");
-	o->progress_shown = true;
-}
-
-static void text_download_done(struct output *o, const struct pf_event *ev)
-{
-	char size[32];
-
-	(void)o;
-	pf_format_size(ev->download.done, size);
-	printf("Downloaded %s (%s)\n", ev->download.file, size);
 }
 
 static void text_uptodate(struct output *o, const struct pf_event *ev)
@@ -235,13 +205,6 @@ static void text_tx(struct output *o, const struct pf_event *ev)
 			(long long)t->id, t->outcome, t->exit_code);
 }
 
-/* Not shown yet (issue 18, part D: the progress block). */
-static void text_ignore(struct output *o, const struct pf_event *ev)
-{
-	(void)o;
-	(void)ev;
-}
-
 /* Each type's renderer, and the verbosity from which it shows: -1 even
  * with --quiet (warnings, and a refusal: it is the why of the error), 0
  * normally, 1 only with --verbose. */
@@ -253,9 +216,9 @@ static const struct {
 	[PF_EV_WARNING] = { text_warning, -1 },
 	[PF_EV_DEBUG] = { text_debug, 1 },
 	[PF_EV_INDEX_VERIFIED] = { text_index_verified, 0 },
-	[PF_EV_DOWNLOAD_START] = { text_download_start, 0 },
-	[PF_EV_DOWNLOAD_PROGRESS] = { text_download_progress, 0 },
-	[PF_EV_DOWNLOAD_DONE] = { text_download_done, 1 },
+	[PF_EV_DOWNLOAD_START] = { render_progress_download, 0 },
+	[PF_EV_DOWNLOAD_PROGRESS] = { render_progress_download, 0 },
+	[PF_EV_DOWNLOAD_DONE] = { render_progress_done, 0 },
 	[PF_EV_UPTODATE] = { text_uptodate, 0 },
 	[PF_EV_UNIT_PENDING] = { text_unit_pending, 0 },
 	[PF_EV_UNIT_BEGIN] = { text_unit_begin, 0 },
@@ -270,32 +233,34 @@ static const struct {
 	[PF_EV_TX_BEGIN] = { text_tx, 1 },
 	[PF_EV_TX_STEP] = { text_tx, 1 },
 	[PF_EV_TX_END] = { text_tx, 1 },
-	[PF_EV_DOWNLOAD_TOTAL] = { text_ignore, 0 },
+	[PF_EV_DOWNLOAD_TOTAL] = { render_progress_total, 0 },
 	[PF_EV_DOWNLOAD_FAILED] = { text_download_failed, -1 },
-	[PF_EV_ACTIVITY] = { text_ignore, 0 },
+	[PF_EV_ACTIVITY] = { render_progress_activity, 0 },
 };
 /* A new event type needs its line above (and in render-json.c). */
 _Static_assert(PF_EV__COUNT == 24, "an event type without a text renderer");
 
-void render_text_end_progress(struct output *o)
+/* The news of a download or a step only updates the progress block (on a
+ * terminal; nothing in a pipe). */
+static bool block_only(enum pf_event_type type)
 {
-	if (o->progress_shown) {
-		fputc('\n', stderr);
-		o->progress_shown = false;
-	}
+	return type == PF_EV_DOWNLOAD_START || type == PF_EV_DOWNLOAD_PROGRESS ||
+	       type == PF_EV_DOWNLOAD_TOTAL || type == PF_EV_ACTIVITY;
 }
 
 void render_text(struct output *o, const struct pf_event *ev)
 {
-	if ((unsigned)ev->type >= PF_EV__COUNT)
+	if ((unsigned)ev->type >= PF_EV__COUNT || o->verbosity < renderers[ev->type].from)
 		return;
-	if (ev->type != PF_EV_DOWNLOAD_PROGRESS)
-		render_text_end_progress(o);
-	if (o->verbosity < renderers[ev->type].from)
+	if (block_only(ev->type)) {
+		renderers[ev->type].render(o, ev);
 		return;
+	}
+	/* Any other line goes where the block was; the block follows it. */
+	render_progress_erase(o);
 	renderers[ev->type].render(o, ev);
-	if (ev->type != PF_EV_DOWNLOAD_PROGRESS)
-		fflush(stdout);
+	fflush(stdout);
+	render_progress_draw(o, true);
 }
 
 uint64_t space_shortfall(const struct pf_ev_space_row *row)

@@ -2,6 +2,7 @@
 #ifndef PF_CLI_RENDER_H
 #define PF_CLI_RENDER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
@@ -14,8 +15,21 @@
 void render_text(struct output *o, const struct pf_event *ev);
 void render_json(struct output *o, const struct pf_event *ev);
 
-/* Ends a progress line with its newline, if one is shown. */
+/* The progress block on a terminal (render-progress.c): the renderers of
+ * the download and step events; erase it (before other output, which also
+ * replaces the step line), draw it (FORCE: now, else at most 5 times a
+ * second); and at the end of a command erase it and forget it all. */
+void render_progress_download(struct output *o, const struct pf_event *ev);
+void render_progress_done(struct output *o, const struct pf_event *ev);
+void render_progress_total(struct output *o, const struct pf_event *ev);
+void render_progress_activity(struct output *o, const struct pf_event *ev);
+void render_progress_erase(struct output *o);
+void render_progress_draw(struct output *o, bool force);
 void render_text_end_progress(struct output *o);
+
+/* --json: the progress stream, one JSON object a line on stderr
+ * (render-json-progress.c, docs/progress.md); ignores other events. */
+void render_json_progress(struct output *o, const struct pf_event *ev);
 
 /* --json: the command's report (an object), made on first use; NULL, with
  * o->failed set, when out of memory. */

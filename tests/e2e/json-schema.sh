@@ -156,6 +156,56 @@ test_every_command_validates_in_success_and_failure() {
 
 # hook rerun and hook ack, in success and failure: a post hook of core 139
 # fails while $R/blocked is there.
+# progress_valid: every line of the last run's stderr that starts with '{'
+# matches docs/schemas/progress.json (the progress stream, docs/progress.md);
+# any other line is the error line. PROGRESS_LINES: how many were checked.
+progress_valid() {
+	local lines=$T/progress.$RUN_N.jsonl
+	grep '^{' "$RUN_ERR" >"$lines" || true
+	! grep -v '^{' "$RUN_ERR" | grep -qv '^pakfire: error: ' ||
+		fail "stderr of a --json run holds a line that is neither JSON nor the error line: $(grep -v '^{' "$RUN_ERR" | head -n 3)"
+	if [ -s "$lines" ]; then
+		"$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --schema progress "$lines" >"$lines.out" 2>&1 ||
+			fail "a progress line does not match docs/schemas/progress.json: $(head -n 20 "$lines.out")"
+	fi
+	PROGRESS_LINES=$(wc -l <"$lines")
+}
+
+# The progress stream of --json on stderr: a download and an apply (the
+# index, the manifests, the package, staging and syncing) and a failed
+# download (a mirror that serves a bad package: download-failed, then the
+# error line, the one line that is not JSON).
+test_progress_lines_on_stderr_validate() {
+	world
+	jrun update
+	assert_doc true 0
+	progress_valid
+	[ "$PROGRESS_LINES" -ge 2 ] || fail "no progress lines for the index and its signature: $(cat "$RUN_ERR")"
+	grep -q '"event":"download-done","file":"index"' "$RUN_ERR" || fail "no download-done of the index: $(cat "$RUN_ERR")"
+	jrun upgrade --yes
+	assert_doc true 0
+	progress_valid
+	local events
+	events=$(grep -o '"event":"[a-z-]*"' "$RUN_ERR" | sort -u | tr '\n' ' ')
+	[ "$events" = '"event":"activity" "event":"download-done" "event":"download-start" ' ] ||
+		[ "$events" = '"event":"activity" "event":"download-done" "event":"download-progress" "event":"download-start" ' ] ||
+		[[ $events == *download-total* ]] ||
+		fail "the progress lines of an upgrade are not downloads and steps: $events"
+	# a bad copy of the add-on's package: the mirror fails it, the error
+	# line follows the JSON lines
+	local pak
+	pak=$(find "$WWW" -name 'foo*.pak' | head -n 1)
+	[ -n "$pak" ] || fail "no package of foo below $WWW"
+	flip_byte "$pak"
+	jrun install --yes foo
+	assert_doc false 4
+	progress_valid
+	grep -q '"event":"download-failed",.*"next":false' "$RUN_ERR" ||
+		fail "no download-failed line for the last mirror: $(cat "$RUN_ERR")"
+	[ "$(tail -n 1 "$RUN_ERR" | cut -c1-16)" = "pakfire: error: " ] ||
+		fail "the error line is not the last line on stderr: $(tail -n 3 "$RUN_ERR")"
+}
+
 test_hook_rerun_and_ack_validate() {
 	REPO_MIN_CLIENT=3 # updates with hooks (docs/formats.md, "Client levels")
 	hook_script reload 'if [ -e blocked ]; then echo "still blocked" >&2; exit 1; fi; echo reloaded'

@@ -68,6 +68,7 @@ static int commit_names(struct stage *st)
 
 		if (pfd < 0)
 			return -1;
+		pf_stage_tick(st, "committing", i, st->n_items);
 		if (renameat(pfd, it->tmp, pfd, base) < 0)
 			return pf_fail_errno(st->ctx, PF_E_OTHER, "%s: cannot put %s/%s in place",
 					     st->label, pf_ctx_root_prefix(st->ctx), it->e->path);

@@ -20,6 +20,7 @@
 #include "base/context.h"
 #include "base/hash.h"
 #include "base/path.h"
+#include "base/time.h"
 #include "format/manifest.h"
 #include "format/pak.h"
 
@@ -32,8 +33,15 @@ static int quoted_fail(struct pf_ctx *ctx, enum pf_errclass cls, const char *pak
 	return pf_fail(ctx, cls, "%s: member '%s' %s", pak, q, what);
 }
 
+void pf_stage_tick(struct stage *st, const char *what, uint64_t done, uint64_t total)
+{
+	if (pf_due(&st->activity_ns, PF_STAGE_TICK_NS))
+		pf_emit_activity(st->ctx, st->u->id, what, done, total);
+}
+
 int pf_stage_sync(struct stage *st)
 {
+	pf_emit_activity(st->ctx, st->u->id, "syncing", 0, 0);
 	return pf_fsset_sync(st->ctx, &st->fss, st->label);
 }
 
@@ -320,6 +328,17 @@ static int stage_member(struct stage *st, struct archive *a, struct archive_entr
 					: stage_symlink(st, it, (size_t)(e - st->m->entries));
 }
 
+/* The members a package carries: what "staging" counts up to. */
+static uint64_t members(const struct pf_manifest *m)
+{
+	uint64_t n = 0;
+
+	for (size_t i = 0; i < m->n; i++)
+		n += m->entries[i].type == PF_ENTRY_FILE || m->entries[i].type == PF_ENTRY_DIR ||
+		     m->entries[i].type == PF_ENTRY_SYMLINK;
+	return n;
+}
+
 int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t len)
 {
 	struct archive *a = pf_pak_open(st->ctx, pak_fd, st->pak);
@@ -333,6 +352,7 @@ int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t 
 	st->hq = pf_hashq_start(st->ctx);
 	if (!st->hq)
 		goto out;
+	st->to_stage = members(st->m);
 	while ((rc = archive_read_next_header(a, &ae)) == ARCHIVE_OK) {
 		if (pf_interrupted(st->ctx)) {
 			pf_fail(st->ctx, PF_E_OTHER, "interrupted by %s while %s was staged;"
@@ -344,6 +364,8 @@ int pf_stage_package(struct stage *st, int pak_fd, const char *manifest, size_t 
 						  st->buf, IO_BUF) < 0
 			  : stage_member(st, a, ae, &payload) < 0)
 			goto out;
+		if (!first && payload)
+			pf_stage_tick(st, "staging", ++st->staged, st->to_stage);
 		first = false;
 	}
 	if (rc != ARCHIVE_EOF) {

@@ -48,7 +48,14 @@ struct stage {
 	bool as_root;
 	struct removals *removals; /* apply.c's, while it decides them */
 	const char *keys;       /* the keys folder (absolute), or NULL */
+	/* ACTIVITY events (pf_stage_tick): members staged of how many, and
+	 * when the last was sent. */
+	uint64_t staged, to_stage;
+	int64_t activity_ns;
 };
+
+/* How often a long step says how far it got: 5 times a second. */
+#define PF_STAGE_TICK_NS 200000000LL
 
 /* Stream the package PAK_FD: every member checked against the manifest
  * (whose verified bytes MANIFEST the first member must equal) and written
@@ -67,7 +74,12 @@ int pf_stage_owner_mode(struct stage *st, int fd, const struct pf_entry *e);
 /* write(2) all of P, retrying on EINTR; -1 with errno set. */
 int pf_stage_write_all(int fd, const char *p, size_t n);
 
-/* syncfs every file system the stage wrote to. */
+/* Tell how far WHAT ("staging", "committing") got: DONE of TOTAL items,
+ * at most 5 times a second (the first call always). */
+void pf_stage_tick(struct stage *st, const char *what, uint64_t done, uint64_t total);
+
+/* syncfs every file system the stage wrote to ("syncing" said first: on a
+ * slow disk it is the longest wait of an update). */
 int pf_stage_sync(struct stage *st);
 
 void pf_stage_clear(struct stage *st);

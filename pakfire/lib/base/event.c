@@ -40,6 +40,15 @@ void pf_emit_download_failed(struct pf_ctx *ctx, const char *file, const char *m
 	});
 }
 
+void pf_emit_activity(struct pf_ctx *ctx, const char *unit, const char *what, uint64_t done,
+		      uint64_t total)
+{
+	pf_emit(ctx, &(struct pf_event){
+		.type = PF_EV_ACTIVITY,
+		.activity = { .unit = unit, .what = what, .done = done, .total = total },
+	});
+}
+
 void pf_emit_file_kept(struct pf_ctx *ctx, struct pf_unit_ref unit, const char *path,
 		       const char *reason)
 {

@@ -221,6 +221,11 @@ void pf_emit_download(struct pf_ctx *ctx, enum pf_event_type type, const char *f
  * (else the caller's error will name every failure). */
 void pf_emit_download_failed(struct pf_ctx *ctx, const char *file, const char *mirror, int cls,
 			     const char *message, bool next);
+/* A long step's progress (ACTIVITY): WHAT "staging", "hashing", "syncing" or
+ * "committing" for UNIT (or NULL), DONE of TOTAL items (TOTAL 0: not
+ * known). A caller sends it a few times a second at most (pf_due). */
+void pf_emit_activity(struct pf_ctx *ctx, const char *unit, const char *what, uint64_t done,
+		      uint64_t total);
 void pf_emit_file_kept(struct pf_ctx *ctx, struct pf_unit_ref unit, const char *path,
 		       const char *reason);
 

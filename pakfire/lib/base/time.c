@@ -73,3 +73,22 @@ void pf_time_format(time_t t, char buf[static 21])
 	memcpy(buf, tmp, 20);
 	buf[20] = '\0';
 }
+
+int64_t pf_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	/* Cannot fail for CLOCK_MONOTONIC with a valid pointer. */
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool pf_due(int64_t *last, int64_t every_ns)
+{
+	int64_t now = pf_monotonic_ns();
+
+	if (*last && now - *last < every_ns)
+		return false;
+	*last = now;
+	return true;
+}

@@ -248,7 +248,10 @@ void render_progress_activity(struct output *o, const struct pf_event *ev)
 
 /* "Downloaded core-140.pak (6.0 MiB, 1.9 MiB/s, resumed at 2.0 MiB)": on
  * stdout with the rest of the command's story; the rate on a terminal only
- * (a log in a pipe reads the same on every run). */
+ * (a log in a pipe reads the same on every run). Only for the files of an
+ * update (manifests, packages): the index, its signature and the mirror
+ * list come with every `update`, from cron too, and say nothing new; they
+ * are shown with --verbose. */
 void render_progress_done(struct output *o, const struct pf_event *ev)
 {
 	const struct pf_ev_download *d = &ev->download;
@@ -257,6 +260,11 @@ void render_progress_done(struct output *o, const struct pf_event *ev)
 	int64_t now = progress_now_ms();
 	uint64_t rate;
 
+	if (!d->unit && o->verbosity < 1) {
+		if (o->progress)
+			progress_forget(o->progress, d->file);
+		return;
+	}
 	if (o->tty && o->progress)
 		x = progress_xfer_of(o->progress, d, false, now);
 	printable(d->file ? d->file : "?", name, sizeof(name) - 1);

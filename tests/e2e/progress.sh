@@ -63,6 +63,8 @@ BAR='^core-1[34][0-9]\.pak +\[=+>? *\] +[0-9.]+/[0-9.]+ (KiB|MiB) +[0-9.]+ (B|Ki
 
 test_a_terminal_shows_a_bar_then_one_line_per_file() {
 	world_two
+	# one transfer at a time: the window fetches both packages ahead
+	conf_set parallel-downloads 1
 	pane_start "$(PF_CMD) --root $R upgrade --yes"
 	# the bar, with its figures, while the first package comes
 	pane_wait "$BAR" 60

@@ -63,6 +63,11 @@ struct index_try {
 	struct pf_index *idx;
 	char sha256[65];
 	char signer[128];
+	/* A mirror's index signed only by keys this system does not hold
+	 * yet: who signed it (pf_index_refresh tells its caller, which may
+	 * trust it once an update ships the key); "" if none was. Kept
+	 * across tries; never set by an index that failed any other check. */
+	char untrusted[128];
 };
 
 static void try_clear(struct index_try *t)
@@ -171,9 +176,13 @@ static int try_index(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, vo
 	if (fetch_pair(ctx, f, t) < 0)
 		return -1;
 	/* Nothing of the index is parsed before its signature checks out. */
+	t->signer[0] = '\0';
 	if (pf_verify_signature(ctx, t->s->config->keys, t->url, t->body, t->len, t->sig,
-				t->sig_len, t->signer) < 0)
+				t->sig_len, t->signer) < 0) {
+		if (t->signer[0])
+			snprintf(t->untrusted, sizeof(t->untrusted), "%s", t->signer);
 		return bad_signature(ctx, t);
+	}
 	if (pf_index_parse(ctx, t->url, t->body, t->len, &t->idx) < 0)
 		return -1;
 	if (strcmp(t->idx->series, t->series) || strcmp(t->idx->arch, t->arch))
@@ -228,7 +237,7 @@ int pf_index_refresh(struct pf_session *s, const char *series, const char *arch,
 	if (!f || pf_fetch_mirrors(f, series, arch, "index", try_index, &t) < 0) {
 		/* Who signed it, when it is only a key not trusted yet. */
 		if (signer)
-			snprintf(signer, 128, "%s", t.signer);
+			snprintf(signer, 128, "%s", t.untrusted);
 		goto out;
 	}
 	snprintf(stored.sha256, sizeof(stored.sha256), "%s", t.sha256);

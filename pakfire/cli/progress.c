@@ -188,6 +188,17 @@ static const char *last_part(const char *s)
 	return slash ? slash + 1 : s;
 }
 
+struct progress_xfer *progress_find(struct progress *p, const char *file, const char *mirror)
+{
+	const char *name = last_part(file ? file : "");
+
+	for (unsigned i = 0; i < PROGRESS_XFERS; i++)
+		if (p->x[i].used && !strncmp(last_part(p->x[i].file), name, PROGRESS_NAME - 1) &&
+		    (!mirror || !*mirror || !strncmp(p->x[i].mirror, mirror, PROGRESS_NAME - 1)))
+			return &p->x[i];
+	return NULL;
+}
+
 void progress_forget(struct progress *p, const char *file)
 {
 	const char *name = last_part(file ? file : "");

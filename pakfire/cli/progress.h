@@ -92,6 +92,10 @@ void progress_xfer_update(struct progress_xfer *x, const struct pf_ev_download *
 /* The transfer's mean rate since it started (for its DONE line): bytes
  * received this time over the time it took; 0 when too short to say. */
 uint64_t progress_xfer_mean_rate(const struct progress_xfer *x, int64_t now_ms);
+/* The transfer of FILE (matched by the last part of the name) from MIRROR
+ * (host[:port]; NULL or "": any), or NULL: a failure names the file by its
+ * path and may come before the transfer's start. */
+struct progress_xfer *progress_find(struct progress *p, const char *file, const char *mirror);
 /* Forget the transfers of FILE (it is done, or its mirror failed it),
  * matched by the last part of the name. */
 void progress_forget(struct progress *p, const char *file);

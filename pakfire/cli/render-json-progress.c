@@ -11,6 +11,7 @@
 
 #include "base/error.h"
 #include "base/event.h"
+#include "base/strings.h"
 #include "jsonc.h"
 #include "progress.h"
 #include "render.h"
@@ -55,6 +56,9 @@ static jobj *object_of(struct progress *p, const struct pf_event *ev, int64_t no
 	const char *name;
 	struct progress_xfer *x = NULL;
 	uint64_t rate = 0;
+	char host[PROGRESS_NAME];
+	unsigned slot = 0;
+	bool has_slot = false;
 	jobj *e;
 	int r;
 
@@ -95,6 +99,14 @@ static jobj *object_of(struct progress *p, const struct pf_event *ev, int64_t no
 		break;
 	}
 	case PF_EV_DOWNLOAD_FAILED:
+		/* Named as the transfer's lines name it: the file's last part,
+		 * the mirror's host[:port], and its slot when it got that far. */
+		pf_url_host(ev->download_failed.mirror ? ev->download_failed.mirror : "", host,
+			    sizeof(host));
+		x = progress_find(p, ev->download_failed.file, host);
+		if (x)
+			slot = x->slot;
+		has_slot = x != NULL;
 		progress_forget(p, ev->download_failed.file);
 		name = "download-failed";
 		break;
@@ -120,7 +132,10 @@ static jobj *object_of(struct progress *p, const struct pf_event *ev, int64_t no
 	case PF_EV_DOWNLOAD_FAILED: {
 		const struct pf_ev_download_failed *f = &ev->download_failed;
 
-		r = jv_string(e, "file", f->file) < 0 || jv_string(e, "mirror", f->mirror) < 0 ||
+		r = jv_string(e, "file", pf_basename(f->file)) < 0 ||
+		    jv_string(e, "path", f->file) < 0 ||
+		    jv_string(e, "mirror", f->mirror ? host : NULL) < 0 ||
+		    (has_slot && jv_uint(e, "slot", slot) < 0) ||
 		    jv_string(e, "error_class", pf_errclass_name(f->cls)) < 0 ||
 		    jv_string(e, "message", f->message) < 0 || jv_bool(e, "next", f->next) < 0;
 		break;

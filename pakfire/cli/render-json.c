@@ -4,6 +4,7 @@
  * names and fields are a contract (docs/pakfire.8, JSON OUTPUT): the web UI
  * and the tests read them. Add fields freely; never rename one. */
 #include "base/event.h"
+#include "base/strings.h"
 #include "jsonc.h"
 #include "render.h"
 
@@ -40,11 +41,17 @@ static int json_download_done(jobj *e, const struct pf_event *ev)
 	return 0;
 }
 
+/* Named as downloaded names a file and its mirror; "path" is where the
+ * repository keeps it (core/core-141.pak). */
 static int json_download_failed(jobj *e, const struct pf_event *ev)
 {
 	const struct pf_ev_download_failed *d = &ev->download_failed;
+	char host[128];
 
-	if (jv_string(e, "file", d->file) < 0 || jv_string(e, "mirror", d->mirror) < 0 ||
+	if (d->mirror)
+		pf_url_host(d->mirror, host, sizeof(host));
+	if (jv_string(e, "file", pf_basename(d->file)) < 0 || jv_string(e, "path", d->file) < 0 ||
+	    jv_string(e, "mirror", d->mirror ? host : NULL) < 0 ||
 	    jv_string(e, "message", d->message) < 0 || jv_bool(e, "next", d->next) < 0)
 		return -1;
 	return 0;

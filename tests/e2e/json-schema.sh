@@ -171,6 +171,11 @@ progress_valid() {
 	PROGRESS_LINES=$(wc -l <"$lines")
 }
 
+# line_field LINE KEY: KEY of the JSON object LINE (None when absent).
+line_field() {
+	python3 -c 'import json, sys; print(json.loads(sys.argv[1]).get(sys.argv[2]))' "$1" "$2"
+}
+
 # The progress stream of --json on stderr: a download and an apply (the
 # index, the manifests, the package, staging and syncing) and a failed
 # download (a mirror that serves a bad package: download-failed, then the
@@ -202,6 +207,21 @@ test_progress_lines_on_stderr_validate() {
 	progress_valid
 	grep -q '"event":"download-failed",.*"next":false' "$RUN_ERR" ||
 		fail "no download-failed line for the last mirror: $(cat "$RUN_ERR")"
+	# it names the file and the mirror as the transfer's lines do (the last
+	# part, host:port), the path beside them, and the transfer's slot
+	local failed file host
+	failed=$(grep '"event":"download-failed"' "$RUN_ERR" | tail -n 1)
+	file=$(line_field "$failed" file)
+	host=${MIRROR#http://}
+	[ "$(line_field "$failed" mirror)" = "$host" ] ||
+		fail "download-failed names the mirror otherwise than host:port $host: $failed"
+	[[ $file == foo*.pak && $file != */* ]] || fail "download-failed's file is not the last part: $failed"
+	[[ $(line_field "$failed" path) == */"$file" ]] || fail "download-failed has no path: $failed"
+	grep -q "\"event\":\"download-start\",\"file\":\"$file\",.*\"mirror\":\"$host\"" "$RUN_ERR" ||
+		fail "no download-start of $file from $host: $(cat "$RUN_ERR")"
+	[ "$(line_field "$failed" slot)" != None ] || fail "download-failed has no slot: $failed"
+	assert_json event=download-failed file "$file"
+	assert_json event=download-failed mirror "$host"
 	[ "$(tail -n 1 "$RUN_ERR" | cut -c1-16)" = "pakfire: error: " ] ||
 		fail "the error line is not the last line on stderr: $(tail -n 3 "$RUN_ERR")"
 }

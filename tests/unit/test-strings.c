@@ -1,4 +1,4 @@
-/* strings.c: pf_basename and pf_join_lines. */
+/* strings.c: pf_basename, pf_url_host and pf_join_lines. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +19,32 @@ static void test_basename(void **state)
 	assert_string_equal(pf_basename(""), "");
 	/* It points into its argument: no copy to free. */
 	assert_ptr_equal(pf_basename(url), url + strlen(url) - strlen("core-141.pak"));
+}
+
+/* The mirror as the download events name it, whatever the URL. */
+static void test_url_host(void **state)
+{
+	char buf[32];
+	(void)state;
+
+	pf_url_host("http://127.0.0.1:60777/pakfire", buf, sizeof(buf));
+	assert_string_equal(buf, "127.0.0.1:60777");
+	pf_url_host("https://mirror.example.org", buf, sizeof(buf));
+	assert_string_equal(buf, "mirror.example.org");
+	pf_url_host("https://[::1]:443/x?y#z", buf, sizeof(buf));
+	assert_string_equal(buf, "[::1]:443");
+	pf_url_host("http://host?q", buf, sizeof(buf));
+	assert_string_equal(buf, "host");
+	/* credentials never leave the configuration */
+	pf_url_host("http://user:secret@mirror.example:8080/p", buf, sizeof(buf));
+	assert_string_equal(buf, "mirror.example:8080");
+	pf_url_host("file:///media/usb/pakfire", buf, sizeof(buf));
+	assert_string_equal(buf, "local");
+	pf_url_host("core/core-141.pak", buf, sizeof(buf));
+	assert_string_equal(buf, "local");
+	/* cut to the buffer, still a string */
+	pf_url_host("http://a-very-long-host-name.example.org/", buf, 8);
+	assert_string_equal(buf, "a-very-");
 }
 
 static void test_join_lines(void **state)
@@ -46,6 +72,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basename),
+		cmocka_unit_test(test_url_host),
 		cmocka_unit_test(test_join_lines),
 	};
 

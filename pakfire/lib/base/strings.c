@@ -1,4 +1,5 @@
 /* String helpers: see strings.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -9,6 +10,23 @@ const char *pf_basename(const char *name)
 	const char *slash = strrchr(name, '/');
 
 	return slash ? slash + 1 : name;
+}
+
+void pf_url_host(const char *url, char *buf, size_t size)
+{
+	const char *p = strstr(url, "://"), *end;
+
+	if (strncmp(url, "file://", 7) == 0 || !p) {
+		snprintf(buf, size, "local");
+		return;
+	}
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	/* user:password@ never goes into an event */
+	for (const char *at = p; at < end; at++)
+		if (*at == '@')
+			p = at + 1;
+	snprintf(buf, size, "%.*s", (int)(end - p), p);
 }
 
 char *pf_join_lines(char *const *lines, size_t n)

@@ -10,6 +10,11 @@
  * NAME. */
 const char *pf_basename(const char *name);
 
+/* The host[:port] of URL as events and messages name a mirror: "local"
+ * for a file:// URL (or one with no scheme), never a user:password@ part.
+ * Cut to SIZE. */
+void pf_url_host(const char *url, char *buf, size_t size);
+
 /* LINES[0..N) as one malloc'd string, each line followed by "\n" ("" when
  * N is 0). NULL only when out of memory. */
 char *pf_join_lines(char *const *lines, size_t n);

@@ -55,6 +55,7 @@ struct progress_xfer {
 	uint64_t done, total, offset;
 	int64_t started_ms;
 	int64_t json_ms;       /* when its last JSON progress line went out */
+	bool json_pending;     /* news held back by the JSON stream's step */
 	struct progress_rate rate;
 };
 
@@ -70,6 +71,7 @@ struct progress {
 	uint64_t done, total;
 	struct progress_rate total_rate;
 	int64_t total_json_ms;
+	bool total_json_pending;
 	/* ACTIVITY: the step shown until the next output */
 	bool activity;
 	char act_unit[PROGRESS_NAME];

@@ -2,7 +2,8 @@
  * a long step while the document on stdout waits for the end. One JSON
  * object a line on stderr ({"event": "download-progress", ...}: the
  * fields are docs/schemas/progress.json, the reading docs/progress.md);
- * a download's progress at most twice a second, every start and end. The
+ * a download's progress at most twice a second (what the step held back
+ * told once it passed), every start and end. The
  * error line of output_finish ("pakfire: error: ...") stays the one line
  * on stderr that is not JSON: a reader skips lines that do not start with
  * '{'. --quiet: no stream. */
@@ -49,6 +50,57 @@ static int download(jobj *e, const struct pf_ev_download *d, uint64_t rate)
 	return 0;
 }
 
+/* The batch as the table holds it (the last DOWNLOAD_TOTAL). */
+static int total(jobj *e, const struct progress *p)
+{
+	uint64_t rate = progress_rate_get(&p->total_rate);
+
+	if (jv_uint(e, "files_done", p->files_done) < 0 || jv_uint(e, "files", p->files) < 0 ||
+	    jv_uint(e, "done", p->done) < 0 || known(e, "total", p->total) < 0 ||
+	    known(e, "rate", rate) < 0 || eta(e, p->done, p->total, rate) < 0)
+		return -1;
+	return 0;
+}
+
+/* A line the step held back, once the step has passed: a transfer's
+ * progress or the batch's total, from what the table knows (so that the
+ * last bytes of a burst are told, not only those before it). NULL: none
+ * is due. *FAILED: out of memory. */
+static jobj *held_line(struct progress *p, int64_t now, bool *failed)
+{
+	struct progress_xfer *x = NULL;
+	jobj *e;
+	int r;
+
+	for (unsigned i = 0; i < PROGRESS_XFERS && !x; i++)
+		if (p->x[i].used && p->x[i].json_pending && now - p->x[i].json_ms >= STREAM_MS)
+			x = &p->x[i];
+	if (!x && !(p->total_json_pending && now - p->total_json_ms >= STREAM_MS))
+		return NULL;
+	e = json_object_new_object();
+	if (x) {
+		struct pf_ev_download d = {
+			.file = x->file, .unit = x->unit[0] ? x->unit : NULL,
+			.mirror = x->mirror[0] ? x->mirror : NULL, .slot = x->slot,
+			.done = x->done, .total = x->total, .offset = x->offset,
+		};
+
+		x->json_ms = now;
+		x->json_pending = false;
+		r = !e || jv_string(e, "event", "download-progress") < 0 ||
+		    download(e, &d, progress_rate_get(&x->rate)) < 0;
+	} else {
+		p->total_json_ms = now;
+		p->total_json_pending = false;
+		r = !e || jv_string(e, "event", "download-total") < 0 || total(e, p) < 0;
+	}
+	if (!r)
+		return e;
+	json_object_put(e);
+	*failed = true;
+	return NULL;
+}
+
 /* The event's object, or NULL: nothing to say now (throttled, or not a
  * progress event). *FAILED: out of memory. */
 static jobj *object_of(struct progress *p, const struct pf_event *ev, int64_t now, bool *failed)
@@ -74,11 +126,13 @@ static jobj *object_of(struct progress *p, const struct pf_event *ev, int64_t no
 		}
 		if (x)
 			progress_xfer_update(x, &ev->download, now);
-		if (ev->type == PF_EV_DOWNLOAD_PROGRESS) {
-			if (x && now - x->json_ms < STREAM_MS)
-				return NULL;
-			if (x)
-				x->json_ms = now;
+		if (ev->type == PF_EV_DOWNLOAD_PROGRESS && x && now - x->json_ms < STREAM_MS) {
+			x->json_pending = true; /* told by held_line once the step passed */
+			return NULL;
+		}
+		if (x) {
+			x->json_ms = now;
+			x->json_pending = false;
 		}
 		rate = !x ? 0 : ev->type == PF_EV_DOWNLOAD_DONE ? progress_xfer_mean_rate(x, now)
 								 : progress_rate_get(&x->rate);
@@ -92,9 +146,12 @@ static jobj *object_of(struct progress *p, const struct pf_event *ev, int64_t no
 
 		progress_set_total(p, &ev->download_total, now);
 		/* A file finished is news at once; bytes twice a second. */
-		if (!more && now - p->total_json_ms < STREAM_MS)
+		if (!more && now - p->total_json_ms < STREAM_MS) {
+			p->total_json_pending = true;
 			return NULL;
+		}
 		p->total_json_ms = now;
+		p->total_json_pending = false;
 		name = "download-total";
 		break;
 	}
@@ -120,15 +177,9 @@ static jobj *object_of(struct progress *p, const struct pf_event *ev, int64_t no
 	if (!e || jv_string(e, "event", name) < 0)
 		goto oom;
 	switch (ev->type) {
-	case PF_EV_DOWNLOAD_TOTAL: {
-		const struct pf_ev_download_total *t = &ev->download_total;
-
-		rate = progress_rate_get(&p->total_rate);
-		r = jv_uint(e, "files_done", t->files_done) < 0 || jv_uint(e, "files", t->files) < 0 ||
-		    jv_uint(e, "done", t->done) < 0 || known(e, "total", t->total) < 0 ||
-		    known(e, "rate", rate) < 0 || eta(e, t->done, t->total, rate) < 0;
+	case PF_EV_DOWNLOAD_TOTAL:
+		r = total(e, p) < 0;
 		break;
-	}
 	case PF_EV_DOWNLOAD_FAILED: {
 		const struct pf_ev_download_failed *f = &ev->download_failed;
 
@@ -160,23 +211,31 @@ oom:
 	return NULL;
 }
 
-void render_json_progress(struct output *o, const struct pf_event *ev)
+static void put_line(struct output *o, jobj *e)
 {
-	bool failed = false;
-	const char *text;
-	jobj *e;
+	const char *text = jv_text(e);
 
-	if (o->verbosity < 0 || !o->progress)
-		return;
-	e = object_of(o->progress, ev, progress_now_ms(), &failed);
-	if (!e) {
-		o->failed |= failed;
-		return;
-	}
-	text = jv_text(e);
 	if (text)
 		fprintf(stderr, "%s\n", text);
 	else
 		o->failed = true;
 	json_object_put(e);
+}
+
+void render_json_progress(struct output *o, const struct pf_event *ev)
+{
+	int64_t now = progress_now_ms();
+	bool failed = false;
+	jobj *e;
+
+	if (o->verbosity < 0 || !o->progress)
+		return;
+	e = object_of(o->progress, ev, now, &failed);
+	if (e)
+		put_line(o, e);
+	/* Any event is a chance to tell what the step held back: the library
+	 * sends one for each transfer under way at least once a second. */
+	while (!failed && (e = held_line(o->progress, now, &failed)))
+		put_line(o, e);
+	o->failed |= failed;
 }

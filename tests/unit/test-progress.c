@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "base/error.h"
 #include "base/event.h"
 #include "cli/output.h"
 #include "cli/progress.h"
@@ -251,6 +252,65 @@ static void test_lines_fit_and_names_are_printable(void **state)
 	output_close(&o);
 }
 
+/* --json: the stream's step holds a transfer's progress back for half a
+ * second, and tells it at the next event once the step passed, so that
+ * the last bytes of a burst are not lost; a failure names the file and
+ * the mirror as the transfer's lines do. */
+static void test_json_stream_tells_what_it_held(void **state)
+{
+	struct output o;
+	struct term t;
+	struct pf_ev_download d = dl("core-141.pak", 1, 0, 1000);
+	struct pf_event ev;
+	char *s;
+
+	(void)state;
+	assert_int_equal(output_open(&o, true, 0), 0);
+	term_open(&t);
+	d.mirror = "127.0.0.1:8080";
+	d.unit = "core-141";
+	render_json_progress(&o, &(struct pf_event){ .type = PF_EV_DOWNLOAD_START, .download = d });
+	d.done = 400;
+	render_json_progress(&o, &(struct pf_event){ .type = PF_EV_DOWNLOAD_PROGRESS, .download = d });
+	s = term_read(&t);
+	assert_non_null(strstr(s, "\"event\":\"download-start\""));
+	assert_null(strstr(s, "download-progress")); /* within the step: held */
+	free(s);
+	usleep(600 * 1000);
+	/* Another event after the step: the held 400 bytes come out. */
+	ev = (struct pf_event){ .type = PF_EV_ACTIVITY,
+				.activity = { .unit = "core-140", .what = "syncing" } };
+	render_json_progress(&o, &ev);
+	s = term_read(&t);
+	assert_non_null(strstr(s, "{\"event\":\"download-progress\",\"file\":\"core-141.pak\","
+				  "\"unit\":\"core-141\",\"mirror\":\"127.0.0.1:8080\",\"slot\":1,"
+				  "\"done\":400,"));
+	assert_non_null(strstr(s, "\"event\":\"activity\""));
+	free(s);
+	render_json_progress(&o, &ev);
+	s = term_read(&t);
+	assert_null(strstr(s, "download-progress")); /* told once */
+	free(s);
+	ev = (struct pf_event){ .type = PF_EV_DOWNLOAD_FAILED,
+				.download_failed = { .file = "core/core-141.pak",
+						     .mirror = "http://127.0.0.1:8080/pakfire",
+						     .cls = PF_E_VERIFY, .message = "bad", .next = true } };
+	render_json_progress(&o, &ev);
+	s = term_read(&t);
+	assert_non_null(strstr(s, "{\"event\":\"download-failed\",\"file\":\"core-141.pak\","
+				  "\"path\":\"core/core-141.pak\",\"mirror\":\"127.0.0.1:8080\","
+				  "\"slot\":1,\"error_class\":\"verification failed\","));
+	free(s);
+	/* Forgotten with its failure: a second one has no slot to name. */
+	ev.download_failed.mirror = "file:///media/usb";
+	render_json_progress(&o, &ev);
+	s = term_read(&t);
+	assert_non_null(strstr(s, "\"mirror\":\"local\",\"error_class\""));
+	free(s);
+	term_close(&t);
+	output_close(&o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -258,6 +318,7 @@ int main(void)
 		cmocka_unit_test(test_eta_and_formats),
 		cmocka_unit_test(test_transfers_by_slot_and_file),
 		cmocka_unit_test(test_block_on_a_terminal),
+		cmocka_unit_test(test_json_stream_tells_what_it_held),
 		cmocka_unit_test(test_lines_fit_and_names_are_printable),
 	};
 

@@ -364,6 +364,7 @@ int pf_engine_run(struct pf_fetch *f, struct pf_xjob *x, size_t n, bool totals)
 		}
 		if (pf_multi_step(&e) < 0)
 			goto out;
+		pf_sink_flush_all(&e);
 		emit_totals(&e, false);
 	}
 	emit_totals(&e, true);

@@ -20,6 +20,7 @@
 #define PF_NO_MIRROR ((size_t)-1)
 #define PF_MAX_REDIRECTS 3
 #define PF_PROGRESS_STEP_NS 200000000LL /* at most 5 progress events a second */
+#define PF_PROGRESS_IDLE_NS 1000000000LL /* and one a second while nothing comes */
 
 /* Where one transfer's bytes go: a file (the partial) or memory; capped,
  * hashed and reported on the way in. */
@@ -36,6 +37,8 @@ struct pf_sink {
 	struct pf_ev_download ev; /* file, unit, mirror, slot, offset, total */
 	char host[128];           /* ev.mirror */
 	long long last_ns;        /* the last PROGRESS event */
+	long long emitted_ns;     /* the last event of any kind (0: none yet) */
+	bool pending;             /* bytes came that no event has told */
 };
 
 /* A file job's bytes until they are verified: <hex>.part in the partial/
@@ -148,6 +151,15 @@ int pf_sink_write(struct pf_sink *s, const void *data, size_t n);
 int pf_sink_rewind(struct pf_sink *s);
 /* START, PROGRESS (FORCE: now, else at most 5 a second) or DONE. */
 void pf_sink_event(struct pf_sink *s, enum pf_event_type type, bool force);
+/* Whether a PROGRESS event is due at NOW_NS although no bytes came: the
+ * last bytes were held back by the step and the step has passed (a bar
+ * never stays short of what came when a burst ends), or a started
+ * transfer told nothing for PF_PROGRESS_IDLE_NS (a stalled one: its rate
+ * falls on the screen). */
+bool pf_sink_due(const struct pf_sink *s, long long now_ns);
+/* The PROGRESS events due (pf_sink_due) of the transfers under way: the
+ * engine's loop calls it after each wait. */
+void pf_sink_flush_all(struct pf_engine *e);
 /* The failure of a write: PF_E_VERIFY over the cap, PF_E_SPACE, ... */
 int pf_sink_fail(struct pf_sink *s, const char *url);
 

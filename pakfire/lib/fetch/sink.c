@@ -118,12 +118,33 @@ void pf_sink_event(struct pf_sink *s, enum pf_event_type type, bool force)
 {
 	long long t = pf_now_ns();
 
-	if (type == PF_EV_DOWNLOAD_PROGRESS && !force && t - s->last_ns < PF_PROGRESS_STEP_NS)
+	if (type == PF_EV_DOWNLOAD_PROGRESS && !force && t - s->last_ns < PF_PROGRESS_STEP_NS) {
+		s->pending = true; /* told by pf_sink_flush_all once the step passed */
 		return;
+	}
 	if (type != PF_EV_DOWNLOAD_START)
 		s->last_ns = t;
+	s->emitted_ns = t;
+	s->pending = false;
 	s->ev.done = s->got;
 	pf_emit(s->ctx, &(struct pf_event){ .type = type, .download = s->ev });
+}
+
+bool pf_sink_due(const struct pf_sink *s, long long now_ns)
+{
+	if (!s->emitted_ns)
+		return false; /* not started: nothing to tell yet */
+	return (s->pending && now_ns - s->last_ns >= PF_PROGRESS_STEP_NS) ||
+	       now_ns - s->emitted_ns >= PF_PROGRESS_IDLE_NS;
+}
+
+void pf_sink_flush_all(struct pf_engine *e)
+{
+	long long t = pf_now_ns();
+
+	for (size_t i = 0; i < e->f->opts.parallel; i++)
+		if (e->slots[i].x && pf_sink_due(&e->slots[i].sink, t))
+			pf_sink_event(&e->slots[i].sink, PF_EV_DOWNLOAD_PROGRESS, true);
 }
 
 int pf_sink_fail(struct pf_sink *s, const char *url)

@@ -93,7 +93,8 @@ test_trickle_is_too_slow() {
 	remember_state
 
 	upgrade
-	assert_refused 5 "too slow: less than 1.0 KiB/s for 2 s"
+	assert_refused 5 "too slow: less than 1.0 KiB/s for 2 s (low-speed-limit, low-speed-time)"
+	assert_stderr_contains "is kept in the cache: the next run resumes it"
 	assert_partial_kept 139
 }
 
@@ -104,6 +105,7 @@ test_steady_but_over_the_transfer_timeout() {
 
 	upgrade
 	assert_refused 5 "took longer than transfer-timeout (4 s)"
+	assert_stderr_contains "is kept in the cache: the next run resumes it"
 	assert_partial_kept 139
 }
 
@@ -144,7 +146,8 @@ test_connection_reset_mid_body() {
 	remember_state
 
 	upgrade
-	assert_refused 5 "core-139.pak"
+	assert_refused 5 "core-139.pak: Recv failure: Connection reset by peer"
+	assert_stderr_contains "is kept in the cache: the next run resumes it"
 	assert_partial_kept 139
 }
 

@@ -80,6 +80,22 @@ test_from_dir_that_is_no_folder_is_a_usage_error() {
 	assert_refused 2 "not a folder"
 }
 
+test_from_dir_with_no_repository_says_so() {
+	repo_mini 139
+	stick_copy
+	root_offline 138
+	mkdir "$T/empty"
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes --from-dir "$T/empty"
+	assert_refused 2 "$T/empty holds no pakfire repository for $SERIES/$ARCH (expected $T/empty/$SERIES/$ARCH/index)"
+	! grep -qF "file://" "$RUN_ERR" || fail "the error names a file:// URL: $(cat "$RUN_ERR")"
+	# a stick made for another architecture: the same
+	mv "$STICK/$SERIES/$ARCH" "$STICK/$SERIES/aarch64"
+	run pakfire --root "$R" update --from-dir "$STICK"
+	assert_refused 2 "$STICK holds no pakfire repository for $SERIES/$ARCH"
+}
+
 test_a_flipped_byte_on_the_stick_is_refused() {
 	repo_mini 139 --file usr/lib/libone.so=64K
 	stick_copy

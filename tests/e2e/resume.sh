@@ -36,7 +36,7 @@ test_interrupted_download_resumes_with_a_range_request() {
 	kill -TERM "$(bg_pakfire)"
 	wait_bg
 	assert_exit 143
-	assert_error_line "download interrupted by Terminated"
+	assert_error_line "download interrupted by Terminated" "is kept in the cache: the next run resumes it"
 	assert_nothing_changed
 	assert_no_temporaries
 	# kept under its signed hash, a proper prefix of the package

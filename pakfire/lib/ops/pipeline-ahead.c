@@ -81,8 +81,10 @@ static int fetch_ahead(struct run *run, size_t from, size_t to, bool fatal)
 		r = 0;
 		goto out;
 	}
-	if (pf_fetch_unit_packages(ctx, pf_session_fetch(run->s), run->t, idx, fds, n, jobs) < 0)
+	if (pf_fetch_unit_packages(ctx, pf_session_fetch(run->s), run->t, idx, fds, n, jobs) < 0) {
+		pf_pipeline_note_partial(run, from, to); /* interrupted, say */
 		goto out;
+	}
 	for (size_t k = 0; k < n; k++) {
 		const char *id = run->t->units[idx[k]].id;
 
@@ -103,6 +105,7 @@ static int fetch_ahead(struct run *run, size_t from, size_t to, bool fatal)
 	}
 	if (fatal && run->ahead_failed != SIZE_MAX) {
 		pf_fail(ctx, run->ahead_cls, "%s", run->ahead_error);
+		pf_pipeline_note_partial(run, run->ahead_failed, run->ahead_failed + 1);
 		pf_fail_wrap(ctx, "%s was not downloaded", run->labels[run->ahead_failed]);
 		goto out;
 	}
@@ -112,6 +115,34 @@ out:
 	free(fds);
 	free(jobs);
 	return r;
+}
+
+void pf_pipeline_note_partial(struct run *run, size_t from, size_t to)
+{
+	struct pf_ctx *ctx = run->s->ctx;
+	enum pf_errclass cls = pf_error_class(ctx);
+	char msg[sizeof(ctx->err_msg)], size[32];
+	uint64_t kept = 0;
+	size_t files = 0;
+
+	for (size_t i = from; i < to && i < run->t->n; i++) {
+		const struct pf_unit *u = &run->t->units[i];
+		uint64_t part;
+
+		if (u->op != PF_UNIT_APPLY || !u->entry || run->cache_fds[i] < 0)
+			continue;
+		part = pf_fetch_unit_partial(run->cache_fds[i], u);
+		kept += part;
+		files += part > 0;
+	}
+	if (!files || cls == PF_E_OK)
+		return;
+	snprintf(msg, sizeof(msg), "%s", pf_error_message(ctx));
+	pf_clear_error(ctx);
+	pf_format_size(kept, size);
+	pf_fail(ctx, cls, "%s; the partial download%s (%s) %s kept in the cache: the next run"
+		" resumes %s", msg, files == 1 ? "" : "s", size, files == 1 ? "is" : "are",
+		files == 1 ? "it" : "them");
 }
 
 /* Whether the plan of units I.. with the first W of them held refuses

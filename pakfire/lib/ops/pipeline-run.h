@@ -59,6 +59,12 @@ void pf_pipeline_package_input(struct run *run, size_t i);
  * its turn. */
 int pf_pipeline_window(struct run *run, struct pf_space_check *sc, size_t i);
 
+/* After a failed download of units FROM..TO-1: when partial/ holds what
+ * came of their packages, the error says so (the next run resumes it
+ * rather than starting again: the admin need not wait for a faster line
+ * to try again). */
+void pf_pipeline_note_partial(struct run *run, size_t from, size_t to);
+
 /* `upgrade --download-only`: every package not in the cache yet, in one
  * batch, with its history steps; a failure is the error. */
 int pf_pipeline_download_all(struct run *run);

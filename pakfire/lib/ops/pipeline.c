@@ -98,8 +98,10 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 		.type = PF_EV_UNIT_BEGIN,
 		.begin = { .unit = pf_unit_ref_of(u), .summary = summary_of(u) },
 	});
-	if (u->op == PF_UNIT_APPLY && package_of(run, i, &fd) < 0)
+	if (u->op == PF_UNIT_APPLY && package_of(run, i, &fd) < 0) {
+		pf_pipeline_note_partial(run, i, i + 1);
 		return -1;
+	}
 	hk.core = pf_transaction_level_before(run->t, i);
 	r = pf_apply_unit(ctx, run->s->db, &hk, run->tx, run->t, u, fd, name, res);
 	/* Closed now: deleted below, its room must come back at once (the

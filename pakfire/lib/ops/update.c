@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "format/config.h"
@@ -217,6 +218,26 @@ void pf_warn_successor(struct pf_ctx *ctx, const struct pf_index *idx, bool swit
 		" if it stays so", idx->series, idx->successor, idx->series);
 }
 
+/* --from-dir on a folder that holds no repository for this system (the
+ * wrong folder, or a stick made for another series): said as such rather
+ * than as a file:// URL that is missing, as a mirror's would be. */
+static void no_repository(struct pf_session *s, const char *series, const char *arch)
+{
+	const char *dir = s->from_dir + strlen("file://");
+	char path[4096];
+	struct stat st;
+	int n;
+
+	if (pf_error_class(s->ctx) != PF_E_DOWNLOAD)
+		return;
+	n = snprintf(path, sizeof(path), "%s/%s/%s/index", dir, series, arch);
+	if (n < 0 || (size_t)n >= sizeof(path) || stat(path, &st) == 0)
+		return;
+	pf_clear_error(s->ctx);
+	pf_fail(s->ctx, PF_E_USAGE, "%s holds no pakfire repository for %s/%s (expected %s)", dir,
+		series, arch, path);
+}
+
 int pf_index_refresh(struct pf_session *s, const char *series, const char *arch, bool store,
 		     struct pf_index **out, char signer[128])
 {
@@ -238,6 +259,8 @@ int pf_index_refresh(struct pf_session *s, const char *series, const char *arch,
 		/* Who signed it, when it is only a key not trusted yet. */
 		if (signer)
 			snprintf(signer, 128, "%s", t.untrusted);
+		if (f && s->from_dir)
+			no_repository(s, series, arch);
 		goto out;
 	}
 	snprintf(stored.sha256, sizeof(stored.sha256), "%s", t.sha256);

@@ -257,6 +257,8 @@ test_range_answered_with_200() {
 	upgrade
 	assert_applied_identical
 	assert_range_then_full
+	# the 200 is taken whole or asked once more: never a loop of retries
+	assert_pak_requests 1 2
 }
 
 test_range_answered_with_416() {

@@ -122,6 +122,37 @@ test_an_expired_index_on_the_stick_is_refused() {
 	assert_db "SELECT count(*) FROM indexes" "0"
 }
 
+test_a_rolled_back_stick_is_refused() {
+	repo_mini 139 --revision 10
+	stick_copy
+	root_offline 138
+	run pakfire --root "$R" update --from-dir "$STICK"
+	assert_exit 0
+	# an older copy of the mirror: a good signature, a lower Revision
+	repo_publish --revision 5
+	stick_copy
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes --from-dir "$STICK"
+	assert_refused 4 "Revision 5 is lower than Revision 10 already seen: refusing a rolled-back index"
+	assert_db "SELECT revision FROM indexes WHERE series = '$SERIES'" "10"
+}
+
+test_a_tampered_index_on_the_stick_is_refused() {
+	repo_mini 139
+	stick_copy
+	root_offline 138
+	# the update's summary changed after signing
+	sed -i 's/^Summary: .*/Summary: trust me/' "$STICK/$SERIES/$ARCH/index"
+	grep -q '^Summary: trust me$' "$STICK/$SERIES/$ARCH/index" ||
+		fail "the index was not changed: $(cat "$STICK/$SERIES/$ARCH/index")"
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes --from-dir "$STICK"
+	assert_refused 4 "signature"
+	assert_db "SELECT count(*) FROM indexes" "0"
+}
+
 test_update_from_dir_keeps_the_index() {
 	repo_mini 139
 	stick_copy
@@ -182,6 +213,35 @@ test_download_only_then_upgrade_with_the_server_stopped() {
 	assert_db "SELECT core FROM system" "140"
 	assert_db "SELECT count(*) FROM steps WHERE step = 'downloading' AND transaction_id =
 		(SELECT max(id) FROM transactions)" "0"
+}
+
+test_download_only_runs_no_hook() {
+	REPO_MIN_CLIENT=3 # updates with hooks (docs/formats.md, "Client levels")
+	hook_script pre-ran 'touch "$PAKFIRE_ROOT/package-hook-ran"'
+	repo_mini 139 --file usr/lib/libone.so=64K --hook "pre=$HOOK"
+	http_start
+	root_at_core 138
+	must_update
+	mkdir -p "$R/etc/pakfire/hooks.d"
+	chmod 0755 "$R/etc/pakfire/hooks.d"
+	printf '#!/bin/sh\ntouch "$PAKFIRE_ROOT/local-hook-ran-$PAKFIRE_PHASE"\n' >"$R/etc/pakfire/hooks.d/10-mark"
+	chmod 0755 "$R/etc/pakfire/hooks.d/10-mark"
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes --download-only
+	assert_exit 0
+	[ ! -e "$R/package-hook-ran" ] || fail "--download-only ran the package's pre hook"
+	[ -z "$(find "$R" -maxdepth 1 -name 'local-hook-ran-*')" ] ||
+		fail "--download-only ran a local hook: $(find "$R" -maxdepth 1 -name 'local-hook-ran-*')"
+	assert_nothing_changed
+	assert_db "SELECT count(*) FROM hook_runs" "0"
+
+	# the control: the upgrade that applies runs them all
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 0
+	[ -e "$R/package-hook-ran" ] || fail "the upgrade did not run the package's pre hook"
+	[ -e "$R/local-hook-ran-pre-transaction" ] && [ -e "$R/local-hook-ran-post-transaction" ] ||
+		fail "the upgrade did not run the local hook: $(ls "$R")"
 }
 
 test_download_only_that_does_not_fit_downloads_nothing() {

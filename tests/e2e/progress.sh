@@ -261,4 +261,37 @@ test_staging_many_files_shows_activity() {
 	assert_core 139
 }
 
+# On a terminal, staging an update of many files shows a step line (a
+# spinner, the unit, the files done of the total) while it goes on, and
+# nothing of it is left once the upgrade ended.
+test_staging_many_files_shows_a_step_line_on_a_terminal() {
+	repo_mini 139 --files usr/share/many=3000
+	http_start
+	root_at_core 138
+	must_update
+	pane_start "$(PF_CMD) --root $R upgrade --yes"
+	# staging 3000 files takes about half a second: the pane is read
+	# without pause (pane_wait reads it ten times a second)
+	local end=$((SECONDS + 60)) seen=""
+	while [ "$SECONDS" -lt "$end" ]; do
+		pane >"$T/pane" 2>/dev/null || true
+		if grep -qE '^. staging core-139 +[0-9]+/[0-9]+ files$' "$T/pane"; then
+			seen=1
+			break
+		fi
+		grep -q '^EXIT=' "$T/pane" && break
+	done
+	[ -n "$seen" ] || fail "the pane never showed the staging line: $(cat "$T/pane")"
+	[ -z "${PF_SHOW_PANE:-}" ] || cat "$T/pane"
+	local done total
+	done=$(grep -oE 'staging core-139 +[0-9]+/' "$T/pane" | grep -oE '[0-9]+/$' | tr -d /)
+	total=$(grep -oE 'staging core-139 +[0-9]+/[0-9]+' "$T/pane" | grep -oE '[0-9]+$')
+	[ "$total" -ge 3000 ] && [ "$done" -ge 1 ] && [ "$done" -le "$total" ] ||
+		fail "the step line counts $done of $total files: $(cat "$T/pane")"
+	pane_wait '^EXIT=' 60
+	grep -qx 'EXIT=0' "$T/pane" || fail "the upgrade failed: $(cat "$T/pane")"
+	! grep -q 'staging core-139' "$T/pane" || fail "the step line was left behind: $(cat "$T/pane")"
+	assert_core 139
+}
+
 run_tests "$@"

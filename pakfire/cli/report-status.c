@@ -260,8 +260,11 @@ void output_status(struct output *o, const struct pf_status *st)
 		installed_text(st->space.n_missing == 0, st->pending_installed, b);
 		printf("  %-10s download %10s, installed %10s\n", "total", a, b);
 		if (st->n_downloaded)
-			printf("  %zu update%s downloaded, ready to apply\n", st->n_downloaded,
-			       st->n_downloaded == 1 ? "" : "s");
+			/* Told by the cache's sizes only: the upgrade verifies
+			 * each package (size and SHA-256) before applying it. */
+			printf("  %zu update%s downloaded (in the cache; 'pakfire upgrade' verifies"
+			       " %s before applying)\n", st->n_downloaded,
+			       st->n_downloaded == 1 ? "" : "s", st->n_downloaded == 1 ? "it" : "them");
 	}
 	report_space_text(st);
 	addons_text(st);

@@ -202,7 +202,7 @@ test_download_only_then_upgrade_with_the_server_stopped() {
 		"upgrade --download-only|ok"
 
 	run pakfire --root "$R" status
-	assert_output_contains "2 updates downloaded, ready to apply"
+	assert_output_contains "2 updates downloaded (in the cache; 'pakfire upgrade' verifies them before applying)"
 	run pakfire --root "$R" --json status
 	assert_json status.pending_total.downloaded 2
 

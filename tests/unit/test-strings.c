@@ -24,24 +24,25 @@ static void test_basename(void **state)
 /* The mirror as the download events name it, whatever the URL. */
 static void test_url_host(void **state)
 {
+	static const struct {
+		const char *url, *host;
+	} cases[] = {
+		{ "http://127.0.0.1:60777/pakfire", "127.0.0.1:60777" },
+		{ "https://mirror.example.org", "mirror.example.org" },
+		{ "https://[::1]:443/x?y#z", "[::1]:443" },
+		{ "http://host?q", "host" },
+		/* credentials never leave the configuration */
+		{ "http://user:secret@mirror.example:8080/p", "mirror.example:8080" },
+		{ "file:///media/usb/pakfire", "local" },
+		{ "core/core-141.pak", "local" },
+	};
 	char buf[32];
 	(void)state;
 
-	pf_url_host("http://127.0.0.1:60777/pakfire", buf, sizeof(buf));
-	assert_string_equal(buf, "127.0.0.1:60777");
-	pf_url_host("https://mirror.example.org", buf, sizeof(buf));
-	assert_string_equal(buf, "mirror.example.org");
-	pf_url_host("https://[::1]:443/x?y#z", buf, sizeof(buf));
-	assert_string_equal(buf, "[::1]:443");
-	pf_url_host("http://host?q", buf, sizeof(buf));
-	assert_string_equal(buf, "host");
-	/* credentials never leave the configuration */
-	pf_url_host("http://user:secret@mirror.example:8080/p", buf, sizeof(buf));
-	assert_string_equal(buf, "mirror.example:8080");
-	pf_url_host("file:///media/usb/pakfire", buf, sizeof(buf));
-	assert_string_equal(buf, "local");
-	pf_url_host("core/core-141.pak", buf, sizeof(buf));
-	assert_string_equal(buf, "local");
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		pf_url_host(cases[i].url, buf, sizeof(buf));
+		assert_string_equal(buf, cases[i].host);
+	}
 	/* cut to the buffer, still a string */
 	pf_url_host("http://a-very-long-host-name.example.org/", buf, 8);
 	assert_string_equal(buf, "a-very-");

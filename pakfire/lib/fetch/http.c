@@ -230,8 +230,9 @@ static int timed_out(struct pf_fetch *f, struct pf_xfer *t)
 	if (strncmp(t->errbuf, "Operation too slow", 18) == 0) {
 		t->outcome = PF_MIRROR_TOO_SLOW;
 		pf_format_size(f->opts.low_speed_limit, speed);
-		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: too slow: less than %s/s for %lld s (low-speed-limit, low-speed-time)",
-			       t->url, speed, (long long)f->opts.low_speed_time);
+		return pf_fail(f->ctx, PF_E_DOWNLOAD,
+			       "%s: too slow: less than %s/s for %lld s (low-speed-limit,"
+			       " low-speed-time)", t->url, speed, (long long)f->opts.low_speed_time);
 	}
 	t->outcome = PF_MIRROR_TIMEOUT;
 	if (strncmp(t->errbuf, "Operation timed out", 19) == 0)

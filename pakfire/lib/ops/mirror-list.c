@@ -49,7 +49,10 @@ static bool may_write(const struct pf_session *s)
 	return s->db && s->lock_fd >= 0 && !s->dry_command && s->dry_started == 0;
 }
 
-/* Add the verified list LIST (BUF, LEN bytes; NAME for messages) to F. */
+/* Add the verified list LIST (BUF, LEN bytes; NAME for messages) to F.
+ * With --from-dir it is only parsed: the folder is the one source of the
+ * run, and a list of network mirrors must never be tried behind it (a
+ * flipped byte on the stick would else be fetched again from the net). */
 static int add_list(struct pf_session *s, struct pf_fetch *f, const char *name,
 		    const char *buf, size_t len)
 {
@@ -57,8 +60,9 @@ static int add_list(struct pf_session *s, struct pf_fetch *f, const char *name,
 	uint32_t seed;
 	int r = -1;
 
-	if (pf_mirror_list_parse(s->ctx, name, buf, len, &l) == 0 &&
-	    pf_db_mirror_seed(s->db, may_write(s), &seed) == 0)
+	if (pf_mirror_list_parse(s->ctx, name, buf, len, &l) == 0 && s->from_dir)
+		r = 0;
+	else if (l && pf_db_mirror_seed(s->db, may_write(s), &seed) == 0)
 		r = pf_fetch_add_list(f, (const char *const *)l->urls, l->n, seed);
 	pf_mirror_list_free(l);
 	return r;

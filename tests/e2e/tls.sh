@@ -136,6 +136,14 @@ test_proxy_from_the_configuration() {
 	wait_for_log "$HTTP_LOG" "^GET $MIRROR_PATH/$SERIES/$ARCH/core/core-139.pak HTTP/1.1 200 "
 }
 
+test_no_proxy_in_the_environment_cannot_bypass_the_proxy() {
+	proxy_world
+	assert_update_and_upgrade NO_PROXY='*' no_proxy='*'
+	local base="GET $ORIGIN$MIRROR_PATH/$SERIES/$ARCH"
+	wait_for_log "$PROXY_LOG" "^$base/index HTTP/1.1 200 "
+	wait_for_log "$PROXY_LOG" "^$base/core/core-139.pak HTTP/1.1 200 "
+}
+
 test_proxy_from_the_configuration_tunnels_https() {
 	proxy_world --tls
 	assert_update_and_upgrade

@@ -4,7 +4,8 @@
  * Nothing of the setup comes from the environment: the CA bundle is read
  * from pakfire.conf's ca-bundle inside the root and given as a blob (no
  * default path, no SSL_CERT_FILE, no CURL_CA_BUNDLE), the proxy is
- * pakfire.conf's or none ("" turns http_proxy and friends off), and
+ * pakfire.conf's or none ("" turns http_proxy and friends off; NOPROXY ""
+ * keeps no_proxy from bypassing a configured one), and
  * redirects are followed here, hop by hop, after pf_redirect_check. */
 #include <inttypes.h>
 #include <stdio.h>
@@ -120,6 +121,9 @@ static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *ran
 	     api->easy_setopt(c, CURLOPT_CAPATH, NULL) == CURLE_OK &&
 	     (!f->curl->ca || api->easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca) == CURLE_OK) &&
 	     api->easy_setopt(c, CURLOPT_PROXY, proxy) == CURLE_OK &&
+	     /* "" overrides no_proxy and NO_PROXY: the caller's environment
+	      * must not take the configured proxy away either. */
+	     api->easy_setopt(c, CURLOPT_NOPROXY, "") == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)f->opts.connect_timeout) == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_TIMEOUT, (long)f->opts.transfer_timeout) == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)f->opts.low_speed_limit) == CURLE_OK &&

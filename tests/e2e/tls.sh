@@ -79,6 +79,32 @@ test_tls_the_environment_cannot_take_the_ca_away() {
 		SSL_CERT_DIR="$T/nothing"
 }
 
+test_tls_the_environment_cannot_log_the_session_keys() {
+	# SSLKEYLOGFILE would make libcurl's TLS library write the session
+	# secrets (as root, to any path): pakfire clears it at start
+	tls_world --cert good
+	assert_update_and_upgrade SSLKEYLOGFILE="$T/keys.log"
+	[ ! -e "$T/keys.log" ] || fail "TLS secrets were written to \$SSLKEYLOGFILE: $(head -c 200 "$T/keys.log")"
+}
+
+test_tls_the_environment_cannot_configure_openssl() {
+	# an OPENSSL_CONF whose ciphers the server does not speak would break
+	# every https download; another one could load an engine or a
+	# provider into a process running as root: pakfire clears it at start
+	tls_world --cert good
+	cat >"$T/openssl.cnf" <<-'EOF'
+		openssl_conf = default_conf
+		[default_conf]
+		ssl_conf = ssl_sect
+		[ssl_sect]
+		system_default = sys
+		[sys]
+		Ciphersuites = TLS_AES_128_CCM_8_SHA256
+		CipherString = NULL-SHA
+	EOF
+	assert_update_and_upgrade OPENSSL_CONF="$T/openssl.cnf"
+}
+
 test_tls_missing_ca_bundle() {
 	tls_world --cert good
 	conf_set ca-bundle /etc/pakfire/missing.pem

@@ -1,4 +1,5 @@
 /* String helpers: see strings.h. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,4 +46,32 @@ bool pf_path_inside(const char *path, const char *folder, bool direct)
 	if (!len || strncmp(path, folder, len) || path[len] != '/' || !path[len + 1])
 		return false;
 	return !direct || !strchr(path + len + 1, '/');
+}
+
+const char *pf_url_host(const char *url)
+{
+	const char *p = strstr(url, "://"), *end;
+
+	if (!p)
+		return NULL;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	/* The last '@' of the authority ends the userinfo (a password may
+	 * hold an '@' of its own only %-encoded, but be lenient). */
+	for (const char *at = p; at < end; at++)
+		if (*at == '@')
+			p = at + 1;
+	return p;
+}
+
+char *pf_url_redact(const char *url)
+{
+	const char *host = pf_url_host(url), *auth = host ? strstr(url, "://") + 3 : NULL;
+	char *out;
+
+	if (!host || host == auth)
+		return strdup(url);
+	if (asprintf(&out, "%.*s***@%s", (int)(auth - url), url, host) < 0)
+		return NULL;
+	return out;
 }

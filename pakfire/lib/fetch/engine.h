@@ -65,7 +65,8 @@ struct pf_xjob {
 struct pf_xfer {
 	struct pf_xjob *x;        /* NULL: the slot is free */
 	size_t mirror;            /* into f->mirrors, or PF_NO_MIRROR */
-	char *url;                /* the file on that mirror (for messages) */
+	char *url;                /* the file on that mirror */
+	char *shown;              /* URL without credentials: for messages */
 	char *cur;                /* what is asked now: URL or a redirect target */
 	unsigned hops;            /* redirects followed */
 	bool resumed;             /* the answer was appended to a partial file */

@@ -65,6 +65,8 @@ enum pf_mirror_outcome {
 
 struct pf_mirror {
 	char *url;                 /* base URL, no trailing slash */
+	char *shown;               /* URL without credentials (pf_url_redact): what
+				    * messages, events and the database say */
 	enum pf_mirror_origin origin;
 	unsigned errors;           /* failures in a row this run */
 	bool skipped;              /* not tried again this run */

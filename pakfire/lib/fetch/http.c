@@ -151,7 +151,7 @@ static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *ran
 		     api->easy_setopt(c, CURLOPT_PROXY_CAINFO, NULL) == CURLE_OK &&
 		     api->easy_setopt(c, CURLOPT_PROXY_CAPATH, NULL) == CURLE_OK &&
 		     api->easy_setopt(c, CURLOPT_PROXY_CAINFO_BLOB, &ca) == CURLE_OK;
-	return ok ? 0 : pf_fail(f->ctx, PF_E_OTHER, "%s: cannot set up libcurl", t->url);
+	return ok ? 0 : pf_fail(f->ctx, PF_E_OTHER, "%s: cannot set up libcurl", t->shown);
 }
 
 int pf_http_start(struct pf_engine *e, struct pf_xfer *t)
@@ -179,7 +179,7 @@ int pf_http_start(struct pf_engine *e, struct pf_xfer *t)
 		return -1;
 	mc = f->curl->api.multi_add_handle(f->curl->multi, c);
 	if (mc != CURLM_OK)
-		return pf_fail(f->ctx, PF_E_OTHER, "%s: libcurl: %s", t->url,
+		return pf_fail(f->ctx, PF_E_OTHER, "%s: libcurl: %s", t->shown,
 			       f->curl->api.multi_strerror(mc));
 	t->easy = c;
 	e->running_http++;
@@ -197,24 +197,24 @@ static int follow(struct pf_engine *e, struct pf_xfer *t)
 	if (!to || !*to) {
 		t->outcome = PF_MIRROR_HTTP_ERROR;
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld without a Location",
-			       t->url, t->status);
+			       t->shown, t->status);
 	}
 	switch (pf_redirect_check(t->cur, to)) {
 	case PF_REDIRECT_CONTROL:
 		return pf_fail(f->ctx, PF_E_DOWNLOAD,
-			       "%s: redirect to a URL with control characters refused", t->url);
+			       "%s: redirect to a URL with control characters refused", t->shown);
 	case PF_REDIRECT_SCHEME:
 		return pf_fail(f->ctx, PF_E_DOWNLOAD,
 			       "%s: redirect to '%s' refused: only http and https are followed",
-			       t->url, pf_quote(to, strlen(to), quoted, sizeof(quoted)));
+			       t->shown, pf_quote(to, strlen(to), quoted, sizeof(quoted)));
 	case PF_REDIRECT_DOWNGRADE:
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: redirect from https to http refused",
-			       t->url);
+			       t->shown);
 	case PF_REDIRECT_OK:
 		break;
 	}
 	if (t->hops >= PF_MAX_REDIRECTS)
-		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: more than %d redirects", t->url,
+		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: more than %d redirects", t->shown,
 			       PF_MAX_REDIRECTS);
 	copy = strdup(to);
 	if (!copy)
@@ -235,13 +235,13 @@ static int timed_out(struct pf_fetch *f, struct pf_xfer *t)
 		t->outcome = PF_MIRROR_TOO_SLOW;
 		pf_format_size(f->opts.low_speed_limit, speed);
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: too slow: less than %s/s for %lld s",
-			       t->url, speed, (long long)f->opts.low_speed_time);
+			       t->shown, speed, (long long)f->opts.low_speed_time);
 	}
 	t->outcome = PF_MIRROR_TIMEOUT;
 	if (strncmp(t->errbuf, "Operation timed out", 19) == 0)
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: took longer than transfer-timeout (%lld s)",
-			       t->url, (long long)f->opts.transfer_timeout);
-	return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: %s", t->url,
+			       t->shown, (long long)f->opts.transfer_timeout);
+	return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: %s", t->shown,
 		       t->errbuf[0] ? t->errbuf : "connection timed out");
 }
 
@@ -265,7 +265,7 @@ int pf_http_ended(struct pf_engine *e, struct pf_xfer *t, int rc_)
 		t->status = status;
 	t->x->http_status = t->status;
 	if (pf_interrupted(f->ctx))
-		return pf_fail(f->ctx, PF_E_OTHER, "%s: download interrupted by %s", t->url,
+		return pf_fail(f->ctx, PF_E_OTHER, "%s: download interrupted by %s", t->shown,
 			       strsignal(pf_interrupted(f->ctx)));
 	if (t->redirect || (rc == CURLE_OK && t->status >= 300 && t->status < 400))
 		return follow(e, t);
@@ -281,31 +281,31 @@ int pf_http_ended(struct pf_engine *e, struct pf_xfer *t, int rc_)
 		return 0;
 	if (rc == CURLE_OK) {
 		t->outcome = PF_MIRROR_HTTP_ERROR;
-		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", t->url, t->status);
+		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", t->shown, t->status);
 	}
 	if (t->sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		t->sink.too_large = true;
 		t->outcome = PF_MIRROR_VERIFY;
-		return pf_sink_fail(&t->sink, t->url);
+		return pf_sink_fail(&t->sink, t->shown);
 	}
 	if (t->sink.write_errno)
-		return pf_sink_fail(&t->sink, t->url);
+		return pf_sink_fail(&t->sink, t->shown);
 	if (t->bad_range) {
 		t->outcome = PF_MIRROR_HTTP_ERROR;
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: asked for bytes from %" PRIu64
-			       ", answered with '%s'", t->url, t->asked, t->range);
+			       ", answered with '%s'", t->shown, t->asked, t->range);
 	}
 	if (rc == CURLE_HTTP_RETURNED_ERROR) {
 		t->outcome = PF_MIRROR_HTTP_ERROR;
-		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", t->url, t->status);
+		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", t->shown, t->status);
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return timed_out(f, t);
 	if (rc == CURLE_PARTIAL_FILE && t->x->check)
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: ended after %" PRIu64 " of %" PRIu64
-			       " bytes", t->url, t->sink.got, t->x->job->size);
+			       " bytes", t->shown, t->sink.got, t->x->job->size);
 	if (is_tls(rc))
 		t->outcome = PF_MIRROR_TLS;
-	return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: %s", t->url,
+	return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: %s", t->shown,
 		       t->errbuf[0] ? t->errbuf : api->easy_strerror(rc));
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/context.h"
+#include "base/strings.h"
 #include "fetch/fetch.h"
 #include "fetch/transfer.h"
 
@@ -46,8 +47,12 @@ static int add_mirror(struct pf_fetch *f, const char *url, enum pf_mirror_origin
 	m = &f->mirrors[f->n_mirrors];
 	memset(m, 0, sizeof(*m));
 	m->url = strdup(url);
-	if (!m->url)
+	m->shown = pf_url_redact(url);
+	if (!m->url || !m->shown) {
+		free(m->url);
+		free(m->shown);
 		return -1;
+	}
 	m->origin = origin;
 	f->n_mirrors++;
 	return 0;
@@ -87,7 +92,10 @@ void pf_fetch_free(struct pf_fetch *f)
 		return;
 	pf_curl_free(f->curl);
 	for (size_t i = 0; f->mirrors && i < f->n_mirrors; i++)
+	{
 		free(f->mirrors[i].url);
+		free(f->mirrors[i].shown);
+	}
 	free(f->mirrors);
 	free(f->ca_bundle);
 	free(f->proxy);
@@ -256,7 +264,7 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		pf_mirror_note(f, order[k], outcome, pf_error_message(ctx));
 		bad |= cls == PF_E_VERIFY;
 		add_failure(all, sizeof(all), pf_error_message(ctx));
-		pf_emit_download_failed(ctx, rel, f->mirrors[order[k]].url, cls,
+		pf_emit_download_failed(ctx, rel, f->mirrors[order[k]].shown, cls,
 					pf_error_message(ctx), k + 1 < n);
 		pf_clear_error(ctx);
 	}

@@ -29,7 +29,7 @@ static int interrupted(struct pf_engine *e)
 	const char *url = NULL;
 
 	for (size_t i = 0; i < e->f->opts.parallel && !url; i++)
-		url = e->slots[i].x ? e->slots[i].url : NULL;
+		url = e->slots[i].x ? e->slots[i].shown : NULL;
 	return pf_fail(ctx, PF_E_OTHER, "%s: download interrupted by %s", url ? url : "download",
 		       strsignal(pf_interrupted(ctx)));
 }

@@ -11,6 +11,7 @@
 
 #include "base/context.h"
 #include "base/hash.h"
+#include "base/strings.h"
 #include "fetch/engine.h"
 
 long long pf_now_ns(void)
@@ -41,18 +42,14 @@ void pf_sink_free(struct pf_sink *s)
 
 void pf_sink_host(struct pf_sink *s, const char *url)
 {
-	const char *p = strstr(url, "://"), *end;
+	/* past user:password@, which never goes into an event */
+	const char *p = pf_url_host(url), *end;
 
 	if (strncmp(url, "file://", 7) == 0 || !p) {
 		snprintf(s->host, sizeof(s->host), "local");
 		return;
 	}
-	p += 3;
 	end = p + strcspn(p, "/?#");
-	/* user:password@ never goes into an event */
-	for (const char *at = p; at < end; at++)
-		if (*at == '@')
-			p = at + 1;
 	snprintf(s->host, sizeof(s->host), "%.*s", (int)(end - p), p);
 }
 

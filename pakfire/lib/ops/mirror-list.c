@@ -5,6 +5,7 @@
 
 #include "base/context.h"
 #include "base/hash.h"
+#include "base/strings.h"
 #include "fetch/fetch.h"
 #include "format/index.h"
 #include "format/mirrors.h"
@@ -21,7 +22,7 @@ struct list_try {
 	const struct pf_index *idx;
 	char *buf;
 	size_t len;
-	char *url;
+	char *url;    /* where it came from, without credentials: for messages */
 };
 
 static int try_list(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
@@ -33,13 +34,13 @@ static int try_list(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, voi
 	free(t->buf);
 	free(t->url);
 	t->buf = NULL;
-	t->url = strdup(url);
+	t->url = pf_url_redact(url);
 	if (!t->url)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	if (pf_fetch_mem(f, url, t->idx->mirrors_size, &t->buf, &t->len, &status) < 0)
 		return -1;
 	pf_sha256_buf(t->buf, t->len, sum);
-	return pf_check_signed_size_hash(ctx, url, t->len, sum, t->idx->mirrors_size,
+	return pf_check_signed_size_hash(ctx, t->url, t->len, sum, t->idx->mirrors_size,
 					 t->idx->mirrors_sha256);
 }
 

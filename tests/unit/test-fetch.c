@@ -588,6 +588,51 @@ static void test_unreachable(void **state)
 	drop_cache(dir, dfd);
 }
 
+/* A try that fetches its URL into memory; for the mirror "portal" it says
+ * what a captive portal's page is. */
+static int try_mem(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	long status;
+	(void)data;
+
+	if (strstr(url, "portal")) {
+		pf_fetch_note_outcome(f, PF_MIRROR_NOT_REPOSITORY);
+		return pf_fail(ctx, PF_E_DOWNLOAD, "%s: not a pakfire repository", url);
+	}
+	if (pf_fetch_mem(f, url, 100, &buf, &len, &status) < 0)
+		return -1;
+	free(buf);
+	return 0;
+}
+
+/* A mirror's outcome is what the transport said, never read from a
+ * message that holds its URL: a path with "SSL", "certificate", "timed
+ * out" or "redirects" in it that cannot be reached is unreachable (a TLS
+ * outcome would skip the mirror at once). */
+static void test_outcome_not_from_the_url(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	const char *mirrors[] = { "http://127.0.0.1:1/SSL/certificate/TLS",
+				  "http://127.0.0.1:1/timed out/redirects", "http://portal" };
+	const struct pf_mirror *m;
+	struct pf_fetch *f = pf_fetch_new(ctx, &opts, mirrors, 3);
+	size_t n;
+
+	assert_non_null(f);
+	expect_error(ctx, pf_fetch_mirrors(f, "s", "a", "index", try_mem, NULL), PF_E_DOWNLOAD,
+		     "http://127.0.0.1:1/SSL/certificate/TLS/s/a/index: ");
+	m = pf_fetch_mirror_list(f, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(pf_mirror_outcome_name(m[0].last), "unreachable");
+	assert_false(m[0].skipped);
+	assert_string_equal(pf_mirror_outcome_name(m[1].last), "unreachable");
+	assert_false(m[1].skipped);
+	assert_string_equal(pf_mirror_outcome_name(m[2].last), "not-repository");
+	pf_fetch_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -605,6 +650,7 @@ int main(void)
 		 * loaded libcurl, the second loads it. */
 		cmocka_unit_test(test_curl_not_loaded),
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outcome_not_from_the_url, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("fetch", tests, NULL, NULL);

@@ -109,6 +109,11 @@ static int failed(struct pf_engine *e, struct pf_xfer *t)
 		return -1;
 	}
 	release(e, t, cls != PF_E_VERIFY);
+	if (cls == PF_E_VERIFY)
+		o = PF_MIRROR_VERIFY;
+	else if (o == PF_MIRROR_UNTRIED)
+		o = pf_mirror_outcome_of(cls);
+	x->outcome = o;
 	if (m == PF_NO_MIRROR) {
 		x->done = true;
 		x->job->result = -1;
@@ -117,10 +122,6 @@ static int failed(struct pf_engine *e, struct pf_xfer *t)
 		pf_clear_error(ctx);
 		return 0;
 	}
-	if (cls == PF_E_VERIFY)
-		o = PF_MIRROR_VERIFY;
-	else if (o == PF_MIRROR_UNTRIED)
-		o = pf_mirror_outcome_of(cls, msg);
 	pf_mirror_note(e->f, m, o, msg);
 	x->bad |= cls == PF_E_VERIFY;
 	append_error(x->job, msg);

@@ -57,6 +57,7 @@ struct pf_xjob {
 	long http_status;         /* the last HTTP status (0: no answer) */
 	bool *tried;              /* per mirror: tried for this job */
 	bool bad;                 /* some mirror served bad bytes */
+	enum pf_mirror_outcome outcome; /* of the last failure */
 	bool running, done;
 };
 

@@ -115,6 +115,11 @@ char *pf_fetch_url(const char *mirror, const char *series, const char *arch,
  * served bad bytes, else PF_E_DOWNLOAD. Any other class stops at once. */
 typedef int (*pf_fetch_try_fn)(struct pf_ctx *ctx, struct pf_fetch *f, const char *url,
 			       void *data);
+/* The failure of the try under way is OUTCOME, which the transport could
+ * not see (a captive portal's page came whole): what the mirror's result
+ * records. A transport failure of pf_fetch_mem or pf_fetch_file in the
+ * try is recorded as the transport says, without this. */
+void pf_fetch_note_outcome(struct pf_fetch *f, enum pf_mirror_outcome outcome);
 int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		     const char *rel, pf_fetch_try_fn try, void *data);
 

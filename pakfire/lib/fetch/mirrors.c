@@ -191,24 +191,14 @@ void pf_mirror_note(struct pf_fetch *f, size_t i, enum pf_mirror_outcome outcome
 		m->skipped = true;
 }
 
-enum pf_mirror_outcome pf_mirror_outcome_of(int cls, const char *msg)
+enum pf_mirror_outcome pf_mirror_outcome_of(int cls)
 {
-	if (cls == PF_E_VERIFY)
-		return PF_MIRROR_VERIFY;
-	if (strstr(msg, "not a pakfire repository"))
-		return PF_MIRROR_NOT_REPOSITORY;
-	/* The engine's own words (http.c) and libcurl's. */
-	if (strstr(msg, "HTTP status"))
-		return PF_MIRROR_HTTP_ERROR;
-	if (strstr(msg, ": too slow: "))
-		return PF_MIRROR_TOO_SLOW;
-	if (strstr(msg, "timed out") || strstr(msg, "Timeout") || strstr(msg, "transfer-timeout"))
-		return PF_MIRROR_TIMEOUT;
-	if (strstr(msg, ": redirect ") || strstr(msg, "redirects"))
-		return PF_MIRROR_REDIRECT;
-	if (strstr(msg, "certificate") || strstr(msg, "SSL") || strstr(msg, "TLS"))
-		return PF_MIRROR_TLS;
-	return PF_MIRROR_UNREACHABLE;
+	return cls == PF_E_VERIFY ? PF_MIRROR_VERIFY : PF_MIRROR_UNREACHABLE;
+}
+
+void pf_fetch_note_outcome(struct pf_fetch *f, enum pf_mirror_outcome outcome)
+{
+	f->try_outcome = outcome;
 }
 
 /* Append MSG to the failures so far ("; " between). */
@@ -248,6 +238,7 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 			r = pf_fail(ctx, PF_E_OTHER, "out of memory");
 			goto out;
 		}
+		f->try_outcome = PF_MIRROR_UNTRIED;
 		r = try(ctx, f, url, data);
 		free(url);
 		if (r == 0) {
@@ -257,10 +248,11 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		cls = pf_error_class(ctx);
 		if (cls != PF_E_DOWNLOAD && cls != PF_E_VERIFY)
 			goto out;
-		/* Stale just now (the try found its index behind), or what
-		 * the failure says. */
+		/* Stale just now (the try found its index behind), bad
+		 * bytes, or what the transport (or the try) said. */
 		outcome = !was_stale && f->mirrors[order[k]].stale ? PF_MIRROR_STALE
-			: pf_mirror_outcome_of(cls, pf_error_message(ctx));
+			: cls == PF_E_VERIFY || f->try_outcome == PF_MIRROR_UNTRIED
+			? pf_mirror_outcome_of(cls) : f->try_outcome;
 		pf_mirror_note(f, order[k], outcome, pf_error_message(ctx));
 		bad |= cls == PF_E_VERIFY;
 		add_failure(all, sizeof(all), pf_error_message(ctx));

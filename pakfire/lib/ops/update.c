@@ -104,11 +104,12 @@ static bool not_an_index(const char *body, size_t len)
 /* The signature failed on URL: a portal is a mirror that cannot serve
  * (PF_E_DOWNLOAD: the next mirror, exit 5 when none can), anything else
  * stays the verification failure it is. */
-static int bad_signature(struct pf_ctx *ctx, const struct index_try *t)
+static int bad_signature(struct pf_ctx *ctx, struct pf_fetch *f, const struct index_try *t)
 {
 	if (pf_error_class(ctx) != PF_E_VERIFY || !not_an_index(t->body, t->len))
 		return -1;
 	pf_clear_error(ctx);
+	pf_fetch_note_outcome(f, PF_MIRROR_NOT_REPOSITORY);
 	return pf_fail(ctx, PF_E_DOWNLOAD, "%s: mirror returned something that is not a pakfire"
 		       " repository (a captive portal or login page?)", t->shown);
 }
@@ -132,7 +133,7 @@ static int fetch_pair(struct pf_ctx *ctx, struct pf_fetch *f, struct index_try *
 			pf_clear_error(ctx);
 			pf_fail(ctx, PF_E_VERIFY, "%s.sig: no signature beside the index: refusing"
 				" an unsigned index", t->shown);
-			bad_signature(ctx, t);
+			bad_signature(ctx, f, t);
 		}
 		goto out;
 	}
@@ -185,7 +186,7 @@ static int try_index(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, vo
 				t->sig_len, t->signer) < 0) {
 		if (t->signer[0])
 			snprintf(t->untrusted, sizeof(t->untrusted), "%s", t->signer);
-		return bad_signature(ctx, t);
+		return bad_signature(ctx, f, t);
 	}
 	if (pf_index_parse(ctx, t->shown, t->body, t->len, &t->idx) < 0)
 		return -1;

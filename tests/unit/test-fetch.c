@@ -515,6 +515,54 @@ static void test_dir_resume(void **state)
 	drop_dirs(&d);
 }
 
+/* A partial that is already whole and right (its download came to the end
+ * just as a stop signal came) is taken as it is: no transfer (the only
+ * mirror has no such file), no START event. One of the right size with
+ * other bytes is downloaded again. */
+static void test_whole_partial_taken(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	static const char body[] = "PACKAGE-2-BODY";
+	struct dirs d;
+	struct seen seen = { 0 };
+	struct pf_fetch_job job;
+	struct pf_fetch *f;
+	const char *mirrors[1];
+	char hex[65], part[80];
+	int fd;
+
+	make_dirs(&d, body);
+	mirrors[0] = d.mirror[0]; /* has no core-2.pak */
+	f = pf_fetch_new(ctx, &opts, mirrors, 1);
+	assert_non_null(f);
+	pf_ctx_set_event_sink(ctx, on_event, &seen);
+	job = pak_job(&d, body);
+	pf_hex(job.sha, hex);
+	snprintf(part, sizeof(part), "%s.part", hex);
+	fd = openat(d.partial_fd, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+	close(fd);
+
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, 0);
+	assert_int_equal(seen.start, 0);
+	assert_file(d.cache_fd, "core-2.pak", body);
+	assert_int_equal(partial_count(d.partial_fd), 0);
+
+	/* The right size, other bytes: fetched (here: not found). */
+	assert_int_equal(unlinkat(d.cache_fd, "core-2.pak", 0), 0);
+	fd = openat(d.partial_fd, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, "XXXXXXXXXXXXXX", strlen(body)), (ssize_t)strlen(body));
+	close(fd);
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, -1);
+	assert_int_equal(seen.start, 1);
+	assert_int_equal(faccessat(d.cache_fd, "core-2.pak", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	pf_ctx_set_event_sink(ctx, NULL, NULL);
+	pf_fetch_free(f);
+	drop_dirs(&d);
+}
+
 /* The index and its signature come through pf_fetch_mem: a folder's file
  * too, and a missing one reads as a 404 would. */
 static void test_dir_mem(void **state)
@@ -646,6 +694,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dir_mirrors_all_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_mem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_partial_taken, setup, teardown),
 		/* Keep these two last: the first checks that nothing above
 		 * loaded libcurl, the second loads it. */
 		cmocka_unit_test(test_curl_not_loaded),

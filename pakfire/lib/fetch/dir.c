@@ -21,6 +21,9 @@ static int read_into(struct pf_fetch *f, struct pf_xfer *t, int fd, char *buf)
 	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
 
+		/* The whole file is judged, even when a stop signal came. */
+		if (n == 0)
+			return 0;
 		/* A large file from a slow stick: stop when asked to. */
 		if (pf_interrupted(f->ctx))
 			return pf_fail(f->ctx, PF_E_OTHER, "%s: download interrupted by %s", t->shown,
@@ -29,8 +32,6 @@ static int read_into(struct pf_fetch *f, struct pf_xfer *t, int fd, char *buf)
 			continue;
 		if (n < 0)
 			return pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->shown);
-		if (n == 0)
-			return 0;
 		if (pf_sink_write(&t->sink, buf, (size_t)n) < 0) {
 			if (t->sink.too_large)
 				t->outcome = PF_MIRROR_VERIFY;

@@ -316,10 +316,15 @@ static int prepare(struct pf_engine *e)
 		if (!x->tried)
 			return pf_fail(e->f->ctx, PF_E_OTHER, "out of memory");
 		if (x->check && job->dirfd >= 0) {
+			bool whole = false;
+
 			if (pf_fetch_cached(e->f->ctx, job->dirfd, job->name, job->size, job->sha, &fd) < 0)
 				return -1;
-			if (fd >= 0) {
-				close(fd);
+			if (fd < 0 && pf_part_take_whole(e->f->ctx, job, &whole) < 0)
+				return -1;
+			if (fd >= 0 || whole) {
+				if (fd >= 0)
+					close(fd);
 				pf_debug(e->f->ctx, "%s: already downloaded and verified", job->name);
 				x->done = true;
 				job->result = 0;

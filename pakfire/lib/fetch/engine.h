@@ -160,6 +160,11 @@ int pf_part_open(struct pf_ctx *ctx, struct pf_part *p, const struct pf_fetch_jo
 /* The verified bytes into place: fsync, rename to JOB's name, fsync the
  * folder. Closes P. */
 int pf_part_commit(struct pf_ctx *ctx, struct pf_part *p, const struct pf_fetch_job *job);
+/* A partial of JOB that is already whole (a download that completed just
+ * as a stop signal came): when it is exactly the signed size and SHA-256,
+ * it is put in place as pf_part_commit does, and *TAKEN set; anything
+ * else is left for pf_part_open. -1 on an error. */
+int pf_part_take_whole(struct pf_ctx *ctx, const struct pf_fetch_job *job, bool *taken);
 /* Close P; the file is removed unless KEEP (and resumable). */
 void pf_part_close(struct pf_part *p, bool keep);
 

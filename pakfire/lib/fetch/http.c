@@ -264,7 +264,10 @@ int pf_http_ended(struct pf_engine *e, struct pf_xfer *t, int rc_)
 	if (status)
 		t->status = status;
 	t->x->http_status = t->status;
-	if (pf_interrupted(f->ctx))
+	/* Stopping: no redirect or retry is started, but a file that came
+	 * whole is still judged (multi.c stops the batch after). */
+	if (pf_interrupted(f->ctx) &&
+	    !(rc == CURLE_OK && !t->redirect && t->status >= 200 && t->status < 300))
 		return pf_fail(f->ctx, PF_E_OTHER, "%s: download interrupted by %s", t->shown,
 			       strsignal(pf_interrupted(f->ctx)));
 	if (t->redirect || (rc == CURLE_OK && t->status >= 300 && t->status < 400))

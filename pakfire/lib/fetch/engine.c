@@ -238,6 +238,7 @@ static int start(struct pf_engine *e, struct pf_xjob *x, struct pf_xfer *t, size
 	t->x = x;
 	t->mirror = m;
 	t->slot = slot;
+	t->deadline_ns = pf_now_ns() + (long long)f->opts.transfer_timeout * 1000000000LL;
 	t->part.fd = -1;
 	x->running = true;
 	if (m != PF_NO_MIRROR) {

@@ -72,6 +72,8 @@ struct pf_xfer {
 	unsigned hops;            /* redirects followed */
 	bool resumed;             /* the answer was appended to a partial file */
 	bool retried;             /* the one fresh download is used */
+	long long deadline_ns;    /* transfer-timeout for the whole try, every
+				   * redirect hop and the fresh download in it */
 	enum pf_mirror_outcome outcome; /* of a failure, set by the transport */
 	unsigned slot;
 	void *easy;               /* CURL *, while it runs in the multi handle */

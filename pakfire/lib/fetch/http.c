@@ -8,6 +8,7 @@
  * keeps no_proxy from bypassing a configured one), and
  * redirects are followed here, hop by hop, after pf_redirect_check. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,8 +101,10 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 	return pf_sink_write(&t->sink, data, n) < 0 ? 0 : n;
 }
 
-/* The options of one request; pf_fail when libcurl refuses one. */
-static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *range)
+/* The options of one request, which has LEFT_MS of the try's
+ * transfer-timeout; pf_fail when libcurl refuses one. */
+static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *range,
+		       long left_ms)
 {
 	const struct curl_api *api = &f->curl->api;
 	struct curl_blob ca = { .data = f->curl->ca, .len = f->curl->ca_len,
@@ -125,7 +128,7 @@ static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *ran
 	      * must not take the configured proxy away either. */
 	     api->easy_setopt(c, CURLOPT_NOPROXY, "") == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)f->opts.connect_timeout) == CURLE_OK &&
-	     api->easy_setopt(c, CURLOPT_TIMEOUT, (long)f->opts.transfer_timeout) == CURLE_OK &&
+	     api->easy_setopt(c, CURLOPT_TIMEOUT_MS, left_ms) == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)f->opts.low_speed_limit) == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)f->opts.low_speed_time) == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_FAILONERROR, 1L) == CURLE_OK &&
@@ -157,10 +160,18 @@ static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *ran
 int pf_http_start(struct pf_engine *e, struct pf_xfer *t)
 {
 	struct pf_fetch *f = e->f;
+	long long left = (t->deadline_ns - pf_now_ns()) / 1000000;
 	char range[32];
 	CURL *c;
 	CURLMcode mc;
 
+	/* One transfer-timeout for the whole try: a redirect or a fresh
+	 * download does not start the clock again. */
+	if (left <= 0) {
+		t->outcome = PF_MIRROR_TIMEOUT;
+		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: took longer than transfer-timeout (%lld s)",
+			       t->shown, (long long)f->opts.transfer_timeout);
+	}
 	t->errbuf[0] = '\0';
 	t->range[0] = '\0';
 	t->status = 0;
@@ -175,7 +186,7 @@ int pf_http_start(struct pf_engine *e, struct pf_xfer *t)
 	if ((is_https(t->cur) || is_https(f->opts.proxy)) && pf_curl_ca(f) < 0)
 		return -1;
 	snprintf(range, sizeof(range), "%" PRIu64 "-", t->asked);
-	if (set_options(f, t, c, t->asked ? range : NULL) < 0)
+	if (set_options(f, t, c, t->asked ? range : NULL, left > LONG_MAX ? LONG_MAX : (long)left) < 0)
 		return -1;
 	mc = f->curl->api.multi_add_handle(f->curl->multi, c);
 	if (mc != CURLM_OK)

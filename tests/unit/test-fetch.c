@@ -121,6 +121,50 @@ static void test_failover(void **state)
 	failover(*state, 0, ok, ok, ok, PF_E_USAGE, "no mirror configured", 0);
 }
 
+/* Each try fails but the one on a URL below "http://a/p/q/", whose index
+ * is of revision 7 and stale. */
+static int try_revision(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+{
+	unsigned *tries = data;
+
+	(*tries)++;
+	if (strncmp(url, "http://a/p/q/", 13) != 0)
+		return pf_fail(ctx, PF_E_DOWNLOAD, "%s: no", url);
+	pf_fetch_mirror_revision(f, url, 7, true);
+	return 0;
+}
+
+/* The revision goes to the mirror the try was on, not to one whose base
+ * URL is a prefix of its; a mirror found stale is never asked for an
+ * index again this run (other files: last). */
+static void test_revision_and_stale(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	const char *mirrors[] = { "http://a/p", "http://a/p/q" };
+	struct pf_fetch *f = pf_fetch_new(ctx, &opts, mirrors, 2);
+	const struct pf_mirror *m;
+	unsigned tries = 0;
+	size_t n;
+
+	assert_non_null(f);
+	assert_int_equal(pf_fetch_mirrors(f, "s", "a", "index", try_revision, &tries), 0);
+	assert_int_equal(tries, 2);
+	m = pf_fetch_mirror_list(f, &n);
+	assert_int_equal(m[0].revision, 0);
+	assert_false(m[0].stale);
+	assert_int_equal(m[1].revision, 7);
+	assert_true(m[1].stale);
+	tries = 0;
+	expect_error(ctx, pf_fetch_mirrors(f, "t", "a", "index", try_revision, &tries),
+		     PF_E_DOWNLOAD, "http://a/p/t/a/index: no");
+	assert_int_equal(tries, 1);
+	tries = 0;
+	assert_int_equal(pf_fetch_mirrors(f, "s", "a", "core/core-2.manifest", try_revision,
+					  &tries), 0);
+	assert_int_equal(tries, 2);
+	pf_fetch_free(f);
+}
+
 /* A cache folder holding core-2.pak = "package". */
 static int make_cache(char dir[64], uint8_t sha[32])
 {
@@ -686,6 +730,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_mirrors_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revision_and_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_in_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_downloader, setup, teardown),

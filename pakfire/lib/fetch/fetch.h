@@ -94,10 +94,12 @@ void pf_fetch_free(struct pf_fetch *f);
  * at the same place. */
 int pf_fetch_add_list(struct pf_fetch *f, const char *const *urls, size_t n, uint32_t seed);
 
-/* The mirror that URL (a file below its base URL) is on served a verified
- * index of REVISION (recorded with its results). STALE: behind the newest
- * seen, so from now on it is tried last for files (which the newest index
- * vouches for by hash), and its failure is recorded as stale. */
+/* The mirror of the pf_fetch_mirrors try under way, which served URL (a
+ * file right below its base URL), served a verified index of REVISION
+ * (recorded with its results). STALE: behind the newest seen, so from now
+ * on it is tried last for files (which the newest index vouches for by
+ * hash), never again for an index this run, and its failure is recorded
+ * as stale. */
 void pf_fetch_mirror_revision(struct pf_fetch *f, const char *url, uint64_t revision,
 			      bool stale);
 

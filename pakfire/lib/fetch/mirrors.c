@@ -72,6 +72,7 @@ struct pf_fetch *pf_fetch_new(struct pf_ctx *ctx, const struct pf_fetch_opts *op
 	if (copy_opt(opts->ca_bundle, &f->ca_bundle) < 0 || copy_opt(opts->proxy, &f->proxy) < 0)
 		goto oom;
 	f->opts.ca_bundle = f->ca_bundle;
+	f->trying = PF_NO_TRY;
 	f->opts.proxy = f->proxy;
 	for (size_t i = 0; i < n_mirrors; i++) {
 		bool dir = strncmp(mirrors[i], "file://", 7) == 0;
@@ -134,15 +135,16 @@ int pf_fetch_add_list(struct pf_fetch *f, const char *const *urls, size_t n, uin
 void pf_fetch_mirror_revision(struct pf_fetch *f, const char *url, uint64_t revision,
 			      bool stale)
 {
-	for (size_t i = 0; i < f->n_mirrors; i++) {
-		size_t n = strlen(f->mirrors[i].url);
+	/* The mirror of the try under way: URL is a file below its very base
+	 * (a mirror whose base is a prefix of another's must not take the
+	 * other's revision). */
+	struct pf_mirror *m = f->trying < f->n_mirrors ? &f->mirrors[f->trying] : NULL;
+	size_t n = m ? strlen(m->url) : 0;
 
-		if (strncmp(url, f->mirrors[i].url, n) == 0 && url[n] == '/') {
-			f->mirrors[i].stale |= stale;
-			f->mirrors[i].revision = revision;
-			return;
-		}
-	}
+	if (!m || strncmp(url, m->url, n) != 0 || url[n] != '/')
+		return;
+	m->stale |= stale;
+	m->revision = revision;
 }
 
 const struct pf_mirror *pf_fetch_mirror_list(const struct pf_fetch *f, size_t *n)
@@ -222,10 +224,15 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 	if (!order)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	n = pf_mirror_order(f, order);
+	/* An index never comes from a mirror found stale this run: it was
+	 * behind already (pf_mirror_order keeps stale ones last for files,
+	 * which the newest index vouches for by hash). */
+	while (n > 0 && strcmp(pf_basename(rel), "index") == 0 && f->mirrors[order[n - 1]].stale)
+		n--;
 	if (n == 0) {
 		r = pf_fail(ctx, f->n_mirrors ? PF_E_DOWNLOAD : PF_E_USAGE,
-			    f->n_mirrors ? "every mirror was skipped after repeated failures"
-					 : "no mirror configured");
+			    f->n_mirrors ? "every mirror was skipped after repeated failures or"
+					   " found stale" : "no mirror configured");
 		goto out;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -239,7 +246,9 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 			goto out;
 		}
 		f->try_outcome = PF_MIRROR_UNTRIED;
+		f->trying = order[k];
 		r = try(ctx, f, url, data);
+		f->trying = PF_NO_TRY;
 		free(url);
 		if (r == 0) {
 			pf_mirror_note(f, order[k], PF_MIRROR_OK, NULL);

@@ -23,7 +23,10 @@ struct pf_fetch {
 	 * (or pf_fetch_note_outcome) said it: PF_MIRROR_UNTRIED when none
 	 * did. Never guessed from a message, which holds the URL. */
 	enum pf_mirror_outcome try_outcome;
+	size_t trying;          /* the mirror of that try, or PF_NO_TRY */
 };
+
+#define PF_NO_TRY ((size_t)-1)
 
 /* Unload libcurl's handle (NULL is fine). */
 void pf_curl_free(struct pf_curl *c);

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "environ.h"
 #include "base/context.h"
 #include "format/config.h"
 #include "format/index.h"
@@ -289,6 +290,11 @@ int main(int argc, char **argv)
 	bool again;
 	int code;
 
+	/* Before anything can load libcurl or start gpg (cli/environ.c). */
+	if (cli_environ_scrub() < 0) {
+		fprintf(stderr, "pakfire: error: cannot clear the environment: %s\n", strerror(errno));
+		return 1;
+	}
 	take_resume(&rs);
 
 	log_init(&cli.log);

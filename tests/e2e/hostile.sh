@@ -217,6 +217,19 @@ test_redirect_to_http_is_followed() {
 	wait_for_log "$HOSTILE_LOG" "^GET /redirected$MIRROR_PATH/$SERIES/$ARCH/core/core-139.pak HTTP/1.1 200 "
 }
 
+test_transfer_timeout_covers_every_redirect() {
+	# each answer takes 2 s (a third of the limit), the package comes
+	# after 3 redirects: 8 s for the try, over the transfer-timeout of
+	# 6 s that each request alone keeps to
+	hostile_world redirect-slow
+	conf_set transfer-timeout 6s
+	conf_set low-speed-time 30s
+	remember_state
+
+	upgrade
+	assert_refused 5 "took longer than transfer-timeout (6 s)"
+}
+
 # ---------------------------------------------------------------------------
 # Range: a partial download is resumed; a server that answers the Range
 # request wrongly gets one fresh download, and the final check (signed size

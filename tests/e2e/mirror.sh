@@ -177,6 +177,41 @@ test_all_down_is_exit_5_naming_each() {
 	assert_nothing_changed
 }
 
+# assert_no_secret WORD: WORD is in none of the last run's output, the log
+# or the database.
+assert_no_secret() {
+	local where
+	for where in "$RUN_OUT" "$RUN_ERR" "$R/var/log/pakfire/pakfire.log"; do
+		! grep -q -- "$1" "$where" || fail "'$1' is in ${where#"$T"/}: $(grep -- "$1" "$where" | head -n 3)"
+	done
+	! sqlite3 "$DB" .dump | grep -q -- "$1" ||
+		fail "'$1' is in the database: $(sqlite3 "$DB" .dump | grep -- "$1" | head -n 3)"
+}
+
+test_mirror_credentials_are_never_shown() {
+	# a mirror with a user and password in its URL (allowed: the mirror
+	# sends them); they must show nowhere, the host must
+	repo_mini 139
+	http_start
+	root_at_core 138 --mirror "http://user:s3cret@${MIRROR#http://}$MIRROR_PATH"
+	run pakfire --root "$R" update
+	assert_exit 0
+	rm "$REPO/core/core-139.pak"
+
+	run pakfire --root "$R" upgrade --yes
+	assert_exit 5
+	assert_stderr_contains "http://***@${MIRROR#http://}$MIRROR_PATH/$SERIES/$ARCH/core/core-139.pak: HTTP status 404"
+	assert_no_secret s3cret
+	run pakfire --root "$R" --json --verbose upgrade --yes
+	assert_exit 5
+	assert_no_secret s3cret
+	assert_db "SELECT url || ' ' || outcome FROM mirror_results" \
+		"http://***@${MIRROR#http://}$MIRROR_PATH http-error"
+	run pakfire --root "$R" --json status # its exit code says what needs attention
+	assert_no_secret s3cret
+	assert_output_contains "***@"
+}
+
 # --- the published mirror list -----------------------------------------------
 
 # A repository whose index lists three list servers L1..L3 (copies of it),

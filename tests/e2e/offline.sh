@@ -111,6 +111,39 @@ test_a_flipped_byte_on_the_stick_is_refused() {
 	[ -z "$(cache_files)" ] || fail "a bad copy stayed in the cache: $(cache_files)"
 }
 
+# No request for the repository reached the server whose access log is
+# $HTTP_LOG: a request of our own is sent and waited for first (lighttpd
+# writes its log a little late; http_start's own check asks for /).
+assert_no_request_to_listed_server() {
+	curl -s -o /dev/null --noproxy '*' --max-time 5 "$LISTED/probe-after-the-run" || true
+	wait_for_log "$HTTP_LOG" "probe-after-the-run"
+	! grep -q " $MIRROR_PATH/" "$HTTP_LOG" ||
+		fail "the server of the published mirror list was asked: $(grep " $MIRROR_PATH/" "$HTTP_LOG")"
+}
+
+test_from_dir_never_uses_the_published_mirror_list() {
+	# the repository publishes a mirror list naming a server that is up
+	# and holds good copies; the stick's package has a flipped byte
+	repo_mini 139 --file usr/lib/libone.so=64K
+	http_start --log
+	LISTED=$MIRROR
+	printf 'pakfire-mirrors\t1\n%s\n' "$MIRROR$MIRROR_PATH" >"$T/mirrors.txt"
+	repo_publish --mirrors "$T/mirrors.txt"
+	stick_copy
+	[ -f "$STICK/$SERIES/$ARCH/mirrors" ] || fail "no mirror list on the stick"
+	flip_byte "$STICK/$SERIES/$ARCH/core/core-139.pak"
+	root_offline 138
+	run pakfire --root "$R" update --from-dir "$STICK"
+	assert_exit 0
+	assert_db "SELECT length(mirror_list) > 0 FROM indexes" "1"
+	remember_state
+
+	run pakfire --root "$R" upgrade --yes --from-dir "$STICK"
+	assert_refused 4 "core-139.pak"
+	[ -z "$(cache_files)" ] || fail "a copy stayed in the cache: $(cache_files)"
+	assert_no_request_to_listed_server
+}
+
 test_an_expired_index_on_the_stick_is_refused() {
 	repo_mini 139 --valid-days -1
 	stick_copy

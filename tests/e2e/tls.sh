@@ -79,6 +79,32 @@ test_tls_the_environment_cannot_take_the_ca_away() {
 		SSL_CERT_DIR="$T/nothing"
 }
 
+test_tls_the_environment_cannot_log_the_session_keys() {
+	# SSLKEYLOGFILE would make libcurl's TLS library write the session
+	# secrets (as root, to any path): pakfire clears it at start
+	tls_world --cert good
+	assert_update_and_upgrade SSLKEYLOGFILE="$T/keys.log"
+	[ ! -e "$T/keys.log" ] || fail "TLS secrets were written to \$SSLKEYLOGFILE: $(head -c 200 "$T/keys.log")"
+}
+
+test_tls_the_environment_cannot_configure_openssl() {
+	# an OPENSSL_CONF whose ciphers the server does not speak would break
+	# every https download; another one could load an engine or a
+	# provider into a process running as root: pakfire clears it at start
+	tls_world --cert good
+	cat >"$T/openssl.cnf" <<-'EOF'
+		openssl_conf = default_conf
+		[default_conf]
+		ssl_conf = ssl_sect
+		[ssl_sect]
+		system_default = sys
+		[sys]
+		Ciphersuites = TLS_AES_128_CCM_8_SHA256
+		CipherString = NULL-SHA
+	EOF
+	assert_update_and_upgrade OPENSSL_CONF="$T/openssl.cnf"
+}
+
 test_tls_missing_ca_bundle() {
 	tls_world --cert good
 	conf_set ca-bundle /etc/pakfire/missing.pem
@@ -134,6 +160,14 @@ test_proxy_from_the_configuration() {
 	wait_for_log "$PROXY_LOG" "^$base/core/core-139.pak HTTP/1.1 200 "
 	# the mirror saw the same requests, from the proxy
 	wait_for_log "$HTTP_LOG" "^GET $MIRROR_PATH/$SERIES/$ARCH/core/core-139.pak HTTP/1.1 200 "
+}
+
+test_no_proxy_in_the_environment_cannot_bypass_the_proxy() {
+	proxy_world
+	assert_update_and_upgrade NO_PROXY='*' no_proxy='*'
+	local base="GET $ORIGIN$MIRROR_PATH/$SERIES/$ARCH"
+	wait_for_log "$PROXY_LOG" "^$base/index HTTP/1.1 200 "
+	wait_for_log "$PROXY_LOG" "^$base/core/core-139.pak HTTP/1.1 200 "
 }
 
 test_proxy_from_the_configuration_tunnels_https() {

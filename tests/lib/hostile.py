@@ -26,6 +26,8 @@ every path, proxy to requests in absolute form (and CONNECT):
   redirect-crlf       302 to a URL with %0d%0a in it
   redirect-loop       302 to itself
   redirect-ok         302 to the same file under /redirected (served correctly)
+  redirect-slow       every answer takes 2 s: 302 to /hop1/PATH, /hop2/PATH,
+                      /hop3/PATH, which is served (3 redirects, 8 s in all)
   range-200           a Range request gets 200 and the whole file
   range-416           a Range request gets 416
   range-other         a Range request gets 206 with other bytes
@@ -48,13 +50,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 MODES = ("ok trickle endless lie-long lie-short reset redirect-file redirect-ftp "
          "redirect-downgrade redirect-crlf redirect-loop redirect-ok range-200 range-416 "
-         "range-other portal proxy").split()
+         "range-other portal proxy redirect-slow").split()
 
 PORTAL = (b"<!DOCTYPE html>\n<html><head><title>Hotel WiFi</title></head>\n"
           b"<body><h1>Welcome</h1><form method=post action=/login>"
           b"<input name=room><input type=submit value=Login></form></body></html>\n")
 
 REDIRECTED = "/redirected"
+SLOW_HOPS = 3               # redirect-slow: redirects before the file
+SLOW_HOP_S = 2.0            # ... each answer this late
 ENDLESS_CAP = 256 << 20     # a client that never stops reading: stop here
 
 
@@ -99,6 +103,8 @@ class Handler(BaseHTTPRequestHandler):
         path = urllib.parse.unquote(urllib.parse.urlsplit(path).path)
         if path.startswith(REDIRECTED + "/"):
             path = path[len(REDIRECTED):]
+        if hop_of(path):
+            path = path[len("/hop%d" % hop_of(path)):]
         parts = [p for p in posixpath.normpath(path).split("/") if p]
         if any(p == ".." for p in parts):
             return None
@@ -256,6 +262,14 @@ class Handler(BaseHTTPRequestHandler):
     def mode_redirect_ok(self, data):
         self.redirect(self.url(REDIRECTED + self.path))
 
+    def mode_redirect_slow(self, data):
+        hop = hop_of(urllib.parse.urlsplit(self.path).path)
+        time.sleep(SLOW_HOP_S)
+        if hop >= SLOW_HOPS:
+            return self.serve(data)
+        rest = self.path[len("/hop%d" % hop):] if hop else self.path
+        self.redirect(self.url("/hop%d%s" % (hop + 1, rest)))
+
     def mode_range_200(self, data):
         self.head(200, len(data))
         self.write(data)
@@ -273,6 +287,12 @@ class Handler(BaseHTTPRequestHandler):
         self.head(206, len(body), extra=[
             ("Content-Range", "bytes %d-%d/%d" % (start, len(data) - 1, len(data)))])
         self.write(body)
+
+
+def hop_of(path):
+    """N of a path /hopN/... (redirect-slow), else 0."""
+    head = path.split("/")[1] if path.count("/") > 1 else ""
+    return int(head[3:]) if head.startswith("hop") and head[3:].isdigit() else 0
 
 
 def relay(a, b):

@@ -121,6 +121,50 @@ static void test_failover(void **state)
 	failover(*state, 0, ok, ok, ok, PF_E_USAGE, "no mirror configured", 0);
 }
 
+/* Each try fails but the one on a URL below "http://a/p/q/", whose index
+ * is of revision 7 and stale. */
+static int try_revision(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+{
+	unsigned *tries = data;
+
+	(*tries)++;
+	if (strncmp(url, "http://a/p/q/", 13) != 0)
+		return pf_fail(ctx, PF_E_DOWNLOAD, "%s: no", url);
+	pf_fetch_mirror_revision(f, url, 7, true);
+	return 0;
+}
+
+/* The revision goes to the mirror the try was on, not to one whose base
+ * URL is a prefix of its; a mirror found stale is never asked for an
+ * index again this run (other files: last). */
+static void test_revision_and_stale(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	const char *mirrors[] = { "http://a/p", "http://a/p/q" };
+	struct pf_fetch *f = pf_fetch_new(ctx, &opts, mirrors, 2);
+	const struct pf_mirror *m;
+	unsigned tries = 0;
+	size_t n;
+
+	assert_non_null(f);
+	assert_int_equal(pf_fetch_mirrors(f, "s", "a", "index", try_revision, &tries), 0);
+	assert_int_equal(tries, 2);
+	m = pf_fetch_mirror_list(f, &n);
+	assert_int_equal(m[0].revision, 0);
+	assert_false(m[0].stale);
+	assert_int_equal(m[1].revision, 7);
+	assert_true(m[1].stale);
+	tries = 0;
+	expect_error(ctx, pf_fetch_mirrors(f, "t", "a", "index", try_revision, &tries),
+		     PF_E_DOWNLOAD, "http://a/p/t/a/index: no");
+	assert_int_equal(tries, 1);
+	tries = 0;
+	assert_int_equal(pf_fetch_mirrors(f, "s", "a", "core/core-2.manifest", try_revision,
+					  &tries), 0);
+	assert_int_equal(tries, 2);
+	pf_fetch_free(f);
+}
+
 /* A cache folder holding core-2.pak = "package". */
 static int make_cache(char dir[64], uint8_t sha[32])
 {
@@ -515,6 +559,54 @@ static void test_dir_resume(void **state)
 	drop_dirs(&d);
 }
 
+/* A partial that is already whole and right (its download came to the end
+ * just as a stop signal came) is taken as it is: no transfer (the only
+ * mirror has no such file), no START event. One of the right size with
+ * other bytes is downloaded again. */
+static void test_whole_partial_taken(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	static const char body[] = "PACKAGE-2-BODY";
+	struct dirs d;
+	struct seen seen = { 0 };
+	struct pf_fetch_job job;
+	struct pf_fetch *f;
+	const char *mirrors[1];
+	char hex[65], part[80];
+	int fd;
+
+	make_dirs(&d, body);
+	mirrors[0] = d.mirror[0]; /* has no core-2.pak */
+	f = pf_fetch_new(ctx, &opts, mirrors, 1);
+	assert_non_null(f);
+	pf_ctx_set_event_sink(ctx, on_event, &seen);
+	job = pak_job(&d, body);
+	pf_hex(job.sha, hex);
+	snprintf(part, sizeof(part), "%s.part", hex);
+	fd = openat(d.partial_fd, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, body, strlen(body)), (ssize_t)strlen(body));
+	close(fd);
+
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, 0);
+	assert_int_equal(seen.start, 0);
+	assert_file(d.cache_fd, "core-2.pak", body);
+	assert_int_equal(partial_count(d.partial_fd), 0);
+
+	/* The right size, other bytes: fetched (here: not found). */
+	assert_int_equal(unlinkat(d.cache_fd, "core-2.pak", 0), 0);
+	fd = openat(d.partial_fd, part, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	assert_int_equal(write(fd, "XXXXXXXXXXXXXX", strlen(body)), (ssize_t)strlen(body));
+	close(fd);
+	assert_int_equal(pf_fetch_files(f, &job, 1), 0);
+	assert_int_equal(job.result, -1);
+	assert_int_equal(seen.start, 1);
+	assert_int_equal(faccessat(d.cache_fd, "core-2.pak", F_OK, AT_SYMLINK_NOFOLLOW), -1);
+	pf_ctx_set_event_sink(ctx, NULL, NULL);
+	pf_fetch_free(f);
+	drop_dirs(&d);
+}
+
 /* The index and its signature come through pf_fetch_mem: a folder's file
  * too, and a missing one reads as a 404 would. */
 static void test_dir_mem(void **state)
@@ -588,11 +680,57 @@ static void test_unreachable(void **state)
 	drop_cache(dir, dfd);
 }
 
+/* A try that fetches its URL into memory; for the mirror "portal" it says
+ * what a captive portal's page is. */
+static int try_mem(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	long status;
+	(void)data;
+
+	if (strstr(url, "portal")) {
+		pf_fetch_note_outcome(f, PF_MIRROR_NOT_REPOSITORY);
+		return pf_fail(ctx, PF_E_DOWNLOAD, "%s: not a pakfire repository", url);
+	}
+	if (pf_fetch_mem(f, url, 100, &buf, &len, &status) < 0)
+		return -1;
+	free(buf);
+	return 0;
+}
+
+/* A mirror's outcome is what the transport said, never read from a
+ * message that holds its URL: a path with "SSL", "certificate", "timed
+ * out" or "redirects" in it that cannot be reached is unreachable (a TLS
+ * outcome would skip the mirror at once). */
+static void test_outcome_not_from_the_url(void **state)
+{
+	struct pf_ctx *ctx = *state;
+	const char *mirrors[] = { "http://127.0.0.1:1/SSL/certificate/TLS",
+				  "http://127.0.0.1:1/timed out/redirects", "http://portal" };
+	const struct pf_mirror *m;
+	struct pf_fetch *f = pf_fetch_new(ctx, &opts, mirrors, 3);
+	size_t n;
+
+	assert_non_null(f);
+	expect_error(ctx, pf_fetch_mirrors(f, "s", "a", "index", try_mem, NULL), PF_E_DOWNLOAD,
+		     "http://127.0.0.1:1/SSL/certificate/TLS/s/a/index: ");
+	m = pf_fetch_mirror_list(f, &n);
+	assert_int_equal(n, 3);
+	assert_string_equal(pf_mirror_outcome_name(m[0].last), "unreachable");
+	assert_false(m[0].skipped);
+	assert_string_equal(pf_mirror_outcome_name(m[1].last), "unreachable");
+	assert_false(m[1].skipped);
+	assert_string_equal(pf_mirror_outcome_name(m[2].last), "not-repository");
+	pf_fetch_free(f);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_mirrors_copied, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failover, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_revision_and_stale, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_cached, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_file_in_cache, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_downloader, setup, teardown),
@@ -601,10 +739,12 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_dir_mirrors_all_bad, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_resume, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_dir_mem, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_whole_partial_taken, setup, teardown),
 		/* Keep these two last: the first checks that nothing above
 		 * loaded libcurl, the second loads it. */
 		cmocka_unit_test(test_curl_not_loaded),
 		cmocka_unit_test_setup_teardown(test_unreachable, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_outcome_not_from_the_url, setup, teardown),
 	};
 
 	return cmocka_run_group_tests_name("fetch", tests, NULL, NULL);

@@ -175,6 +175,15 @@ static void order_of(struct pf_fetch *f, char *buf, size_t size)
 					m[order[i]].url + 7);
 }
 
+/* The try's index is behind: its mirror is stale. */
+static int try_stale(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
+{
+	(void)ctx;
+	(void)data;
+	pf_fetch_mirror_revision(f, url, 5, true);
+	return 0;
+}
+
 static void test_order(void **state)
 {
 	struct pf_ctx *ctx = *state;
@@ -196,8 +205,8 @@ static void test_order(void **state)
 	assert_int_equal(pf_fetch_add_list(f, listed, 5, 6), 0);
 	order_of(f, got, sizeof(got));
 	assert_string_equal(got, "c0 c1 l2 l3 l0 l1");
-	/* Stale last, skipped never. */
-	pf_fetch_mirror_revision(f, "http://c0/2.25/x86_64/index", 5, true);
+	/* Stale last, skipped never (the first mirror's index is behind). */
+	assert_int_equal(pf_fetch_mirrors(f, "2.25", "x86_64", "index", try_stale, NULL), 0);
 	pf_mirror_note(f, 0, PF_MIRROR_STALE, "behind");
 	for (int i = 0; i < PF_MIRROR_MAX_ERRORS; i++)
 		pf_mirror_note(f, 3, PF_MIRROR_UNREACHABLE, "refused");

@@ -1,4 +1,4 @@
-/* strings.c: pf_basename, pf_url_host and pf_join_lines. */
+/* strings.c: pf_basename, pf_join_lines and the URL helpers. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,12 +69,38 @@ static void test_join_lines(void **state)
 	free(s);
 }
 
+static void expect_redacted(const char *url, const char *want)
+{
+	char *s = pf_url_redact(url);
+
+	assert_non_null(s);
+	assert_string_equal(s, want);
+	free(s);
+}
+
+static void test_url_redact(void **state)
+{
+	(void)state;
+	expect_redacted("http://user:s3cret@host:8080/pakfire", "http://***@host:8080/pakfire");
+	expect_redacted("https://token@host/p", "https://***@host/p");
+	/* the last '@' of the authority ends the userinfo; one in the path
+	 * is no userinfo */
+	expect_redacted("http://a@b:c@host/x@y", "http://***@host/x@y");
+	expect_redacted("http://host/x@y", "http://host/x@y");
+	expect_redacted("http://host", "http://host");
+	expect_redacted("file:///media/usb", "file:///media/usb");
+	expect_redacted("no scheme@all", "no scheme@all");
+	assert_string_equal(pf_url_after_userinfo("http://u:p@h:1/x"), "h:1/x");
+	assert_null(pf_url_after_userinfo("h/x"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_basename),
 		cmocka_unit_test(test_url_host),
 		cmocka_unit_test(test_join_lines),
+		cmocka_unit_test(test_url_redact),
 	};
 
 	return cmocka_run_group_tests_name("strings", tests, NULL, NULL);

@@ -14,19 +14,14 @@ const char *pf_basename(const char *name)
 
 void pf_url_host(const char *url, char *buf, size_t size)
 {
-	const char *p = strstr(url, "://"), *end;
+	/* past user:password@, which never goes into an event */
+	const char *p = pf_url_after_userinfo(url);
 
 	if (strncmp(url, "file://", 7) == 0 || !p) {
 		snprintf(buf, size, "local");
 		return;
 	}
-	p += 3;
-	end = p + strcspn(p, "/?#");
-	/* user:password@ never goes into an event */
-	for (const char *at = p; at < end; at++)
-		if (*at == '@')
-			p = at + 1;
-	snprintf(buf, size, "%.*s", (int)(end - p), p);
+	snprintf(buf, size, "%.*s", (int)strcspn(p, "/?#"), p);
 }
 
 char *pf_join_lines(char *const *lines, size_t n)
@@ -63,4 +58,32 @@ bool pf_path_inside(const char *path, const char *folder, bool direct)
 	if (!len || strncmp(path, folder, len) || path[len] != '/' || !path[len + 1])
 		return false;
 	return !direct || !strchr(path + len + 1, '/');
+}
+
+const char *pf_url_after_userinfo(const char *url)
+{
+	const char *p = strstr(url, "://"), *end;
+
+	if (!p)
+		return NULL;
+	p += 3;
+	end = p + strcspn(p, "/?#");
+	/* The last '@' of the authority ends the userinfo (a password may
+	 * hold an '@' of its own only %-encoded, but be lenient). */
+	for (const char *at = p; at < end; at++)
+		if (*at == '@')
+			p = at + 1;
+	return p;
+}
+
+char *pf_url_redact(const char *url)
+{
+	const char *host = pf_url_after_userinfo(url), *auth = host ? strstr(url, "://") + 3 : NULL;
+	char *out;
+
+	if (!host || host == auth)
+		return strdup(url);
+	if (asprintf(&out, "%.*s***@%s", (int)(auth - url), url, host) < 0)
+		return NULL;
+	return out;
 }

@@ -24,4 +24,16 @@ char *pf_join_lines(char *const *lines, size_t n);
  * inside it when DIRECT, else at any depth. */
 bool pf_path_inside(const char *path, const char *folder, bool direct);
 
+/* Where the host of URL (scheme, "://", [userinfo@]host[:port], path) starts:
+ * past the scheme and any userinfo; NULL when URL has no "://". Points
+ * into URL. */
+const char *pf_url_after_userinfo(const char *url);
+
+/* URL as every message, event, log line and database row shows it: its
+ * userinfo (the user and password of a mirror such as
+ * http, then user:secret@host/pakfire), if any, replaced by three '*':
+ * the host and the rest stay (pakfire.conf(5), mirror). A malloc'd copy;
+ * NULL only when out of memory. */
+char *pf_url_redact(const char *url);
+
 #endif

@@ -21,20 +21,21 @@ static int read_into(struct pf_fetch *f, struct pf_xfer *t, int fd, char *buf)
 	for (;;) {
 		ssize_t n = read(fd, buf, CHUNK);
 
+		/* The whole file is judged, even when a stop signal came. */
+		if (n == 0)
+			return 0;
 		/* A large file from a slow stick: stop when asked to. */
 		if (pf_interrupted(f->ctx))
-			return pf_fail(f->ctx, PF_E_OTHER, "%s: download interrupted by %s", t->url,
+			return pf_fail(f->ctx, PF_E_OTHER, "%s: download interrupted by %s", t->shown,
 				       strsignal(pf_interrupted(f->ctx)));
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
-			return pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->url);
-		if (n == 0)
-			return 0;
+			return pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->shown);
 		if (pf_sink_write(&t->sink, buf, (size_t)n) < 0) {
 			if (t->sink.too_large)
 				t->outcome = PF_MIRROR_VERIFY;
-			return pf_sink_fail(&t->sink, t->url);
+			return pf_sink_fail(&t->sink, t->shown);
 		}
 	}
 }
@@ -55,23 +56,23 @@ int pf_dir_fetch(struct pf_engine *e, struct pf_xfer *t)
 		if (errno == ENOENT || errno == ENOTDIR) {
 			t->x->http_status = 404; /* as a web server would say it */
 			t->outcome = PF_MIRROR_HTTP_ERROR;
-			return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: no such file", t->url);
+			return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: no such file", t->shown);
 		}
-		return pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->url);
+		return pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->shown);
 	}
 	if (fstat(fd, &st) < 0) {
-		pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->url);
+		pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->shown);
 		goto out;
 	}
 	if (!S_ISREG(st.st_mode)) {
-		pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: not a regular file", t->url);
+		pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: not a regular file", t->shown);
 		goto out;
 	}
 	t->x->http_status = 200;
 	/* A partial copy is taken up where it ended, as a Range would. */
 	if (t->asked) {
 		if (lseek(fd, (off_t)t->asked, SEEK_SET) < 0) {
-			pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->url);
+			pf_fail_errno(f->ctx, PF_E_DOWNLOAD, "%s", t->shown);
 			goto out;
 		}
 		t->resumed = true;

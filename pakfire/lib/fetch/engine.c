@@ -49,6 +49,7 @@ static void release(struct pf_engine *e, struct pf_xfer *t, bool keep)
 		e->f->mirrors[t->mirror].active--;
 	t->x->running = false;
 	free(t->url);
+	free(t->shown);
 	free(t->cur);
 	memset(t, 0, sizeof(*t));
 	t->part.fd = -1;
@@ -108,6 +109,11 @@ static int failed(struct pf_engine *e, struct pf_xfer *t)
 		return -1;
 	}
 	release(e, t, cls != PF_E_VERIFY);
+	if (cls == PF_E_VERIFY)
+		o = PF_MIRROR_VERIFY;
+	else if (o == PF_MIRROR_UNTRIED)
+		o = pf_mirror_outcome_of(cls);
+	x->outcome = o;
 	if (m == PF_NO_MIRROR) {
 		x->done = true;
 		x->job->result = -1;
@@ -116,14 +122,10 @@ static int failed(struct pf_engine *e, struct pf_xfer *t)
 		pf_clear_error(ctx);
 		return 0;
 	}
-	if (cls == PF_E_VERIFY)
-		o = PF_MIRROR_VERIFY;
-	else if (o == PF_MIRROR_UNTRIED)
-		o = pf_mirror_outcome_of(cls, msg);
 	pf_mirror_note(e->f, m, o, msg);
 	x->bad |= cls == PF_E_VERIFY;
 	append_error(x->job, msg);
-	pf_emit_download_failed(ctx, x->job->rel, e->f->mirrors[m].url, cls, msg,
+	pf_emit_download_failed(ctx, x->job->rel, e->f->mirrors[m].shown, cls, msg,
 				next_mirror(e, x) != PF_NO_MIRROR);
 	pf_clear_error(ctx);
 	return 0;
@@ -147,7 +149,7 @@ static int judge(struct pf_engine *e, struct pf_xfer *t)
 	if (t->resumed && !t->retried)
 		return 2;
 	t->outcome = PF_MIRROR_VERIFY;
-	return pf_check_signed_size_hash(e->f->ctx, t->url, t->sink.got, sum, job->size, job->sha);
+	return pf_check_signed_size_hash(e->f->ctx, t->shown, t->sink.got, sum, job->size, job->sha);
 }
 
 /* The verified bytes go to the job; the slot is free. */
@@ -197,7 +199,7 @@ static int prepare_fresh(struct pf_engine *e, struct pf_xfer *t)
 	t->retried = true;
 	t->resumed = false;
 	if (pf_sink_rewind(&t->sink) < 0)
-		return pf_sink_fail(&t->sink, t->url);
+		return pf_sink_fail(&t->sink, t->shown);
 	pf_sink_event(&t->sink, PF_EV_DOWNLOAD_START, true);
 	return 0;
 }
@@ -236,6 +238,7 @@ static int start(struct pf_engine *e, struct pf_xjob *x, struct pf_xfer *t, size
 	t->x = x;
 	t->mirror = m;
 	t->slot = slot;
+	t->deadline_ns = pf_now_ns() + (long long)f->opts.transfer_timeout * 1000000000LL;
 	t->part.fd = -1;
 	x->running = true;
 	if (m != PF_NO_MIRROR) {
@@ -246,7 +249,8 @@ static int start(struct pf_engine *e, struct pf_xjob *x, struct pf_xfer *t, size
 	t->url = m == PF_NO_MIRROR ? strdup(x->url)
 				   : pf_fetch_url(f->mirrors[m].url, job->series, job->arch, job->rel);
 	t->cur = t->url ? strdup(t->url) : NULL;
-	if (!t->cur || (x->check && !(t->sink.sha = pf_sha256_new()))) {
+	t->shown = t->url ? pf_url_redact(t->url) : NULL;
+	if (!t->cur || !t->shown || (x->check && !(t->sink.sha = pf_sha256_new()))) {
 		pf_fail(f->ctx, PF_E_OTHER, "out of memory");
 		return pf_engine_ended(e, t, -1);
 	}
@@ -313,10 +317,15 @@ static int prepare(struct pf_engine *e)
 		if (!x->tried)
 			return pf_fail(e->f->ctx, PF_E_OTHER, "out of memory");
 		if (x->check && job->dirfd >= 0) {
+			bool whole = false;
+
 			if (pf_fetch_cached(e->f->ctx, job->dirfd, job->name, job->size, job->sha, &fd) < 0)
 				return -1;
-			if (fd >= 0) {
-				close(fd);
+			if (fd < 0 && pf_part_take_whole(e->f->ctx, job, &whole) < 0)
+				return -1;
+			if (fd >= 0 || whole) {
+				if (fd >= 0)
+					close(fd);
 				pf_debug(e->f->ctx, "%s: already downloaded and verified", job->name);
 				x->done = true;
 				job->result = 0;

@@ -60,6 +60,7 @@ struct pf_xjob {
 	long http_status;         /* the last HTTP status (0: no answer) */
 	bool *tried;              /* per mirror: tried for this job */
 	bool bad;                 /* some mirror served bad bytes */
+	enum pf_mirror_outcome outcome; /* of the last failure */
 	bool running, done;
 };
 
@@ -68,11 +69,14 @@ struct pf_xjob {
 struct pf_xfer {
 	struct pf_xjob *x;        /* NULL: the slot is free */
 	size_t mirror;            /* into f->mirrors, or PF_NO_MIRROR */
-	char *url;                /* the file on that mirror (for messages) */
+	char *url;                /* the file on that mirror */
+	char *shown;              /* URL without credentials: for messages */
 	char *cur;                /* what is asked now: URL or a redirect target */
 	unsigned hops;            /* redirects followed */
 	bool resumed;             /* the answer was appended to a partial file */
 	bool retried;             /* the one fresh download is used */
+	long long deadline_ns;    /* transfer-timeout for the whole try, every
+				   * redirect hop and the fresh download in it */
 	enum pf_mirror_outcome outcome; /* of a failure, set by the transport */
 	unsigned slot;
 	void *easy;               /* CURL *, while it runs in the multi handle */
@@ -170,6 +174,11 @@ int pf_part_open(struct pf_ctx *ctx, struct pf_part *p, const struct pf_fetch_jo
 /* The verified bytes into place: fsync, rename to JOB's name, fsync the
  * folder. Closes P. */
 int pf_part_commit(struct pf_ctx *ctx, struct pf_part *p, const struct pf_fetch_job *job);
+/* A partial of JOB that is already whole (a download that completed just
+ * as a stop signal came): when it is exactly the signed size and SHA-256,
+ * it is put in place as pf_part_commit does, and *TAKEN set; anything
+ * else is left for pf_part_open. -1 on an error. */
+int pf_part_take_whole(struct pf_ctx *ctx, const struct pf_fetch_job *job, bool *taken);
 /* Close P; the file is removed unless KEEP (and resumable). */
 void pf_part_close(struct pf_part *p, bool keep);
 

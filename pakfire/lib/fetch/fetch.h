@@ -65,6 +65,8 @@ enum pf_mirror_outcome {
 
 struct pf_mirror {
 	char *url;                 /* base URL, no trailing slash */
+	char *shown;               /* URL without credentials (pf_url_redact): what
+				    * messages, events and the database say */
 	enum pf_mirror_origin origin;
 	unsigned errors;           /* failures in a row this run */
 	bool skipped;              /* not tried again this run */
@@ -92,10 +94,12 @@ void pf_fetch_free(struct pf_fetch *f);
  * at the same place. */
 int pf_fetch_add_list(struct pf_fetch *f, const char *const *urls, size_t n, uint32_t seed);
 
-/* The mirror that URL (a file below its base URL) is on served a verified
- * index of REVISION (recorded with its results). STALE: behind the newest
- * seen, so from now on it is tried last for files (which the newest index
- * vouches for by hash), and its failure is recorded as stale. */
+/* The mirror of the pf_fetch_mirrors try under way, which served URL (a
+ * file right below its base URL), served a verified index of REVISION
+ * (recorded with its results). STALE: behind the newest seen, so from now
+ * on it is tried last for files (which the newest index vouches for by
+ * hash), never again for an index this run, and its failure is recorded
+ * as stale. */
 void pf_fetch_mirror_revision(struct pf_fetch *f, const char *url, uint64_t revision,
 			      bool stale);
 
@@ -113,6 +117,11 @@ char *pf_fetch_url(const char *mirror, const char *series, const char *arch,
  * served bad bytes, else PF_E_DOWNLOAD. Any other class stops at once. */
 typedef int (*pf_fetch_try_fn)(struct pf_ctx *ctx, struct pf_fetch *f, const char *url,
 			       void *data);
+/* The failure of the try under way is OUTCOME, which the transport could
+ * not see (a captive portal's page came whole): what the mirror's result
+ * records. A transport failure of pf_fetch_mem or pf_fetch_file in the
+ * try is recorded as the transport says, without this. */
+void pf_fetch_note_outcome(struct pf_fetch *f, enum pf_mirror_outcome outcome);
 int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		     const char *rel, pf_fetch_try_fn try, void *data);
 

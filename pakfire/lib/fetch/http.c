@@ -4,9 +4,11 @@
  * Nothing of the setup comes from the environment: the CA bundle is read
  * from pakfire.conf's ca-bundle inside the root and given as a blob (no
  * default path, no SSL_CERT_FILE, no CURL_CA_BUNDLE), the proxy is
- * pakfire.conf's or none ("" turns http_proxy and friends off), and
+ * pakfire.conf's or none ("" turns http_proxy and friends off; NOPROXY ""
+ * keeps no_proxy from bypassing a configured one), and
  * redirects are followed here, hop by hop, after pf_redirect_check. */
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,8 +101,10 @@ static size_t on_data(char *data, size_t size, size_t nmemb, void *userdata)
 	return pf_sink_write(&t->sink, data, n) < 0 ? 0 : n;
 }
 
-/* The options of one request; pf_fail when libcurl refuses one. */
-static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *range)
+/* The options of one request, which has LEFT_MS of the try's
+ * transfer-timeout; pf_fail when libcurl refuses one. */
+static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *range,
+		       long left_ms)
 {
 	const struct curl_api *api = &f->curl->api;
 	struct curl_blob ca = { .data = f->curl->ca, .len = f->curl->ca_len,
@@ -120,8 +124,11 @@ static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *ran
 	     api->easy_setopt(c, CURLOPT_CAPATH, NULL) == CURLE_OK &&
 	     (!f->curl->ca || api->easy_setopt(c, CURLOPT_CAINFO_BLOB, &ca) == CURLE_OK) &&
 	     api->easy_setopt(c, CURLOPT_PROXY, proxy) == CURLE_OK &&
+	     /* "" overrides no_proxy and NO_PROXY: the caller's environment
+	      * must not take the configured proxy away either. */
+	     api->easy_setopt(c, CURLOPT_NOPROXY, "") == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_CONNECTTIMEOUT, (long)f->opts.connect_timeout) == CURLE_OK &&
-	     api->easy_setopt(c, CURLOPT_TIMEOUT, (long)f->opts.transfer_timeout) == CURLE_OK &&
+	     api->easy_setopt(c, CURLOPT_TIMEOUT_MS, left_ms) == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, (long)f->opts.low_speed_limit) == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_LOW_SPEED_TIME, (long)f->opts.low_speed_time) == CURLE_OK &&
 	     api->easy_setopt(c, CURLOPT_FAILONERROR, 1L) == CURLE_OK &&
@@ -147,16 +154,24 @@ static int set_options(struct pf_fetch *f, struct pf_xfer *t, CURL *c, char *ran
 		     api->easy_setopt(c, CURLOPT_PROXY_CAINFO, NULL) == CURLE_OK &&
 		     api->easy_setopt(c, CURLOPT_PROXY_CAPATH, NULL) == CURLE_OK &&
 		     api->easy_setopt(c, CURLOPT_PROXY_CAINFO_BLOB, &ca) == CURLE_OK;
-	return ok ? 0 : pf_fail(f->ctx, PF_E_OTHER, "%s: cannot set up libcurl", t->url);
+	return ok ? 0 : pf_fail(f->ctx, PF_E_OTHER, "%s: cannot set up libcurl", t->shown);
 }
 
 int pf_http_start(struct pf_engine *e, struct pf_xfer *t)
 {
 	struct pf_fetch *f = e->f;
+	long long left = (t->deadline_ns - pf_now_ns()) / 1000000;
 	char range[32];
 	CURL *c;
 	CURLMcode mc;
 
+	/* One transfer-timeout for the whole try: a redirect or a fresh
+	 * download does not start the clock again. */
+	if (left <= 0) {
+		t->outcome = PF_MIRROR_TIMEOUT;
+		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: took longer than transfer-timeout (%lld s)",
+			       t->shown, (long long)f->opts.transfer_timeout);
+	}
 	t->errbuf[0] = '\0';
 	t->range[0] = '\0';
 	t->status = 0;
@@ -171,11 +186,11 @@ int pf_http_start(struct pf_engine *e, struct pf_xfer *t)
 	if ((is_https(t->cur) || is_https(f->opts.proxy)) && pf_curl_ca(f) < 0)
 		return -1;
 	snprintf(range, sizeof(range), "%" PRIu64 "-", t->asked);
-	if (set_options(f, t, c, t->asked ? range : NULL) < 0)
+	if (set_options(f, t, c, t->asked ? range : NULL, left > LONG_MAX ? LONG_MAX : (long)left) < 0)
 		return -1;
 	mc = f->curl->api.multi_add_handle(f->curl->multi, c);
 	if (mc != CURLM_OK)
-		return pf_fail(f->ctx, PF_E_OTHER, "%s: libcurl: %s", t->url,
+		return pf_fail(f->ctx, PF_E_OTHER, "%s: libcurl: %s", t->shown,
 			       f->curl->api.multi_strerror(mc));
 	t->easy = c;
 	e->running_http++;
@@ -193,24 +208,24 @@ static int follow(struct pf_engine *e, struct pf_xfer *t)
 	if (!to || !*to) {
 		t->outcome = PF_MIRROR_HTTP_ERROR;
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld without a Location",
-			       t->url, t->status);
+			       t->shown, t->status);
 	}
 	switch (pf_redirect_check(t->cur, to)) {
 	case PF_REDIRECT_CONTROL:
 		return pf_fail(f->ctx, PF_E_DOWNLOAD,
-			       "%s: redirect to a URL with control characters refused", t->url);
+			       "%s: redirect to a URL with control characters refused", t->shown);
 	case PF_REDIRECT_SCHEME:
 		return pf_fail(f->ctx, PF_E_DOWNLOAD,
 			       "%s: redirect to '%s' refused: only http and https are followed",
-			       t->url, pf_quote(to, strlen(to), quoted, sizeof(quoted)));
+			       t->shown, pf_quote(to, strlen(to), quoted, sizeof(quoted)));
 	case PF_REDIRECT_DOWNGRADE:
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: redirect from https to http refused",
-			       t->url);
+			       t->shown);
 	case PF_REDIRECT_OK:
 		break;
 	}
 	if (t->hops >= PF_MAX_REDIRECTS)
-		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: more than %d redirects", t->url,
+		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: more than %d redirects", t->shown,
 			       PF_MAX_REDIRECTS);
 	copy = strdup(to);
 	if (!copy)
@@ -232,13 +247,13 @@ static int timed_out(struct pf_fetch *f, struct pf_xfer *t)
 		pf_format_size(f->opts.low_speed_limit, speed);
 		return pf_fail(f->ctx, PF_E_DOWNLOAD,
 			       "%s: too slow: less than %s/s for %lld s (low-speed-limit,"
-			       " low-speed-time)", t->url, speed, (long long)f->opts.low_speed_time);
+			       " low-speed-time)", t->shown, speed, (long long)f->opts.low_speed_time);
 	}
 	t->outcome = PF_MIRROR_TIMEOUT;
 	if (strncmp(t->errbuf, "Operation timed out", 19) == 0)
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: took longer than transfer-timeout (%lld s)",
-			       t->url, (long long)f->opts.transfer_timeout);
-	return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: %s", t->url,
+			       t->shown, (long long)f->opts.transfer_timeout);
+	return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: %s", t->shown,
 		       t->errbuf[0] ? t->errbuf : "connection timed out");
 }
 
@@ -261,8 +276,11 @@ int pf_http_ended(struct pf_engine *e, struct pf_xfer *t, int rc_)
 	if (status)
 		t->status = status;
 	t->x->http_status = t->status;
-	if (pf_interrupted(f->ctx))
-		return pf_fail(f->ctx, PF_E_OTHER, "%s: download interrupted by %s", t->url,
+	/* Stopping: no redirect or retry is started, but a file that came
+	 * whole is still judged (multi.c stops the batch after). */
+	if (pf_interrupted(f->ctx) &&
+	    !(rc == CURLE_OK && !t->redirect && t->status >= 200 && t->status < 300))
+		return pf_fail(f->ctx, PF_E_OTHER, "%s: download interrupted by %s", t->shown,
 			       strsignal(pf_interrupted(f->ctx)));
 	if (t->redirect || (rc == CURLE_OK && t->status >= 300 && t->status < 400))
 		return follow(e, t);
@@ -278,31 +296,31 @@ int pf_http_ended(struct pf_engine *e, struct pf_xfer *t, int rc_)
 		return 0;
 	if (rc == CURLE_OK) {
 		t->outcome = PF_MIRROR_HTTP_ERROR;
-		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", t->url, t->status);
+		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", t->shown, t->status);
 	}
 	if (t->sink.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
 		t->sink.too_large = true;
 		t->outcome = PF_MIRROR_VERIFY;
-		return pf_sink_fail(&t->sink, t->url);
+		return pf_sink_fail(&t->sink, t->shown);
 	}
 	if (t->sink.write_errno)
-		return pf_sink_fail(&t->sink, t->url);
+		return pf_sink_fail(&t->sink, t->shown);
 	if (t->bad_range) {
 		t->outcome = PF_MIRROR_HTTP_ERROR;
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: asked for bytes from %" PRIu64
-			       ", answered with '%s'", t->url, t->asked, t->range);
+			       ", answered with '%s'", t->shown, t->asked, t->range);
 	}
 	if (rc == CURLE_HTTP_RETURNED_ERROR) {
 		t->outcome = PF_MIRROR_HTTP_ERROR;
-		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", t->url, t->status);
+		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: HTTP status %ld", t->shown, t->status);
 	}
 	if (rc == CURLE_OPERATION_TIMEDOUT)
 		return timed_out(f, t);
 	if (rc == CURLE_PARTIAL_FILE && t->x->check)
 		return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: ended after %" PRIu64 " of %" PRIu64
-			       " bytes", t->url, t->sink.got, t->x->job->size);
+			       " bytes", t->shown, t->sink.got, t->x->job->size);
 	if (is_tls(rc))
 		t->outcome = PF_MIRROR_TLS;
-	return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: %s", t->url,
+	return pf_fail(f->ctx, PF_E_DOWNLOAD, "%s: %s", t->shown,
 		       t->errbuf[0] ? t->errbuf : api->easy_strerror(rc));
 }

@@ -7,6 +7,7 @@
 
 #include "base/context.h"
 #include "fetch/engine.h"
+#include "fetch/transfer.h"
 
 int pf_fetch_files(struct pf_fetch *f, struct pf_fetch_job *jobs, size_t n)
 {
@@ -39,8 +40,11 @@ static int one_url(struct pf_fetch *f, const char *url, struct pf_fetch_job *job
 		return -1;
 	if (http_status)
 		*http_status = x.http_status;
-	if (job->result < 0)
+	if (job->result < 0) {
+		/* for pf_fetch_mirrors: what this failure was */
+		f->try_outcome = x.outcome;
 		return pf_fail(f->ctx, job->cls, "%s", job->error);
+	}
 	return 0;
 }
 

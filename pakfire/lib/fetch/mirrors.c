@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/context.h"
+#include "base/strings.h"
 #include "fetch/fetch.h"
 #include "fetch/transfer.h"
 
@@ -46,8 +47,12 @@ static int add_mirror(struct pf_fetch *f, const char *url, enum pf_mirror_origin
 	m = &f->mirrors[f->n_mirrors];
 	memset(m, 0, sizeof(*m));
 	m->url = strdup(url);
-	if (!m->url)
+	m->shown = pf_url_redact(url);
+	if (!m->url || !m->shown) {
+		free(m->url);
+		free(m->shown);
 		return -1;
+	}
 	m->origin = origin;
 	f->n_mirrors++;
 	return 0;
@@ -67,6 +72,7 @@ struct pf_fetch *pf_fetch_new(struct pf_ctx *ctx, const struct pf_fetch_opts *op
 	if (copy_opt(opts->ca_bundle, &f->ca_bundle) < 0 || copy_opt(opts->proxy, &f->proxy) < 0)
 		goto oom;
 	f->opts.ca_bundle = f->ca_bundle;
+	f->trying = PF_NO_TRY;
 	f->opts.proxy = f->proxy;
 	for (size_t i = 0; i < n_mirrors; i++) {
 		bool dir = strncmp(mirrors[i], "file://", 7) == 0;
@@ -87,7 +93,10 @@ void pf_fetch_free(struct pf_fetch *f)
 		return;
 	pf_curl_free(f->curl);
 	for (size_t i = 0; f->mirrors && i < f->n_mirrors; i++)
+	{
 		free(f->mirrors[i].url);
+		free(f->mirrors[i].shown);
+	}
 	free(f->mirrors);
 	free(f->ca_bundle);
 	free(f->proxy);
@@ -126,15 +135,16 @@ int pf_fetch_add_list(struct pf_fetch *f, const char *const *urls, size_t n, uin
 void pf_fetch_mirror_revision(struct pf_fetch *f, const char *url, uint64_t revision,
 			      bool stale)
 {
-	for (size_t i = 0; i < f->n_mirrors; i++) {
-		size_t n = strlen(f->mirrors[i].url);
+	/* The mirror of the try under way: URL is a file below its very base
+	 * (a mirror whose base is a prefix of another's must not take the
+	 * other's revision). */
+	struct pf_mirror *m = f->trying < f->n_mirrors ? &f->mirrors[f->trying] : NULL;
+	size_t n = m ? strlen(m->url) : 0;
 
-		if (strncmp(url, f->mirrors[i].url, n) == 0 && url[n] == '/') {
-			f->mirrors[i].stale |= stale;
-			f->mirrors[i].revision = revision;
-			return;
-		}
-	}
+	if (!m || strncmp(url, m->url, n) != 0 || url[n] != '/')
+		return;
+	m->stale |= stale;
+	m->revision = revision;
 }
 
 const struct pf_mirror *pf_fetch_mirror_list(const struct pf_fetch *f, size_t *n)
@@ -183,24 +193,14 @@ void pf_mirror_note(struct pf_fetch *f, size_t i, enum pf_mirror_outcome outcome
 		m->skipped = true;
 }
 
-enum pf_mirror_outcome pf_mirror_outcome_of(int cls, const char *msg)
+enum pf_mirror_outcome pf_mirror_outcome_of(int cls)
 {
-	if (cls == PF_E_VERIFY)
-		return PF_MIRROR_VERIFY;
-	if (strstr(msg, "not a pakfire repository"))
-		return PF_MIRROR_NOT_REPOSITORY;
-	/* The engine's own words (http.c) and libcurl's. */
-	if (strstr(msg, "HTTP status"))
-		return PF_MIRROR_HTTP_ERROR;
-	if (strstr(msg, ": too slow: "))
-		return PF_MIRROR_TOO_SLOW;
-	if (strstr(msg, "timed out") || strstr(msg, "Timeout") || strstr(msg, "transfer-timeout"))
-		return PF_MIRROR_TIMEOUT;
-	if (strstr(msg, ": redirect ") || strstr(msg, "redirects"))
-		return PF_MIRROR_REDIRECT;
-	if (strstr(msg, "certificate") || strstr(msg, "SSL") || strstr(msg, "TLS"))
-		return PF_MIRROR_TLS;
-	return PF_MIRROR_UNREACHABLE;
+	return cls == PF_E_VERIFY ? PF_MIRROR_VERIFY : PF_MIRROR_UNREACHABLE;
+}
+
+void pf_fetch_note_outcome(struct pf_fetch *f, enum pf_mirror_outcome outcome)
+{
+	f->try_outcome = outcome;
 }
 
 /* Append MSG to the failures so far ("; " between). */
@@ -224,10 +224,15 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 	if (!order)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	n = pf_mirror_order(f, order);
+	/* An index never comes from a mirror found stale this run: it was
+	 * behind already (pf_mirror_order keeps stale ones last for files,
+	 * which the newest index vouches for by hash). */
+	while (n > 0 && strcmp(pf_basename(rel), "index") == 0 && f->mirrors[order[n - 1]].stale)
+		n--;
 	if (n == 0) {
 		r = pf_fail(ctx, f->n_mirrors ? PF_E_DOWNLOAD : PF_E_USAGE,
-			    f->n_mirrors ? "every mirror was skipped after repeated failures"
-					 : "no mirror configured");
+			    f->n_mirrors ? "every mirror was skipped after repeated failures or"
+					   " found stale" : "no mirror configured");
 		goto out;
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -240,7 +245,10 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 			r = pf_fail(ctx, PF_E_OTHER, "out of memory");
 			goto out;
 		}
+		f->try_outcome = PF_MIRROR_UNTRIED;
+		f->trying = order[k];
 		r = try(ctx, f, url, data);
+		f->trying = PF_NO_TRY;
 		free(url);
 		if (r == 0) {
 			pf_mirror_note(f, order[k], PF_MIRROR_OK, NULL);
@@ -249,14 +257,15 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		cls = pf_error_class(ctx);
 		if (cls != PF_E_DOWNLOAD && cls != PF_E_VERIFY)
 			goto out;
-		/* Stale just now (the try found its index behind), or what
-		 * the failure says. */
+		/* Stale just now (the try found its index behind), bad
+		 * bytes, or what the transport (or the try) said. */
 		outcome = !was_stale && f->mirrors[order[k]].stale ? PF_MIRROR_STALE
-			: pf_mirror_outcome_of(cls, pf_error_message(ctx));
+			: cls == PF_E_VERIFY || f->try_outcome == PF_MIRROR_UNTRIED
+			? pf_mirror_outcome_of(cls) : f->try_outcome;
 		pf_mirror_note(f, order[k], outcome, pf_error_message(ctx));
 		bad |= cls == PF_E_VERIFY;
 		add_failure(all, sizeof(all), pf_error_message(ctx));
-		pf_emit_download_failed(ctx, rel, f->mirrors[order[k]].url, cls,
+		pf_emit_download_failed(ctx, rel, f->mirrors[order[k]].shown, cls,
 					pf_error_message(ctx), k + 1 < n);
 		pf_clear_error(ctx);
 	}

@@ -29,7 +29,7 @@ static int interrupted(struct pf_engine *e)
 	const char *url = NULL;
 
 	for (size_t i = 0; i < e->f->opts.parallel && !url; i++)
-		url = e->slots[i].x ? e->slots[i].url : NULL;
+		url = e->slots[i].x ? e->slots[i].shown : NULL;
 	return pf_fail(ctx, PF_E_OTHER, "%s: download interrupted by %s", url ? url : "download",
 		       strsignal(pf_interrupted(ctx)));
 }
@@ -46,8 +46,8 @@ int pf_multi_step(struct pf_engine *e)
 	mc = c->api.multi_perform(c->multi, &still);
 	if (mc != CURLM_OK)
 		return pf_fail(ctx, PF_E_OTHER, "libcurl: %s", c->api.multi_strerror(mc));
-	if (pf_interrupted(ctx))
-		return interrupted(e);
+	/* What ended is taken first, also when a stop signal came: a file
+	 * that came whole is verified and kept, not thrown away. */
 	while ((msg = c->api.multi_info_read(c->multi, &left))) {
 		struct pf_xfer *t = NULL;
 		int r;
@@ -64,6 +64,8 @@ int pf_multi_step(struct pf_engine *e)
 		if (pf_engine_ended(e, t, r) < 0)
 			return -1;
 	}
+	if (pf_interrupted(ctx))
+		return interrupted(e);
 	if (!e->running_http)
 		return 0;
 	mc = c->api.multi_poll(c->multi, ctx->signal_fd >= 0 ? &wfd : NULL,

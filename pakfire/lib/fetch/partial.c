@@ -4,7 +4,9 @@
  * pf_fetch_cached never looks in. It holds a prefix of the file and nothing
  * else: no sidecar to trust. Whatever it holds is hashed again before a
  * resume, and the final check covers every byte, so a partial that a crash
- * or a bad mirror spoilt costs at most one fresh download. */
+ * or a bad mirror spoilt costs at most one fresh download. One that is
+ * already whole and right (it came to its end just as a stop signal did)
+ * is taken as it is, without a transfer. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -127,6 +129,43 @@ int pf_part_commit(struct pf_ctx *ctx, struct pf_part *p, const struct pf_fetch_
 	if (fsync(job->dirfd) < 0)
 		return pf_fail_errno(ctx, PF_E_OTHER, "cache folder of %s", job->name);
 	return 0;
+}
+
+int pf_part_take_whole(struct pf_ctx *ctx, const struct pf_fetch_job *job, bool *taken)
+{
+	struct stat st;
+	uint8_t sum[32];
+	uint64_t size;
+	char name[NAME_MAX + 1], hex[65];
+	int fd, r = -1;
+
+	*taken = false;
+	if (job->partial_fd < 0 || job->dirfd < 0)
+		return 0;
+	pf_hex(job->sha, hex);
+	snprintf(name, sizeof(name), "%s.part", hex);
+	fd = openat(job->partial_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return 0; /* none (or no file: pf_part_open replaces it) */
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || (uint64_t)st.st_size != job->size) {
+		r = 0;
+		goto out;
+	}
+	if (pf_sha256_fd(ctx, fd, name, sum, &size) < 0)
+		goto out;
+	r = 0;
+	if (size != job->size || memcmp(sum, job->sha, sizeof(sum)) != 0)
+		goto out; /* other bytes: pf_part_open starts it again */
+	/* Written by an earlier run that may have died before its fsync. */
+	if (fsync(fd) < 0 || renameat(job->partial_fd, name, job->dirfd, job->name) < 0 ||
+	    fsync(job->dirfd) < 0) {
+		r = pf_fail_errno(ctx, PF_E_OTHER, "cache %s", job->name);
+		goto out;
+	}
+	*taken = true;
+out:
+	close(fd);
+	return r;
 }
 
 void pf_part_close(struct pf_part *p, bool keep)

@@ -19,7 +19,14 @@ struct pf_fetch {
 	struct pf_mirror *mirrors; /* in failover order (mirrors.c) */
 	size_t n_mirrors;
 	struct pf_curl *curl;   /* NULL until the first network transfer */
+	/* What the failure of a pf_fetch_mirrors try was, as the transport
+	 * (or pf_fetch_note_outcome) said it: PF_MIRROR_UNTRIED when none
+	 * did. Never guessed from a message, which holds the URL. */
+	enum pf_mirror_outcome try_outcome;
+	size_t trying;          /* the mirror of that try, or PF_NO_TRY */
 };
+
+#define PF_NO_TRY ((size_t)-1)
 
 /* Unload libcurl's handle (NULL is fine). */
 void pf_curl_free(struct pf_curl *c);
@@ -34,7 +41,8 @@ size_t pf_mirror_order(const struct pf_fetch *f, size_t *order);
 void pf_mirror_note(struct pf_fetch *f, size_t i, enum pf_mirror_outcome outcome,
 		    const char *detail);
 
-/* The outcome a failure of class CLS with message MSG stands for. */
-enum pf_mirror_outcome pf_mirror_outcome_of(int cls, const char *msg);
+/* The outcome a failure of class CLS stands for when nothing more precise
+ * is known (the transport sets one for each of its failures). */
+enum pf_mirror_outcome pf_mirror_outcome_of(int cls);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include "base/context.h"
 #include "base/hash.h"
+#include "base/strings.h"
 #include "fetch/fetch.h"
 #include "format/index.h"
 #include "format/mirrors.h"
@@ -21,7 +22,7 @@ struct list_try {
 	const struct pf_index *idx;
 	char *buf;
 	size_t len;
-	char *url;
+	char *url;    /* where it came from, without credentials: for messages */
 };
 
 static int try_list(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, void *data)
@@ -33,13 +34,13 @@ static int try_list(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, voi
 	free(t->buf);
 	free(t->url);
 	t->buf = NULL;
-	t->url = strdup(url);
+	t->url = pf_url_redact(url);
 	if (!t->url)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	if (pf_fetch_mem(f, url, t->idx->mirrors_size, &t->buf, &t->len, &status) < 0)
 		return -1;
 	pf_sha256_buf(t->buf, t->len, sum);
-	return pf_check_signed_size_hash(ctx, url, t->len, sum, t->idx->mirrors_size,
+	return pf_check_signed_size_hash(ctx, t->url, t->len, sum, t->idx->mirrors_size,
 					 t->idx->mirrors_sha256);
 }
 
@@ -49,7 +50,10 @@ static bool may_write(const struct pf_session *s)
 	return s->db && s->lock_fd >= 0 && !s->dry_command && s->dry_started == 0;
 }
 
-/* Add the verified list LIST (BUF, LEN bytes; NAME for messages) to F. */
+/* Add the verified list LIST (BUF, LEN bytes; NAME for messages) to F.
+ * With --from-dir it is only parsed: the folder is the one source of the
+ * run, and a list of network mirrors must never be tried behind it (a
+ * flipped byte on the stick would else be fetched again from the net). */
 static int add_list(struct pf_session *s, struct pf_fetch *f, const char *name,
 		    const char *buf, size_t len)
 {
@@ -57,8 +61,9 @@ static int add_list(struct pf_session *s, struct pf_fetch *f, const char *name,
 	uint32_t seed;
 	int r = -1;
 
-	if (pf_mirror_list_parse(s->ctx, name, buf, len, &l) == 0 &&
-	    pf_db_mirror_seed(s->db, may_write(s), &seed) == 0)
+	if (pf_mirror_list_parse(s->ctx, name, buf, len, &l) == 0 && s->from_dir)
+		r = 0;
+	else if (l && pf_db_mirror_seed(s->db, may_write(s), &seed) == 0)
 		r = pf_fetch_add_list(f, (const char *const *)l->urls, l->n, seed);
 	pf_mirror_list_free(l);
 	return r;

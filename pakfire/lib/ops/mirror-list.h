@@ -12,7 +12,8 @@ struct pf_session;
 /* IDX was just verified and stored: fetch the mirror list it names (from
  * the mirrors, capped at its signed size), check its size and SHA-256
  * against IDX, parse it, keep it with the index and add it to this run's
- * downloader. A list that cannot be fetched or is wrong is a warning that
+ * downloader (never with --from-dir: the folder is the run's one source,
+ * the list is only verified and kept). A list that cannot be fetched or is wrong is a warning that
  * names each mirror's failure: the run goes on without it. -1 only when
  * the run must stop (interrupted, the database failed). */
 int pf_mirror_list_refresh(struct pf_session *s, const struct pf_index *idx);

@@ -82,7 +82,18 @@ static int fetch_ahead(struct run *run, size_t from, size_t to, bool fatal)
 		goto out;
 	}
 	if (pf_fetch_unit_packages(ctx, pf_session_fetch(run->s), run->t, idx, fds, n, jobs) < 0) {
-		pf_pipeline_note_partial(run, from, to); /* interrupted, say */
+		/* The batch stopped (no space after all, a broken ca-bundle ...):
+		 * a window is only a head start, so each package is fetched
+		 * again at its turn, after a fresh space check. Stopping
+		 * (--download-only, a stop signal) ends the run. */
+		if (fatal || pf_interrupted(ctx)) {
+			pf_pipeline_note_partial(run, from, to);
+			goto out;
+		}
+		pf_warn(ctx, "downloading ahead stopped (%s): each package is downloaded at its"
+			" turn", pf_error_message(ctx));
+		pf_clear_error(ctx);
+		r = 0;
 		goto out;
 	}
 	for (size_t k = 0; k < n; k++) {

@@ -19,6 +19,7 @@
 #include "fetch/units.h"
 #include "ops/clean.h"
 #include "base/hash.h"
+#include "base/strings.h"
 #include "format/index.h"
 #include "ops/update.h"
 #include "verify/signature.h"
@@ -57,6 +58,7 @@ struct index_try {
 	const char *series, *arch;
 	const struct pf_stored_index *seen; /* the newest index stored, or NULL */
 	char *url;
+	char *shown;  /* URL without credentials (pf_url_redact): for messages */
 	char *body;
 	size_t len;
 	char *sig;
@@ -74,10 +76,11 @@ struct index_try {
 static void try_clear(struct index_try *t)
 {
 	free(t->url);
+	free(t->shown);
 	free(t->body);
 	free(t->sig);
 	pf_index_free(t->idx);
-	t->url = t->body = t->sig = NULL;
+	t->url = t->shown = t->body = t->sig = NULL;
 	t->idx = NULL;
 	t->len = t->sig_len = 0;
 }
@@ -102,13 +105,14 @@ static bool not_an_index(const char *body, size_t len)
 /* The signature failed on URL: a portal is a mirror that cannot serve
  * (PF_E_DOWNLOAD: the next mirror, exit 5 when none can), anything else
  * stays the verification failure it is. */
-static int bad_signature(struct pf_ctx *ctx, const struct index_try *t)
+static int bad_signature(struct pf_ctx *ctx, struct pf_fetch *f, const struct index_try *t)
 {
 	if (pf_error_class(ctx) != PF_E_VERIFY || !not_an_index(t->body, t->len))
 		return -1;
 	pf_clear_error(ctx);
+	pf_fetch_note_outcome(f, PF_MIRROR_NOT_REPOSITORY);
 	return pf_fail(ctx, PF_E_DOWNLOAD, "%s: mirror returned something that is not a pakfire"
-		       " repository (a captive portal or login page?)", t->url);
+		       " repository (a captive portal or login page?)", t->shown);
 }
 
 /* Fetch index and index.sig from one mirror. A mirror that cannot be reached
@@ -128,9 +132,9 @@ static int fetch_pair(struct pf_ctx *ctx, struct pf_fetch *f, struct index_try *
 	if (pf_fetch_mem(f, sig_url, PF_SIGNATURE_MAX, &t->sig, &t->sig_len, &status) < 0) {
 		if (status == 404 || status == 410) {
 			pf_clear_error(ctx);
-			pf_fail(ctx, PF_E_VERIFY, "%s: no signature beside the index: refusing"
-				" an unsigned index", sig_url);
-			bad_signature(ctx, t);
+			pf_fail(ctx, PF_E_VERIFY, "%s.sig: no signature beside the index: refusing"
+				" an unsigned index", t->shown);
+			bad_signature(ctx, f, t);
 		}
 		goto out;
 	}
@@ -154,14 +158,14 @@ static int check_revision(struct pf_ctx *ctx, struct pf_fetch *f, struct index_t
 	if (t->idx->revision < seen->revision) {
 		return pf_fail(ctx, PF_E_VERIFY,
 			       "%s: Revision %llu is lower than Revision %llu already seen: refusing"
-			       " a rolled-back index (the mirror is stale)", t->url,
+			       " a rolled-back index (the mirror is stale)", t->shown,
 			       (unsigned long long)t->idx->revision,
 			       (unsigned long long)seen->revision);
 	}
 	if (t->idx->revision == seen->revision && strcmp(t->sha256, seen->sha256))
 		return pf_fail(ctx, PF_E_VERIFY,
 			       "%s: Revision %llu was seen before with other content: refusing it",
-			       t->url, (unsigned long long)t->idx->revision);
+			       t->shown, (unsigned long long)t->idx->revision);
 	return 0;
 }
 
@@ -172,30 +176,31 @@ static int try_index(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, vo
 
 	try_clear(t);
 	t->url = strdup(url);
-	if (!t->url)
+	t->shown = pf_url_redact(url);
+	if (!t->url || !t->shown)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	if (fetch_pair(ctx, f, t) < 0)
 		return -1;
 	/* Nothing of the index is parsed before its signature checks out. */
 	t->signer[0] = '\0';
-	if (pf_verify_signature(ctx, t->s->config->keys, t->url, t->body, t->len, t->sig,
+	if (pf_verify_signature(ctx, t->s->config->keys, t->shown, t->body, t->len, t->sig,
 				t->sig_len, t->signer) < 0) {
 		if (t->signer[0])
 			snprintf(t->untrusted, sizeof(t->untrusted), "%s", t->signer);
-		return bad_signature(ctx, t);
+		return bad_signature(ctx, f, t);
 	}
-	if (pf_index_parse(ctx, t->url, t->body, t->len, &t->idx) < 0)
+	if (pf_index_parse(ctx, t->shown, t->body, t->len, &t->idx) < 0)
 		return -1;
 	if (strcmp(t->idx->series, t->series) || strcmp(t->idx->arch, t->arch))
 		return pf_fail(ctx, PF_E_VERIFY, "%s is for series %s/%s, but it was fetched as the"
-			       " index of %s/%s", t->url, t->idx->series, t->idx->arch, t->series,
+			       " index of %s/%s", t->shown, t->idx->series, t->idx->arch, t->series,
 			       t->arch);
 	pf_sha256_buf(t->body, t->len, sum);
 	pf_hex(sum, t->sha256);
 	/* Revisions are counted per series: each series has its own. */
 	if (check_revision(ctx, f, t) < 0)
 		return -1;
-	return check_fresh(t->s, t->url, t->idx->valid_until);
+	return check_fresh(t->s, t->shown, t->idx->valid_until);
 }
 
 void pf_warn_series_config(struct pf_session *s, const struct pf_system *sys)

@@ -49,7 +49,7 @@ int pf_db_mirror_record(struct pf_db *db, const struct pf_mirror *m, size_t n, i
 		if (!m[i].touched)
 			continue;
 		if (pf_sql_exec(db, &MIRROR_UPSERT,
-				PF_ARGS(A_TEXT(m[i].url), A_TEXT(origin_name(m[i].origin)),
+				PF_ARGS(A_TEXT(m[i].shown), A_TEXT(origin_name(m[i].origin)),
 					A_TEXT(pf_mirror_outcome_name(m[i].last)),
 					A_TEXT(m[i].detail[0] ? m[i].detail : NULL),
 					A_INT(m[i].revision), A_INT(now),

@@ -3,7 +3,7 @@
 # in the tests' world (tests/lib.sh): four core updates of BENCH_SIZE
 # (environment, default 2M, random bytes: the packages do not shrink) on
 # lighttpd limiting each connection to BENCH_KBPS KiB/s (default 512), as
-# a mirror far away does. Measured, alternated, N rounds (default 3):
+# a mirror far away does. Measured, alternated, N rounds (default 7):
 #   serial     `upgrade --download-only` with parallel-downloads = 1
 #   parallel   the same with parallel-downloads = 4 (at most 2 per mirror)
 #   parallel2  parallel-downloads = 4 over two mirrors (2 per mirror each)

@@ -2,8 +2,11 @@
  *
  * Each job walks the mirrors in pf_mirror_order, asked again before every
  * try (a mirror skipped meanwhile by another job's failures is left out).
- * A job waits rather than skip ahead when its next mirror already runs
- * PF_MIRROR_MAX_ACTIVE transfers: the order is the admin's choice. A
+ * A job whose next mirror already runs PF_MIRROR_MAX_ACTIVE transfers
+ * starts on the first later one that has room (never on a stale one), and
+ * waits when none has: the order is the admin's preference, and with it
+ * parallel-downloads above 2 means something (bench/RESULTS.md,
+ * "Downloads"); every mirror stays one try of the job's failover. A
  * failure of one mirror, a bad copy included, moves the job on to the next,
  * and nothing counts as verified but bytes that passed the signed size and
  * SHA-256 in this very try (apt's CVE-2018-0501: a retry never inherits a
@@ -65,6 +68,28 @@ static size_t next_mirror(struct pf_engine *e, const struct pf_xjob *x)
 		if (!x->tried[e->order[k]])
 			return e->order[k];
 	return PF_NO_MIRROR;
+}
+
+/* Where JOB starts its next try: the first untried mirror with room for
+ * a transfer, a stale one only when it is the first untried; else the
+ * first untried (full: the job waits for it). PF_NO_MIRROR when every
+ * mirror was tried. */
+static size_t pick_mirror(struct pf_engine *e, const struct pf_xjob *x)
+{
+	size_t n = pf_mirror_order(e->f, e->order), first = PF_NO_MIRROR;
+
+	for (size_t k = 0; k < n; k++) {
+		size_t m = e->order[k];
+
+		if (x->tried[m])
+			continue;
+		if (first == PF_NO_MIRROR)
+			first = m;
+		if (e->f->mirrors[m].active < PF_MIRROR_MAX_ACTIVE &&
+		    (m == first || !e->f->mirrors[m].stale))
+			return m;
+	}
+	return first;
 }
 
 /* Every mirror was tried (or skipped): the job failed. */
@@ -280,7 +305,7 @@ static int schedule(struct pf_engine *e)
 		struct pf_xjob *x = &e->x[i];
 
 		while (!x->done && !x->running) {
-			size_t m = x->url ? PF_NO_MIRROR : next_mirror(e, x), s;
+			size_t m = x->url ? PF_NO_MIRROR : pick_mirror(e, x), s;
 
 			if (!x->url && m == PF_NO_MIRROR) {
 				give_up(e, x);

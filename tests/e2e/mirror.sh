@@ -103,6 +103,36 @@ test_a_bad_copy_is_fetched_again_from_the_next_mirror() {
 	assert_tree_equal "$R" "$SRC/buildroot-139"
 }
 
+# Parallel downloads: at most 2 transfers from one mirror, so the third
+# and fourth packages start on the second mirror instead of waiting for
+# the first (bench/RESULTS.md, "Downloads").
+test_parallel_downloads_spread_over_mirrors_with_room() {
+	local n
+	for n in 139 140 141 142; do
+		repo_mini "$n" --file "usr/share/mini/big-$n=256K"
+	done
+	http_start --log --throttle 64
+	local first=$MIRROR$MIRROR_PATH first_log=$HTTP_LOG
+	http_start --log --throttle 64
+	local second=$MIRROR$MIRROR_PATH second_log=$HTTP_LOG
+	root_at_core 138
+	mirrors_conf "$first" "$second"
+	conf_set parallel-downloads 4
+	must_update
+
+	run pakfire --root "$R" upgrade --download-only --yes
+	assert_exit 0
+	wait_for_log "$first_log" 'core/core-1[0-9]+\.pak '
+	wait_for_log "$second_log" 'core/core-1[0-9]+\.pak '
+	local a b
+	a=$(grep -cE 'core/core-1[0-9]+\.pak ' "$first_log")
+	b=$(grep -cE 'core/core-1[0-9]+\.pak ' "$second_log")
+	[ "$a" -ge 2 ] && [ "$b" -ge 1 ] && [ $((a + b)) = 4 ] ||
+		fail "packages asked from the first mirror: $a, from the second: $b (expected 2 or 3 and the rest)"
+	# the second mirror is a spill-over, never the index's source
+	! grep -q ' /pakfire/[^ ]*/index ' "$second_log" || fail "the index came from the second mirror"
+}
+
 # The scenario: A down, B serves a bad package, C a good one.
 three_mirrors() {
 	repo_mini 139

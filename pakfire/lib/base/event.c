@@ -22,14 +22,6 @@ static void emit_text(struct pf_ctx *ctx, enum pf_event_type type,
 	pf_emit(ctx, &(struct pf_event){ .type = type, .text = { .message = text } });
 }
 
-void pf_emit_download(struct pf_ctx *ctx, enum pf_event_type type, const char *file,
-		      uint64_t done, uint64_t total)
-{
-	pf_emit(ctx, &(struct pf_event){
-		.type = type, .download = { .file = file, .done = done, .total = total },
-	});
-}
-
 void pf_emit_download_failed(struct pf_ctx *ctx, const char *file, const char *mirror, int cls,
 			     const char *message, bool next)
 {

@@ -213,10 +213,7 @@ typedef void (*pf_event_fn)(const struct pf_event *ev, void *data);
 /* Deliver ev to the context's sink (no-op without one). */
 void pf_emit(struct pf_ctx *ctx, const struct pf_event *ev);
 
-/* Shorthands for the events emitted in several places. TYPE is one of
- * PF_EV_DOWNLOAD_START, _PROGRESS and _DONE. */
-void pf_emit_download(struct pf_ctx *ctx, enum pf_event_type type, const char *file,
-		      uint64_t done, uint64_t total);
+/* Shorthands for the events emitted in several places. */
 /* One mirror failed FILE with MESSAGE (class CLS); NEXT: another is tried
  * (else the caller's error will name every failure). */
 void pf_emit_download_failed(struct pf_ctx *ctx, const char *file, const char *mirror, int cls,

@@ -62,7 +62,7 @@ PF_CMD() { printf 'timeout -k 5 %s %q' "$PF_CLIENT_TIMEOUT" "$PAKFIRE_BIN"; }
 BAR='^core-1[34][0-9]\.pak +\[=+>? *\] +[0-9.]+/[0-9.]+ (KiB|MiB) +[0-9.]+ (B|KiB|MiB)/s +[0-9]+:[0-9]{2}$'
 
 test_a_terminal_shows_a_bar_then_one_line_per_file() {
-	world_two
+	world_two 128K
 	# one transfer at a time: the window fetches both packages ahead
 	conf_set parallel-downloads 1
 	pane_start "$(PF_CMD) --root $R upgrade --yes"
@@ -110,7 +110,7 @@ test_a_narrow_terminal_gets_lines_cut_to_its_width() {
 # files done of the batch. Needs the engine's DOWNLOAD_TOTAL (issue 18,
 # part A) and a batch of packages (part C's download window).
 test_a_batch_shows_a_total_line() {
-	world_two
+	world_two 128K
 	conf_set parallel-downloads 2
 	pane_start "$(PF_CMD) --root $R upgrade --yes"
 	pane_wait '^Total [0-9]+/2 files +\[' 60

@@ -1,0 +1,28 @@
+/* `pakfire diagnose --bundle FILE`: everything support asks for in one
+ * .tar.gz (docs/diagnose.md, "The bundle"), made with libarchive: the
+ * report in text and JSON (rendered by the front end, given here), the
+ * tail of pakfire.log, an online copy of the database made with SQLite's
+ * backup API (never a file copy of a live WAL database), pakfire.conf with
+ * mirror credentials redacted, the mount table and the df figures of every
+ * mount pakfire plans for. Read-only on the system; FILE is written on the
+ * host (not inside the root), created new, through a temporary beside it
+ * renamed into place when whole. */
+#ifndef PF_OPS_BUNDLE_H
+#define PF_OPS_BUNDLE_H
+
+#include <stddef.h>
+
+struct pf_diagnosis;
+struct pf_session;
+
+struct pf_bundle_parts {
+	const char *report_txt;   /* `pakfire diagnose` as text */
+	size_t report_txt_len;
+	const char *report_json;  /* `pakfire diagnose --json` */
+	size_t report_json_len;
+};
+
+int pf_bundle_write(struct pf_session *s, const struct pf_diagnosis *d, const char *file,
+		    const struct pf_bundle_parts *parts);
+
+#endif

@@ -73,7 +73,8 @@ static void unit(line *l, const struct pf_unit_ref *u)
 	log_line_str(l, "version", u->version);
 	log_line_str(l, "series", u->series);
 	if (!u->number)
-		log_line_str(l, "action", u->removing ? "remove" : "install");
+		log_line_str(l, "action", u->removing ? "remove" :
+			     u->repairing ? "repair" : "install");
 }
 
 static void unit_pending(line *l, const struct pf_event *ev)

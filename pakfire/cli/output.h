@@ -85,6 +85,12 @@ void output_hook_run(struct output *o, const struct pf_hook_run_view *v, const c
  * (also after a stop, as far as it got). */
 void output_verify_finding(const struct pf_finding *f, void *data);
 void output_verify_summary(struct output *o, const struct pf_verify_summary *sum);
+/* verify --fix: the report's lists "restored", "kept", "not_repairable"
+ * (made empty first, so that a machine always finds them), then each
+ * path's outcome as it is decided (a pf_repair_fn). */
+struct pf_repair_item;
+void output_repair_lists(struct output *o);
+void output_repair_item(const struct pf_repair_item *it, void *data);
 
 /* The end of a command: in JSON mode, print the document with the outcome;
  * in text mode, a closing line where one is due. The error line on stderr

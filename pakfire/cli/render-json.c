@@ -68,7 +68,8 @@ static int put_unit(jobj *e, const struct pf_unit_ref *u)
 	if ((u->number && jv_uint(e, "core", u->number) < 0) || jv_string(e, "unit", u->id) < 0 ||
 	    (u->version && jv_string(e, "version", u->version) < 0) ||
 	    (u->series && jv_string(e, "series", u->series) < 0) ||
-	    (!u->number && jv_string(e, "action", u->removing ? "remove" : "install") < 0))
+	    (!u->number && jv_string(e, "action", u->removing ? "remove" :
+					   u->repairing ? "repair" : "install") < 0))
 		return -1;
 	return 0;
 }

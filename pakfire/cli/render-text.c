@@ -109,7 +109,8 @@ static void text_unit_begin(struct output *o, const struct pf_event *ev)
 	char name[UNIT_NAME];
 
 	(void)o;
-	printf("%s %s...\n", ev->begin.unit.removing ? "Removing" : "Applying",
+	printf("%s %s...\n", ev->begin.unit.removing ? "Removing" :
+	       ev->begin.unit.repairing ? "Repairing" : "Applying",
 	       unit_name(&ev->begin.unit, name));
 }
 
@@ -119,6 +120,11 @@ static void text_unit_done(struct output *o, const struct pf_event *ev)
 	char name[UNIT_NAME];
 
 	(void)o;
+	if (d->unit.repairing) {
+		printf("%s repaired: %llu restored.\n", capitalised(unit_name(&d->unit, name)),
+		       (unsigned long long)d->installed);
+		return;
+	}
 	printf("%s %s: %llu installed, %llu removed, %llu kept.\n",
 	       capitalised(unit_name(&d->unit, name)), d->unit.removing ? "removed" : "applied",
 	       (unsigned long long)d->installed, (unsigned long long)d->removed,

@@ -6,6 +6,7 @@
 
 #include "base/path.h"
 #include "jsonc.h"
+#include "ops/repair.h"
 #include "ops/verify-files.h"
 #include "render.h"
 
@@ -126,4 +127,74 @@ void output_verify_summary(struct output *o, const struct pf_verify_summary *sum
 	printf("verified %llu paths (%s) in %.2f s: %llu ok, %llu changed\n",
 	       (unsigned long long)sum->paths, size, sum->seconds, (unsigned long long)sum->ok,
 	       (unsigned long long)sum->changed);
+}
+
+static const char *const repair_lists[] = {
+	[PF_REPAIR_RESTORED] = "restored",
+	[PF_REPAIR_KEPT] = "kept",
+	[PF_REPAIR_NOT_REPAIRABLE] = "not_repairable",
+};
+
+void output_repair_lists(struct output *o)
+{
+	jobj *r = output_report(o);
+
+	if (!o->json || !r)
+		return;
+	for (size_t i = 0; i < sizeof(repair_lists) / sizeof(repair_lists[0]); i++) {
+		jobj *list = jv_list_new();
+
+		if (!list || jv_add(r, repair_lists[i], list) < 0) {
+			o->failed = true;
+			return;
+		}
+	}
+}
+
+static void repair_json(struct output *o, const struct pf_repair_item *it)
+{
+	jobj *r = output_report(o), *list = NULL, *e;
+	char path[PATH_MAX + 2];
+
+	if (!r || !json_object_object_get_ex(r, repair_lists[it->kind], &list))
+		return; /* o->failed is set, or the lists were not asked for */
+	snprintf(path, sizeof(path), "/%s", it->path);
+	e = json_object_new_object();
+	if (!e || jv_path(e, "path", path) < 0 || jv_string(e, "unit", it->unit) < 0 ||
+	    (it->core && jv_uint(e, "core", it->core) < 0) ||
+	    (it->why && jv_string(e, "why", it->why) < 0) ||
+	    (it->kind == PF_REPAIR_RESTORED && jv_bool(e, "dry_run", it->dry_run) < 0)) {
+		json_object_put(e);
+		o->failed = true;
+		return;
+	}
+	if (jv_list_add(list, e) < 0)
+		o->failed = true;
+}
+
+void output_repair_item(const struct pf_repair_item *it, void *data)
+{
+	struct output *o = data;
+	char path[512], by[96];
+
+	if (o->json) {
+		repair_json(o, it);
+		return;
+	}
+	pf_quote(it->path, strlen(it->path), path, sizeof(path));
+	if (it->core)
+		snprintf(by, sizeof(by), "core %u", it->core);
+	else
+		snprintf(by, sizeof(by), "%s", it->unit);
+	switch (it->kind) {
+	case PF_REPAIR_RESTORED:
+		printf("/%s: %s from %s\n", path, it->dry_run ? "would be restored" : "restored", by);
+		break;
+	case PF_REPAIR_KEPT:
+		printf("/%s: kept: %s (installed by %s)\n", path, it->why, by);
+		break;
+	case PF_REPAIR_NOT_REPAIRABLE:
+		printf("/%s: not repairable: %s (installed by %s)\n", path, it->why, by);
+		break;
+	}
 }

@@ -293,14 +293,15 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *h
 	struct pf_hooks post_hk = *hk;
 	struct pf_unit_hooks uh = { 0 };
 	struct removals rm = { 0 };
-	char *removals = NULL, *folders = NULL, boot[40];
-	bool journaled = false;
+	char *removals = NULL, *folders = NULL, boot[40], detail[64];
+	bool journaled = false, repair = u->op == PF_UNIT_REPAIR;
 	int r = -1;
 
 	memset(result, 0, sizeof(*result));
 	pf_unit_label(u, st.label);
-	/* The hooks are verified before anything runs or is written. */
-	if (pf_unit_hooks_load(ctx, db, u, pak_fd, pak_name, &uh) < 0)
+	/* The hooks are verified before anything runs or is written. A
+	 * repair runs none: it puts back what the unit installed. */
+	if (!repair && pf_unit_hooks_load(ctx, db, u, pak_fd, pak_name, &uh) < 0)
 		goto out;
 	rec.hooks = uh.mine;
 	rec.n_hooks = uh.n_mine;
@@ -335,17 +336,18 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *h
 	/* The journal first: from here on, a crash leaves a trace to undo,
 	 * down to the folders as they were before. */
 	if (pf_folders_before(ctx, m, &folders) < 0 ||
-	    pf_db_journal_begin(db, tx, u->id, u->id, u->series, u->manifest, u->manifest_len,
-				folders) < 0 ||
+	    pf_db_journal_begin(db, tx, u->id, u->id, u->series,
+				repair ? u->applies : u->manifest,
+				repair ? u->applies_len : u->manifest_len, folders) < 0 ||
 	    pf_db_tx_step(db, tx, u->id, "staging", NULL) < 0)
 		goto out;
 	journaled = true;
 	/* Before anything of the unit is written (nothing is staged yet: a
 	 * failure leaves the root as it was, but for what the hook did). */
-	if (pf_unit_hooks_pre(hk, u, &uh) < 0)
+	if (!repair && pf_unit_hooks_pre(hk, u, &uh) < 0)
 		goto out;
 	/* A removal has nothing to stage: it all happens after the commit. */
-	if (u->op == PF_UNIT_APPLY &&
+	if (u->op != PF_UNIT_REMOVE &&
 	    (pf_stage_package(&st, pak_fd, u->manifest, u->manifest_len) < 0 ||
 	     pf_stage_sync(&st) < 0))
 		goto out;
@@ -356,7 +358,9 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *h
 	if (pf_db_tx_step(db, tx, u->id, "committing", NULL) < 0 ||
 	    commit_names(&st) < 0 || pf_stage_sync(&st) < 0)
 		goto out;
-	if (pf_db_commit_unit(db, tx, &rec, m, rm.paths, rm.n) < 0) {
+	snprintf(detail, sizeof(detail), "%zu paths restored", m->n);
+	if (repair ? pf_db_commit_repair(db, tx, u->id, detail) < 0
+		   : pf_db_commit_unit(db, tx, &rec, m, rm.paths, rm.n) < 0) {
 		/* The commit may have reached the WAL although SQLite could not
 		 * say so (a failed sync): undoing the files now could contradict
 		 * what the database replays after a crash. Leave the journal as
@@ -381,7 +385,7 @@ int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *h
 	/* Committed: a post hook that fails leaves it so, recorded and open. */
 	if (u->kind == PF_UNIT_CORE)
 		post_hk.core = u->number;
-	if (pf_unit_hooks_post(&post_hk, u, &uh) < 0) {
+	if (!repair && pf_unit_hooks_post(&post_hk, u, &uh) < 0) {
 		result->hook_failed = true;
 		goto out;
 	}

@@ -304,6 +304,26 @@ static int stage_dir(struct stage *st, const struct pf_entry *e)
 	return r;
 }
 
+/* Whether member AE is one that a repair restores (its manifest holds
+ * only those): the others, hooks among them, are skipped unread. A
+ * directory may be written "name/", as pf_pak_member knows too. */
+static bool repaired(const struct stage *st, struct archive_entry *ae)
+{
+	const char *name = archive_entry_pathname(ae);
+	char dir[PATH_MAX];
+	size_t len;
+
+	if (!name || pf_pak_is_hook(name))
+		return false;
+	len = strlen(name);
+	if (len > 1 && len < sizeof(dir) && name[len - 1] == '/') {
+		memcpy(dir, name, len - 1);
+		dir[len - 1] = '\0';
+		name = dir;
+	}
+	return pf_manifest_find(st->m, name) != NULL;
+}
+
 /* Check one archive header against the manifest; stage what it carries. A
  * hook member (read and checked before staging: pf_pak_read_hooks) is
  * checked again by the same rule, its data skipped; *PAYLOAD says that a
@@ -314,6 +334,8 @@ static int stage_member(struct stage *st, struct archive *a, struct archive_entr
 	const struct pf_entry *e;
 	struct staged *it;
 
+	if (st->u->op == PF_UNIT_REPAIR && !repaired(st, ae))
+		return 0; /* the whole package matched its signed size and hash */
 	if (pf_pak_is_hook(archive_entry_pathname(ae)))
 		return pf_pak_hook_member(st->ctx, st->pak, st->m, ae, st->seen, *payload) ? 0 : -1;
 	*payload = true;

@@ -25,6 +25,7 @@ struct pf_unit_ref {
 	const char *version;   /* add-on: Version-Release, or NULL */
 	const char *series;    /* the series it comes from, or NULL */
 	bool removing;         /* the unit takes an add-on away */
+	bool repairing;        /* the unit restores what it installed (verify --fix) */
 };
 
 enum pf_event_type {

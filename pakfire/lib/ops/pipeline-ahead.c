@@ -21,7 +21,7 @@
 
 int pf_pipeline_open_cache(struct run *run, size_t i)
 {
-	if (run->t->units[i].op != PF_UNIT_APPLY || run->cache_fds[i] >= 0)
+	if (!pf_unit_has_package(&run->t->units[i]) || run->cache_fds[i] >= 0)
 		return 0;
 	run->cache_fds[i] = pf_fetch_open_cache(run->s->ctx, run->cache_dirs[i], false);
 	return run->cache_fds[i] < 0 ? -1 : 0;
@@ -34,7 +34,7 @@ void pf_pipeline_package_input(struct run *run, size_t i)
 
 	in->package_size = 0;
 	in->package_partial = 0;
-	if (u->op == PF_UNIT_APPLY && u->entry) {
+	if (pf_unit_has_package(u) && u->entry) {
 		in->package_size = pf_fetch_unit_need(run->cache_fds[i], u);
 		if (in->package_size)
 			in->package_partial = pf_fetch_unit_partial(run->cache_fds[i], u);
@@ -47,7 +47,7 @@ static bool to_fetch(const struct run *run, size_t i)
 {
 	const struct pf_unit *u = &run->t->units[i];
 
-	return u->op == PF_UNIT_APPLY && u->entry && u->pak_fd < 0 && !run->ahead[i];
+	return pf_unit_has_package(u) && u->entry && u->pak_fd < 0 && !run->ahead[i];
 }
 
 /* The packages of units FROM..TO-1 not in the cache, in one batch, each
@@ -140,7 +140,7 @@ void pf_pipeline_note_partial(struct run *run, size_t from, size_t to)
 		const struct pf_unit *u = &run->t->units[i];
 		uint64_t part;
 
-		if (u->op != PF_UNIT_APPLY || !u->entry || run->cache_fds[i] < 0)
+		if (!pf_unit_has_package(u) || !u->entry || run->cache_fds[i] < 0)
 			continue;
 		part = pf_fetch_unit_partial(run->cache_fds[i], u);
 		kept += part;
@@ -220,7 +220,7 @@ int pf_pipeline_download_all(struct run *run)
 	size_t n = 0;
 
 	for (size_t i = 0; i < run->t->n; i++)
-		n += run->t->units[i].op == PF_UNIT_APPLY;
+		n += pf_unit_has_package(&run->t->units[i]);
 	if (fetch_ahead(run, 0, run->t->n, true) < 0)
 		return -1;
 	pf_info(run->s->ctx, "%zu package%s verified in the cache, ready to apply: 'pakfire"

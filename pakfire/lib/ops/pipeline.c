@@ -30,6 +30,8 @@ static const char *summary_of(const struct pf_unit *u)
 {
 	if (u->op == PF_UNIT_REMOVE)
 		return "removal";
+	if (u->op == PF_UNIT_REPAIR)
+		return "repair: the paths it installed that differ";
 	return u->entry ? u->entry->summary : NULL;
 }
 
@@ -50,7 +52,7 @@ static void announce(struct pf_ctx *ctx, const struct pf_unit *u)
 		.pending = {
 			.unit = pf_unit_ref_of(u), .summary = summary_of(u),
 			.entries = files, .bytes = bytes, .removals = removes,
-			.download = u->op == PF_UNIT_APPLY && u->entry ? u->entry->package_size : 0,
+			.download = pf_unit_has_package(u) && u->entry ? u->entry->package_size : 0,
 			.reboot = u->entry && u->entry->reboot,
 		},
 	});
@@ -90,7 +92,7 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 {
 	struct pf_ctx *ctx = run->s->ctx;
 	struct pf_unit *u = &run->t->units[i];
-	const char *name = u->op == PF_UNIT_APPLY ? pf_fetch_unit_pak_name(u) : NULL;
+	const char *name = pf_unit_has_package(u) ? pf_fetch_unit_pak_name(u) : NULL;
 	struct pf_hooks hk = run->hk;
 	int fd = -1, r;
 
@@ -98,7 +100,7 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 		.type = PF_EV_UNIT_BEGIN,
 		.begin = { .unit = pf_unit_ref_of(u), .summary = summary_of(u) },
 	});
-	if (u->op == PF_UNIT_APPLY && package_of(run, i, &fd) < 0) {
+	if (pf_unit_has_package(u) && package_of(run, i, &fd) < 0) {
 		pf_pipeline_note_partial(run, i, i + 1);
 		return -1;
 	}
@@ -123,7 +125,7 @@ static int apply_one(struct run *run, size_t i, struct pf_apply_result *res)
 	 * failed post hook it stays (dropping it could overwrite the hook's
 	 * error): status plans only what is above the core level, and the
 	 * next `update` prunes it. */
-	if (r == 0 && u->kind == PF_UNIT_CORE &&
+	if (r == 0 && u->kind == PF_UNIT_CORE && u->op == PF_UNIT_APPLY &&
 	    pf_kept_drop(ctx, run->s->config->cache, run->t->arch, u) < 0) {
 		pf_warn(ctx, "could not delete the kept manifest of %s from the cache: %s", u->id,
 			pf_error_message(ctx));
@@ -248,7 +250,7 @@ static bool restart_after(const struct run *run, size_t i)
 
 void pf_pipeline_cached_size(struct pf_plan_input *in, const struct pf_unit *u)
 {
-	in->package_cached = u->op == PF_UNIT_APPLY && !in->package_size && u->entry ?
+	in->package_cached = pf_unit_has_package(u) && !in->package_size && u->entry ?
 			     u->entry->package_size : 0;
 }
 
@@ -271,7 +273,7 @@ static int prepare(struct run *run, const char *cache, struct pf_space_check *sc
 		struct pf_unit *u = &t->units[i];
 
 		run->cache_fds[i] = -1;
-		if (u->op == PF_UNIT_APPLY) {
+		if (pf_unit_has_package(u)) {
 			if (pf_fetch_unit_cache_dir(s->ctx, s->config->cache, t, u, run->cache_dirs[i],
 						    sizeof(run->cache_dirs[i])) < 0)
 				return -1;
@@ -418,7 +420,7 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 	}
 	/* The admin's own hooks, before anything changes (a restarted
 	 * pakfire goes on with a transaction they saw begin). */
-	if (!s->resumed) {
+	if (!s->resumed && !opts->no_hooks) {
 		run.pre_ran = true;
 		if (pf_pipeline_local_hooks(&run.hk, t, 0, t->n, "pre-transaction", t->core) < 0)
 			goto out;
@@ -445,6 +447,9 @@ int pf_pipeline_run(struct pf_session *s, struct pf_transaction *t, int64_t tx,
 			else if (res.committed)
 				pf_fail_wrap(ctx, "%s was applied, but cleaning up after it failed;"
 					     " the next run of pakfire finishes it", run.labels[i]);
+			else if (!res.undecided && t->units[i].op == PF_UNIT_REPAIR)
+				pf_fail_wrap(ctx, "%s: nothing of it was restored; its files are as"
+					     " they were", run.labels[i]);
 			else if (!res.undecided && t->units[i].op == PF_UNIT_REMOVE)
 				pf_fail_wrap(ctx, "%s not removed: its files are as they were",
 					     run.labels[i]);

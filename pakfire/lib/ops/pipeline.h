@@ -31,6 +31,9 @@ struct pf_pipeline_opts {
 	 * cache, confirm, download and verify them all; apply nothing, run
 	 * no hook. */
 	bool download_only;
+	/* `verify --fix`: a transaction of repairs runs no hook, the admin's
+	 * local ones around it neither (it puts back what was there). */
+	bool no_hooks;
 };
 
 /* Run transaction T (at least one unit) of history record TX (0 for a dry

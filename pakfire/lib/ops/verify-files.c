@@ -70,7 +70,7 @@ static void finding(struct walk *w, enum pf_finding_kind kind, const char *expec
 	w->changed = true;
 	w->sum->findings++;
 	w->fn(&(struct pf_finding){ .kind = kind, .path = w->e->path, .owner = w->owner, .unit = w->unit,
-				    .expected = expected, .found = found }, w->data);
+				    .expected = expected, .found = found, .row = w->e }, w->data);
 }
 
 /* ENOENT and ENOTDIR (a folder above it is not one) mean it is not there. */

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct pf_entry;
 struct pf_session;
 
 enum pf_finding_kind {
@@ -30,6 +31,7 @@ struct pf_finding {
 	const char *unit;      /* the unit that installed it: "core-141" */
 	const char *expected;  /* NULL for missing and unreadable */
 	const char *found;     /* NULL for missing */
+	const struct pf_entry *row; /* the database row (verify --fix restores it) */
 };
 
 typedef void (*pf_finding_fn)(const struct pf_finding *f, void *data);

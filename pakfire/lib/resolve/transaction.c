@@ -33,6 +33,7 @@ void pf_transaction_truncate(struct pf_transaction *t, size_t n)
 		struct pf_unit *u = &t->units[i];
 
 		free(u->manifest);
+		free(u->applies);
 		pf_manifest_free(u->m);
 		if (u->pak_fd >= 0)
 			close(u->pak_fd);
@@ -54,7 +55,7 @@ struct pf_unit_ref pf_unit_ref_of(const struct pf_unit *u)
 {
 	return (struct pf_unit_ref){
 		.id = u->id, .number = u->number, .version = u->version[0] ? u->version : NULL, .series = u->series,
-		.removing = u->op == PF_UNIT_REMOVE,
+		.removing = u->op == PF_UNIT_REMOVE, .repairing = u->op == PF_UNIT_REPAIR,
 	};
 }
 
@@ -173,12 +174,18 @@ struct pf_unit *pf_transaction_find(const struct pf_transaction *t, const char *
 	return NULL;
 }
 
+bool pf_unit_has_package(const struct pf_unit *u)
+{
+	return u->op != PF_UNIT_REMOVE;
+}
+
 unsigned pf_transaction_level_before(const struct pf_transaction *t, size_t i)
 {
 	unsigned level = t->core;
 
+	/* A repair leaves the level where it is. */
 	for (size_t k = 0; k < i && k < t->n; k++)
-		if (t->units[k].kind == PF_UNIT_CORE)
+		if (t->units[k].kind == PF_UNIT_CORE && t->units[k].op == PF_UNIT_APPLY)
 			level = t->units[k].number;
 	return level;
 }

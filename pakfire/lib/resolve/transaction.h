@@ -22,8 +22,14 @@ struct pf_manifest;
 enum pf_unit_kind { PF_UNIT_CORE, PF_UNIT_ADDON };
 
 /* What a unit does: installs (or upgrades, or reinstalls) what its index
- * stanza describes, or takes an installed add-on away. */
-enum pf_unit_op { PF_UNIT_APPLY, PF_UNIT_REMOVE };
+ * stanza describes, takes an installed add-on away, or (`verify --fix`,
+ * ops/repair.c) restores some of the paths an installed unit owns from
+ * its package, exactly as the database recorded them: then `m` holds only
+ * those entries, `applies` their bytes (the journal keeps them), while
+ * `manifest` stays the verified bytes the package's first member must
+ * equal. A repair changes no row: not the core level, not the units, not
+ * who owns what; it runs no hook. */
+enum pf_unit_op { PF_UNIT_APPLY, PF_UNIT_REMOVE, PF_UNIT_REPAIR };
 
 /* "core-141": ids are at most this long, NUL included. */
 #define PF_UNIT_ID_MAX 64
@@ -50,6 +56,11 @@ struct pf_unit {
 	size_t manifest_len;
 	struct pf_manifest *m;
 	int pak_fd;
+	/* A repair: the manifest M was written from (pf_manifest_write),
+	 * what the journal keeps; NULL otherwise (the journal keeps
+	 * `manifest`). */
+	char *applies;
+	size_t applies_len;
 };
 
 struct pf_transaction {
@@ -98,6 +109,9 @@ struct pf_unit *pf_transaction_find(const struct pf_transaction *t, const char *
 
 /* Whether NAME is a name an add-on may have (it names staged files). */
 bool pf_addon_name_ok(const char *name);
+
+/* Whether U applies a package (install, upgrade, repair): not a removal. */
+bool pf_unit_has_package(const struct pf_unit *u);
 
 /* The core level the system is at before unit I is applied. */
 unsigned pf_transaction_level_before(const struct pf_transaction *t, size_t i);

@@ -5,6 +5,7 @@
 
 #include "base/context.h"
 #include "base/strings.h"
+#include "state/history.h"
 #include "state/journal.h"
 #include "state/stmt.h"
 
@@ -45,6 +46,17 @@ int pf_db_journal_committed(struct pf_db *db, const char *unit, char *const *rem
 	r = pf_sql_exec(db, &JOURNAL_COMMITTED, PF_ARGS(A_TEXT(unit), A_TEXT(list), A_INT(time(NULL))));
 	free(list);
 	return r;
+}
+
+int pf_db_commit_repair(struct pf_db *db, int64_t tx, const char *unit, const char *detail)
+{
+	if (pf_db_begin(db) < 0)
+		return -1;
+	if (pf_db_journal_committed(db, unit, NULL, 0) < 0 ||
+	    pf_db_tx_step_record(db, tx, unit, "repaired", detail) < 0 || pf_db_commit(db) < 0)
+		return pf_db_rollback(db);
+	pf_db_tx_step_told(db, tx, unit, "repaired", detail);
+	return 0;
 }
 
 int pf_db_journal_done(struct pf_db *db, const char *unit)

@@ -32,6 +32,11 @@ int pf_db_journal_committing(struct pf_db *db, const char *unit, const char *fre
 /* Inside the commit transaction (units.c): the removals still to do. */
 int pf_db_journal_committed(struct pf_db *db, const char *unit, char *const *removed, size_t n);
 int pf_db_journal_done(struct pf_db *db, const char *unit);
+/* The commit point of a repair (verify --fix): in one transaction, the
+ * journal of UNIT marked committed (nothing to remove) and the step
+ * `repaired` with DETAIL recorded. No other row changes: the files were
+ * restored to what the database says already. */
+int pf_db_commit_repair(struct pf_db *db, int64_t tx, const char *unit, const char *detail);
 int pf_db_journal_first(struct pf_db *db, struct pf_journal_entry *out, bool *found);
 void pf_journal_entry_clear(struct pf_journal_entry *j);
 

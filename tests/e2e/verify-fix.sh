@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# pakfire verify --fix (docs/diagnose.md): every owned path that differs is
+# restored from the package of the unit that installed it, downloaded again
+# and verified against the signed index of the system's series, through the
+# same pipeline as an upgrade (space plan, staging, journal, one commit,
+# recovery). Config files under etc/ the admin changed are kept unless
+# --fix-config; a path the index no longer vouches for exactly as the
+# database recorded it is not repairable (exit 4, left as it is); nothing
+# the database does not own is touched.
+# shellcheck source=tests/lib.sh disable=SC2034
+. "$(dirname "$0")/../lib.sh"
+
+SERIES=2.23
+
+# fix_world: series 2.23 with core 139 (a tool, its library, data, a config
+# file), core 140 (a library) and the add-on foo; the root upgraded to 140
+# with foo installed, then the download cache emptied. The server logs
+# every request ($HTTP_LOG).
+fix_world() {
+	ensure_key signer
+	mkdir -p "$WWW$MIRROR_PATH" "$T/spec"
+	cat >"$T/spec/23.json" <<-EOF
+	{"series": "2.23", "revision": 20, "gnupghome": "$G", "keys": ["$KEY_FPR"],
+	 "core": [{"number": 139, "files": {"usr/bin/tool": 5000, "usr/lib/libtool.so.1": 8000,
+	                                    "usr/share/tool/data": 3000, "etc/tool.conf": "mode = fast\n"},
+	           "modes": {"usr/bin/tool": "0755", "usr/share/tool/data": "0640"}},
+	          {"number": 140, "files": {"usr/lib/libc.so.6": 20000}}],
+	 "addons": [{"name": "foo", "version": "1.0", "release": 1,
+	             "files": {"usr/bin/foo": 3000, "etc/foo.conf": "setting = 1\n"}}]}
+	EOF
+	publish_spec
+	BUILD=$WWW$MIRROR_PATH/build/2.23
+	TRUST=("$T/keys/signer.asc")
+	http_start --log
+	root_at_core 138
+	must_update
+	must pakfire --root "$R" --yes upgrade
+	must pakfire --root "$R" --yes install foo
+	CACHE=$R/var/cache/pakfire
+	rm -rf "${CACHE:?}"/*
+	: >"$HTTP_LOG"
+}
+
+# publish_spec: tests/lib/series.py writes $T/spec/23.json into the mirror.
+publish_spec() {
+	must "$PF_PY3" "$PF_TOP/tests/lib/series.py" "$T/spec/23.json" "$WWW$MIRROR_PATH"
+}
+
+# spec_edit PYTHON: PYTHON changes `spec` ($T/spec/23.json), which is
+# written back with its revision one up.
+spec_edit() {
+	must "$PF_PY3" -c '
+import json, sys
+spec = json.load(open(sys.argv[1]))
+exec(sys.argv[2])
+spec["revision"] += 1
+json.dump(spec, open(sys.argv[1], "w"))
+' "$T/spec/23.json" "$1"
+}
+
+# member UNIT PATH: the member PATH of UNIT's published package, on stdout.
+member() {
+	local pak=$WWW$MIRROR_PATH/2.23/x86_64/core/$1.pak
+	[ -f "$pak" ] || pak=$(ls "$WWW$MIRROR_PATH"/2.23/x86_64/addons/"$1"-*.pak)
+	tar -I zstd -xOf "$pak" "$2"
+}
+
+# restored UNIT PATH MODE: the root's PATH is the package member byte for
+# byte, with MODE and owner root:root.
+restored() {
+	cmp -s <(member "$1" "$2") "$R/$2" || fail "/$2 is not $1's member byte for byte"
+	[ "$(stat -c '%a %u:%g %F' "$R/$2")" = "$3 0:0 regular file" ] ||
+		fail "/$2: $(stat -c '%a %u:%g %F' "$R/$2"), expected $3 0:0 regular file"
+}
+
+# poke FILE: one byte inverted in place (same size, mode, inode).
+poke() {
+	python3 -c '
+import sys
+with open(sys.argv[1], "r+b") as f:
+    b = f.read(1); f.seek(0); f.write(bytes([b[0] ^ 0xff]))' "$1"
+}
+
+# damage: core 139's tool changed, its library missing, its data chmod-ed,
+# foo's binary replaced by a symlink; the admin's config changed, and an
+# unowned file and folder beside owned ones.
+damage() {
+	poke "$R/usr/bin/tool"
+	rm "$R/usr/lib/libtool.so.1"
+	chmod 0644 "$R/usr/share/tool/data"
+	rm "$R/usr/bin/foo"
+	ln -s /etc/passwd "$R/usr/bin/foo"
+	printf 'mode = slow\n' >"$R/etc/tool.conf"
+	printf 'mine\n' >"$R/usr/bin/admin-tool"
+	mkdir "$R/usr/share/tool/local"
+	printf 'local\n' >"$R/usr/share/tool/local/notes"
+}
+
+test_fix_restores_from_a_downloaded_package_and_keeps_config() {
+	fix_world
+	damage
+	run pakfire --root "$R" verify
+	assert_exit 4
+	assert_error_line "5 of"
+
+	# a dry run shows and changes nothing
+	remember_state
+	run pakfire --root "$R" verify --fix --dry-run
+	assert_exit 0
+	assert_output_contains "/usr/bin/tool: would be restored from core 139"
+	assert_output_contains "/usr/bin/foo: would be restored from foo"
+	assert_root_unchanged
+
+	run pakfire --root "$R" --yes verify --fix
+	assert_exit 0
+	assert_output_contains "/usr/bin/tool: restored from core 139"
+	assert_output_contains "/usr/lib/libtool.so.1: restored from core 139"
+	assert_output_contains "/usr/share/tool/data: restored from core 139"
+	assert_output_contains "/usr/bin/foo: restored from foo"
+	assert_output_contains "/etc/tool.conf: kept: a config file the admin changed: kept; use --fix-config to restore it (installed by core 139)"
+	restored core-139 usr/bin/tool 755
+	restored core-139 usr/lib/libtool.so.1 644
+	restored core-139 usr/share/tool/data 640
+	restored foo usr/bin/foo 644
+	# downloaded again, verified like any download
+	wait_for_log "$HTTP_LOG" "GET $MIRROR_PATH/2.23/x86_64/core/core-139.pak HTTP/1.1 200"
+	wait_for_log "$HTTP_LOG" "GET $MIRROR_PATH/2.23/x86_64/addons/foo-1.0-1.pak HTTP/1.1 200"
+	# the admin's own: untouched
+	[ "$(cat "$R/etc/tool.conf")" = "mode = slow" ] || fail "the changed config file was not kept"
+	[ "$(cat "$R/usr/bin/admin-tool")" = mine ] || fail "an unowned file was touched"
+	[ "$(cat "$R/usr/share/tool/local/notes")" = local ] || fail "an unowned folder was touched"
+	assert_no_temporaries
+	# recorded as a run of its own, without moving anything
+	assert_db "SELECT command, outcome FROM transactions ORDER BY id DESC LIMIT 1" "verify --fix|ok"
+	assert_db "SELECT group_concat(unit || ':' || detail, ' ') FROM steps WHERE step = 'repaired'
+		AND transaction_id = (SELECT max(id) FROM transactions)" "core-139:3 paths restored foo:1 paths restored"
+	assert_db "SELECT core FROM system" 140
+	assert_db "SELECT count(*) FROM journal" 0
+	grep -q "verify --fix" "$R/var/log/pakfire/pakfire.log" || fail "pakfire.log does not tell the run"
+
+	run pakfire --root "$R" verify
+	assert_exit 4
+	assert_error_line "1 of"
+	assert_output_contains "/etc/tool.conf: content changed"
+
+	run pakfire --root "$R" --json --yes verify --fix --fix-config
+	assert_exit 0
+	python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))["verify"]
+got = ([r["path"] for r in v["restored"]], v["kept"], v["not_repairable"])
+sys.exit(0 if got == (["/etc/tool.conf"], [], []) else "verify --fix --json: %r" % (got,))' "$RUN_OUT" ||
+		fail "the JSON report is wrong"
+	restored core-139 etc/tool.conf 644
+	run pakfire --root "$R" verify
+	assert_exit 0
+}
+
+run_tests "$@"

@@ -156,4 +156,130 @@ sys.exit(0 if got == (["/etc/tool.conf"], [], []) else "verify --fix --json: %r"
 	assert_exit 0
 }
 
+# The index vouches for nothing else: core 139 no longer listed, foo
+# republished under the same version with other bytes, a database row
+# tampered with. Each path is reported not repairable and left as it is;
+# what can be restored still is; exit 4.
+test_what_the_index_no_longer_vouches_for_is_not_repairable() {
+	fix_world
+	spec_edit '
+spec["core"] = [c for c in spec["core"] if c["number"] != 139]
+spec["addons"][0]["files"]["usr/bin/foo"] = 3100'
+	publish_spec
+	must_update
+	poke "$R/usr/bin/tool"
+	poke "$R/usr/bin/foo"
+	rm "$R/usr/lib/libc.so.6"
+	local tool foo
+	tool=$(sha256sum <"$R/usr/bin/tool")
+	foo=$(sha256sum <"$R/usr/bin/foo")
+
+	run pakfire --root "$R" --yes verify --fix
+	assert_exit 4
+	assert_output_contains "/usr/bin/tool: not repairable: the index of series 2.23 no longer lists core 139, so nothing vouches for its package (installed by core 139)"
+	assert_output_contains "/usr/bin/foo: not repairable: addons/foo-1.0-1.manifest in the index of series 2.23 describes another it than the database recorded (installed by foo)"
+	assert_output_contains "/usr/lib/libc.so.6: restored from core 140"
+	assert_error_line "2 paths are not repairable and stay as they are"
+	[ "$(sha256sum <"$R/usr/bin/tool")" = "$tool" ] || fail "/usr/bin/tool changed"
+	[ "$(sha256sum <"$R/usr/bin/foo")" = "$foo" ] || fail "/usr/bin/foo changed"
+	restored core-140 usr/lib/libc.so.6 644
+
+	# a row tampered with: the signed manifest disagrees with it
+	db_query "UPDATE files SET sha256 = '$(printf '%064d' 0)' WHERE path = 'usr/lib/libc.so.6'" >/dev/null
+	run pakfire --root "$R" --json --yes verify --fix
+	assert_exit 4
+	python3 -c '
+import json, sys
+v = json.load(open(sys.argv[1]))["verify"]
+got = sorted(r["path"] for r in v["not_repairable"])
+sys.exit(0 if got == ["/usr/bin/foo", "/usr/bin/tool", "/usr/lib/libc.so.6"] and not v["restored"]
+         else "not_repairable %r, restored %r" % (got, v["restored"]))' "$RUN_OUT" ||
+		fail "the JSON report is wrong"
+	restored core-140 usr/lib/libc.so.6 644
+}
+
+# A mirror that serves a package with a flipped byte: it fails its signed
+# hash, nothing changes, exit 4; the same for its manifest.
+test_a_package_that_fails_verification_changes_nothing() {
+	fix_world
+	damage
+	flip_byte "$WWW$MIRROR_PATH/2.23/x86_64/core/core-139.pak"
+	remember_state
+	run pakfire --root "$R" --yes verify --fix
+	assert_exit 4
+	assert_error_line "core 139: nothing of it was restored; its files are as they were" \
+		"core-139.pak: SHA-256" "does not match the signed index"
+	assert_root_unchanged
+	assert_no_temporaries
+	# a verified package in the cache would serve its manifest
+	publish_spec
+	rm -rf "${CACHE:?}"/*
+	flip_byte "$WWW$MIRROR_PATH/2.23/x86_64/addons/foo-1.0-1.manifest"
+	run pakfire --root "$R" --yes verify --fix
+	assert_exit 4
+	assert_stderr_contains "foo-1.0-1.manifest"
+	assert_root_unchanged
+}
+
+# kill_fix SYSCALL N: verify --fix killed on entering its Nth SYSCALL.
+kill_fix() {
+	run pakfire_traced -e trace="$1" -e inject="$1:signal=KILL:when=$2" -- --root "$R" --yes verify --fix
+	[ "$RUN_RC" = 137 ] || fail "verify --fix was to be killed at its call $2 of $1, but it exited $RUN_RC"
+}
+
+# Killed while staging, in the middle of the renames, and after the commit:
+# every file is old or new, and the next run that takes the lock undoes or
+# finishes it: verify then shows exactly the old damage, or nothing.
+test_killed_half_way_every_file_is_old_or_new() {
+	fix_world
+	damage
+	rm "$R/usr/bin/foo"
+	cp -a "$R" "$T/damaged"
+	run pakfire --root "$R" verify
+	assert_exit 4
+	head -n -1 "$RUN_OUT" >"$T/damage.txt"
+	# the reference: which calls stage, rename and clean up
+	TRACE_LOG=$T/ref.log run pakfire_traced -y -e trace=linkat,renameat,unlinkat -- --root "$R" --yes verify --fix
+	assert_exit 0
+	local keep rename clean
+	keep=$(grep -nE '^linkat\(.*\.pakfire-old-core-139-' "$T/ref.log" | head -n 1 | cut -d: -f1)
+	rename=$(grep -nE '^renameat\(.*\.pakfire-core-139-' "$T/ref.log" | sed -n 2p | cut -d: -f1)
+	clean=$(grep -nE '^unlinkat\(.*\.pakfire-old-core-139-' "$T/ref.log" | head -n 1 | cut -d: -f1)
+	[ -n "$keep" ] && [ -n "$rename" ] && [ -n "$clean" ] || fail "the reference trace shows no staging, renames or clean-up: $(head -n 30 "$T/ref.log")"
+	local sc n want point
+	for point in "linkat staging old" "renameat committing old" "unlinkat committed new"; do
+		read -r sc want_state want <<<"$point"
+		case $sc in
+		linkat) n=$(head -n "$keep" "$T/ref.log" | grep -c '^linkat(') ;;
+		renameat) n=$(head -n "$rename" "$T/ref.log" | grep -c '^renameat(') ;;
+		unlinkat) n=$(head -n "$clean" "$T/ref.log" | grep -c '^unlinkat(') ;;
+		esac
+		rm -rf "$R" && cp -a "$T/damaged" "$R"
+		kill_fix "$sc" "$n"
+		assert_db "SELECT unit, state FROM journal" "core-139|$want_state"
+		# every path old or new, never half
+		for p in usr/bin/tool usr/lib/libtool.so.1 usr/share/tool/data; do
+			[ ! -e "$R/$p" ] || cmp -s "$R/$p" "$T/damaged/$p" || cmp -s "$R/$p" <(member core-139 "$p") ||
+				fail "killed at $sc #$n: /$p is neither old nor new"
+		done
+		run pakfire --root "$R" clean
+		assert_exit 0
+		assert_db "SELECT count(*) FROM journal" 0
+		assert_no_temporaries
+		run pakfire --root "$R" verify
+		if [ "$want" = old ]; then
+			assert_exit 4
+			diff <(head -n -1 "$RUN_OUT") "$T/damage.txt" >/dev/null ||
+				fail "killed at $sc #$n and rolled back, verify shows other damage:
+$(diff <(head -n -1 "$RUN_OUT") "$T/damage.txt")"
+		else
+			# core 139's paths are restored; foo's were not reached
+			assert_exit 4
+			grep -q '/usr/bin/tool\|libtool\|/usr/share/tool/data' "$RUN_OUT" &&
+				fail "killed after core 139's commit, its paths are not all restored: $(cat "$RUN_OUT")"
+			assert_output_contains "/usr/bin/foo: missing"
+		fi
+	done
+}
+
 run_tests "$@"

@@ -27,6 +27,7 @@ _pakfire_command_options() {
 	remove) echo "--dry-run --with-dependents" ;;
 	list) echo "--installed --available --upgradable" ;;
 	hook) echo "--all" ;;
+	verify) echo "--fix --fix-config --dry-run --from-dir" ;;
 	esac
 }
 

@@ -111,6 +111,11 @@ test_fix_restores_from_a_downloaded_package_and_keeps_config() {
 	assert_output_contains "/usr/bin/foo: would be restored from foo"
 	assert_root_unchanged
 
+	run pakfire --root "$R" --yes verify --fix-config
+	assert_exit 2
+	assert_error_line "verify: --fix-config only goes with --fix"
+	assert_root_unchanged
+
 	run pakfire --root "$R" --yes verify --fix
 	assert_exit 0
 	assert_output_contains "/usr/bin/tool: restored from core 139"

@@ -37,6 +37,10 @@ struct pf_apply_result {
  * the core level before the unit: the pre hooks before anything is
  * staged (a failure undoes the unit, PF_E_HOOK), the post hooks after the
  * commit (a failure leaves it committed: RESULT->hook_failed). */
+/* A repair unit (PF_UNIT_REPAIR, verify --fix) goes the same way with
+ * U->m holding only the entries it restores (the journal keeps
+ * U->applies): members not in it are skipped, no hook runs, and its
+ * commit records the step `repaired` and changes no other row. */
 int pf_apply_unit(struct pf_ctx *ctx, struct pf_db *db, const struct pf_hooks *hk, int64_t tx,
 		  const struct pf_transaction *t, const struct pf_unit *u, int pak_fd,
 		  const char *pak_name, struct pf_apply_result *result);

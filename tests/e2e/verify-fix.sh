@@ -122,7 +122,7 @@ test_fix_restores_from_a_downloaded_package_and_keeps_config() {
 	assert_output_contains "/usr/lib/libtool.so.1: restored from core 139"
 	assert_output_contains "/usr/share/tool/data: restored from core 139"
 	assert_output_contains "/usr/bin/foo: restored from foo"
-	assert_output_contains "/etc/tool.conf: kept: a config file the admin changed: kept; use --fix-config to restore it (installed by core 139)"
+	assert_output_contains "/etc/tool.conf: kept: a config file the admin changed; use --fix-config to restore it (installed by core 139)"
 	restored core-139 usr/bin/tool 755
 	restored core-139 usr/lib/libtool.so.1 644
 	restored core-139 usr/share/tool/data 640
@@ -182,7 +182,7 @@ spec["addons"][0]["files"]["usr/bin/foo"] = 3100'
 	run pakfire --root "$R" --yes verify --fix
 	assert_exit 4
 	assert_output_contains "/usr/bin/tool: not repairable: the index of series 2.23 no longer lists core 139, so nothing vouches for its package (installed by core 139)"
-	assert_output_contains "/usr/bin/foo: not repairable: addons/foo-1.0-1.manifest in the index of series 2.23 describes another it than the database recorded (installed by foo)"
+	assert_output_contains "/usr/bin/foo: not repairable: the signed manifest addons/foo-1.0-1.manifest of series 2.23 describes it otherwise than the database recorded (the unit was published again with other bytes) (installed by foo)"
 	assert_output_contains "/usr/lib/libc.so.6: restored from core 140"
 	assert_error_line "2 paths are not repairable and stay as they are"
 	[ "$(sha256sum <"$R/usr/bin/tool")" = "$tool" ] || fail "/usr/bin/tool changed"

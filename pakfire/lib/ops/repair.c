@@ -132,7 +132,7 @@ static void decide_paths(struct fix *x)
 				 pf_entry_type_name(d->row.type));
 			tell(x, d, PF_REPAIR_NOT_REPAIRABLE, why);
 		} else if (config_file(d->row.path) && !x->o->fix_config) {
-			tell(x, d, PF_REPAIR_KEPT, "a config file the admin changed: kept; use"
+			tell(x, d, PF_REPAIR_KEPT, "a config file the admin changed; use"
 			     " --fix-config to restore it");
 		}
 	}
@@ -242,10 +242,10 @@ static int select_entries(struct fix *x, struct pf_transaction *t, size_t i, siz
 			continue;
 		e = pf_manifest_find(u->m, d->row.path);
 		if (!e || !same(e, &d->row)) {
-			snprintf(why, sizeof(why), "%s in the index of series %s %s it than the"
-				 " database recorded", u->entry->manifest, t->series,
-				 e ? "describes another" : "does not list it: another build of"
-				 " the unit installed");
+			snprintf(why, sizeof(why), "the signed manifest %s of series %s %s",
+				 u->entry->manifest, t->series,
+				 e ? "describes it otherwise than the database recorded (the unit"
+				     " was published again with other bytes)" : "does not list it");
 			tell(x, d, PF_REPAIR_NOT_REPAIRABLE, why);
 			continue;
 		}

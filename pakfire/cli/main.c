@@ -24,7 +24,7 @@
 /* In the order --help lists them. */
 static const struct cli_command *const commands[] = {
 	&cmd_init, &cmd_update, &cmd_upgrade, &cmd_install, &cmd_remove, &cmd_list, &cmd_info,
-	&cmd_status, &cmd_clean, &cmd_history, &cmd_hook, &cmd_verify,
+	&cmd_status, &cmd_clean, &cmd_history, &cmd_hook, &cmd_verify, &cmd_diagnose,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -134,6 +134,9 @@ static void open_log(struct cli *cli, const struct globals *g, const struct cli_
 		.create = !config_read ? LOG_EXISTING : cmd == &cmd_init ? LOG_CREATE_IF_OK : LOG_CREATE,
 	};
 
+	/* diagnose looks at a system without touching it: no log line */
+	if (cmd->writes_nothing)
+		return;
 	log_open(&cli->log, cli->ctx, &how, argc, argv);
 	cli->out.log = &cli->log;
 }

@@ -88,6 +88,7 @@ static void usage(FILE *f)
 		   "  4 verification failed, 5 download failed, 6 hook failed, 7 locked,\n"
 		   "  129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM)\n"
 		   "  status: 0 nothing to do, 33..63 attention (see pakfire(8))\n"
+		   "  diagnose: 0 healthy, 65..95 problems found (see pakfire(8))\n"
 		   "'pakfire COMMAND --help' lists a command's options; see pakfire(8)\n");
 }
 

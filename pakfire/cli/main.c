@@ -24,7 +24,7 @@
 /* In the order --help lists them. */
 static const struct cli_command *const commands[] = {
 	&cmd_init, &cmd_update, &cmd_upgrade, &cmd_install, &cmd_remove, &cmd_list, &cmd_info,
-	&cmd_status, &cmd_clean, &cmd_history, &cmd_hook, &cmd_verify,
+	&cmd_status, &cmd_clean, &cmd_history, &cmd_hook, &cmd_verify, &cmd_diagnose,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -88,6 +88,7 @@ static void usage(FILE *f)
 		   "  4 verification failed, 5 download failed, 6 hook failed, 7 locked,\n"
 		   "  129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM)\n"
 		   "  status: 0 nothing to do, 33..63 attention (see pakfire(8))\n"
+		   "  diagnose: 0 healthy, 65..95 problems found (see pakfire(8))\n"
 		   "'pakfire COMMAND --help' lists a command's options; see pakfire(8)\n");
 }
 
@@ -134,6 +135,9 @@ static void open_log(struct cli *cli, const struct globals *g, const struct cli_
 		.create = !config_read ? LOG_EXISTING : cmd == &cmd_init ? LOG_CREATE_IF_OK : LOG_CREATE,
 	};
 
+	/* diagnose looks at a system without touching it: no log line */
+	if (cmd->writes_nothing)
+		return;
 	log_open(&cli->log, cli->ctx, &how, argc, argv);
 	cli->out.log = &cli->log;
 }

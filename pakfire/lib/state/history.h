@@ -31,6 +31,14 @@ void pf_db_tx_end(struct pf_db *db, int64_t id);
  * space), interrupted (a SIGINT, SIGTERM or SIGHUP stopped it), failed. */
 const char *pf_db_tx_outcome(const struct pf_ctx *ctx);
 
+/* The cause word a run ends with (transactions.cause, docs/diagnose.md):
+ * NULL when it ends ok; "interrupted" when a signal stopped it; the cause
+ * the failing site set (pf_fail_cause); else one from the error class
+ * (space, hash, download, hook, lock, failed). */
+const char *pf_db_tx_cause(const struct pf_ctx *ctx);
+/* The cause recorded with run ID into OUT ("" when none, or no such run);
+ * fails (no such column) on a schema older than migration 11. */
+int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size);
 /* A dry run of COMMAND begun at STARTED, recorded whole (dry_run = 1) in
  * one statement once it has ended, with its OUTCOME, EXIT_CODE and ERROR
  * (or NULL); *ID its id. TX_BEGIN and TX_END are emitted for it. */

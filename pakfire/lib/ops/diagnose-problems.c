@@ -132,7 +132,7 @@ static int database(struct pf_diagnosis *d, size_t *cap)
 		return 0;
 	if (!(p = add(d, PF_CAUSE_DATABASE, cap)))
 		return -1;
-	if (!db->exists) {
+	if (!db->exists && !db->opened) {
 		say(p->what, sizeof(p->what), "%.900s", db->error);
 		say(p->action, sizeof(p->action), "on a new system, run 'pakfire init --series S"
 		    " --core N'; if the file was lost, restore it from a backup: without it pakfire"

@@ -193,8 +193,8 @@ static void journal_text(FILE *f, const struct pf_diagnosis *d)
 		return;
 	}
 	format_time(j->started, when);
-	snprintf(line, sizeof(line), "%s (run #%lld) was interrupted while %s, begun %s",
-		 j->label[0] ? j->label : j->unit, (long long)j->run, j->state, when);
+	snprintf(line, sizeof(line), "%s (run #%lld, begun %s) was interrupted; the journal"
+		 " says %s", j->label[0] ? j->label : j->unit, (long long)j->run, when, j->state);
 	wrap(f, "Journal:     ", "             ", line);
 	snprintf(line, sizeof(line), "the next pakfire that takes the lock will %s %s: %zu path%s",
 		 j->action, j->label[0] ? j->label : j->unit, j->n_paths, plural(j->n_paths));
@@ -332,15 +332,15 @@ static void mounts_text(FILE *f, const struct pf_diagnosis *d)
 		return;
 	}
 	fprintf(f, "Mounts:      what pakfire plans for, now\n");
-	fprintf(f, "  %-16s %-8s %10s %10s %10s %12s  %s\n", "mount", "type", "size", "used", "free",
-		"inodes free", "device");
+	fprintf(f, "  %-12s %-6s %9s %9s %9s %11s  %s\n", "mount", "type", "size", "used", "free",
+		"free inodes", "device");
 	for (size_t i = 0; i < d->n_mounts; i++) {
 		const struct pf_diag_mount *m = &d->mounts[i];
 
 		pf_format_size(m->total, size);
 		pf_format_size(m->used, used);
 		pf_format_size(m->available, avail);
-		fprintf(f, "  %-16s %-8s %10s %10s %10s %12" PRIu64 "  %s%s\n", m->mount, m->fstype,
+		fprintf(f, "  %-12s %-6s %9s %9s %9s %11" PRIu64 "  %s%s\n", m->mount, m->fstype,
 			size, used, avail, m->inodes_available, m->device,
 			m->read_only ? " (read-only)" : "");
 	}

@@ -126,7 +126,8 @@ static void open_log(struct cli *cli, const struct globals *g, const struct cli_
 {
 	const struct log_how how = {
 		.cmd = cmd->spec.name,
-		.size = cli->session ? cli->session->config->log_size : PF_DEFAULT_LOG_SIZE,
+		.size = cli->session && cli->session->config ? cli->session->config->log_size
+			: PF_DEFAULT_LOG_SIZE,
 		/* A restarted pakfire goes on with the record the one before
 		 * began: its start line says so. */
 		.tx = rs->tx,
@@ -156,7 +157,9 @@ static int open_session(struct cli *cli, const struct globals *g,
 		needs = (needs & ~(unsigned)PF_NEED_LOCK) | PF_NEED_DB;
 	if (pf_ctx_set_root(cli->ctx, g->root ? g->root : "/") < 0)
 		return -1;
-	r = pf_session_open(cli->ctx, g->config, PF_NEED_CONFIG, &cli->session);
+	/* A command that needs nothing (diagnose) opens the configuration
+	 * itself: one that cannot be read is then part of its report. */
+	r = pf_session_open(cli->ctx, g->config, needs ? PF_NEED_CONFIG : 0, &cli->session);
 	open_log(cli, g, cmd, needs, r == 0, rs, argc, argv);
 	if (r < 0)
 		return -1;

@@ -186,13 +186,13 @@ int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size)
 }
 
 int pf_db_tx_dry_run(struct pf_db *db, const char *command, time_t started, const char *outcome,
-		     int exit_code, const char *error, int64_t *id)
+		     int exit_code, const char *error, const char *cause, int64_t *id)
 {
 	struct pf_ctx *ctx = pf_db_ctx(db);
 	sqlite3_stmt *s = pf_sql_query(db, &TX_DRY_RUN,
 				       PF_ARGS(A_TEXT(command), A_INT(started), A_INT(time(NULL)),
 					       A_TEXT(outcome), A_INT(exit_code), A_TEXT(error),
-					       A_TEXT(strcmp(outcome, "ok") ? pf_db_tx_cause(ctx) : NULL)));
+					       A_TEXT(cause)));
 	int rc;
 
 	if (!s)

@@ -40,10 +40,10 @@ const char *pf_db_tx_cause(const struct pf_ctx *ctx);
  * fails (no such column) on a schema older than migration 11. */
 int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size);
 /* A dry run of COMMAND begun at STARTED, recorded whole (dry_run = 1) in
- * one statement once it has ended, with its OUTCOME, EXIT_CODE and ERROR
+ * one statement once it has ended, with its OUTCOME, EXIT_CODE, ERROR and CAUSE
  * (or NULL); *ID its id. TX_BEGIN and TX_END are emitted for it. */
 int pf_db_tx_dry_run(struct pf_db *db, const char *command, time_t started, const char *outcome,
-		     int exit_code, const char *error, int64_t *id);
+		     int exit_code, const char *error, const char *cause, int64_t *id);
 
 /* A transaction that never ended (its process was killed) is marked
  * "interrupted" by the recovery that cleaned up after it. */

@@ -179,6 +179,17 @@ test_bundle_refuses_bad_file() {
 	assert_nothing_changed
 }
 
+# FILE's file system is too small: exit 3, and nothing is left there (no
+# FILE, no temporary folder, no copy of the database).
+test_bundle_full_disk() {
+	appliance
+	mount_fs "$T/small" 40K
+	run pakfire --root "$R" diagnose --bundle "$T/small/b.tar.gz"
+	assert_exit 3
+	assert_stderr_contains "$T/small"
+	[ -z "$(ls -A "$T/small")" ] || fail "left on the full disk: $(ls -A "$T/small")"
+}
+
 # A member that cannot be made is NAME.missing saying why, and the bundle
 # is still made: no log (never written, or removed), no database.
 test_bundle_missing_members() {

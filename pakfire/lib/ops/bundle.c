@@ -190,8 +190,10 @@ static int archive_failed(struct writer *w, const char *what)
 {
 	int e = archive_errno(w->a);
 
+	/* libarchive's own words ("Write error") say little without errno's */
 	return pf_fail(w->ctx, e == ENOSPC || e == EDQUOT ? PF_E_SPACE : PF_E_OTHER,
-		       "%s: %s: %s", w->t->file, what, archive_error_string(w->a));
+		       "%s: %s: %s%s%s%s", w->t->file, what, archive_error_string(w->a),
+		       e > 0 ? " (" : "", e > 0 ? strerror(e) : "", e > 0 ? ")" : "");
 }
 
 static struct archive_entry *entry(struct writer *w, const char *name, mode_t type,
@@ -273,8 +275,13 @@ static int add_database(struct writer *w, struct pf_session *s)
 	struct stat st;
 	int fd = -1, r = -1;
 
-	if (pf_db_backup_file(w->ctx, s->config->database, w->t->db) < 0)
+	if (pf_db_backup_file(w->ctx, s->config->database, w->t->db) < 0) {
+		/* FILE's disk is full: the bundle cannot be made either, and
+		 * one without the database is not what was asked for. */
+		if (pf_error_class(w->ctx) == PF_E_SPACE)
+			return -1;
 		return add_missing(w, "pakfire.db");
+	}
 	fd = open(w->t->db, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		pf_fail_errno(w->ctx, PF_E_OTHER, "%s", w->t->db);

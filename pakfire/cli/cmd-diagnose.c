@@ -88,7 +88,7 @@ const struct cli_command cmd_diagnose = {
 		.name = "diagnose", .summary = "what failed, where, why, and what to do (reads only)",
 		.opts = options, .opts_size = sizeof(struct diagnose_opts),
 	},
-	.needs = PF_NEED_CONFIG,
+	.needs = 0, /* pf_diagnose reads pakfire.conf itself: a missing one is reported */
 	.writes_nothing = true,
 	.run = run,
 };

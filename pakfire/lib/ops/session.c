@@ -195,6 +195,7 @@ int pf_session_open(struct pf_ctx *ctx, const char *config_file, unsigned needs,
 	if (!s)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	s->ctx = ctx;
+	s->config_file = config_file;
 	s->lock_fd = -1;
 	s->inherited_lock = -1;
 	if (pf_session_need(s, config_file, needs) < 0) {

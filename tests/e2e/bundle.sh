@@ -53,6 +53,17 @@ db_files() {
 # database and pakfire's folder are unchanged.
 test_bundle_holds_everything() {
 	appliance
+	# an add-on owns paths on /opt and, deeper, on /var/spool (mounts of
+	# their own); nothing owned lies on /srv, which pakfire never plans for
+	mount_fs "$R/opt" 4M
+	mount_fs "$R/var/spool" 2M
+	mount_fs "$R/srv" 2M
+	db_query "INSERT INTO units (id, kind, version, series, applied_at, outcome)
+			VALUES ('tool', 'addon', '1-1', '$SERIES', 1, 'applied');
+		INSERT INTO files (path, type, mode, size, sha256, owner) VALUES
+			('opt/tool/bin/tool', 'file', 493, 1, '$(printf x | sha256sum | cut -c1-64)', 'tool'),
+			('var/spool/tool/queue', 'dir', 493, 0, NULL, 'tool');" >/dev/null ||
+		fail "could not record the add-on"
 	remember_state
 	db_files >"$T/state/dbfiles.before"
 	run pakfire --root "$R" diagnose --bundle "$T/out/b.tar.gz"
@@ -74,7 +85,7 @@ test_bundle_holds_everything() {
 		fail "report.json is no JSON document"
 	grep -q . "$B/report.txt" || fail "report.txt is empty"
 	# the database: its own file, whole, with the system's runs
-	[ "$(head -c 16 "$B/pakfire.db")" = "SQLite format 3" ] || fail "pakfire.db is no SQLite file"
+	[ "$(head -c 15 "$B/pakfire.db")" = "SQLite format 3" ] || fail "pakfire.db is no SQLite file"
 	[ "$(sqlite3 "$B/pakfire.db" 'PRAGMA journal_mode')" = delete ] ||
 		fail "pakfire.db needs a -wal beside it"
 	[ "$(sqlite3 "$B/pakfire.db" 'PRAGMA integrity_check')" = ok ] || fail "integrity_check of the copy"
@@ -99,6 +110,12 @@ test_bundle_holds_everything() {
 	grep -qE '^/ +pakfire-test +tmpfs ' "$B/df.txt" || fail "df.txt has no line for /: $(cat "$B/df.txt")"
 	grep -qE '^/boot +pakfire-test +tmpfs +8192 ' "$B/df.txt" ||
 		fail "df.txt has no line for /boot of 8 MiB: $(cat "$B/df.txt")"
+	grep -qE '^/opt +pakfire-test +tmpfs +4096 ' "$B/df.txt" ||
+		fail "df.txt has no line for /opt, where an add-on owns a file: $(cat "$B/df.txt")"
+	grep -qE '^/var/spool +pakfire-test +tmpfs +2048 ' "$B/df.txt" ||
+		fail "df.txt has no line for /var/spool, where an add-on owns a folder: $(cat "$B/df.txt")"
+	grep -qE '^/srv ' "$B/df.txt" && fail "df.txt lists /srv, which no update touches"
+	[ "$(grep -c . "$B/df.txt")" = 5 ] || fail "df.txt lists other mounts: $(cat "$B/df.txt")"
 	# nothing written under the root, not even beside the database
 	assert_nothing_changed
 	db_files >"$T/state/dbfiles.after"
@@ -191,11 +208,12 @@ test_bundle_full_disk() {
 }
 
 # A member that cannot be made is NAME.missing saying why, and the bundle
-# is still made: no log (never written, or removed), no database.
+# is still made: no log (never written, or removed), no database, no
+# pakfire.conf (the defaults' paths are looked at then).
 test_bundle_missing_members() {
 	appliance
 	rm -f "$R"/var/log/pakfire/pakfire.log*
-	rm -f "$DB" "$DB-wal" "$DB-shm"
+	rm -f "$DB" "$DB-wal" "$DB-shm" "$R/etc/pakfire/pakfire.conf"
 	run pakfire --root "$R" diagnose --bundle "$T/out/b.tar.gz"
 	[ -f "$T/out/b.tar.gz" ] || fail "no bundle without a log and a database (exit $RUN_RC): $(cat "$RUN_ERR")"
 	extract "$T/out/b.tar.gz"
@@ -204,8 +222,13 @@ test_bundle_missing_members() {
 	[ -f "$B/pakfire.db.missing" ] || fail "no pakfire.db.missing: $(ls "$B")"
 	grep -q 'no pakfire database' "$B/pakfire.db.missing" ||
 		fail "pakfire.db.missing says: $(cat "$B/pakfire.db.missing")"
-	[ ! -e "$B/pakfire.log" ] && [ ! -e "$B/pakfire.db" ] || fail "a member and its .missing both"
-	for m in report.txt report.json pakfire.conf mounts.txt df.txt; do
+	[ -f "$B/pakfire.conf.missing" ] || fail "no pakfire.conf.missing: $(ls "$B")"
+	grep -q 'etc/pakfire/pakfire.conf' "$B/pakfire.conf.missing" ||
+		fail "pakfire.conf.missing says: $(cat "$B/pakfire.conf.missing")"
+	[ ! -e "$B/pakfire.log" ] && [ ! -e "$B/pakfire.db" ] && [ ! -e "$B/pakfire.conf" ] ||
+		fail "a member and its .missing both"
+	grep -qE '^/ ' "$B/df.txt" || fail "df.txt has no line for / without pakfire.conf: $(cat "$B/df.txt")"
+	for m in report.txt report.json mounts.txt df.txt; do
 		[ -f "$B/$m" ] || fail "no $m in the bundle (got: $(ls "$B"))"
 	done
 	[ ! -e "$DB" ] || fail "a database was made"

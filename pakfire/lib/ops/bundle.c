@@ -15,9 +15,9 @@
 #include "base/context.h"
 #include "base/error.h"
 #include "base/path.h"
-#include "format/config.h"
 #include "ops/bundle-members.h"
 #include "ops/bundle.h"
+#include "ops/diagnose-parts.h"
 #include "ops/diagnose.h"
 #include "ops/session.h"
 #include "plan/plan.h"
@@ -69,12 +69,12 @@ static bool root_folder_host(struct pf_ctx *ctx, const char *rel, char *out, siz
  * outside it. On the live root (/) everything is inside, so there FILE
  * only must not lie in pakfire's own folders (the database's, the cache,
  * the log), whose contents pakfire manages and cleans. */
-static int check_inside(struct pf_session *s, struct target *t)
+static int check_inside(struct pf_session *s, const struct pf_diag_paths *p, struct target *t)
 {
 	struct pf_ctx *ctx = s->ctx;
 	char root[4096], host[4096], db_dir[4096];
 	const char *own[3];
-	const char *slash = strrchr(s->config->database, '/');
+	const char *slash = strrchr(p->database, '/');
 
 	if (pf_root_host_path(ctx, root, sizeof(root)) < 0)
 		return -1;
@@ -85,10 +85,9 @@ static int check_inside(struct pf_session *s, struct target *t)
 				       " /tmp/pakfire-bundle.tar.gz)", t->file, ctx->root);
 		return 0;
 	}
-	snprintf(db_dir, sizeof(db_dir), "%.*s", slash ? (int)(slash - s->config->database) : 0,
-		 s->config->database);
+	snprintf(db_dir, sizeof(db_dir), "%.*s", slash ? (int)(slash - p->database) : 0, p->database);
 	own[0] = db_dir;
-	own[1] = s->config->cache;
+	own[1] = p->cache;
 	own[2] = "/var/log/pakfire";
 	for (size_t i = 0; i < 3; i++) {
 		const char *rel = own[i] + strspn(own[i], "/");
@@ -102,7 +101,8 @@ static int check_inside(struct pf_session *s, struct target *t)
 }
 
 /* FILE names a new file in an existing folder outside the root. */
-static int check_target(struct pf_session *s, const char *file, struct target *t)
+static int check_target(struct pf_session *s, const struct pf_diag_paths *p, const char *file,
+			struct target *t)
 {
 	struct pf_ctx *ctx = s->ctx;
 	const char *slash = strrchr(file, '/');
@@ -134,7 +134,7 @@ static int check_target(struct pf_session *s, const char *file, struct target *t
 			       " file, never over another; remove it or name another", file);
 	if (errno != ENOENT)
 		return pf_fail_errno(ctx, PF_E_USAGE, "--bundle %s", file);
-	return check_inside(s, t);
+	return check_inside(s, p, t);
 }
 
 /* The private folder beside FILE, on FILE's file system (the rename into
@@ -182,6 +182,7 @@ struct writer {
 	struct pf_ctx *ctx;
 	struct archive *a;
 	const struct target *t;
+	const struct pf_diag_paths *paths;
 	char folder[512];
 	time_t now;
 };
@@ -268,14 +269,14 @@ static int add_made(struct writer *w, const char *name, int made, char *data, si
 }
 
 /* The database: copied online into the private folder, then added. */
-static int add_database(struct writer *w, struct pf_session *s)
+static int add_database(struct writer *w)
 {
 	struct archive_entry *e = NULL;
 	char buf[65536];
 	struct stat st;
 	int fd = -1, r = -1;
 
-	if (pf_db_backup_file(w->ctx, s->config->database, w->t->db) < 0) {
+	if (pf_db_backup_file(w->ctx, w->paths->database, w->t->db) < 0) {
 		/* FILE's disk is full: the bundle cannot be made either, and
 		 * one without the database is not what was asked for. */
 		if (pf_error_class(w->ctx) == PF_E_SPACE)
@@ -361,7 +362,7 @@ static int add_members(struct writer *w, struct pf_session *s, const struct pf_d
 	r = pf_bundle_log(s, &data, &len);
 	if (add_made(w, "pakfire.log", r, data, len) < 0 || interrupted(w) < 0)
 		return -1;
-	if (add_database(w, s) < 0 || interrupted(w) < 0)
+	if (add_database(w) < 0 || interrupted(w) < 0)
 		return -1;
 	r = pf_bundle_config(s, parts ? parts->config_file : NULL, &data, &len);
 	if (add_made(w, "pakfire.conf", r, data, len) < 0)
@@ -377,9 +378,12 @@ static int add_members(struct writer *w, struct pf_session *s, const struct pf_d
 
 /* The archive into the private folder, whole and on the disk. */
 static int write_archive(struct pf_session *s, const struct pf_diagnosis *d,
-			 const struct pf_bundle_parts *parts, const struct target *t)
+			 const struct pf_bundle_parts *parts, const struct pf_diag_paths *p,
+			 const struct target *t)
 {
-	struct writer w = { .ctx = s->ctx, .t = t, .now = d && d->now ? d->now : time(NULL) };
+	struct writer w = {
+		.ctx = s->ctx, .t = t, .paths = p, .now = d && d->now ? d->now : time(NULL),
+	};
 	int fd, r = -1;
 
 	fd = open(t->archive, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -454,12 +458,14 @@ int pf_bundle_write(struct pf_session *s, const struct pf_diagnosis *d, const ch
 		    const struct pf_bundle_parts *parts)
 {
 	struct target t = { .dir_fd = -1 };
+	struct pf_diag_paths p;
 	int r = -1;
 
-	if (!s->config)
-		return pf_fail(s->ctx, PF_E_OTHER, "internal: bundle before the configuration");
-	if (check_target(s, file, &t) < 0 || make_tmp(s->ctx, &t) < 0 ||
-	    write_archive(s, d, parts, &t) < 0 || put_in_place(s->ctx, &t) < 0)
+	/* pakfire.conf's paths, or the defaults when it could not be read
+	 * (the bundle is made all the same: support needs it most then) */
+	pf_diag_paths(s, &p);
+	if (check_target(s, &p, file, &t) < 0 || make_tmp(s->ctx, &t) < 0 ||
+	    write_archive(s, d, parts, &p, &t) < 0 || put_in_place(s->ctx, &t) < 0)
 		goto out;
 	r = 0;
 out:

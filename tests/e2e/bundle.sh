@@ -234,6 +234,22 @@ test_bundle_missing_members() {
 	[ ! -e "$DB" ] || fail "a database was made"
 }
 
+# --config FILE: the bundle carries that configuration (redacted), not the
+# root's.
+test_bundle_config_file() {
+	appliance
+	sed -e 's|^mirror = .*|mirror = https://hostuser:hostsecret42@mirror.example/pakfire|' \
+		"$R/etc/pakfire/pakfire.conf" >"$T/host.conf"
+	echo '# the host copy' >>"$T/host.conf"
+	run pakfire --root "$R" --config "$T/host.conf" diagnose --bundle "$T/out/b.tar.gz"
+	[ -f "$T/out/b.tar.gz" ] || fail "no bundle (exit $RUN_RC): $(cat "$RUN_ERR")"
+	extract "$T/out/b.tar.gz"
+	sed -e 's|hostuser:hostsecret42@|***@|' -e 's|proxyuser:proxysecret42@|***@|' "$T/host.conf" |
+		cmp -s - "$B/pakfire.conf" || fail "pakfire.conf is not --config's, redacted: $(cat "$B/pakfire.conf")"
+	zcat "$T/out/b.tar.gz" | grep -aq 'secret42' && fail "a password is in the archive's bytes"
+	return 0
+}
+
 # The log's last MiB, in whole lines: the end of pakfire.log.1 first when
 # the current one is shorter.
 test_bundle_log_tail() {

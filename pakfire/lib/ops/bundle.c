@@ -364,7 +364,7 @@ static int add_members(struct writer *w, struct pf_session *s, const struct pf_d
 		return -1;
 	if (add_database(w) < 0 || interrupted(w) < 0)
 		return -1;
-	r = pf_bundle_config(s, parts ? parts->config_file : NULL, &data, &len);
+	r = pf_bundle_config(s, s->config_file, &data, &len);
 	if (add_made(w, "pakfire.conf", r, data, len) < 0)
 		return -1;
 	r = pf_bundle_mountinfo(s, &data, &len);

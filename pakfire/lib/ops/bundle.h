@@ -20,15 +20,12 @@ struct pf_bundle_parts {
 	size_t report_txt_len;
 	const char *report_json;  /* `pakfire diagnose --json` */
 	size_t report_json_len;
-	/* --config FILE as given (a host path), or NULL for the root's
-	 * /etc/pakfire/pakfire.conf: the configuration the bundle carries,
-	 * redacted (format/config-redact.h). */
-	const char *config_file;
 };
 
 /* Write FILE (a host path; relative to the working directory) with the
  * members of docs/diagnose.md, "The bundle", from D (its mounts for
- * df.txt; found again when D has none) and PARTS. A member that cannot be
+ * df.txt; found again when D has none), PARTS and the session (its
+ * --config file, S->config_file, or the root's pakfire.conf, redacted). A member that cannot be
  * made is NAME.missing saying why, and the bundle is still made. FILE that
  * exists, or lies inside the root (on the live root: in pakfire's own
  * folders), is PF_E_USAGE with nothing written; any other failure is

@@ -57,7 +57,7 @@ void report_space_text(FILE *f, const struct pf_status *st);
 /* What each mirror did last (report-status-mirrors.c): the "mirrors" list
  * added to R, or the "Mirrors:" lines of the text (--verbose). */
 int report_mirrors_json(struct json_object *r, const struct pf_status *st);
-void report_mirrors_text(FILE *f, const struct pf_status *st);
+void report_mirrors_text(const struct pf_status *st);
 
 /* A recorded run (ops/history.h) as history and status show it
  * (report-history.c): "dry_run", "running" and "pid" added to E; how it

@@ -193,8 +193,8 @@ static void journal_text(FILE *f, const struct pf_diagnosis *d)
 		return;
 	}
 	format_time(j->started, when);
-	snprintf(line, sizeof(line), "%s (run #%lld) was interrupted while %s, begun %s",
-		 j->label[0] ? j->label : j->unit, (long long)j->run, j->state, when);
+	snprintf(line, sizeof(line), "%s (run #%lld, begun %s) was interrupted; the journal"
+		 " says %s", j->label[0] ? j->label : j->unit, (long long)j->run, when, j->state);
 	wrap(f, "Journal:     ", "             ", line);
 	snprintf(line, sizeof(line), "the next pakfire that takes the lock will %s %s: %zu path%s",
 		 j->action, j->label[0] ? j->label : j->unit, j->n_paths, plural(j->n_paths));
@@ -219,7 +219,8 @@ static void keys_text(FILE *f, const struct pf_diagnosis *d)
 
 		format_time(k->created, created);
 		format_time(k->expires, expires);
-		fprintf(f, "  %s  %s\n", k->fingerprint, k->file);
+		fprintf(f, "  %s\n", k->fingerprint);
+		wrap(f, "    file ", "    ", k->file);
 		snprintf(line, sizeof(line), "%s, created %s, expires %s%s%s%s", k->uid, created,
 			 expires, k->expired ? ", EXPIRED" : "", k->revoked ? ", REVOKED" : "",
 			 k->signed_index ? "; signed the current index" : "");
@@ -250,8 +251,32 @@ static void indexes_text(FILE *f, const struct pf_diagnosis *d)
 		fprintf(f, "  %s/%s: revision %" PRIu64 ", %s%s\n", x->series, x->arch, x->revision,
 			index_state(x), x->current ? " (this system's series)" : "");
 		fprintf(f, "    dated %s, valid until %s\n", date, valid);
-		fprintf(f, "    fetched %s%s%s\n", fetched, x->signer[0] ? ", signed by " : "",
-			x->signer);
+		fprintf(f, "    fetched %s\n", fetched);
+		if (x->signer[0])
+			fprintf(f, "    signed by %s\n", x->signer);
+	}
+}
+
+/* What each mirror did last (status --verbose's facts), a URL a line and
+ * its result wrapped below it: URLs are long. */
+static void mirror_lines(FILE *f, const struct pf_status *st)
+{
+	char when[32], ok[32], line[1400];
+
+	if (st->n_mirrors == 0) {
+		fprintf(f, "Mirrors:     none used yet\n");
+		return;
+	}
+	fprintf(f, "Mirrors:     %zu used\n", st->n_mirrors);
+	for (size_t i = 0; i < st->n_mirrors; i++) {
+		const struct pf_mirror_result *m = &st->mirrors[i];
+
+		format_time(m->attempted, when);
+		format_time(m->last_ok, ok);
+		fprintf(f, "  %s (%s)\n", m->url, m->origin);
+		snprintf(line, sizeof(line), "%s at %s, last ok %s%s%s", m->outcome, when, ok,
+			 m->detail[0] ? ": " : "", m->detail);
+		wrap(f, "    ", "    ", line);
 	}
 }
 
@@ -261,7 +286,7 @@ static void mirrors_text(FILE *f, const struct pf_diagnosis *d)
 		fprintf(f, "Mirrors:     not known (see System)\n");
 		return;
 	}
-	report_mirrors_text(f, &d->status);
+	mirror_lines(f, &d->status);
 }
 
 static void cache_text(FILE *f, const struct pf_diagnosis *d)
@@ -270,8 +295,8 @@ static void cache_text(FILE *f, const struct pf_diagnosis *d)
 	char a[32];
 
 	pf_format_size(c->bytes, a);
-	fprintf(f, "Cache:       %s: %" PRIu64 " file%s, %s\n", c->path[0] ? c->path : "(none)",
-		c->files, plural(c->files), a);
+	wrap(f, "Cache:       ", "             ", c->path[0] ? c->path : "not known");
+	fprintf(f, "  holds:     %" PRIu64 " file%s, %s\n", c->files, plural(c->files), a);
 	pf_format_size(c->stale_bytes, a);
 	fprintf(f, "  stale:     %" PRIu64 " file%s, %s%s\n", c->stale_files, plural(c->stale_files),
 		a, c->stale_files ? " ('pakfire clean' removes them)" : "");
@@ -292,7 +317,8 @@ static void database_text(FILE *f, const struct pf_diagnosis *d)
 		wrap(f, "Database:    ", "             ", line);
 		return;
 	}
-	fprintf(f, "Database:    %s (schema %d, %s)\n", db->path, db->schema, size);
+	wrap(f, "Database:    ", "             ", db->path);
+	fprintf(f, "  schema:    %d, %s\n", db->schema, size);
 	wrap(f, "  integrity: ", "             ", db->integrity[0] ? db->integrity : "not run");
 	wrap(f, "  quick:     ", "             ", db->quick[0] ? db->quick : "not run");
 	if (db->error[0])
@@ -332,15 +358,15 @@ static void mounts_text(FILE *f, const struct pf_diagnosis *d)
 		return;
 	}
 	fprintf(f, "Mounts:      what pakfire plans for, now\n");
-	fprintf(f, "  %-16s %-8s %10s %10s %10s %12s  %s\n", "mount", "type", "size", "used", "free",
-		"inodes free", "device");
+	fprintf(f, "  %-12s %-6s %9s %9s %9s %11s  %s\n", "mount", "type", "size", "used", "free",
+		"free inodes", "device");
 	for (size_t i = 0; i < d->n_mounts; i++) {
 		const struct pf_diag_mount *m = &d->mounts[i];
 
 		pf_format_size(m->total, size);
 		pf_format_size(m->used, used);
 		pf_format_size(m->available, avail);
-		fprintf(f, "  %-16s %-8s %10s %10s %10s %12" PRIu64 "  %s%s\n", m->mount, m->fstype,
+		fprintf(f, "  %-12s %-6s %9s %9s %9s %11" PRIu64 "  %s%s\n", m->mount, m->fstype,
 			size, used, avail, m->inodes_available, m->device,
 			m->read_only ? " (read-only)" : "");
 	}

@@ -35,15 +35,15 @@ int report_mirrors_json(jobj *r, const struct pf_status *st)
 	return jv_add(r, "mirrors", list);
 }
 
-void report_mirrors_text(FILE *f, const struct pf_status *st)
+void report_mirrors_text(const struct pf_status *st)
 {
 	char when[32], ok[32];
 
 	if (st->n_mirrors == 0) {
-		fprintf(f, "Mirrors:     none used yet\n");
+		printf("Mirrors:     none used yet\n");
 		return;
 	}
-	fprintf(f, "Mirrors:     %zu used\n", st->n_mirrors);
+	printf("Mirrors:     %zu used\n", st->n_mirrors);
 	for (size_t i = 0; i < st->n_mirrors; i++) {
 		const struct pf_mirror_result *m = &st->mirrors[i];
 
@@ -52,7 +52,7 @@ void report_mirrors_text(FILE *f, const struct pf_status *st)
 			format_time(m->last_ok, ok);
 		else
 			snprintf(ok, sizeof(ok), "never");
-		fprintf(f, "  %s (%s): %s at %s, last ok %s%s%s\n", m->url, m->origin, m->outcome, when,
+		printf("  %s (%s): %s at %s, last ok %s%s%s\n", m->url, m->origin, m->outcome, when,
 		       ok, m->detail[0] ? ": " : "", m->detail);
 	}
 }

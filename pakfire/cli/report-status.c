@@ -278,6 +278,6 @@ void output_status(struct output *o, const struct pf_status *st)
 		       outcome, st->last.error[0] ? ": " : "", st->last.error);
 	}
 	if (o->verbosity > 0)
-		report_mirrors_text(stdout, st);
+		report_mirrors_text(st);
 	report_attention_text(st);
 }

@@ -140,10 +140,9 @@ demo_pakfire --expect 41 --root "$R" status
 step ls -A "$R/boot"
 step df -h "$R/boot"
 step find "$R/var/cache/pakfire" -type f
-step sqlite3 -header -column "$DB" \
-	"SELECT unit, mount, needed, available, reserve, fits, verdict, total, minimum, recommended FROM space_checks"
-step sqlite3 -header -column "$DB" \
-	"SELECT id, command, outcome, exit_code, error FROM transactions WHERE command = 'upgrade'"
+
+say "What support staff run instead of SQL: diagnose reads the database and the system (no lock, nothing written) and ends with the verdict and the next action (66 = 64 + 2: a partition that can never hold the update; docs/diagnose.md)"
+demo_pakfire --expect 66 --root "$R" diagnose
 
 say "The admin moves /boot to a 64 MiB partition, and copies the old kernels of the installer along (nobody owns them): now /boot is only full"
 step umount "$R/boot"

@@ -33,6 +33,9 @@ struct cli_command {
 	/* Optional: true when this run only reads (upgrade --dry-run), so it
 	 * takes neither the lock nor recovers: it may run beside a writer. */
 	bool (*reads_only)(const void *opts);
+	/* It writes nothing under the root, not even a log line (diagnose:
+	 * docs/diagnose.md). */
+	bool writes_nothing;
 	/* 0, or -1 with the error on cli->ctx. OPTS: spec.opts_size bytes. */
 	int (*run)(struct cli *cli, void *opts);
 };
@@ -44,6 +47,7 @@ extern const struct cli_command cmd_status;
 extern const struct cli_command cmd_clean;
 extern const struct cli_command cmd_history;
 extern const struct cli_command cmd_verify;
+extern const struct cli_command cmd_diagnose;
 extern const struct cli_command cmd_install;
 extern const struct cli_command cmd_remove;
 extern const struct cli_command cmd_list;

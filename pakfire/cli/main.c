@@ -24,7 +24,7 @@
 /* In the order --help lists them. */
 static const struct cli_command *const commands[] = {
 	&cmd_init, &cmd_update, &cmd_upgrade, &cmd_install, &cmd_remove, &cmd_list, &cmd_info,
-	&cmd_status, &cmd_clean, &cmd_history, &cmd_hook, &cmd_verify,
+	&cmd_status, &cmd_clean, &cmd_history, &cmd_hook, &cmd_verify, &cmd_diagnose,
 };
 #define N_COMMANDS (sizeof(commands) / sizeof(commands[0]))
 
@@ -88,6 +88,7 @@ static void usage(FILE *f)
 		   "  4 verification failed, 5 download failed, 6 hook failed, 7 locked,\n"
 		   "  129 hung up (SIGHUP), 130 interrupted (SIGINT), 143 terminated (SIGTERM)\n"
 		   "  status: 0 nothing to do, 33..63 attention (see pakfire(8))\n"
+		   "  diagnose: 0 healthy, 65..95 problems found (see pakfire(8))\n"
 		   "'pakfire COMMAND --help' lists a command's options; see pakfire(8)\n");
 }
 
@@ -125,7 +126,8 @@ static void open_log(struct cli *cli, const struct globals *g, const struct cli_
 {
 	const struct log_how how = {
 		.cmd = cmd->spec.name,
-		.size = cli->session ? cli->session->config->log_size : PF_DEFAULT_LOG_SIZE,
+		.size = cli->session && cli->session->config ? cli->session->config->log_size
+			: PF_DEFAULT_LOG_SIZE,
 		/* A restarted pakfire goes on with the record the one before
 		 * began: its start line says so. */
 		.tx = rs->tx,
@@ -134,6 +136,9 @@ static void open_log(struct cli *cli, const struct globals *g, const struct cli_
 		.create = !config_read ? LOG_EXISTING : cmd == &cmd_init ? LOG_CREATE_IF_OK : LOG_CREATE,
 	};
 
+	/* diagnose looks at a system without touching it: no log line */
+	if (cmd->writes_nothing)
+		return;
 	log_open(&cli->log, cli->ctx, &how, argc, argv);
 	cli->out.log = &cli->log;
 }
@@ -152,7 +157,9 @@ static int open_session(struct cli *cli, const struct globals *g,
 		needs = (needs & ~(unsigned)PF_NEED_LOCK) | PF_NEED_DB;
 	if (pf_ctx_set_root(cli->ctx, g->root ? g->root : "/") < 0)
 		return -1;
-	r = pf_session_open(cli->ctx, g->config, PF_NEED_CONFIG, &cli->session);
+	/* A command that needs nothing (diagnose) opens the configuration
+	 * itself: one that cannot be read is then part of its report. */
+	r = pf_session_open(cli->ctx, g->config, needs ? PF_NEED_CONFIG : 0, &cli->session);
 	open_log(cli, g, cmd, needs, r == 0, rs, argc, argv);
 	if (r < 0)
 		return -1;

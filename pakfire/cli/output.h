@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct json_object;
 struct pf_event;
@@ -91,6 +92,15 @@ void output_verify_summary(struct output *o, const struct pf_verify_summary *sum
 struct pf_repair_item;
 void output_repair_lists(struct output *o);
 void output_repair_item(const struct pf_repair_item *it, void *data);
+
+/* Diagnose (report-diagnose*.c, docs/diagnose.md): the report as text on
+ * stdout, or the "diagnose" object of the --json document; the text on F
+ * (the bundle's report.txt); and the whole document as `pakfire --json
+ * diagnose` prints it, malloc'd (NULL when out of memory). */
+struct pf_diagnosis;
+void output_diagnose(struct output *o, const struct pf_diagnosis *d);
+void report_diagnose_text(FILE *f, const struct pf_diagnosis *d);
+char *report_diagnose_document(const struct pf_diagnosis *d);
 
 /* The end of a command: in JSON mode, print the document with the outcome;
  * in text mode, a closing line where one is due. The error line on stderr

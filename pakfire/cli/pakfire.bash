@@ -15,7 +15,7 @@
 # no permission).
 
 _pakfire_globals="--root --config --yes -y --json --quiet -q --verbose -v --help -h --version"
-_pakfire_commands="init update upgrade install remove list info status clean history hook verify"
+_pakfire_commands="init update upgrade install remove list info status clean history hook verify diagnose"
 
 # The options of COMMAND (those of its table in cli/cmd-COMMAND.c).
 _pakfire_command_options() {
@@ -28,6 +28,7 @@ _pakfire_command_options() {
 	list) echo "--installed --available --upgradable" ;;
 	hook) echo "--all" ;;
 	verify) echo "--fix --fix-config --dry-run --from-dir" ;;
+	diagnose) echo "--bundle" ;;
 	esac
 }
 
@@ -56,7 +57,7 @@ _pakfire() {
 		case $w in
 		--root) root=${COMP_WORDS[i + 1]}; i=$((i + 1)) ;;
 		--config) config=${COMP_WORDS[i + 1]}; i=$((i + 1)) ;;
-		--series | --core | --to | --from-dir) i=$((i + 1)) ;;
+		--series | --core | --to | --from-dir | --bundle) i=$((i + 1)) ;;
 		-*) ;;
 		*)
 			if [ -z "$cmd" ]; then
@@ -73,7 +74,7 @@ _pakfire() {
 		mapfile -t COMPREPLY < <(compgen -d -- "$cur")
 		return 0
 		;;
-	--config)
+	--config | --bundle)
 		mapfile -t COMPREPLY < <(compgen -f -- "$cur")
 		return 0
 		;;

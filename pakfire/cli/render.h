@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include "base/event.h"
@@ -51,7 +52,7 @@ void report_addon_state(const struct pf_addon_view *v, const char *series, char 
  * "space" object added to R, or the "Space:" lines of the text. */
 struct pf_status;
 int report_space_json(struct json_object *r, const struct pf_status *st);
-void report_space_text(const struct pf_status *st);
+void report_space_text(FILE *f, const struct pf_status *st);
 
 /* What each mirror did last (report-status-mirrors.c): the "mirrors" list
  * added to R, or the "Mirrors:" lines of the text (--verbose). */
@@ -63,6 +64,10 @@ void report_mirrors_text(const struct pf_status *st);
  * ended in words ("running (pid 4711)", "unknown" when that cannot be
  * told); its command, marked when a dry run ("upgrade --dry-run"). */
 struct pf_run;
+struct pf_history_run;
+/* One run as an element of history's "transactions" (its steps, space
+ * checks and hook runs); NULL when out of memory. */
+struct json_object *report_history_run_json(const struct pf_history_run *h);
 int report_run_json(struct json_object *e, const struct pf_run *t);
 void report_run_outcome(const struct pf_run *t, char *buf, size_t size);
 void report_run_command(const struct pf_run *t, char *buf, size_t size);
@@ -71,6 +76,10 @@ void report_run_command(const struct pf_run *t, char *buf, size_t size);
  * lines and the exit code they make (nothing when none holds). */
 int report_attention_json(struct json_object *r, const struct pf_status *st);
 void report_attention_text(const struct pf_status *st);
+
+/* The "diagnose" report of the --json document (report-diagnose-json.c). */
+struct pf_diagnosis;
+void report_diagnose_json(struct output *o, const struct pf_diagnosis *d);
 
 /* "2026-11-25T10:00:00Z", or "never" for 0. */
 void format_time(time_t t, char buf[32]);
@@ -99,7 +108,7 @@ int render_json_hook_refused(struct json_object *e, const struct pf_event *ev);
  * line of an open one. */
 struct pf_hook_run_view;
 void report_hook_outcome(const struct pf_hook_run_view *v, char *buf, size_t size);
-void report_hook_output_text(const struct pf_hook_run_view *v, const char *indent,
+void report_hook_output_text(FILE *f, const struct pf_hook_run_view *v, const char *indent,
 			     unsigned tail);
 struct json_object *report_hook_json(const struct pf_hook_run_view *v);
 int report_hooks_json(struct json_object *r, const char *key, const struct pf_hook_run_view *v,

@@ -99,7 +99,7 @@ void report_run_command(const struct pf_run *t, char *buf, size_t size)
 	snprintf(buf, size, "%s%s", t->command, t->dry_run ? " --dry-run" : "");
 }
 
-static jobj *json_run(const struct pf_history_run *h)
+jobj *report_history_run_json(const struct pf_history_run *h)
 {
 	const struct pf_run *t = &h->run;
 	jobj *e = json_object_new_object(), *steps = json_object_new_array();
@@ -145,7 +145,7 @@ static void history_json(struct output *o, const struct pf_history *h)
 		goto out;
 	}
 	for (size_t i = 0; i < h->n; i++) {
-		if (jv_list_add(list, json_run(&h->runs[i])) < 0) {
+		if (jv_list_add(list, report_history_run_json(&h->runs[i])) < 0) {
 			o->failed = true;
 			break;
 		}
@@ -177,7 +177,7 @@ static void hooks_text(const struct pf_history_run *hr)
 		if (v->ended)
 			printf(" after %.3f s", (double)v->duration_ms / 1000.0);
 		printf("%s\n", res);
-		report_hook_output_text(v, "         | ", 20);
+		report_hook_output_text(stdout, v, "         | ", 20);
 	}
 }
 

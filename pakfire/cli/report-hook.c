@@ -59,7 +59,7 @@ static size_t count_lines(const char *p, const char *end)
 	return n;
 }
 
-void report_hook_output_text(const struct pf_hook_run_view *v, const char *indent,
+void report_hook_output_text(FILE *f, const struct pf_hook_run_view *v, const char *indent,
 			     unsigned tail)
 {
 	const char *p = v->output, *end = v->output + v->output_len;
@@ -74,7 +74,7 @@ void report_hook_output_text(const struct pf_hook_run_view *v, const char *inden
 		while (q > p && !(q[-1] == '\n' && ++lines == tail))
 			q--;
 		if (q > p)
-			printf("%s[%zu lines before these: 'pakfire hook show %lld' shows them]\n",
+			fprintf(f, "%s[%zu lines before these: 'pakfire hook show %lld' shows them]\n",
 			       indent, count_lines(p, q), (long long)v->id);
 		p = q;
 	}
@@ -85,15 +85,15 @@ void report_hook_output_text(const struct pf_hook_run_view *v, const char *inden
 
 		if (q) {
 			pf_quote(p, len, q, 4 * len + 8);
-			printf("%s%s\n", indent, q);
+			fprintf(f, "%s%s\n", indent, q);
 			free(q);
 		} else {
-			printf("%s[out of memory]\n", indent);
+			fprintf(f, "%s[out of memory]\n", indent);
 		}
 		p += len + (nl != NULL);
 	}
 	if (v->dropped)
-		printf("%s[%llu of the %llu bytes it wrote were not kept]\n", indent,
+		fprintf(f, "%s[%llu of the %llu bytes it wrote were not kept]\n", indent,
 		       (unsigned long long)v->dropped, (unsigned long long)v->output_total);
 }
 
@@ -253,5 +253,5 @@ void output_hook_run(struct output *o, const struct pf_hook_run_view *v, const c
 		printf("Resolved:    run #%lld of it ended ok\n", (long long)v->resolved_by);
 	printf("Output:      %llu bytes written, %llu of them not kept\n",
 	       (unsigned long long)v->output_total, (unsigned long long)v->dropped);
-	report_hook_output_text(v, "    ", 0);
+	report_hook_output_text(stdout, v, "    ", 0);
 }

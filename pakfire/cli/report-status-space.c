@@ -134,7 +134,7 @@ fail:
 	return -1;
 }
 
-void report_space_text(const struct pf_status *st)
+void report_space_text(FILE *f, const struct pf_status *st)
 {
 	const struct pf_status_space *sp = &st->space;
 	char avail[32], need[32], res[32], verdict[512];
@@ -143,19 +143,19 @@ void report_space_text(const struct pf_status *st)
 	if (st->n_pending == 0)
 		return;
 	if (sp->n_missing) {
-		printf("Space:       not known: %zu of the %zu pending updates %s no kept manifest;"
+		fprintf(f, "Space:       not known: %zu of the %zu pending updates %s no kept manifest;"
 		       " " SPACE_HINT "\n", sp->n_missing, st->n_pending,
 		       sp->n_missing == 1 ? "has" : "have");
 		return;
 	}
 	if (!sp->planned) {
-		printf("Space:       not planned: %s\n", sp->error[0] ? sp->error : "unknown error");
+		fprintf(f, "Space:       not planned: %s\n", sp->error[0] ? sp->error : "unknown error");
 		return;
 	}
 	for (size_t i = 0; i < sp->n_mounts; i++)
 		w = (int)strlen(sp->mounts[i].mount) > w ? (int)strlen(sp->mounts[i].mount) : w;
-	printf("Space:       what the pending updates need at their peak, per mount\n");
-	printf("  %-*s %12s %12s %12s  %s\n", w, "mount", "free now", "needed", "reserve", "verdict");
+	fprintf(f, "Space:       what the pending updates need at their peak, per mount\n");
+	fprintf(f, "  %-*s %12s %12s %12s  %s\n", w, "mount", "free now", "needed", "reserve", "verdict");
 	for (size_t i = 0; i < sp->n_mounts; i++) {
 		const struct pf_status_mount *m = &sp->mounts[i];
 
@@ -163,10 +163,10 @@ void report_space_text(const struct pf_status *st)
 		pf_format_size(m->needed, need);
 		pf_format_size(m->reserve, res);
 		verdict_text(m, verdict, sizeof(verdict));
-		printf("  %-*s %12s %12s %12s  %s\n", w, m->mount, avail, need, res, verdict);
+		fprintf(f, "  %-*s %12s %12s %12s  %s\n", w, m->mount, avail, need, res, verdict);
 	}
 	if (sp->refused_unit[0] && st->n_pending > 0 &&
 	    strcmp(st->pending[st->n_pending - 1].unit, sp->refused_unit))
-		printf("  The plan stops at core %u, which does not fit: the updates after it are"
+		fprintf(f, "  The plan stops at core %u, which does not fit: the updates after it are"
 		       " not counted.\n", sp->refused_core);
 }

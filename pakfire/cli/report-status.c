@@ -266,7 +266,7 @@ void output_status(struct output *o, const struct pf_status *st)
 			       " %s before applying)\n", st->n_downloaded,
 			       st->n_downloaded == 1 ? "" : "s", st->n_downloaded == 1 ? "it" : "them");
 	}
-	report_space_text(st);
+	report_space_text(stdout, st);
 	addons_text(st);
 	if (st->have_last) {
 		char outcome[48], command[48];

@@ -93,26 +93,32 @@ test_man_pages_render() {
 }
 
 test_exit_codes_are_one_table() {
-	local md man md_bits man_bits
+	local md man md_bits man_bits md_dbits man_dbits
 	# the first column of docs/exit-codes.md's first table, and its bits
 	md=$(awk '/^## / { exit } /^\| *[0-9]/ { c = $2; print c }' FS='|' "$DOCS/exit-codes.md" |
 		tr -d ' ' | sort)
-	md_bits=$(awk '/^## status/ { on = 1 } on && /^\| *[0-9]+ *\| *[0-9]+ *\|/ { print $3 }' FS='|' \
+	# (each "## CMD" section's bits: status's, then diagnose's)
+	md_bits=$(awk '/^## status/ { on = 1 } /^## diagnose/ { on = 0 } on && /^\| *[0-9]+ *\| *[0-9]+ *\|/ { print $3 }' FS='|' \
+		"$DOCS/exit-codes.md" | tr -d ' ' | sort)
+	md_dbits=$(awk '/^## diagnose/ { on = 1; next } /^## / { on = 0 } on && /^\| *[0-9]+ *\| *[0-9]+ *\|/ { print $3 }' FS='|' \
 		"$DOCS/exit-codes.md" | tr -d ' ' | sort)
 	# pakfire.8, EXIT STATUS: each .TP's tag, outside (codes) and inside
 	# (status's bits) the indented list
 	man=$(awk '/^\.SH EXIT STATUS/ { on = 1; next } /^\.SH/ { on = 0 }
 		on && /^\.RS/ { d++ } on && /^\.RE/ { d-- }
-		on && tp && /^\.B / { print d + 0, $2 } { tp = /^\.TP/ }' "$DOCS/pakfire.8")
-	man_bits=$(awk '$1 == 1 { print $2 }' <<<"$man" | sort)
+		on && tp && /^\.B / { if (!d) code = $2; print d + 0, $2, code } { tp = /^\.TP/ }' "$DOCS/pakfire.8")
+	man_bits=$(awk '$1 == 1 && $3 == "33..63" { print $2 }' <<<"$man" | sort)
+	man_dbits=$(awk '$1 == 1 && $3 == "64..95" { print $2 }' <<<"$man" | sort)
 	man=$(awk '$1 == 0 { print $2 }' <<<"$man" | sort)
 	[ -n "$md" ] || fail "no exit codes found in docs/exit-codes.md"
 	assert_lines "$man" "$md" "pakfire.8's EXIT STATUS against docs/exit-codes.md"
 	assert_lines "$man_bits" "$md_bits" "status's bits in pakfire.8 against docs/exit-codes.md"
+	assert_lines "$man_dbits" "$md_dbits" "diagnose's bits in pakfire.8 against docs/exit-codes.md"
 	for c in 0 1 2 3 4 5 6 7 126 127 129 130 143 33..63 64..95; do
 		grep -qx -- "$c" <<<"$md" || fail "docs/exit-codes.md does not list exit code $c"
 	done
 	assert_lines "$md_bits" "$(printf '%s\n' 1 16 2 4 8)" "status's bits"
+	assert_lines "$md_dbits" "$(printf '%s\n' 1 16 2 4 8)" "diagnose's bits"
 }
 
 test_completion_completes() {

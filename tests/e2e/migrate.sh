@@ -53,7 +53,9 @@ open(sys.argv[2], "w").write(str(os.getpid())); time.sleep(60)' \
 	# 32 + 1 (core 140 pending) + 8 (the old pakfire was killed)
 	run pakfire --root "$R" status
 	assert_exit 41
-	assert_db "PRAGMA user_version" "10"
+	assert_db "PRAGMA user_version" "11"
+	# migration 11: the cause of a run, NULL for the runs recorded before it
+	assert_db "SELECT count(*) FROM transactions WHERE cause IS NOT NULL" "0"
 	assert_db "SELECT unit || ' ' || tag || ' ' || state FROM journal" "core-140 140 committing"
 	assert_db "SELECT id || ' ' || kind || ' ' || number FROM units" "core-139 core 139"
 	assert_db "SELECT number || ' ' || outcome FROM updates" "139 applied"

@@ -27,6 +27,9 @@ struct pf_ctx {
 
 	enum pf_errclass err_class;
 	char err_msg[2048];
+	/* The cause word of the failure (docs/diagnose.md), set where it is
+	 * found (pf_fail_cause), "" when none: recorded with the run. */
+	char err_cause[24];
 };
 
 /* A context without a root: enough for parsers and unit tests. */

@@ -62,6 +62,7 @@ static int vfail(struct pf_ctx *ctx, enum pf_errclass cls, int errnum,
 		return -1;
 	}
 	ctx->err_class = cls == PF_E_OK ? PF_E_OTHER : cls;
+	ctx->err_cause[0] = '\0';
 	snprintf(ctx->err_msg, sizeof(ctx->err_msg), "%s", msg);
 	return -1;
 }
@@ -112,8 +113,21 @@ const char *pf_error_message(const struct pf_ctx *ctx)
 	return ctx->err_msg;
 }
 
+int pf_fail_cause(struct pf_ctx *ctx, const char *cause)
+{
+	if (ctx->err_class != PF_E_OK && !ctx->err_cause[0])
+		snprintf(ctx->err_cause, sizeof(ctx->err_cause), "%s", cause);
+	return -1;
+}
+
+const char *pf_error_cause(const struct pf_ctx *ctx)
+{
+	return ctx->err_cause;
+}
+
 void pf_clear_error(struct pf_ctx *ctx)
 {
+	ctx->err_cause[0] = '\0';
 	ctx->err_class = PF_E_OK;
 	ctx->err_msg[0] = '\0';
 }

@@ -37,6 +37,15 @@ int pf_fail_errno(struct pf_ctx *ctx, enum pf_errclass cls, const char *fmt, ...
 int pf_fail_wrap(struct pf_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/* The cause of the failure on CTX, for diagnose (docs/diagnose.md,
+ * "Problems"): one word ("signature", "hash", "expired", "rollback",
+ * "space", "never-fits", "hook", "download", "interrupted"), set by the
+ * site that found the failure, after its pf_fail. The innermost site
+ * decides: a later call keeps the cause already set, and the next first
+ * failure (or pf_clear_error) forgets it. Returns -1 for `return`. */
+int pf_fail_cause(struct pf_ctx *ctx, const char *cause);
+/* The cause set for the failure on CTX, or "" when no site set one. */
+const char *pf_error_cause(const struct pf_ctx *ctx);
 enum pf_errclass pf_error_class(const struct pf_ctx *ctx);
 const char *pf_error_message(const struct pf_ctx *ctx);
 void pf_clear_error(struct pf_ctx *ctx);

@@ -219,6 +219,7 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 	size_t *order = calloc(f->n_mirrors + 1, sizeof(*order)), n;
 	char all[2048] = "";
 	bool bad = false;
+	char bad_cause[24] = "hash";
 	int r = -1;
 
 	if (!order)
@@ -263,6 +264,9 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 			: cls == PF_E_VERIFY || f->try_outcome == PF_MIRROR_UNTRIED
 			? pf_mirror_outcome_of(cls) : f->try_outcome;
 		pf_mirror_note(f, order[k], outcome, pf_error_message(ctx));
+		if (cls == PF_E_VERIFY && !bad)
+			snprintf(bad_cause, sizeof(bad_cause), "%s",
+				 pf_error_cause(ctx)[0] ? pf_error_cause(ctx) : "hash");
 		bad |= cls == PF_E_VERIFY;
 		add_failure(all, sizeof(all), pf_error_message(ctx));
 		pf_emit_download_failed(ctx, rel, f->mirrors[order[k]].shown, cls,
@@ -270,6 +274,9 @@ int pf_fetch_mirrors(struct pf_fetch *f, const char *series, const char *arch,
 		pf_clear_error(ctx);
 	}
 	r = pf_fail(ctx, bad ? PF_E_VERIFY : PF_E_DOWNLOAD, "%s", all);
+	/* One mirror served bad bytes: that is the cause (signature, hash,
+	 * expired, rollback), not the others' silence. */
+	pf_fail_cause(ctx, bad ? bad_cause : "download");
 out:
 	free(order);
 	return r;

@@ -22,6 +22,14 @@ struct pf_bundle_parts {
 	size_t report_json_len;
 };
 
+/* Write FILE (a host path; relative to the working directory) with the
+ * members of docs/diagnose.md, "The bundle", from D (its mounts for
+ * df.txt; found again when D has none), PARTS and the session (its
+ * --config file, S->config_file, or the root's pakfire.conf, redacted). A member that cannot be
+ * made is NAME.missing saying why, and the bundle is still made. FILE that
+ * exists, or lies inside the root (on the live root: in pakfire's own
+ * folders), is PF_E_USAGE with nothing written; any other failure is
+ * PF_E_OTHER (PF_E_SPACE for a full disk) and leaves nothing behind. */
 int pf_bundle_write(struct pf_session *s, const struct pf_diagnosis *d, const char *file,
 		    const struct pf_bundle_parts *parts);
 

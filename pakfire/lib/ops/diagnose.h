@@ -86,6 +86,7 @@ struct pf_diag_journal {
 	 * order), at most PF_DIAG_PATHS of them; N_PATHS counts them all. */
 	char **paths;          /* malloc'd */
 	size_t n_listed, n_paths;
+	char error[512];       /* the journal could not be read: why, else "" */
 };
 #define PF_DIAG_PATHS 50
 
@@ -119,6 +120,7 @@ struct pf_diag_cache {
 	 * clean` removes) and partial downloads. */
 	uint64_t stale_bytes, stale_files;
 	uint64_t partial_bytes, partial_files;
+	char error[512];       /* the folder could not be read: why, else "" */
 };
 
 /* The database's own checks. */
@@ -129,6 +131,10 @@ struct pf_diag_database {
 	char integrity[1024];  /* "ok", or the first messages of integrity_check */
 	char quick[1024];      /* "ok", or the first messages of quick_check */
 	char error[1024];      /* why it could not be opened or read, else "" */
+	bool exists;           /* the file is there */
+	bool outdated;         /* older than this pakfire's schema: the next run under
+				* the lock migrates it (diagnose reads it as it is) */
+	int schema_latest;     /* this pakfire's schema version */
 	uint64_t bytes;        /* the file's size, with the WAL */
 };
 
@@ -139,6 +145,7 @@ struct pf_diag_lock {
 	char command[256];     /* the holder's command line (/proc/PID/cmdline), or "" */
 	int64_t run;           /* its open run, or 0 */
 	time_t since;          /* when that run began, or 0 */
+	bool known;            /* false: /proc/locks could not be read (held unknown) */
 };
 
 /* One mount pakfire plans for, as it is now (df). */
@@ -159,9 +166,13 @@ struct pf_diagnosis {
 	bool have_status;
 	struct pf_status status;
 	char status_error[1024];
+	/* pakfire.conf could not be read: why (then the defaults' paths were
+	 * looked at), else "". */
+	char config_error[1024];
 	/* The last runs, newest last (at most PF_DIAG_RUNS). */
 	struct pf_run *runs;   /* malloc'd */
 	size_t n_runs;
+	char runs_error[512];  /* the history could not be read: why, else "" */
 	/* The newest run that did not end ok and still stands (no later run
 	 * of the same command ended ok), with its steps, hook runs and space
 	 * checks; have_failure false when none. */
@@ -173,13 +184,16 @@ struct pf_diagnosis {
 	struct pf_diag_journal journal;
 	struct pf_diag_key *keys;    /* malloc'd */
 	size_t n_keys;
+	char keys_error[512];        /* the keys folder could not be read: why, else "" */
 	struct pf_diag_index *indexes; /* malloc'd */
 	size_t n_indexes;
+	char indexes_error[512];     /* why they could not be read, else "" */
 	struct pf_diag_cache cache;
 	struct pf_diag_database database;
 	struct pf_diag_lock lock;
 	struct pf_diag_mount *mounts; /* malloc'd: every mount pakfire plans for */
 	size_t n_mounts;
+	char mounts_error[512];       /* the mount table could not be read: why, else "" */
 	struct pf_diag_problem *problems; /* malloc'd, most urgent first */
 	size_t n_problems;
 	unsigned bits;         /* PF_DIAG_* of the problems */

@@ -133,6 +133,7 @@ void pf_pipeline_note_partial(struct run *run, size_t from, size_t to)
 	struct pf_ctx *ctx = run->s->ctx;
 	enum pf_errclass cls = pf_error_class(ctx);
 	char msg[sizeof(ctx->err_msg)], size[32];
+	char cause[sizeof(ctx->err_cause)];
 	uint64_t kept = 0;
 	size_t files = 0;
 
@@ -149,11 +150,14 @@ void pf_pipeline_note_partial(struct run *run, size_t from, size_t to)
 	if (!files || cls == PF_E_OK)
 		return;
 	snprintf(msg, sizeof(msg), "%s", pf_error_message(ctx));
+	snprintf(cause, sizeof(cause), "%s", pf_error_cause(ctx));
 	pf_clear_error(ctx);
 	pf_format_size(kept, size);
 	pf_fail(ctx, cls, "%s; the partial download%s (%s) %s kept in the cache: the next run"
 		" resumes %s", msg, files == 1 ? "" : "s", size, files == 1 ? "is" : "are",
 		files == 1 ? "it" : "them");
+	if (cause[0])
+		pf_fail_cause(ctx, cause);
 }
 
 /* Whether the plan of units I.. with the first W of them held refuses

@@ -340,19 +340,22 @@ int pf_pipeline_fetch_manifest(struct pf_session *s, struct pf_transaction *t, s
 static int post_transaction(struct run *run, size_t applied, int r)
 {
 	struct pf_ctx *ctx = run->s->ctx;
-	char first[sizeof(ctx->err_msg)];
+	char first[sizeof(ctx->err_msg)], cause[sizeof(ctx->err_cause)];
 	enum pf_errclass cls = pf_error_class(ctx);
 
 	snprintf(first, sizeof(first), "%s", pf_error_message(ctx));
+	snprintf(cause, sizeof(cause), "%s", pf_error_cause(ctx));
 	pf_clear_error(ctx);
 	if (pf_pipeline_local_hooks(&run->hk, run->t, 0, applied, "post-transaction",
 				    pf_transaction_level_before(run->t, applied)) < 0 && r < 0) {
 		pf_warn(ctx, "%s", pf_error_message(ctx));
 		pf_clear_error(ctx);
 	}
-	if (r < 0)
+	if (r < 0) {
 		pf_fail(ctx, cls, "%s", first);
-	else if (pf_error_class(ctx) != PF_E_OK)
+		if (cause[0])
+			pf_fail_cause(ctx, cause); /* the first error's, as found */
+	} else if (pf_error_class(ctx) != PF_E_OK)
 		r = -1;
 	return r;
 }

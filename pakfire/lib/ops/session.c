@@ -195,6 +195,7 @@ int pf_session_open(struct pf_ctx *ctx, const char *config_file, unsigned needs,
 	if (!s)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	s->ctx = ctx;
+	s->config_file = config_file;
 	s->lock_fd = -1;
 	s->inherited_lock = -1;
 	if (pf_session_need(s, config_file, needs) < 0) {
@@ -274,20 +275,25 @@ static void record_dry_run(struct pf_session *s)
 	struct pf_ctx *ctx = s->ctx;
 	enum pf_errclass cls = pf_error_class(ctx);
 	const char *outcome = pf_db_tx_outcome(ctx);
-	char first[sizeof(ctx->err_msg)];
+	char first[sizeof(ctx->err_msg)], cause[sizeof(ctx->err_cause)];
+	const char *word = pf_db_tx_cause(ctx);
 	int code = pf_ctx_exit_code(ctx);
 	int64_t id;
 
 	snprintf(first, sizeof(first), "%s", pf_error_message(ctx));
+	snprintf(cause, sizeof(cause), "%s", word ? word : "");
 	pf_clear_error(ctx);
 	if (pf_db_tx_dry_run(s->db, s->dry_command, (time_t)s->dry_started, outcome, code,
-			     cls == PF_E_OK ? NULL : first, &id) < 0) {
+			     cls == PF_E_OK ? NULL : first, cause[0] ? cause : NULL, &id) < 0) {
 		pf_warn(ctx, "this dry run could not be recorded in the history: %s",
 			pf_error_message(ctx));
 		pf_clear_error(ctx);
 	}
-	if (cls != PF_E_OK)
+	if (cls != PF_E_OK) {
 		pf_fail(ctx, cls, "%s", first);
+		if (cause[0])
+			pf_fail_cause(ctx, cause);
+	}
 	s->dry_command = NULL;
 }
 

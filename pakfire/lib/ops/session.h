@@ -23,6 +23,7 @@ enum pf_session_needs {
 struct pf_session {
 	struct pf_ctx *ctx;
 	struct pf_config *config;
+	const char *config_file;  /* --config as given (the caller's string), or NULL */
 	int lock_fd;              /* held while >= 0 */
 	struct pf_db *db;
 	struct pf_fetch *fetch;   /* made by pf_session_fetch() on the first download */

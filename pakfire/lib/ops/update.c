@@ -43,9 +43,10 @@ static int check_fresh(struct pf_session *s, const char *what, time_t valid_unti
 	if (!pf_index_expired(s->config->valid_until_grace, valid_until))
 		return 0;
 	pf_time_format(valid_until, when);
-	return pf_fail(ctx, PF_E_VERIFY,
-		       "%s expired: Valid-Until %s has passed (the mirror may be frozen"
-		       " or stale; try another mirror)", what, when);
+	pf_fail(ctx, PF_E_VERIFY,
+		"%s expired: Valid-Until %s has passed (the mirror may be frozen"
+		" or stale; try another mirror)", what, when);
+	return pf_fail_cause(ctx, "expired");
 }
 
 /* One mirror's try at the index: what it served, and what it is checked
@@ -134,6 +135,7 @@ static int fetch_pair(struct pf_ctx *ctx, struct pf_fetch *f, struct index_try *
 			pf_clear_error(ctx);
 			pf_fail(ctx, PF_E_VERIFY, "%s.sig: no signature beside the index: refusing"
 				" an unsigned index", t->shown);
+			pf_fail_cause(ctx, "signature");
 			bad_signature(ctx, f, t);
 		}
 		goto out;
@@ -156,16 +158,19 @@ static int check_revision(struct pf_ctx *ctx, struct pf_fetch *f, struct index_t
 	if (!seen)
 		return 0;
 	if (t->idx->revision < seen->revision) {
-		return pf_fail(ctx, PF_E_VERIFY,
-			       "%s: Revision %llu is lower than Revision %llu already seen: refusing"
-			       " a rolled-back index (the mirror is stale)", t->shown,
-			       (unsigned long long)t->idx->revision,
-			       (unsigned long long)seen->revision);
+		pf_fail(ctx, PF_E_VERIFY,
+			"%s: Revision %llu is lower than Revision %llu already seen: refusing"
+			" a rolled-back index (the mirror is stale)", t->shown,
+			(unsigned long long)t->idx->revision,
+			(unsigned long long)seen->revision);
+		return pf_fail_cause(ctx, "rollback");
 	}
-	if (t->idx->revision == seen->revision && strcmp(t->sha256, seen->sha256))
-		return pf_fail(ctx, PF_E_VERIFY,
-			       "%s: Revision %llu was seen before with other content: refusing it",
-			       t->shown, (unsigned long long)t->idx->revision);
+	if (t->idx->revision == seen->revision && strcmp(t->sha256, seen->sha256)) {
+		pf_fail(ctx, PF_E_VERIFY,
+			"%s: Revision %llu was seen before with other content: refusing it",
+			t->shown, (unsigned long long)t->idx->revision);
+		return pf_fail_cause(ctx, "rollback");
+	}
 	return 0;
 }
 
@@ -187,6 +192,7 @@ static int try_index(struct pf_ctx *ctx, struct pf_fetch *f, const char *url, vo
 				t->sig_len, t->signer) < 0) {
 		if (t->signer[0])
 			snprintf(t->untrusted, sizeof(t->untrusted), "%s", t->signer);
+		pf_fail_cause(ctx, "signature");
 		return bad_signature(ctx, f, t);
 	}
 	if (pf_index_parse(ctx, t->shown, t->body, t->len, &t->idx) < 0)

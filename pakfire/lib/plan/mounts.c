@@ -18,6 +18,7 @@ void pf_mounts_free(struct pf_mount_table *t)
 	for (size_t i = 0; i < t->n; i++) {
 		free(t->mounts[i].point);
 		free(t->mounts[i].fstype);
+		free(t->mounts[i].source);
 		free(t->mounts[i].options);
 	}
 	free(t->mounts);
@@ -87,8 +88,9 @@ static int parse_line(struct pf_ctx *ctx, char *line, unsigned lineno, struct pf
 		return pf_fail(ctx, PF_E_OTHER, "mountinfo line %u: malformed", lineno);
 	m->point = unescape(f[4], strlen(f[4]));
 	m->fstype = strdup(f[sep + 1]);
+	m->source = unescape(sep + 2 < n ? f[sep + 2] : "", sep + 2 < n ? strlen(f[sep + 2]) : 0);
 	m->options = strdup(sep + 3 < n ? f[sep + 3] : "");
-	if (!m->point || !m->fstype || !m->options)
+	if (!m->point || !m->fstype || !m->source || !m->options)
 		return pf_fail(ctx, PF_E_OTHER, "out of memory");
 	m->readonly = has_option(f[5], "ro");
 	return 0;

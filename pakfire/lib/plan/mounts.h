@@ -14,6 +14,7 @@ struct pf_mount {
 	unsigned major;     /* the device: two bind mounts of one file system */
 	unsigned minor;     /*   share one major:minor, and so one budget */
 	char *fstype;
+	char *source;       /* the mount source ("/dev/sda1", "tmpfs"), unescaped */
 	char *options;      /* the super options ("rw,fmask=0022,..."), or "" */
 	bool readonly;
 };

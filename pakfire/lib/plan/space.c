@@ -181,8 +181,8 @@ static void verdict_words(const struct pf_plan_update *u, const struct pf_plan_f
 	}
 }
 
-int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsigned core,
-		    bool dry_run)
+static int refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsigned core,
+		  bool dry_run)
 {
 	const struct pf_plan_update *u = &p->updates[i];
 	char tail[160], need[32], res[32], avail[32], shortfall[32], words[1536];
@@ -223,4 +223,23 @@ int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsig
 			       (unsigned long long)r->inodes_available, words, tail);
 	}
 	return pf_fail(ctx, PF_E_SPACE, "%s does not fit; %s", u->label, tail);
+}
+
+/* The refusal, with its cause for diagnose: "never-fits" when the first
+ * mount it does not fit on can never hold it, else "space". */
+int pf_space_refuse(struct pf_ctx *ctx, const struct pf_plan *p, size_t i, unsigned core,
+		    bool dry_run)
+{
+	const struct pf_plan_update *u = &p->updates[i];
+	const char *cause = "space";
+
+	for (size_t k = 0; k < u->n_rows; k++) {
+		if (u->rows[k].fits)
+			continue;
+		if (u->verdicts && u->verdicts[k].kind == PF_VERDICT_NEVER)
+			cause = "never-fits";
+		break;
+	}
+	refuse(ctx, p, i, core, dry_run);
+	return pf_fail_cause(ctx, cause);
 }

@@ -25,7 +25,13 @@ struct pf_db {
 	char *display;       /* the path for messages */
 	sqlite3_stmt *stmt[PF_SQL__COUNT];
 	bool outdated;       /* opened without migrating an older schema */
+	int schema;          /* PRAGMA user_version once opened */
 };
+
+int pf_db_schema(const struct pf_db *db)
+{
+	return db->schema;
+}
 
 bool pf_db_outdated(const struct pf_db *db)
 {
@@ -35,6 +41,11 @@ bool pf_db_outdated(const struct pf_db *db)
 struct pf_ctx *pf_db_ctx(const struct pf_db *db)
 {
 	return db->ctx;
+}
+
+sqlite3 *pf_db_sqlite(struct pf_db *db)
+{
+	return db->h;
 }
 
 const char *pf_db_display(const struct pf_db *db)
@@ -227,6 +238,7 @@ static int migrate(struct pf_db *db, bool allowed)
 
 	if (user_version(db, &v) < 0)
 		return -1;
+	db->schema = v;
 	if (v > latest)
 		return newer(db, v);
 	if (v < latest && !allowed) {
@@ -247,6 +259,7 @@ static int migrate(struct pf_db *db, bool allowed)
 		    script(db, "COMMIT") < 0)
 			goto fail;
 		v++;
+		db->schema = v;
 	}
 	return 0;
 fail:
@@ -318,9 +331,35 @@ out:
 	return r;
 }
 
+/* The URI that opens BASE in folder DIR_FD read-only (db.h,
+ * PF_DB_READONLY): immutable when no -wal lies beside it. */
+static char *readonly_uri(int dir_fd, const char *base)
+{
+	char *wal = NULL, *uri = NULL, *esc = malloc(strlen(base) * 3 + 1), *p = esc;
+	struct stat st;
+	bool live;
+
+	if (!esc || asprintf(&wal, "%s-wal", base) < 0) {
+		free(esc);
+		return NULL;
+	}
+	live = fstatat(dir_fd, wal, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	free(wal);
+	/* a URI's path: '%', '?' and '#' would end or change it */
+	for (const char *c = base; *c; c++)
+		p += strchr("%?#", *c) ? sprintf(p, "%%%02X", (unsigned char)*c)
+				       : sprintf(p, "%c", *c);
+	if (asprintf(&uri, "file:/proc/self/fd/%d/%s?%s", dir_fd, esc,
+		     live ? "mode=ro" : "immutable=1") < 0)
+		uri = NULL;
+	free(esc);
+	return uri;
+}
+
 int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_db **out)
 {
-	bool must_exist = !(flags & PF_DB_CREATE);
+	bool must_exist = !(flags & PF_DB_CREATE) || (flags & PF_DB_READONLY);
+	bool readonly = flags & PF_DB_READONLY;
 	struct pf_db *db = NULL;
 	char *dir = NULL, *base = NULL, *fdpath = NULL;
 	bool exists;
@@ -343,7 +382,7 @@ int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_d
 	}
 	db->ctx = ctx;
 	db->dir_fd = -1;
-	if (!exists && pf_root_mkdirs(ctx, dir) < 0)
+	if (!exists && !readonly && pf_root_mkdirs(ctx, dir) < 0)
 		goto out;
 	db->dir_fd = pf_root_open(ctx, dir, O_PATH | O_DIRECTORY, 0);
 	if (db->dir_fd < 0) {
@@ -352,22 +391,31 @@ int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_d
 	}
 	/* SQLite opens by name: name the folder through its fd, which was
 	 * resolved inside the root, so no symlink can move the database out. */
-	if (asprintf(&fdpath, "/proc/self/fd/%d/%s", db->dir_fd, base) < 0) {
+	if (readonly)
+		fdpath = readonly_uri(db->dir_fd, base);
+	else if (asprintf(&fdpath, "/proc/self/fd/%d/%s", db->dir_fd, base) < 0)
 		fdpath = NULL;
+	if (!fdpath) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
 		goto out;
 	}
-	if (sqlite3_open_v2(fdpath, &db->h,
-			    SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE), NULL) != SQLITE_OK) {
+	if (sqlite3_open_v2(fdpath, &db->h, readonly ? SQLITE_OPEN_READONLY | SQLITE_OPEN_URI :
+			    SQLITE_OPEN_READWRITE | (must_exist ? 0 : SQLITE_OPEN_CREATE),
+			    NULL) != SQLITE_OK) {
 		pf_fail(ctx, PF_E_OTHER, "database %s: %s", db->display,
 			db->h ? sqlite3_errmsg(db->h) : "out of memory");
 		goto out;
 	}
-	sqlite3_busy_timeout(db->h, 10000);
+	/* a reader waits less: diagnose runs beside a hung pakfire */
+	sqlite3_busy_timeout(db->h, readonly ? 2000 : 10000);
 	sqlite3_extended_result_codes(db->h, 1);
-	if (script(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
-		       " PRAGMA foreign_keys = ON") < 0 ||
-	    migrate(db, flags & PF_DB_MIGRATE) < 0)
+	if (readonly) {
+		/* no journal mode to set (that writes), and never a migration */
+		if (script(db, "PRAGMA query_only = ON") < 0 || migrate(db, false) < 0)
+			goto out;
+	} else if (script(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL;"
+			      " PRAGMA foreign_keys = ON") < 0 ||
+		   migrate(db, flags & PF_DB_MIGRATE) < 0)
 		goto out;
 	*out = db;
 	db = NULL;

@@ -19,6 +19,9 @@ enum pf_db_open_flags {
 	PF_DB_MIGRATE = 1 << 1, /* apply pending migrations: only under the lock,
 				 * so that no other pakfire has it open while
 				 * tables change shape */
+	PF_DB_READONLY = 1 << 2, /* diagnose: read only, write nothing at all,
+				  * not even the -wal and -shm files (see
+				  * pf_db_open); never with the other flags */
 };
 
 /* Open the database at PATH (absolute, taken inside the root). Without
@@ -27,6 +30,15 @@ enum pf_db_open_flags {
  * pf_db_outdated() says so: its reader must not use it before it was
  * migrated. A newer schema than this pakfire knows is always refused. */
 int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_db **out);
+
+/* PF_DB_READONLY: the database is opened with SQLite's read-only mode.
+ * When no -wal file lies beside it, no connection has it open (the last
+ * one to close removes it), so it is opened immutable: nothing is
+ * created beside it, the root stays byte for byte as it was; a writer
+ * that starts meanwhile is the lock's holder, which diagnose reports.
+ * When one does, a live pakfire has it open and the read shares its WAL
+ * (a consistent snapshot; the -shm is that pakfire's). Nothing is
+ * migrated; an older schema is opened as it is (pf_db_outdated). */
 
 /* Whether the schema is older than this pakfire's (it needs PF_DB_MIGRATE). */
 bool pf_db_outdated(const struct pf_db *db);
@@ -43,6 +55,9 @@ const char *pf_db_display(const struct pf_db *db);
 int pf_db_begin(struct pf_db *db);
 int pf_db_commit(struct pf_db *db);
 int pf_db_rollback(struct pf_db *db);
+
+/* The schema version of this database (PRAGMA user_version, as opened). */
+int pf_db_schema(const struct pf_db *db);
 
 /* The newest schema version this pakfire knows (PRAGMA user_version). */
 int pf_db_schema_latest(void);

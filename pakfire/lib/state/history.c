@@ -10,15 +10,16 @@
 static const struct pf_sql TX_BEGIN = { PF_SQL_TX_BEGIN, "begin transaction record",
 	"INSERT INTO transactions (command, started) VALUES (?1, ?2) RETURNING id" };
 static const struct pf_sql TX_END = { PF_SQL_TX_END, "record outcome",
-	"UPDATE transactions SET ended = ?2, outcome = ?3, exit_code = ?4, error = ?5 WHERE id = ?1" };
+	"UPDATE transactions SET ended = ?2, outcome = ?3, exit_code = ?4, error = ?5, cause = ?6"
+	" WHERE id = ?1" };
 static const struct pf_sql TX_INTERRUPTED = { PF_SQL_TX_INTERRUPTED, "mark interrupted",
-	"UPDATE transactions SET outcome = 'interrupted', ended = ?2,"
+	"UPDATE transactions SET outcome = 'interrupted', ended = ?2, cause = 'interrupted',"
 	" error = 'interrupted (the process was killed or the power failed)'"
 	" WHERE id = ?1 AND ended IS NULL" };
 /* Called under the lock: a transaction still open belongs to a process
  * that is gone. */
 static const struct pf_sql TX_CLOSE_STALE = { PF_SQL_TX_CLOSE_STALE, "close stale transactions",
-	"UPDATE transactions SET outcome = 'interrupted', ended = ?1,"
+	"UPDATE transactions SET outcome = 'interrupted', ended = ?1, cause = 'interrupted',"
 	" error = coalesce(error, CASE (SELECT step FROM steps WHERE transaction_id ="
 	"   transactions.id ORDER BY id DESC LIMIT 1) WHEN 'restarting' THEN"
 	"   'pakfire restarted itself to go on, and the restarted pakfire did not go on"
@@ -51,8 +52,13 @@ static const struct pf_sql SPACE_LIST = { PF_SQL_SPACE_LIST, "read space checks"
 /* A dry run, recorded whole when it has ended: never an open row that
  * the stale sweep of another pakfire would call interrupted. */
 static const struct pf_sql TX_DRY_RUN = { PF_SQL_TX_DRY_RUN, "record dry run",
-	"INSERT INTO transactions (command, started, ended, outcome, exit_code, error, dry_run)"
-	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1) RETURNING id" };
+	"INSERT INTO transactions (command, started, ended, outcome, exit_code, error, dry_run, cause)"
+	" VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1, ?7) RETURNING id" };
+/* The cause a run ended with (diagnose): a separate read, so that the
+ * views of history and status still read a database whose schema is
+ * older than migration 11 (diagnose opens it as it is). */
+static const struct pf_sql TX_CAUSE = { PF_SQL_TX_CAUSE, "read the cause of a run",
+	"SELECT cause FROM transactions WHERE id = ?1" };
 static const struct pf_sql STEP_INSERT = { PF_SQL_STEP_INSERT, "record step",
 	"INSERT INTO steps (transaction_id, at, unit, step, detail) VALUES (?1, ?2, ?3, ?4, ?5)" };
 static const struct pf_sql STEP_LIST = { PF_SQL_STEP_LIST, "read steps",
@@ -121,7 +127,8 @@ void pf_db_tx_end(struct pf_db *db, int64_t id)
 
 	pf_sql_exec(db, &TX_END, PF_ARGS(A_INT(id), A_INT(time(NULL)), A_TEXT(outcome),
 				 A_INT(pf_ctx_exit_code(ctx)),
-				 A_TEXT(cls == PF_E_OK ? NULL : pf_error_message(ctx))));
+				 A_TEXT(cls == PF_E_OK ? NULL : pf_error_message(ctx)),
+				 A_TEXT(pf_db_tx_cause(ctx))));
 	pf_emit(ctx, &(struct pf_event){ .type = PF_EV_TX_END,
 		.tx = { .id = id, .outcome = outcome, .exit_code = pf_ctx_exit_code(ctx),
 			.error = pf_error_class(ctx) == PF_E_OK ? NULL : pf_error_message(ctx) } });
@@ -138,13 +145,54 @@ const char *pf_db_tx_outcome(const struct pf_ctx *ctx)
 	return cls == PF_E_OK ? "ok" : cls == PF_E_SPACE ? "refused" : "failed";
 }
 
+const char *pf_db_tx_cause(const struct pf_ctx *ctx)
+{
+	enum pf_errclass cls = pf_error_class(ctx);
+
+	if (cls == PF_E_OK)
+		return NULL;
+	if (ctx->stop_signal > 0)
+		return "interrupted";
+	if (pf_error_cause(ctx)[0])
+		return pf_error_cause(ctx);
+	/* No site said: the class is all there is. A verification that no
+	 * site named is taken as the widest ("hash": what was fetched does
+	 * not match what is signed, or is malformed). */
+	switch (cls) {
+	case PF_E_SPACE:    return "space";
+	case PF_E_VERIFY:   return "hash";
+	case PF_E_DOWNLOAD: return "download";
+	case PF_E_HOOK:     return "hook";
+	case PF_E_LOCKED:   return "lock";
+	default:            return "failed";
+	}
+}
+
+int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size)
+{
+	sqlite3_stmt *s = pf_sql_query(db, &TX_CAUSE, PF_ARGS(A_INT(id)));
+	int rc;
+
+	out[0] = '\0';
+	if (!s)
+		return -1;
+	rc = pf_sql_next(db, s, TX_CAUSE.what);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		pf_sql_text(s, 0, out, size);
+	pf_sql_done(s);
+	return 0;
+}
+
 int pf_db_tx_dry_run(struct pf_db *db, const char *command, time_t started, const char *outcome,
-		     int exit_code, const char *error, int64_t *id)
+		     int exit_code, const char *error, const char *cause, int64_t *id)
 {
 	struct pf_ctx *ctx = pf_db_ctx(db);
 	sqlite3_stmt *s = pf_sql_query(db, &TX_DRY_RUN,
 				       PF_ARGS(A_TEXT(command), A_INT(started), A_INT(time(NULL)),
-					       A_TEXT(outcome), A_INT(exit_code), A_TEXT(error)));
+					       A_TEXT(outcome), A_INT(exit_code), A_TEXT(error),
+					       A_TEXT(cause)));
 	int rc;
 
 	if (!s)

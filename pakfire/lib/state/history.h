@@ -31,11 +31,19 @@ void pf_db_tx_end(struct pf_db *db, int64_t id);
  * space), interrupted (a SIGINT, SIGTERM or SIGHUP stopped it), failed. */
 const char *pf_db_tx_outcome(const struct pf_ctx *ctx);
 
+/* The cause word a run ends with (transactions.cause, docs/diagnose.md):
+ * NULL when it ends ok; "interrupted" when a signal stopped it; the cause
+ * the failing site set (pf_fail_cause); else one from the error class
+ * (space, hash, download, hook, lock, failed). */
+const char *pf_db_tx_cause(const struct pf_ctx *ctx);
+/* The cause recorded with run ID into OUT ("" when none, or no such run);
+ * fails (no such column) on a schema older than migration 11. */
+int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size);
 /* A dry run of COMMAND begun at STARTED, recorded whole (dry_run = 1) in
- * one statement once it has ended, with its OUTCOME, EXIT_CODE and ERROR
+ * one statement once it has ended, with its OUTCOME, EXIT_CODE, ERROR and CAUSE
  * (or NULL); *ID its id. TX_BEGIN and TX_END are emitted for it. */
 int pf_db_tx_dry_run(struct pf_db *db, const char *command, time_t started, const char *outcome,
-		     int exit_code, const char *error, int64_t *id);
+		     int exit_code, const char *error, const char *cause, int64_t *id);
 
 /* A transaction that never ended (its process was killed) is marked
  * "interrupted" by the recovery that cleaned up after it. */

@@ -287,6 +287,12 @@ const char *const pf_schema_migrations[] = {
 	"ALTER TABLE indexes ADD COLUMN mirror_list BLOB;" /* the verified `Mirrors` file, or NULL */
 	"ALTER TABLE system ADD COLUMN mirror_seed INTEGER;", /* random, set once: where this
 							      * machine starts in the list */
+	/* 11: diagnose (issue 19): the cause of a run that did not end ok,
+	 * recorded where the failure was found (docs/diagnose.md), so that
+	 * diagnose never guesses it from the message. */
+	"ALTER TABLE transactions ADD COLUMN cause TEXT;", /* signature | hash | expired | rollback |
+							    * space | never-fits | hook | download |
+							    * interrupted | lock | failed; NULL: ok */
 };
 
 const size_t pf_schema_count = sizeof(pf_schema_migrations) / sizeof(pf_schema_migrations[0]);

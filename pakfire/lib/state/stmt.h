@@ -41,6 +41,7 @@ enum pf_sql_id {
 	PF_SQL_SYSTEM_REBOOT_CLEAR,
 	PF_SQL_MIRROR_UPSERT, PF_SQL_MIRROR_LOAD, PF_SQL_MIRROR_SEED_GET, PF_SQL_MIRROR_SEED_SET,
 	PF_SQL_MIRROR_LIST_STORE, PF_SQL_MIRROR_LIST_LOAD,
+	PF_SQL_TX_CAUSE, PF_SQL_CHECK_INTEGRITY, PF_SQL_CHECK_QUICK, PF_SQL_INDEX_LIST,
 	PF_SQL__COUNT
 };
 
@@ -65,6 +66,10 @@ struct pf_arg {
 #define A_BLOB(p, n) ((struct pf_arg){ .type = PF_ARG_BLOB, .b = (p), .len = (n) })
 #define PF_ARGS(...) ((const struct pf_arg[]){ __VA_ARGS__, { .type = PF_ARG_END } })
 #define PF_NO_ARGS   ((const struct pf_arg[]){ { .type = PF_ARG_END } })
+
+/* The SQLite connection, for what is no statement (the backup API,
+ * state/backup.c). */
+sqlite3 *pf_db_sqlite(struct pf_db *db);
 
 /* Run a statement that returns no rows. */
 int pf_sql_exec(struct pf_db *db, const struct pf_sql *q, const struct pf_arg *args);

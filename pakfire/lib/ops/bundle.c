@@ -454,6 +454,19 @@ static int put_in_place(struct pf_ctx *ctx, const struct target *t)
 	return 0;
 }
 
+int pf_bundle_check(struct pf_session *s, const char *file)
+{
+	struct target t = { .dir_fd = -1 };
+	struct pf_diag_paths p;
+	int r;
+
+	pf_diag_paths(s, &p);
+	r = check_target(s, &p, file, &t);
+	if (t.dir_fd >= 0)
+		close(t.dir_fd);
+	return r;
+}
+
 int pf_bundle_write(struct pf_session *s, const struct pf_diagnosis *d, const char *file,
 		    const struct pf_bundle_parts *parts)
 {

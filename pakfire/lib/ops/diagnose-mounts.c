@@ -15,7 +15,9 @@
 #include "state/files.h"
 
 /* The top-level folders of the owned paths ("usr", "boot", "lib"), and
- * which of the mounts below the root hold an owned path. */
+ * which of the mounts below the root hold an owned path. A root has a
+ * dozen top-level folders: past MAX_TOPS the rest are found only by the
+ * mounts they lie in. */
 #define MAX_TOPS 256
 
 struct finder {

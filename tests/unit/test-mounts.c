@@ -107,6 +107,21 @@ static void test_malformed(void **state)
 	assert_null(t);
 }
 
+/* The mount source (diagnose's device column), unescaped like the point. */
+static void test_source(void **state)
+{
+	struct pf_mount_table *t = NULL;
+	static const char esc[] = "40 22 0:50 / /m rw - fuse.sshfs user@host:/a\\040b rw\n";
+
+	t = load(*state);
+	assert_string_equal(pf_mounts_find(t, "/srv/r/boot/x")->source, "/dev/sda3");
+	assert_string_equal(pf_mounts_find(t, "/srv/r/var")->source, "tmpfs");
+	pf_mounts_free(t);
+	assert_int_equal(pf_mounts_parse(*state, esc, strlen(esc), &t), 0);
+	assert_string_equal(t->mounts[0].source, "user@host:/a b");
+	pf_mounts_free(t);
+}
+
 static void test_real_table(void **state)
 {
 	struct pf_mount_table *t = NULL;
@@ -128,6 +143,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_file_bind_mount, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_escaped_names, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_malformed, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_source, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_real_table, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

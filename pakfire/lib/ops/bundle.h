@@ -22,6 +22,19 @@ struct pf_bundle_parts {
 	size_t report_json_len;
 };
 
+/* Write FILE (a host path; relative to the working directory) with the
+ * members of docs/diagnose.md, "The bundle", from D (its mounts for
+ * df.txt; found again when D has none), PARTS and the session (its
+ * --config file, S->config_file, or the root's pakfire.conf, redacted). A member that cannot be
+ * made is NAME.missing saying why, and the bundle is still made. FILE that
+ * exists, or lies inside the root (on the live root: in pakfire's own
+ * folders), is PF_E_USAGE with nothing written; any other failure is
+ * PF_E_OTHER (PF_E_SPACE for a full disk) and leaves nothing behind. */
+/* The checks of FILE alone (it does not exist, its folder does, it is not
+ * inside the root), for a front end that refuses before it looks at
+ * anything: pf_bundle_write makes them again. 0, or PF_E_USAGE. */
+int pf_bundle_check(struct pf_session *s, const char *file);
+
 int pf_bundle_write(struct pf_session *s, const struct pf_diagnosis *d, const char *file,
 		    const struct pf_bundle_parts *parts);
 

@@ -6,7 +6,7 @@
 
 #include "base/context.h"
 #include "base/error.h"
-#include "format/config.h"
+#include "ops/diagnose-parts.h"
 #include "ops/diagnose-mounts.h"
 #include "ops/session.h"
 #include "ops/status.h"
@@ -15,7 +15,9 @@
 #include "state/files.h"
 
 /* The top-level folders of the owned paths ("usr", "boot", "lib"), and
- * which of the mounts below the root hold an owned path. */
+ * which of the mounts below the root hold an owned path. A root has a
+ * dozen top-level folders: past MAX_TOPS the rest are found only by the
+ * mounts they lie in. */
 #define MAX_TOPS 256
 
 struct finder {
@@ -239,14 +241,13 @@ int pf_diag_mounts(struct pf_session *s, const struct pf_status *st,
 		   struct pf_diag_mount **out, size_t *n)
 {
 	struct finder f = { .ctx = s->ctx };
-	const struct pf_config *cfg = s->config;
 	struct pf_diag_mount *list = NULL;
+	struct pf_diag_paths p;
 	int r = -1;
 
 	*out = NULL;
 	*n = 0;
-	if (!cfg)
-		return pf_fail(s->ctx, PF_E_OTHER, "internal: mounts asked before the configuration");
+	pf_diag_paths(s, &p); /* pakfire.conf's, or the defaults */
 	if (pf_mounts_load(s->ctx, &f.t) < 0 ||
 	    pf_root_host_path(s->ctx, f.root_host, sizeof(f.root_host)) < 0 ||
 	    pf_root_probe_init(&f.rp, s->ctx, NULL, &f.probe) < 0)
@@ -259,8 +260,8 @@ int pf_diag_mounts(struct pf_session *s, const struct pf_status *st,
 	}
 	/* The root's first: it is the one every report starts with. */
 	if (take_folder(&f, "") < 0 || take_folder(&f, "boot") < 0 ||
-	    take_config_path(&f, cfg->cache, true) < 0 ||
-	    take_config_path(&f, cfg->database, false) < 0 ||
+	    take_config_path(&f, p.cache, true) < 0 ||
+	    take_config_path(&f, p.database, false) < 0 ||
 	    take_folder(&f, "var/log/pakfire") < 0 ||
 	    take_owned(&f, s->db) < 0 || take_pending(&f, st) < 0)
 		goto out;

@@ -19,7 +19,8 @@ struct pf_status;
  * open); and every mount the pending chain touches (ST->space.mounts, ST
  * may be NULL). Root's first, then in mount-table order. Each with its
  * device, type, size, used, free and inodes (statvfs) and whether it is
- * mounted read-only. Needs the configuration; reads only. A database that
+ * mounted read-only. The paths are pakfire.conf's, or the defaults when
+ * it could not be read (S->config NULL); reads only. A database that
  * cannot be read only loses the installed updates' folders (the report
  * says what is wrong with it elsewhere). -1 after pf_fail when the mount
  * table cannot be read or memory runs out. *OUT is malloc'd (NULL when

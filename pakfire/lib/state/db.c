@@ -43,6 +43,11 @@ struct pf_ctx *pf_db_ctx(const struct pf_db *db)
 	return db->ctx;
 }
 
+sqlite3 *pf_db_sqlite(struct pf_db *db)
+{
+	return db->h;
+}
+
 const char *pf_db_display(const struct pf_db *db)
 {
 	return db->display;

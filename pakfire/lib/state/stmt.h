@@ -67,6 +67,10 @@ struct pf_arg {
 #define PF_ARGS(...) ((const struct pf_arg[]){ __VA_ARGS__, { .type = PF_ARG_END } })
 #define PF_NO_ARGS   ((const struct pf_arg[]){ { .type = PF_ARG_END } })
 
+/* The SQLite connection, for what is no statement (the backup API,
+ * state/backup.c). */
+sqlite3 *pf_db_sqlite(struct pf_db *db);
+
 /* Run a statement that returns no rows. */
 int pf_sql_exec(struct pf_db *db, const struct pf_sql *q, const struct pf_arg *args);
 

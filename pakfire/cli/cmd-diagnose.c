@@ -67,6 +67,10 @@ static int run(struct cli *cli, void *opts)
 	int r;
 
 	memset(&d, 0, sizeof(d));
+	/* A FILE that can never be written (it exists, lies inside the root,
+	 * has no folder) is a usage error before anything is looked at. */
+	if (o->bundle && pf_bundle_check(cli->session, o->bundle) < 0)
+		return -1;
 	r = pf_diagnose(cli->session, &d);
 	if (r == 0) {
 		/* The report stands even when the bundle then fails: what

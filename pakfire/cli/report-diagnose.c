@@ -14,6 +14,23 @@
 
 #define WIDTH 79
 
+/* The length of " MiB" (a size's unit, which stays on the line of its
+ * number) when P starts with one, else 0. */
+static size_t unit_after(const char *p)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+
+	if (*p != ' ')
+		return 0;
+	for (size_t i = 0; i < sizeof(units) / sizeof(units[0]); i++) {
+		size_t n = strlen(units[i]);
+
+		if (!strncmp(p + 1, units[i], n) && strchr(" ,.:;)", p[1 + n]))
+			return 1 + n;
+	}
+	return 0;
+}
+
 /* TEXT after FIRST, words wrapped at WIDTH, continued lines after REST
  * (as wide as FIRST); a word longer than a line stays whole. */
 static void wrap(FILE *f, const char *first, const char *rest, const char *text)
@@ -31,6 +48,7 @@ static void wrap(FILE *f, const char *first, const char *rest, const char *text)
 		n = strcspn(p, " ");
 		if (!n)
 			break;
+		n += unit_after(p + n);
 		if (!start && col + 1 + n > WIDTH) {
 			fprintf(f, "\n%s", rest);
 			col = indent;
@@ -358,7 +376,7 @@ static void mounts_text(FILE *f, const struct pf_diagnosis *d)
 		return;
 	}
 	fprintf(f, "Mounts:      what pakfire plans for, now\n");
-	fprintf(f, "  %-12s %-6s %9s %9s %9s %11s  %s\n", "mount", "type", "size", "used", "free",
+	fprintf(f, "  %-12s %-6s %10s %10s %10s %11s  %s\n", "mount", "type", "size", "used", "free",
 		"free inodes", "device");
 	for (size_t i = 0; i < d->n_mounts; i++) {
 		const struct pf_diag_mount *m = &d->mounts[i];
@@ -366,7 +384,7 @@ static void mounts_text(FILE *f, const struct pf_diagnosis *d)
 		pf_format_size(m->total, size);
 		pf_format_size(m->used, used);
 		pf_format_size(m->available, avail);
-		fprintf(f, "  %-12s %-6s %9s %9s %9s %11" PRIu64 "  %s%s\n", m->mount, m->fstype,
+		fprintf(f, "  %-12s %-6s %10s %10s %10s %11" PRIu64 "  %s%s\n", m->mount, m->fstype,
 			size, used, avail, m->inodes_available, m->device,
 			m->read_only ? " (read-only)" : "");
 	}

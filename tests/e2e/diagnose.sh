@@ -43,6 +43,15 @@ test_a_freshly_upgraded_system_is_healthy() {
 	assert_json diagnose.system.core 139
 	assert_json diagnose.lock.held false
 	assert_json diagnose.database.integrity_check ok
+	# the bundle holds the same report: its JSON matches the schema too
+	run pakfire --root "$R" diagnose --bundle "$T/b.tar.gz"
+	assert_exit 0
+	assert_output_contains "Bundle:      $T/b.tar.gz"
+	mkdir "$T/x"
+	must tar -xzf "$T/b.tar.gz" -C "$T/x"
+	grep -qx "Verdict: healthy" "$T"/x/*/report.txt || fail "the bundle's report.txt is not the healthy report"
+	run "$PF_JSONSCHEMA_PY" "$PF_VALIDATE_JSON" --schema diagnose "$T"/x/*/report.json
+	assert_exit 0
 	root_print >"$T/after"
 	diff -q "$T/before" "$T/after" >/dev/null || fail "diagnose changed the root: $(diff "$T/before" "$T/after" | head)"
 }

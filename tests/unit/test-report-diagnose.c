@@ -167,6 +167,9 @@ static void text_sections_in_order(void **state)
 
 		if (n > 80)
 			fail_msg("a line of %zu columns: %.*s", n, (int)n, line);
+		/* a size's unit stays on the line of its number */
+		if (!strncmp(line + strspn(line, " "), "MiB", 3))
+			fail_msg("a line begins with a unit: %.*s", (int)n, line);
 		line += n + (line[n] == '\n');
 	}
 	free(text);

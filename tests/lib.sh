@@ -1365,8 +1365,12 @@ bg_pakfire() {
 # Python helpers: snapshots and tree comparison need hashes and lstat.
 
 # The tree code (describe, walk, compare) is tests/lib/tree.py, which
-# tests/fault/scenario.py and bench/apply/helper.py share.
-py() { PYTHONPATH=$PF_TOP/tests/lib "$PF_PY3" -c "$PF_PY" "$@"; }
+# tests/fault/scenario.py and bench/apply/helper.py share. -S (no site
+# module, as scenario() runs): the helpers need the standard library and
+# tests/lib only, and a site-packages with .pth files (pyenv's) cost 40-50
+# ms of processor time at every start; the tests call py about 1,600
+# times a run (each assert_json, snapshot, free port).
+py() { PYTHONPATH=$PF_TOP/tests/lib "$PF_PY3" -S -c "$PF_PY" "$@"; }
 
 # shellcheck disable=SC2016
 PF_PY='

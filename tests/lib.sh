@@ -1365,8 +1365,12 @@ bg_pakfire() {
 # Python helpers: snapshots and tree comparison need hashes and lstat.
 
 # The tree code (describe, walk, compare) is tests/lib/tree.py, which
-# tests/fault/scenario.py and bench/apply/helper.py share.
-py() { PYTHONPATH=$PF_TOP/tests/lib "$PF_PY3" -c "$PF_PY" "$@"; }
+# tests/fault/scenario.py and bench/apply/helper.py share. -S (no site
+# module, as scenario() runs): the helpers need the standard library and
+# tests/lib only, and a site-packages with .pth files (pyenv's) cost 40-50
+# ms of processor time at every start; the tests call py about 1,600
+# times a run (each assert_json, snapshot, free port).
+py() { PYTHONPATH=$PF_TOP/tests/lib "$PF_PY3" -S -c "$PF_PY" "$@"; }
 
 # shellcheck disable=SC2016
 PF_PY='
@@ -1837,18 +1841,35 @@ print(s["series"], s.get("arch", "x86_64"), file=open(sys.argv[4] + ".where", "w
 # what appliances in the field run.
 OLD_RELEASE=b8473da
 
-# old_pakfire: build the previous release from the repository's history
-# into $T/old (once per test); OLD is its pakfire, `old` runs it as
-# `pakfire` runs the build under test.
+# old_pakfire: build the previous release from the repository's history;
+# OLD is its pakfire, `old` runs it as `pakfire` runs the build under test.
+# In a run of tests/run.sh (PF_TMP a folder of the run) it is built once,
+# into PF_TMP/old-RELEASE, and shared read-only by every test and build of
+# the run (the release and its flags are the same whichever build is under
+# test: four builds of it took a minute of processor time); a test that
+# needs it while another builds it waits for that build. Run alone (PF_TMP
+# /tmp), each test builds its own in $T/old.
 old_pakfire() {
+	local dir=$T/old fd=""
 	git -C "$PF_TOP" cat-file -e "$OLD_RELEASE^{commit}" 2>/dev/null ||
 		fail "commit $OLD_RELEASE is not in the history of $PF_TOP: this test needs a clone of main with its history (not --depth)"
-	mkdir -p "$T/old"
-	git -C "$PF_TOP" archive "$OLD_RELEASE" | tar -x -C "$T/old" ||
-		fail "could not unpack $OLD_RELEASE"
-	make -s -C "$T/old" BUILD=build OPT=-O1 CFLAGS=-Wno-error all >"$T/old/build.log" 2>&1 ||
-		fail "the release $OLD_RELEASE does not build: $(tail -n 5 "$T/old/build.log")"
-	OLD=$T/old/build/pakfire
+	if [ "$PF_TMP" != /tmp ]; then
+		dir=$PF_TMP/old-$OLD_RELEASE
+		exec {fd}>"$dir.lock"
+		flock "$fd" || fail "could not lock $dir.lock"
+	fi
+	if ! is_program "$dir/build/pakfire"; then
+		rm -rf "$dir.new"
+		mkdir -p "$dir.new"
+		git -C "$PF_TOP" archive "$OLD_RELEASE" | tar -x -C "$dir.new" ||
+			fail "could not unpack $OLD_RELEASE"
+		make -s -C "$dir.new" BUILD=build OPT=-O1 CFLAGS=-Wno-error all >"$dir.new/build.log" 2>&1 ||
+			fail "the release $OLD_RELEASE does not build: $(tail -n 5 "$dir.new/build.log")"
+		rm -rf "$dir"
+		mv "$dir.new" "$dir"
+	fi
+	[ -z "$fd" ] || exec {fd}>&-
+	OLD=$dir/build/pakfire
 }
 
 old() { timeout -k 5 "$PF_CLIENT_TIMEOUT" "$OLD" "$@" </dev/null; }

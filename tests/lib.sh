@@ -33,7 +33,10 @@
 # Test files run side by side (tests/run.sh): nothing here may use a fixed
 # path, a fixed port or kill a process by name.
 
-PF_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# (the folder by parameter expansion, not dirname: every test sources this)
+PF_TOP=${BASH_SOURCE[0]%/*}
+[ "$PF_TOP" != "${BASH_SOURCE[0]}" ] || PF_TOP=.
+PF_TOP=$(cd "$PF_TOP/.." && pwd)
 : "${PF_BUILD:=$PF_TOP/build}"
 PF_BUILD=$(cd "$PF_BUILD" 2>/dev/null && pwd || echo "$PF_BUILD")
 PAKFIRE_BIN=$PF_BUILD/pakfire
@@ -541,34 +544,66 @@ world_end() {
 # (where its sockets are), each DIR searched on its own file system.
 stop_agents() {
 	local d
-	for d in "$@"; do
-		find "$d" -xdev -name 'S.gpg-agent*' -printf '%h\n' 2>/dev/null
-	done | sort -u | while read -r d; do
+	local -A seen=()
+	# (deduplicated by bash itself: every teardown calls this, and a sort
+	# process per test added up over the suite)
+	while read -r d; do
+		[ -z "${seen[$d]:-}" ] || continue
+		seen[$d]=1
 		gpgconf --homedir "$d" --kill all >/dev/null 2>&1 || true
-	done
+	done < <(for d in "$@"; do
+		find "$d" -xdev -name 'S.gpg-agent*' -printf '%h\n' 2>/dev/null
+	done)
 }
 
 # unmount_below DIR [MOUNT...]: unmount every file system mounted below DIR
 # and on each MOUNT, deepest first, then detach the loop devices of files
 # below DIR; false when something is still mounted below DIR.
 unmount_below() {
-	local d=$1 mnt loop
+	local d=$1 mnt f back
 	shift
-	{
-		findmnt -rn -o TARGET 2>/dev/null | awk -v t="$d/" 'index($0 "/", t) == 1'
-		[ $# -eq 0 ] || printf '%s\n' "$@"
-	} | sort -ru | while read -r mnt; do
-		# one point may hold more than one mount: down to the bottom one
-		for _ in 1 2 3 4; do
-			mountpoint -q "$mnt" 2>/dev/null || break
-			umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || break
+	mounts_below "$d"
+	# most tests mount nothing: then no process is started at all (every
+	# teardown of the suite comes here)
+	if [ "${#MOUNTS_BELOW[@]}" -gt 0 ] || [ $# -gt 0 ]; then
+		{
+			[ "${#MOUNTS_BELOW[@]}" -eq 0 ] || printf '%s\n' "${MOUNTS_BELOW[@]}"
+			[ $# -eq 0 ] || printf '%s\n' "$@"
+		} | sort -ru | while read -r mnt; do
+			# one point may hold more than one mount: down to the bottom one
+			for _ in 1 2 3 4; do
+				mountpoint -q "$mnt" 2>/dev/null || break
+				umount "$mnt" 2>/dev/null || umount -l "$mnt" 2>/dev/null || break
+			done
 		done
+	fi
+	# loop devices whose backing file is below DIR (the kernel names it in
+	# /sys; a loop mount detaches itself at umount, this is for the rest)
+	for f in /sys/block/loop*/loop/backing_file; do
+		[ -r "$f" ] || continue
+		read -r back <"$f" 2>/dev/null || continue
+		case $back in
+		"$d"/*) f=${f#/sys/block/}; losetup -d "/dev/${f%%/*}" 2>/dev/null || true ;;
+		esac
 	done
-	losetup -rn -O NAME,BACK-FILE 2>/dev/null | awk -v t="$d/" 'index($2, t) == 1 {print $1}' |
-		while read -r loop; do
-		losetup -d "$loop" 2>/dev/null || true
-	done
-	! findmnt -rn -o TARGET 2>/dev/null | awk -v t="$d/" 'index($0 "/", t) == 1' | grep -q .
+	mounts_below "$d"
+	[ "${#MOUNTS_BELOW[@]}" -eq 0 ]
+}
+
+# mounts_below DIR: MOUNTS_BELOW, the mount points at DIR or below it, as
+# /proc/self/mounts lists them (its octal escapes decoded), read by bash
+# itself.
+mounts_below() {
+	local src mp rest
+	MOUNTS_BELOW=()
+	while read -r src mp rest; do
+		case $mp in
+		*\\*) printf -v mp '%b' "$mp" ;;
+		esac
+		case $mp in
+		"$1" | "$1"/*) MOUNTS_BELOW+=("$mp") ;;
+		esac
+	done </proc/self/mounts
 }
 
 # ---------------------------------------------------------------------------
@@ -1486,30 +1521,33 @@ _on_err() {
 # named ones), each in its own process and world, printing
 # "ok   BUILD FILE TEST" or "FAIL BUILD FILE TEST: WHY" and the test's output.
 run_tests() {
-	local file build name
-	file=e2e/$(basename "$0")
-	build=$(basename "$PF_BUILD")
+	local name
 	if [ -n "${PF_ONE:-}" ]; then
 		_run_one "$PF_ONE"
 		exit 0
 	fi
-	local tests=() t out res rc passed=0 failed=0
+	local file=e2e/${0##*/} build=${PF_BUILD%/} tests=() t out res rc passed=0 failed=0
+	build=${build##*/}
 	mapfile -t tests < <(grep -oE '^test_[A-Za-z0-9_]+[[:space:]]*\(\)' "$0" | sed 's/[[:space:]]*()$//')
 	[ $# -gt 0 ] && tests=("$@")
 	if [ "${#tests[@]}" -eq 0 ]; then
 		echo "FAIL $build $file: no test_* functions"
 		exit 1
 	fi
+	# one output file and one result file for all the tests of the file,
+	# emptied before each (processes per test add up over the suite)
+	out=$(mktemp "$PF_TMP/pfo.XXXXXX")
+	res=$(mktemp "$PF_TMP/pfr.XXXXXX")
 	for name in "${tests[@]}"; do
-		out=$(mktemp "$PF_TMP/pfo.XXXXXX")
-		res=$(mktemp "$PF_TMP/pfr.XXXXXX")
+		: >"$res"
 		rc=0
-		PF_ONE=$name PF_RESULT=$res timeout -k 15 "$PF_TEST_TIMEOUT" bash "$0" >"$out" 2>&1 || rc=$?
+		PF_ONE=$name PF_RESULT=$res timeout -k 15 "$PF_TEST_TIMEOUT" "$BASH" "$0" >"$out" 2>&1 || rc=$?
 		if [ "$rc" -eq 0 ]; then
 			echo "ok   $build $file $name"
 			passed=$((passed + 1))
 		else
-			t=$(head -n 1 "$res")
+			t=""
+			read -r t <"$res" || true
 			[ -n "$t" ] || t="exited $rc$(timed_out_note "$rc")"
 			[ "$rc" -eq 124 ] && t="timed out after ${PF_TEST_TIMEOUT}s ($t)"
 			echo "FAIL $build $file $name: $t"
@@ -1517,8 +1555,8 @@ run_tests() {
 			failed=$((failed + 1))
 		fi
 		[ "${PF_VERBOSE:-0}" = 1 ] && [ "$rc" -eq 0 ] && sed 's/^/    /' "$out"
-		rm -f "$out" "$res"
 	done
+	rm -f "$out" "$res"
 	echo "# $build $file: $passed passed, $failed failed"
 	[ "$failed" -eq 0 ]
 }

@@ -4,8 +4,12 @@
 # names what is wrong with the database (exit 64 + 8 when it cannot be
 # trusted), and diagnose writes nothing: the root and the database stay
 # byte for byte as they were, no -wal or -shm appears, no run is recorded.
+# The held lock and the corrupted page were tested in diagnose-state.sh
+# too: their assertions are here, once (diagnose_finds, tests/lib-diagnose.sh).
 # shellcheck source=tests/lib.sh disable=SC2034
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=tests/lib-diagnose.sh
+. "$PF_TOP/tests/lib-diagnose.sh"
 
 DB() { echo "$R/var/lib/pakfire/pakfire.db"; }
 
@@ -70,15 +74,17 @@ test_a_corrupted_page_is_a_database_problem_and_nothing_changes() {
 	# a page in the middle of the file, not the header: it opens, its
 	# checks fail
 	dd if=/dev/urandom of="$(DB)" bs=4096 seek=$((pages - 2)) count=1 conv=notrunc status=none
-	diagnose_read_only --json
-	assert_exit 72
+	# text and --json, the verdict's block, the root byte for byte
+	diagnose_finds database 8
+	[ "$DIAG_RC" = 72 ] || fail "diagnose exited $DIAG_RC, not 72 (64 + database)"
 	json_check diagnose
 	[ "$(causes | cut -d' ' -f1)" = database ] || fail "the first problem is not the database: $(causes)"
 	grep -q '"integrity_check"\|integrity_check says' "$RUN_OUT" || fail "the report does not name integrity_check"
-	diagnose_read_only
-	assert_exit 72
+	assert_json diagnose.database.opened true
+	RUN_OUT=$T/diag.txt
 	says "is damaged: integrity_check says"
 	says "restore the database from a backup"
+	! grep -q "^  integrity: ok" "$T/diag.txt" || fail "integrity_check says ok on a corrupted page"
 }
 
 test_a_corrupted_header_cannot_be_opened_and_the_report_goes_on() {
@@ -118,20 +124,22 @@ test_an_outdated_schema_is_read_as_it_is_and_not_migrated() {
 test_a_hung_pakfire_holding_the_lock_is_named_and_not_waited_for() {
 	small_world
 	# a holder that hangs: flock on the lock file, as pakfire takes it
-	flock "$R/var/lib/pakfire/lock" sleep 60 &
-	local holder=$!
-	local i
-	for i in $(seq 50); do
-		grep -q FLOCK /proc/locks && break
-		sleep 0.1
-	done
-	diagnose_read_only --json
-	assert_exit 80
+	# (-o: the lock stays with flock itself, not with the sleep it runs)
+	flock -o "$R/var/lib/pakfire/lock" sleep 60 &
+	local holder=$! sleeper
+	for _ in $(seq 50); do flock -n "$R/var/lib/pakfire/lock" true || break; sleep 0.1; done
+	# text and --json, the verdict's block, the root byte for byte
+	diagnose_finds lock 16
+	[ "$DIAG_RC" = 80 ] || fail "diagnose exited $DIAG_RC, not 80 (64 + lock)"
 	json_check diagnose
 	[ "$(causes)" = lock ] || fail "the problems are '$(causes)', not lock"
 	says '"command":"flock '
-	kill "$holder" 2>/dev/null || true
+	assert_json diagnose.lock.held true
+	assert_json diagnose.lock.pid "$holder"
+	sleeper=$(pgrep -P "$holder" sleep || true)
+	kill -9 "$holder"
 	wait "$holder" 2>/dev/null || true
+	[ -z "$sleeper" ] || kill -9 "$sleeper" 2>/dev/null || true
 }
 
 test_a_missing_config_still_gives_a_report() {

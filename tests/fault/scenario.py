@@ -59,6 +59,10 @@
     find LOG PHASE SYSCALL first|mid|last [TEXT]
         The N of the first, middle or last SYSCALL in PHASE (as pick
         prints it), among the calls whose arguments hold TEXT if given.
+
+    serve
+        The commands above, one a line on stdin (words separated by tabs),
+        each answered on stdout by its output and a line "\\x01 EXIT".
 """
 
 import json
@@ -430,8 +434,48 @@ def find(log, phase, name, which, text=None):
     print({"first": hits[0], "mid": hits[len(hits) // 2], "last": hits[-1]}[which])
 
 
+def serve():
+    """Commands from stdin, one a line, its words separated by tabs; each
+    runs as `scenario.py WORDS...` would, and its answer is what that
+    printed (stdout and stderr) and then a line "\\x01 EXIT". One
+    interpreter for the hundred checks of the crash loop: each start and
+    its imports cost about 0.08 s of CPU (tests/lib.sh, scenario_serve)."""
+    import io
+    import traceback
+    real = sys.stdout
+    for line in sys.stdin:
+        out = io.StringIO()
+        sys.stdout = sys.stderr = out
+        rc = 0
+        try:
+            run(line.rstrip("\n").split("\t"))
+        except SystemExit as e:
+            if isinstance(e.code, int):
+                rc = e.code
+            elif e.code is not None:
+                print(e.code)
+                rc = 1
+        except Exception:
+            traceback.print_exc(file=out)
+            rc = 1
+        finally:
+            sys.stdout, sys.stderr = real, sys.__stderr__
+        text = out.getvalue()
+        if text and not text.endswith("\n"):
+            text += "\n"
+        real.write("%s\x01 %d\n" % (text, rc))
+        real.flush()
+
+
 def main():
-    cmd, a = sys.argv[1], sys.argv[2:]
+    if sys.argv[1:] == ["serve"]:
+        serve()
+    else:
+        run(sys.argv[1:])
+
+
+def run(argv):
+    cmd, a = argv[0], argv[1:]
     if cmd == "trees":
         trees(a[0], int(a[1]), int(a[2]) if len(a) > 2 else 139)
     elif cmd == "states":

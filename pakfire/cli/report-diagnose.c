@@ -26,7 +26,8 @@ static size_t unit_after(const char *p)
 		size_t n = strlen(units[i]);
 
 		if (!strncmp(p + 1, units[i], n) && strchr(" ,.:;)", p[1 + n]))
-			return 1 + n;
+			/* and the punctuation after the unit stays with it: "64 MiB)," */
+			return 1 + n + strcspn(p + 1 + n, " ");
 	}
 	return 0;
 }
@@ -243,6 +244,14 @@ static void keys_text(FILE *f, const struct pf_diagnosis *d)
 			 expires, k->expired ? ", EXPIRED" : "", k->revoked ? ", REVOKED" : "",
 			 k->signed_index ? "; signed the current index" : "");
 		wrap(f, "    ", "    ", line);
+		if (!k->expired && !k->revoked && k->expires && k->expires > d->now &&
+		    k->expires - d->now < PF_DIAG_KEY_SOON) {
+			long days = (long)((k->expires - d->now + 86399) / 86400);
+
+			snprintf(line, sizeof(line), "warning: expires in %ld day%s: install the"
+				 " distribution's next key before then", days, days == 1 ? "" : "s");
+			wrap(f, "    ", "    ", line);
+		}
 	}
 }
 

@@ -73,6 +73,19 @@ test_a_space_refusal_names_the_mount_and_what_to_free() {
 	grep -q "^\* space, core 139: .*/boot" "$T/diag.txt" ||
 		fail "the verdict does not name /boot: $(sed -n '/^Verdict/,$p' "$T/diag.txt")"
 	grep -q "^  cause:     space" "$T/diag.txt" || fail "the failure's cause is not space: $(grep -A4 '^Failure' "$T/diag.txt")"
+	# a refused run records no step naming a unit: the space check does
+	assert_json diagnose.failure.unit core-139
+	grep -q "^  update:    core 139" "$T/diag.txt" || fail "the failure names no update: $(grep -A4 '^Failure' "$T/diag.txt")"
+	# a size's unit keeps its punctuation, with no space before it
+	if flat_text | grep -Eq 'iB [,;:.)]'; then
+		fail "a space before punctuation: $(flat_text | grep -Eo '.{30}iB [,;:.)].{10}')"
+	fi
+	# it fits now: the failure still names its update and the command
+	rm "$R/boot/vmlinuz-5.15.0-old"
+	run pakfire --root "$R" --json diagnose
+	[ "$(problem_field space unit)" = core-139 ] || fail "the space problem names no unit: $(cat "$RUN_OUT")"
+	[ "$(problem_field space action)" = "it fits now: run 'pakfire upgrade' again" ] ||
+		fail "the next action: $(problem_field space action)"
 }
 
 test_a_partition_that_can_never_hold_the_update() {
@@ -89,6 +102,7 @@ test_a_partition_that_can_never_hold_the_update() {
 	grep -q "^\* never-fits, core 139: .*/boot" "$T/diag.txt" ||
 		fail "the verdict does not name /boot: $(sed -n '/^Verdict/,$p' "$T/diag.txt")"
 	assert_json "diagnose.failure.cause" never-fits
+	assert_json diagnose.failure.unit core-139
 }
 
 test_a_failed_hook_with_its_output() {
@@ -102,6 +116,11 @@ test_a_failed_hook_with_its_output() {
 
 	diagnose_finds hook 1 core-139 "core 139"
 	grep -q "the disk is not ready" "$T/diag.txt" || fail "the hook's output is not in the report"
+	# a pre hook's update was undone: 'hook rerun' refuses it, the command runs it again
+	problem_field hook action | grep -q "fix what it names, then run 'pakfire upgrade' again$" ||
+		fail "the next action of a failed pre hook: $(problem_field hook action)"
+	flat_text | grep -q "hook rerun" && fail "a failed pre hook is to be rerun: $(flat_text)"
+	true
 }
 
 test_a_package_that_differs_from_the_signed_index() {
@@ -138,6 +157,28 @@ test_a_run_killed_mid_apply_leaves_the_unit_in_the_journal() {
 	grep -q "roll back" "$T/diag.txt" || fail "the report does not say that recovery rolls core 139 back"
 	assert_json diagnose.journal.unit core-139
 	assert_json diagnose.journal.action "roll back"
+	# what is true: killed in its pre hook, nothing replaced; upgrade again
+	problem_field interrupted what | grep -q "^run #[0-9]* (upgrade) was stopped while applying core 139, in its pre hook .* (journal state staging): none of its [0-9]* paths was replaced yet" ||
+		fail "what the interrupted problem says: $(problem_field interrupted what)"
+	problem_field interrupted action | grep -qF "run 'pakfire upgrade' again (any command that takes the lock, e.g. 'pakfire clean', finishes the recovery first)" ||
+		fail "the interrupted problem's action: $(problem_field interrupted action)"
+	grep -q "^  hook: .* pre hook .*: interrupted" "$T/diag.txt" ||
+		fail "the killed pre hook does not read interrupted: $(grep -A6 '^Failure' "$T/diag.txt")"
+	flat_text | grep -q "wait: running" && fail "the hook of a killed run reads running"
+	true
+}
+
+# The report's text on one line, its wrapping undone.
+flat_text() {
+	tr '\n' ' ' <"$T/diag.txt" | tr -s ' '
+}
+
+# FIELD of the problem of CAUSE in the JSON report ($RUN_OUT).
+problem_field() {
+	"$PF_PY3" -c 'import json, sys
+for p in json.load(open(sys.argv[1]))["diagnose"]["problems"]:
+    if p["cause"] == sys.argv[2]:
+        print(p[sys.argv[3]] or "")' "$RUN_OUT" "$1" "$2"
 }
 
 run_tests "$@"

@@ -9,6 +9,7 @@
 
 #include "ops/diagnose-parts.h"
 #include "ops/diagnose.h"
+#include "ops/hook.h"
 #include "state/history.h"
 
 static void test_cause_names_and_bits(void **state)
@@ -220,6 +221,173 @@ static void test_recorded_cause(void **state)
 	pf_clear_error(ctx);
 }
 
+/* A report whose database is fine, as the tests below start from. */
+static void healthy(struct pf_diagnosis *d)
+{
+	memset(d, 0, sizeof(*d));
+	d->database.opened = true;
+	snprintf(d->database.integrity, sizeof(d->database.integrity), "ok");
+	snprintf(d->database.quick, sizeof(d->database.quick), "ok");
+	d->now = 1700000000;
+}
+
+/* A failed pre hook: its update was undone and 'hook rerun' refuses it
+ * (docs/hooks.md): the command is run again. A post hook: rerun or ack. */
+static void test_a_failed_pre_hook_is_fixed_by_the_command(void **state)
+{
+	struct pf_hook_run_view h;
+	struct pf_diagnosis d;
+	(void)state;
+
+	healthy(&d);
+	memset(&h, 0, sizeof(h));
+	h.id = 1;
+	snprintf(h.phase, sizeof(h.phase), "pre");
+	snprintf(h.state, sizeof(h.state), "failed");
+	d.have_failure = true;
+	d.failure.run = run(4, "install", "failed", false);
+	d.failure.hooks = &h;
+	d.failure.n_hooks = 1;
+	snprintf(d.failure_cause, sizeof(d.failure_cause), "hook");
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_int_equal(d.problems[0].cause, PF_CAUSE_HOOK);
+	assert_string_equal(d.problems[0].action, "read its output ('pakfire hook show 1'), fix"
+			    " what it names, then run 'pakfire install' again");
+	assert_null(strstr(d.problems[0].action, "rerun"));
+	free(d.problems);
+
+	snprintf(h.phase, sizeof(h.phase), "post");
+	d.problems = NULL;
+	d.n_problems = 0;
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_non_null(strstr(d.problems[0].action, "then 'pakfire hook rerun 1', or 'pakfire"
+			       " hook ack 1'"));
+	free(d.problems);
+}
+
+/* The interrupted problem names the stopped command and what recovery
+ * does; the journal's state says what the paths are. */
+static void test_interrupted_names_its_command(void **state)
+{
+	struct pf_hook_run_view h;
+	struct pf_diagnosis d;
+	(void)state;
+
+	healthy(&d);
+	d.journal.present = true;
+	d.journal.run = 9;
+	d.journal.n_paths = 5;
+	snprintf(d.journal.unit, sizeof(d.journal.unit), "foo");
+	snprintf(d.journal.label, sizeof(d.journal.label), "foo");
+	snprintf(d.journal.command, sizeof(d.journal.command), "install");
+	snprintf(d.journal.state, sizeof(d.journal.state), "staging");
+	snprintf(d.journal.action, sizeof(d.journal.action), "roll back");
+	/* killed in its pre hook: nothing was replaced */
+	memset(&h, 0, sizeof(h));
+	snprintf(h.phase, sizeof(h.phase), "pre");
+	snprintf(h.name, sizeof(h.name), "10-stop");
+	snprintf(h.state, sizeof(h.state), "interrupted");
+	d.have_failure = true;
+	d.failure.run = run(9, "install", "interrupted", false);
+	d.failure.hooks = &h;
+	d.failure.n_hooks = 1;
+	snprintf(d.failure_cause, sizeof(d.failure_cause), "interrupted");
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_int_equal(d.n_problems, 1);
+	assert_string_equal(d.problems[0].what, "run #9 (install) was stopped while applying foo,"
+			    " in its pre hook 10-stop (journal state staging): none of its 5 paths was"
+			    " replaced yet (what was staged beside them, if anything, is temporary)");
+	assert_null(strstr(d.problems[0].what, "half-way"));
+	assert_non_null(strstr(d.problems[0].action, "will roll back foo (put every file back as"
+			       " it was before: it is not installed)"));
+	assert_non_null(strstr(d.problems[0].action, "run 'pakfire install' with the add-ons it"
+			       " named (foo among them) again (any command that takes the lock, e.g."
+			       " 'pakfire clean', finishes the recovery first)"));
+	assert_null(strstr(d.problems[0].action, "upgrade"));
+	free(d.problems);
+
+	/* a killed repair, committing */
+	d.have_failure = false;
+	d.problems = NULL;
+	d.n_problems = 0;
+	snprintf(d.journal.unit, sizeof(d.journal.unit), "core-139");
+	snprintf(d.journal.label, sizeof(d.journal.label), "core 139");
+	snprintf(d.journal.command, sizeof(d.journal.command), "verify --fix");
+	snprintf(d.journal.state, sizeof(d.journal.state), "committing");
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_string_equal(d.problems[0].what, "run #9 (verify --fix) was stopped while"
+			    " repairing core 139 (journal state committing): 5 paths are left"
+			    " half-way, every one old or new");
+	assert_non_null(strstr(d.problems[0].action, "run 'pakfire verify --fix' again"));
+	assert_null(strstr(d.problems[0].action, "upgrade"));
+	free(d.problems);
+}
+
+/* Expired or revoked keys are the problem `key`; one that expires soon is
+ * not. The key of the current index is never to be removed. */
+static void test_keys_expired_not_soon(void **state)
+{
+	struct pf_diag_key k;
+	struct pf_diagnosis d;
+	(void)state;
+
+	healthy(&d);
+	memset(&k, 0, sizeof(k));
+	snprintf(k.file, sizeof(k.file), "/etc/pakfire/keys/signer.asc");
+	k.expires = d.now + 5 * 86400;
+	k.signed_index = true;
+	d.keys = &k;
+	d.n_keys = 1;
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_int_equal(d.n_problems, 0);
+	free(d.problems);
+
+	d.problems = NULL;
+	k.expires = d.now - 86400;
+	k.expired = true;
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_int_equal(d.n_problems, 1);
+	assert_int_equal(d.problems[0].cause, PF_CAUSE_KEY);
+	assert_null(strstr(d.problems[0].action, "remove"));
+	assert_non_null(strstr(d.problems[0].action, "keep /etc/pakfire/keys/signer.asc until"));
+	free(d.problems);
+
+	d.problems = NULL;
+	d.n_problems = 0;
+	k.signed_index = false;
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_non_null(strstr(d.problems[0].action, "remove /etc/pakfire/keys/signer.asc"));
+	free(d.problems);
+}
+
+/* An update refused for trust with no index yet: no `stale` telling to
+ * run that very update again. */
+static void test_no_stale_after_a_distrusted_update(void **state)
+{
+	struct pf_diagnosis d;
+	(void)state;
+
+	healthy(&d);
+	d.have_status = true;
+	d.status.have_index = false;
+	d.have_failure = true;
+	d.failure.run = run(3, "update", "failed", false);
+	snprintf(d.failure_cause, sizeof(d.failure_cause), "signature");
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_int_equal(d.n_problems, 1);
+	assert_int_equal(d.problems[0].cause, PF_CAUSE_SIGNATURE);
+	free(d.problems);
+
+	/* a failure of another command leaves the missing index a problem */
+	d.problems = NULL;
+	d.n_problems = 0;
+	snprintf(d.failure.run.command, sizeof(d.failure.run.command), "upgrade");
+	assert_int_equal(pf_diag_problems(&d), 0);
+	assert_int_equal(d.n_problems, 2);
+	assert_int_equal(d.problems[1].cause, PF_CAUSE_STALE);
+	free(d.problems);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -230,6 +398,10 @@ int main(void)
 		cmocka_unit_test(test_space_now_in_plain_words),
 		cmocka_unit_test(test_database_first_and_the_recorded_cause),
 		cmocka_unit_test_setup_teardown(test_recorded_cause, setup, teardown),
+		cmocka_unit_test(test_a_failed_pre_hook_is_fixed_by_the_command),
+		cmocka_unit_test(test_interrupted_names_its_command),
+		cmocka_unit_test(test_keys_expired_not_soon),
+		cmocka_unit_test(test_no_stale_after_a_distrusted_update),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -162,6 +162,8 @@ static void text_sections_in_order(void **state)
 	expect_in(text, "  integrity: ok\n");
 	expect_in(text, "signed the current index");
 	expect_in(text, "2.25/x86_64: revision 1042, expired (this system's series)");
+	/* the punctuation after a unit stays with it, without a space */
+	expect_in(text, "64 MiB)");
 	for (line = text; *line;) {
 		size_t n = strcspn(line, "\n");
 
@@ -170,8 +172,35 @@ static void text_sections_in_order(void **state)
 		/* a size's unit stays on the line of its number */
 		if (!strncmp(line + strspn(line, " "), "MiB", 3))
 			fail_msg("a line begins with a unit: %.*s", (int)n, line);
+		if (memmem(line, n, "MiB )", 5) || memmem(line, n, "MiB ,", 5) ||
+		    memmem(line, n, "MiB ;", 5))
+			fail_msg("a space before punctuation: %.*s", (int)n, line);
 		line += n + (line[n] == '\n');
 	}
+	free(text);
+}
+
+/* A key that expires within 30 days is a warning line of Keys. */
+static void key_expiring_soon_is_a_warning(void **state)
+{
+	struct pf_run runs[2];
+	struct pf_diag_key key;
+	struct pf_diag_index idx;
+	struct pf_diag_mount mnt;
+	struct pf_diag_problem pr[2];
+	struct pf_diagnosis d;
+	char *text;
+
+	(void)state;
+	fill(&d, runs, &key, &idx, &mnt, pr);
+	key.expires = d.now + 5 * 86400;
+	text = render_text(&d);
+	expect_in(text, "\n    warning: expires in 5 days: install the distribution's next key");
+	free(text);
+	key.expires = d.now + 60 * 86400;
+	text = render_text(&d);
+	if (strstr(text, "warning: expires"))
+		fail_msg("a key 60 days from expiry warned:\n%s", text);
 	free(text);
 }
 
@@ -250,6 +279,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(text_sections_in_order),
 		cmocka_unit_test(healthy_says_so),
+		cmocka_unit_test(key_expiring_soon_is_a_warning),
 		cmocka_unit_test(json_document),
 	};
 

@@ -149,8 +149,12 @@ int pf_diag_journal(struct pf_session *s, struct pf_diagnosis *d)
 	snprintf(j->action, sizeof(j->action), "%s",
 		 strcmp(e.state, "committed") == 0 ? "roll forward" : "roll back");
 	for (size_t i = 0; i < d->n_runs; i++)
-		if (d->runs[i].id == e.tx)
+		if (d->runs[i].id == e.tx) {
 			j->started = d->runs[i].started;
+			snprintf(j->command, sizeof(j->command), "%s", d->runs[i].command);
+		}
+	if (!j->command[0] && d->have_failure && d->failure.run.id == e.tx)
+		snprintf(j->command, sizeof(j->command), "%s", d->failure.run.command);
 	if (e.manifest)
 		r = journal_paths(s->ctx, e.manifest, j);
 	pf_journal_entry_clear(&e);

@@ -13,9 +13,6 @@
 #include "ops/diagnose-parts.h"
 #include "ops/hook.h"
 
-/* What a key's expiry still counts as soon (docs/diagnose.md: "expires soon"). */
-#define KEY_SOON (30 * 24 * 3600)
-
 static const struct {
 	const char *name;
 	unsigned bit;
@@ -150,11 +147,58 @@ static int database(struct pf_diagnosis *d, size_t *cap)
 	return 0;
 }
 
+/* The pre hook the interrupted run RUN was in when it was killed, or NULL. */
+static const struct pf_hook_run_view *killed_in_pre(const struct pf_diagnosis *d, int64_t run)
+{
+	if (!d->have_failure || d->failure.run.id != run)
+		return NULL;
+	for (size_t i = 0; i < d->failure.n_hooks; i++) {
+		const struct pf_hook_run_view *h = &d->failure.hooks[i];
+
+		if (!strncmp(h->phase, "pre", 3) &&
+		    (!strcmp(h->state, "interrupted") || !strcmp(h->state, "running")))
+			return h;
+	}
+	return NULL;
+}
+
+/* What the paths are now, from the journal's state alone
+ * (docs/crash-safety.md): while staging no target was replaced yet. */
+static void journal_paths_now(const struct pf_diag_journal *j, char *buf, size_t size)
+{
+	if (!strcmp(j->state, "staging"))
+		snprintf(buf, size, "none of its %zu paths was replaced yet (what was staged"
+			 " beside them, if anything, is temporary)", j->n_paths);
+	else if (!strcmp(j->state, "committing"))
+		snprintf(buf, size, "%zu paths are left half-way, every one old or new", j->n_paths);
+	else
+		snprintf(buf, size, "its %zu paths are in place, their clean-up not finished",
+			 j->n_paths);
+}
+
+/* What X is once recovery is done, by the command that was stopped. */
+static const char *recovered(const struct pf_diag_journal *j, bool forward)
+{
+	bool repair = !strcmp(j->command, "verify --fix");
+
+	if (!strcmp(j->command, "install"))
+		return forward ? "it stays installed" : "it is not installed";
+	if (!strcmp(j->command, "remove"))
+		return forward ? "it stays removed" : "it stays installed";
+	if (repair)
+		return forward ? "its paths stay restored" : "its paths stay as verify found them";
+	return forward ? "it stays applied" : "it is not applied";
+}
+
 static int interrupted(struct pf_diagnosis *d, size_t *cap)
 {
 	const struct pf_diag_journal *j = &d->journal;
+	const struct pf_hook_run_view *pre = killed_in_pre(d, j->run);
 	struct pf_diag_problem *p;
 	bool forward = !strcmp(j->action, "roll forward");
+	bool repair = !strcmp(j->command, "verify --fix");
+	bool addon = !strcmp(j->command, "install") || !strcmp(j->command, "remove");
+	char cmd[160], during[128] = "", now[256];
 
 	if (!j->present)
 		return 0;
@@ -162,13 +206,25 @@ static int interrupted(struct pf_diagnosis *d, size_t *cap)
 		return -1;
 	set_unit(p, j->unit, j->label);
 	p->run = j->run;
-	say(p->what, sizeof(p->what), "run #%lld was stopped while applying %s (journal state"
-	    " %s): %zu paths are left %s", (long long)j->run, j->label, j->state, j->n_paths,
-	    forward ? "committed, their clean-up not finished" : "half-way, every one old or new");
-	say(p->action, sizeof(p->action), "the next pakfire that takes the lock will %s %s"
-	    " (%s; the paths are listed above): run 'pakfire upgrade' again, nothing is to be done"
-	    " by hand", j->action, j->label,
-	    forward ? "finish its commit" : "put every file back as it was before");
+	if (!j->command[0])
+		snprintf(cmd, sizeof(cmd), "the command that was stopped");
+	else if (addon)
+		snprintf(cmd, sizeof(cmd), "'pakfire %s' with the add-ons it named (%s among them)",
+			 j->command, j->label);
+	else
+		snprintf(cmd, sizeof(cmd), "'pakfire %s'", j->command);
+	if (pre)
+		snprintf(during, sizeof(during), ", in its pre hook %.64s", pre->name);
+	journal_paths_now(j, now, sizeof(now));
+	say(p->what, sizeof(p->what), "run #%lld%s%s%s was stopped while %s %s%s (journal state"
+	    " %s): %s", (long long)j->run, j->command[0] ? " (" : "", j->command,
+	    j->command[0] ? ")" : "", repair ? "repairing" : "applying", j->label, during,
+	    j->state, now);
+	say(p->action, sizeof(p->action), "the next pakfire that takes the lock will %s %s (%s:"
+	    " %s): run %s again (any command that takes the lock, e.g. 'pakfire clean', finishes"
+	    " the recovery first); nothing is to be done by hand", j->action, j->label,
+	    forward ? "finish its commit" : "put every file back as it was before",
+	    recovered(j, forward), cmd);
 	return 0;
 }
 
@@ -339,9 +395,15 @@ static void failure_action(const struct pf_diagnosis *d, enum pf_diag_cause c,
 		    " results are listed above), then run 'pakfire %s' again", cmd);
 		return;
 	case PF_CAUSE_HOOK:
-		if ((h = failed_hook(d)))
+		/* a failed pre hook's update was undone: hook rerun refuses it
+		 * (docs/hooks.md), the command runs it again */
+		if ((h = failed_hook(d)) && !strncmp(h->phase, "pre", 3))
 			say(p->action, sizeof(p->action), "read its output ('pakfire hook show %lld'),"
-			    " fix what it names, then 'pakfire hook rerun %lld'", (long long)h->id,
+			    " fix what it names, then run 'pakfire %s' again", (long long)h->id, cmd);
+		else if (h)
+			say(p->action, sizeof(p->action), "read its output ('pakfire hook show %lld'),"
+			    " fix what it names, then 'pakfire hook rerun %lld', or 'pakfire hook ack"
+			    " %lld' to go on without it", (long long)h->id, (long long)h->id,
 			    (long long)h->id);
 		else
 			say(p->action, sizeof(p->action), "read the hook's output ('pakfire hook list'),"
@@ -426,6 +488,16 @@ static int hooks_open(struct pf_diagnosis *d, size_t *cap)
 	return 0;
 }
 
+/* The failure that stands is an update refused for trust (a signature,
+ * Valid-Until, a lower Revision), and is a problem of the verdict. */
+static bool update_distrusted(const struct pf_diagnosis *d)
+{
+	if (!d->have_failure || strcmp(d->failure.run.command, "update"))
+		return false;
+	return have(d, PF_CAUSE_SIGNATURE) || have(d, PF_CAUSE_EXPIRED) ||
+	       have(d, PF_CAUSE_ROLLBACK);
+}
+
 static int index_age(struct pf_diagnosis *d, size_t *cap)
 {
 	const struct pf_status *st = &d->status;
@@ -435,7 +507,9 @@ static int index_age(struct pf_diagnosis *d, size_t *cap)
 	if (!d->have_status)
 		return 0;
 	if (!st->have_index) {
-		if (have(d, PF_CAUSE_STALE))
+		/* an update that failed its trust check says what to do; "run
+		 * 'pakfire update'" would be the very command that failed */
+		if (have(d, PF_CAUSE_STALE) || update_distrusted(d))
 			return 0;
 		if (!(p = add(d, PF_CAUSE_STALE, cap)))
 			return -1;
@@ -477,20 +551,30 @@ static int keys(struct pf_diagnosis *d, size_t *cap)
 		    " the keys folder of pakfire.conf (keys, default /etc/pakfire/keys)");
 		return 0;
 	}
+	/* an expired or revoked key; one that expires soon is a warning of
+	 * the Keys section, not a problem (docs/diagnose.md) */
 	for (size_t i = 0; i < d->n_keys; i++) {
 		const struct pf_diag_key *k = &d->keys[i];
-		bool soon = k->expires && k->expires - d->now < KEY_SOON;
 
-		if (!k->expired && !k->revoked && !soon)
+		if (!k->expired && !k->revoked)
 			continue;
 		if (!(p = add(d, PF_CAUSE_KEY, cap)))
 			return -1;
 		pf_time_format(k->expires, when);
-		say(p->what, sizeof(p->what), "the trusted key %s (%s) in %s %s%s", k->fingerprint,
-		    k->uid, k->file, k->revoked ? "is revoked" : k->expired ? "expired on " :
-		    "expires on ", k->revoked ? "" : when);
-		say(p->action, sizeof(p->action), "install the distribution's new key in the keys"
-		    " folder and remove %s; then 'pakfire update'", k->file);
+		say(p->what, sizeof(p->what), "the trusted key %s (%s) in %s %s%s%s", k->fingerprint,
+		    k->uid, k->file, k->revoked ? "is revoked" : "expired on ", k->revoked ? "" : when,
+		    k->signed_index ? "; it signed the current index" : "");
+		/* the key of the current index stays until an index signed by
+		 * another was fetched: without it the next update fails */
+		if (k->signed_index)
+			say(p->action, sizeof(p->action), "install the distribution's new key in the"
+			    " keys folder and run 'pakfire update'; keep %s until an index signed by the"
+			    " new key was fetched (the Keys section then shows which key signed it)",
+			    k->file);
+		else
+			say(p->action, sizeof(p->action), "it signs no current index: remove %s from the"
+			    " keys folder; if the mirrors' index is signed by no other trusted key,"
+			    " install the distribution's new key first; then 'pakfire update'", k->file);
 		return 0; /* one problem per cause */
 	}
 	return 0;

@@ -7,6 +7,7 @@
 
 #include "base/context.h"
 #include "ops/diagnose-parts.h"
+#include "ops/hook.h"
 #include "ops/history.h"
 #include "ops/session.h"
 #include "state/history.h"
@@ -72,6 +73,21 @@ static int take_failure(struct pf_session *s, int64_t id, struct pf_diagnosis *d
 			snprintf(d->failure_label, sizeof(d->failure_label), "%s", f->steps[i].label);
 			break;
 		}
+	}
+	/* a hook run still "running" in a run that was interrupted died with
+	 * it (history settles the run, not its hook runs): say so */
+	for (size_t i = 0; !strcmp(f->run.outcome, "interrupted") && i < f->n_hooks; i++)
+		if (!strcmp(f->hooks[i].state, "running"))
+			snprintf(f->hooks[i].state, sizeof(f->hooks[i].state), "interrupted");
+	/* a refused run records no step naming a unit: the space check that
+	 * did not fit names it (the refusal is made while planning) */
+	for (size_t i = 0; !d->failure_unit[0] && i < f->n_space; i++) {
+		if (f->space[i].fits)
+			continue;
+		snprintf(d->failure_unit, sizeof(d->failure_unit), "%s", f->space[i].unit);
+		snprintf(d->failure_label, sizeof(d->failure_label), "%s", f->space[i].label);
+		if (!d->failure_step[0])
+			snprintf(d->failure_step, sizeof(d->failure_step), "planning");
 	}
 	/* an older schema has no cause column: then the exit code tells */
 	if (pf_db_tx_cause_of(s->db, id, d->failure_cause, sizeof(d->failure_cause)) < 0)

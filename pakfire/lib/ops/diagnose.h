@@ -45,7 +45,7 @@ enum pf_diag_cause {
 	PF_CAUSE_EXPIRED,      /* "expired": the index's Valid-Until has passed */
 	PF_CAUSE_STALE,        /* "stale": no index, or fetched longer ago than index-stale */
 	PF_CAUSE_ROLLBACK,     /* "rollback": a mirror served an older Revision */
-	PF_CAUSE_KEY,          /* "key": a trusted key expired or expires soon */
+	PF_CAUSE_KEY,          /* "key": a trusted key expired or was revoked */
 	PF_CAUSE_HOOK,         /* "hook": a hook failed (and holds upgrades if post) */
 	PF_CAUSE_INTERRUPTED,  /* "interrupted": a run was killed; the journal holds a unit */
 	PF_CAUSE_DOWNLOAD,     /* "download": every mirror failed */
@@ -79,6 +79,7 @@ struct pf_diag_journal {
 	bool present;
 	char unit[64], label[64];
 	int64_t run;
+	char command[32];      /* the command of that run ("install"), "" if not known */
 	char state[16];        /* staging | committing | committed */
 	char action[16];       /* "roll back" | "roll forward" */
 	time_t started;
@@ -89,6 +90,10 @@ struct pf_diag_journal {
 	char error[512];       /* the journal could not be read: why, else "" */
 };
 #define PF_DIAG_PATHS 50
+
+/* A key that expires within this is shown with a warning in the Keys
+ * section; expired (or revoked) it is the problem `key`. */
+#define PF_DIAG_KEY_SOON (30 * 24 * 3600)
 
 /* A trusted key (the keys folder). */
 struct pf_diag_key {

@@ -35,20 +35,36 @@ int pf_db_backup_file(struct pf_ctx *ctx, const char *path, const char *dest)
 		fail_dest(ctx, db, out, dest, "open the copy");
 		goto out;
 	}
-	b = sqlite3_backup_init(out, "main", pf_db_sqlite(db), "main");
-	if (!b) {
-		fail_dest(ctx, db, out, dest, "begin the copy");
-		goto out;
-	}
-	/* Every page in one step: one read transaction, one snapshot. */
-	for (int i = 0; i < BACKUP_TRIES; i++) {
-		rc = sqlite3_backup_step(b, -1);
-		if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+	/* An immutable read takes no lock: a pakfire that began writing
+	 * meanwhile may have torn the copy. Then it is made again, on a fresh
+	 * connection (db.h, pf_db_reopen): through the locks and the WAL when
+	 * that pakfire is still live. */
+	for (int again = 0; again < 2; again++) {
+		if (again && pf_db_reopen(db) < 0)
+			goto out;
+		b = sqlite3_backup_init(out, "main", pf_db_sqlite(db), "main");
+		if (!b) {
+			fail_dest(ctx, db, out, dest, "begin the copy");
+			goto out;
+		}
+		/* Every page in one step: one read transaction, one snapshot. */
+		for (int i = 0; i < BACKUP_TRIES; i++) {
+			rc = sqlite3_backup_step(b, -1);
+			if (rc != SQLITE_BUSY && rc != SQLITE_LOCKED)
+				break;
+			sqlite3_sleep(BACKUP_WAIT_MS);
+		}
+		if (rc != SQLITE_DONE || !pf_db_read_may_be_torn(db))
 			break;
-		sqlite3_sleep(BACKUP_WAIT_MS);
+		if (sqlite3_backup_finish(b) != SQLITE_OK) {
+			b = NULL;
+			rc = SQLITE_ERROR;
+			break;
+		}
+		b = NULL;
 	}
 	/* finish reports the step's error on OUT; DONE is its success */
-	if (sqlite3_backup_finish(b) != SQLITE_OK || rc != SQLITE_DONE) {
+	if ((b && sqlite3_backup_finish(b) != SQLITE_OK) || rc != SQLITE_DONE) {
 		if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
 			pf_fail(ctx, PF_E_OTHER, "database %s: still busy after %d s, no copy made",
 				pf_db_display(db), BACKUP_TRIES * BACKUP_WAIT_MS / 1000);

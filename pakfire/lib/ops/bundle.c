@@ -306,7 +306,7 @@ static int add_database(struct writer *w)
 	struct stat st;
 	int fd = -1, r = -1;
 
-	if (pf_db_backup_file(w->ctx, w->paths->database, w->t->db_at) < 0) {
+	if (pf_db_backup_file(w->ctx, w->paths->database, w->t->db_at, w->t->db) < 0) {
 		/* FILE's disk is full: the bundle cannot be made either, and
 		 * one without the database is not what was asked for. */
 		if (pf_error_class(w->ctx) == PF_E_SPACE)

@@ -21,7 +21,7 @@ static int fail_dest(struct pf_ctx *ctx, struct pf_db *db, sqlite3 *out, const c
 		       sqlite3_errmsg(out));
 }
 
-int pf_db_backup_file(struct pf_ctx *ctx, const char *path, const char *dest)
+int pf_db_backup_file(struct pf_ctx *ctx, const char *path, const char *dest, const char *shown)
 {
 	struct pf_db *db = NULL;
 	sqlite3 *out = NULL;
@@ -30,9 +30,11 @@ int pf_db_backup_file(struct pf_ctx *ctx, const char *path, const char *dest)
 
 	if (pf_db_open(ctx, path, PF_DB_READONLY, &db) < 0)
 		return -1;
-	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-			    SQLITE_OPEN_NOFOLLOW, NULL) != SQLITE_OK) {
-		fail_dest(ctx, db, out, dest, "open the copy");
+	/* No SQLITE_OPEN_NOFOLLOW: DEST is named through the caller's
+	 * private folder's fd (/proc/self/fd/N/NAME), a symlink by design. */
+	if (sqlite3_open_v2(dest, &out, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+	    SQLITE_OK) {
+		fail_dest(ctx, db, out, shown, "open the copy");
 		goto out;
 	}
 	/* An immutable read takes no lock: a pakfire that began writing
@@ -44,7 +46,7 @@ int pf_db_backup_file(struct pf_ctx *ctx, const char *path, const char *dest)
 			goto out;
 		b = sqlite3_backup_init(out, "main", pf_db_sqlite(db), "main");
 		if (!b) {
-			fail_dest(ctx, db, out, dest, "begin the copy");
+			fail_dest(ctx, db, out, shown, "begin the copy");
 			goto out;
 		}
 		/* Every page in one step: one read transaction, one snapshot. */
@@ -69,19 +71,19 @@ int pf_db_backup_file(struct pf_ctx *ctx, const char *path, const char *dest)
 			pf_fail(ctx, PF_E_OTHER, "database %s: still busy after %d s, no copy made",
 				pf_db_display(db), BACKUP_TRIES * BACKUP_WAIT_MS / 1000);
 		else
-			fail_dest(ctx, db, out, dest, "copy");
+			fail_dest(ctx, db, out, shown, "copy");
 		goto out;
 	}
 	/* The copy carries the live database's WAL mode in its header: make
 	 * it one file, which needs no -wal beside it wherever it is opened. */
 	if (sqlite3_exec(out, "PRAGMA journal_mode = DELETE", NULL, NULL, NULL) != SQLITE_OK) {
-		fail_dest(ctx, db, out, dest, "leave WAL mode");
+		fail_dest(ctx, db, out, shown, "leave WAL mode");
 		goto out;
 	}
 	r = 0;
 out:
 	if (out && sqlite3_close(out) != SQLITE_OK && r == 0)
-		r = fail_dest(ctx, db, out, dest, "close the copy");
+		r = fail_dest(ctx, db, out, shown, "close the copy");
 	pf_db_close(db);
 	return r;
 }

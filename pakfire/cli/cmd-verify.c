@@ -41,14 +41,32 @@ static bool reads_only(const void *opts)
 	return !o->fix || o->dry_run;
 }
 
+/* Each path's outcome, shown and counted for the last line: the summary
+ * of verify tells the state found before the fix ("5 ok, 2 changed"),
+ * which a fix that restored everything must not be the last word of. */
+struct tally {
+	struct output *out;
+	size_t n[3]; /* by enum pf_repair_kind */
+};
+
+static void tally_item(const struct pf_repair_item *it, void *data)
+{
+	struct tally *t = data;
+
+	if ((size_t)it->kind < sizeof(t->n) / sizeof(t->n[0]))
+		t->n[it->kind]++;
+	output_repair_item(it, t->out);
+}
+
 static int fix(struct cli *cli, const struct verify_opts *o, struct pf_verify_summary *sum)
 {
 	struct confirm c = { .cli = cli, .question = "Restore these files?" };
+	struct tally t = { .out = &cli->out };
 	struct pf_repair_opts ro = {
 		.fix_config = o->fix_config, .dry_run = o->dry_run,
 		.confirm = cli_confirm, .confirm_data = &c,
 		.finding = output_verify_finding, .finding_data = &cli->out,
-		.item = output_repair_item, .item_data = &cli->out,
+		.item = tally_item, .item_data = &t,
 	};
 	int r;
 
@@ -58,6 +76,9 @@ static int fix(struct cli *cli, const struct verify_opts *o, struct pf_verify_su
 	r = pf_verify_fix(cli->session, &ro, sum);
 	if (r == 0)
 		r = cli_confirm_check(&c, "the restoring of the files listed above");
+	output_verify_summary(&cli->out, sum);
+	output_repair_summary(&cli->out, t.n[PF_REPAIR_RESTORED], t.n[PF_REPAIR_KEPT],
+			      t.n[PF_REPAIR_NOT_REPAIRABLE], o->dry_run);
 	return r;
 }
 
@@ -71,9 +92,8 @@ static int run(struct cli *cli, void *opts)
 		return pf_fail(cli->ctx, PF_E_USAGE, "verify: --%s only goes with --fix",
 			       o->fix_config ? "fix-config" : o->dry_run ? "dry-run" : "from-dir");
 	if (o->fix)
-		r = fix(cli, o, &sum);
-	else
-		r = pf_verify_files(cli->session, output_verify_finding, &cli->out, &sum);
+		return fix(cli, o, &sum);
+	r = pf_verify_files(cli->session, output_verify_finding, &cli->out, &sum);
 	output_verify_summary(&cli->out, &sum);
 	return r;
 }

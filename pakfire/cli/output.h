@@ -92,6 +92,10 @@ void output_verify_summary(struct output *o, const struct pf_verify_summary *sum
 struct pf_repair_item;
 void output_repair_lists(struct output *o);
 void output_repair_item(const struct pf_repair_item *it, void *data);
+/* Its last line (text only): what the fix came to, as the summary before
+ * it tells what verify found. */
+void output_repair_summary(struct output *o, size_t restored, size_t kept, size_t not_repairable,
+			   bool dry_run);
 
 /* Diagnose (report-diagnose*.c, docs/diagnose.md): the report as text on
  * stdout, or the "diagnose" object of the --json document; the text on F

@@ -198,3 +198,13 @@ void output_repair_item(const struct pf_repair_item *it, void *data)
 		break;
 	}
 }
+
+void output_repair_summary(struct output *o, size_t restored, size_t kept, size_t not_repairable,
+			   bool dry_run)
+{
+	if (o->json || o->verbosity < 0 || !(restored + kept + not_repairable))
+		return;
+	printf("%s: %zu %s, %zu kept, %zu not repairable\n", dry_run ? "verify --fix --dry-run" :
+	       "verify --fix", restored, dry_run ? "would be restored" : "restored", kept,
+	       not_repairable);
+}

@@ -109,6 +109,7 @@ test_fix_restores_from_a_downloaded_package_and_keeps_config() {
 	assert_exit 0
 	assert_output_contains "/usr/bin/tool: would be restored from core 139"
 	assert_output_contains "/usr/bin/foo: would be restored from foo"
+	assert_output_contains "verify --fix --dry-run: 4 would be restored, 1 kept, 0 not repairable"
 	assert_root_unchanged
 
 	run pakfire --root "$R" --yes verify --fix-config
@@ -123,6 +124,9 @@ test_fix_restores_from_a_downloaded_package_and_keeps_config() {
 	assert_output_contains "/usr/share/tool/data: restored from core 139"
 	assert_output_contains "/usr/bin/foo: restored from foo"
 	assert_output_contains "/etc/tool.conf: kept: a config file the admin changed; use --fix-config to restore it (installed by core 139)"
+	# the last line: what the fix came to, not the state verify found
+	[ "$(tail -n 1 "$RUN_OUT")" = "verify --fix: 4 restored, 1 kept, 0 not repairable" ] ||
+		fail "the last line is not the fix's counts: $(tail -n 2 "$RUN_OUT")"
 	restored core-139 usr/bin/tool 755
 	restored core-139 usr/lib/libtool.so.1 644
 	restored core-139 usr/share/tool/data 640
@@ -185,6 +189,11 @@ spec["addons"][0]["files"]["usr/bin/foo"] = 3100'
 	assert_output_contains "/usr/bin/foo: not repairable: the signed manifest addons/foo-1.0-1.manifest of series 2.23 describes it otherwise than the database recorded (the unit was published again with other bytes) (installed by foo)"
 	assert_output_contains "/usr/lib/libc.so.6: restored from core 140"
 	assert_error_line "2 paths are not repairable and stay as they are"
+	[ "$(tail -n 1 "$RUN_OUT")" = "verify --fix: 1 restored, 0 kept, 2 not repairable" ] ||
+		fail "the last line is not the fix's counts: $(tail -n 2 "$RUN_OUT")"
+	# recorded as the failure it exited with
+	assert_db "SELECT command, outcome, exit_code, cause FROM transactions ORDER BY id DESC LIMIT 1" \
+		"verify --fix|failed|4|failed"
 	[ "$(sha256sum <"$R/usr/bin/tool")" = "$tool" ] || fail "/usr/bin/tool changed"
 	[ "$(sha256sum <"$R/usr/bin/foo")" = "$foo" ] || fail "/usr/bin/foo changed"
 	restored core-140 usr/lib/libc.so.6 644
@@ -201,6 +210,15 @@ sys.exit(0 if got == ["/usr/bin/foo", "/usr/bin/tool", "/usr/lib/libc.so.6"] and
          else "not_repairable %r, restored %r" % (got, v["restored"]))' "$RUN_OUT" ||
 		fail "the JSON report is wrong"
 	restored core-140 usr/lib/libc.so.6 644
+	# nothing left to restore: still a run of its own, failed, exit 4
+	assert_db "SELECT count(*), min(outcome), min(exit_code), min(cause) FROM transactions
+		WHERE command = 'verify --fix'" "2|failed|4|failed"
+	local last
+	last=$(db_query "SELECT max(id) FROM transactions")
+	run pakfire --root "$R" diagnose
+	assert_exit_nonzero
+	grep -q "Verdict: healthy" "$RUN_OUT" && fail "diagnose calls healthy a failed verify --fix"
+	assert_output_contains "run #$last (verify --fix) failed"
 }
 
 # A mirror that serves a package with a flipped byte: it fails its signed
@@ -224,6 +242,15 @@ test_a_package_that_fails_verification_changes_nothing() {
 	assert_exit 4
 	assert_stderr_contains "foo-1.0-1.manifest"
 	assert_root_unchanged
+}
+
+# state_of PATH: "missing", or its mode (stat %a) and SHA-256.
+state_of() {
+	if [ -e "$1" ] || [ -L "$1" ]; then
+		echo "$(stat -c %a "$1") $(sha256sum <"$1")"
+	else
+		echo missing
+	fi
 }
 
 # kill_fix SYSCALL N: verify --fix killed on entering its Nth SYSCALL.
@@ -262,13 +289,24 @@ test_killed_half_way_every_file_is_old_or_new() {
 		rm -rf "$R" && cp -a "$T/damaged" "$R"
 		kill_fix "$sc" "$n"
 		assert_db "SELECT unit, state FROM journal" "core-139|$want_state"
-		# every path old or new, never half
-		for p in usr/bin/tool usr/lib/libtool.so.1 usr/share/tool/data; do
-			[ ! -e "$R/$p" ] || cmp -s "$R/$p" "$T/damaged/$p" || cmp -s "$R/$p" <(member core-139 "$p") ||
-				fail "killed at $sc #$n: /$p is neither old nor new"
+		# every path old or new, never half: bytes and mode; missing
+		# only where it was missing before
+		local p mode got
+		for p in usr/bin/tool:755 usr/lib/libtool.so.1:644 usr/share/tool/data:640; do
+			mode=${p#*:} p=${p%:*}
+			got=$(state_of "$R/$p")
+			[ "$got" = "$(state_of "$T/damaged/$p")" ] ||
+				[ "$got" = "$mode $(member core-139 "$p" | sha256sum)" ] ||
+				fail "killed at $sc #$n: /$p is neither old ($(state_of "$T/damaged/$p")) nor new: $got"
 		done
 		run pakfire --root "$R" clean
 		assert_exit 0
+		# recovery names the repair, not an update of core 139
+		if [ "$want" = old ]; then
+			assert_stderr_contains "the repair of core 139 (verify --fix) was interrupted before its commit; it was rolled back"
+		else
+			assert_stderr_contains "the repair of core 139 (verify --fix) was interrupted after its commit; it was rolled forward"
+		fi
 		assert_db "SELECT count(*) FROM journal" 0
 		assert_no_temporaries
 		run pakfire --root "$R" verify

@@ -67,12 +67,30 @@ static void test_redact_binary(void **state)
 	free(out);
 }
 
+/* A password holding a quote, '<' or '>' is redacted whole: a URL word
+ * ends at blanks and control characters only, quotes around it are
+ * trimmed from its end (review of issue 19: "pa'ss" showed "ss@host"). */
+static void test_redact_quotes_in_password(void **state)
+{
+	(void)state;
+	expect_redacted("mirror = https://u:pa'ss@host/p\n", "mirror = https://***@host/p\n");
+	expect_redacted("mirror = https://u:pa\"ss@host/p\n", "mirror = https://***@host/p\n");
+	expect_redacted("mirror = https://u:a<b>c@host\n", "mirror = https://***@host\n");
+	expect_redacted("mirror = https://'u':'p'@host\n", "mirror = https://***@host\n");
+	expect_redacted("# was 'https://u:p'q@h/x'\n", "# was 'https://***@h/x'\n");
+	expect_redacted("# see <https://u:p>@h>.\n", "# see <https://***@h>.\n");
+	expect_redacted("# was \"ftp://u:p'@h\"", "# was \"ftp://***@h\"");
+	expect_redacted("m = https://u:p@h\x01x https://v:q@h2\x7f",
+			"m = https://***@h\x01x https://***@h2\x7f");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_redact_keys),
 		cmocka_unit_test(test_redact_edges),
 		cmocka_unit_test(test_redact_binary),
+		cmocka_unit_test(test_redact_quotes_in_password),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

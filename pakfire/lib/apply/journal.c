@@ -186,18 +186,42 @@ static bool removal(const struct pf_unit *u, const struct pf_manifest *m)
 }
 
 /* One interrupted update: undo or finish it, then forget it. */
+/* How recovery names the run it finishes: a unit of an upgrade by its
+ * label ("core 139"); a repair (the journal's run is a `verify --fix`) as
+ * one ("the repair of core 139 (verify --fix)"), which was never going to
+ * apply core 139: the admin would read "core 139 was interrupted" as an
+ * update. The command is read from the run the journal names; a database
+ * that cannot tell it leaves the plain label (the recovery matters more). */
+static void recovered_name(struct pf_ctx *ctx, struct pf_db *db, const struct pf_journal_entry *j,
+			   const char *label, char *out, size_t size, bool *repair)
+{
+	char command[64];
+
+	*repair = false;
+	if (pf_db_tx_command_of(db, j->tx, command, sizeof(command)) < 0) {
+		pf_clear_error(ctx);
+		command[0] = '\0';
+	}
+	*repair = !strcmp(command, "verify --fix");
+	if (*repair)
+		snprintf(out, size, "the repair of %s (verify --fix)", label);
+	else
+		snprintf(out, size, "%s", label);
+}
+
 static int recover_one(struct pf_ctx *ctx, struct pf_db *db, const struct pf_journal_entry *j)
 {
-	char label[PF_UNIT_ID_MAX];
+	char label[PF_UNIT_ID_MAX], name[PF_UNIT_ID_MAX + 32];
 	struct pf_manifest *m = NULL;
 	struct pf_unit u;
-	bool committed = !strcmp(j->state, "committed");
+	bool committed = !strcmp(j->state, "committed"), repair;
 	uint64_t removed;
 	int64_t tx = 0;
 	int r = -1;
 
 	pf_unit_from_id(&u, j->unit);
 	pf_unit_label(&u, label);
+	recovered_name(ctx, db, j, label, name, sizeof(name), &repair);
 	if (pf_db_tx_begin(db, "recover", &tx) < 0)
 		return -1;
 	if (pf_manifest_parse(ctx, "journal", j->manifest, j->manifest_len, &m) < 0)
@@ -205,14 +229,24 @@ static int recover_one(struct pf_ctx *ctx, struct pf_db *db, const struct pf_jou
 	if (committed) {
 		if (pf_journal_clean_up(ctx, &u, j->tag, m, j->fresh, j->removals, &removed) < 0)
 			goto out;
-		pf_warn(ctx, "%s had been %s when pakfire was interrupted;"
-			" its cleanup is now finished", label, removal(&u, m) ? "removed" : "applied");
+		if (repair)
+			pf_warn(ctx, "%s was interrupted after its commit; it was rolled forward:"
+				" every path it restores is restored and its cleanup is now finished",
+				name);
+		else
+			pf_warn(ctx, "%s had been %s when pakfire was interrupted;"
+				" its cleanup is now finished", name, removal(&u, m) ? "removed" : "applied");
 	} else {
 		if (pf_journal_roll_back(ctx, &u, j->tag, m, !strcmp(j->state, "committing"),
 					 j->fresh, j->folders) < 0)
 			goto out;
-		pf_warn(ctx, "%s was interrupted before it was %s; it was rolled back"
-			" and every file is as it was", label, removal(&u, m) ? "removed" : "applied");
+		if (repair)
+			pf_warn(ctx, "%s was interrupted before its commit; it was rolled back and"
+				" every file is as it was before the repair; run 'pakfire verify --fix'"
+				" again", name);
+		else
+			pf_warn(ctx, "%s was interrupted before it was %s; it was rolled back"
+				" and every file is as it was", name, removal(&u, m) ? "removed" : "applied");
 	}
 	if (pf_db_tx_step(db, tx, j->unit, committed ? "rolled forward" : "rolled back",
 			  j->state) < 0 ||

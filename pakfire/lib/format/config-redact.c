@@ -14,12 +14,25 @@ static bool scheme_char(char c)
 	       c == '+' || c == '-' || c == '.';
 }
 
-/* Where a URL word ends: blanks, line ends and the quotes a comment may
- * put around it. A NUL byte ends it too (pf_url_redact takes a string). */
+/* Where a URL word ends: blanks and control characters (line ends, NUL:
+ * pf_url_redact takes a string) only. Not at a quote or '<' '>': a
+ * password may hold them (RFC 3986 allows '\'' in userinfo, and pakfire
+ * takes such a mirror), and a word cut there would leave the rest of the
+ * password in the bundle. */
 static bool word_end(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f' ||
-	       c == '"' || c == '\'' || c == '<' || c == '>' || c == '\0';
+	unsigned char u = (unsigned char)c;
+
+	return u == ' ' || u < 0x20 || u == 0x7f;
+}
+
+/* The quotes a comment may put around a URL ("...", '...', <...>) are
+ * trimmed from the end of the word only, after the word was found: the
+ * userinfo ends at an '@' further on, so a trailing quote is never part
+ * of a password that would be shown. */
+static bool trailing_quote(char c)
+{
+	return c == '"' || c == '\'' || c == '<' || c == '>';
 }
 
 /* URL as pf_url_redact shows it, and stricter: its userinfo ends at the
@@ -62,6 +75,8 @@ char *pf_config_redact(const char *text, size_t len, size_t *out_len)
 			start--;
 		while (end < len && !word_end(text[end]))
 			end++;
+		while (end > i + 3 && trailing_quote(text[end - 1]))
+			end--;
 		if (start == i) /* no scheme: not a URL */
 			continue;
 		url = strndup(text + start, end - start);

@@ -15,6 +15,7 @@
 #include "base/context.h"
 #include "base/error.h"
 #include "base/path.h"
+#include "base/strings.h"
 #include "ops/bundle-members.h"
 #include "ops/bundle.h"
 #include "ops/diagnose-parts.h"
@@ -31,9 +32,18 @@ struct target {
 	int dir_fd;
 	const char *base;      /* FILE's last component */
 	char tmp[4096];        /* the private folder: DIR/.BASE.XXXXXX, or "" */
-	char archive[4096 + 32]; /* TMP/bundle.tar.gz */
-	char db[4096 + 32];      /* TMP/pakfire.db */
+	/* The private folder, opened once right after it was made and
+	 * checked to be ours: everything in it is reached through this fd,
+	 * never by TMP's path again (DIR may be writable by another user,
+	 * who could put a folder or symlink of theirs in its place). */
+	int tmp_fd;
+	char archive[4096 + 32]; /* TMP/bundle.tar.gz: for messages */
+	char db[4096 + 32];      /* TMP/pakfire.db: for messages */
+	char db_at[64];          /* the same through tmp_fd, for SQLite */
 };
+
+#define ARCHIVE_NAME "bundle.tar.gz"
+#define DB_NAME "pakfire.db"
 
 /* Whether host path PATH is FOLDER or inside it. */
 static bool under(const char *path, const char *folder)
@@ -137,6 +147,26 @@ static int check_target(struct pf_session *s, const struct pf_diag_paths *p, con
 	return check_inside(s, p, t);
 }
 
+/* The private folder T->TMP, just made: opened by its name in DIR (no
+ * symlink followed) and checked to be the one mkdtemp made (a folder of
+ * ours, 0700) before anything goes in. */
+static int open_tmp(struct pf_ctx *ctx, struct target *t)
+{
+	struct stat st;
+
+	t->tmp_fd = openat(t->dir_fd, pf_basename(t->tmp),
+			   O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (t->tmp_fd < 0 || fstat(t->tmp_fd, &st) < 0)
+		return pf_fail_errno(ctx, PF_E_OTHER, "the temporary folder %s", t->tmp);
+	if (st.st_uid != geteuid() || (st.st_mode & 07777) != 0700)
+		return pf_fail(ctx, PF_E_OTHER, "the temporary folder %s is not ours (owner %u,"
+			       " mode %04o; expected %u, 0700): another user may write %s; no bundle"
+			       " was written", t->tmp, (unsigned)st.st_uid,
+			       (unsigned)(st.st_mode & 07777), (unsigned)geteuid(), t->dir);
+	snprintf(t->db_at, sizeof(t->db_at), "/proc/self/fd/%d/" DB_NAME, t->tmp_fd);
+	return 0;
+}
+
 /* The private folder beside FILE, on FILE's file system (the rename into
  * place must not cross one), readable by root only. */
 static int make_tmp(struct pf_ctx *ctx, struct target *t)
@@ -154,9 +184,9 @@ static int make_tmp(struct pf_ctx *ctx, struct target *t)
 		return pf_fail_errno(ctx, e == ENOSPC ? PF_E_SPACE : PF_E_OTHER,
 				     "cannot make a temporary folder beside %s", t->file);
 	}
-	snprintf(t->archive, sizeof(t->archive), "%s/bundle.tar.gz", t->tmp);
-	snprintf(t->db, sizeof(t->db), "%s/pakfire.db", t->tmp);
-	return 0;
+	snprintf(t->archive, sizeof(t->archive), "%s/" ARCHIVE_NAME, t->tmp);
+	snprintf(t->db, sizeof(t->db), "%s/" DB_NAME, t->tmp);
+	return open_tmp(ctx, t);
 }
 
 /* The folder every member is in: pakfire-diagnose-HOST-YYYYMMDDTHHMMSSZ.
@@ -276,14 +306,14 @@ static int add_database(struct writer *w)
 	struct stat st;
 	int fd = -1, r = -1;
 
-	if (pf_db_backup_file(w->ctx, w->paths->database, w->t->db) < 0) {
+	if (pf_db_backup_file(w->ctx, w->paths->database, w->t->db_at, w->t->db) < 0) {
 		/* FILE's disk is full: the bundle cannot be made either, and
 		 * one without the database is not what was asked for. */
 		if (pf_error_class(w->ctx) == PF_E_SPACE)
 			return -1;
 		return add_missing(w, "pakfire.db");
 	}
-	fd = open(w->t->db, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	fd = openat(w->t->tmp_fd, DB_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0 || fstat(fd, &st) < 0) {
 		pf_fail_errno(w->ctx, PF_E_OTHER, "%s", w->t->db);
 		goto out;
@@ -386,7 +416,8 @@ static int write_archive(struct pf_session *s, const struct pf_diagnosis *d,
 	};
 	int fd, r = -1;
 
-	fd = open(t->archive, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+	fd = openat(t->tmp_fd, ARCHIVE_NAME, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW,
+		    0600);
 	if (fd < 0)
 		return pf_fail_errno(s->ctx, errno == ENOSPC ? PF_E_SPACE : PF_E_OTHER, "%s",
 				     t->archive);
@@ -425,10 +456,10 @@ out:
  * appeared meanwhile; then FILE's folder is synced so that it stays. */
 static int put_in_place(struct pf_ctx *ctx, const struct target *t)
 {
-	if (renameat2(AT_FDCWD, t->archive, t->dir_fd, t->base, RENAME_NOREPLACE) < 0) {
+	if (renameat2(t->tmp_fd, ARCHIVE_NAME, t->dir_fd, t->base, RENAME_NOREPLACE) < 0) {
 		/* A file system without RENAME_NOREPLACE: a hard link is made
 		 * new the same way (the temporary goes with its folder). */
-		if (errno != EINVAL || linkat(AT_FDCWD, t->archive, t->dir_fd, t->base, 0) < 0) {
+		if (errno != EINVAL || linkat(t->tmp_fd, ARCHIVE_NAME, t->dir_fd, t->base, 0) < 0) {
 			if (errno == EEXIST)
 				return pf_fail(ctx, PF_E_USAGE, "--bundle %s appeared while the bundle"
 					       " was made: it is kept, and no bundle was written",
@@ -454,9 +485,31 @@ static int put_in_place(struct pf_ctx *ctx, const struct target *t)
 	return 0;
 }
 
+/* The private folder goes: its files through its fd, then its name in
+ * DIR, only while that name is still our folder (no symlink followed). A
+ * folder that could not be opened as ours is left to its owner. */
+static int remove_tmp(const struct target *t)
+{
+	/* what SQLite may leave beside the copy when it failed half-way */
+	static const char *const names[] = { ARCHIVE_NAME, DB_NAME, DB_NAME "-journal",
+					     DB_NAME "-wal", DB_NAME "-shm" };
+	struct stat ours, now;
+
+	if (t->tmp_fd < 0 || fstat(t->tmp_fd, &ours) < 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (unlinkat(t->tmp_fd, names[i], 0) < 0 && errno != ENOENT)
+			return -1;
+	if (fstatat(t->dir_fd, pf_basename(t->tmp), &now, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (now.st_dev != ours.st_dev || now.st_ino != ours.st_ino)
+		return 0; /* not ours any more: nothing of ours is in it */
+	return unlinkat(t->dir_fd, pf_basename(t->tmp), AT_REMOVEDIR);
+}
+
 int pf_bundle_check(struct pf_session *s, const char *file)
 {
-	struct target t = { .dir_fd = -1 };
+	struct target t = { .dir_fd = -1, .tmp_fd = -1 };
 	struct pf_diag_paths p;
 	int r;
 
@@ -470,7 +523,7 @@ int pf_bundle_check(struct pf_session *s, const char *file)
 int pf_bundle_write(struct pf_session *s, const struct pf_diagnosis *d, const char *file,
 		    const struct pf_bundle_parts *parts)
 {
-	struct target t = { .dir_fd = -1 };
+	struct target t = { .dir_fd = -1, .tmp_fd = -1 };
 	struct pf_diag_paths p;
 	int r = -1;
 
@@ -484,10 +537,12 @@ int pf_bundle_write(struct pf_session *s, const struct pf_diagnosis *d, const ch
 out:
 	/* The private folder goes in every case: the temporary archive (or
 	 * its second name), the database copy. */
-	if (t.tmp[0] && pf_rmtree_at(AT_FDCWD, t.tmp) < 0 && r == 0)
+	if (t.tmp[0] && remove_tmp(&t) < 0 && r == 0)
 		r = pf_fail_errno(s->ctx, PF_E_OTHER, "the bundle %s is written, but its temporary"
 				  " folder %s (a copy of the database) is left: remove it", file,
 				  t.tmp);
+	if (t.tmp_fd >= 0)
+		close(t.tmp_fd);
 	if (t.dir_fd >= 0)
 		close(t.dir_fd);
 	return r;

@@ -347,6 +347,26 @@ static void restored(struct fix *x, const struct pf_unit *u)
 			}, x->o->item_data);
 }
 
+/* The failure of a fix that left paths as they are: exit 4, a
+ * verification failure. Its cause is "failed", not "hash": nothing that
+ * was fetched failed its signed hash (that is the pipeline's own error,
+ * with its own cause); the system differs from what the database recorded
+ * and this run could not put it back. */
+static int refuse_rest(struct fix *x)
+{
+	if (!x->not_repairable)
+		return 0;
+	pf_fail(x->ctx, PF_E_VERIFY, "%zu path%s not repairable and stay%s as %s (listed"
+		" above)", x->not_repairable, x->not_repairable == 1 ? " is" : "s are",
+		x->not_repairable == 1 ? "s" : "", x->not_repairable == 1 ? "it is" : "they are");
+	return pf_fail_cause(x->ctx, "failed");
+}
+
+/* The run is recorded whatever it comes to (history, diagnose): begun
+ * before the index is read, ended after its failure is raised, so that
+ * its outcome, exit code and cause are the ones the command exits with;
+ * also when nothing was left to restore (every path kept or not
+ * repairable). */
 static int repair(struct fix *x, struct pf_session *s)
 {
 	struct pf_ctx *ctx = s->ctx;
@@ -361,30 +381,31 @@ static int repair(struct fix *x, struct pf_session *s)
 	int64_t tx = 0;
 	int r = -1;
 
+	if (x->o->dry_run)
+		pf_session_dry_run(s, "verify --fix");
+	else if (pf_session_tx_begin(s, "verify --fix", &tx) < 0)
+		return -1;
 	decide_paths(x);
 	if (pf_db_get_system(s->db, &sys) < 0)
-		return -1;
+		goto out;
 	/* Only the index of the series the system is on vouches. */
 	if (pf_current_index(s, &sys, true, &idx) < 0)
 		goto out;
 	t = pf_transaction_new(ctx, sys.series, sys.arch, sys.core);
 	if (!t || build(x, s, &sys, idx, t) < 0)
 		goto out;
-	if (!t->n) {
-		r = 0;
-		goto out;
+	if (t->n) {
+		r = pf_pipeline_run(s, t, tx, &po, &applied);
+		if (x->o->dry_run && r == 0)
+			applied = t->n; /* what would be restored */
+		for (size_t i = 0; i < applied && i < t->n; i++)
+			restored(x, &t->units[i]);
+		if (r < 0)
+			goto out;
 	}
-	if (x->o->dry_run)
-		pf_session_dry_run(s, "verify --fix");
-	else if (pf_session_tx_begin(s, "verify --fix", &tx) < 0)
-		goto out;
-	r = pf_pipeline_run(s, t, tx, &po, &applied);
-	pf_session_tx_end(s, tx);
-	if (x->o->dry_run && r == 0)
-		applied = t->n; /* what would be restored */
-	for (size_t i = 0; i < applied && i < t->n; i++)
-		restored(x, &t->units[i]);
+	r = refuse_rest(x);
 out:
+	pf_session_tx_end(s, tx);
 	pf_transaction_free(t);
 	pf_index_free(idx);
 	return r;
@@ -410,12 +431,6 @@ int pf_verify_fix(struct pf_session *s, const struct pf_repair_opts *opts,
 	pf_clear_error(ctx);
 	if (repair(&x, s) < 0)
 		goto out;
-	if (x.not_repairable) {
-		pf_fail(ctx, PF_E_VERIFY, "%zu path%s not repairable and stay%s as %s (listed"
-			" above)", x.not_repairable, x.not_repairable == 1 ? " is" : "s are",
-			x.not_repairable == 1 ? "s" : "", x.not_repairable == 1 ? "it is" : "they are");
-		goto out;
-	}
 	r = 0;
 out:
 	for (size_t i = 0; i < x.n; i++) {

@@ -5,6 +5,7 @@
 
 #include "base/context.h"
 #include "state/check.h"
+#include "state/db.h"
 #include "state/stmt.h"
 
 static const struct pf_sql INTEGRITY = { PF_SQL_CHECK_INTEGRITY, "integrity_check",
@@ -15,7 +16,7 @@ static const struct pf_sql INDEX_LIST = { PF_SQL_INDEX_LIST, "read indexes",
 	"SELECT series, arch, revision, date, valid_until, fetched_at, signer FROM indexes"
 	" ORDER BY series, arch" };
 
-int pf_db_check(struct pf_db *db, bool quick, char *out, size_t size)
+static int check_once(struct pf_db *db, bool quick, char *out, size_t size)
 {
 	const struct pf_sql *q = quick ? &QUICK : &INTEGRITY;
 	sqlite3_stmt *s = pf_sql_query(db, q, PF_NO_ARGS);
@@ -36,6 +37,24 @@ int pf_db_check(struct pf_db *db, bool quick, char *out, size_t size)
 		used += n > 0 ? (size_t)n : 0;
 	}
 	return rc;
+}
+
+/* An immutable read takes no lock: a pakfire that began writing during
+ * it may show as damage. Damage found, or a writer seen since, the check
+ * runs again on a fresh connection (db.h, pf_db_reopen) before the
+ * database is called damaged. */
+int pf_db_check(struct pf_db *db, bool quick, char *out, size_t size)
+{
+	int rc = check_once(db, quick, out, size);
+
+	if (!pf_db_immutable(db) ||
+	    (rc >= 0 && !strcmp(out, "ok") && !pf_db_read_may_be_torn(db)))
+		return rc;
+	if (rc < 0)
+		pf_clear_error(pf_db_ctx(db));
+	if (pf_db_reopen(db) < 0)
+		return -1;
+	return check_once(db, quick, out, size);
 }
 
 int pf_db_index_list(struct pf_db *db, struct pf_index_row **out, size_t *n)

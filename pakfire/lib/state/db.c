@@ -26,6 +26,11 @@ struct pf_db {
 	sqlite3_stmt *stmt[PF_SQL__COUNT];
 	bool outdated;       /* opened without migrating an older schema */
 	int schema;          /* PRAGMA user_version once opened */
+	/* PF_DB_READONLY: the file's name in DIR_FD, whether it was opened
+	 * immutable (no -wal beside it), and the file as it was then. */
+	char *base;
+	bool immutable;
+	struct stat at_open;
 };
 
 int pf_db_schema(const struct pf_db *db)
@@ -277,6 +282,7 @@ void pf_db_close(struct pf_db *db)
 	if (db->dir_fd >= 0)
 		close(db->dir_fd);
 	free(db->display);
+	free(db->base);
 	free(db);
 }
 
@@ -331,20 +337,29 @@ out:
 	return r;
 }
 
-/* The URI that opens BASE in folder DIR_FD read-only (db.h,
- * PF_DB_READONLY): immutable when no -wal lies beside it. */
-static char *readonly_uri(int dir_fd, const char *base)
+/* Whether a -wal lies beside BASE in DIR_FD: a connection has it open.
+ * Out of memory counts as yes (mode=ro is the safe read). */
+static bool wal_beside(int dir_fd, const char *base)
 {
-	char *wal = NULL, *uri = NULL, *esc = malloc(strlen(base) * 3 + 1), *p = esc;
+	char *wal = NULL;
 	struct stat st;
 	bool live;
 
-	if (!esc || asprintf(&wal, "%s-wal", base) < 0) {
-		free(esc);
-		return NULL;
-	}
+	if (asprintf(&wal, "%s-wal", base) < 0)
+		return true;
 	live = fstatat(dir_fd, wal, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	free(wal);
+	return live;
+}
+
+/* The URI that opens BASE in folder DIR_FD read-only (db.h,
+ * PF_DB_READONLY): immutable unless LIVE (a -wal lies beside it). */
+static char *readonly_uri(int dir_fd, const char *base, bool live)
+{
+	char *uri = NULL, *esc = malloc(strlen(base) * 3 + 1), *p = esc;
+
+	if (!esc)
+		return NULL;
 	/* a URI's path: '%', '?' and '#' would end or change it */
 	for (const char *c = base; *c; c++)
 		p += strchr("%?#", *c) ? sprintf(p, "%%%02X", (unsigned char)*c)
@@ -391,9 +406,14 @@ int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_d
 	}
 	/* SQLite opens by name: name the folder through its fd, which was
 	 * resolved inside the root, so no symlink can move the database out. */
-	if (readonly)
-		fdpath = readonly_uri(db->dir_fd, base);
-	else if (asprintf(&fdpath, "/proc/self/fd/%d/%s", db->dir_fd, base) < 0)
+	if (readonly) {
+		db->immutable = !wal_beside(db->dir_fd, base);
+		if (fstatat(db->dir_fd, base, &db->at_open, 0) < 0) {
+			pf_fail_errno(ctx, PF_E_OTHER, "%s", db->display);
+			goto out;
+		}
+		fdpath = readonly_uri(db->dir_fd, base, !db->immutable);
+	} else if (asprintf(&fdpath, "/proc/self/fd/%d/%s", db->dir_fd, base) < 0)
 		fdpath = NULL;
 	if (!fdpath) {
 		pf_fail(ctx, PF_E_OTHER, "out of memory");
@@ -417,6 +437,10 @@ int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_d
 			      " PRAGMA foreign_keys = ON") < 0 ||
 		   migrate(db, flags & PF_DB_MIGRATE) < 0)
 		goto out;
+	if (readonly) {
+		db->base = base;
+		base = NULL;
+	}
 	*out = db;
 	db = NULL;
 	r = 0;
@@ -426,4 +450,51 @@ out:
 	free(dir);
 	free(base);
 	return r;
+}
+
+bool pf_db_read_may_be_torn(struct pf_db *db)
+{
+	struct stat now;
+
+	if (!db->immutable)
+		return false;
+	if (wal_beside(db->dir_fd, db->base) || fstatat(db->dir_fd, db->base, &now, 0) < 0)
+		return true;
+	return now.st_ino != db->at_open.st_ino || now.st_size != db->at_open.st_size ||
+	       now.st_mtim.tv_sec != db->at_open.st_mtim.tv_sec ||
+	       now.st_mtim.tv_nsec != db->at_open.st_mtim.tv_nsec;
+}
+
+bool pf_db_immutable(const struct pf_db *db)
+{
+	return db->immutable;
+}
+
+int pf_db_reopen(struct pf_db *db)
+{
+	char *uri;
+	int rc;
+
+	if (!db->base)
+		return pf_fail(db->ctx, PF_E_OTHER, "internal: pf_db_reopen of a writable database");
+	for (int i = 0; i < PF_SQL__COUNT; i++) {
+		sqlite3_finalize(db->stmt[i]);
+		db->stmt[i] = NULL;
+	}
+	sqlite3_close(db->h);
+	db->h = NULL;
+	db->immutable = !wal_beside(db->dir_fd, db->base);
+	if (fstatat(db->dir_fd, db->base, &db->at_open, 0) < 0)
+		return pf_fail_errno(db->ctx, PF_E_OTHER, "%s", db->display);
+	uri = readonly_uri(db->dir_fd, db->base, !db->immutable);
+	if (!uri)
+		return pf_fail(db->ctx, PF_E_OTHER, "out of memory");
+	rc = sqlite3_open_v2(uri, &db->h, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI, NULL);
+	free(uri);
+	if (rc != SQLITE_OK)
+		return pf_fail(db->ctx, PF_E_OTHER, "database %s: %s", db->display,
+			       db->h ? sqlite3_errmsg(db->h) : "out of memory");
+	sqlite3_busy_timeout(db->h, 2000);
+	sqlite3_extended_result_codes(db->h, 1);
+	return script(db, "PRAGMA query_only = ON");
 }

@@ -40,6 +40,21 @@ int pf_db_open(struct pf_ctx *ctx, const char *path, unsigned flags, struct pf_d
  * (a consistent snapshot; the -shm is that pakfire's). Nothing is
  * migrated; an older schema is opened as it is (pf_db_outdated). */
 
+/* PF_DB_READONLY opened immutable takes no lock: a pakfire that starts
+ * writing meanwhile is not seen, and what was read may be torn. Whether
+ * that may have happened: a -wal lies beside it now, or the file's inode,
+ * size or mtime changed since it was opened. A read that must be trusted
+ * (diagnose's integrity_check, the bundle's copy) checks this after it
+ * ran, and when true (or when it found damage) reads again after
+ * pf_db_reopen, before calling the database damaged. */
+bool pf_db_read_may_be_torn(struct pf_db *db);
+bool pf_db_immutable(const struct pf_db *db);
+/* Open a PF_DB_READONLY database again, as pf_db_open would now: with
+ * mode=ro, through the locks and the WAL of the live pakfire, when a -wal
+ * lies beside it; else immutable again, a fresh read (mode=ro there would
+ * leave a -wal and -shm beside it). The schema read at open stays. */
+int pf_db_reopen(struct pf_db *db);
+
 /* Whether the schema is older than this pakfire's (it needs PF_DB_MIGRATE). */
 bool pf_db_outdated(const struct pf_db *db);
 void pf_db_close(struct pf_db *db);

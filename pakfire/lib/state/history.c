@@ -59,6 +59,8 @@ static const struct pf_sql TX_DRY_RUN = { PF_SQL_TX_DRY_RUN, "record dry run",
  * older than migration 11 (diagnose opens it as it is). */
 static const struct pf_sql TX_CAUSE = { PF_SQL_TX_CAUSE, "read the cause of a run",
 	"SELECT cause FROM transactions WHERE id = ?1" };
+static const struct pf_sql TX_COMMAND = { PF_SQL_TX_COMMAND, "read the command of a run",
+	"SELECT command FROM transactions WHERE id = ?1" };
 static const struct pf_sql STEP_INSERT = { PF_SQL_STEP_INSERT, "record step",
 	"INSERT INTO steps (transaction_id, at, unit, step, detail) VALUES (?1, ?2, ?3, ?4, ?5)" };
 static const struct pf_sql STEP_LIST = { PF_SQL_STEP_LIST, "read steps",
@@ -177,6 +179,23 @@ int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size)
 	if (!s)
 		return -1;
 	rc = pf_sql_next(db, s, TX_CAUSE.what);
+	if (rc < 0)
+		return -1;
+	if (rc > 0)
+		pf_sql_text(s, 0, out, size);
+	pf_sql_done(s);
+	return 0;
+}
+
+int pf_db_tx_command_of(struct pf_db *db, int64_t id, char *out, size_t size)
+{
+	sqlite3_stmt *s = pf_sql_query(db, &TX_COMMAND, PF_ARGS(A_INT(id)));
+	int rc;
+
+	out[0] = '\0';
+	if (!s)
+		return -1;
+	rc = pf_sql_next(db, s, TX_COMMAND.what);
 	if (rc < 0)
 		return -1;
 	if (rc > 0)

@@ -39,6 +39,9 @@ const char *pf_db_tx_cause(const struct pf_ctx *ctx);
 /* The cause recorded with run ID into OUT ("" when none, or no such run);
  * fails (no such column) on a schema older than migration 11. */
 int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size);
+/* The command recorded with run ID into OUT ("verify --fix"; "" when no
+ * such run). */
+int pf_db_tx_command_of(struct pf_db *db, int64_t id, char *out, size_t size);
 /* A dry run of COMMAND begun at STARTED, recorded whole (dry_run = 1) in
  * one statement once it has ended, with its OUTCOME, EXIT_CODE, ERROR and CAUSE
  * (or NULL); *ID its id. TX_BEGIN and TX_END are emitted for it. */

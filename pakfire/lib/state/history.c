@@ -170,15 +170,17 @@ const char *pf_db_tx_cause(const struct pf_ctx *ctx)
 	}
 }
 
-int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size)
+/* One text column of run ID (cause, command) into OUT; "" when none. */
+static int tx_text(struct pf_db *db, const struct pf_sql *q, int64_t id, char *out,
+		   size_t size)
 {
-	sqlite3_stmt *s = pf_sql_query(db, &TX_CAUSE, PF_ARGS(A_INT(id)));
+	sqlite3_stmt *s = pf_sql_query(db, q, PF_ARGS(A_INT(id)));
 	int rc;
 
 	out[0] = '\0';
 	if (!s)
 		return -1;
-	rc = pf_sql_next(db, s, TX_CAUSE.what);
+	rc = pf_sql_next(db, s, q->what);
 	if (rc < 0)
 		return -1;
 	if (rc > 0)
@@ -187,21 +189,14 @@ int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size)
 	return 0;
 }
 
+int pf_db_tx_cause_of(struct pf_db *db, int64_t id, char *out, size_t size)
+{
+	return tx_text(db, &TX_CAUSE, id, out, size);
+}
+
 int pf_db_tx_command_of(struct pf_db *db, int64_t id, char *out, size_t size)
 {
-	sqlite3_stmt *s = pf_sql_query(db, &TX_COMMAND, PF_ARGS(A_INT(id)));
-	int rc;
-
-	out[0] = '\0';
-	if (!s)
-		return -1;
-	rc = pf_sql_next(db, s, TX_COMMAND.what);
-	if (rc < 0)
-		return -1;
-	if (rc > 0)
-		pf_sql_text(s, 0, out, size);
-	pf_sql_done(s);
-	return 0;
+	return tx_text(db, &TX_COMMAND, id, out, size);
 }
 
 int pf_db_tx_dry_run(struct pf_db *db, const char *command, time_t started, const char *outcome,
